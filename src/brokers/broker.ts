@@ -1,0 +1,130 @@
+// The Broker seam: every venue (paper exchange, Alpaca, FIX 4.4) is one implementation of this.
+// A Broker instance lives in one thread. Execution workers hold one each for submit/cancel; the
+// session (main thread) holds one for the trade-update stream, positions, account and clock.
+import type { MessagePort } from 'node:worker_threads';
+import type { Action, OrderType, Side, TimeInForce } from '../types.js';
+
+/** An order as handed to a broker: validated, with its client order id. */
+export interface WireOrder {
+  clientOrderId: string;
+  ticker: string;
+  quantity: number;
+  side: Side;
+  orderType: OrderType;
+  limitPrice?: number;
+  timeInForce: TimeInForce;
+  action: Action;
+}
+
+/** Alpaca's vocabulary, which the other venues map into. */
+export type BrokerOrderStatus =
+  | 'pending_new' | 'new' | 'partially_filled' | 'filled'
+  | 'pending_cancel' | 'canceled' | 'rejected' | 'expired' | 'replaced';
+
+export interface BrokerOrderState {
+  clientOrderId: string;
+  brokerOrderId: string;
+  ticker: string;
+  side: Side;
+  quantity: number;
+  status: BrokerOrderStatus;
+  /** the venue's own word for the status (e.g. FIX OrdStatus, Alpaca event) */
+  rawStatus: string;
+  /** cumulative */
+  filledQty: number;
+  /** average over all fills so far; 0 before the first fill */
+  filledAvgPrice: number;
+  reason?: string;
+}
+
+export interface TradeUpdate {
+  /** raw event name (Alpaca: new, fill, partial_fill, canceled, rejected, expired, …) */
+  event: string;
+  order: BrokerOrderState;
+  /** epoch ms at the venue */
+  timestamp: number;
+  /** the fill this update reports, if any */
+  fill?: { qty: number; price: number };
+}
+
+export interface SubmitAck {
+  brokerOrderId: string;
+  status: BrokerOrderStatus;
+  rawStatus: string;
+}
+
+export interface BrokerPosition { ticker: string; quantity: number; avgEntryPrice: number }
+export interface BrokerAccount { cash: number; equity: number; buyingPower: number; currency: string }
+export interface MarketClock { now: Date; isOpen: boolean; nextOpen: Date; nextClose: Date }
+
+export interface Broker {
+  readonly name: string;
+  connect(): Promise<void>;
+  /**
+   * Resolves when the venue accepted the order. Throws BrokerRejection when the venue refused it
+   * (never retried); any other error is classified by isRetryable().
+   */
+  submit(order: WireOrder): Promise<SubmitAck>;
+  cancel(clientOrderId: string): Promise<void>;
+  /** undefined when the venue has no order with this client order id */
+  getOrder(clientOrderId: string): Promise<BrokerOrderState | undefined>;
+  openOrders(): Promise<BrokerOrderState[]>;
+  positions(): Promise<BrokerPosition[]>;
+  account(): Promise<BrokerAccount>;
+  clock(): Promise<MarketClock>;
+  /** trade updates for this account; returns the unsubscribe function */
+  onUpdate(listener: (update: TradeUpdate) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** The venue refused the order; final, with the venue's reason. */
+export class BrokerRejection extends Error {
+  override readonly name = 'BrokerRejection';
+  constructor(readonly reason: string, readonly code?: string) { super(reason); }
+}
+
+/** A failure worth retrying (5xx, 429, dropped connection). */
+export class BrokerTransientError extends Error {
+  override readonly name = 'BrokerTransientError';
+  constructor(message: string, readonly status?: number, readonly retryAfterMs?: number) { super(message); }
+}
+
+/** No answer in time: the order may or may not exist at the venue. */
+export class BrokerTimeoutError extends Error {
+  override readonly name = 'BrokerTimeoutError';
+}
+
+/** Credentials refused or venue unreachable at start: the session must not start. */
+export class BrokerConnectError extends Error {
+  override readonly name = 'BrokerConnectError';
+}
+
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof BrokerRejection || error instanceof BrokerConnectError) return false;
+  if (error instanceof BrokerTransientError || error instanceof BrokerTimeoutError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_CODES.has(code);
+}
+
+/** What a client of a venue gets in its thread: a port to a process-wide hub, if the venue has one. */
+export interface BrokerLink {
+  port?: MessagePort;
+  /** 0 for the session's own client, 1..N for execution workers */
+  workerId: number;
+}
+
+/** The process-wide part of a venue (the paper venue thread, a FIX session owner), made once per session. */
+export interface BrokerHub {
+  /** a fresh link for one client; `transfer` must go with it through postMessage */
+  link(workerId: number): { link: BrokerLink; transfer: MessagePort[] };
+  close(): Promise<void>;
+}
+
+export interface BrokerDriver<C extends { type: string } = { type: string }> {
+  /** main thread, once per session; `board` is the quote board's shared buffer and ticker list */
+  prepare?(config: C, shared: { boardBuffer: SharedArrayBuffer; tickers: readonly string[] }): Promise<BrokerHub>;
+  /** any thread */
+  create(config: C, link: BrokerLink): Broker;
+}

@@ -1,0 +1,90 @@
+// The trader-facing shapes. Everything a strategy sees or returns is defined here.
+
+export type Side = 'buy' | 'sell';
+export type OrderType = 'market' | 'limit';
+export type TimeInForce = 'day' | 'gtc' | 'ioc' | 'fok';
+
+/** blockpaca's actions; a buy without action opens/adds to a long, a sell without one closes a long. */
+export type Action = 'buy_long' | 'buy_to_cover' | 'cover_short' | 'sell_long' | 'liquidate' | 'short_sell';
+
+/** What a strategy returns (or passes to ctx.submitOrder). */
+export interface OrderRequest {
+  ticker: string;
+  quantity: number;
+  side: Side;
+  orderType: OrderType;
+  limitPrice?: number;
+  action?: Action;
+  timeInForce?: TimeInForce;
+}
+
+export interface Quote {
+  bid: number;
+  ask: number;
+  bidSize: number;
+  askSize: number;
+  last: number;
+  /** epoch milliseconds of the quote */
+  timestamp: number;
+}
+
+export interface Position {
+  ticker: string;
+  /** signed: short < 0 */
+  quantity: number;
+  /** average entry price of the open quantity */
+  boughtAt: number;
+  /** signed quantity × average entry price */
+  costBasis: number;
+  marketValue: number;
+  unrealizedPnl: number;
+}
+
+export interface CurrentData {
+  quotes: Record<string, Quote>;
+  positions: Position[];
+}
+
+export interface StrategyContext {
+  getCurrentData(): CurrentData;
+  submitOrder(orders: OrderRequest | OrderRequest[]): void;
+  /** wall-clock time of this call */
+  now: Date;
+  /** 1-based count of strategy calls in this session */
+  tick: number;
+  log(...args: unknown[]): void;
+}
+
+export type StrategyResult = OrderRequest[] | OrderRequest | void | undefined | null;
+export type Strategy = (ctx: StrategyContext) => StrategyResult | Promise<StrategyResult>;
+
+export type TerminalStatus = 'filled' | 'canceled' | 'rejected' | 'expired' | 'failed';
+export type OrderStatus = 'created' | 'queued' | 'submitted' | 'new' | 'partially_filled' | TerminalStatus;
+
+export interface BlockTiming {
+  blockId: string;
+  legs: number;
+  /** strategy return → last leg acknowledged by the broker, ms */
+  ackMs: number;
+  /** first → last leg handed to the broker adapter, ms */
+  skewMs: number;
+}
+
+export interface SessionReport {
+  orders: Record<TerminalStatus, number> & { submitted: number; total: number; open: number };
+  positions: Position[];
+  realizedPnl: number;
+  unrealizedPnl: number;
+  tradeLogFile: string;
+  startedAt: Date;
+  endedAt: Date;
+  ticks: number;
+  overruns: number;
+  strategyErrors: number;
+  blocks: BlockTiming[];
+  /** why the session ended: 'completed' | 'signal' | 'halted' | 'display' */
+  endReason: string;
+  /** orders still open at the end (should be empty), by client order id */
+  stillOpen: string[];
+  malformedQuotes: Record<string, number>;
+}
