@@ -87,4 +87,8 @@ export interface SessionReport {
   /** orders still open at the end (should be empty), by client order id */
   stillOpen: string[];
   malformedQuotes: Record<string, number>;
+  /** whether salvo's positions (from the fills it saw) agree with what the broker holds at the end */
+  reconciled: boolean;
+  /** the broker's own positions at the end */
+  brokerPositions: Array<{ ticker: string; quantity: number }>;
 }

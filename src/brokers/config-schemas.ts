@@ -1,0 +1,7 @@
+// Option schemas per broker type, checked before a session starts (runtime code loads lazily).
+import type { z } from 'zod';
+import { paperBrokerSchema } from './paper/config.js';
+
+export const brokerConfigSchemas: Record<string, z.ZodType> = {
+  paper: paperBrokerSchema,
+};

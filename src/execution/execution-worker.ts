@@ -1,0 +1,56 @@
+// Execution worker thread: owns one broker client and does the slow part of the order path —
+// submit and cancel over the network, with retries. Every order in a batch is started at once;
+// nothing here waits for one order before sending the next.
+import { parentPort, workerData } from 'node:worker_threads';
+import { brokerDriver } from '../brokers/index.js';
+import type { Broker, WireOrder } from '../brokers/broker.js';
+import type { ExecutionWorkerData, FromWorker, ToWorker } from './messages.js';
+import { preciseNow } from './order.js';
+import { submitWithRetry } from './submit-with-retry.js';
+
+const { workerId, broker: brokerConfig, link, retry } = workerData as ExecutionWorkerData;
+const port = parentPort!;
+const say = (message: FromWorker) => port.postMessage(message);
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+async function submit(broker: Broker, order: WireOrder, handedAt: number): Promise<void> {
+  const outcome = await submitWithRetry(broker, order, retry, (attempt, error) =>
+    say({ type: 'retry', clientOrderId: order.clientOrderId, attempt, error: error.message }));
+  const common = { clientOrderId: order.clientOrderId, handedAt, ackAt: preciseNow(), attempts: outcome.attempts };
+  if (outcome.kind === 'accepted') say({ type: 'accepted', ack: outcome.ack, ...common });
+  else say({ type: outcome.kind, reason: outcome.reason, ...common });
+}
+
+async function main(): Promise<void> {
+  let broker: Broker;
+  try {
+    broker = (await brokerDriver(brokerConfig.type)).create(brokerConfig, link);
+    await broker.connect();
+  } catch (error) {
+    say({ type: 'connect-failed', message: errorText(error) });
+    return;
+  }
+  const inFlight = new Set<Promise<void>>();
+  const track = (p: Promise<void>) => { inFlight.add(p); void p.finally(() => inFlight.delete(p)); };
+
+  port.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'submit':
+        for (const order of message.orders) track(submit(broker, order, preciseNow()));
+        break;
+      case 'cancel':
+        track(broker.cancel(message.clientOrderId).catch((e) =>
+          say({ type: 'cancel-failed', clientOrderId: message.clientOrderId, reason: errorText(e) })));
+        break;
+      case 'close':
+        void Promise.allSettled([...inFlight]).then(() => broker.close()).finally(() => {
+          say({ type: 'closed' });
+          port.close();
+        });
+        break;
+    }
+  });
+  say({ type: 'ready' });
+}
+
+void main();

@@ -1,0 +1,25 @@
+// What the session and its execution workers say to each other over postMessage.
+import type { BrokerLink, WireOrder, SubmitAck } from '../brokers/broker.js';
+import type { RetryPolicy } from './submit-with-retry.js';
+
+export interface ExecutionWorkerData {
+  workerId: number;
+  broker: { type: string } & Record<string, unknown>;
+  link: BrokerLink;
+  retry: RetryPolicy;
+}
+
+export type ToWorker =
+  | { type: 'submit'; orders: WireOrder[] }
+  | { type: 'cancel'; clientOrderId: string }
+  | { type: 'close' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'connect-failed'; message: string }
+  | { type: 'accepted'; clientOrderId: string; ack: SubmitAck; handedAt: number; ackAt: number; attempts: number }
+  | { type: 'rejected'; clientOrderId: string; reason: string; handedAt: number; ackAt: number; attempts: number }
+  | { type: 'failed'; clientOrderId: string; reason: string; handedAt: number; ackAt: number; attempts: number }
+  | { type: 'retry'; clientOrderId: string; attempt: number; error: string }
+  | { type: 'cancel-failed'; clientOrderId: string; reason: string }
+  | { type: 'closed' };

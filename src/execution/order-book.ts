@@ -1,0 +1,129 @@
+// Every order of the session and its one state machine. Each accepted transition is announced once
+// (trade log, portfolio, display listen here), so the log has exactly one row per status change.
+import type { BrokerOrderStatus, TradeUpdate } from '../brokers/broker.js';
+import type { BlockTiming, OrderStatus, TerminalStatus } from '../types.js';
+import { canMove, isTerminal, type Order } from './order.js';
+import { closesSide } from './validate.js';
+
+export interface OrderEvent {
+  order: Order;
+  status: OrderStatus;
+  /** the venue's word, or salvo's own for local transitions */
+  rawStatus: string;
+  /** 'execution' for what a broker reported, 'local' for what salvo decided */
+  source: 'execution' | 'local';
+  /** epoch ms */
+  at: number;
+  reason?: string;
+  /** the quantity and price filled by this transition, if any */
+  fill?: { qty: number; price: number };
+}
+
+const FROM_BROKER: Partial<Record<BrokerOrderStatus, OrderStatus>> = {
+  pending_new: 'submitted', new: 'new', partially_filled: 'partially_filled', filled: 'filled',
+  canceled: 'canceled', rejected: 'rejected', expired: 'expired',
+};
+
+export class OrderBook {
+  private readonly orders = new Map<string, Order>();
+  private readonly listeners: Array<(event: OrderEvent) => void> = [];
+  private readonly blocks = new Map<string, Order[]>();
+  /** updates for ids this session does not know (another client on the account), counted */
+  foreignUpdates = 0;
+
+  onEvent(listener: (event: OrderEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  add(order: Order): void {
+    this.orders.set(order.clientOrderId, order);
+    const block = this.blocks.get(order.blockId);
+    if (block) block.push(order); else this.blocks.set(order.blockId, [order]);
+  }
+
+  get(clientOrderId: string): Order | undefined {
+    return this.orders.get(clientOrderId);
+  }
+
+  /** Moves an order if its state machine allows it; returns whether it moved. */
+  move(order: Order, status: OrderStatus, how: { rawStatus?: string; source: 'execution' | 'local'; reason?: string; filledQty?: number; filledAvgPrice?: number; at?: number }): boolean {
+    const filledQty = how.filledQty ?? order.filledQty;
+    if (!canMove(order, status, filledQty)) return false;
+    let fill: OrderEvent['fill'];
+    if (filledQty > order.filledQty + 1e-12) {
+      const avg = how.filledAvgPrice ?? order.filledAvgPrice;
+      const qty = filledQty - order.filledQty;
+      fill = { qty, price: (avg * filledQty - order.filledAvgPrice * order.filledQty) / qty };
+      order.filledQty = filledQty;
+      order.filledAvgPrice = avg;
+    }
+    order.status = status;
+    if (how.reason) order.reason = how.reason;
+    const event: OrderEvent = { order, status, rawStatus: how.rawStatus ?? status, source: how.source, at: how.at ?? Date.now(), reason: how.reason, fill };
+    for (const listener of this.listeners) listener(event);
+    return true;
+  }
+
+  /** A trade update from the broker's stream. */
+  applyUpdate(update: TradeUpdate): void {
+    const order = this.orders.get(update.order.clientOrderId);
+    if (!order) { this.foreignUpdates++; return; }
+    const status = FROM_BROKER[update.order.status];
+    if (!status) return;
+    order.brokerOrderId ??= update.order.brokerOrderId;
+    this.move(order, status, {
+      source: 'execution', rawStatus: update.order.rawStatus || update.event, at: update.timestamp,
+      reason: update.order.reason, filledQty: update.order.filledQty, filledAvgPrice: update.order.filledAvgPrice,
+    });
+  }
+
+  open(): Order[] {
+    return [...this.orders.values()].filter((o) => !isTerminal(o.status));
+  }
+
+  /** quantity open orders are already closing on one side of a ticker (for action checks) */
+  closingInFlight(ticker: string, side: 'long' | 'short'): number {
+    let qty = 0;
+    for (const o of this.orders.values()) {
+      if (o.ticker === ticker && !isTerminal(o.status) && closesSide(o.action) === side) qty += o.quantity - o.filledQty;
+    }
+    return qty;
+  }
+
+  counts(): Record<TerminalStatus, number> & { submitted: number; total: number; open: number } {
+    const c = { filled: 0, canceled: 0, rejected: 0, expired: 0, failed: 0, submitted: 0, total: 0, open: 0 };
+    for (const o of this.orders.values()) {
+      c.total++;
+      if (o.handedAt !== undefined || o.brokerOrderId !== undefined) c.submitted++;
+      if (isTerminal(o.status)) c[o.status]++; else c.open++;
+    }
+    return c;
+  }
+
+  /** resolves with the ids still open when all of `orders` are terminal or the time is up */
+  async whenTerminal(orders: Order[], timeoutMs: number): Promise<Order[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const open = orders.filter((o) => !isTerminal(o.status));
+      if (!open.length || Date.now() >= deadline) return open;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** per block that reached a broker: strategy return → last ack, and first → last leg handed */
+  blockTimings(): BlockTiming[] {
+    const out: BlockTiming[] = [];
+    for (const [blockId, legs] of this.blocks) {
+      const sent = legs.filter((o) => o.handedAt !== undefined && o.ackAt !== undefined);
+      if (!sent.length) continue;
+      const handed = sent.map((o) => o.handedAt!);
+      out.push({
+        blockId,
+        legs: sent.length,
+        ackMs: Math.max(...sent.map((o) => o.ackAt!)) - sent[0].decidedAt,
+        skewMs: Math.max(...handed) - Math.min(...handed),
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,59 @@
+// Router: orders leave in arrival order within the broker's rate. With budget to spare and no
+// backlog, a block goes straight to the workers in the strategy's own call stack (no timer hop);
+// otherwise it waits in a bottleneck queue (FIFO, one job at a time) until the bucket refills.
+// One job carries a whole block (up to the bucket's capacity), so a 100-leg block pays bottleneck's
+// per-job timer cost once, not 100 times.
+import Bottleneck from 'bottleneck';
+import type { Order } from './order.js';
+import type { TokenBucket } from './token-bucket.js';
+
+export class Router {
+  private readonly queue = new Bottleneck({ maxConcurrent: 1 });
+  private readonly waitingChunks = new Set<Order[]>();
+  private waiting = 0;
+  private stopped = false;
+
+  constructor(private readonly bucket: TokenBucket, private readonly dispatch: (legs: Order[]) => void) {}
+
+  /** orders waiting for rate budget */
+  get backlog(): number {
+    return this.waiting;
+  }
+
+  send(legs: Order[]): void {
+    for (let i = 0; i < legs.length; i += this.bucket.capacity) {
+      const chunk = legs.slice(i, i + this.bucket.capacity);
+      if (this.waiting === 0 && this.bucket.tryTake(chunk.length)) {
+        this.dispatch(chunk);
+        continue;
+      }
+      this.waiting += chunk.length;
+      this.waitingChunks.add(chunk);
+      this.queue.schedule(() => this.release(chunk)).catch(() => undefined); // dropped at stop()
+    }
+  }
+
+  private async release(chunk: Order[]): Promise<void> {
+    for (let wait = this.bucket.msUntil(chunk.length); wait > 0 && !this.stopped; wait = this.bucket.msUntil(chunk.length)) {
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+    }
+    if (this.stopped || !this.waitingChunks.delete(chunk)) return;
+    this.bucket.tryTake(chunk.length);
+    this.waiting -= chunk.length;
+    this.dispatch(chunk);
+  }
+
+  /** Takes back every order still waiting for budget (end of session), for the caller to close out. */
+  dropWaiting(): Order[] {
+    const never = [...this.waitingChunks].flat();
+    this.waitingChunks.clear();
+    this.waiting = 0;
+    return never;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.dropWaiting();
+    await this.queue.stop({ dropWaitingJobs: true }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,104 @@
+// Order requests from a strategy are checked here; a bad one never reaches a broker.
+import { z } from 'zod';
+import type { Action, OrderRequest, Side } from '../types.js';
+import { suggest } from '../session/options.js';
+
+const ACTIONS = ['buy_long', 'buy_to_cover', 'cover_short', 'sell_long', 'liquidate', 'short_sell'] as const;
+const ACTION_SIDE: Record<Action, Side> = {
+  buy_long: 'buy', buy_to_cover: 'buy', cover_short: 'buy',
+  sell_long: 'sell', liquidate: 'sell', short_sell: 'sell',
+};
+/** which open position an action closes, if it closes one */
+const CLOSES: Partial<Record<Action, 'long' | 'short'>> = {
+  sell_long: 'long', liquidate: 'long', buy_to_cover: 'short', cover_short: 'short',
+};
+
+const requestSchema = z.strictObject({
+  ticker: z.string(),
+  quantity: z.number(),
+  side: z.enum(['buy', 'sell']),
+  orderType: z.enum(['market', 'limit']),
+  limitPrice: z.number().optional(),
+  action: z.enum(ACTIONS).optional(),
+  timeInForce: z.enum(['day', 'gtc', 'ioc', 'fok']).optional(),
+});
+const FIELDS = Object.keys(requestSchema.shape);
+
+export interface PositionView {
+  hasTicker(ticker: string): boolean;
+  /** signed position quantity */
+  position(ticker: string): number;
+  /** quantity that open orders are already closing on that side */
+  closingInFlight(ticker: string, closes: 'long' | 'short'): number;
+}
+
+export type CheckedRequest = Required<Pick<OrderRequest, 'ticker' | 'quantity' | 'side' | 'orderType' | 'action' | 'timeInForce'>> & { limitPrice?: number };
+
+export type Verdict =
+  | { ok: true; order: CheckedRequest }
+  /** `partial` carries what could be read, for the rejection row in the trade log */
+  | { ok: false; reason: string; partial: { ticker: string; quantity: number; side: string; action: string } };
+
+export function checkOrder(raw: unknown, view: PositionView): Verdict {
+  const problems: string[] = [];
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const partial = {
+    ticker: typeof r.ticker === 'string' ? r.ticker : '',
+    quantity: typeof r.quantity === 'number' ? r.quantity : 0,
+    side: typeof r.side === 'string' ? r.side : '',
+    action: typeof r.action === 'string' ? r.action : '',
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, reason: `an order must be an object like { ticker, quantity, side, orderType }; got ${describe(raw)}`, partial };
+  }
+  const parsed = requestSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(describeOrderIssue(issue));
+    return { ok: false, reason: problems.join('; '), partial };
+  }
+  const o = parsed.data;
+  if (!view.hasTicker(o.ticker)) problems.push(`unknown ticker '${o.ticker}': not one of this session's tickers`);
+  if (!Number.isFinite(o.quantity) || o.quantity <= 0) problems.push(`quantity must be a positive finite number; got ${o.quantity}`);
+  if (o.orderType === 'limit' && !(o.limitPrice !== undefined && Number.isFinite(o.limitPrice) && o.limitPrice > 0)) {
+    problems.push(`a limit order needs a positive limitPrice; got ${o.limitPrice}`);
+  }
+  if (o.orderType === 'market' && o.limitPrice !== undefined) problems.push('limitPrice is only for limit orders; this one is a market order');
+  const action: Action = o.action ?? (o.side === 'buy' ? 'buy_long' : 'sell_long');
+  if (ACTION_SIDE[action] !== o.side) problems.push(`action '${action}' goes with side '${ACTION_SIDE[action]}', not '${o.side}'`);
+  const closes = CLOSES[action];
+  if (closes && !problems.length) {
+    const held = view.position(o.ticker);
+    const open = closes === 'long' ? Math.max(0, held) : Math.max(0, -held);
+    const closable = open - view.closingInFlight(o.ticker, closes);
+    if (o.quantity > closable + 1e-9) {
+      const hint = action === 'sell_long' && open === 0 && !o.action ? "; to open a short use action 'short_sell'" : '';
+      problems.push(`${action} closes a ${closes} position: ${o.ticker} ${closes} is ${open}, ${open - closable} already being closed by open orders; cannot close ${o.quantity}${hint}`);
+    }
+  }
+  if (problems.length) return { ok: false, reason: problems.join('; '), partial: { ...partial, action } };
+  return { ok: true, order: { ticker: o.ticker, quantity: o.quantity, side: o.side, orderType: o.orderType, limitPrice: o.limitPrice, action, timeInForce: o.timeInForce ?? 'day' } };
+}
+
+/** which position side an order's action closes, if any */
+export const closesSide = (action: Action): 'long' | 'short' | undefined => CLOSES[action];
+
+function describeOrderIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.join('.');
+  const got = 'input' in issue ? `; got ${describe(issue.input)}` : '';
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => `unknown field '${k}'${suggest(k, FIELDS)}`).join('; ');
+    case 'invalid_value':
+      return `${field} must be one of ${issue.values.map((v) => `'${String(v)}'`).join(' | ')}${got}`;
+    case 'invalid_type':
+      return issue.input === undefined ? `${field} is required` : `${field} must be a ${issue.expected}${got}`;
+    default:
+      return `${field}: ${issue.message}`;
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'string') return `'${v}'`;
+  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+}

@@ -1,0 +1,117 @@
+// The pool of execution worker threads. Legs are spread over the workers when they are created
+// (the worker id is part of the client order id), and a dispatch sends each worker its legs in
+// one message.
+import type { Worker } from 'node:worker_threads';
+import type { BrokerHub } from '../brokers/broker.js';
+import { spawnWorker } from '../util/worker-entry.js';
+import type { ExecutionWorkerData, FromWorker, ToWorker } from './messages.js';
+import type { Order } from './order.js';
+import type { RetryPolicy } from './submit-with-retry.js';
+
+export interface WorkerActivity { workerId: number; inFlight: number; sent: number }
+
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly activity: WorkerActivity[] = [];
+  private next = 0;
+
+  private constructor(private readonly onMessage: (workerId: number, message: FromWorker) => void) {}
+
+  static async start(options: {
+    size: number;
+    broker: { type: string } & Record<string, unknown>;
+    hub?: BrokerHub;
+    retry: RetryPolicy;
+    onMessage: (workerId: number, message: FromWorker) => void;
+  }): Promise<WorkerPool> {
+    const pool = new WorkerPool(options.onMessage);
+    const ready: Promise<void>[] = [];
+    for (let workerId = 1; workerId <= options.size; workerId++) {
+      const { link, transfer } = options.hub?.link(workerId) ?? { link: { workerId }, transfer: [] };
+      const data: ExecutionWorkerData = { workerId, broker: options.broker, link, retry: options.retry };
+      const worker = spawnWorker('execution/execution-worker', { workerData: data, transferList: transfer });
+      pool.workers.push(worker);
+      pool.activity.push({ workerId, inFlight: 0, sent: 0 });
+      ready.push(new Promise((resolve, reject) => {
+        worker.once('error', reject);
+        worker.on('message', function first(m: FromWorker) {
+          if (m.type === 'ready') { worker.off('message', first); resolve(); }
+          if (m.type === 'connect-failed') reject(new Error(`execution worker ${workerId} could not connect to the broker: ${m.message}`));
+        });
+      }));
+      worker.on('message', (m: FromWorker) => pool.receive(workerId, m));
+    }
+    try {
+      await Promise.all(ready);
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** round-robin: the worker a new leg will be sent by */
+  assign(): number {
+    this.next = (this.next % this.workers.length) + 1;
+    return this.next;
+  }
+
+  dispatch(legs: Order[]): void {
+    const byWorker = new Map<number, Order[]>();
+    for (const leg of legs) {
+      const list = byWorker.get(leg.workerId);
+      if (list) list.push(leg); else byWorker.set(leg.workerId, [leg]);
+    }
+    for (const [workerId, orders] of byWorker) {
+      const a = this.activity[workerId - 1];
+      a.inFlight += orders.length;
+      a.sent += orders.length;
+      this.post(workerId, { type: 'submit', orders: orders.map(toWire) });
+    }
+  }
+
+  cancel(order: Order): void {
+    this.post(order.workerId || 1, { type: 'cancel', clientOrderId: order.clientOrderId });
+  }
+
+  stats(): readonly WorkerActivity[] {
+    return this.activity;
+  }
+
+  get inFlight(): number {
+    return this.activity.reduce((n, a) => n + a.inFlight, 0);
+  }
+
+  /** lets every worker finish what it started, then stops them (bounded) */
+  async close(timeoutMs = 5000): Promise<void> {
+    await Promise.all(this.workers.map(async (worker, i) => {
+      const closed = new Promise<void>((resolve) => {
+        worker.on('message', (m: FromWorker) => m.type === 'closed' && resolve());
+        worker.once('exit', () => resolve());
+      });
+      try { this.post(i + 1, { type: 'close' }); } catch { /* already gone */ }
+      const timer = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+      await Promise.race([closed, timer]);
+      await worker.terminate();
+    }));
+  }
+
+  private receive(workerId: number, message: FromWorker): void {
+    if (message.type === 'accepted' || message.type === 'rejected' || message.type === 'failed') {
+      this.activity[workerId - 1].inFlight--;
+    }
+    this.onMessage(workerId, message);
+  }
+
+  private post(workerId: number, message: ToWorker): void {
+    this.workers[workerId - 1].postMessage(message);
+  }
+}
+
+function toWire(o: Order) {
+  return { clientOrderId: o.clientOrderId, ticker: o.ticker, quantity: o.quantity, side: o.side, orderType: o.orderType, limitPrice: o.limitPrice, timeInForce: o.timeInForce, action: o.action };
+}

@@ -1,0 +1,22 @@
+// salvo's public API.
+import { parseOptions, type RunTradingOptions } from './session/options.js';
+import { Session } from './session/session.js';
+import type { SessionReport } from './types.js';
+
+export type * from './types.js';
+export type { RunTradingOptions, SessionOptions } from './session/options.js';
+export { SalvoOptionsError, parseOptions } from './session/options.js';
+export type { Broker, BrokerDriver, WireOrder, TradeUpdate } from './brokers/broker.js';
+export type { QuoteSource, QuoteSink } from './market/sources/source.js';
+export { QuoteBoard } from './market/quote-board.js';
+export { TRADE_LOG_COLUMNS } from './journal/trade-log.js';
+
+/**
+ * Runs a strategy for one session and resolves with its report. Invalid options throw a
+ * SalvoOptionsError before anything starts.
+ */
+export async function runTrading(options: RunTradingOptions): Promise<SessionReport> {
+  const session = await Session.start(parseOptions(options));
+  return session.run();
+}
+export { isEntryPoint } from './util/entry-point.js';

@@ -1,0 +1,73 @@
+// The CSV trade log: blockpaca's ten columns plus worker_id, block_id and reason, one row per order
+// status change, appended as it happens. Rows are written with synchronous appends of whole lines
+// (batched every 50 ms), so a process killed between two writes leaves only complete rows.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createObjectCsvStringifier } from 'csv-writer';
+import type { OrderEvent } from '../execution/order-book.js';
+
+export const TRADE_LOG_COLUMNS = [
+  'type', 'client_order_id', 'ticker', 'executed_price', 'executed_qty', 'status', 'side', 'action',
+  'timestamp', 'raw_status', 'worker_id', 'block_id', 'reason',
+] as const;
+export type TradeLogRow = Record<(typeof TRADE_LOG_COLUMNS)[number], string | number>;
+
+export class TradeLog {
+  private readonly stringifier = createObjectCsvStringifier({ header: TRADE_LOG_COLUMNS.map((id) => ({ id, title: id })) });
+  private pending: TradeLogRow[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private fd: number | undefined;
+  rows = 0;
+
+  private constructor(readonly file: string) {
+    this.fd = fs.openSync(file, 'a');
+    if (fs.fstatSync(this.fd).size === 0) fs.writeSync(this.fd, this.stringifier.getHeaderString()!);
+    this.timer = setInterval(() => this.flush(), 50).unref();
+  }
+
+  /** Opens (creating folders) or appends to `<dir>/<name>.csv`; throws a clear error if it cannot. */
+  static open(dir: string, name: string): TradeLog {
+    const file = path.resolve(dir, `${name}.csv`);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      return new TradeLog(file);
+    } catch (error) {
+      throw new Error(`cannot write the trade log ${file}: ${(error as Error).message}`);
+    }
+  }
+
+  record(event: OrderEvent): void {
+    const o = event.order;
+    this.pending.push({
+      type: event.source,
+      client_order_id: o.clientOrderId,
+      ticker: o.ticker,
+      executed_price: o.filledAvgPrice,
+      executed_qty: o.filledQty,
+      status: event.status,
+      side: o.side,
+      action: o.action,
+      timestamp: (event.at / 1000).toFixed(6),
+      raw_status: event.rawStatus,
+      worker_id: o.workerId,
+      block_id: o.blockId,
+      reason: event.reason ?? '',
+    });
+    this.rows++;
+  }
+
+  /** writes what is pending now, synchronously (also safe inside a signal handler) */
+  flush(): void {
+    if (!this.pending.length || this.fd === undefined) return;
+    const text = this.stringifier.stringifyRecords(this.pending);
+    this.pending = [];
+    fs.writeSync(this.fd, text);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.flush();
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+}

@@ -1,0 +1,61 @@
+// The strategy clock: tick k is due at start + k × period, so the strategy's own run time never
+// shifts later ticks. A call that runs past one or more due times skips them (counted as overruns)
+// rather than firing them late in a burst.
+
+export interface ClockResult {
+  ticks: number;
+  overruns: number;
+  /** ms each tick started after its due time */
+  lateness: number[];
+}
+
+export interface ClockOptions {
+  periodMs: number;
+  durationMs: number;
+  onTick: (tick: number) => unknown;
+  /** ends the clock early; the tick in progress finishes first */
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export async function runClock(options: ClockOptions): Promise<ClockResult> {
+  const now = options.now ?? (() => performance.now());
+  const { periodMs, durationMs, signal } = options;
+  const start = now();
+  const result: ClockResult = { ticks: 0, overruns: 0, lateness: [] };
+  let k = 0;
+  for (;;) {
+    const due = start + k * periodMs;
+    if (due - start >= durationMs) break;
+    await sleepUntil(due, now, signal);
+    if (signal?.aborted) break;
+    result.lateness.push(now() - due);
+    result.ticks++;
+    await options.onTick(result.ticks);
+    const next = Math.max(k + 1, Math.ceil((now() - start) / periodMs));
+    result.overruns += next - (k + 1);
+    k = next;
+  }
+  return result;
+}
+
+/**
+ * Waits until `due` on the performance clock. Timers fire a millisecond or so late, so the last
+ * stretch is covered by setImmediate turns (which still let I/O and messages through).
+ */
+export function sleepUntil(due: number, now: () => number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => { clearTimeout(timer); resolve(); };
+    let timer: NodeJS.Timeout | undefined;
+    const spin = () => {
+      if (signal?.aborted) return;
+      const left = due - now();
+      if (left <= 0) { signal?.removeEventListener('abort', onAbort); resolve(); return; }
+      if (left > 2) timer = setTimeout(spin, left - 1.5);
+      else setImmediate(spin);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    spin();
+  });
+}

@@ -1,0 +1,249 @@
+// One trading session: validate options → start the quote worker, the venue and the execution
+// workers → warm up → run the strategy clock → end of session → drain → report. Anything that
+// cannot start fails here, before the first strategy call, and what did start is stopped again.
+import path from 'node:path';
+import { brokerDriver } from '../brokers/index.js';
+import type { Broker, BrokerHub } from '../brokers/broker.js';
+import { OrderBook } from '../execution/order-book.js';
+import { OrderDesk } from '../execution/order-desk.js';
+import { preciseNow } from '../execution/order.js';
+import { Router } from '../execution/router.js';
+import { TokenBucket } from '../execution/token-bucket.js';
+import { WorkerPool } from '../execution/worker-pool.js';
+import { TradeLog } from '../journal/trade-log.js';
+import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
+import { Portfolio } from '../portfolio/portfolio.js';
+import type { SessionReport, Strategy } from '../types.js';
+import { SessionLog } from '../util/session-log.js';
+import { runClock } from './clock.js';
+import { currentData, makeContext, markOf, ordersFrom } from './context.js';
+import { formatDuration } from './durations.js';
+import { endOfSession } from './end-of-session.js';
+import type { SessionOptions } from './options.js';
+import { onStopSignals } from './signals.js';
+
+export type Phase = 'starting' | 'warm-up' | 'running' | 'end of session' | 'done';
+
+export class Session {
+  phase: Phase = 'starting';
+  readonly book = new OrderBook();
+  readonly portfolio = new Portfolio();
+  readonly startedAt = new Date();
+  ticks = 0;
+  overruns = 0;
+  strategyErrors = 0;
+  endReason = 'completed';
+  /** when the trading clock started and for how long it runs (ms since epoch / ms) */
+  clockStartedAt = 0;
+  runMs = 0;
+  private readonly stop = new AbortController();
+  private cleanups: Array<() => unknown> = [];
+  feed!: QuoteFeed;
+  broker!: Broker;
+  pool!: WorkerPool;
+  router!: Router;
+  desk!: OrderDesk;
+  bucket!: TokenBucket;
+
+  private constructor(readonly options: SessionOptions, readonly log: SessionLog, readonly tradeLog: TradeLog) {}
+
+  static async start(options: SessionOptions): Promise<Session> {
+    const tradeLog = TradeLog.open(options.tradeLogPath, options.tradeLogName);
+    const log = new SessionLog(path.join(options.tradeLogPath, `${options.tradeLogName}.log`), options.logger, secretsOf(options));
+    const s = new Session(options, log, tradeLog);
+    s.book.onEvent((e) => {
+      if (e.fill) s.portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
+      tradeLog.record(e);
+    });
+    try {
+      await s.connect();
+    } catch (error) {
+      await s.shutdown();
+      throw new Error(`session did not start: ${log.mask((error as Error).message)}`);
+    }
+    return s;
+  }
+
+  private async connect(): Promise<void> {
+    const o = this.options;
+    this.log.info(`starting ${o.tradeLogName}: ${o.tickers.length} ticker(s), broker ${o.broker.type}, quotes ${o.quotes.type}, ${o.numWorkers} execution worker(s)`);
+    const driver = await brokerDriver(o.broker.type);
+    this.feed = await startQuoteFeed({ tickers: o.tickers, source: o.quotes, log: (level, m) => this.log.write(level, m) });
+    this.cleanups.push(() => this.feed.close());
+    const hub: BrokerHub | undefined = await driver.prepare?.(o.broker, { boardBuffer: this.feed.board.buffer, tickers: o.tickers });
+    if (hub) this.cleanups.push(() => hub.close());
+    const own = hub?.link(0);
+    this.broker = driver.create(o.broker, own?.link ?? { workerId: 0 });
+    await this.broker.connect();
+    this.cleanups.push(() => this.broker.close());
+    this.broker.onUpdate((u) => this.book.applyUpdate(u));
+    this.portfolio.seed(await this.broker.positions());
+    this.runMs = await this.sessionLength();
+    this.pool = await WorkerPool.start({
+      size: o.numWorkers, broker: o.broker, hub, retry: { retries: o.maxRetries, baseMs: o.retryBaseMs },
+      onMessage: (id, m) => this.desk.onWorkerMessage(id, m),
+    });
+    this.cleanups.push(() => this.pool.close());
+    this.bucket = new TokenBucket(o.burst, o.ordersPerMinute);
+    this.router = new Router(this.bucket, (legs) => this.pool.dispatch(legs));
+    this.cleanups.push(() => this.router.stop());
+    const view = {
+      hasTicker: (t: string) => this.feed.board.has(t),
+      position: (t: string) => this.portfolio.quantity(t),
+      closingInFlight: (t: string, side: 'long' | 'short') => this.book.closingInFlight(t, side),
+    };
+    this.desk = new OrderDesk(this.book, this.router, this.pool, view, this.log);
+  }
+
+  /** runSeconds, or for 'EOD' the broker's next close less 30 s */
+  private async sessionLength(): Promise<number> {
+    const { runSeconds } = this.options;
+    if (runSeconds !== 'EOD') return runSeconds;
+    const clock = await this.broker.clock();
+    const ms = clock.nextClose.getTime() - 30_000 - clock.now.getTime();
+    if (!clock.isOpen || ms <= 0) {
+      throw new Error(`runSeconds 'EOD': the market is closed (next close ${clock.nextClose.toISOString()}, next open ${clock.nextOpen.toISOString()}); a session must end 30 s before the close`);
+    }
+    return ms;
+  }
+
+  /** ends the trading clock early; the end of session still runs */
+  requestStop(reason: string): void {
+    if (this.stop.signal.aborted) return;
+    this.endReason = reason;
+    this.stop.abort();
+  }
+
+  get stopping(): boolean {
+    return this.stop.signal.aborted;
+  }
+
+  async run(): Promise<SessionReport> {
+    const o = this.options;
+    const unhook = o.handleSignals
+      ? onStopSignals(
+          (signal) => { this.log.warn(`${signal}: ending the session (end of session: ${o.eosBehavior}); send it again to exit at once`); this.requestStop('signal'); },
+          () => { this.tradeLog.flush(); process.exit(130); },
+        )
+      : () => undefined;
+    try {
+      this.phase = 'warm-up';
+      const missing = await this.feed.waitForQuotes(this.stop.signal.aborted ? 0 : o.warmUpPeriod);
+      if (missing.length) this.log.warn(`warm-up ended after ${formatDuration(o.warmUpPeriod)} with no quote yet for: ${missing.join(', ')}`);
+      this.phase = 'running';
+      this.clockStartedAt = Date.now();
+      this.log.info(`trading for ${formatDuration(this.runMs)}, strategy every ${formatDuration(o.frequency)}`);
+      const clock = await runClock({ periodMs: o.frequency, durationMs: this.runMs, signal: this.stop.signal, onTick: (tick) => this.callStrategy(o.strategy, tick) });
+      this.ticks = clock.ticks;
+      this.overruns = clock.overruns;
+      this.phase = 'end of session';
+      await endOfSession(this);
+      const stillOpen = o.cancelOpenOrdersAtEnd ? await this.desk.cancelOpen(o.eosTimeout, 'session ended') : this.book.open();
+      for (const order of stillOpen) this.log.warn(`order ${order.clientOrderId} still ${order.status} at the end of the session`);
+      const reconciliation = await this.reconcile();
+      this.phase = 'done';
+      await this.shutdown();
+      return { ...this.report(stillOpen.map((x) => x.clientOrderId)), ...reconciliation };
+    } catch (error) {
+      await this.shutdown();
+      throw error;
+    } finally {
+      unhook();
+    }
+  }
+
+  /** salvo's positions against the broker's: a difference means a fill salvo never saw (or one too many) */
+  private async reconcile(): Promise<Pick<SessionReport, 'reconciled' | 'brokerPositions'>> {
+    let held;
+    try {
+      held = await this.broker.positions();
+    } catch (error) {
+      this.log.warn(`could not reconcile positions with the broker: ${(error as Error).message}`);
+      return { reconciled: false, brokerPositions: [] };
+    }
+    const brokerPositions = held.filter((p) => Math.abs(p.quantity) > 1e-9).map((p) => ({ ticker: p.ticker, quantity: p.quantity }));
+    const tickers = new Set([...brokerPositions.map((p) => p.ticker), ...this.portfolio.positions(() => undefined).map((p) => p.ticker)]);
+    let reconciled = true;
+    for (const ticker of tickers) {
+      const theirs = brokerPositions.find((p) => p.ticker === ticker)?.quantity ?? 0;
+      const ours = this.portfolio.quantity(ticker);
+      if (Math.abs(theirs - ours) > 1e-9) {
+        reconciled = false;
+        this.log.warn(`position mismatch for ${ticker}: salvo has ${ours}, the broker has ${theirs}`);
+      }
+    }
+    return { reconciled, brokerPositions };
+  }
+
+  /** one strategy call; never throws (a throwing strategy is logged and the session goes on) */
+  async callStrategy(strategy: Strategy, tick: number): Promise<void> {
+    const ctx = this.context(tick);
+    let result: unknown;
+    try {
+      result = await strategy(ctx);
+    } catch (error) {
+      this.strategyErrors++;
+      this.log.error(`strategy threw on tick ${tick}: ${(error as Error)?.stack ?? String(error)}`);
+      if (this.options.haltOnError) this.requestStop('halted');
+      return;
+    }
+    const decidedAt = preciseNow();
+    const { orders, error } = ordersFrom(result);
+    if (error) this.log.error(`tick ${tick}: ${error}`);
+    if (orders.length) this.desk.submitBlock(orders, decidedAt);
+  }
+
+  context(tick: number) {
+    return makeContext({
+      board: this.feed.board, portfolio: this.portfolio, tick,
+      submit: (orders) => this.desk.submitBlock(orders),
+      log: (message) => this.log.info(`[strategy] ${message}`),
+    });
+  }
+
+  data() {
+    return currentData(this.feed.board, this.portfolio);
+  }
+
+  private report(stillOpen: string[]): Omit<SessionReport, 'reconciled' | 'brokerPositions'> {
+    const mark = (t: string) => markOf(this.feed.board, t);
+    return {
+      orders: this.book.counts(),
+      positions: this.portfolio.positions(mark),
+      realizedPnl: this.portfolio.realizedPnl,
+      unrealizedPnl: this.portfolio.unrealizedPnl(mark),
+      tradeLogFile: this.tradeLog.file,
+      startedAt: this.startedAt,
+      endedAt: new Date(),
+      ticks: this.ticks,
+      overruns: this.overruns,
+      strategyErrors: this.strategyErrors,
+      blocks: this.book.blockTimings(),
+      endReason: this.endReason,
+      stillOpen,
+      malformedQuotes: this.feed?.malformedCounts() ?? {},
+    };
+  }
+
+  /** stops everything that started, in reverse order; safe to call more than once */
+  private async shutdown(): Promise<void> {
+    const cleanups = this.cleanups.reverse();
+    this.cleanups = [];
+    for (const cleanup of cleanups) {
+      try { await cleanup(); } catch (error) { this.log.warn(`while stopping: ${(error as Error).message}`); }
+    }
+    this.tradeLog.close();
+    this.log.close();
+  }
+}
+
+/** every configured value that looks like a credential, to be masked in any output */
+function secretsOf(options: SessionOptions): string[] {
+  const out: string[] = [];
+  for (const config of [options.broker, options.quotes] as Array<Record<string, unknown>>) {
+    for (const [key, value] of Object.entries(config)) {
+      if (typeof value === 'string' && /key|secret|password|token|sasl/i.test(key)) out.push(value);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+// The session's own log: what went wrong or needs attention, with strategy stacks. Lines go to the
+// caller's logger (default stderr) and to <tradeLogPath>/<tradeLogName>.log. Secrets given to the
+// session are masked in every line before it is written anywhere.
+import fs from 'node:fs';
+import type { LogLevel } from '../session/options.js';
+
+export type LogSink = (level: LogLevel, message: string) => void;
+
+export class SessionLog {
+  private fd: number | undefined;
+  private readonly secrets: string[];
+  private readonly listeners: LogSink[] = [];
+  readonly recent: Array<{ at: number; level: LogLevel; message: string }> = [];
+
+  constructor(file: string | undefined, private readonly sink: LogSink | undefined, secrets: readonly string[] = []) {
+    this.secrets = secrets.filter((s) => s.length >= 4);
+    if (file) this.fd = fs.openSync(file, 'a');
+  }
+
+  /** extra sinks (the live display) */
+  onLine(listener: LogSink): void {
+    this.listeners.push(listener);
+  }
+
+  /** replaces the default sink, e.g. while a full-screen display owns the terminal */
+  muteDefault = false;
+
+  mask(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('***');
+    return out;
+  }
+
+  write(level: LogLevel, message: string): void {
+    const line = this.mask(message);
+    const at = Date.now();
+    this.recent.push({ at, level, message: line });
+    if (this.recent.length > 50) this.recent.shift();
+    if (this.fd !== undefined) fs.writeSync(this.fd, `${new Date(at).toISOString()} ${level.toUpperCase()} ${line}\n`);
+    if (this.sink) this.sink(level, line);
+    else if (!this.muteDefault) process.stderr.write(`[salvo] ${level === 'info' ? '' : level.toUpperCase() + ' '}${line}\n`);
+    for (const l of this.listeners) l(level, line);
+  }
+
+  info(message: string): void { this.write('info', message); }
+  warn(message: string): void { this.write('warn', message); }
+  error(message: string): void { this.write('error', message); }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+}

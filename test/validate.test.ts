@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkOrder, type PositionView } from '../src/execution/validate.js';
+
+const view = (positions: Record<string, number> = {}, closing = 0): PositionView => ({
+  hasTicker: (t) => ['AAPL', 'MSFT'].includes(t),
+  position: (t) => positions[t] ?? 0,
+  closingInFlight: () => closing,
+});
+
+const reasonOf = (raw: unknown, v = view()) => {
+  const verdict = checkOrder(raw, v);
+  assert.equal(verdict.ok, false, `accepted ${JSON.stringify(raw)}`);
+  return (verdict as { reason: string }).reason;
+};
+const mkt = { ticker: 'AAPL', quantity: 10, side: 'buy', orderType: 'market' };
+
+test('a plain buy is a buy_long, day order', () => {
+  const verdict = checkOrder(mkt, view());
+  assert.ok(verdict.ok);
+  assert.deepEqual(verdict.order, { ticker: 'AAPL', quantity: 10, side: 'buy', orderType: 'market', limitPrice: undefined, action: 'buy_long', timeInForce: 'day' });
+});
+
+test('each bad request gets a reason naming the problem', () => {
+  assert.match(reasonOf('AAPL'), /an order must be an object/);
+  assert.match(reasonOf({ ...mkt, ticker: 'TSLA' }), /unknown ticker 'TSLA'/);
+  assert.match(reasonOf({ ...mkt, quantity: 0 }), /quantity must be a positive finite number; got 0/);
+  assert.match(reasonOf({ ...mkt, quantity: Number.POSITIVE_INFINITY }), /quantity must be a positive finite number/);
+  assert.match(reasonOf({ ...mkt, quantity: '10' }), /quantity must be a number; got '10'/);
+  assert.match(reasonOf({ ...mkt, side: 'long' }), /side must be one of 'buy' \| 'sell'; got 'long'/);
+  assert.match(reasonOf({ ...mkt, orderType: 'stop' }), /orderType must be one of 'market' \| 'limit'/);
+  assert.match(reasonOf({ ...mkt, orderType: 'limit' }), /a limit order needs a positive limitPrice/);
+  assert.match(reasonOf({ ...mkt, orderType: 'limit', limitPrice: -1 }), /a limit order needs a positive limitPrice; got -1/);
+  assert.match(reasonOf({ ...mkt, limitPrice: 100 }), /limitPrice is only for limit orders/);
+  assert.match(reasonOf({ ...mkt, order_type: 'market' }), /unknown field 'order_type' \(did you mean 'orderType'\?\)/);
+  assert.match(reasonOf({ ticker: 'AAPL', quantity: 1, side: 'buy' }), /orderType is required/);
+  assert.match(reasonOf({ ...mkt, action: 'short_sell' }), /action 'short_sell' goes with side 'sell', not 'buy'/);
+  assert.match(reasonOf({ ...mkt, action: 'yolo' }), /action must be one of/);
+});
+
+test('closing actions need the position they close, less what open orders already close', () => {
+  const sell = { ticker: 'AAPL', quantity: 10, side: 'sell', orderType: 'market' };
+  assert.match(reasonOf(sell), /sell_long closes a long position: AAPL long is 0.*to open a short use action 'short_sell'/);
+  assert.ok(checkOrder(sell, view({ AAPL: 10 })).ok);
+  assert.match(reasonOf(sell, view({ AAPL: 10 }, 5)), /AAPL long is 10, 5 already being closed by open orders; cannot close 10/);
+  assert.ok(checkOrder({ ...sell, action: 'short_sell' }, view()).ok);
+  const cover = { ticker: 'AAPL', quantity: 5, side: 'buy', orderType: 'market', action: 'buy_to_cover' };
+  assert.match(reasonOf(cover, view({ AAPL: 10 })), /buy_to_cover closes a short position: AAPL short is 0/);
+  assert.ok(checkOrder(cover, view({ AAPL: -5 })).ok);
+  assert.ok(checkOrder({ ...sell, action: 'liquidate', quantity: 2.5 }, view({ AAPL: 2.5 })).ok);
+});
