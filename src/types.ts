@@ -26,6 +26,21 @@ export interface Quote {
   last: number;
   /** epoch milliseconds of the quote */
   timestamp: number;
+  /** second and third depth levels; 0 when the feed does not send them */
+  bid2: number;
+  bid3: number;
+  bidSize2: number;
+  bidSize3: number;
+  ask2: number;
+  ask3: number;
+  askSize2: number;
+  askSize3: number;
+  /** the exchange's reference price for the day (0 when not sent) */
+  refPrice: number;
+  /** quantity traded so far in the session (0 when not sent) */
+  volume: number;
+  /** quantity of the last trade (0 when not sent) */
+  lastSize: number;
 }
 
 export interface Position {
@@ -80,6 +95,9 @@ export interface SessionReport {
   endedAt: Date;
   ticks: number;
   overruns: number;
+  /** runTrading() → workers and venue ready, ms; then how long warm-up waited for quotes */
+  startupMs: number;
+  warmUpMs: number;
   strategyErrors: number;
   blocks: BlockTiming[];
   /** why the session ended: 'completed' | 'signal' | 'halted' | 'display' */

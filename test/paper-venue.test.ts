@@ -98,7 +98,8 @@ test('ioc fills what is there and cancels the rest; fok fills all or nothing', a
     const ioc = order({ side: 'buy', quantity: 800, timeInForce: 'ioc' });
     await venue.submit(ioc);
     assert.deepEqual(events(ioc.clientOrderId), ['pending_new', 'new', 'partial_fill', 'canceled']);
-    assert.deepEqual(venue.getOrder(ioc.clientOrderId), { ...venue.getOrder(ioc.clientOrderId)!, status: 'canceled', filledQty: 500 });
+    assert.equal(venue.getOrder(ioc.clientOrderId)?.status, 'canceled');
+    assert.equal(venue.getOrder(ioc.clientOrderId)?.filledQty, 500);
 
     const fokTooBig = order({ side: 'sell', quantity: 600, timeInForce: 'fok' });
     await venue.submit(fokTooBig);
@@ -234,14 +235,15 @@ test('gateway: rate limit 429 with retryAfterMs, injected 503 creates nothing, t
     const error = await limited.venue.submit(order({ side: 'buy', quantity: 1 })).catch((e: unknown) => e);
     assert.ok(error instanceof BrokerTransientError);
     assert.equal(error.status, 429);
-    assert.equal(error.retryAfterMs, 45_000);
-    now += 45_000;
+    // a bucket of 2 refilled smoothly at 2/min: 1 + 10 s/30 s − 1 + 5 s/30 s = 0.5 token, so 15 s to wait
+    assert.equal(error.retryAfterMs, 15_000);
+    now += 15_000;
     await limited.venue.submit(order({ side: 'buy', quantity: 1 }));
   } finally {
     limited.venue.close();
   }
 
-  const { venue } = market({ failureRate: 0.5, timeoutRate: 0.5 }, { random: (() => { const draws = [0.1, 0.9, 0.9, 0.1]; return () => draws.shift()!; })() });
+  const { venue } = market({ failureRate: 0.5, timeoutRate: 0.5 }, { random: (() => { const draws = [0.1, 0.9, 0.1]; return () => draws.shift()!; })() });
   try {
     const failed = order({ side: 'buy', quantity: 1 });
     const error = await venue.submit(failed).catch((e: unknown) => e);

@@ -9,14 +9,19 @@ import { byOrder, readLog } from './helpers/trade-log.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-signal-'));
 
-function startSession(name: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/long-session.ts', dir, name], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startSession(name: string, latencyMs = 0) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/long-session.ts', dir, name, String(latencyMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
-  const trading = new Promise<void>((resolve) => child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('trading for')) resolve(); }));
+  const seen = (text: string) => new Promise<void>((resolve) => {
+    const check = () => { if (stderr.includes(text)) { child.stderr.off('data', check); resolve(); } };
+    child.stderr.on('data', check);
+    check();
+  });
+  child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, trading, exited, out: () => stdout, err: () => stderr };
+  return { child, trading: seen('trading for'), seen, exited, out: () => stdout, err: () => stderr };
 }
 
 test('SIGINT runs the end of session once: open orders canceled, positions liquidated, complete CSV, exit 0', async () => {
@@ -37,10 +42,11 @@ test('SIGINT runs the end of session once: open orders canceled, positions liqui
 });
 
 test('a second SIGINT exits at once and leaves only whole rows in the CSV', async () => {
-  const s = startSession('twice');
+  const s = startSession('twice', 300); // a slow venue keeps the end of session busy long enough
   await s.trading;
   await new Promise((r) => setTimeout(r, 400));
   s.child.kill('SIGINT');
+  await s.seen('SIGINT: ending the session'); // two signals sent at once would be merged into one by the OS
   s.child.kill('SIGINT');
   const code = await s.exited;
   assert.equal(code, 130);

@@ -26,7 +26,8 @@ test('each bad request gets a reason naming the problem', () => {
   assert.match(reasonOf({ ...mkt, ticker: 'TSLA' }), /unknown ticker 'TSLA'/);
   assert.match(reasonOf({ ...mkt, quantity: 0 }), /quantity must be a positive finite number; got 0/);
   assert.match(reasonOf({ ...mkt, quantity: Number.POSITIVE_INFINITY }), /quantity must be a positive finite number/);
-  assert.match(reasonOf({ ...mkt, quantity: '10' }), /quantity must be a number; got '10'/);
+  assert.match(reasonOf({ ...mkt, quantity: '10' }), /quantity must be a positive finite number; got '10'/);
+  assert.match(reasonOf({ ...mkt, quantity: Number.NaN }), /quantity must be a positive finite number; got NaN/);
   assert.match(reasonOf({ ...mkt, side: 'long' }), /side must be one of 'buy' \| 'sell'; got 'long'/);
   assert.match(reasonOf({ ...mkt, orderType: 'stop' }), /orderType must be one of 'market' \| 'limit'/);
   assert.match(reasonOf({ ...mkt, orderType: 'limit' }), /a limit order needs a positive limitPrice/);

@@ -74,7 +74,21 @@ export interface Broker {
   clock(): Promise<MarketClock>;
   /** trade updates for this account; returns the unsubscribe function */
   onUpdate(listener: (update: TradeUpdate) => void): () => void;
+  /**
+   * Optional: the venue's own view of the rate limit, reported after each answer that carries it
+   * (Alpaca's X-Ratelimit-* headers), so the session's limiter can slow down before a 429.
+   */
+  onRateLimit?(listener: (info: RateLimitInfo) => void): () => void;
   close(): Promise<void>;
+}
+
+export interface RateLimitInfo {
+  /** requests allowed per window */
+  limit: number;
+  /** requests left now */
+  remaining: number;
+  /** epoch ms when the allowance grows again (X-Ratelimit-Reset); with remaining 0, when to try again */
+  resetAt: number;
 }
 
 /** The venue refused the order; final, with the venue's reason. */

@@ -4,6 +4,7 @@ import type { BrokerDriver } from './broker.js';
 
 const drivers: Record<string, () => Promise<BrokerDriver<any>>> = {
   paper: async () => (await import('./paper/driver.js')).paperDriver,
+  alpaca: async () => (await import('./alpaca/driver.js')).alpacaDriver,
 };
 
 export async function brokerDriver(type: string): Promise<BrokerDriver<any>> {

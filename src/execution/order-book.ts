@@ -77,6 +77,10 @@ export class OrderBook {
     });
   }
 
+  all(): IterableIterator<Order> {
+    return this.orders.values();
+  }
+
   open(): Order[] {
     return [...this.orders.values()].filter((o) => !isTerminal(o.status));
   }

@@ -15,10 +15,11 @@ const CLOSES: Partial<Record<Action, 'long' | 'short'>> = {
 
 const requestSchema = z.strictObject({
   ticker: z.string(),
-  quantity: z.number(),
+  // numbers are checked by hand below, so NaN and Infinity get the same clear message as -1
+  quantity: z.unknown(),
   side: z.enum(['buy', 'sell']),
   orderType: z.enum(['market', 'limit']),
-  limitPrice: z.number().optional(),
+  limitPrice: z.unknown().optional(),
   action: z.enum(ACTIONS).optional(),
   timeInForce: z.enum(['day', 'gtc', 'ioc', 'fok']).optional(),
 });
@@ -58,25 +59,27 @@ export function checkOrder(raw: unknown, view: PositionView): Verdict {
   }
   const o = parsed.data;
   if (!view.hasTicker(o.ticker)) problems.push(`unknown ticker '${o.ticker}': not one of this session's tickers`);
-  if (!Number.isFinite(o.quantity) || o.quantity <= 0) problems.push(`quantity must be a positive finite number; got ${o.quantity}`);
-  if (o.orderType === 'limit' && !(o.limitPrice !== undefined && Number.isFinite(o.limitPrice) && o.limitPrice > 0)) {
-    problems.push(`a limit order needs a positive limitPrice; got ${o.limitPrice}`);
-  }
+  if (o.quantity === undefined) problems.push('quantity is required');
+  else if (!isPositive(o.quantity)) problems.push(`quantity must be a positive finite number; got ${describe(o.quantity)}`);
+  if (o.orderType === 'limit' && !isPositive(o.limitPrice)) problems.push(`a limit order needs a positive limitPrice; got ${describe(o.limitPrice)}`);
   if (o.orderType === 'market' && o.limitPrice !== undefined) problems.push('limitPrice is only for limit orders; this one is a market order');
   const action: Action = o.action ?? (o.side === 'buy' ? 'buy_long' : 'sell_long');
   if (ACTION_SIDE[action] !== o.side) problems.push(`action '${action}' goes with side '${ACTION_SIDE[action]}', not '${o.side}'`);
   const closes = CLOSES[action];
-  if (closes && !problems.length) {
+  if (problems.length) return { ok: false, reason: problems.join('; '), partial: { ...partial, action } };
+  const quantity = o.quantity as number;
+  const limitPrice = o.limitPrice as number | undefined;
+  if (closes) {
     const held = view.position(o.ticker);
     const open = closes === 'long' ? Math.max(0, held) : Math.max(0, -held);
     const closable = open - view.closingInFlight(o.ticker, closes);
-    if (o.quantity > closable + 1e-9) {
+    if (quantity > closable + 1e-9) {
       const hint = action === 'sell_long' && open === 0 && !o.action ? "; to open a short use action 'short_sell'" : '';
-      problems.push(`${action} closes a ${closes} position: ${o.ticker} ${closes} is ${open}, ${open - closable} already being closed by open orders; cannot close ${o.quantity}${hint}`);
+      problems.push(`${action} closes a ${closes} position: ${o.ticker} ${closes} is ${open}, ${open - closable} already being closed by open orders; cannot close ${quantity}${hint}`);
     }
   }
   if (problems.length) return { ok: false, reason: problems.join('; '), partial: { ...partial, action } };
-  return { ok: true, order: { ticker: o.ticker, quantity: o.quantity, side: o.side, orderType: o.orderType, limitPrice: o.limitPrice, action, timeInForce: o.timeInForce ?? 'day' } };
+  return { ok: true, order: { ticker: o.ticker, quantity, side: o.side, orderType: o.orderType, limitPrice, action, timeInForce: o.timeInForce ?? 'day' } };
 }
 
 /** which position side an order's action closes, if any */
@@ -85,20 +88,24 @@ export const closesSide = (action: Action): 'long' | 'short' | undefined => CLOS
 function describeOrderIssue(issue: z.core.$ZodIssue): string {
   const field = issue.path.join('.');
   const got = 'input' in issue ? `; got ${describe(issue.input)}` : '';
+  if ((issue.code === 'invalid_value' || issue.code === 'invalid_type') && issue.input === undefined) return `${field} is required`;
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((k) => `unknown field '${k}'${suggest(k, FIELDS)}`).join('; ');
     case 'invalid_value':
       return `${field} must be one of ${issue.values.map((v) => `'${String(v)}'`).join(' | ')}${got}`;
     case 'invalid_type':
-      return issue.input === undefined ? `${field} is required` : `${field} must be a ${issue.expected}${got}`;
+      return `${field} must be a ${issue.expected}${got}`;
     default:
       return `${field}: ${issue.message}`;
   }
 }
 
+const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+
 function describe(v: unknown): string {
   if (v === undefined) return 'undefined';
+  if (typeof v === 'number') return String(v);
   if (typeof v === 'string') return `'${v}'`;
   try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
 }

@@ -101,6 +101,7 @@ export class WorkerPool {
   }
 
   private receive(workerId: number, message: FromWorker): void {
+    if (message.type === 'ready' || message.type === 'connect-failed' || message.type === 'closed') return; // the pool's own
     if (message.type === 'accepted' || message.type === 'rejected' || message.type === 'failed') {
       this.activity[workerId - 1].inFlight--;
     }

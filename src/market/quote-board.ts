@@ -5,7 +5,11 @@
 import type { Quote } from '../types.js';
 
 /** Field order inside a slot. Add new fields at the end; readers and writer follow this list. */
-export const QUOTE_FIELDS = ['bid', 'ask', 'bidSize', 'askSize', 'last', 'timestamp'] as const;
+export const QUOTE_FIELDS = [
+  'bid', 'ask', 'bidSize', 'askSize', 'last', 'timestamp',
+  // depth levels 2-3, reference price, session volume and last trade size (Redis / Kafka snapshots carry them)
+  'bid2', 'bid3', 'bidSize2', 'bidSize3', 'ask2', 'ask3', 'askSize2', 'askSize3', 'refPrice', 'volume', 'lastSize',
+] as const;
 export type QuoteField = (typeof QUOTE_FIELDS)[number];
 
 const F = QUOTE_FIELDS.length;
@@ -100,5 +104,7 @@ export class QuoteBoard {
 }
 
 export function emptyQuote(): BoardQuote {
-  return { bid: 0, ask: 0, bidSize: 0, askSize: 0, last: 0, timestamp: 0, updates: 0 };
+  const q = { updates: 0 } as BoardQuote;
+  for (const f of QUOTE_FIELDS) q[f] = 0;
+  return q;
 }

@@ -16,19 +16,22 @@ export interface ClockOptions {
   /** ends the clock early; the tick in progress finishes first */
   signal?: AbortSignal;
   now?: () => number;
+  /** kept up to date while the clock runs (for a live display) */
+  progress?: ClockResult;
 }
 
 export async function runClock(options: ClockOptions): Promise<ClockResult> {
   const now = options.now ?? (() => performance.now());
   const { periodMs, durationMs, signal } = options;
   const start = now();
-  const result: ClockResult = { ticks: 0, overruns: 0, lateness: [] };
+  const result: ClockResult = options.progress ?? { ticks: 0, overruns: 0, lateness: [] };
   let k = 0;
   for (;;) {
     const due = start + k * periodMs;
     if (due - start >= durationMs) break;
     await sleepUntil(due, now, signal);
     if (signal?.aborted) break;
+    if (result.lateness.length >= 10_000) result.lateness.splice(0, 5_000); // bounded for long sessions
     result.lateness.push(now() - due);
     result.ticks++;
     await options.onTick(result.ticks);

@@ -25,7 +25,7 @@ export async function endOfSession(s: Session): Promise<void> {
   }
   let result: unknown;
   try {
-    result = await o.customShutdownAction!(s.context(s.ticks + 1));
+    result = await o.customShutdownAction!(s.context(s.clock.ticks + 1));
   } catch (error) {
     s.log.error(`customShutdownAction threw: ${(error as Error)?.stack ?? String(error)}`);
     return;

@@ -14,11 +14,12 @@ export class SalvoOptionsError extends Error {
 }
 
 const fn = (what: string) => z.custom<Strategy>((v) => typeof v === 'function', { message: `${what} must be a function (ctx) => orders` });
-const duration = (what: string, { allowZero = false } = {}) =>
-  z.union([z.number(), z.string()]).transform((v, ctx) => {
+const duration = (what: string, { allowZero = false, eod = false } = {}) =>
+  z.union([z.number(), z.string()]).transform((v, ctx): number | 'EOD' => {
+    if (eod && v === 'EOD') return 'EOD';
     const ms = parseDurationMs(v);
     if (ms === undefined || ms < 0 || (!allowZero && ms === 0)) {
-      ctx.addIssue({ code: 'custom', message: `${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds or a duration like '250ms', '10s', '1m', '1h'; got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: 'custom', message: `${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds or a duration like '250ms', '10s', '1m', '1h'${eod ? ", or 'EOD'" : ''}; got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     return ms;
@@ -46,17 +47,17 @@ export const optionsSchema = z.strictObject({
   strategy: fn('strategy'),
   tickers: z.array(z.string().trim().min(1, 'tickers must be non-empty strings')).min(1, 'tickers must list at least one ticker')
     .refine((t) => new Set(t).size === t.length, { message: 'tickers must not repeat a ticker' }),
-  frequency: duration('frequency').default(1000),
-  runSeconds: z.union([z.literal('EOD'), duration('runSeconds')]).default(60_000),
+  frequency: duration('frequency').prefault(1),
+  runSeconds: duration('runSeconds', { eod: true }).prefault(60),
   eosBehavior: z.enum(['liquidate', 'hold', 'custom']).default('liquidate'),
   customShutdownAction: fn('customShutdownAction').optional(),
-  warmUpPeriod: duration('warmUpPeriod', { allowZero: true }).default(5000),
-  eosTimeout: duration('eosTimeout').default(30_000),
+  warmUpPeriod: duration('warmUpPeriod', { allowZero: true }).prefault(5),
+  eosTimeout: duration('eosTimeout').prefault(30),
   tradeLogName: z.string().trim().min(1).regex(/^[\w.\-]+$/, 'tradeLogName may use letters, digits, _ . - only').optional(),
   tradeLogPath: z.string().min(1).default('logs'),
   numWorkers: z.number().int().min(1, 'numWorkers must be at least 1').max(64).default(() => Math.max(2, Math.min(8, os.availableParallelism()))),
   ordersPerMinute: z.number().positive().default(200),
-  /** orders the limiter lets out at once; defaults to a full minute's allowance */
+  /** orders the limiter lets out at once; defaults to a minute's allowance less one */
   burst: z.number().int().positive().optional(),
   maxRetries: z.number().int().min(0).max(20).default(3),
   retryBaseMs: z.number().min(0).default(100),
@@ -66,8 +67,8 @@ export const optionsSchema = z.strictObject({
   liveDisplay: z.boolean().default(false),
   displayRefreshRate: z.number().positive().default(0.5),
   maxTradeUpdates: z.number().int().positive().default(20),
-  broker: venueConfig('broker', brokerConfigSchemas).default({ type: 'paper' }),
-  quotes: venueConfig('quotes', quoteConfigSchemas).default({ type: 'sim' }),
+  broker: venueConfig('broker', brokerConfigSchemas).prefault('paper'),
+  quotes: venueConfig('quotes', quoteConfigSchemas).prefault('sim'),
   /** session log lines go here as well as to the session's .log file; default: stderr */
   logger: z.custom<(level: LogLevel, message: string) => void>((v) => typeof v === 'function', { message: 'logger must be a function (level, message) => void' }).optional(),
 }).superRefine((o, ctx) => {
@@ -78,7 +79,12 @@ export const optionsSchema = z.strictObject({
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type RunTradingOptions = z.input<typeof optionsSchema>;
-export type SessionOptions = z.output<typeof optionsSchema> & { tradeLogName: string; burst: number };
+type Parsed = z.output<typeof optionsSchema>;
+export type SessionOptions = Omit<Parsed, 'frequency' | 'warmUpPeriod' | 'eosTimeout'> & {
+  /** durations in ms from here on */
+  frequency: number; warmUpPeriod: number; eosTimeout: number; runSeconds: number | 'EOD';
+  tradeLogName: string; burst: number;
+};
 
 export function parseOptions(input: unknown): SessionOptions {
   if (typeof input !== 'object' || input === null) throw new SalvoOptionsError(['runTrading needs an options object']);
@@ -86,9 +92,11 @@ export function parseOptions(input: unknown): SessionOptions {
   if (!parsed.success) throw new SalvoOptionsError(parsed.error.issues.map((i) => describeIssue(i)));
   const o = parsed.data;
   return {
-    ...o,
+    ...(o as SessionOptions),
     tradeLogName: o.tradeLogName ?? `session-${new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19)}`,
-    burst: o.burst ?? Math.max(1, Math.floor(o.ordersPerMinute)),
+    // one order of headroom: a venue counting the same allowance sees our sends a little later
+    // and not always in the same spacing, and must never find itself a fraction of a token short
+    burst: o.burst ?? Math.max(1, Math.floor(o.ordersPerMinute) - 1),
   };
 }
 
@@ -98,6 +106,7 @@ const KNOWN_KEYS = Object.keys(optionsSchema.shape);
 export function describeIssue(issue: z.core.$ZodIssue, prefix = ''): string {
   const name = prefix + (issue.path.length ? issue.path.join('.') : 'options');
   const got = 'input' in issue && issue.input !== undefined ? `; got ${JSON.stringify(issue.input)}` : '';
+  if ((issue.code === 'invalid_value' || issue.code === 'invalid_type') && 'input' in issue && issue.input === undefined) return `${name} is required`;
   switch (issue.code) {
     case 'invalid_value':
       return `${name} must be one of ${issue.values.map((v) => `'${String(v)}'`).join(' | ')}${got}`;

@@ -15,7 +15,7 @@ import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import type { SessionReport, Strategy } from '../types.js';
 import { SessionLog } from '../util/session-log.js';
-import { runClock } from './clock.js';
+import { runClock, type ClockResult } from './clock.js';
 import { currentData, makeContext, markOf, ordersFrom } from './context.js';
 import { formatDuration } from './durations.js';
 import { endOfSession } from './end-of-session.js';
@@ -29,13 +29,14 @@ export class Session {
   readonly book = new OrderBook();
   readonly portfolio = new Portfolio();
   readonly startedAt = new Date();
-  ticks = 0;
-  overruns = 0;
+  readonly clock: ClockResult = { ticks: 0, overruns: 0, lateness: [] };
   strategyErrors = 0;
   endReason = 'completed';
   /** when the trading clock started and for how long it runs (ms since epoch / ms) */
   clockStartedAt = 0;
   runMs = 0;
+  startupMs = 0;
+  warmUpMs = 0;
   private readonly stop = new AbortController();
   private cleanups: Array<() => unknown> = [];
   feed!: QuoteFeed;
@@ -57,6 +58,7 @@ export class Session {
     });
     try {
       await s.connect();
+      s.startupMs = Date.now() - s.startedAt.getTime();
     } catch (error) {
       await s.shutdown();
       throw new Error(`session did not start: ${log.mask((error as Error).message)}`);
@@ -74,9 +76,9 @@ export class Session {
     if (hub) this.cleanups.push(() => hub.close());
     const own = hub?.link(0);
     this.broker = driver.create(o.broker, own?.link ?? { workerId: 0 });
+    this.broker.onUpdate((u) => this.book.applyUpdate(u)); // before connect: no fill may slip past
     await this.broker.connect();
     this.cleanups.push(() => this.broker.close());
-    this.broker.onUpdate((u) => this.book.applyUpdate(u));
     this.portfolio.seed(await this.broker.positions());
     this.runMs = await this.sessionLength();
     this.pool = await WorkerPool.start({
@@ -126,16 +128,18 @@ export class Session {
           () => { this.tradeLog.flush(); process.exit(130); },
         )
       : () => undefined;
+    let display: { stop(): Promise<void> } | undefined;
     try {
       this.phase = 'warm-up';
+      if (o.liveDisplay) display = (await import('../display/index.js')).startDisplay(this);
+      const warmUpStart = Date.now();
       const missing = await this.feed.waitForQuotes(this.stop.signal.aborted ? 0 : o.warmUpPeriod);
+      this.warmUpMs = Date.now() - warmUpStart;
       if (missing.length) this.log.warn(`warm-up ended after ${formatDuration(o.warmUpPeriod)} with no quote yet for: ${missing.join(', ')}`);
       this.phase = 'running';
       this.clockStartedAt = Date.now();
       this.log.info(`trading for ${formatDuration(this.runMs)}, strategy every ${formatDuration(o.frequency)}`);
-      const clock = await runClock({ periodMs: o.frequency, durationMs: this.runMs, signal: this.stop.signal, onTick: (tick) => this.callStrategy(o.strategy, tick) });
-      this.ticks = clock.ticks;
-      this.overruns = clock.overruns;
+      await runClock({ periodMs: o.frequency, durationMs: this.runMs, signal: this.stop.signal, progress: this.clock, onTick: (tick) => this.callStrategy(o.strategy, tick) });
       this.phase = 'end of session';
       await endOfSession(this);
       const stillOpen = o.cancelOpenOrdersAtEnd ? await this.desk.cancelOpen(o.eosTimeout, 'session ended') : this.book.open();
@@ -148,6 +152,7 @@ export class Session {
       await this.shutdown();
       throw error;
     } finally {
+      await display?.stop(); // gives the terminal back before run() returns or throws
       unhook();
     }
   }
@@ -215,8 +220,10 @@ export class Session {
       tradeLogFile: this.tradeLog.file,
       startedAt: this.startedAt,
       endedAt: new Date(),
-      ticks: this.ticks,
-      overruns: this.overruns,
+      ticks: this.clock.ticks,
+      overruns: this.clock.overruns,
+      startupMs: this.startupMs,
+      warmUpMs: this.warmUpMs,
       strategyErrors: this.strategyErrors,
       blocks: this.book.blockTimings(),
       endReason: this.endReason,

@@ -1,8 +1,8 @@
-// A long session in its own process, for the signal tests: argv = <logDir> <name>.
+// A long session in its own process, for the signal tests: argv = <logDir> <name> [venue latency ms].
 // Prints the report as one JSON line on stdout when the session ends.
 import { runTrading } from '../../src/index.js';
 
-const [dir, name] = process.argv.slice(2);
+const [dir, name, latencyMs = '0'] = process.argv.slice(2);
 const report = await runTrading({
   strategy: (ctx) => [
     { ticker: 'AAPL', quantity: 1, side: 'buy', orderType: 'market' },
@@ -15,5 +15,6 @@ const report = await runTrading({
   eosBehavior: 'liquidate',
   tradeLogPath: dir,
   tradeLogName: name,
+  broker: { type: 'paper', latencyMs: Number(latencyMs) },
 });
 process.stdout.write(JSON.stringify(report) + '\n');

@@ -20,7 +20,7 @@ export const paperBrokerSchema = z.object({
   failureRate: z.number().min(0).max(1).default(0),
   /** share of submits whose answer is lost: the order exists, the client times out */
   timeoutRate: z.number().min(0).max(1).default(0),
-  /** submits beyond this in any rolling 60 s are answered with a 429 */
+  /** the gateway's allowance: a bucket of this many submits, refilled smoothly over a minute; beyond it, 429 */
   rateLimitPerMinute: z.number().int().positive().optional(),
   /** fill at most the displayed bid/ask size per quote update, giving partial fills */
   fillAtDisplayedSize: z.boolean().default(false),

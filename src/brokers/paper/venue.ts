@@ -11,6 +11,7 @@ import {
 } from '../broker.js';
 import { emptyQuote, type BoardQuote, type QuoteBoard } from '../../market/quote-board.js';
 import { paperMarketHours, type PaperBrokerConfig } from './config.js';
+import { TokenBucket } from '../../execution/token-bucket.js';
 
 interface VenueOrder {
   wire: WireOrder;
@@ -32,7 +33,6 @@ export interface PaperVenueOptions {
 const FINAL: ReadonlySet<BrokerOrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired', 'replaced']);
 /** how often resting orders look at the board; only tickers with a new quote are matched */
 const POLL_MS = 2;
-const RATE_WINDOW_MS = 60_000;
 /** tolerance for fractional quantities and cash comparisons */
 const EPS = 1e-9;
 
@@ -42,7 +42,8 @@ export class PaperVenue {
   private readonly open = new Set<VenueOrder>();
   private readonly book = new Map<string, { quantity: number; avgEntryPrice: number }>();
   private readonly listeners = new Set<(update: TradeUpdate) => void>();
-  private readonly recentSubmits: number[] = [];
+  /** the gateway's allowance: the same smooth token bucket salvo's own limiter uses */
+  private readonly allowance?: TokenBucket;
   /** displayed size already taken at a slot's current quote, so two orders cannot both take it */
   private readonly taken = new Map<number, { updates: number; buy: number; sell: number }>();
   private readonly waits = new Map<NodeJS.Timeout, (error: Error) => void>();
@@ -58,6 +59,8 @@ export class PaperVenue {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.cash = config.cash;
+    const limit = config.rateLimitPerMinute;
+    if (limit) this.allowance = new TokenBucket(limit, limit, this.now);
   }
 
   /** 'swallowed': the order was created but its answer is lost on purpose (timeoutRate) */
@@ -136,15 +139,8 @@ export class PaperVenue {
 
   /** the gateway in front of the venue: rate limit, then injected server errors */
   private admit(): void {
-    const limit = this.config.rateLimitPerMinute;
-    if (limit) {
-      const now = this.now();
-      const window = this.recentSubmits;
-      while (window.length > 0 && window[0] <= now - RATE_WINDOW_MS) window.shift();
-      if (window.length >= limit) {
-        throw new BrokerTransientError(`too many requests: paper venue allows ${limit} orders per minute`, 429, window[0] + RATE_WINDOW_MS - now);
-      }
-      window.push(now);
+    if (this.allowance && !this.allowance.tryTake(1)) {
+      throw new BrokerTransientError(`too many requests: paper venue allows ${this.config.rateLimitPerMinute} orders per minute`, 429, Math.ceil(this.allowance.msUntil(1)));
     }
     if (this.config.failureRate > 0 && this.random() < this.config.failureRate) {
       throw new BrokerTransientError('internal server error at the paper venue (injected failure)', 503);

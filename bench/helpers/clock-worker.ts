@@ -1,0 +1,23 @@
+// One side of the clock benchmark, in its own thread so both sides run at once without sharing
+// an event loop: salvo's anchored clock, or blockpaca's sleep-after-work loop.
+import { parentPort, workerData } from 'node:worker_threads';
+import { runClock } from '../../src/session/clock.js';
+
+const { mode, periodMs, ticks } = workerData as { mode: 'anchored' | 'sleep-after-work'; periodMs: number; ticks: number };
+const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
+let seed = 42;
+const work = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return (seed / 2 ** 31) * 5; }; // 0–5 ms
+
+const starts: number[] = [];
+const start = performance.now();
+if (mode === 'anchored') {
+  await runClock({ periodMs, durationMs: ticks * periodMs, onTick: () => { starts.push(performance.now()); busy(work()); } });
+} else {
+  for (let k = 0; k < ticks; k++) {
+    starts.push(performance.now());
+    busy(work());
+    await new Promise((r) => setTimeout(r, periodMs));
+  }
+}
+const lateness = starts.map((t, k) => t - (start + k * periodMs));
+parentPort!.postMessage({ lateness, drift: lateness[lateness.length - 1], ticks: starts.length });

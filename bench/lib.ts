@@ -1,0 +1,44 @@
+// Shared bits of the benchmark suite: the row every benchmark reports, percentiles, the machine.
+import os from 'node:os';
+import { parseOptions, type RunTradingOptions } from '../src/session/options.js';
+import { Session } from '../src/session/session.js';
+
+export interface Row {
+  bench: string;
+  case: string;
+  metric: string;
+  value: number;
+  unit: string;
+  /** e.g. '<= 1.2 x t(1)'; empty when the figure is for information */
+  target?: string;
+  met?: boolean;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (!values.length) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+export const median = (values: readonly number[]) => percentile(values, 50);
+
+export function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+/** a real session whose Session object stays readable afterwards (its order book, its stats) */
+export async function session(options: RunTradingOptions) {
+  const s = await Session.start(parseOptions({ logger: () => undefined, tradeLogPath: os.tmpdir(), handleSignals: false, ...options }));
+  const report = await s.run();
+  return { session: s, report, orders: [...s.book.all()] };
+}
+
+export const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -1,0 +1,36 @@
+// Options of the Alpaca broker (paper trading only), checked before a session starts. Runtime code
+// lives beside this file and loads only when a session uses Alpaca.
+import { z } from 'zod';
+
+export const ALPACA_PAPER_URL = 'https://paper-api.alpaca.markets';
+
+export const alpacaBrokerSchema = z.strictObject({
+  type: z.literal('alpaca'),
+  /** default: APCA_API_KEY_ID from the environment, else from ./.env */
+  keyId: z.string().min(1).optional(),
+  /** default: APCA_API_SECRET_KEY from the environment, else from ./.env */
+  secretKey: z.string().min(1).optional(),
+  paper: z.literal(true, { message: 'paper must be true: salvo trades Alpaca paper accounts only' }).default(true),
+  /** Trading API root */
+  baseUrl: z.url({ protocol: /^https?$/, message: 'baseUrl must be an http(s) URL' }).default(ALPACA_PAPER_URL),
+  /** trade_updates websocket; default: baseUrl with ws(s):// and /stream */
+  streamUrl: z.url({ protocol: /^wss?$/, message: 'streamUrl must be a ws(s) URL' }).optional(),
+  /** how long one REST request may take before its outcome counts as unknown */
+  requestTimeoutMs: z.number().int().positive().default(10_000),
+  /** keep-alive connections per client (each execution worker has its own client) */
+  connections: z.number().int().min(1).max(256).default(16),
+});
+
+export type AlpacaBrokerConfig = z.output<typeof alpacaBrokerSchema>;
+
+export function parseAlpacaBrokerConfig(input: unknown): AlpacaBrokerConfig {
+  return alpacaBrokerSchema.parse(input);
+}
+
+/** wss://host/stream for https://host, ws:// for http:// */
+export function defaultStreamUrl(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/stream`;
+  return url.toString();
+}

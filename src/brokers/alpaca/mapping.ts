@@ -1,0 +1,75 @@
+// Alpaca's JSON ↔ salvo's broker shapes. Alpaca sends numbers as strings and has more statuses
+// than salvo's state machine; the ones that change nothing for salvo map to the nearest status.
+import type { BrokerOrderState, BrokerOrderStatus, BrokerPosition, TradeUpdate, WireOrder } from '../broker.js';
+
+export interface AlpacaOrderJson {
+  id: string;
+  client_order_id: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  qty: string | null;
+  filled_qty?: string | null;
+  filled_avg_price?: string | null;
+  status: string;
+  created_at?: string;
+  updated_at?: string;
+}
+
+const STATUS: Record<string, BrokerOrderStatus> = {
+  pending_new: 'pending_new', accepted: 'pending_new', accepted_for_bidding: 'pending_new',
+  new: 'new', partially_filled: 'partially_filled', filled: 'filled',
+  pending_cancel: 'pending_cancel', pending_replace: 'new', replaced: 'replaced',
+  canceled: 'canceled', expired: 'expired', rejected: 'rejected',
+};
+
+const num = (v: unknown): number => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : 0;
+};
+
+export function orderStatus(raw: string, filledQty: number): BrokerOrderStatus {
+  const s = STATUS[raw];
+  if (s) return s;
+  // done_for_day, stopped, suspended, calculated: still open for salvo
+  return filledQty > 0 ? 'partially_filled' : 'new';
+}
+
+export function toOrderState(o: AlpacaOrderJson, rawStatus = o.status): BrokerOrderState {
+  const filledQty = num(o.filled_qty);
+  return {
+    clientOrderId: o.client_order_id, brokerOrderId: o.id, ticker: o.symbol, side: o.side, quantity: num(o.qty),
+    status: orderStatus(o.status, filledQty), rawStatus, filledQty, filledAvgPrice: filledQty > 0 ? num(o.filled_avg_price) : 0,
+  };
+}
+
+/** the trade_updates event that announces a status */
+const EVENT: Record<BrokerOrderStatus, string> = {
+  pending_new: 'pending_new', new: 'new', partially_filled: 'partial_fill', filled: 'fill', pending_cancel: 'pending_cancel',
+  canceled: 'canceled', rejected: 'rejected', expired: 'expired', replaced: 'replaced',
+};
+
+export const eventFor = (status: BrokerOrderStatus): string => EVENT[status];
+
+/** one trade_updates message's data → salvo's update; the raw word is the event, as in the CSV */
+export function toTradeUpdate(data: { event?: unknown; order?: AlpacaOrderJson; timestamp?: unknown; price?: unknown; qty?: unknown }): TradeUpdate | undefined {
+  if (typeof data.event !== 'string' || !data.order || typeof data.order.client_order_id !== 'string') return undefined;
+  const at = typeof data.timestamp === 'string' ? Date.parse(data.timestamp) : NaN;
+  const update: TradeUpdate = { event: data.event, order: toOrderState(data.order, data.event), timestamp: Number.isFinite(at) ? at : Date.now() };
+  if ((data.event === 'fill' || data.event === 'partial_fill') && data.qty !== undefined) update.fill = { qty: num(data.qty), price: num(data.price) };
+  return update;
+}
+
+export function orderRequest(o: WireOrder): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    symbol: o.ticker, qty: String(o.quantity), side: o.side, type: o.orderType, time_in_force: o.timeInForce, client_order_id: o.clientOrderId,
+  };
+  if (o.orderType === 'limit' && o.limitPrice !== undefined) body.limit_price = String(o.limitPrice);
+  return body;
+}
+
+export function toPosition(p: { symbol: string; qty: string; side?: string; avg_entry_price: string }): BrokerPosition {
+  const qty = Math.abs(num(p.qty));
+  return { ticker: p.symbol, quantity: p.side === 'short' || num(p.qty) < 0 ? -qty : qty, avgEntryPrice: num(p.avg_entry_price) };
+}
+
+export { num };

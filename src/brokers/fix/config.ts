@@ -1,0 +1,51 @@
+// Options of the FIX 4.4 initiator, checked before a session starts. Kept free of jspurefix so
+// validating a session's options does not load the engine.
+import { z } from 'zod';
+
+const validTimeZone = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const fixBrokerSchema = z.object({
+  type: z.literal('fix'),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  senderCompId: z.string().min(1),
+  targetCompId: z.string().min(1),
+  /** sent as Username(553) / Password(554) on the Logon */
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** Account(1) on every order */
+  account: z.string().optional(),
+  /** QuickFIX's ordermatch example speaks FIX 4.2 only; everything else here is 4.4 */
+  beginString: z.enum(['FIX.4.4', 'FIX.4.2']).default('FIX.4.4'),
+  heartbeatSeconds: z.number().int().positive().default(30),
+  /** directory of the QuickFIX-format file store that keeps sequence numbers across restarts */
+  storePath: z.string().min(1).optional(),
+  /**
+   * ResetSeqNumFlag(141)=Y on every Logon. Defaults to true without storePath (nothing remembers
+   * the numbers, so the peer would refuse a second run's seq 1) and to false with it.
+   */
+  resetSeqNumOnLogon: z.boolean().optional(),
+  /** how long submit / cancel / getOrder wait for the peer's answer before BrokerTimeoutError */
+  requestTimeoutMs: z.number().int().positive().default(5000),
+  /** first connection and logon; past it connect() fails with BrokerConnectError */
+  connectTimeoutSeconds: z.number().positive().default(10),
+  /** pause between reconnection attempts after the session dropped */
+  reconnectSeconds: z.number().positive().default(1),
+  /** FIX order entry has no market clock: 'EOD' uses these hours, as the paper venue does */
+  closeAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "closeAt must be a time like '16:00'").default('16:00'),
+  timeZone: z.string().refine(validTimeZone, { message: 'timeZone must be an IANA time zone like America/New_York' }).default('America/New_York'),
+}).strict();
+
+export type FixBrokerConfig = z.infer<typeof fixBrokerSchema>;
+export type FixBrokerInput = z.input<typeof fixBrokerSchema>;
+
+export function parseFixBrokerConfig(input: unknown): FixBrokerConfig {
+  return fixBrokerSchema.parse(input);
+}

@@ -1,0 +1,176 @@
+// The one place that touches jspurefix: loading it, a session class that hands everything to
+// plain callbacks, connections, and the session store. Loading the engine costs
+// about a second (its dependency tree), so only the FIX session thread and the paper venue's
+// acceptor import this module; execution workers never do.
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import type * as Jsf from 'jspurefix';
+import type { IJsFixConfig, ISessionDescription, MsgView } from 'jspurefix';
+
+const require = createRequire(import.meta.url);
+// tsyringe (jspurefix's DI) needs the Reflect metadata polyfill before any decorated class loads
+require(require.resolve('reflect-metadata', { paths: [require.resolve('jspurefix')] }));
+export const jsf: typeof Jsf = require('jspurefix');
+// the root barrel leaves out the tcp entities and per-connection scopes
+const tcp: typeof import('jspurefix/dist/transport/tcp/index.js') = require('jspurefix/dist/transport/tcp');
+const scopes: typeof import('jspurefix/dist/runtime/session-scope.js') = require('jspurefix/dist/runtime/session-scope');
+
+export type { MsgView };
+
+/** reads one tag of a received message, whatever component it sits in */
+export const tagReader = (view: MsgView) => (tag: number): unknown => view.getTyped(tag) ?? undefined;
+
+/** jspurefix logs every state change at info; salvo shows them only with SALVO_FIX_DEBUG=1 */
+class QuietLogFactory extends jsf.JsFixLoggerFactory {
+  private readonly debug = process.env.SALVO_FIX_DEBUG === '1';
+  logger(type: string): Jsf.IJsFixLogger {
+    if (!this.debug) return new jsf.EmptyLogger(type);
+    const say = (level: string) => (m: string | Error) => process.stderr.write(`[jspurefix ${level}] ${type}: ${m instanceof Error ? m.message : m}\n`);
+    return { info: say('info'), warning: say('warn'), debug: () => undefined, error: say('error') };
+  }
+  plain(): Jsf.IJsFixLogger {
+    return new jsf.EmptyLogger();
+  }
+}
+const logFactory = new QuietLogFactory();
+
+export interface SessionHooks {
+  /** logged on: application messages may be sent */
+  ready(session: SalvoFixSession): void;
+  /** application messages, and session-level Reject(3) */
+  message(session: SalvoFixSession, msgType: string, view: MsgView): void;
+  /** the peer's Logout, with its Text(58) */
+  logout?(session: SalvoFixSession, text: string | undefined): void;
+  stopped(session: SalvoFixSession, error?: Error): void;
+  /** acceptor only: a refusal reason, or undefined to let the peer in */
+  vetLogon?(session: SalvoFixSession, peer: { compId: string; username: string; password: string }): string | undefined;
+}
+
+export class SalvoFixSession extends jsf.AsciiSession {
+  constructor(config: IJsFixConfig, private readonly hooks: SessionHooks) {
+    super(config);
+    // jspurefix emits 'error' when a session ends badly, also after its own listener is gone
+    this.on('error', () => undefined);
+  }
+
+  get peerCompId(): string {
+    return this.sessionState.peerCompId || this.config.description.TargetCompID;
+  }
+
+  /** the callback gets the MsgSeqNum the message went out under, which Reject(3) refers to */
+  sendApp(msgType: string, body: Record<string, unknown>, sent?: (error: Error | null, seqNum?: number) => void): void {
+    this.send(msgType, body, (error, result) => sent?.(error, result.header?.MsgSeqNum as number | undefined));
+  }
+
+  /** logs out (or drops a connection that never logged on) */
+  finish(): void {
+    this.done();
+  }
+
+  protected override onSessionMsg(msgType: string, view: MsgView): void {
+    if (msgType === '5') this.hooks.logout?.(this, view.getString(58) ?? undefined);
+    super.onSessionMsg(msgType, view);
+    if (msgType === '3') this.hooks.message(this, msgType, view);
+  }
+
+  protected onApplicationMsg(msgType: string, view: MsgView): void {
+    this.hooks.message(this, msgType, view);
+  }
+
+  protected onReady(): void {
+    this.hooks.ready(this);
+  }
+
+  protected onStopped(error?: Error): void {
+    this.hooks.stopped(this, error);
+  }
+
+  protected onLogon(view: MsgView, username: string, password: string): boolean {
+    const refusal = this.hooks.vetLogon?.(this, { compId: view.getString(49) ?? '', username: username ?? '', password: password ?? '' });
+    if (refusal === undefined) return true;
+    // jspurefix's own refusal says only "logon rejected by application": say why, then hang up
+    this.sendLogout(refusal);
+    this.terminate(new Error(refusal));
+    return false;
+  }
+
+  protected onDecoded(): void {}
+  protected onEncoded(): void {}
+}
+
+/** a connection attempt: retries every reconnectSeconds until timeoutSeconds; abort() gives up */
+export function dialTcp(config: IJsFixConfig, timeoutSeconds: number): { transport: Promise<Jsf.MsgTransport>; abort(): void } {
+  const initiator = new tcp.TcpInitiator(config);
+  return { transport: initiator.connect(timeoutSeconds), abort: () => initiator.end() };
+}
+
+/**
+ * The session store of one initiator for the life of its owner: a file store under storePath
+ * (QuickFIX's format, so the numbers survive a restart of salvo), otherwise one memory store
+ * kept across reconnections. A file store is reopened per connection and the last one closed.
+ */
+export class StoreKeeper implements Jsf.IFixSessionStoreFactory {
+  private current?: Jsf.IFixSessionStore;
+
+  constructor(private readonly storePath?: string) {}
+
+  create(sessionId: Jsf.SessionId): Jsf.IFixSessionStore {
+    if (!this.storePath) return (this.current ??= new jsf.MemorySessionStore(sessionId));
+    const previous = this.current;
+    if (previous) void previous.dispose().catch(() => undefined);
+    return (this.current = jsf.FileSessionStore.createWithFiles(sessionId, this.storePath));
+  }
+
+  async close(): Promise<void> {
+    await this.current?.dispose().catch(() => undefined);
+  }
+}
+
+export const definitionsFor = (beginString: string): string => (beginString === 'FIX.4.2' ? 'qf42' : 'qf44');
+
+/** builds the description jspurefix reads; `application` carries transport and dictionary */
+export function describeSession(d: {
+  type: 'initiator' | 'acceptor'; name: string; host: string; port: number; beginString: string;
+  senderCompId: string; targetCompId: string; username?: string; password?: string;
+  heartbeatSeconds: number; resetSeqNum: boolean; connectTimeoutSeconds?: number; reconnectSeconds?: number;
+}): ISessionDescription {
+  return {
+    application: {
+      type: d.type, name: d.name, protocol: 'ascii', dictionary: definitionsFor(d.beginString), resilient: false,
+      reconnectSeconds: d.reconnectSeconds ?? 1, connectTimeoutSeconds: d.connectTimeoutSeconds,
+      tcp: { host: d.host, port: d.port },
+    },
+    Name: d.name,
+    BeginString: d.beginString,
+    SenderCompId: d.senderCompId,
+    TargetCompID: d.targetCompId,
+    SenderSubID: undefined as unknown as string,
+    TargetSubID: undefined as unknown as string,
+    Username: d.username as string,
+    Password: d.password as string,
+    ResetSeqNumFlag: d.resetSeqNum,
+    HeartBtInt: d.heartbeatSeconds,
+    // orders are never replayed by the session layer: a resend request is answered with a gap
+    // fill, and an order whose answer was lost is resolved through getOrder before a retry
+    store: { type: 'memory', resendGapFillOnly: true },
+  };
+}
+
+/**
+ * The engine's container for one description: dictionary, parser, transmitter. salvo drives
+ * connections itself (dialTcp, its own listener) rather than through jspurefix's launcher, which
+ * cannot call off a plain initiator's connection attempts nor bind a listener to one address.
+ */
+export async function engineConfig(description: ISessionDescription, storeFactory?: Jsf.IFixSessionStoreFactory): Promise<IJsFixConfig> {
+  const container = new jsf.SessionContainer();
+  container.registerGlobal(logFactory);
+  const scope = await container.makeSystem(description);
+  const config = scope.resolve<IJsFixConfig>(jsf.DITokens.IJsFixConfig);
+  if (storeFactory) config.sessionStoreFactory = storeFactory;
+  return config;
+}
+
+/** an accepted socket as a transport with its own scope (buffers, description, store) */
+export function acceptedTransport(config: IJsFixConfig, id: number, socket: Socket): Jsf.MsgTransport {
+  return new jsf.MsgTransport(id, scopes.makeSessionScope(config), new jsf.TcpDuplex(socket));
+}

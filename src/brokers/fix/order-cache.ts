@@ -1,0 +1,124 @@
+// What one FIX session knows about its orders: the order as sent, its latest state from the
+// peer's ExecutionReports, which outbound MsgSeqNum carried what (Reject(3) and
+// BusinessMessageReject name only a sequence number), and positions netted from the fills.
+// It answers getOrder when the peer has no OrderStatusRequest.
+import type { BrokerOrderState, BrokerOrderStatus, BrokerPosition, TradeUpdate, WireOrder } from '../broker.js';
+import { tradeUpdateOf, type ExecReport } from './codec.js';
+
+export const FINAL: ReadonlySet<BrokerOrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired', 'replaced']);
+const EPS = 1e-9;
+/** Reject(3) arrives within a round trip; older sequence numbers are forgotten */
+const SEQ_MEMORY = 20_000;
+
+export interface Sent { kind: 'submit' | 'cancel' | 'status'; clientOrderId: string }
+
+interface Known {
+  wire?: WireOrder;
+  state?: BrokerOrderState;
+  /** ExecIDs seen: a report resent after a reconnect (PossDupFlag) must not count twice */
+  execIds: Set<string>;
+}
+
+export class OrderCache {
+  private readonly orders = new Map<string, Known>();
+  /** cancel request ClOrdID → the order it cancels */
+  private readonly cancelIds = new Map<string, string>();
+  private readonly bySeq = new Map<number, Sent>();
+  private readonly book = new Map<string, { quantity: number; avgEntryPrice: number }>();
+  private cancelCount = 0;
+
+  sent(order: WireOrder): void {
+    const known = this.orders.get(order.clientOrderId);
+    if (known) known.wire ??= order;
+    else this.orders.set(order.clientOrderId, { wire: order, execIds: new Set() });
+  }
+
+  wire(clientOrderId: string): WireOrder | undefined {
+    return this.orders.get(clientOrderId)?.wire;
+  }
+
+  state(clientOrderId: string): BrokerOrderState | undefined {
+    const s = this.orders.get(clientOrderId)?.state;
+    return s && { ...s };
+  }
+
+  open(): BrokerOrderState[] {
+    return [...this.orders.values()].flatMap((k) => (k.state && !FINAL.has(k.state.status) ? [{ ...k.state }] : []));
+  }
+
+  positions(): BrokerPosition[] {
+    return [...this.book].map(([ticker, p]) => ({ ticker, quantity: p.quantity, avgEntryPrice: p.avgEntryPrice }));
+  }
+
+  /** a ClOrdID for a cancel request, unique across runs of the process */
+  cancelIdFor(clientOrderId: string): string {
+    const id = `${clientOrderId}-c${Date.now().toString(36)}${(++this.cancelCount).toString(36)}`;
+    this.cancelIds.set(id, clientOrderId);
+    return id;
+  }
+
+  carried(seqNum: number | undefined, sent: Sent): void {
+    if (seqNum === undefined) return;
+    this.bySeq.set(seqNum, sent);
+    if (this.bySeq.size > SEQ_MEMORY) this.bySeq.delete(this.bySeq.keys().next().value!);
+  }
+
+  carriedBy(seqNum: number): Sent | undefined {
+    return this.bySeq.get(seqNum);
+  }
+
+  /** the order a report or a cancel reject is about: cancel requests carry their own ClOrdID */
+  orderOf(clOrdId: string, origClOrdId?: string): string {
+    const viaCancel = this.cancelIds.get(clOrdId);
+    if (viaCancel) return viaCancel;
+    if (this.orders.has(clOrdId) || !origClOrdId) return clOrdId;
+    return this.cancelIds.get(origClOrdId) ?? origClOrdId;
+  }
+
+  /** applies a report; undefined for one already seen */
+  apply(er: ExecReport, clientOrderId: string): TradeUpdate | undefined {
+    let known = this.orders.get(clientOrderId);
+    if (!known) this.orders.set(clientOrderId, known = { execIds: new Set() });
+    if (er.execId) {
+      if (known.execIds.has(er.execId)) return undefined;
+      known.execIds.add(er.execId);
+    }
+    const update = tradeUpdateOf(er, clientOrderId, known.wire);
+    const before = known.state;
+    // fills are counted from CumQty, not LastQty: a terse report or a lost one cannot skew positions
+    const prevQty = before?.filledQty ?? 0;
+    const qty = update.order.filledQty - prevQty;
+    if (qty > EPS) {
+      const price = (update.order.filledAvgPrice * update.order.filledQty - (before?.filledAvgPrice ?? 0) * prevQty) / qty;
+      this.settle(update.order.ticker, update.order.side === 'buy' ? qty : -qty, price);
+    }
+    known.state = update.order;
+    return update;
+  }
+
+  /** the peer refused an order outright (Reject / BusinessMessageReject): it is rejected here too */
+  refused(clientOrderId: string, reason: string, rawStatus: string): TradeUpdate | undefined {
+    const known = this.orders.get(clientOrderId);
+    if (!known?.wire || (known.state && FINAL.has(known.state.status))) return undefined;
+    const w = known.wire;
+    known.state = {
+      clientOrderId, brokerOrderId: known.state?.brokerOrderId ?? '', ticker: w.ticker, side: w.side, quantity: w.quantity,
+      status: 'rejected', rawStatus, filledQty: known.state?.filledQty ?? 0, filledAvgPrice: known.state?.filledAvgPrice ?? 0, reason,
+    };
+    return { event: 'rejected', order: { ...known.state }, timestamp: Date.now() };
+  }
+
+  /** the signed position after a fill; the entry price averages only while adding */
+  private settle(ticker: string, signedQty: number, price: number): void {
+    const p = this.book.get(ticker);
+    if (!p) {
+      this.book.set(ticker, { quantity: signedQty, avgEntryPrice: price });
+      return;
+    }
+    const next = p.quantity + signedQty;
+    if (Math.abs(next) < EPS) this.book.delete(ticker);
+    else if (Math.sign(p.quantity) === Math.sign(signedQty)) p.avgEntryPrice = (p.avgEntryPrice * p.quantity + price * signedQty) / next;
+    else if (Math.sign(next) !== Math.sign(p.quantity)) p.avgEntryPrice = price;
+    if (Math.abs(next) >= EPS) p.quantity = next;
+  }
+}

@@ -1,0 +1,288 @@
+// The owner of salvo's one FIX session (initiator): logs on, keeps the session up, and turns the
+// Broker calls of every client into order-entry messages on that session.
+//
+// How the pool shares one session: the owner runs in its own thread (session-host.ts). The
+// session's own client and each execution worker hold a MessagePort to it (fix-client.ts); a
+// submit or cancel arriving on any port is encoded and written to the session at once, without
+// waiting for earlier orders' answers, so the legs of a block are pipelined on the wire in the
+// order they arrive. Answers are matched by ClOrdID (ExecutionReport, OrderCancelReject) or by the
+// MsgSeqNum that carried the request (Reject, BusinessMessageReject), and trade updates go to
+// every subscribed port.
+//
+// getOrder answers from this owner's cache of ExecutionReports; for an order it has sent but not
+// heard about, it asks the peer with OrderStatusRequest(H), and stops asking once the peer
+// rejects H (QuickFIX's example acceptors do): then the cache is all there is.
+import {
+  BrokerConnectError, BrokerRejection, BrokerTimeoutError, BrokerTransientError,
+  type Broker, type BrokerAccount, type BrokerOrderState, type BrokerPosition, type MarketClock,
+  type SubmitAck, type TradeUpdate, type WireOrder,
+} from '../broker.js';
+import { paperMarketHours } from '../paper/config.js';
+import { newOrderSingle, orderCancelRequest, orderStatusRequest, readExecReport, Tag } from './codec.js';
+import type { FixBrokerConfig } from './config.js';
+import { describeSession, runInitiator, SalvoFixSession, StoreKeeper, tagReader, type MsgView, type SessionHooks } from './engine.js';
+import { FINAL, OrderCache, type Sent } from './order-cache.js';
+
+interface Waiter<T> { resolve(value: T): void; reject(error: Error): void }
+
+export class FixSessionOwner implements Broker {
+  readonly name = 'fix';
+  private readonly cache = new OrderCache();
+  private readonly store: StoreKeeper;
+  private readonly listeners = new Set<(update: TradeUpdate) => void>();
+  private readonly submits = new Map<string, Waiter<SubmitAck>>();
+  private readonly cancels = new Map<string, Waiter<void>>();
+  private readonly queries = new Map<string, Waiter<BrokerOrderState | undefined>>();
+  private session?: SalvoFixSession;
+  private connection?: { stop(): void };
+  private started?: Promise<void>;
+  private firstLogon?: { ok(): void; fail(why: string): void };
+  private everLoggedOn = false;
+  private statusRequestUnsupported = false;
+  private closed = false;
+  /** the peer's last Logout Text(58): why a logon was refused or the session ended */
+  lastLogoutText?: string;
+  logons = 0;
+
+  constructor(private readonly config: FixBrokerConfig) {
+    this.store = new StoreKeeper(config.storePath);
+  }
+
+  connect(): Promise<void> {
+    return (this.started ??= new Promise<void>((resolve, reject) => {
+      const c = this.config;
+      const timer = setTimeout(() => this.firstLogon?.fail(`no logon within ${c.connectTimeoutSeconds} s`), c.connectTimeoutSeconds * 1000);
+      this.firstLogon = {
+        ok: () => { clearTimeout(timer); this.firstLogon = undefined; resolve(); },
+        fail: (why) => {
+          clearTimeout(timer);
+          this.firstLogon = undefined;
+          this.connection?.stop();
+          reject(new BrokerConnectError(`FIX logon to ${c.host}:${c.port} as ${c.senderCompId}→${c.targetCompId} failed: ${why}`));
+        },
+      };
+      this.dial();
+    }));
+  }
+
+  /** sequence numbers of the live session: last sent, last received */
+  seqNums(): { sent: number; received: number } | undefined {
+    return this.session && { sent: this.session.lastSentSeqNum(), received: this.session.lastPeerSeqNum() };
+  }
+
+  get loggedOn(): boolean {
+    return this.session !== undefined;
+  }
+
+  async submit(order: WireOrder): Promise<SubmitAck> {
+    const body = newOrderSingle(order, this.config.beginString, this.config.account); // an unmappable order fails here, unsent
+    const session = this.live();
+    this.cache.sent(order);
+    return this.request(this.submits, order.clientOrderId, `NewOrderSingle ${order.clientOrderId}`, () =>
+      session.sendApp('D', body, (error, seq) => this.sentOrFailed(this.submits, order.clientOrderId, error, seq, 'submit')));
+  }
+
+  async cancel(clientOrderId: string): Promise<void> {
+    const wire = this.cache.wire(clientOrderId);
+    if (!wire) throw new BrokerRejection(`unknown order '${clientOrderId}': not sent on this FIX session`, 'not_found');
+    const state = this.cache.state(clientOrderId);
+    if (state && FINAL.has(state.status)) throw new BrokerRejection(`order '${clientOrderId}' is not cancelable: ${state.status}`, 'not_cancelable');
+    const session = this.live();
+    const body = orderCancelRequest(wire, this.cache.cancelIdFor(clientOrderId), this.config.beginString, this.config.account);
+    return this.request(this.cancels, clientOrderId, `OrderCancelRequest ${clientOrderId}`, () =>
+      session.sendApp('F', body, (error, seq) => this.sentOrFailed(this.cancels, clientOrderId, error, seq, 'cancel')));
+  }
+
+  async getOrder(clientOrderId: string): Promise<BrokerOrderState | undefined> {
+    const known = this.cache.state(clientOrderId);
+    const wire = this.cache.wire(clientOrderId);
+    if (known || !wire || this.statusRequestUnsupported) return known;
+    const session = this.live();
+    return this.request(this.queries, clientOrderId, `OrderStatusRequest ${clientOrderId}`, () =>
+      session.sendApp('H', orderStatusRequest(wire, this.config.beginString), (error, seq) =>
+        this.sentOrFailed(this.queries, clientOrderId, error, seq, 'status')));
+  }
+
+  async openOrders(): Promise<BrokerOrderState[]> {
+    return this.cache.open();
+  }
+
+  /** net of the fills this session has seen: FIX order entry has no position query the peers share */
+  async positions(): Promise<BrokerPosition[]> {
+    return this.cache.positions();
+  }
+
+  /** FIX order entry carries no account data */
+  async account(): Promise<BrokerAccount> {
+    return { cash: Number.NaN, equity: Number.NaN, buyingPower: Number.NaN, currency: '' };
+  }
+
+  /** the peer has no market clock: local time and the configured close, as the paper venue */
+  async clock(): Promise<MarketClock> {
+    const now = Date.now();
+    const h = paperMarketHours(this.config, now);
+    return { now: new Date(now), isOpen: h.isOpen, nextOpen: new Date(h.nextOpen), nextClose: new Date(h.nextClose) };
+  }
+
+  onUpdate(listener: (update: TradeUpdate) => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.firstLogon?.fail('broker closed');
+    const session = this.session;
+    if (session) {
+      // a Logout and its answer, briefly: the peer then knows this was no crash
+      const gone = new Promise<void>((resolve) => session.once('done', resolve).once('error', () => resolve()));
+      session.finish();
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
+    this.connection?.stop();
+    this.failPending(() => new Error('FIX broker closed'));
+    this.listeners.clear();
+    await this.store.close();
+  }
+
+  private live(): SalvoFixSession {
+    if (this.closed) throw new Error('FIX broker is closed');
+    if (!this.session) throw new BrokerTransientError(`FIX session to ${this.config.host}:${this.config.port} is not logged on (reconnecting)`);
+    return this.session;
+  }
+
+  private dial(): void {
+    if (this.closed) return;
+    const c = this.config;
+    const description = describeSession({
+      type: 'initiator', name: `salvo-${c.senderCompId}`, host: c.host, port: c.port, beginString: c.beginString,
+      senderCompId: c.senderCompId, targetCompId: c.targetCompId, username: c.username, password: c.password,
+      heartbeatSeconds: c.heartbeatSeconds, resetSeqNum: c.resetSeqNumOnLogon ?? !c.storePath,
+      connectTimeoutSeconds: c.connectTimeoutSeconds, reconnectSeconds: c.reconnectSeconds,
+    });
+    const connection = runInitiator(description, this.store, (config) => new SalvoFixSession(config, this.hooks));
+    this.connection = connection;
+    connection.run.then(() => this.ended(), (error: Error) => this.ended(error));
+  }
+
+  /** one connection is over: before the first logon that is a refusal, after it a reason to dial again */
+  private ended(error?: Error): void {
+    if (this.closed) return;
+    if (!this.everLoggedOn) {
+      const why = this.lastLogoutText ?? (error ? `${error.message}` : 'the peer closed the connection during logon');
+      this.firstLogon?.fail(why);
+      return;
+    }
+    setTimeout(() => this.dial(), this.config.reconnectSeconds * 1000).unref();
+  }
+
+  private readonly hooks: SessionHooks = {
+    ready: (session) => {
+      this.session = session;
+      this.everLoggedOn = true;
+      this.logons++;
+      this.lastLogoutText = undefined;
+      this.firstLogon?.ok();
+    },
+    logout: (_, text) => { this.lastLogoutText = text; },
+    stopped: (session) => {
+      if (this.session !== session) return;
+      this.session = undefined;
+      // what was on the wire may or may not have reached the peer
+      this.failPending(() => new BrokerTimeoutError('FIX session dropped before the answer: outcome unknown'));
+    },
+    message: (_, msgType, view) => this.receive(msgType, view),
+  };
+
+  private receive(msgType: string, view: MsgView): void {
+    const get = tagReader(view);
+    const text = (fallback: string) => String(get(Tag.Text) ?? fallback);
+    if (msgType === '8') this.onExecutionReport(view);
+    else if (msgType === '3') {
+      const tag = get(Tag.RefTagID);
+      const reason = `${text(`session reject reason ${String(get(Tag.SessionRejectReason))}`)}${tag ? ` (tag ${String(tag)})` : ''}`;
+      this.refused(this.cache.carriedBy(Number(get(Tag.RefSeqNum))), reason, `session_reject_${String(get(Tag.SessionRejectReason) ?? '')}`);
+    } else if (msgType === 'j') {
+      const sent = this.cache.carriedBy(Number(get(Tag.RefSeqNum)))
+        ?? (this.submits.has(String(get(Tag.BusinessRejectRefID))) ? { kind: 'submit' as const, clientOrderId: String(get(Tag.BusinessRejectRefID)) } : undefined);
+      this.refused(sent, text(`business reject reason ${String(get(Tag.BusinessRejectReason))}`), `business_reject_${String(get(Tag.BusinessRejectReason) ?? '')}`);
+    } else if (msgType === '9') {
+      const id = this.cache.orderOf(String(get(Tag.ClOrdID) ?? ''), get(Tag.OrigClOrdID) as string | undefined);
+      this.settle(this.cancels, id, { error: new BrokerRejection(text('cancel rejected by the FIX peer'), `cxl_rej_reason_${String(get(Tag.CxlRejReason) ?? '')}`) });
+    }
+  }
+
+  private onExecutionReport(view: MsgView): void {
+    const er = readExecReport(tagReader(view));
+    const id = this.cache.orderOf(er.clOrdId, er.origClOrdId);
+    if (er.execType === 'I' && er.ordStatus === '8' && er.ordRejReason === '5') {
+      this.settle(this.queries, id, { value: undefined }); // "unknown order": the peer never got it
+      return;
+    }
+    const update = this.cache.apply(er, id);
+    if (!update) return;
+    for (const listener of this.listeners) listener(update);
+    const { status, reason, rawStatus } = update.order;
+    this.settle(this.queries, id, { value: { ...update.order } });
+    if (status === 'rejected') this.settle(this.submits, id, { error: new BrokerRejection(reason ?? 'rejected by the FIX peer', er.ordRejReason && `ord_rej_reason_${er.ordRejReason}`) });
+    else this.settle(this.submits, id, { value: { brokerOrderId: er.orderId, status, rawStatus } });
+    if (status === 'canceled' || status === 'expired') this.settle(this.cancels, id, { value: undefined });
+    else if (FINAL.has(status)) this.settle(this.cancels, id, { error: new BrokerRejection(`order '${id}' is ${status}: nothing left to cancel`, 'not_cancelable') });
+  }
+
+  /** the peer refused a request outright (Reject, BusinessMessageReject) */
+  private refused(sent: Sent | undefined, reason: string, code: string): void {
+    if (!sent) return;
+    const id = sent.clientOrderId;
+    if (sent.kind === 'submit') {
+      const update = this.cache.refused(id, reason, code.toUpperCase());
+      if (update) for (const listener of this.listeners) listener(update);
+      this.settle(this.submits, id, { error: new BrokerRejection(reason, code) });
+    } else if (sent.kind === 'cancel') {
+      this.settle(this.cancels, id, { error: new BrokerRejection(reason, code) });
+    } else {
+      this.statusRequestUnsupported = true;
+      this.settle(this.queries, id, { value: this.cache.state(id) });
+    }
+  }
+
+  private request<T>(table: Map<string, Waiter<T>>, id: string, what: string, send: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const ms = this.config.requestTimeoutMs;
+      const timer = setTimeout(() => {
+        if (table.get(id) !== waiter) return;
+        table.delete(id);
+        reject(new BrokerTimeoutError(`FIX peer did not answer ${what} in ${ms} ms`));
+      }, ms);
+      const waiter: Waiter<T> = {
+        resolve: (v) => { clearTimeout(timer); resolve(v); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      };
+      table.get(id)?.reject(new BrokerTimeoutError(`${what}: superseded by a newer request for the same order`));
+      table.set(id, waiter);
+      send();
+    });
+  }
+
+  private sentOrFailed<T>(table: Map<string, Waiter<T>>, id: string, error: Error | null, seq: number | undefined, kind: Sent['kind']): void {
+    // not encoded or no transport: nothing reached the peer, so trying again is safe
+    if (error) this.settle(table, id, { error: new BrokerTransientError(`FIX ${kind} ${id} not sent: ${error.message}`) });
+    else this.cache.carried(seq, { kind, clientOrderId: id });
+  }
+
+  private settle<T>(table: Map<string, Waiter<T>>, id: string, outcome: { value: T } | { error: Error }): void {
+    const waiter = table.get(id);
+    if (!waiter) return;
+    table.delete(id);
+    if ('error' in outcome) waiter.reject(outcome.error);
+    else waiter.resolve(outcome.value);
+  }
+
+  private failPending(error: () => Error): void {
+    for (const table of [this.submits, this.cancels, this.queries] as Array<Map<string, Waiter<unknown>>>) {
+      for (const waiter of table.values()) waiter.reject(error());
+      table.clear();
+    }
+  }
+}

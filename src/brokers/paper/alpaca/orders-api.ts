@@ -1,0 +1,158 @@
+// /v2/orders over the paper venue: create, list, get (by id or client order id), cancel.
+// The venue's refusals become Alpaca's answers: 403 for buying power / short qty, 422 for the rest.
+import { randomUUID } from 'node:crypto';
+import { BrokerRejection, BrokerTransientError, type WireOrder } from '../../broker.js';
+import type { PaperVenue } from '../venue.js';
+import { ApiError, invalid, notFound, venueTooMany } from './http.js';
+import { isOpenStatus, orderJson, type LedgerOrder, type OrderLedger } from './ledger.js';
+
+/** what a submit did: an order to answer with, or nothing (the venue lost the answer on purpose) */
+export type SubmitResult = { order: LedgerOrder } | 'swallowed';
+
+const TYPES = new Set(['market', 'limit']);
+const TIFS = new Set(['day', 'gtc', 'ioc', 'fok']);
+
+function positiveNumber(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  if (!Number.isFinite(n)) throw invalid(`invalid ${name}`);
+  if (n <= 0) throw invalid(`${name} must be > 0`);
+  return n;
+}
+
+/** Alpaca's order request → the venue's wire order; 422 for what Alpaca would refuse outright */
+export function parseOrderRequest(body: Record<string, unknown>): WireOrder {
+  const symbol = body.symbol;
+  if (typeof symbol !== 'string' || !symbol.trim()) throw invalid('symbol is required');
+  if (body.notional !== undefined && body.notional !== null) throw invalid('notional orders are not supported by the paper venue; use qty');
+  const qty = positiveNumber(body.qty, 'qty');
+  if (qty === undefined) throw invalid('qty is required');
+  const side = body.side;
+  if (side !== 'buy' && side !== 'sell') throw invalid(`invalid side: ${JSON.stringify(side)} (buy | sell)`);
+  const type = body.type ?? body.order_type;
+  if (typeof type !== 'string' || !TYPES.has(type)) throw invalid(`invalid order type: ${JSON.stringify(type)} (the paper venue takes market | limit)`);
+  const tif = body.time_in_force;
+  if (typeof tif !== 'string' || !TIFS.has(tif)) throw invalid(`invalid time_in_force: ${JSON.stringify(tif)} (day | gtc | ioc | fok)`);
+  const limitPrice = positiveNumber(body.limit_price, 'limit_price');
+  if (type === 'limit' && limitPrice === undefined) throw invalid('limit_price is required for limit orders');
+  if (type === 'market' && limitPrice !== undefined) throw invalid('limit_price must not be set for market orders');
+  const id = body.client_order_id;
+  if (id !== undefined && id !== null && (typeof id !== 'string' || id.length > 128)) throw invalid('client_order_id must be a string of at most 128 characters');
+  return {
+    clientOrderId: typeof id === 'string' && id ? id : randomUUID(),
+    ticker: symbol.trim(), quantity: qty, side, orderType: type as WireOrder['orderType'],
+    limitPrice, timeInForce: tif as WireOrder['timeInForce'], action: side === 'buy' ? 'buy_long' : 'sell_long',
+  };
+}
+
+export function venueError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof BrokerRejection) {
+    switch (error.code) {
+      case 'insufficient_buying_power':
+      case 'insufficient_qty':
+        return new ApiError(403, 40310000, error.reason);
+      case 'duplicate_client_order_id':
+        return invalid('client_order_id must be unique');
+      case 'not_found':
+        return notFound('order not found');
+      case 'not_cancelable':
+        return new ApiError(422, 42210000, error.reason);
+      default:
+        return invalid(error.reason);
+    }
+  }
+  if (error instanceof BrokerTransientError) {
+    if (error.status === 429) return venueTooMany(error.retryAfterMs);
+    const status = error.status && error.status >= 500 && error.status < 600 ? error.status : 503;
+    return new ApiError(status, status * 100_000 + 10_000, error.message);
+  }
+  return new ApiError(500, 50010000, 'internal server error occurred');
+}
+
+export async function createOrder(venue: PaperVenue, ledger: OrderLedger, body: Record<string, unknown>): Promise<SubmitResult> {
+  const wire = parseOrderRequest(body);
+  const done = ledger.expect(wire);
+  try {
+    const ack = await venue.submit(wire);
+    if (ack === 'swallowed') return 'swallowed';
+    const order = ledger.byClientOrderId(wire.clientOrderId);
+    if (!order) throw new Error(`venue accepted ${wire.clientOrderId} without announcing it`);
+    return { order };
+  } catch (error) {
+    throw venueError(error);
+  } finally {
+    done();
+  }
+}
+
+export interface ListQuery {
+  status: 'open' | 'closed' | 'all';
+  limit: number;
+  after?: number;
+  until?: number;
+  direction: 'asc' | 'desc';
+  symbols?: Set<string>;
+  side?: string;
+}
+
+function time(value: string | null, name: string): number | undefined {
+  if (value === null || value === '') return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value);
+  if (!Number.isFinite(ms)) throw invalid(`invalid ${name}: ${value}`);
+  return ms;
+}
+
+export function parseListQuery(q: URLSearchParams): ListQuery {
+  const status = q.get('status') ?? 'open';
+  if (status !== 'open' && status !== 'closed' && status !== 'all') throw invalid(`invalid status: ${status} (open | closed | all)`);
+  const limit = q.get('limit') === null ? 50 : Number(q.get('limit'));
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw invalid('limit must be between 1 and 500');
+  const direction = q.get('direction') ?? 'desc';
+  if (direction !== 'asc' && direction !== 'desc') throw invalid(`invalid direction: ${direction} (asc | desc)`);
+  const symbols = q.get('symbols');
+  return {
+    status, limit, direction, side: q.get('side') ?? undefined,
+    after: time(q.get('after'), 'after'), until: time(q.get('until'), 'until'),
+    symbols: symbols ? new Set(symbols.split(',').map((s) => s.trim()).filter(Boolean)) : undefined,
+  };
+}
+
+export function listOrders(ledger: OrderLedger, q: ListQuery): Record<string, unknown>[] {
+  const picked = ledger.all().filter((o) => {
+    const open = isOpenStatus(o.state.status);
+    if (q.status === 'open' && !open) return false;
+    if (q.status === 'closed' && open) return false;
+    if (q.after !== undefined && !(o.createdAt > q.after)) return false;
+    if (q.until !== undefined && !(o.createdAt < q.until)) return false;
+    if (q.symbols && !q.symbols.has(o.state.ticker)) return false;
+    if (q.side && o.state.side !== q.side) return false;
+    return true;
+  });
+  picked.sort((a, b) => (a.createdAt - b.createdAt || a.seq - b.seq) * (q.direction === 'asc' ? 1 : -1));
+  return picked.slice(0, q.limit).map(orderJson);
+}
+
+export async function cancelOrder(venue: PaperVenue, ledger: OrderLedger, id: string): Promise<void> {
+  const order = ledger.byId(id);
+  if (!order) throw notFound('order not found');
+  try {
+    await venue.cancel(order.state.clientOrderId);
+  } catch (error) {
+    throw venueError(error);
+  }
+}
+
+/** DELETE /v2/orders: Alpaca answers 207 with one entry per order it tried to cancel */
+export async function cancelAll(venue: PaperVenue, ledger: OrderLedger): Promise<Array<{ id: string; status: number; body?: unknown }>> {
+  const open = ledger.all().filter((o) => isOpenStatus(o.state.status));
+  return Promise.all(open.map(async (o) => {
+    try {
+      await venue.cancel(o.state.clientOrderId);
+      return { id: o.state.brokerOrderId, status: 200 };
+    } catch (error) {
+      const e = venueError(error);
+      return { id: o.state.brokerOrderId, status: e.status, body: { code: e.code, message: e.message } };
+    }
+  }));
+}

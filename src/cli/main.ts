@@ -1,0 +1,87 @@
+// The `salvo` command: run | review | exchange | diagnose (commander). bin/salvo.mjs starts it.
+// Exit codes, every subcommand: 0 success; 1 the work could not be done or found problems (see
+// each subcommand); 2 bad input (unknown flag, bad option, unreadable or malformed file).
+import fs from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { isEntryPoint } from '../util/entry-point.js';
+
+function version(): string {
+  try {
+    return JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('salvo')
+    .description('Run trading strategies with parallel order execution, and review their trade logs.')
+    .version(version(), '-v, --version')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+
+  program.command('run')
+    .description('run a strategy file for one session (its default export is the strategy function)')
+    .argument('<strategy>', 'strategy file (.ts / .js); may also export customShutdownAction and config')
+    .option('-c, --config <file>', 'config file, JSON or YAML (default: salvo.config.json|yaml|yml if present)')
+    .option('--tickers <A,B,…>', 'tickers, comma-separated')
+    .option('--frequency <duration>', "strategy call period: seconds or '250ms' | '10s' | '1m'")
+    .option('--run <duration>', "session length: seconds, '15m', '2h' or EOD")
+    .addOption(new Option('--eos <behavior>', 'end of session').choices(['liquidate', 'hold', 'custom']))
+    .option('--broker <type>', 'broker type: paper, alpaca, fix (settings in the config file)')
+    .option('--quotes <type>', 'quote source type: sim, redis, kafka, replay, alpaca (settings in the config file)')
+    .option('--workers <n>', 'execution worker threads')
+    .option('--display', 'live terminal display (default when stdout is a terminal)')
+    .option('--no-display', 'no live display: a status line every few seconds instead')
+    .option('--log-name <name>', 'trade log name: <log-path>/<name>.csv (default: <strategy>-<time>)')
+    .option('--log-path <dir>', 'trade log folder (default: logs)')
+    .option('--status-every <seconds>', 'seconds between status lines without the display', '5')
+    .action(async (strategy: string, flags) => setExit(await (await import('./run.js')).runCommand(strategy, flags)));
+
+  program.command('review')
+    .description('review trade logs (salvo or blockpaca CSV): statuses, lifecycles, latency, P&L, leg skew')
+    .argument('<logs...>', 'trade log CSV files, reviewed together in the order given')
+    .option('--html <file>', 'also write a self-contained HTML report with charts')
+    .option('--json', 'print the summary as JSON instead of text')
+    .action(async (logs: string[], flags) => setExit(await (await import('./review/command.js')).reviewCommand(logs, flags)));
+
+  program.command('exchange')
+    .description('serve the paper exchange over HTTP (Alpaca-style) and FIX 4.4')
+    .option('--http-port <port>', 'HTTP / WebSocket port')
+    .option('--fix-port <port>', 'FIX 4.4 acceptor port')
+    .option('--latency-ms <ms>', 'one-way venue latency')
+    .allowUnknownOption(false)
+    .action(async (flags) => setExit(await (await import('./exchange.js')).exchangeCommand(flags)));
+
+  program.command('diagnose')
+    .description('check the configured broker, quote source, Redis / Kafka, log folder and clock')
+    .option('-c, --config <file>', 'config file, JSON or YAML (default: salvo.config.json|yaml|yml if present)')
+    .option('--strategy <file>', "take tickers and settings from a strategy file's exports too")
+    .option('--tickers <A,B,…>', 'tickers to ask the quote source for (default: from the config, else AAPL)')
+    .option('--broker <type>', 'broker type')
+    .option('--quotes <type>', 'quote source type')
+    .option('--log-path <dir>', 'trade log folder')
+    .option('--timeout <seconds>', 'how long each check may take', '10')
+    .action(async (flags) => setExit(await (await import('./diagnose.js')).diagnoseCommand(flags)));
+
+  return program;
+}
+
+/** Runs the command line and resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => { code = c; });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has printed the message; help and version are not errors
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+    }
+    process.stderr.write(`salvo: ${(error as Error)?.stack ?? String(error)}\n`);
+    return 1;
+  }
+  return code;
+}
+
+if (isEntryPoint(import.meta.url)) process.exitCode = await main(process.argv);

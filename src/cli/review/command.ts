@@ -1,0 +1,67 @@
+// `salvo review <log.csv> [more.csv …] [--html report.html] [--json]`
+// Exit codes: 0 reviewed, every order terminal, no damage; 1 reviewed, but an order never reached a
+// terminal status or the log is damaged (warnings); 2 a file could not be reviewed at all.
+import fs from 'node:fs';
+import path from 'node:path';
+import { readTradeLog, ReviewInputError, type FileReport } from './reader.js';
+import { Review, type ReviewSummary } from './summary.js';
+import { formatReview } from './text.js';
+import { renderHtml } from './html.js';
+
+export interface ReviewOptions { html?: string; json?: boolean }
+
+/** Streams every file into one review; throws ReviewInputError for a file that is not a trade log. */
+export async function reviewLogs(files: string[], progress?: (file: string, index: number, bytes: number, total: number, rows: number) => void): Promise<ReviewSummary> {
+  const review = new Review();
+  const reports: FileReport[] = [];
+  let rows = 0;
+  for (const [i, file] of files.entries()) {
+    const index = review.startFile(file);
+    reports.push(await readTradeLog(file, {
+      onHeader: (format) => review.setFormat(index, format),
+      onRow: (row) => { rows++; review.add(row, index); },
+      onProgress: progress && ((bytes, total) => progress(file, i, bytes, total, rows)),
+    }));
+  }
+  return review.finish(reports);
+}
+
+export async function reviewCommand(files: string[], options: ReviewOptions): Promise<number> {
+  const tty = Boolean(process.stderr.isTTY);
+  let lastDraw = 0;
+  const draw = (file: string, i: number, bytes: number, total: number, rows: number) => {
+    const now = Date.now();
+    if (now - lastDraw < 150) return;
+    lastDraw = now;
+    const of = files.length > 1 ? ` (${i + 1}/${files.length})` : '';
+    process.stderr.write(`\r\x1b[Kreviewing ${path.basename(file)}${of}: ${Math.floor((100 * bytes) / Math.max(1, total))}% · ${rows.toLocaleString('en-US')} rows`);
+  };
+  let summary: ReviewSummary;
+  try {
+    summary = await reviewLogs(files, tty ? draw : undefined);
+  } catch (error) {
+    if (tty) process.stderr.write('\r\x1b[K');
+    if (error instanceof ReviewInputError) {
+      process.stderr.write(`salvo review: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (tty) process.stderr.write('\r\x1b[K');
+
+  if (options.html) {
+    const target = path.resolve(options.html);
+    try {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, renderHtml(summary));
+    } catch (error) {
+      process.stderr.write(`salvo review: cannot write the HTML report ${target}: ${(error as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`HTML report: ${target}\n`);
+  }
+  process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatReview(summary));
+  const damaged = summary.files.some((f) => f.warnings.length > 0);
+  if (summary.neverTerminal.count) process.stderr.write(`salvo review: ${summary.neverTerminal.count} order(s) never reached a terminal status\n`);
+  return summary.neverTerminal.count || damaged ? 1 : 0;
+}

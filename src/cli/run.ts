@@ -1,0 +1,102 @@
+// `salvo run <strategy.ts> [flags]`: one session, as runTrading runs it, from the command line.
+// Exit codes: 0 the session ended normally (its clock ran out, or the display was quit); 1 it did
+// not start or failed, or the strategy halted it; 2 bad input (options, strategy file); 130 it
+// was ended by a signal (the end of session still ran).
+import path from 'node:path';
+import { Session } from '../session/session.js';
+import type { SessionReport } from '../types.js';
+import { CliInputError, resolveRun, type ConfigFlags } from './config.js';
+
+export interface RunFlags extends ConfigFlags {
+  /** seconds between status lines when the live display is off */
+  statusEvery?: string;
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+export async function runCommand(strategyFile: string, flags: RunFlags): Promise<number> {
+  const stamp = new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19);
+  const base = path.basename(strategyFile).replace(/\.[cm]?[jt]s$/, '');
+  let resolved;
+  try {
+    resolved = await resolveRun(strategyFile, flags, {
+      // the display when there is a terminal to draw on; a status line otherwise
+      liveDisplay: Boolean(process.stdout.isTTY),
+      tradeLogName: `${base.replace(/[^\w.-]/g, '_')}-${stamp}`,
+    });
+  } catch (error) {
+    if (error instanceof CliInputError) {
+      for (const p of error.problems) err(`salvo run: ${p}`);
+      return 2;
+    }
+    throw error;
+  }
+  const o = resolved.options;
+  const statusEvery = Number(flags.statusEvery ?? 5);
+  if (!(statusEvery > 0)) {
+    err(`salvo run: --status-every must be a positive number of seconds; got ${JSON.stringify(flags.statusEvery)}`);
+    return 2;
+  }
+  if (resolved.configFile) err(`[salvo] config: ${path.relative(process.cwd(), resolved.configFile) || resolved.configFile}${resolved.envFile ? ', environment: .env' : ''}`);
+
+  let session: Session;
+  try {
+    session = await Session.start(o);
+  } catch (error) {
+    err(`salvo run: ${(error as Error).message}`);
+    return 1;
+  }
+
+  let fills = 0;
+  session.book.onEvent((e) => { if (e.fill) fills++; });
+  const started = Date.now();
+  const timer = o.liveDisplay ? undefined : setInterval(() => err(statusLine(session, fills, started)), statusEvery * 1000);
+  timer?.unref();
+  let report: SessionReport;
+  try {
+    report = await session.run();
+  } catch (error) {
+    err(`salvo run: the session failed: ${(error as Error)?.stack ?? String(error)}`);
+    return 1;
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+  printReport(strategyFile, report);
+  switch (report.endReason) {
+    case 'completed':
+    case 'display':
+      return 0;
+    case 'signal':
+      err('salvo run: ended by a signal (the end of session ran)');
+      return 130;
+    default:
+      err(`salvo run: the session ended early: ${report.endReason}${report.endReason === 'halted' ? ' (the strategy threw and haltOnError is on)' : ''}`);
+      return 1;
+  }
+}
+
+const money = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
+
+function statusLine(session: Session, fills: number, started: number): string {
+  const c = session.book.counts();
+  const s = Math.round((Date.now() - started) / 1000);
+  const unrealized = session.phase === 'running' || session.phase === 'end of session' ? session.data().positions.reduce((sum, p) => sum + p.unrealizedPnl, 0) : 0;
+  return `[salvo] ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} ${session.phase} · orders ${c.total} (${c.open} open) · fills ${fills} · filled ${c.filled} · rejected ${c.rejected} · failed ${c.failed} · P&L realized ${money(session.portfolio.realizedPnl)} unrealized ${money(unrealized)}`;
+}
+
+function printReport(strategyFile: string, r: SessionReport): void {
+  const c = r.orders;
+  const seconds = (r.endedAt.getTime() - r.startedAt.getTime()) / 1000;
+  const acks = r.blocks.map((b) => b.ackMs).sort((a, b) => a - b);
+  const positions = r.positions.filter((p) => Math.abs(p.quantity) > 1e-9);
+  out(`salvo run: ${path.basename(strategyFile)} ended (${r.endReason}) after ${r.ticks} strategy call(s) in ${seconds.toFixed(1)} s`);
+  out(`  orders      ${c.total} total: ${c.filled} filled, ${c.canceled} canceled, ${c.rejected} rejected, ${c.expired} expired, ${c.failed} failed, ${c.open} open`);
+  out(`  P&L         realized ${money(r.realizedPnl)}, unrealized ${money(r.unrealizedPnl)}`);
+  if (acks.length) out(`  blocks      ${acks.length}, strategy return → last ack median ${acks[Math.floor(acks.length / 2)].toFixed(2)} ms, max ${acks[acks.length - 1].toFixed(2)} ms`);
+  out(`  positions   ${positions.length ? positions.map((p) => `${p.ticker} ${p.quantity}`).join(', ') : 'flat'}${r.reconciled ? '' : ' (NOT reconciled with the broker: see the session log)'}`);
+  if (r.strategyErrors) out(`  strategy    threw ${r.strategyErrors} time(s): see the session log`);
+  if (r.stillOpen.length) out(`  still open  ${r.stillOpen.join(', ')}`);
+  out(`  trade log   ${r.tradeLogFile}`);
+  out(`  review      npx salvo review ${path.relative(process.cwd(), r.tradeLogFile) || r.tradeLogFile}`);
+}

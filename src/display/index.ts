@@ -1,0 +1,131 @@
+// The live display of a running session. On a terminal: the full-screen dashboard; otherwise a
+// plain-text snapshot every few seconds. Either way it runs on the main thread at its own refresh
+// rate, off the order path: a frame reads the shared quote board and the session's counters, and
+// frames are kept out of the last moments before each strategy tick so they never delay one.
+import type { Session } from '../session/session.js';
+import { Dashboard } from './dashboard.js';
+import { takeSnapshot, TradeTape, type DisplaySource } from './snapshot.js';
+import { renderText } from './text.js';
+
+export interface DisplayHandle {
+  /** stops refreshing and gives the terminal back (idempotent) */
+  stop(): Promise<void>;
+  /** frames drawn and the mean / max time a frame took (snapshot + render), ms */
+  stats(): { frames: number; meanMs: number; maxMs: number; mode: 'tty' | 'text' };
+}
+
+/** Where the display draws; tests and benches point it at a pseudo-terminal or a null stream. */
+export const displayTarget: {
+  mode?: 'tty' | 'text'; input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream;
+  /** frame statistics of the display that stopped last */
+  lastStats?: ReturnType<DisplayHandle['stats']>;
+} = {};
+
+const TEXT_EVERY_MS = 3000;
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT'];
+
+type DisplayedSession = DisplaySource & Pick<Session, 'requestStop' | 'book' | 'log' | 'options' | 'broker'>;
+
+export function startDisplay(session: DisplayedSession): DisplayHandle {
+  const o = session.options;
+  const output = displayTarget.output ?? process.stdout;
+  const mode = displayTarget.mode ?? ((output as { isTTY?: boolean }).isTTY ? 'tty' : 'text');
+  const tape = new TradeTape(o.maxTradeUpdates);
+  session.book.onEvent((e) => tape.record(e));
+  session.log.onLine((level) => tape.line(level));
+  const configured = (o.broker as { cash?: unknown }).cash;
+  if (typeof configured === 'number') tape.startCash = configured;
+  session.broker.account().then((a) => { tape.startCash = a.cash - tape.fillCash; }, () => undefined);
+
+  const refreshMs = mode === 'tty' ? o.displayRefreshRate * 1000 : Math.max(o.displayRefreshRate * 1000, TEXT_EVERY_MS);
+  let frames = 0, totalMs = 0, maxMs = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let dashboard: Dashboard | undefined;
+  const snap = () => takeSnapshot(session, tape, { logLines: 30 });
+
+  const frame = () => {
+    const t0 = performance.now();
+    if (dashboard) dashboard.update(snap());
+    else output.write(renderText(snap(), { width: textWidth(output), interactive: false }));
+    const took = performance.now() - t0;
+    frames++; totalMs += took; maxMs = Math.max(maxMs, took);
+  };
+  const schedule = () => {
+    if (stopped) return;
+    const now = Date.now();
+    timer = setTimeout(() => { frame(); schedule(); }, renderDelay(now, refreshMs, session.clockStartedAt, o.frequency));
+    timer.unref();
+  };
+
+  let restore = () => undefined as void;
+  const muted = session.log.muteDefault;
+  if (mode === 'tty') {
+    const before = Object.fromEntries(['uncaughtException', ...STOP_SIGNALS].map((e) => [e, process.listeners(e as 'exit')]));
+    dashboard = new Dashboard({ input: displayTarget.input, output, onStop: () => session.requestStop('display') });
+    // blessed exits with code 0 on a signal nobody else handles and replaces node's own crash
+    // report; keep node's behaviour, and restore the terminal on every exit path instead.
+    for (const [event, had] of Object.entries(before)) {
+      for (const l of process.listeners(event as 'exit')) if (!had.includes(l)) process.off(event, l);
+    }
+    session.log.muteDefault = true;
+    let restored = false;
+    const giveBack = () => {
+      if (restored) return;
+      restored = true;
+      try { dashboard?.destroy(); } catch { /* the terminal may be gone */ }
+      session.log.muteDefault = muted;
+    };
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (process.listenerCount(signal) > 1) return; // the session handles it (graceful stop)
+      restore();
+      process.kill(process.pid, signal); // die of it, as without a display
+    };
+    process.on('exit', giveBack);
+    process.on('uncaughtExceptionMonitor', giveBack); // before node prints the crash, so it stays on screen
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
+    restore = () => {
+      giveBack();
+      process.off('exit', giveBack);
+      process.off('uncaughtExceptionMonitor', giveBack);
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    };
+  }
+  frame();
+  schedule();
+
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      tape.active = false;
+      const last = snap();
+      restore();
+      displayTarget.lastStats = { frames, meanMs: frames ? totalMs / frames : 0, maxMs, mode };
+      // the last state stays readable after the full screen is gone (and ends the text output)
+      if (mode === 'text' || output === process.stdout) output.write(renderText(last, { width: textWidth(output), interactive: false }));
+    },
+    stats: () => ({ frames, meanMs: frames ? totalMs / frames : 0, maxMs, mode }),
+  };
+}
+
+/**
+ * ms until the next frame: `refreshMs` from now, unless that lands in the `guard` ms before a
+ * strategy tick is due (clock started at `clockStart`, one tick every `periodMs`); then just
+ * after that tick, so a frame never holds the main thread when the strategy should run.
+ */
+export function renderDelay(now: number, refreshMs: number, clockStart: number, periodMs: number): number {
+  let t = now + refreshMs;
+  if (clockStart > 0 && periodMs > 0) {
+    const guard = Math.min(periodMs / 2, 25);
+    const phase = (((t - clockStart) % periodMs) + periodMs) % periodMs; // 0 = a tick is due
+    if (phase === 0 || phase > periodMs - guard) t += ((periodMs - phase) % periodMs) + 1;
+  }
+  return Math.max(0, t - now);
+}
+
+function textWidth(output: NodeJS.WritableStream): number {
+  const columns = (output as { columns?: number }).columns;
+  return Math.max(80, Math.min(140, columns ?? 100));
+}

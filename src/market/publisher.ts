@@ -1,0 +1,169 @@
+// The other end of the Redis and Kafka feeds: publishes quotes the way a desk's market-data
+// service does (snapshot or compact, one channel / topic per instrument, the latest snapshot
+// stored under a key for Redis late joiners), so the real path runs end to end on one machine
+// and several runner processes can share one feed. `npm run publish` drives it from SimulatedMarket.
+import type { Producer } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { addressOf } from './sources/addressing.js';
+import { kafkaClient, describeKafkaError } from './sources/kafka.js';
+import type { QuoteUpdate } from './sources/source.js';
+import { encodeQuote, type QuoteFormat } from './sources/wire-format.js';
+
+export interface PublisherOptions {
+  to: 'redis' | 'kafka';
+  format: QuoteFormat;
+  /** send only the fields that changed since the last message (consumers need mergeUpdates) */
+  deltas?: boolean;
+  // redis
+  url?: string;
+  channel?: string;
+  snapshotKey?: string;
+  /** SET each instrument's latest full snapshot (default true) */
+  store?: boolean;
+  // kafka
+  brokers?: string[];
+  envId?: string;
+  topic?: string;
+  username?: string;
+  password?: string;
+  mechanism?: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  ssl?: boolean;
+  /** how long Kafka messages wait to be batched, ms */
+  lingerMs?: number;
+}
+
+export interface QuotePublisher {
+  readonly sent: number;
+  send(ticker: string, update: QuoteUpdate): void;
+  /** resolves when everything sent so far is acknowledged; rejects with the first error */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const KAFKA_BATCH = 5000;
+
+export async function createPublisher(o: PublisherOptions, tickers: readonly string[]): Promise<QuotePublisher> {
+  const latest = new Map<string, QuoteUpdate>(); // full quote per ticker, for snapshots and deltas
+  /** the message for this update, and the full snapshot it leaves */
+  const messageFor = (ticker: string, update: QuoteUpdate): { payload: string; full: QuoteUpdate } => {
+    const before = latest.get(ticker);
+    const full = { ...before, ...update };
+    latest.set(ticker, full);
+    let body = full;
+    if (o.deltas && before) {
+      body = { timestamp: update.timestamp };
+      for (const k in update) if (update[k as keyof QuoteUpdate] !== before[k as keyof QuoteUpdate]) body[k as keyof QuoteUpdate] = update[k as keyof QuoteUpdate];
+    }
+    return { payload: encodeQuote(ticker, body, o.format), full };
+  };
+  return o.to === 'redis' ? redisPublisher(o, messageFor) : kafkaPublisher(o, tickers, messageFor);
+}
+
+type MessageFor = (ticker: string, update: QuoteUpdate) => { payload: string; full: QuoteUpdate };
+
+async function redisPublisher(o: PublisherOptions, messageFor: MessageFor): Promise<QuotePublisher> {
+  const { Redis } = await import('ioredis');
+  const channel = o.channel ?? '{ticker}';
+  const key = o.snapshotKey ?? channel;
+  const store = o.store ?? true;
+  const redis: Redis = new Redis(o.url ?? 'redis://127.0.0.1:6379', {
+    enableAutoPipelining: true, lazyConnect: true,
+    // through an outage commands wait for the reconnect instead of failing
+    maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(100 * n, 2000),
+  });
+  let lastError = '';
+  redis.on('error', (e: Error) => { lastError = e.message; });
+  try {
+    await redis.connect();
+  } catch {
+    redis.disconnect();
+    throw new Error(`publish: cannot connect to redis at ${new URL(o.url ?? 'redis://127.0.0.1:6379').host}: ${lastError}`);
+  }
+  let sent = 0;
+  let failure: Error | undefined;
+  let pending: Promise<unknown> = Promise.resolve();
+  const fail = (e: Error) => { failure ??= e; };
+  return {
+    get sent() { return sent; },
+    send(ticker, update) {
+      const { payload, full } = messageFor(ticker, update);
+      // the snapshot first: a subscriber that GETs after seeing this publish finds it stored
+      if (store) redis.set(addressOf(key, ticker), o.deltas ? encodeQuote(ticker, full, o.format) : payload).catch(fail);
+      pending = redis.publish(addressOf(channel, ticker), payload).catch(fail);
+      sent++;
+    },
+    async flush() {
+      await pending; // auto-pipelined commands complete in order
+      if (failure) throw failure;
+    },
+    async close() {
+      await pending.catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}
+
+async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], messageFor: MessageFor): Promise<QuotePublisher> {
+  if (!o.brokers?.length || !o.envId) throw new Error('publish: --to kafka needs --brokers and --env-id');
+  const template = o.topic ?? '{envId}.{exchange}.{symbol}';
+  const topicOf = new Map(tickers.map((t) => [t, addressOf(template, t, { envId: o.envId! })]));
+  const kafka = kafkaClient({
+    brokers: o.brokers, username: o.username, password: o.password, mechanism: o.mechanism ?? 'plain',
+    ssl: o.ssl ?? false, clientId: 'salvo-publish', connectTimeoutMs: 5000,
+  });
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  let producer: Producer;
+  try {
+    await admin.connect();
+    // the feed owns its topics: create the missing ones (one partition keeps each instrument in order)
+    const existing = new Set(await admin.listTopics());
+    const missing = [...new Set(topicOf.values())].filter((t) => !existing.has(t));
+    for (let i = 0; i < missing.length; i += 200) {
+      await admin.createTopics({ topics: missing.slice(i, i + 200).map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+    }
+    producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+  } catch (error) {
+    throw new Error(`publish: cannot start on kafka ${o.brokers.join(', ')}: ${describeKafkaError(error)}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  let sent = 0;
+  let batch = new Map<string, Array<{ value: string }>>();
+  let batched = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const inFlight = new Set<Promise<unknown>>();
+  let failure: Error | undefined;
+  const ship = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!batched) return;
+    const topicMessages = [...batch].map(([topic, messages]) => ({ topic, messages }));
+    batch = new Map();
+    batched = 0;
+    const p = producer.sendBatch({ topicMessages, acks: 1 }).catch((e: Error) => { failure ??= e; }).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+  return {
+    get sent() { return sent; },
+    send(ticker, update) {
+      const topic = topicOf.get(ticker) ?? addressOf(template, ticker, { envId: o.envId! });
+      const list = batch.get(topic);
+      const message = { value: messageFor(ticker, update).payload };
+      if (list) list.push(message); else batch.set(topic, [message]);
+      sent++;
+      if (++batched >= KAFKA_BATCH) ship();
+      else timer ??= setTimeout(ship, o.lingerMs ?? 2);
+    },
+    async flush() {
+      ship();
+      while (inFlight.size) await Promise.all(inFlight);
+      if (failure) throw failure;
+    },
+    async close() {
+      ship();
+      await Promise.all(inFlight);
+      await producer.disconnect().catch(() => undefined);
+    },
+  };
+}

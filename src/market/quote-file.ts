@@ -1,0 +1,116 @@
+// Files of timestamped quotes, the ones the replay feed reads and a session records: CSV with a
+// header (ticker, timestamp, then board fields; an empty cell = not in that update), or NDJSON
+// with one message per line in either wire format. One definition for the reader and the writer.
+import { QUOTE_FIELDS, type QuoteField } from './quote-board.js';
+import type { QuoteUpdate } from './sources/source.js';
+import { decodeObject, toEpochMs, type QuoteFormat } from './sources/wire-format.js';
+
+export type QuoteFileKind = 'csv' | 'ndjson';
+
+export const QUOTE_FILE_COLUMNS = ['ticker', 'timestamp', ...QUOTE_FIELDS.filter((f) => f !== 'timestamp')] as const;
+
+export function quoteFileKind(file: string): QuoteFileKind {
+  return /\.(nd)?jsonl?$|\.ndjson$/i.test(file) ? 'ndjson' : 'csv';
+}
+
+export function quoteFileHeader(kind: QuoteFileKind): string {
+  return kind === 'csv' ? `${QUOTE_FILE_COLUMNS.join(',')}\n` : '';
+}
+
+/** one line (with its newline) for an update the feed delivered */
+export function quoteFileLine(kind: QuoteFileKind, ticker: string, update: QuoteUpdate): string {
+  if (kind === 'ndjson') return `${JSON.stringify({ ticker, ...update })}\n`;
+  let line = csvCell(ticker);
+  for (let i = 1; i < QUOTE_FILE_COLUMNS.length; i++) {
+    const v = update[QUOTE_FILE_COLUMNS[i] as QuoteField];
+    line += v === undefined ? ',' : `,${v}`;
+  }
+  return `${line}\n`;
+}
+
+const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+export interface QuoteRow { ticker: string; update: QuoteUpdate }
+
+/** a line the reader could not use, and why (counted by the sink like any bad message) */
+export type RowProblem = { problem: string };
+
+const SYMBOL_COLUMNS = ['ticker', 'symbol', 'instrument'];
+const TIME_COLUMNS = ['timestamp', 'ts', 'time'];
+const SNAPSHOT_HINTS = ['latest_matched_price', 'bid_price_1', 'ask_price_1'];
+
+/**
+ * Parses a file's lines. CSV reads its header first; a header or first message that uses
+ * QuoteSnapshot names (bid_price_1, …) selects the snapshot format unless `format` says otherwise.
+ */
+export class QuoteRowParser {
+  private columns?: Array<QuoteField | 'ticker' | 'timestamp' | undefined>;
+  private format?: QuoteFormat;
+
+  constructor(readonly kind: QuoteFileKind, format?: QuoteFormat) {
+    this.format = format;
+  }
+
+  /** the CSV header; returns a problem that makes the whole file unusable */
+  header(line: string): string | undefined {
+    const names = splitCsv(line).map((n) => n.trim());
+    if (!names.some((n) => SYMBOL_COLUMNS.includes(n))) return `the header names no ticker column (${SYMBOL_COLUMNS.join(' / ')}): ${line.slice(0, 120)}`;
+    this.format ??= names.some((n) => SNAPSHOT_HINTS.includes(n)) ? 'snapshot' : 'compact';
+    this.columns = names.map((n) => {
+      if (SYMBOL_COLUMNS.includes(n)) return 'ticker';
+      if (TIME_COLUMNS.includes(n)) return 'timestamp';
+      const d = decodeObject({ [n]: 1 }, this.format!);
+      return typeof d === 'string' ? undefined : (Object.keys(d.update)[0] as QuoteField);
+    });
+    return undefined;
+  }
+
+  row(line: string): QuoteRow | RowProblem {
+    return this.kind === 'csv' ? this.csvRow(line) : this.jsonRow(line);
+  }
+
+  private csvRow(line: string): QuoteRow | RowProblem {
+    const cells = line.includes('"') ? splitCsv(line) : line.split(',');
+    const cols = this.columns!;
+    const update: QuoteUpdate = {};
+    let ticker = '';
+    for (let i = 0; i < cols.length && i < cells.length; i++) {
+      const col = cols[i];
+      const cell = cells[i];
+      if (col === undefined || cell === '') continue;
+      if (col === 'ticker') ticker = cell;
+      else if (col === 'timestamp') update.timestamp = toEpochMs(cell);
+      else update[col] = Number(cell);
+    }
+    if (!ticker) return { problem: 'no ticker' };
+    return { ticker, update };
+  }
+
+  private jsonRow(line: string): QuoteRow | RowProblem {
+    let message: unknown;
+    try { message = JSON.parse(line); } catch { return { problem: 'malformed JSON' }; }
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) return { problem: 'malformed JSON' };
+    const m = message as Record<string, unknown>;
+    this.format ??= SNAPSHOT_HINTS.some((k) => k in m) ? 'snapshot' : 'compact';
+    const decoded = decodeObject(m, this.format);
+    if (typeof decoded === 'string') return { problem: decoded };
+    if (!decoded.symbol) return { problem: 'no ticker' };
+    return { ticker: decoded.symbol, update: decoded.update };
+  }
+}
+
+/** a CSV line with RFC 4180 quoting */
+function splitCsv(line: string): string[] {
+  const out: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') quoted = false; else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { out.push(cell); cell = ''; } else cell += ch;
+  }
+  out.push(cell);
+  return out;
+}

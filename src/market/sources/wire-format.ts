@@ -1,0 +1,115 @@
+// The two message formats salvo reads from (and the publisher writes to) Redis, Kafka and replay
+// files: `snapshot`, the QuoteSnapshot that trading desks' Redis/Kafka feeds already carry, and
+// `compact`, salvo's own board field names. One decoder for every source, so a quote means the
+// same thing whichever pipe it came through.
+import { z } from 'zod';
+import { QUOTE_FIELDS, type QuoteField } from '../quote-board.js';
+import type { QuoteUpdate } from './source.js';
+
+export const QUOTE_FORMATS = ['snapshot', 'compact'] as const;
+export type QuoteFormat = (typeof QUOTE_FORMATS)[number];
+
+/** options every message-based source shares */
+export const wireOptions = {
+  format: z.enum(QUOTE_FORMATS).default('snapshot'),
+  /** true: a message carrying some fields updates just those. false: each message is the whole quote (missing fields become 0) */
+  mergeUpdates: z.boolean().default(true),
+};
+
+const SNAPSHOT_FIELDS: Record<string, QuoteField> = {
+  latest_matched_price: 'last', latest_matched_quantity: 'lastSize',
+  bid_price_1: 'bid', bid_price_2: 'bid2', bid_price_3: 'bid3',
+  bid_quantity_1: 'bidSize', bid_quantity_2: 'bidSize2', bid_quantity_3: 'bidSize3',
+  ask_price_1: 'ask', ask_price_2: 'ask2', ask_price_3: 'ask3',
+  ask_quantity_1: 'askSize', ask_quantity_2: 'askSize2', ask_quantity_3: 'askSize3',
+  ref_price: 'refPrice', total_matched_quantity: 'volume',
+};
+const COMPACT_FIELDS: Record<string, QuoteField> = Object.fromEntries(QUOTE_FIELDS.filter((f) => f !== 'timestamp').map((f) => [f, f]));
+const FIELD_MAPS: Record<QuoteFormat, Record<string, QuoteField>> = { snapshot: SNAPSHOT_FIELDS, compact: COMPACT_FIELDS };
+// feeds disagree on what to call these two; any spelling is accepted in either format
+const SYMBOL_KEYS = new Set(['symbol', 'instrument', 'ticker']);
+const TIME_KEYS = new Set(['ts', 'timestamp', 'time', 'updated_at']);
+
+export interface Decoded {
+  /** the instrument the message names, if it names one */
+  symbol?: string;
+  update: QuoteUpdate;
+}
+
+/** a parsed message, or the reason it is unusable (counted by the sink) */
+export function decodeQuote(payload: string | Buffer, format: QuoteFormat): Decoded | string {
+  let message: unknown;
+  try {
+    message = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+  } catch {
+    return 'malformed JSON';
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return 'malformed JSON';
+  return decodeObject(message as Record<string, unknown>, format);
+}
+
+export function decodeObject(message: Record<string, unknown>, format: QuoteFormat): Decoded | string {
+  const fields = FIELD_MAPS[format];
+  const update: QuoteUpdate = {};
+  let symbol: string | undefined;
+  let any = false;
+  for (const key in message) {
+    const value = message[key];
+    const field = fields[key];
+    if (field !== undefined) {
+      const n = toNumber(value);
+      if (n !== undefined) { update[field] = n; any = true; }
+    } else if (TIME_KEYS.has(key)) {
+      const t = toEpochMs(value);
+      if (t !== undefined) update.timestamp = t;
+    } else if (SYMBOL_KEYS.has(key) && typeof value === 'string' && value) {
+      symbol = value;
+    }
+  }
+  if (!any) return `no ${format} quote fields`;
+  return { symbol, update };
+}
+
+/** numbers pass, numeric strings convert, null / '' mean "not in this message"; anything else is NaN for the sink to reject */
+function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (value === null || value === undefined || value === '') return undefined;
+  if (typeof value === 'string') return Number(value);
+  return NaN;
+}
+
+/** epoch seconds, ms, µs or ns, or an ISO date → epoch ms */
+export function toEpochMs(value: unknown): number | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  let n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  if (typeof value === 'string' && Number.isNaN(n)) return Date.parse(value);
+  if (n < 1e11) n *= 1000;
+  else if (n > 1e17) n /= 1e6;
+  else if (n > 1e14) n /= 1e3;
+  return n;
+}
+
+/** one message in `format` for `ticker`; only fields present in `quote` are written */
+export function encodeQuote(ticker: string, quote: QuoteUpdate, format: QuoteFormat): string {
+  const out: Record<string, unknown> = format === 'snapshot' ? { instrument: ticker } : { symbol: ticker };
+  if (format === 'snapshot') {
+    for (const key in SNAPSHOT_FIELDS) {
+      const v = quote[SNAPSHOT_FIELDS[key]];
+      if (v !== undefined) out[key] = v;
+    }
+    if (quote.bid !== undefined && quote.ask !== undefined) out.spread = quote.ask - quote.bid;
+    if (quote.timestamp !== undefined) out.timestamp = quote.timestamp;
+  } else {
+    for (const f of QUOTE_FIELDS) {
+      const v = quote[f];
+      if (v !== undefined) out[f === 'timestamp' ? 'ts' : f] = v;
+    }
+  }
+  return JSON.stringify(out);
+}
+
+/** without mergeUpdates a message is the whole quote: every field it leaves out is 0 */
+export function asWholeQuote(update: QuoteUpdate): QuoteUpdate {
+  for (const f of QUOTE_FIELDS) if (update[f] === undefined) update[f] = 0;
+  return update;
+}
