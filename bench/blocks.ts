@@ -1,12 +1,9 @@
 // 1. Multi-leg blocks: strategy return → last ack and leg skew for N legs against the paper
 //    exchange with 50 ms latency, side by side with a sequential loop through the same adapter.
 // 2. Decision-to-wire: strategy return → order handed to the broker adapter (limiter on, not saturated).
-import { QuoteBoard } from '../src/market/quote-board.js';
-import { paperDriver } from '../src/brokers/paper/driver.js';
-import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
 import type { OrderRequest } from '../src/types.js';
 import { isEntryPoint } from '../src/util/entry-point.js';
-import { median, percentile, round, session, type Row } from './lib.js';
+import { median, paperClient, percentile, round, session, type Row } from './lib.js';
 
 const LATENCY_MS = 50;
 const SIZES = [1, 10, 50, 100, 200];
@@ -43,19 +40,13 @@ export async function benchBlocks(): Promise<Row[]> {
 
 /** blockpaca's baseline: the same adapter, one order after another */
 async function sequentialLoop(n: number): Promise<number> {
-  const config = parsePaperBrokerConfig({ type: 'paper', latencyMs: LATENCY_MS, cash: 1e12 });
-  const board = new QuoteBoard(TICKERS);
-  TICKERS.forEach((t, slot) => board.write(slot, { bid: 99.99, ask: 100.01, bidSize: 100, askSize: 100, last: 100, timestamp: Date.now() }));
-  const hub = await paperDriver.prepare!(config, { boardBuffer: board.buffer, tickers: TICKERS });
-  const broker = paperDriver.create(config, hub.link(1).link);
-  await broker.connect();
+  const { broker, close } = await paperClient(TICKERS, { latencyMs: LATENCY_MS });
   const start = performance.now();
   for (const [i, o] of legs(n).entries()) {
     await broker.submit({ ...o, clientOrderId: `seq-${n}-${i}`, timeInForce: 'day', action: 'buy_long' });
   }
   const elapsed = performance.now() - start;
-  await broker.close();
-  await hub.close();
+  await close();
   return elapsed;
 }
 

@@ -30,7 +30,7 @@ async function runOnce(display: boolean, name: string): Promise<Sample> {
     ordersPerMinute: 1_000_000, broker: { type: 'paper', cash: 1e12 }, warmUpPeriod: 5,
     liveDisplay: display, displayRefreshRate: 0.1, maxTradeUpdates: 20, tradeLogName: `bench-display-${name}`,
   });
-  const st = displayTarget.lastStats;
+  const st = (displayTarget as { lastStats?: { frames: number; meanMs: number; maxMs: number } }).lastStats;
   return {
     ack: report.blocks.map((b) => b.ackMs), skew: report.blocks.map((b) => b.skewMs), lateness: [...s.clock.lateness],
     overruns: report.overruns, frames: st?.frames ?? 0, frameMeanMs: st?.meanMs ?? 0, frameMaxMs: st?.maxMs ?? 0,

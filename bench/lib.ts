@@ -1,6 +1,9 @@
 // Shared bits of the benchmark suite: the row every benchmark reports, percentiles, the machine.
 import os from 'node:os';
 import { parseOptions, type RunTradingOptions } from '../src/session/options.js';
+import { QuoteBoard } from '../src/market/quote-board.js';
+import { paperDriver } from '../src/brokers/paper/driver.js';
+import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
 import { Session } from '../src/session/session.js';
 
 export interface Row {
@@ -42,3 +45,14 @@ export async function session(options: RunTradingOptions) {
 }
 
 export const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** a paper venue thread over a still board at 100, and one client of it: the baselines' broker */
+export async function paperClient(tickers: string[], venue: Record<string, unknown>) {
+  const config = parsePaperBrokerConfig({ type: 'paper', cash: 1e12, ...venue });
+  const board = new QuoteBoard(tickers);
+  tickers.forEach((_, slot) => board.write(slot, { bid: 99.99, ask: 100.01, bidSize: 100, askSize: 100, last: 100, timestamp: Date.now() }));
+  const hub = await paperDriver.prepare!(config, { boardBuffer: board.buffer, tickers });
+  const broker = paperDriver.create(config, hub.link(1).link);
+  await broker.connect();
+  return { broker, close: async () => { await broker.close(); await hub.close(); } };
+}

@@ -1,13 +1,10 @@
 // 3. Rate limiter: a backlog of 1,000 orders (100 blocks of 10) with ordersPerMinute 200 against a
 //    paper exchange enforcing 200 per minute, side by side (same run, concurrently) with blockpaca's
 //    scheme: a semaphore of 200 refilled once a minute, through the same paper adapter.
-import { QuoteBoard } from '../src/market/quote-board.js';
-import { paperDriver } from '../src/brokers/paper/driver.js';
-import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
 import { BrokerTransientError } from '../src/brokers/broker.js';
 import type { OrderRequest } from '../src/types.js';
 import { isEntryPoint } from '../src/util/entry-point.js';
-import { round, session, type Row } from './lib.js';
+import { paperClient, round, session, type Row } from './lib.js';
 
 const PER_MINUTE = 200;
 const ORDERS = Number(process.env.BENCH_LIMITER_ORDERS ?? 1000);
@@ -46,12 +43,7 @@ async function salvoSide(expectedMs: number) {
 }
 
 async function semaphoreSide() {
-  const config = parsePaperBrokerConfig({ type: 'paper', rateLimitPerMinute: PER_MINUTE, cash: 1e12 });
-  const board = new QuoteBoard(TICKERS);
-  TICKERS.forEach((_, slot) => board.write(slot, { bid: 99.99, ask: 100.01, bidSize: 100, askSize: 100, last: 100, timestamp: Date.now() }));
-  const hub = await paperDriver.prepare!(config, { boardBuffer: board.buffer, tickers: TICKERS });
-  const broker = paperDriver.create(config, hub.link(1).link);
-  await broker.connect();
+  const { broker, close } = await paperClient(TICKERS, { rateLimitPerMinute: PER_MINUTE });
   let permits = PER_MINUTE;
   const refill = setInterval(() => (permits = PER_MINUTE), 60_000);
   const sends: number[] = [];
@@ -70,8 +62,7 @@ async function semaphoreSide() {
     }
   }
   clearInterval(refill);
-  await broker.close();
-  await hub.close();
+  await close();
   return { sends, throttled };
 }
 

@@ -72,8 +72,10 @@ test('quote feed: a sim feed fills every slot in the warm-up, prices move, bid <
     assert.ok(performance.now() - t0 < 500, 'returns as soon as the board is full');
     const first = feed.board.snapshot();
     assert.deepEqual(Object.keys(first).sort(), [...TICKERS].sort());
-    const until = performance.now() + 300;
-    while (performance.now() < until) {
+    // at least 300 ms of sampling, longer only if a busy machine starves the worker
+    const t1 = performance.now();
+    const moved = () => TICKERS.every((t) => feed.board.updates(feed.board.slotOf(t)) > first[t].updates + 10);
+    while (performance.now() - t1 < 300 || (!moved() && performance.now() - t1 < 5000)) {
       for (const [ticker, q] of Object.entries(feed.board.snapshot())) {
         assert.ok(q.bid > 0 && q.bid < q.ask, `${ticker}: bid ${q.bid} ask ${q.ask}`);
         assert.ok(q.last >= q.bid && q.last <= q.ask, `${ticker}: last ${q.last} outside ${q.bid}-${q.ask}`);
@@ -106,7 +108,8 @@ test('quote feed: 10,000 tickers are all quoted within a second', async () => {
   try {
     assert.deepEqual(await feed.waitForQuotes(1000), []);
     const start = feed.board.updates(9_999);
-    await sleep(250);
+    const t0 = performance.now();
+    while (feed.board.updates(9_999) === start && performance.now() - t0 < 5000) await sleep(10);
     assert.ok(feed.board.updates(9_999) > start, 'the last slot keeps updating');
   } finally {
     await feed.close();
@@ -127,7 +130,7 @@ test('waiting for quotes: returns the moment the last slot fills, or the missing
   setTimeout(() => board.write(0, { last: 5 }), 30);
   t0 = performance.now();
   assert.deepEqual(await waitForBoard(board, 5000), []);
-  assert.ok(performance.now() - t0 < 200, `returned ${(performance.now() - t0).toFixed(0)} ms after start`);
+  assert.ok(performance.now() - t0 < 1000, `returned ${(performance.now() - t0).toFixed(0)} ms after start`);
   assert.deepEqual(await waitForBoard(new QuoteBoard(['Z']), 0), ['Z'], 'a zero timeout checks once');
 });
 

@@ -2,8 +2,10 @@
 import type { z } from 'zod';
 import { paperBrokerSchema } from './paper/config.js';
 import { alpacaBrokerSchema } from './alpaca/config.js';
+import { fixBrokerSchema } from './fix/config.js';
 
 export const brokerConfigSchemas: Record<string, z.ZodType> = {
   paper: paperBrokerSchema,
   alpaca: alpacaBrokerSchema,
+  fix: fixBrokerSchema,
 };

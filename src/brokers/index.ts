@@ -5,6 +5,7 @@ import type { BrokerDriver } from './broker.js';
 const drivers: Record<string, () => Promise<BrokerDriver<any>>> = {
   paper: async () => (await import('./paper/driver.js')).paperDriver,
   alpaca: async () => (await import('./alpaca/driver.js')).alpacaDriver,
+  fix: async () => (await import('./fix/driver.js')).fixDriver,
 };
 
 export async function brokerDriver(type: string): Promise<BrokerDriver<any>> {

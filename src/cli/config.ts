@@ -43,7 +43,10 @@ export function findConfigFile(explicit: string | undefined, cwd = process.cwd()
   return CONFIG_FILES.map((f) => path.join(cwd, f)).find((f) => fs.existsSync(f));
 }
 
-/** A config file's options; `${NAME}` in a string value is replaced by the environment variable NAME. */
+/**
+ * A config file's options. `${NAME}` in a string value is replaced by the environment variable NAME
+ * (.env included); a value that is only `${NAME}` becomes a number or boolean when NAME holds one.
+ */
 export function readConfigFile(file: string): Record<string, unknown> {
   const name = path.basename(file);
   let text: string;
@@ -57,9 +60,9 @@ export function readConfigFile(file: string): Record<string, unknown> {
   if (/\.json$/i.test(file)) {
     try { data = JSON.parse(text); } catch (error) { throw new CliInputError([`${name}: not valid JSON: ${(error as Error).message}`]); }
   } else {
-    const doc = YAML.parseDocument(text, { prettyErrors: false });
+    const doc = YAML.parseDocument(text);
     if (doc.errors.length) {
-      throw new CliInputError(doc.errors.map((e) => `${name}: line ${e.linePos?.[0].line ?? '?'}: not valid YAML: ${e.message.split('\n')[0]}`));
+      throw new CliInputError(doc.errors.map((e) => `${name}: line ${e.linePos?.[0].line ?? '?'}: not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`));
     }
     data = doc.toJS();
   }
@@ -76,6 +79,12 @@ export function readConfigFile(file: string): Record<string, unknown> {
 
 function expandEnv<T>(value: T, at: string, missing: (key: string, variable: string) => void): T {
   if (typeof value === 'string') {
+    // a value that is exactly one variable takes the variable's type: `seed: ${SEED}` with SEED=42 is the number 42
+    const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value);
+    if (whole && process.env[whole[1]] !== undefined) {
+      const v = process.env[whole[1]]!;
+      return (/^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v) as T;
+    }
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, variable: string) => {
       const v = process.env[variable];
       if (v === undefined) missing(at, variable);
@@ -101,7 +110,7 @@ export async function loadStrategyModule(file: string): Promise<StrategyModule> 
   if (!fs.existsSync(resolved)) throw new CliInputError([`strategy file ${file}: no such file`]);
   let mod: Record<string, unknown>;
   try {
-    mod = await import(pathToFileURL(resolved).href);
+    mod = await importStrategy(resolved);
   } catch (error) {
     throw new CliInputError([`strategy file ${file} failed to load: ${(error as Error)?.message ?? String(error)}`]);
   }
@@ -120,6 +129,25 @@ export async function loadStrategyModule(file: string): Promise<StrategyModule> 
   if (typeof config !== 'object' || config === null || Array.isArray(config)) problems.push(`${file}: export config must be an object of runTrading options; got ${Array.isArray(config) ? 'an array' : typeof config}`);
   if (problems.length) throw new CliInputError(problems);
   return { strategy: strategy as StrategyModule['strategy'], customShutdownAction: mod.customShutdownAction as StrategyModule['customShutdownAction'], config: config as Record<string, unknown> };
+}
+
+/**
+ * A strategy file as an ES module. One outside an ESM package (no "type": "module" above it) is
+ * compiled as CommonJS by tsx, which Node 20 cannot import() through the global hook; tsx's
+ * tsImport loads it, and its CommonJS exports object is unwrapped.
+ */
+async function importStrategy(file: string): Promise<Record<string, unknown>> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(pathToFileURL(file).href);
+  } catch (error) {
+    if (!/^ERR_REQUIRE/.test(String((error as NodeJS.ErrnoException)?.code))) throw error;
+    const { tsImport } = await import('tsx/esm/api');
+    mod = await tsImport(pathToFileURL(file).href, import.meta.url);
+  }
+  const inner = mod.default as Record<string, unknown> | undefined;
+  if (inner && typeof inner === 'object' && ('default' in inner || '__esModule' in inner)) return inner;
+  return mod;
 }
 
 const numberOr = (value: string) => (/^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value);

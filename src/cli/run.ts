@@ -10,6 +10,8 @@ import { CliInputError, resolveRun, type ConfigFlags } from './config.js';
 export interface RunFlags extends ConfigFlags {
   /** seconds between status lines when the live display is off */
   statusEvery?: string;
+  /** print the resolved options (and where each came from) and exit without trading */
+  dryRun?: boolean;
 }
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -37,6 +39,13 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
   if (!(statusEvery > 0)) {
     err(`salvo run: --status-every must be a positive number of seconds; got ${JSON.stringify(flags.statusEvery)}`);
     return 2;
+  }
+  if (flags.dryRun) {
+    const shown = Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v !== 'function'));
+    // credentials never reach the terminal
+    const masked = JSON.parse(JSON.stringify(shown, (key, value) => (typeof value === 'string' && /key|secret|password|token|sasl/i.test(key) ? '***' : value)));
+    out(JSON.stringify({ options: masked, from: resolved.origin, configFile: resolved.configFile ?? null, envFile: resolved.envFile ?? null }, null, 2));
+    return 0;
   }
   if (resolved.configFile) err(`[salvo] config: ${path.relative(process.cwd(), resolved.configFile) || resolved.configFile}${resolved.envFile ? ', environment: .env' : ''}`);
 
@@ -98,5 +107,6 @@ function printReport(strategyFile: string, r: SessionReport): void {
   if (r.strategyErrors) out(`  strategy    threw ${r.strategyErrors} time(s): see the session log`);
   if (r.stillOpen.length) out(`  still open  ${r.stillOpen.join(', ')}`);
   out(`  trade log   ${r.tradeLogFile}`);
-  out(`  review      npx salvo review ${path.relative(process.cwd(), r.tradeLogFile) || r.tradeLogFile}`);
+  const rel = path.relative(process.cwd(), r.tradeLogFile);
+  out(`  review      npx salvo review ${rel && !rel.startsWith('..') ? rel : r.tradeLogFile}`);
 }

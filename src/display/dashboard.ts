@@ -42,6 +42,14 @@ export function layout(w: number, h: number): Record<PaneName, Rect> {
   };
 }
 
+/** blessed re-parses content on every setContent; skip it when nothing changed */
+const shown = new WeakMap<object, string>();
+function set(box: blessed.Widgets.BoxElement, content: string): void {
+  if (shown.get(box) === content) return;
+  shown.set(box, content);
+  box.setContent(content);
+}
+
 export interface DashboardOptions {
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
@@ -109,7 +117,7 @@ export class Dashboard {
   update(s: DisplaySnapshot): void {
     const t0 = performance.now();
     this.last = s;
-    this.header.setContent(headerLines(s, this.screen.width as number).map(tagged).join('\n'));
+    set(this.header, headerLines(s, this.screen.width as number).map(tagged).join('\n'));
     const e = s.execution;
     const content: Record<PaneName, [Line, (s: DisplaySnapshot, w: number) => Line[]]> = {
       positions: [[seg(` positions (${s.positions.length})  `), ...positionSummary(s, 200), seg(' ')], (x, w) => positionLines(x, w, false)],
@@ -125,8 +133,8 @@ export class Dashboard {
       const head = clip([seg(i === this.focused ? '>' : ' '), ...title], titleWidth);
       const stopping = name === 'trades' && this.stopAsked && s.header.phase !== 'done' ? [seg(` stopping: end of session (${s.header.eosBehavior}) `, 'yellow', true)] : [];
       const full = clip([...head, ...stopping], titleWidth);
-      this.titles[name].setContent(tagged(full) + '-'.repeat(Math.max(0, titleWidth - plain(full).length)));
-      body.setContent(lines(s, Math.max(10, (body.width as number) - 1)).map(tagged).join('\n'));
+      set(this.titles[name], tagged(full) + '-'.repeat(Math.max(0, titleWidth - plain(full).length)));
+      set(body, lines(s, Math.max(10, (body.width as number) - 1)).map(tagged).join('\n'));
     });
     this.screen.render();
     this.frameMs = performance.now() - t0;

@@ -76,7 +76,10 @@ export function tagged(line: Line): string {
 
 export function num(n: number | undefined, digits = 2): string {
   if (n === undefined || !Number.isFinite(n)) return '-';
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  // toFixed and a grouping regex: toLocaleString builds a number formatter per call (~10 µs)
+  const [int, frac] = Math.abs(n).toFixed(digits).split('.');
+  const grouped = int.replace(/\B(?=(\d{3})+$)/g, ',');
+  return (n < 0 && Number(Math.abs(n).toFixed(digits)) !== 0 ? '-' : '') + grouped + (frac ? '.' + frac : '');
 }
 
 export function signed(n: number | undefined, digits = 2): string {

@@ -66,18 +66,20 @@ async function redisPublisher(o: PublisherOptions, messageFor: MessageFor): Prom
   const channel = o.channel ?? '{ticker}';
   const key = o.snapshotKey ?? channel;
   const store = o.store ?? true;
+  let connected = false;
   const redis: Redis = new Redis(o.url ?? 'redis://127.0.0.1:6379', {
     enableAutoPipelining: true, lazyConnect: true,
     // through an outage commands wait for the reconnect instead of failing
-    maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(100 * n, 2000),
+    maxRetriesPerRequest: null, retryStrategy: (n) => (connected ? Math.min(100 * n, 2000) : null),
   });
   let lastError = '';
   redis.on('error', (e: Error) => { lastError = e.message; });
   try {
     await redis.connect();
+    connected = true;
   } catch {
     redis.disconnect();
-    throw new Error(`publish: cannot connect to redis at ${new URL(o.url ?? 'redis://127.0.0.1:6379').host}: ${lastError}`);
+    throw new Error(`cannot connect to redis at ${new URL(o.url ?? 'redis://127.0.0.1:6379').host}: ${lastError}`);
   }
   let sent = 0;
   let failure: Error | undefined;
@@ -104,7 +106,7 @@ async function redisPublisher(o: PublisherOptions, messageFor: MessageFor): Prom
 }
 
 async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], messageFor: MessageFor): Promise<QuotePublisher> {
-  if (!o.brokers?.length || !o.envId) throw new Error('publish: --to kafka needs --brokers and --env-id');
+  if (!o.brokers?.length || !o.envId) throw new Error('--to kafka needs --brokers and --env-id');
   const template = o.topic ?? '{envId}.{exchange}.{symbol}';
   const topicOf = new Map(tickers.map((t) => [t, addressOf(template, t, { envId: o.envId! })]));
   const kafka = kafkaClient({
@@ -124,7 +126,7 @@ async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], m
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
   } catch (error) {
-    throw new Error(`publish: cannot start on kafka ${o.brokers.join(', ')}: ${describeKafkaError(error)}`);
+    throw new Error(`cannot start on kafka ${o.brokers.join(', ')}: ${describeKafkaError(error)}`);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

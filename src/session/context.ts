@@ -5,7 +5,7 @@ import type { QuoteBoard } from '../market/quote-board.js';
 import type { Portfolio } from '../portfolio/portfolio.js';
 
 export function currentData(board: QuoteBoard, portfolio: Portfolio): CurrentData {
-  return { quotes: board.snapshot(), positions: portfolio.positions((t) => markOf(board, t)) };
+  return { quotes: board.view(), positions: portfolio.positions((t) => markOf(board, t)) };
 }
 
 /** mid of the latest quote, or last trade; undefined before the first quote */

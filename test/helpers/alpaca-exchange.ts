@@ -24,7 +24,7 @@ export async function startAlpacaExchange(options: {
   updatesPerSecond?: number;
 }): Promise<TestExchange> {
   const board = new QuoteBoard(options.tickers);
-  const market = new SimulatedMarket({ type: 'sim', seed: 7, volatility: 0.3, spreadBps: 2, updatesPerSecond: options.updatesPerSecond ?? 20, size: 100 } as never);
+  const market = new SimulatedMarket({ type: 'sim', seed: 7, volatility: 0.3, spreadBps: 2, updatesPerSecond: options.updatesPerSecond ?? 20, size: 100 });
   await market.start(options.tickers, new BoardSink(board));
   const venue = new PaperVenue(parsePaperBrokerConfig({ type: 'paper', ...options.venue }), board);
   const server = await serveAlpaca(venue, { keyId: KEY_ID, secretKey: SECRET, ...options.server, board });

@@ -126,6 +126,22 @@ export class StoreKeeper implements Jsf.IFixSessionStoreFactory {
   }
 }
 
+/** an acceptor's memory stores, one per counterparty for the acceptor's life: a peer that
+ * reconnects finds the sequence numbers it left */
+export class PeerStores implements Jsf.IFixSessionStoreFactory {
+  private readonly stores = new Map<string, Jsf.IFixSessionStore>();
+
+  create(sessionId: Jsf.SessionId): Jsf.IFixSessionStore {
+    const key = sessionId.toString();
+    let store = this.stores.get(key);
+    if (!store) this.stores.set(key, store = new jsf.MemorySessionStore(sessionId));
+    return store;
+  }
+}
+
+/** one live session per SessionId: a peer logging on again replaces its stale connection */
+export const sessionRegistry = (): Jsf.ISessionRegistry => new jsf.SessionRegistry(logFactory);
+
 export const definitionsFor = (beginString: string): string => (beginString === 'FIX.4.2' ? 'qf42' : 'qf44');
 
 /** builds the description jspurefix reads; `application` carries transport and dictionary */

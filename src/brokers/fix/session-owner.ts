@@ -20,7 +20,8 @@ import {
 import { paperMarketHours } from '../paper/config.js';
 import { newOrderSingle, orderCancelRequest, orderStatusRequest, readExecReport, Tag } from './codec.js';
 import type { FixBrokerConfig } from './config.js';
-import { describeSession, runInitiator, SalvoFixSession, StoreKeeper, tagReader, type MsgView, type SessionHooks } from './engine.js';
+import { describeSession, dialTcp, engineConfig, SalvoFixSession, StoreKeeper, tagReader, type MsgView, type SessionHooks } from './engine.js';
+import type { IJsFixConfig } from 'jspurefix';
 import { FINAL, OrderCache, type Sent } from './order-cache.js';
 
 interface Waiter<T> { resolve(value: T): void; reject(error: Error): void }
@@ -34,7 +35,11 @@ export class FixSessionOwner implements Broker {
   private readonly cancels = new Map<string, Waiter<void>>();
   private readonly queries = new Map<string, Waiter<BrokerOrderState | undefined>>();
   private session?: SalvoFixSession;
-  private connection?: { stop(): void };
+  private abortDial?: () => void;
+  /** the session of the current connection, logged on or not */
+  private current?: SalvoFixSession;
+  /** no more connection attempts: closed, or the first logon failed */
+  private halted = false;
   private started?: Promise<void>;
   private firstLogon?: { ok(): void; fail(why: string): void };
   private everLoggedOn = false;
@@ -57,11 +62,13 @@ export class FixSessionOwner implements Broker {
         fail: (why) => {
           clearTimeout(timer);
           this.firstLogon = undefined;
-          this.connection?.stop();
+          this.halted = true;
+          this.abortDial?.();
+          this.current?.requestStop(why);
           reject(new BrokerConnectError(`FIX logon to ${c.host}:${c.port} as ${c.senderCompId}→${c.targetCompId} failed: ${why}`));
         },
       };
-      this.dial();
+      void this.dial();
     }));
   }
 
@@ -133,6 +140,7 @@ export class FixSessionOwner implements Broker {
     if (this.closed) return;
     this.closed = true;
     this.firstLogon?.fail('broker closed');
+    this.halted = true;
     const session = this.session;
     if (session) {
       // a Logout and its answer, briefly: the peer then knows this was no crash
@@ -140,7 +148,8 @@ export class FixSessionOwner implements Broker {
       session.finish();
       await Promise.race([gone, new Promise((r) => setTimeout(r, 1000).unref())]);
     }
-    this.connection?.stop();
+    this.abortDial?.();
+    this.current?.requestStop('broker closed');
     this.failPending(() => new Error('FIX broker closed'));
     this.listeners.clear();
     await this.store.close();
@@ -152,29 +161,40 @@ export class FixSessionOwner implements Broker {
     return this.session;
   }
 
-  private dial(): void {
-    if (this.closed) return;
+  /** connect, log on, run; after a drop or a Logout, again, until close() */
+  private async dial(): Promise<void> {
     const c = this.config;
-    const description = describeSession({
-      type: 'initiator', name: `salvo-${c.senderCompId}`, host: c.host, port: c.port, beginString: c.beginString,
-      senderCompId: c.senderCompId, targetCompId: c.targetCompId, username: c.username, password: c.password,
-      heartbeatSeconds: c.heartbeatSeconds, resetSeqNum: c.resetSeqNumOnLogon ?? !c.storePath,
-      connectTimeoutSeconds: c.connectTimeoutSeconds, reconnectSeconds: c.reconnectSeconds,
-    });
-    const connection = runInitiator(description, this.store, (config) => new SalvoFixSession(config, this.hooks));
-    this.connection = connection;
-    connection.run.then(() => this.ended(), (error: Error) => this.ended(error));
-  }
-
-  /** one connection is over: before the first logon that is a refusal, after it a reason to dial again */
-  private ended(error?: Error): void {
-    if (this.closed) return;
-    if (!this.everLoggedOn) {
-      const why = this.lastLogoutText ?? (error ? `${error.message}` : 'the peer closed the connection during logon');
-      this.firstLogon?.fail(why);
+    let config: IJsFixConfig;
+    try {
+      config = await engineConfig(describeSession({
+        type: 'initiator', name: `salvo-${c.senderCompId}`, host: c.host, port: c.port, beginString: c.beginString,
+        senderCompId: c.senderCompId, targetCompId: c.targetCompId, username: c.username, password: c.password,
+        heartbeatSeconds: c.heartbeatSeconds, resetSeqNum: c.resetSeqNumOnLogon ?? !c.storePath, reconnectSeconds: c.reconnectSeconds,
+      }), this.store);
+    } catch (error) {
+      this.firstLogon?.fail(`FIX engine did not start: ${(error as Error).message}`);
       return;
     }
-    setTimeout(() => this.dial(), this.config.reconnectSeconds * 1000).unref();
+    while (!this.halted) {
+      const attempt = dialTcp(config, c.connectTimeoutSeconds);
+      this.abortDial = attempt.abort;
+      let failure: string | undefined;
+      try {
+        const transport = await attempt.transport;
+        if (this.halted) { transport.end(); return; }
+        this.current = new SalvoFixSession(config, this.hooks);
+        await this.current.run(transport);
+      } catch (error) {
+        failure = (error as Error).message;
+      }
+      this.current = undefined;
+      if (this.halted) return;
+      if (!this.everLoggedOn) {
+        this.firstLogon?.fail(this.lastLogoutText ?? (failure ? `connection lost during logon: ${failure}` : 'the peer ended the connection during logon'));
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, c.reconnectSeconds * 1000));
+    }
   }
 
   private readonly hooks: SessionHooks = {

@@ -62,15 +62,15 @@ export function renderHtml(s: ReviewSummary): string {
     card(int(s.orders.total), 'orders'),
     card(s.fillRatio.ratio === null ? '-' : `${(s.fillRatio.ratio * 100).toFixed(1)}%`, 'fill ratio (orders filled)'),
     card(money(s.pnl.realized), `realized P&L (${s.pnl.method})`),
-    card(fill ? `${msf(fill.p50)} ms` : '-', 'submit → fill p50'),
-    card(fill ? `${msf(fill.p99)} ms` : '-', 'submit → fill p99'),
+    card(fill ? `${msf(fill.p50)} ms` : '-', 'sent → fill p50'),
+    card(fill ? `${msf(fill.p99)} ms` : '-', 'sent → fill p99'),
     card(int(s.orders.open), 'never terminal'),
   ].join('')}</div>`);
 
   parts.push(`<div class="charts">${[
     figure('pnl', 'Cumulative realized P&L', lineChart('cumulative realized P&L', s.timeline.pnl, { color: '#1f6feb', xTitle: 'time (UTC)' }), 'no fills'),
     figure('exposure', 'Gross exposure (Σ |position| × last fill price)', lineChart('gross exposure', s.timeline.gross, { color: '#8250df', area: true, xTitle: 'time (UTC)' }), 'no fills'),
-    figure('latency', `Submit → first fill latency${hist?.overflow ? ` (${hist.overflow} slower than shown)` : ''}`, barChart('latency histogram', histBars, { color: '#2da44e', xLabel: (v) => `${+v.toFixed(3)} ms`, xTitle: 'milliseconds' }), 'no filled orders'),
+    figure('latency', `Sent → first fill latency${hist?.overflow ? ` (${hist.overflow} slower than shown)` : ''}`, barChart('latency histogram', histBars, { color: '#2da44e', xLabel: (v) => `${+v.toFixed(3)} ms`, xTitle: 'milliseconds' }), 'no filled orders'),
     figure('fills', 'Fills per minute', barChart('fills per minute', minuteBars, { color: '#d97706', xLabel: clockLabel, xTitle: 'minute (UTC)' }), 'no fills'),
   ].join('')}</div>`);
 
@@ -79,7 +79,7 @@ export function renderHtml(s: ReviewSummary): string {
   parts.push(`<section><h2>Orders by final status</h2>${rowsOf(['status', 'orders'], statusRows)}<p>${int(s.fillRatio.withFills)} orders with any fill; ${int(s.fillRatio.partialThenEnded)} partly filled then ended.</p></section>`);
 
   const lat = (label: string, d: typeof fill) => [label, d?.count ?? 0, msf(d?.p50), msf(d?.p90), msf(d?.p99), msf(d?.max)];
-  parts.push(`<section><h2>Latency (ms)</h2>${rowsOf(['', 'n', 'p50', 'p90', 'p99', 'max'], [lat('submit → ack (new)', s.latencyMs.submitToAck), lat('submit → first fill', fill)])}</section>`);
+  parts.push(`<section><h2>Latency (ms)</h2>${rowsOf(['', 'n', 'p50', 'p90', 'p99', 'max'], [lat('sent → ack (new)', s.latencyMs.submitToAck), lat('sent → first fill', fill)])}</section>`);
 
   parts.push(`<section><h2>Per ticker — P&amp;L at ${esc(s.pnl.method)}</h2>${rowsOf(
     ['ticker', 'fills', 'bought', 'avg buy', 'sold', 'avg sell', 'position', 'realized P&L'],
@@ -92,7 +92,7 @@ export function renderHtml(s: ReviewSummary): string {
     const b = s.blocks;
     parts.push(`<section><h2>Blocks</h2><p>${int(b.count)} blocks, ${int(b.multiLeg)} with two or more legs sent. Leg skew (first → last leg submitted): ${b.skewMs ? `p50 ${msf(b.skewMs.p50)} ms, p90 ${msf(b.skewMs.p90)} ms, p99 ${msf(b.skewMs.p99)} ms, max ${msf(b.skewMs.max)} ms` : '-'}.</p>${b.worst.length ? rowsOf(['block', 'legs', 'skew ms'], b.worst.map((w) => [esc(w.block), w.legs, msf(w.skewMs)])) : ''}</section>`);
   }
-  const life = (c: Lifecycle) => `<li><span class="mono">${esc(c.id)}</span> ${esc(c.ticker)} ${esc(c.side)} — ${esc(c.status)}${c.submitToFillMs !== undefined ? `, submit → fill ${msf(c.submitToFillMs)} ms` : ''}<br><span class="mono">${c.steps.map((st, i) => esc(i ? `${st.status} +${msf(st.sinceFirstMs)}ms` : `${st.status} ${formatTime(st.at)}`)).join(' → ')}</span></li>`;
+  const life = (c: Lifecycle) => `<li><span class="mono">${esc(c.id)}</span> ${esc(c.ticker)} ${esc(c.side)} — ${esc(c.status)}${c.submitToFillMs !== undefined ? `, sent → fill ${msf(c.submitToFillMs)} ms` : ''}<br><span class="mono">${c.steps.map((st, i) => esc(i ? `${st.status} +${msf(st.sinceFirstMs)}ms` : `${st.status} ${formatTime(st.at)}`)).join(' → ')}</span></li>`;
   parts.push(`<section><h2>Order lifecycles${s.lifecycles.all ? '' : ' — examples'}</h2><ol class="life">${s.lifecycles.examples.map(life).join('')}</ol>${!s.lifecycles.all && s.lifecycles.slowest.length ? `<h2>Slowest to fill</h2><ol class="life">${s.lifecycles.slowest.map(life).join('')}</ol>` : ''}</section>`);
 
   const data = JSON.stringify(s).replace(/</g, '\\u003c');

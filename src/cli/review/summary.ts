@@ -7,6 +7,12 @@ import type { FileReport, LogFormat, LogRow } from './reader.js';
 import { distribution, histogram, reasonKey, round, Samples, Series, TickerBook, type Distribution, type Histogram } from './stats.js';
 
 const SUBMIT = new Set(['submitted', 'pending_new']);
+/**
+ * Latencies run from the order's first "sent" row: salvo's `queued` (the order left the strategy
+ * for the router, stamped locally with sub-ms precision) or, without one, `submitted` /
+ * blockpaca's `pending_new` (the venue has it). Leg skew uses the venue's `submitted` times.
+ */
+const SENT = new Set(['queued', 'submitted', 'pending_new']);
 const ACK = new Set(['new', 'accepted']);
 export const TERMINAL = new Set(['filled', 'canceled', 'rejected', 'expired', 'failed', 'replaced', 'done_for_day']);
 /** lifecycles shown in full when a log has this many orders or fewer */
@@ -23,7 +29,7 @@ interface Step { status: string; raw: string; ts: number; qty: number; price: nu
 interface Track {
   id: string; ticker: string; side: string; action: string; block: string; worker: string; file: number;
   firstTs: number; firstStatus: string; firstRaw: string;
-  submitTs?: number; submitStatus?: string; ackTs?: number; ackStatus?: string;
+  sentTs?: number; submitTs?: number; submitStatus?: string; ackTs?: number; ackStatus?: string;
   fillTs?: number; fillStatus?: string; fillQty?: number; fillPrice?: number;
   terminalTs?: number; terminal?: string; terminals: number; last: string; lastTs: number; lastLine: number;
   qty: number; price: number; fills: number; reason: string;
@@ -116,6 +122,7 @@ export class Review {
     if (row.worker && row.worker !== '0') t.worker = row.worker;
     if (row.reason) t.reason = row.reason;
 
+    if (SENT.has(row.status) && t.sentTs === undefined) t.sentTs = row.ts;
     if (SUBMIT.has(row.status) && t.submitTs === undefined) {
       t.submitTs = row.ts;
       t.submitStatus = row.status;
@@ -125,7 +132,7 @@ export class Review {
     if (ACK.has(row.status) && t.ackTs === undefined) {
       t.ackTs = row.ts;
       t.ackStatus = row.status;
-      if (t.submitTs !== undefined) this.ackMs.push((row.ts - t.submitTs) * 1000);
+      if (t.sentTs !== undefined) this.ackMs.push((row.ts - t.sentTs) * 1000);
     }
     if (row.qty > t.qty + 1e-9) this.fill(t, row);
     else if (row.qty < t.qty - 1e-9) this.anomalies.qtyDecreased++;
@@ -152,7 +159,7 @@ export class Review {
       t.fillStatus = row.status;
       t.fillQty = row.qty;
       t.fillPrice = row.price;
-      t.fillMs = (row.ts - (t.submitTs ?? t.firstTs)) * 1000;
+      t.fillMs = (row.ts - (t.sentTs ?? t.firstTs)) * 1000;
       this.fillMs.push(t.fillMs);
       this.considerSlowest(t);
     }
@@ -236,7 +243,7 @@ export class Review {
       latencyMs: { submitToAck: distribution(this.ackMs.sorted()), submitToFill: distribution(fillSorted), fillHistogram: histogram(fillSorted) },
       lifecycles: {
         all: total <= SHOW_ALL,
-        examples: total <= SHOW_ALL ? [...this.tracks.values()].map(lifecycle) : this.examples.map(lifecycle),
+        examples: total <= SHOW_ALL ? [...this.tracks.values()].map(lifecycle) : this.examples.filter((t) => !this.slowest.includes(t)).map(lifecycle),
         slowest: this.slowest.map(lifecycle),
       },
       blocks: this.blockSummary(),

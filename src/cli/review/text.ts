@@ -4,6 +4,7 @@ import type { Distribution } from './stats.js';
 import type { Lifecycle, ReviewSummary } from './summary.js';
 
 const STATUS_ORDER = ['filled', 'canceled', 'rejected', 'expired', 'failed'];
+// "sent" is the order's first queued / submitted / pending_new row (see summary.ts)
 
 export function formatTime(epochSeconds: number, withDate = false): string {
   const iso = new Date(epochSeconds * 1000).toISOString();
@@ -49,7 +50,7 @@ export function formatReview(s: ReviewSummary): string {
 
   out.push('', 'Latency (ms)');
   const lat = (label: string, d: Distribution | null) => (d ? [label, int(d.count), ms(d.p50), ms(d.p90), ms(d.p99), ms(d.max)] : [label, '0', '-', '-', '-', '-']);
-  out.push(...table([['', 'n', 'p50', 'p90', 'p99', 'max'], lat('submit → ack (new)', s.latencyMs.submitToAck), lat('submit → first fill', s.latencyMs.submitToFill)], [1, 2, 3, 4, 5]));
+  out.push(...table([['', 'n', 'p50', 'p90', 'p99', 'max'], lat('sent → ack (new)', s.latencyMs.submitToAck), lat('sent → first fill', s.latencyMs.submitToFill)], [1, 2, 3, 4, 5]));
 
   out.push('', 'Rejections and failures by reason');
   if (!s.rejections.length) out.push('  none');
@@ -76,12 +77,13 @@ export function formatReview(s: ReviewSummary): string {
   }
 
   const l = s.lifecycles;
-  out.push('', l.all ? 'Order lifecycles' : `Order lifecycles (${l.examples.length} examples of ${int(s.orders.total)} orders, then the ${l.slowest.length} slowest to fill)`);
-  for (const c of l.examples) out.push(...lifecycleLines(c));
+  out.push('', l.all ? 'Order lifecycles' : `Order lifecycles (the ${l.slowest.length} slowest to fill, then ${l.examples.length} more examples of ${int(s.orders.total)} orders)`);
   if (!l.all && l.slowest.length) {
-    out.push('  slowest submit → first fill:');
+    out.push('  slowest sent → first fill:');
     for (const c of l.slowest) out.push(...lifecycleLines(c));
+    if (l.examples.length) out.push('  examples:');
   }
+  for (const c of l.examples) out.push(...lifecycleLines(c));
 
   const a = s.anomalies;
   const notes = [
@@ -102,7 +104,7 @@ export function formatReview(s: ReviewSummary): string {
 
 function lifecycleLines(c: Lifecycle): string[] {
   const where = [c.block && `block ${c.block}`, c.worker && `worker ${c.worker}`].filter(Boolean).join(', ');
-  const head = `  ${c.id}  ${c.ticker} ${c.side}${c.action ? ` ${c.action}` : ''}${where ? ` (${where})` : ''}: ${c.status}${c.submitToFillMs !== undefined ? `, submit → fill ${ms(c.submitToFillMs)} ms` : ''}`;
+  const head = `  ${c.id}  ${c.ticker} ${c.side}${c.action ? ` ${c.action}` : ''}${where ? ` (${where})` : ''}: ${c.status}${c.submitToFillMs !== undefined ? `, sent → fill ${ms(c.submitToFillMs)} ms` : ''}`;
   if (!c.steps.length) return [head];
   let prevQty = 0;
   const parts = c.steps.map((step, i) => {

@@ -1,0 +1,40 @@
+// Drives the `salvo` command as a user would: a spawned process, its exit code, stdout and stderr.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SALVO = path.join(ROOT, 'bin/salvo.mjs');
+
+export interface Result { code: number | null; stdout: string; stderr: string; ms: number }
+
+/** runs `salvo …args` in `cwd` (default: the repository) and resolves when it exits */
+export function salvo(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<Result> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SALVO, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`salvo ${args.join(' ')} did not exit within ${options.timeoutMs ?? 60_000} ms\n${stderr}`)); }, options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, ms: performance.now() - started }); });
+  });
+}
+
+export const tmpDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `salvo-${prefix}-`));
+
+/** a folder that is an ES module package, for strategy files written by a test */
+export function strategyDir(prefix: string): string {
+  const dir = tmpDir(prefix);
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  return dir;
+}
+
+export const BASKET = 'AAPL,MSFT,NVDA,AMZN,GOOGL,META,TSLA,AVGO,JPM,V';

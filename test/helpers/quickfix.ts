@@ -1,0 +1,154 @@
+// Independent FIX peers for the tests: QuickFIX C++'s example acceptors as Debian ships them
+// prebuilt in libquickfix-doc (executor: fills every limit order at its price, rejects other
+// types; ordermatch: FIX 4.2 order book across sessions, with cancel). Fetched with apt into the
+// git-ignored test/.services/, started on a free port, stopped and restarted by the tests.
+// In CI (CI=true) a peer that cannot be provisioned fails the test with the command to run;
+// elsewhere the tests that need it are skipped with that command as the reason.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const home = path.join(root, 'test/.services/quickfix');
+const examples = 'usr/share/doc/libquickfix-doc/examples';
+const binaries = {
+  executor: { packed: `${examples}/executor/C++/.libs/executor.gz`, bin: path.join(home, 'bin/executor') },
+  ordermatch: { packed: `${examples}/ordermatch/.libs/ordermatch.gz`, bin: path.join(home, 'bin/ordermatch') },
+};
+export const PROVISION_COMMAND = 'apt-get install -y libquickfix17 && mkdir -p test/.services/quickfix && (cd test/.services/quickfix && apt-get download libquickfix-doc)';
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+
+const run = (cmd: string, args: string[], cwd = home) => spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+const libraryPresent = () => /libquickfix\.so\.17\b/.test(run('ldconfig', ['-p'], root).stdout ?? '');
+
+function provision(): void {
+  fs.mkdirSync(path.join(home, 'bin'), { recursive: true });
+  if (!Object.values(binaries).every((b) => fs.existsSync(b.bin))) {
+    let deb = fs.readdirSync(home).find((f) => /^libquickfix-doc_.*\.deb$/.test(f));
+    if (!deb) {
+      const got = run('apt-get', ['download', 'libquickfix-doc']);
+      deb = fs.readdirSync(home).find((f) => /^libquickfix-doc_.*\.deb$/.test(f));
+      if (!deb) throw new Error(`apt-get download libquickfix-doc failed: ${(got.stderr || got.stdout || String(got.error)).trim()}`);
+    }
+    const tree = path.join(home, 'deb');
+    const x = run('dpkg', ['-x', deb, tree]);
+    if (x.status !== 0) throw new Error(`dpkg -x ${deb} failed: ${(x.stderr || String(x.error)).trim()}`);
+    for (const b of Object.values(binaries)) {
+      fs.writeFileSync(b.bin, zlib.gunzipSync(fs.readFileSync(path.join(tree, b.packed))), { mode: 0o755 });
+    }
+  }
+  if (!libraryPresent()) {
+    let got = run('apt-get', ['install', '-y', 'libquickfix17']);
+    if (got.status !== 0) got = spawnSync('sh', ['-c', 'apt-get update && apt-get install -y libquickfix17'], { encoding: 'utf8' });
+    if (!libraryPresent()) throw new Error(`apt-get install -y libquickfix17 failed: ${(got.stderr || String(got.error)).trim().split('\n').slice(-2).join(' ')}`);
+  }
+}
+
+let provisioned: string | undefined | null = null;
+
+/** undefined when the peers are ready; otherwise why not (CI: throws instead) */
+export function quickfixUnavailable(): string | undefined {
+  if (provisioned === null) {
+    try {
+      provision();
+      provisioned = undefined;
+    } catch (error) {
+      provisioned = `QuickFIX peers not available (${(error as Error).message}); run: ${PROVISION_COMMAND}`;
+    }
+  }
+  if (provisioned && process.env.CI === 'true') throw new Error(provisioned);
+  return provisioned;
+}
+
+export interface QuickFixSession { beginString: 'FIX.4.4' | 'FIX.4.2'; senderCompId: string; targetCompId: string }
+
+export interface QuickFixPeer {
+  port: number;
+  /** the acceptor's FileStorePath: its sequence numbers survive a restart, as in production */
+  dir: string;
+  /** stopped abruptly (SIGTERM, no Logout): a crash as the initiator sees it */
+  kill(): Promise<void>;
+  /** ordermatch only: '#quit' on stdin, which logs every session out first */
+  quit(): Promise<void>;
+  start(): Promise<void>;
+  output(): string;
+  /** the acceptor's stored next sender / target sequence numbers for one session */
+  storedSeqNums(s: QuickFixSession): { sender: number; target: number };
+}
+
+export async function startQuickFix(kind: keyof typeof binaries, sessions: QuickFixSession[]): Promise<QuickFixPeer> {
+  const reason = quickfixUnavailable();
+  if (reason) throw new Error(reason);
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `salvo-quickfix-${kind}-`));
+  const config = path.join(dir, 'acceptor.cfg');
+  fs.writeFileSync(config, [
+    '[DEFAULT]', 'ConnectionType=acceptor', `SocketAcceptPort=${port}`, 'SocketAcceptHost=127.0.0.1', 'SocketReuseAddress=Y',
+    `FileStorePath=${path.join(dir, 'store')}`, 'StartTime=00:00:00', 'EndTime=00:00:00', 'UseDataDictionary=N',
+    'ScreenLogShowIncoming=N', 'ScreenLogShowOutgoing=N', 'ScreenLogShowEvents=Y',
+    ...sessions.flatMap((s) => ['', '[SESSION]', `BeginString=${s.beginString}`, `SenderCompID=${s.senderCompId}`, `TargetCompID=${s.targetCompId}`]),
+  ].join('\n') + '\n');
+  let child: ChildProcess | undefined;
+  let log = '';
+  const start = async () => {
+    // ordermatch reads commands from stdin: an open pipe, never EOF (at EOF it spins)
+    const c = spawn(binaries[kind].bin, [config], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    child = c;
+    children.add(c);
+    const keep = (chunk: Buffer) => { log = (log + chunk.toString()).slice(-32_000); };
+    c.stdout!.on('data', keep);
+    c.stderr!.on('data', keep);
+    c.once('exit', () => children.delete(c));
+    const deadline = Date.now() + 10_000;
+    while (!(await listening(port))) {
+      if (c.exitCode !== null || Date.now() > deadline) throw new Error(`QuickFIX ${kind} did not listen on ${port}:\n${log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const stop = async (how: () => void) => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    how.call(c);
+    const late = setTimeout(() => c.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(late);
+  };
+  await start();
+  return {
+    port, dir, start, output: () => log,
+    kill: () => stop(function (this: ChildProcess) { this.kill('SIGTERM'); }),
+    quit: () => stop(function (this: ChildProcess) { this.stdin!.write('#quit\n'); }),
+    storedSeqNums: (s) => {
+      const file = path.join(dir, 'store', `${s.beginString}-${s.senderCompId}-${s.targetCompId}.seqnums`);
+      const [sender, target] = fs.readFileSync(file, 'utf8').split(':').map((x) => Number(x.trim()));
+      return { sender, target };
+    },
+  };
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
