@@ -2,6 +2,7 @@
 import { parseOptions, type RunTradingOptions } from './session/options.js';
 import { Session } from './session/session.js';
 import type { SessionReport } from './types.js';
+import type { Exchange, ExchangeOptions } from './brokers/paper/exchange.js';
 
 export type * from './types.js';
 export type { RunTradingOptions, SessionOptions } from './session/options.js';
@@ -20,3 +21,9 @@ export async function runTrading(options: RunTradingOptions): Promise<SessionRep
   return session.run();
 }
 export { isEntryPoint } from './util/entry-point.js';
+export type { Exchange, ExchangeOptions } from './brokers/paper/exchange.js';
+
+/** The paper exchange as a server (Alpaca API v2 + websockets, optionally FIX 4.4); loaded on first use. */
+export async function startExchange(options: ExchangeOptions): Promise<Exchange> {
+  return (await import('./brokers/paper/exchange.js')).startExchange(options);
+}

@@ -14,7 +14,7 @@ let config: InstanceType<typeof trading.Configuration>;
 before(async () => {
   ex = await startAlpacaExchange({ tickers: TICKERS, venue: { cash: 100_000 } });
   await quoted(ex.board);
-  config = new trading.Configuration({ keyId: KEY_ID, secret: SECRET, basePath: ex.server.restUrl });
+  config = new trading.Configuration({ keyId: KEY_ID, secret: SECRET, basePath: ex.server.restUrl, timeoutMs: 0 });
 });
 after(async () => { await ex.close(); });
 
@@ -84,7 +84,7 @@ test('SDK sees Alpaca-shaped errors: duplicate id, buying power, unknown order, 
   await assert.rejects(orders.market({ symbol: 'NVDA', qty: 1_000_000, side: 'buy' }),
     (e: Error & { status?: number; code?: number }) => e.name === 'PermissionError' && e.status === 403 && e.code === 40310000 && /insufficient buying power/.test(e.message));
   await assert.rejects(orders.getOrderByClientOrderId({ clientOrderId: 'no-such-order' }), (e: Error) => e.name === 'NotFoundError');
-  const wrong = new OrdersApi(new trading.Configuration({ keyId: KEY_ID, secret: 'wrong', basePath: ex.server.restUrl }));
+  const wrong = new OrdersApi(new trading.Configuration({ keyId: KEY_ID, secret: 'wrong', basePath: ex.server.restUrl, timeoutMs: 0 }));
   await assert.rejects(wrong.getAllOrders(), (e: Error & { status?: number }) => e.name === 'AuthError' && e.status === 401);
 });
 
@@ -95,18 +95,19 @@ test('SDK account, positions, clock and calendar', async () => {
   const positions = await new trading.PositionsApi(config).getAllOpenPositions();
   const aapl = positions.find((p) => p.symbol === 'AAPL');
   assert.ok(aapl && Number(aapl.qty) === 3 && aapl.side === 'long', JSON.stringify(positions));
-  const clock = await new trading.ClockApi(config).clock();
+  const clock = await new trading.ClockApi(config).legacyClock();
   assert.equal(typeof clock.isOpen, 'boolean');
   assert.ok(clock.nextClose instanceof Date && clock.nextClose.getTime() > Date.now() - 86_400_000);
-  const days = await new trading.CalendarApi(config).getCalendar({ start: '2025-03-03', end: '2025-03-05' });
-  assert.deepEqual(days.map((d) => d.date), ['2025-03-03', '2025-03-04', '2025-03-05']);
+  const days = await new trading.CalendarApi(config).legacyCalendar({ start: new Date('2025-03-03'), end: new Date('2025-03-05') });
+  assert.deepEqual(days.map((d) => d.date.toISOString().slice(0, 10)), ['2025-03-03', '2025-03-04', '2025-03-05']);
+  assert.ok(days.every((d) => /^\d\d:\d\d$/.test(d.close)));
 });
 
 test('SDK rate limit view: X-RateLimit-* headers and a 429 with retry time', async () => {
   const limited = await startAlpacaExchange({ tickers: ['AAPL'], server: { ordersPerMinute: 3 } });
   try {
     await quoted(limited.board);
-    const orders = new OrdersApi(new trading.Configuration({ keyId: KEY_ID, secret: SECRET, basePath: limited.server.restUrl }));
+    const orders = new OrdersApi(new trading.Configuration({ keyId: KEY_ID, secret: SECRET, basePath: limited.server.restUrl, timeoutMs: 0 }));
     const seen: number[] = [];
     for (let i = 0; i < 3; i++) {
       const r = await orders.postOrderRaw({ postOrderRequest: { symbol: 'AAPL', qty: '1', side: 'buy', type: 'market', timeInForce: 'day' } as never });

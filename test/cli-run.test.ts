@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TRADE_LOG_COLUMNS } from '../src/journal/trade-log.js';
-import { BASKET, salvo, strategyDir, tmpDir } from './helpers/cli.js';
+import { BASKET, ROOT, salvo, strategyDir, tmpDir } from './helpers/cli.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 
 const BUY_EVERY_TICK = `
@@ -139,4 +139,13 @@ test('a session that cannot start exits 1 with the reason', async () => {
   const r = await salvo(['run', 'strat.ts', '--tickers', 'AAPL', '--run', '1s', '--log-path', path.join(dir, 'a-file', 'logs')], { cwd: dir });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /salvo run: .*cannot write the trade log/);
+});
+
+test('the built CLI runs as well (SALVO_FROM_DIST=1 → dist/cli/main.js)', { skip: fs.existsSync(path.join(ROOT, 'dist/cli/main.js')) ? false : 'dist/ not built (npm test builds it)' }, async () => {
+  const logs = tmpDir('dist-logs');
+  const r = await salvo(['run', 'strategies/basket.ts', '--tickers', 'AAPL,MSFT', '--frequency', '100ms', '--run', '1s', '--log-path', logs, '--log-name', 'dist'], { env: { SALVO_FROM_DIST: '1' } });
+  assert.equal(r.code, 0, r.stderr);
+  const review = await salvo(['review', path.join(logs, 'dist.csv'), '--json'], { env: { SALVO_FROM_DIST: '1' } });
+  assert.equal(review.code, 0, review.stderr);
+  assert.equal(JSON.parse(review.stdout).files[0].format, 'salvo');
 });

@@ -202,3 +202,28 @@ test('frames stay out of the moments before a strategy tick', () => {
   assert.equal(renderDelay(10_100, 95, 10_000, 20), 101, 'short periods: a guard of half a period');
   assert.equal(renderDelay(10_100, 100, 10_000, 20), 101, 'never exactly on a due time');
 });
+
+test('not a terminal: liveDisplay prints plain-text snapshots to stdout, no escape codes, log lines still on stderr', { timeout: 60_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-display-text-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/display-session.ts', dir, 'text', '4', '4'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '', report = '';
+  child.stdout!.on('data', (d) => { stdout += d; });
+  child.stderr!.on('data', (d) => { stderr += d; });
+  (child.stdio[3] as NodeJS.ReadableStream).on('data', (d) => { report += d; });
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stdout, /\x1b/, 'no escape codes');
+  const snapshots = stdout.split(/^salvo text /m).length - 1;
+  assert.ok(snapshots >= 2, `a snapshot every 3 s and a last one at the end; got ${snapshots}:\n${stdout}`);
+  assert.match(stdout, /phase RUNNING/);
+  assert.match(stdout, /phase DONE/);
+  assert.match(stdout, /buy_long-\d-[0-9a-f]{8} +AAPL +buy +buy_long +filled/);
+  assert.match(stdout, /liquidate-\d-[0-9a-f]{8} +AAPL +sell +liquidate +filled/);
+  assert.doesNotMatch(stdout, /q: stop/, 'no key hint when nobody can press a key');
+  assert.match(stderr, /trading for 4s/, 'log lines keep going to stderr');
+  assert.equal(JSON.parse(report).endReason, 'completed');
+});

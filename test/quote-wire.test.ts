@@ -62,28 +62,29 @@ test('channel and topic names: EXCHANGE:SYMBOL tickers, templates, globs', () =>
 test('inbox: one channel per instrument, a shared channel routed by symbol, bad messages counted and kept off the board', () => {
   const board = new QuoteBoard(['HNXDS:VN30F2606', 'HSX:MWG', 'HSX:FPT']);
   const sink = new BoardSink(board);
-  const inbox = new QuoteInbox(board.tickers, (t) => (t.startsWith('HNXDS') ? t : 'hsx-all'), 'compact', true, sink);
-  assert.equal(inbox.deliver('HNXDS:VN30F2606', '{"bid":10,"ask":11,"ts":1760000001000}'), 'HNXDS:VN30F2606');
-  assert.equal(inbox.deliver('hsx-all', '{"symbol":"MWG","bid":50,"ask":51,"ts":1760000001000}'), 'HSX:MWG');
-  assert.equal(inbox.deliver('hsx-all', '{"symbol":"HSX:FPT","bid":90,"ask":91,"ts":1760000001000}'), 'HSX:FPT');
+  const inbox = new QuoteInbox(board.tickers, '{exchange}', {}, 'compact', true, sink);
+  assert.equal(inbox.deliver('HNXDS', '{"symbol":"VN30F2606","bid":10,"ask":11,"ts":1760000001000}'), 'HNXDS:VN30F2606');
+  assert.equal(inbox.deliver('HSX', '{"symbol":"MWG","bid":50,"ask":51,"ts":1760000001000}'), 'HSX:MWG');
+  assert.equal(inbox.deliver('HSX', '{"symbol":"HSX:FPT","bid":90,"ask":91,"ts":1760000001000}'), 'HSX:FPT');
   assert.equal(inbox.deliver('somebody-else', '{"bid":1}'), undefined, 'a channel nobody asked for is ignored');
-  inbox.deliver('hsx-all', '{"bid":1,"ask":2}'); // shared channel, no symbol
-  inbox.deliver('hsx-all', '{"symbol":"VIC","bid":1,"ask":2}'); // not on the board
-  inbox.deliver('HNXDS:VN30F2606', '{"bid":"NaN","ask":11}');
-  inbox.deliver('HNXDS:VN30F2606', '{"bid":-1}');
-  inbox.deliver('HNXDS:VN30F2606', '{"bid":12,"ask":11.5}');
-  inbox.deliver('HNXDS:VN30F2606', '{"bid":9,"ts":1760000000999}');
-  inbox.deliver('HNXDS:VN30F2606', 'garbage');
+  assert.equal(inbox.deliver('HNXDS', '{"symbol":"VN30F2609","bid":1,"ask":2}'), 'VN30F2609', 'a shared channel checks the symbol even for one instrument');
+  inbox.deliver('HSX', '{"bid":1,"ask":2}'); // shared channel, no symbol
+  inbox.deliver('HSX', '{"symbol":"VIC","bid":1,"ask":2}'); // not on the board
+  inbox.deliver('HNXDS', '{"symbol":"VN30F2606","bid":"NaN","ask":11}');
+  inbox.deliver('HNXDS', '{"symbol":"VN30F2606","bid":-1}');
+  inbox.deliver('HNXDS', '{"symbol":"VN30F2606","bid":12,"ask":11.5}');
+  inbox.deliver('HNXDS', '{"symbol":"VN30F2606","bid":9,"ts":1760000000999}');
+  inbox.deliver('HNXDS', 'garbage');
   // mergeUpdates: a message with only the ask moves only the ask
-  inbox.deliver('HNXDS:VN30F2606', '{"ask":10.5,"ts":1760000001001}');
+  inbox.deliver('HNXDS', '{"symbol":"VN30F2606","ask":10.5,"ts":1760000001001}');
   assert.deepEqual(sink.malformedCounts(), {
-    'no symbol': 1, 'unknown symbol': 1, 'non-finite value': 1, 'negative price or size': 1,
+    'no symbol': 1, 'unknown symbol': 2, 'non-finite value': 1, 'negative price or size': 1,
     'crossed quote': 1, 'out-of-order timestamp': 1, 'malformed JSON': 1,
   });
   const q = board.read(board.slotOf('HNXDS:VN30F2606'));
   assert.deepEqual([q.bid, q.ask, q.timestamp, q.updates], [10, 10.5, 1760000001001, 2]);
   // without mergeUpdates a message is the whole quote
-  const whole = new QuoteInbox(board.tickers, (t) => t, 'compact', false, sink);
+  const whole = new QuoteInbox(board.tickers, '{ticker}', {}, 'compact', false, sink);
   whole.deliver('HSX:MWG', '{"bid":49,"ts":1760000002000}');
   const m = board.read(board.slotOf('HSX:MWG'));
   assert.deepEqual([m.bid, m.ask, m.last], [49, 0, 0]);

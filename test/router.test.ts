@@ -48,3 +48,15 @@ test('router: blocks larger than the bucket go out in chunks; dropWaiting hands 
   assert.deepEqual(never, ['o4', 'o5', 'o6', 'o7']);
   await router.stop();
 });
+
+test('the venue\'s own count overrides ours: a 429 pauses the bucket, low remaining caps it', () => {
+  let now = 0;
+  const bucket = new TokenBucket(10, 600, () => now);
+  const router = new Router(bucket, () => undefined);
+  router.venueSays({ retryAfterMs: 2000 });
+  assert.equal(bucket.msUntil(1), 2100, 'nothing leaves for the 2 s the venue asked, then the next token');
+  now = 100_000;
+  router.venueSays({ remaining: 3, resetAt: Date.now() + 1000 });
+  assert.equal(bucket.available(), 3);
+  void router.stop();
+});

@@ -53,7 +53,7 @@ test('integration: blocks of 12 legs with one invalid leg each, 4 workers, liqui
   assert.equal(report.reconciled, true, 'salvo\'s positions agree with the venue\'s');
 });
 
-test('hold keeps positions and cancels nothing that filled; strategy errors are logged and the session goes on', async () => {
+test('hold keeps positions; ctx.submitOrder works like returning orders; strategy errors are logged and the session goes on', async () => {
   const lines: string[] = [];
   let calls = 0;
   const report = await runTrading({
@@ -62,6 +62,7 @@ test('hold keeps positions and cancels nothing that filled; strategy errors are 
       if (ctx.tick === 2) throw new Error('boom in tick 2');
       if (ctx.tick === 3) return 'buy everything' as never;
       if (ctx.tick === 1) return { ticker: 'AAPL', quantity: 3, side: 'buy', orderType: 'market' };
+      if (ctx.tick === 4) ctx.submitOrder([{ ticker: 'AAPL', quantity: 2, side: 'buy', orderType: 'market' }]);
     },
     tickers: ['AAPL'], frequency: '100ms', runSeconds: 0.6, eosBehavior: 'hold',
     tradeLogPath: logDir, tradeLogName: 'hold', logger: (_l, m) => lines.push(m),
@@ -70,7 +71,7 @@ test('hold keeps positions and cancels nothing that filled; strategy errors are 
   assert.equal(report.strategyErrors, 1);
   assert.ok(lines.some((l) => l.includes('strategy threw on tick 2') && l.includes('boom in tick 2') && l.includes('session.test.ts')), 'stack logged');
   assert.ok(lines.some((l) => l.includes('tick 3') && l.includes('expected a list of orders')));
-  assert.deepEqual(report.positions.map((p) => [p.ticker, p.quantity]), [['AAPL', 3]]);
+  assert.deepEqual(report.positions.map((p) => [p.ticker, p.quantity]), [['AAPL', 5]], 'returned and ctx.submitOrder orders both filled');
   assert.ok(report.positions[0].boughtAt > 0);
   const rows = readLog(report.tradeLogFile);
   assert.ok(!rows.some((r) => r.action === 'liquidate'));

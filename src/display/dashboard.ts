@@ -28,9 +28,9 @@ export function layout(w: number, h: number): Record<PaneName, Rect> {
       log: { top: 2 + a + b, left: q, width: w - q, height: c },
     };
   }
-  const l = Math.max(3, Math.round(rest * 0.17));
-  const p = Math.max(4, Math.round(rest * 0.23));
-  const m = Math.max(5, Math.round(rest * 0.27));
+  const l = Math.max(3, Math.round(rest * 0.14));
+  const p = Math.max(5, Math.round(rest * 0.27));
+  const m = Math.max(6, Math.round(rest * 0.27));
   const t = Math.max(3, rest - p - m - l);
   const half = Math.floor(w / 2);
   return {
@@ -60,6 +60,8 @@ export interface DashboardOptions {
 export class Dashboard {
   readonly screen: blessed.Widgets.Screen;
   private readonly header: blessed.Widgets.BoxElement;
+  /** the positions pane's last line, which does not scroll: realized and total P&L, cash, equity */
+  private readonly footer: blessed.Widgets.BoxElement;
   private readonly titles = {} as Record<PaneName, blessed.Widgets.BoxElement>;
   private readonly bodies = {} as Record<PaneName, blessed.Widgets.BoxElement>;
   private focused = 0;
@@ -81,6 +83,7 @@ export class Dashboard {
         scrollbar: { ch: ' ', style: { bg: 'gray' } } as never,
       });
     }
+    this.footer = blessed.box({ parent: this.screen, height: 1, tags: true });
     this.screen.key(['q', 'C-c'], () => {
       if (!this.stopAsked) this.options.onStop();
       this.stopAsked = true;
@@ -104,7 +107,9 @@ export class Dashboard {
     for (const name of PANES) {
       const r = rects[name];
       Object.assign(this.titles[name], { top: r.top, left: r.left, width: r.width });
-      Object.assign(this.bodies[name], { top: r.top + 1, left: r.left, width: r.width, height: Math.max(1, r.height - 1) });
+      const footer = name === 'positions' ? 1 : 0;
+      Object.assign(this.bodies[name], { top: r.top + 1, left: r.left, width: r.width, height: Math.max(1, r.height - 1 - footer) });
+      if (footer) Object.assign(this.footer, { top: r.top + r.height - 1, left: r.left, width: r.width });
     }
   }
 
@@ -120,12 +125,13 @@ export class Dashboard {
     set(this.header, headerLines(s, this.screen.width as number).map(tagged).join('\n'));
     const e = s.execution;
     const content: Record<PaneName, [Line, (s: DisplaySnapshot, w: number) => Line[]]> = {
-      positions: [[seg(` positions (${s.positions.length})  `), ...positionSummary(s, 200), seg(' ')], (x, w) => positionLines(x, w, false)],
+      positions: [[seg(` positions (${s.positions.length}) `)], (x, w) => positionLines(x, w, false)],
       execution: [[seg(' execution ')], executionLines],
       trades: [[seg(` trade updates (latest ${s.trades.length}, newest first) `)], tradeLines],
       quotes: [[seg(quoteLabel(s))], quoteLines],
       log: [[seg(` log, newest first (errors ${e.strategyErrors + e.errors}, warnings ${e.warnings}) `)], logLines],
     };
+    set(this.footer, tagged(positionSummary(s, this.footer.width as number)));
     PANES.forEach((name, i) => {
       const [title, lines] = content[name];
       const body = this.bodies[name];

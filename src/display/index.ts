@@ -44,10 +44,14 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
   let dashboard: Dashboard | undefined;
   const snap = () => takeSnapshot(session, tape, { logLines: 30 });
 
+  // a reader that goes away (`| head`) ends the text output, never the session
+  let broken = false;
+  const onOutputError = () => { broken = true; };
+  if (mode === 'text') output.on('error', onOutputError);
   const frame = () => {
     const t0 = performance.now();
     if (dashboard) dashboard.update(snap());
-    else output.write(renderText(snap(), { width: textWidth(output), interactive: false }));
+    else if (!broken) output.write(renderText(snap(), { width: textWidth(output), interactive: false }));
     const took = performance.now() - t0;
     frames++; totalMs += took; maxMs = Math.max(maxMs, took);
   };
@@ -104,7 +108,8 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
       restore();
       displayTarget.lastStats = { frames, meanMs: frames ? totalMs / frames : 0, maxMs, mode };
       // the last state stays readable after the full screen is gone (and ends the text output)
-      if (mode === 'text' || output === process.stdout) output.write(renderText(last, { width: textWidth(output), interactive: false }));
+      if (!broken && (mode === 'text' || output === process.stdout)) output.write(renderText(last, { width: textWidth(output), interactive: false }));
+      if (mode === 'text') setImmediate(() => output.off('error', onOutputError)); // after the last write has failed or gone
     },
     stats: () => ({ frames, meanMs: frames ? totalMs / frames : 0, maxMs, mode }),
   };

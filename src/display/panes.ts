@@ -95,8 +95,6 @@ export function executionLines(s: DisplaySnapshot, width: number): Line[] {
       seg(`  (${e.ackSamples} orders)`, 'gray')],
     [seg('retries '), seg(String(e.retries), e.retries ? 'yellow' : undefined), seg('  rejections '), seg(String(e.rejections), e.rejections ? 'red' : undefined),
       seg('  overruns '), seg(String(e.overruns), e.overruns ? 'yellow' : undefined)],
-    [seg('orders open '), seg(String(e.open), undefined, true), seg('  filled '), seg(String(f.filled), 'green'), seg('  canceled '), seg(String(f.canceled), f.canceled ? 'yellow' : undefined)],
-    [seg('       rejected '), seg(String(f.rejected), f.rejected ? 'red' : undefined), seg('  expired '), seg(String(f.expired)), seg('  failed '), seg(String(f.failed), f.failed ? 'red' : undefined)],
   ];
   // workers: "w1 2/140" = in flight / sent, packed as many per line as fit
   let line: Line = [seg('workers', 'gray')];
@@ -108,6 +106,10 @@ export function executionLines(s: DisplaySnapshot, width: number): Line[] {
     used += text.length;
   }
   lines.push(line);
+  lines.push(
+    [seg('orders open '), seg(String(e.open), undefined, true), seg('  filled '), seg(String(f.filled), 'green'), seg('  canceled '), seg(String(f.canceled), f.canceled ? 'yellow' : undefined)],
+    [seg('       rejected '), seg(String(f.rejected), f.rejected ? 'red' : undefined), seg('  expired '), seg(String(f.expired)), seg('  failed '), seg(String(f.failed), f.failed ? 'red' : undefined)],
+  );
   return lines.map((l) => clip(l, width));
 }
 

@@ -3,7 +3,7 @@
 // nothing here waits for one order before sending the next.
 import { parentPort, workerData } from 'node:worker_threads';
 import { brokerDriver } from '../brokers/index.js';
-import type { Broker, WireOrder } from '../brokers/broker.js';
+import type { Broker, BrokerTransientError, WireOrder } from '../brokers/broker.js';
 import type { ExecutionWorkerData, FromWorker, ToWorker } from './messages.js';
 import { preciseNow } from './order.js';
 import { submitWithRetry } from './submit-with-retry.js';
@@ -15,7 +15,7 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 async function submit(broker: Broker, order: WireOrder, handedAt: number): Promise<void> {
   const outcome = await submitWithRetry(broker, order, retry, (attempt, error) =>
-    say({ type: 'retry', clientOrderId: order.clientOrderId, attempt, error: error.message }));
+    say({ type: 'retry', clientOrderId: order.clientOrderId, attempt, error: error.message, retryAfterMs: (error as BrokerTransientError).retryAfterMs }));
   const common = { clientOrderId: order.clientOrderId, handedAt, ackAt: preciseNow(), attempts: outcome.attempts };
   if (outcome.kind === 'accepted') say({ type: 'accepted', ack: outcome.ack, ...common });
   else say({ type: outcome.kind, reason: outcome.reason, ...common });
@@ -30,6 +30,8 @@ async function main(): Promise<void> {
     say({ type: 'connect-failed', message: errorText(error) });
     return;
   }
+  // the venue's count is the truth; pass it on only when it runs low, not on every response
+  broker.onRateLimit?.((info) => { if (info.remaining <= Math.max(2, info.limit * 0.05)) say({ type: 'rate-limit', info }); });
   const inFlight = new Set<Promise<void>>();
   const track = (p: Promise<void>) => { inFlight.add(p); void p.finally(() => inFlight.delete(p)); };
 

@@ -1,5 +1,5 @@
 // What the session and its execution workers say to each other over postMessage.
-import type { BrokerLink, WireOrder, SubmitAck } from '../brokers/broker.js';
+import type { BrokerLink, RateLimitInfo, WireOrder, SubmitAck } from '../brokers/broker.js';
 import type { RetryPolicy } from './submit-with-retry.js';
 
 export interface ExecutionWorkerData {
@@ -20,6 +20,8 @@ export type FromWorker =
   | { type: 'accepted'; clientOrderId: string; ack: SubmitAck; handedAt: number; ackAt: number; attempts: number }
   | { type: 'rejected'; clientOrderId: string; reason: string; handedAt: number; ackAt: number; attempts: number }
   | { type: 'failed'; clientOrderId: string; reason: string; handedAt: number; ackAt: number; attempts: number }
-  | { type: 'retry'; clientOrderId: string; attempt: number; error: string }
+  | { type: 'retry'; clientOrderId: string; attempt: number; error: string; retryAfterMs?: number }
+  /** the venue's own count of what is left (rate-limit headers), sent when it runs low */
+  | { type: 'rate-limit'; info: RateLimitInfo }
   | { type: 'cancel-failed'; clientOrderId: string; reason: string }
   | { type: 'closed' };

@@ -70,8 +70,13 @@ export class OrderDesk {
   }
 
   onWorkerMessage(workerId: number, message: FromWorker): void {
+    if (message.type === 'rate-limit') {
+      this.router.venueSays(message.info);
+      return;
+    }
     if (message.type === 'retry') {
       this.stats.retries++;
+      if (message.retryAfterMs) this.router.venueSays({ retryAfterMs: message.retryAfterMs });
       this.log.warn(`worker ${workerId} retrying ${message.clientOrderId} (attempt ${message.attempt} failed: ${message.error})`);
       return;
     }

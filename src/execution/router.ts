@@ -43,6 +43,13 @@ export class Router {
     this.dispatch(chunk);
   }
 
+  /** What the venue itself reports overrides our own count: a 429's wait, or its remaining allowance. */
+  venueSays(info: { remaining?: number; resetAt?: number; retryAfterMs?: number }): void {
+    const wait = info.retryAfterMs ?? (info.resetAt !== undefined ? info.resetAt - Date.now() : 0);
+    if ((info.remaining ?? 0) <= 0 && wait > 0) this.bucket.pauseFor(wait);
+    else if (info.remaining !== undefined) this.bucket.limitTo(info.remaining);
+  }
+
   /** Takes back every order still waiting for budget (end of session), for the caller to close out. */
   dropWaiting(): Order[] {
     const never = [...this.waitingChunks].flat();

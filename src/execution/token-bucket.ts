@@ -38,6 +38,12 @@ export class TokenBucket {
     return Math.floor(this.tokens + 1e-9);
   }
 
+  /** the venue says only `n` are left: never spend more than that */
+  limitTo(n: number): void {
+    this.refill();
+    this.tokens = Math.min(this.tokens, n);
+  }
+
   /** a venue said "slow down" (429): spend nothing until `ms` from now */
   pauseFor(ms: number): void {
     this.refill();

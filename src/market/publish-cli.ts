@@ -72,7 +72,7 @@ async function runPublisher(options: PublisherOptions, opts: { tickers: string[]
     last = publisher.sent;
   }, 5000);
   await new Promise<void>((resolve) => {
-    if (opts.duration) setTimeout(resolve, opts.duration * 1000);
+    if (opts.duration) setTimeout(resolve, opts.duration * 1000).unref();
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });

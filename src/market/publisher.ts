@@ -2,7 +2,7 @@
 // service does (snapshot or compact, one channel / topic per instrument, the latest snapshot
 // stored under a key for Redis late joiners), so the real path runs end to end on one machine
 // and several runner processes can share one feed. `npm run publish` drives it from SimulatedMarket.
-import type { Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { addressOf } from './sources/addressing.js';
 import { kafkaClient, describeKafkaError } from './sources/kafka.js';
@@ -41,16 +41,18 @@ export interface QuotePublisher {
 }
 
 const KAFKA_BATCH = 5000;
+const MAX_IN_FLIGHT = 3;
 
 export async function createPublisher(o: PublisherOptions, tickers: readonly string[]): Promise<QuotePublisher> {
-  const latest = new Map<string, QuoteUpdate>(); // full quote per ticker, for snapshots and deltas
+  const latest = new Map<string, QuoteUpdate>(); // full quote per ticker, kept only for deltas
   /** the message for this update, and the full snapshot it leaves */
   const messageFor = (ticker: string, update: QuoteUpdate): { payload: string; full: QuoteUpdate } => {
+    if (!o.deltas) return { payload: encodeQuote(ticker, update, o.format), full: update };
     const before = latest.get(ticker);
     const full = { ...before, ...update };
     latest.set(ticker, full);
     let body = full;
-    if (o.deltas && before) {
+    if (before) {
       body = { timestamp: update.timestamp };
       for (const k in update) if (update[k as keyof QuoteUpdate] !== before[k as keyof QuoteUpdate]) body[k as keyof QuoteUpdate] = update[k as keyof QuoteUpdate];
     }
@@ -113,7 +115,7 @@ async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], m
     brokers: o.brokers, username: o.username, password: o.password, mechanism: o.mechanism ?? 'plain',
     ssl: o.ssl ?? false, clientId: 'salvo-publish', connectTimeoutMs: 5000,
   });
-  const admin = kafka.admin({ retry: { retries: 0 } });
+  const admin = kafka.admin({ retry: { retries: 2 } });
   let producer: Producer;
   try {
     await admin.connect();
@@ -121,8 +123,9 @@ async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], m
     const existing = new Set(await admin.listTopics());
     const missing = [...new Set(topicOf.values())].filter((t) => !existing.has(t));
     for (let i = 0; i < missing.length; i += 200) {
-      await admin.createTopics({ topics: missing.slice(i, i + 200).map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+      await admin.createTopics({ topics: missing.slice(i, i + 200).map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: false });
     }
+    await leadersElected(admin, missing);
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
   } catch (error) {
@@ -136,14 +139,17 @@ async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], m
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<unknown>>();
   let failure: Error | undefined;
+  // a few requests in flight at most: when the broker is slower than the feed, batches grow
+  // instead of requests piling up
   const ship = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (!batched) return;
+    if (!batched || inFlight.size >= MAX_IN_FLIGHT) return;
     const topicMessages = [...batch].map(([topic, messages]) => ({ topic, messages }));
     batch = new Map();
     batched = 0;
-    const p = producer.sendBatch({ topicMessages, acks: 1 }).catch((e: Error) => { failure ??= e; }).finally(() => inFlight.delete(p));
+    const p: Promise<void> = producer.sendBatch({ topicMessages, acks: 1 }).then(() => undefined, (e: Error) => { failure ??= e; })
+      .finally(() => { inFlight.delete(p); ship(); });
     inFlight.add(p);
   };
   return {
@@ -154,18 +160,33 @@ async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], m
       const message = { value: messageFor(ticker, update).payload };
       if (list) list.push(message); else batch.set(topic, [message]);
       sent++;
-      if (++batched >= KAFKA_BATCH) ship();
+      if (++batched >= KAFKA_BATCH) ship(); // (kept back if MAX_IN_FLIGHT are out; the next completion ships it)
       else timer ??= setTimeout(ship, o.lingerMs ?? 2);
     },
     async flush() {
       ship();
-      while (inFlight.size) await Promise.all(inFlight);
-      if (failure) throw failure;
+      while (inFlight.size || batched) { await Promise.all(inFlight); ship(); }
+      const e = failure;
+      failure = undefined;
+      if (e) throw e;
     },
     async close() {
       ship();
-      await Promise.all(inFlight);
+      while (inFlight.size) await Promise.all(inFlight);
       await producer.disconnect().catch(() => undefined);
     },
   };
+}
+
+/** new topics take a moment to get a leader; sending before that fails */
+async function leadersElected(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < topics.length;) {
+    const batch = topics.slice(i, i + 200);
+    const ready = await admin.fetchTopicMetadata({ topics: batch })
+      .then((m) => m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)), () => false);
+    if (ready) { i += 200; continue; }
+    if (Date.now() > deadline) throw new Error(`topics ${batch[0]}… have no leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -70,7 +70,28 @@ export class QuoteRowParser {
   }
 
   private csvRow(line: string): QuoteRow | RowProblem {
-    const cells = line.includes('"') ? splitCsv(line) : line.split(',');
+    if (line.includes('"')) return this.cells(splitCsv(line));
+    // the common case, scanned in place: replay at speed 0 runs at a million rows a second
+    const cols = this.columns!;
+    const update: QuoteUpdate = {};
+    let ticker = '';
+    let start = 0;
+    for (let i = 0; i < cols.length && start <= line.length; i++) {
+      let end = line.indexOf(',', start);
+      if (end < 0) end = line.length;
+      const col = cols[i];
+      if (end > start && col !== undefined) {
+        const cell = line.slice(start, end);
+        if (col === 'ticker') ticker = cell;
+        else if (col === 'timestamp') update.timestamp = toEpochMs(cell);
+        else update[col] = Number(cell);
+      }
+      start = end + 1;
+    }
+    return ticker ? { ticker, update } : { problem: 'no ticker' };
+  }
+
+  private cells(cells: string[]): QuoteRow | RowProblem {
     const cols = this.columns!;
     const update: QuoteUpdate = {};
     let ticker = '';
@@ -82,8 +103,7 @@ export class QuoteRowParser {
       else if (col === 'timestamp') update.timestamp = toEpochMs(cell);
       else update[col] = Number(cell);
     }
-    if (!ticker) return { problem: 'no ticker' };
-    return { ticker, update };
+    return ticker ? { ticker, update } : { problem: 'no ticker' };
   }
 
   private jsonRow(line: string): QuoteRow | RowProblem {

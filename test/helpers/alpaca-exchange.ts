@@ -1,11 +1,10 @@
-// An Alpaca-compatible paper exchange for tests: its own quote board fed by the simulated market,
-// a paper venue over it, and the venue served over Alpaca's REST and websockets on 127.0.0.1.
-import { QuoteBoard } from '../../src/market/quote-board.js';
-import { BoardSink } from '../../src/market/quote-sink.js';
-import { SimulatedMarket } from '../../src/market/sources/sim.js';
-import { parsePaperBrokerConfig, type PaperBrokerConfig } from '../../src/brokers/paper/config.js';
-import { PaperVenue } from '../../src/brokers/paper/venue.js';
-import { serveAlpaca, type AlpacaServer, type AlpacaServerOptions } from '../../src/brokers/paper/alpaca-server.js';
+// An Alpaca-compatible paper exchange for tests: salvo's own startExchange on 127.0.0.1, priced by
+// a seeded simulated market.
+import type { QuoteBoard } from '../../src/market/quote-board.js';
+import type { PaperBrokerConfig } from '../../src/brokers/paper/config.js';
+import type { PaperVenue } from '../../src/brokers/paper/venue.js';
+import type { AlpacaServer, AlpacaServerOptions } from '../../src/brokers/paper/alpaca-server.js';
+import { startExchange } from '../../src/brokers/paper/exchange.js';
 
 export const KEY_ID = 'PKTESTKEY0000000001';
 export const SECRET = 'test-secret-5f3a9c0e7d';
@@ -23,19 +22,12 @@ export async function startAlpacaExchange(options: {
   server?: Partial<Omit<AlpacaServerOptions, 'board'>>;
   updatesPerSecond?: number;
 }): Promise<TestExchange> {
-  const board = new QuoteBoard(options.tickers);
-  const market = new SimulatedMarket({ type: 'sim', seed: 7, volatility: 0.3, spreadBps: 2, updatesPerSecond: options.updatesPerSecond ?? 20, size: 100 });
-  await market.start(options.tickers, new BoardSink(board));
-  const venue = new PaperVenue(parsePaperBrokerConfig({ type: 'paper', ...options.venue }), board);
-  const server = await serveAlpaca(venue, { keyId: KEY_ID, secretKey: SECRET, ...options.server, board });
-  return {
-    board, venue, server,
-    async close() {
-      await server.close();
-      venue.close();
-      await market.close();
-    },
-  };
+  const { ordersPerMinute, keyId, secretKey, ...alpaca } = options.server ?? {};
+  const ex = await startExchange({
+    tickers: options.tickers, keyId: keyId ?? KEY_ID, secretKey: secretKey ?? SECRET, ordersPerMinute, venue: options.venue, alpaca,
+    quotes: { type: 'sim', seed: 7, volatility: 0.3, spreadBps: 2, updatesPerSecond: options.updatesPerSecond ?? 20, size: 100 },
+  });
+  return { board: ex.board, venue: ex.venue, server: ex.alpaca, close: ex.close };
 }
 
 /** resolves when every ticker has a quote on the board */

@@ -78,6 +78,7 @@ export async function outageSession(o: {
   let running = true;
   let outageAt = 0;
   let resumedAt = 0;
+  let ticks = 0;
   const drive = (async () => {
     for (let i = 0; running; i++) {
       for (const t of o.tickers) await o.publish(t, { ...ordinary(i), timestamp: Date.now() }).catch(() => undefined);
@@ -85,7 +86,8 @@ export async function outageSession(o: {
     }
   })();
   const outage = (async () => {
-    await sleep(1500);
+    while (ticks < 8 && running) await sleep(20); // the outage starts after the session's clock does
+    if (!running) return;
     outageAt = Date.now();
     await o.outage();
     resumedAt = Date.now();
@@ -94,6 +96,7 @@ export async function outageSession(o: {
   try {
     report = await runTrading({
       strategy: (ctx): OrderRequest[] => {
+        ticks = ctx.tick;
         const q = ctx.getCurrentData().quotes[target];
         if (q) seen.push({ at: Date.now(), age: Date.now() - q.timestamp, bid: q.bid });
         return [{ ticker: target, quantity: 1, side: 'buy', orderType: 'market' }];

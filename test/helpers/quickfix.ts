@@ -22,7 +22,11 @@ const binaries = {
 export const PROVISION_COMMAND = 'apt-get install -y libquickfix17 && mkdir -p test/.services/quickfix && (cd test/.services/quickfix && apt-get download libquickfix-doc)';
 
 const children = new Set<ChildProcess>();
-process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+const dirs: string[] = [];
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 const run = (cmd: string, args: string[], cwd = home) => spawnSync(cmd, args, { cwd, encoding: 'utf8' });
 const libraryPresent = () => /libquickfix\.so\.17\b/.test(run('ldconfig', ['-p'], root).stdout ?? '');
@@ -42,6 +46,7 @@ function provision(): void {
     for (const b of Object.values(binaries)) {
       fs.writeFileSync(b.bin, zlib.gunzipSync(fs.readFileSync(path.join(tree, b.packed))), { mode: 0o755 });
     }
+    fs.rmSync(tree, { recursive: true, force: true }); // 60 MB of documentation, only two files wanted
   }
   if (!libraryPresent()) {
     let got = run('apt-get', ['install', '-y', 'libquickfix17']);
@@ -80,6 +85,8 @@ export interface QuickFixPeer {
   output(): string;
   /** the acceptor's stored next sender / target sequence numbers for one session */
   storedSeqNums(s: QuickFixSession): { sender: number; target: number };
+  /** while stopped: as if messages had been lost in flight on the way in or out */
+  setStoredSeqNums(s: QuickFixSession, next: { sender: number; target: number }): void;
 }
 
 export async function startQuickFix(kind: keyof typeof binaries, sessions: QuickFixSession[]): Promise<QuickFixPeer> {
@@ -87,6 +94,7 @@ export async function startQuickFix(kind: keyof typeof binaries, sessions: Quick
   if (reason) throw new Error(reason);
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `salvo-quickfix-${kind}-`));
+  dirs.push(dir);
   const config = path.join(dir, 'acceptor.cfg');
   fs.writeFileSync(config, [
     '[DEFAULT]', 'ConnectionType=acceptor', `SocketAcceptPort=${port}`, 'SocketAcceptHost=127.0.0.1', 'SocketReuseAddress=Y',
@@ -96,6 +104,7 @@ export async function startQuickFix(kind: keyof typeof binaries, sessions: Quick
   ].join('\n') + '\n');
   let child: ChildProcess | undefined;
   let log = '';
+  const seqNumsFile = (s: QuickFixSession) => path.join(dir, 'store', `${s.beginString}-${s.senderCompId}-${s.targetCompId}.seqnums`);
   const start = async () => {
     // ordermatch reads commands from stdin: an open pipe, never EOF (at EOF it spins)
     const c = spawn(binaries[kind].bin, [config], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -127,9 +136,12 @@ export async function startQuickFix(kind: keyof typeof binaries, sessions: Quick
     kill: () => stop(function (this: ChildProcess) { this.kill('SIGTERM'); }),
     quit: () => stop(function (this: ChildProcess) { this.stdin!.write('#quit\n'); }),
     storedSeqNums: (s) => {
-      const file = path.join(dir, 'store', `${s.beginString}-${s.senderCompId}-${s.targetCompId}.seqnums`);
-      const [sender, target] = fs.readFileSync(file, 'utf8').split(':').map((x) => Number(x.trim()));
+      const [sender, target] = fs.readFileSync(seqNumsFile(s), 'utf8').split(':').map((x) => Number(x.trim()));
       return { sender, target };
+    },
+    setStoredSeqNums: (s, next) => {
+      const pad = (x: number) => String(x).padStart(10, '0');
+      fs.writeFileSync(seqNumsFile(s), `${pad(next.sender)} : ${pad(next.target)}`);
     },
   };
 }

@@ -34,7 +34,6 @@ export class AlpacaBroker implements Broker {
   private readonly ids = new Map<string, string>();
   private connected = false;
   private closed = false;
-  private resyncing?: Promise<void>;
   /** synthesized updates emitted by resyncs, for tests and diagnostics */
   resynced = 0;
 
@@ -129,7 +128,7 @@ export class AlpacaBroker implements Broker {
   async close(): Promise<void> {
     this.closed = true;
     this.stream?.close();
-    await this.resyncing?.catch(() => undefined);
+    // a resync still running stops at its next step: it checks `closed`, and its requests fail
     this.listeners.clear();
     await this.rest?.close();
   }
@@ -168,7 +167,7 @@ export class AlpacaBroker implements Broker {
     const url = this.config.streamUrl ?? defaultStreamUrl(this.config.baseUrl);
     this.stream = new TradeStream(url, this.credentials!, {
       onData: (data) => this.onStreamData(data),
-      onResumed: (downSince) => { this.resyncing = this.resync(downSince); },
+      onResumed: (downSince) => { void this.resync(downSince); },
     });
     this.streamStart = this.stream.start();
     return this.streamStart;
@@ -200,7 +199,7 @@ export class AlpacaBroker implements Broker {
         }
         return;
       } catch {
-        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)).unref());
       }
     }
   }

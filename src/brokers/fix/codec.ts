@@ -7,6 +7,8 @@ import type { Side, TimeInForce } from '../../types.js';
 
 export type BeginString = 'FIX.4.4' | 'FIX.4.2';
 
+export const FINAL_STATUSES: ReadonlySet<BrokerOrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired', 'replaced']);
+
 export const Tag = {
   Account: 1, AvgPx: 6, ClOrdID: 11, CumQty: 14, ExecID: 17, LastPx: 31, LastQty: 32, OrderID: 37, OrderQty: 38,
   OrdStatus: 39, OrdType: 40, OrigClOrdID: 41, PossDupFlag: 43, Price: 44, RefSeqNum: 45, Side: 54, Symbol: 55,

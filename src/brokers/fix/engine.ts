@@ -3,6 +3,7 @@
 // about a second (its dependency tree), so only the FIX session thread and the paper venue's
 // acceptor import this module; execution workers never do.
 import { createRequire } from 'node:module';
+import fs from 'node:fs';
 import type { Socket } from 'node:net';
 import type * as Jsf from 'jspurefix';
 import type { IJsFixConfig, ISessionDescription, MsgView } from 'jspurefix';
@@ -105,6 +106,45 @@ export function dialTcp(config: IJsFixConfig, timeoutSeconds: number): { transpo
 }
 
 /**
+ * jspurefix writes the .seqnums file once per message with overlapping writeFile calls, so with
+ * orders pipelined the last write to land can be an older one (or a truncated file after a
+ * crash). Here writes are chained, the newest content wins, and each replaces the file whole.
+ */
+class SeqNumsInOrder extends jsf.FileSessionStreamProvider {
+  private readonly file: string;
+  private latest?: string;
+  private writing?: Promise<void>;
+
+  constructor(sessionId: Jsf.SessionId, directory: string) {
+    super(sessionId, directory);
+    this.file = sessionId.getFilePath(directory, 'seqnums');
+  }
+
+  override writeSeqNums(content: string): Promise<void> {
+    this.latest = content;
+    return (this.writing ??= this.drain());
+  }
+
+  override async dispose(): Promise<void> {
+    await this.writing;
+    await super.dispose();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.latest !== undefined) {
+        const content = this.latest;
+        this.latest = undefined;
+        await fs.promises.writeFile(`${this.file}.tmp`, content, 'utf8');
+        await fs.promises.rename(`${this.file}.tmp`, this.file);
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+}
+
+/**
  * The session store of one initiator for the life of its owner: a file store under storePath
  * (QuickFIX's format, so the numbers survive a restart of salvo), otherwise one memory store
  * kept across reconnections. A file store is reopened per connection and the last one closed.
@@ -118,7 +158,7 @@ export class StoreKeeper implements Jsf.IFixSessionStoreFactory {
     if (!this.storePath) return (this.current ??= new jsf.MemorySessionStore(sessionId));
     const previous = this.current;
     if (previous) void previous.dispose().catch(() => undefined);
-    return (this.current = jsf.FileSessionStore.createWithFiles(sessionId, this.storePath));
+    return (this.current = new jsf.FileSessionStore(sessionId, new SeqNumsInOrder(sessionId, this.storePath), true));
   }
 
   async close(): Promise<void> {

@@ -2,10 +2,10 @@
 // peer's ExecutionReports, which outbound MsgSeqNum carried what (Reject(3) and
 // BusinessMessageReject name only a sequence number), and positions netted from the fills.
 // It answers getOrder when the peer has no OrderStatusRequest.
-import type { BrokerOrderState, BrokerOrderStatus, BrokerPosition, TradeUpdate, WireOrder } from '../broker.js';
-import { tradeUpdateOf, type ExecReport } from './codec.js';
+import type { BrokerOrderState, BrokerPosition, TradeUpdate, WireOrder } from '../broker.js';
+import { FINAL_STATUSES as FINAL, tradeUpdateOf, type ExecReport } from './codec.js';
 
-export const FINAL: ReadonlySet<BrokerOrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired', 'replaced']);
+export { FINAL };
 const EPS = 1e-9;
 /** Reject(3) arrives within a round trip; older sequence numbers are forgotten */
 const SEQ_MEMORY = 20_000;

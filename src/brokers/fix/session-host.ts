@@ -13,7 +13,7 @@ export interface FixHostData { config: FixBrokerConfig }
 
 if (!parentPort) throw new Error('session-host must run as a worker thread (see fixDriver.prepare)');
 const hub = parentPort;
-const owner = new FixSessionOwner(parseFixBrokerConfig((workerData as FixHostData).config));
+const owner = new FixSessionOwner(parseFixBrokerConfig((workerData as FixHostData).config), (m) => process.stderr.write(`salvo: ${m}\n`));
 const logon = owner.connect();
 logon.catch(() => undefined); // reported to every client's connect()
 const clients = new Set<MessagePort>();

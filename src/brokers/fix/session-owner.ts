@@ -23,17 +23,16 @@ import type { FixBrokerConfig } from './config.js';
 import { describeSession, dialTcp, engineConfig, SalvoFixSession, StoreKeeper, tagReader, type MsgView, type SessionHooks } from './engine.js';
 import type { IJsFixConfig } from 'jspurefix';
 import { FINAL, OrderCache, type Sent } from './order-cache.js';
-
-interface Waiter<T> { resolve(value: T): void; reject(error: Error): void }
+import { Waiters } from './waiters.js';
 
 export class FixSessionOwner implements Broker {
   readonly name = 'fix';
   private readonly cache = new OrderCache();
   private readonly store: StoreKeeper;
   private readonly listeners = new Set<(update: TradeUpdate) => void>();
-  private readonly submits = new Map<string, Waiter<SubmitAck>>();
-  private readonly cancels = new Map<string, Waiter<void>>();
-  private readonly queries = new Map<string, Waiter<BrokerOrderState | undefined>>();
+  private readonly submits: Waiters<SubmitAck>;
+  private readonly cancels: Waiters<void>;
+  private readonly queries: Waiters<BrokerOrderState | undefined>;
   private session?: SalvoFixSession;
   private abortDial?: () => void;
   /** the session of the current connection, logged on or not */
@@ -49,14 +48,17 @@ export class FixSessionOwner implements Broker {
   lastLogoutText?: string;
   logons = 0;
 
-  constructor(private readonly config: FixBrokerConfig) {
+  /** `log` hears of drops, the peer's Logout Text and reconnections (the session thread prints them) */
+  constructor(private readonly config: FixBrokerConfig, private readonly log: (message: string) => void = () => undefined) {
     this.store = new StoreKeeper(config.storePath);
+    [this.submits, this.cancels, this.queries] = [new Waiters(config.requestTimeoutMs), new Waiters(config.requestTimeoutMs), new Waiters(config.requestTimeoutMs)];
   }
 
   connect(): Promise<void> {
     return (this.started ??= new Promise<void>((resolve, reject) => {
       const c = this.config;
-      const timer = setTimeout(() => this.firstLogon?.fail(`no logon within ${c.connectTimeoutSeconds} s`), c.connectTimeoutSeconds * 1000);
+      // a little later than the connection attempts give up, so their reason is the one reported
+      const timer = setTimeout(() => this.firstLogon?.fail(`no logon within ${c.connectTimeoutSeconds} s`), c.connectTimeoutSeconds * 1000 + 2000);
       this.firstLogon = {
         ok: () => { clearTimeout(timer); this.firstLogon = undefined; resolve(); },
         fail: (why) => {
@@ -85,7 +87,7 @@ export class FixSessionOwner implements Broker {
     const body = newOrderSingle(order, this.config.beginString, this.config.account); // an unmappable order fails here, unsent
     const session = this.live();
     this.cache.sent(order);
-    return this.request(this.submits, order.clientOrderId, `NewOrderSingle ${order.clientOrderId}`, () =>
+    return this.submits.wait(order.clientOrderId, `NewOrderSingle ${order.clientOrderId}`, () =>
       session.sendApp('D', body, (error, seq) => this.sentOrFailed(this.submits, order.clientOrderId, error, seq, 'submit')));
   }
 
@@ -96,7 +98,7 @@ export class FixSessionOwner implements Broker {
     if (state && FINAL.has(state.status)) throw new BrokerRejection(`order '${clientOrderId}' is not cancelable: ${state.status}`, 'not_cancelable');
     const session = this.live();
     const body = orderCancelRequest(wire, this.cache.cancelIdFor(clientOrderId), this.config.beginString, this.config.account);
-    return this.request(this.cancels, clientOrderId, `OrderCancelRequest ${clientOrderId}`, () =>
+    return this.cancels.wait(clientOrderId, `OrderCancelRequest ${clientOrderId}`, () =>
       session.sendApp('F', body, (error, seq) => this.sentOrFailed(this.cancels, clientOrderId, error, seq, 'cancel')));
   }
 
@@ -105,7 +107,7 @@ export class FixSessionOwner implements Broker {
     const wire = this.cache.wire(clientOrderId);
     if (known || !wire || this.statusRequestUnsupported) return known;
     const session = this.live();
-    return this.request(this.queries, clientOrderId, `OrderStatusRequest ${clientOrderId}`, () =>
+    return this.queries.wait(clientOrderId, `OrderStatusRequest ${clientOrderId}`, () =>
       session.sendApp('H', orderStatusRequest(wire, this.config.beginString), (error, seq) =>
         this.sentOrFailed(this.queries, clientOrderId, error, seq, 'status')));
   }
@@ -155,6 +157,11 @@ export class FixSessionOwner implements Broker {
     await this.store.close();
   }
 
+  private describe(): string {
+    const c = this.config;
+    return `FIX session ${c.senderCompId}→${c.targetCompId} at ${c.host}:${c.port}`;
+  }
+
   private live(): SalvoFixSession {
     if (this.closed) throw new Error('FIX broker is closed');
     if (!this.session) throw new BrokerTransientError(`FIX session to ${this.config.host}:${this.config.port} is not logged on (reconnecting)`);
@@ -179,8 +186,10 @@ export class FixSessionOwner implements Broker {
       const attempt = dialTcp(config, c.connectTimeoutSeconds);
       this.abortDial = attempt.abort;
       let failure: string | undefined;
+      let connected = false;
       try {
         const transport = await attempt.transport;
+        connected = true;
         if (this.halted) { transport.end(); return; }
         this.current = new SalvoFixSession(config, this.hooks);
         await this.current.run(transport);
@@ -190,16 +199,21 @@ export class FixSessionOwner implements Broker {
       this.current = undefined;
       if (this.halted) return;
       if (!this.everLoggedOn) {
-        this.firstLogon?.fail(this.lastLogoutText ?? (failure ? `connection lost during logon: ${failure}` : 'the peer ended the connection during logon'));
+        // e.g. QuickFIX hangs up without a word on CompIDs it does not know
+        this.firstLogon?.fail(this.lastLogoutText ?? (connected ? `the peer closed the connection during logon (${failure ?? 'no Logout'})` : `cannot connect: ${failure}`));
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, c.reconnectSeconds * 1000));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, c.reconnectSeconds * 1000);
+        this.abortDial = () => { clearTimeout(timer); resolve(); };
+      });
     }
   }
 
   private readonly hooks: SessionHooks = {
     ready: (session) => {
       this.session = session;
+      if (this.everLoggedOn) this.log(`${this.describe()} logged on again, sequence numbers ${session.lastSentSeqNum()} sent / ${session.lastPeerSeqNum()} received`);
       this.everLoggedOn = true;
       this.logons++;
       this.lastLogoutText = undefined;
@@ -209,6 +223,10 @@ export class FixSessionOwner implements Broker {
     stopped: (session) => {
       if (this.session !== session) return;
       this.session = undefined;
+      if (!this.closed) {
+        const why = this.lastLogoutText ? `the peer logged out: "${this.lastLogoutText}"` : 'the connection dropped';
+        this.log(`${this.describe()} ended (${why}); reconnecting every ${this.config.reconnectSeconds} s`);
+      }
       // what was on the wire may or may not have reached the peer
       this.failPending(() => new BrokerTimeoutError('FIX session dropped before the answer: outcome unknown'));
     },
@@ -229,7 +247,7 @@ export class FixSessionOwner implements Broker {
       this.refused(sent, text(`business reject reason ${String(get(Tag.BusinessRejectReason))}`), `business_reject_${String(get(Tag.BusinessRejectReason) ?? '')}`);
     } else if (msgType === '9') {
       const id = this.cache.orderOf(String(get(Tag.ClOrdID) ?? ''), get(Tag.OrigClOrdID) as string | undefined);
-      this.settle(this.cancels, id, { error: new BrokerRejection(text('cancel rejected by the FIX peer'), `cxl_rej_reason_${String(get(Tag.CxlRejReason) ?? '')}`) });
+      this.cancels.reject(id, new BrokerRejection(text('cancel rejected by the FIX peer'), `cxl_rej_reason_${String(get(Tag.CxlRejReason) ?? '')}`));
     }
   }
 
@@ -237,18 +255,18 @@ export class FixSessionOwner implements Broker {
     const er = readExecReport(tagReader(view));
     const id = this.cache.orderOf(er.clOrdId, er.origClOrdId);
     if (er.execType === 'I' && er.ordStatus === '8' && er.ordRejReason === '5') {
-      this.settle(this.queries, id, { value: undefined }); // "unknown order": the peer never got it
+      this.queries.resolve(id, undefined); // "unknown order": the peer never got it
       return;
     }
     const update = this.cache.apply(er, id);
     if (!update) return;
     for (const listener of this.listeners) listener(update);
     const { status, reason, rawStatus } = update.order;
-    this.settle(this.queries, id, { value: { ...update.order } });
-    if (status === 'rejected') this.settle(this.submits, id, { error: new BrokerRejection(reason ?? 'rejected by the FIX peer', er.ordRejReason && `ord_rej_reason_${er.ordRejReason}`) });
-    else this.settle(this.submits, id, { value: { brokerOrderId: er.orderId, status, rawStatus } });
-    if (status === 'canceled' || status === 'expired') this.settle(this.cancels, id, { value: undefined });
-    else if (FINAL.has(status)) this.settle(this.cancels, id, { error: new BrokerRejection(`order '${id}' is ${status}: nothing left to cancel`, 'not_cancelable') });
+    this.queries.resolve(id, { ...update.order });
+    if (status === 'rejected') this.submits.reject(id, new BrokerRejection(reason ?? 'rejected by the FIX peer', er.ordRejReason && `ord_rej_reason_${er.ordRejReason}`));
+    else this.submits.resolve(id, { brokerOrderId: er.orderId, status, rawStatus });
+    // a fill racing a cancel is answered by the peer's OrderCancelReject, whose Text says why
+    if (status === 'canceled' || status === 'expired') this.cancels.resolve(id, undefined);
   }
 
   /** the peer refused a request outright (Reject, BusinessMessageReject) */
@@ -258,51 +276,22 @@ export class FixSessionOwner implements Broker {
     if (sent.kind === 'submit') {
       const update = this.cache.refused(id, reason, code.toUpperCase());
       if (update) for (const listener of this.listeners) listener(update);
-      this.settle(this.submits, id, { error: new BrokerRejection(reason, code) });
+      this.submits.reject(id, new BrokerRejection(reason, code));
     } else if (sent.kind === 'cancel') {
-      this.settle(this.cancels, id, { error: new BrokerRejection(reason, code) });
+      this.cancels.reject(id, new BrokerRejection(reason, code));
     } else {
       this.statusRequestUnsupported = true;
-      this.settle(this.queries, id, { value: this.cache.state(id) });
+      this.queries.resolve(id, this.cache.state(id));
     }
   }
 
-  private request<T>(table: Map<string, Waiter<T>>, id: string, what: string, send: () => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const ms = this.config.requestTimeoutMs;
-      const timer = setTimeout(() => {
-        if (table.get(id) !== waiter) return;
-        table.delete(id);
-        reject(new BrokerTimeoutError(`FIX peer did not answer ${what} in ${ms} ms`));
-      }, ms);
-      const waiter: Waiter<T> = {
-        resolve: (v) => { clearTimeout(timer); resolve(v); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
-      };
-      table.get(id)?.reject(new BrokerTimeoutError(`${what}: superseded by a newer request for the same order`));
-      table.set(id, waiter);
-      send();
-    });
-  }
-
-  private sentOrFailed<T>(table: Map<string, Waiter<T>>, id: string, error: Error | null, seq: number | undefined, kind: Sent['kind']): void {
+  private sentOrFailed<T>(waiters: Waiters<T>, id: string, error: Error | null, seq: number | undefined, kind: Sent['kind']): void {
     // not encoded or no transport: nothing reached the peer, so trying again is safe
-    if (error) this.settle(table, id, { error: new BrokerTransientError(`FIX ${kind} ${id} not sent: ${error.message}`) });
+    if (error) waiters.reject(id, new BrokerTransientError(`FIX ${kind} ${id} not sent: ${error.message}`));
     else this.cache.carried(seq, { kind, clientOrderId: id });
   }
 
-  private settle<T>(table: Map<string, Waiter<T>>, id: string, outcome: { value: T } | { error: Error }): void {
-    const waiter = table.get(id);
-    if (!waiter) return;
-    table.delete(id);
-    if ('error' in outcome) waiter.reject(outcome.error);
-    else waiter.resolve(outcome.value);
-  }
-
   private failPending(error: () => Error): void {
-    for (const table of [this.submits, this.cancels, this.queries] as Array<Map<string, Waiter<unknown>>>) {
-      for (const waiter of table.values()) waiter.reject(error());
-      table.clear();
-    }
+    for (const waiters of [this.submits, this.cancels, this.queries] as Array<Waiters<unknown>>) waiters.rejectAll(error);
   }
 }

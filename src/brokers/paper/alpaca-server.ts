@@ -48,6 +48,8 @@ export interface AlpacaServerStats {
   rateLimited: number;
   streamDrops: number;
   dataStreamDrops: number;
+  /** venue updates that no trade_updates client was listening for */
+  updatesUnheard: number;
 }
 
 export interface AlpacaServer {
@@ -74,7 +76,7 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
   const failure = options.failure ?? {};
   const ledger = new OrderLedger();
   const gate = options.ordersPerMinute ? new RateGate(options.ordersPerMinute) : undefined;
-  const stats: AlpacaServerStats = { submitRequests: 0, swallowed: 0, rateLimited: 0, streamDrops: 0, dataStreamDrops: 0 };
+  const stats: AlpacaServerStats = { submitRequests: 0, swallowed: 0, rateLimited: 0, streamDrops: 0, dataStreamDrops: 0, updatesUnheard: 0 };
   const created = new Map<string, number>();
   const held = new Set<ServerResponse>();
   const trades = new TradeStreamServer(venue, {
@@ -179,7 +181,7 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
     port,
     dropStreams: () => trades.dropAll(),
     dropDataStreams: () => data.dropAll(),
-    stats: () => ({ ...stats, streamDrops: trades.drops, dataStreamDrops: data.drops }),
+    stats: () => ({ ...stats, streamDrops: trades.drops, dataStreamDrops: data.drops, updatesUnheard: trades.updatesUnheard }),
     createdPerClientOrderId: () => new Map(created),
     orders: () => ledger.all().map((o) => ({ ...o.state })),
     async close(): Promise<void> {

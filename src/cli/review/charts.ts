@@ -25,6 +25,18 @@ function compact(v: number): string {
 }
 
 export const clockLabel = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString().slice(11, 19);
+const TIME_STEPS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+/** round clock times (whole seconds, minutes, hours) across [x0, x1], about six of them */
+export function timeTicks(x0: number, x1: number): number[] {
+  const step = TIME_STEPS.find((s) => (x1 - x0) / s <= 6) ?? 86400;
+  const out: number[] = [];
+  for (let v = Math.ceil(x0 / step) * step; v <= x1 + 1e-9; v += step) out.push(Math.round(v * 1000) / 1000);
+  return out;
+}
+
+/** HH:MM:SS, with milliseconds when the whole range is shorter than 20 s */
+const timeLabel = (span: number) => (span < 20 ? (v: number) => new Date(v * 1000).toISOString().slice(11, 23) : clockLabel);
 
 interface Frame { x: (v: number) => number; y: (v: number) => number; axes: string }
 
@@ -41,7 +53,8 @@ function frame(x0: number, x1: number, y0: number, y1: number, xLabel: (v: numbe
   }
   for (const v of xTicks ?? ticks(x0, x1, 6).filter((t) => t >= x0 && t <= x1)) {
     parts.push(`<line class="tick" x1="${f(x(v))}" x2="${f(x(v))}" y1="${M.top + PH}" y2="${M.top + PH + 4}"/>`);
-    parts.push(`<text class="xtick" x="${f(x(v))}" y="${M.top + PH + 18}" text-anchor="middle">${esc(xLabel(v))}</text>`);
+    const anchor = x(v) > M.left + PW - 30 ? 'end' : x(v) < M.left + 30 ? 'start' : 'middle';
+    parts.push(`<text class="xtick" x="${f(x(v))}" y="${M.top + PH + 18}" text-anchor="${anchor}">${esc(xLabel(v))}</text>`);
   }
   parts.push(`<line class="axis" x1="${M.left}" x2="${M.left + PW}" y1="${f(y(0))}" y2="${f(y(0))}"/>`);
   parts.push(`<line class="axis" x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + PH}"/>`);
@@ -55,8 +68,8 @@ const svg = (label: string, body: string) =>
 export function lineChart(label: string, points: Array<[number, number]>, opts: { area?: boolean; color: string; xTitle?: string }): string {
   if (!points.length) return '';
   const xs = points.map((p) => p[0]), vs = points.map((p) => p[1]);
-  const x0 = xs[0], x1 = Math.max(xs[xs.length - 1], x0 + 1);
-  const fr = frame(x0, x1, Math.min(...vs), Math.max(...vs), clockLabel);
+  const x0 = xs[0], x1 = Math.max(xs[xs.length - 1], x0 + 0.001);
+  const fr = frame(x0, x1, Math.min(...vs), Math.max(...vs), timeLabel(x1 - x0), timeTicks(x0, x1));
   let d = `M${f(fr.x(x0))} ${f(fr.y(0))}`;
   for (const [t, v] of points) d += `H${f(fr.x(t))}V${f(fr.y(v))}`;
   d += `H${f(fr.x(x1))}`;
@@ -69,10 +82,10 @@ export function lineChart(label: string, points: Array<[number, number]>, opts: 
 export interface Bar { from: number; to: number; value: number; tip: string }
 
 /** bars over a numeric x range (latency bins, minutes) */
-export function barChart(label: string, bars: Bar[], opts: { color: string; xLabel: (v: number) => string; xTitle: string }): string {
+export function barChart(label: string, bars: Bar[], opts: { color: string; xLabel: (v: number) => string; xTitle: string; time?: boolean }): string {
   if (!bars.length) return '';
   const x0 = bars[0].from, x1 = bars[bars.length - 1].to;
-  const fr = frame(x0, x1, 0, Math.max(...bars.map((b) => b.value)), opts.xLabel);
+  const fr = frame(x0, x1, 0, Math.max(...bars.map((b) => b.value)), opts.xLabel, opts.time ? timeTicks(x0, x1) : undefined);
   const rects = bars.map((b) => {
     const x = fr.x(b.from), w = Math.max(1, fr.x(b.to) - x - 1), y = fr.y(b.value);
     return `<rect class="plot bar" x="${f(x)}" y="${f(y)}" width="${f(w)}" height="${f(Math.max(0, fr.y(0) - y))}" fill="${opts.color}"><title>${esc(b.tip)}</title></rect>`;

@@ -15,7 +15,7 @@ main{padding:20px 28px;max-width:1560px}
 .warn{background:#fff4e0;border:1px solid #f0b64a;padding:10px 14px;border-radius:6px;margin-bottom:16px}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:18px}
 .card{background:#fff;border-radius:8px;padding:12px 16px;min-width:150px;box-shadow:0 1px 2px #0002}
-.card b{display:block;font-size:22px}.card span{color:#5b6675;font-size:12px}
+.card b{display:block;font-size:22px}.card .label{color:#5b6675;font-size:12px}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(740px,1fr));gap:14px;margin-bottom:18px}
 figure.chart{background:#fff;margin:0;padding:10px 10px 4px;border-radius:8px;box-shadow:0 1px 2px #0002}
 figcaption{font-weight:600;margin:0 0 4px 6px}
@@ -57,7 +57,7 @@ export function renderHtml(s: ReviewSummary): string {
   const warnings = s.files.flatMap((f) => f.warnings.map((w) => `${path.basename(f.file)}: ${w.message}`));
   if (warnings.length) parts.push(`<div class="warn"><b>Warnings</b><ul>${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>`);
 
-  const card = (value: string, label: string) => `<div class="card"><b>${value}</b><span>${esc(label)}</span></div>`;
+  const card = (value: string, label: string) => `<div class="card"><b>${value}</b><span class="label">${esc(label)}</span></div>`;
   parts.push(`<div class="cards">${[
     card(int(s.orders.total), 'orders'),
     card(s.fillRatio.ratio === null ? '-' : `${(s.fillRatio.ratio * 100).toFixed(1)}%`, 'fill ratio (orders filled)'),
@@ -71,7 +71,7 @@ export function renderHtml(s: ReviewSummary): string {
     figure('pnl', 'Cumulative realized P&L', lineChart('cumulative realized P&L', s.timeline.pnl, { color: '#1f6feb', xTitle: 'time (UTC)' }), 'no fills'),
     figure('exposure', 'Gross exposure (Σ |position| × last fill price)', lineChart('gross exposure', s.timeline.gross, { color: '#8250df', area: true, xTitle: 'time (UTC)' }), 'no fills'),
     figure('latency', `Sent → first fill latency${hist?.overflow ? ` (${hist.overflow} slower than shown)` : ''}`, barChart('latency histogram', histBars, { color: '#2da44e', xLabel: (v) => `${+v.toFixed(3)} ms`, xTitle: 'milliseconds' }), 'no filled orders'),
-    figure('fills', 'Fills per minute', barChart('fills per minute', minuteBars, { color: '#d97706', xLabel: clockLabel, xTitle: 'minute (UTC)' }), 'no fills'),
+    figure('fills', 'Fills per minute', barChart('fills per minute', minuteBars, { color: '#d97706', xLabel: clockLabel, xTitle: 'minute (UTC)', time: true }), 'no fills'),
   ].join('')}</div>`);
 
   const statusRows = Object.entries(s.orders.byStatus).map(([k, v]) => [esc(k), v]);

@@ -102,17 +102,34 @@ export class TickerBook {
   }
 }
 
-/** [epoch seconds, value] points, at most one per second (the last value in that second) */
+/**
+ * [epoch seconds, value] points at the finest resolution that keeps at most CAP of them: one per
+ * millisecond to start with (the last value in each), coarser by halves as the series grows, so a
+ * one-second session and an all-day one both chart well in bounded memory.
+ */
 export class Series {
-  readonly t: number[] = [];
-  readonly v: number[] = [];
+  private static readonly CAP = 4000;
+  t: number[] = [];
+  v: number[] = [];
+  private res = 0.001;
 
   add(ts: number, value: number): void {
-    const sec = Math.floor(ts);
     const n = this.t.length;
-    if (n && Math.floor(this.t[n - 1]) === sec) { this.t[n - 1] = ts; this.v[n - 1] = value; return; }
+    if (n && Math.floor(this.t[n - 1] / this.res) === Math.floor(ts / this.res)) { this.t[n - 1] = ts; this.v[n - 1] = value; return; }
     this.t.push(ts);
     this.v.push(value);
+    if (this.t.length > Series.CAP) this.coarsen();
+  }
+
+  private coarsen(): void {
+    this.res *= 2;
+    const t: number[] = [], v: number[] = [];
+    for (let i = 0; i < this.t.length; i++) {
+      const k = t.length;
+      if (k && Math.floor(t[k - 1] / this.res) === Math.floor(this.t[i] / this.res)) { t[k - 1] = this.t[i]; v[k - 1] = this.v[i]; } else { t.push(this.t[i]); v.push(this.v[i]); }
+    }
+    this.t = t;
+    this.v = v;
   }
 
   /** at most `max` points, always keeping the last one */

@@ -60,15 +60,17 @@ export class QuoteInbox {
   /** tickers that got a live message; a snapshot read later must not overwrite them */
   readonly live = new Set<string>();
 
-  constructor(tickers: readonly string[], addressOfTicker: (ticker: string) => string,
+  /** `template` names the address of each ticker; one without {ticker} or {symbol} is shared by design */
+  constructor(tickers: readonly string[], template: string, vars: Record<string, string>,
     private readonly format: QuoteFormat, private readonly mergeUpdates: boolean, private readonly sink: QuoteSink) {
+    const perInstrument = /\{(ticker|symbol)\}/.test(template);
     const byAddress = new Map<string, string[]>();
     for (const t of tickers) {
-      const a = addressOfTicker(t);
+      const a = addressOf(template, t, vars);
       byAddress.set(a, [...(byAddress.get(a) ?? []), t]);
     }
     for (const [address, list] of byAddress) {
-      if (list.length === 1) { this.routes.set(address, list[0]); continue; }
+      if (list.length === 1 && perInstrument) { this.routes.set(address, list[0]); continue; }
       const bySymbol = new Map<string, string>();
       for (const t of list) bySymbol.set(splitTicker(t).symbol, t);
       for (const t of list) bySymbol.set(t, t); // the full name wins over a bare symbol

@@ -87,7 +87,8 @@ export class AlpacaQuoteSource implements QuoteSource {
             else this.sink?.status('connected', `alpaca ${this.host}: subscribed again`);
             break;
           case 'error': {
-            const why = `${this.host} answered ${String(frame.code ?? '')} ${String(frame.msg ?? 'error')}`.replace(/\s+/g, ' ');
+            const said = `${String(frame.code ?? '')} ${String(frame.msg ?? 'error')}`.trim();
+            const why = frame.code === 401 || frame.code === 402 ? `${this.host} refused the credentials (${said})` : `${this.host} answered ${said}`;
             if (first && !subscribed) first.failed(why);
             else this.sink?.status('disconnected', why);
             break;

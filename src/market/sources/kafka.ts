@@ -67,11 +67,12 @@ export class KafkaQuoteSource implements QuoteSource {
     const bad = tickers.find((t) => !LEGAL_TOPIC.test(topicOf(t)));
     if (bad) throw new Error(`kafka quotes: ticker ${bad} gives topic '${topicOf(bad)}', which Kafka does not allow (letters, digits, . _ - only)`);
     this.sink = sink;
-    this.inbox = new QuoteInbox(tickers, topicOf, c.format, c.mergeUpdates, sink);
+    this.inbox = new QuoteInbox(tickers, c.topic, { envId: c.envId }, c.format, c.mergeUpdates, sink);
     this.topics = this.inbox.addresses;
     this.kafka = kafkaClient(c);
 
-    const admin = this.kafka.admin({ retry: { retries: 0 } });
+    // a few quick retries ride out a broker still electing leaders; a refused connection or bad credentials still fail within a second
+    const admin = this.kafka.admin({ retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 400 } });
     try {
       await admin.connect();
       const existing = new Set(await admin.listTopics());

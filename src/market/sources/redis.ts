@@ -32,7 +32,7 @@ export class RedisQuoteSource implements QuoteSource {
   async start(tickers: readonly string[], sink: QuoteSink): Promise<void> {
     const c = this.config;
     this.sink = sink;
-    const inbox = (this.inbox = new QuoteInbox(tickers, (t) => addressOf(c.channel, t), c.format, c.mergeUpdates, sink));
+    const inbox = (this.inbox = new QuoteInbox(tickers, c.channel, {}, c.format, c.mergeUpdates, sink));
     const channels = inbox.addresses;
     const pattern = c.pattern === undefined ? (channels.length > 100 ? globFor(channels) : undefined)
       : c.pattern === true ? globFor(channels) : c.pattern || undefined;

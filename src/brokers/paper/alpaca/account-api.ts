@@ -71,7 +71,9 @@ export function calendarJson(venue: PaperVenue, q: URLSearchParams, timeZone: st
   const today = Date.now();
   const parse = (v: string | null, fallback: number) => {
     if (!v) return fallback;
-    const ms = Date.parse(v.length === 10 ? `${v}T12:00:00Z` : v);
+    // a date, or a timestamp whose date part is meant (Alpaca's calendar is by trading date)
+    const day = /^\d{4}-\d{2}-\d{2}/.exec(v)?.[0];
+    const ms = Date.parse(day ? `${day}T12:00:00Z` : v);
     if (!Number.isFinite(ms)) throw invalid(`invalid date: ${v}`);
     return ms;
   };

@@ -27,6 +27,8 @@ export class TradeStreamServer {
   private readonly clients = new Map<WebSocket, Client>();
   drops = 0;
   updatesSent = 0;
+  /** venue updates published while no client was listening: lost to every client that was away */
+  updatesUnheard = 0;
 
   constructor(private readonly venue: PaperVenue, private readonly options: TradeStreamOptions) {
     this.wss.on('connection', (ws) => this.accept(ws));
@@ -35,7 +37,10 @@ export class TradeStreamServer {
   /** one venue update, already recorded in the ledger */
   publish(update: TradeUpdate, order: LedgerOrder): void {
     const listeners = [...this.clients].filter(([, c]) => c.listening);
-    if (!listeners.length) return;
+    if (!listeners.length) {
+      this.updatesUnheard++;
+      return;
+    }
     const data: Record<string, unknown> = { event: update.event, timestamp: new Date(update.timestamp).toISOString(), order: orderJson(order) };
     if (update.fill) {
       const held = this.venue.positions().find((p) => p.ticker === update.order.ticker)?.quantity ?? 0;

@@ -1,0 +1,173 @@
+// Quote sources: publish → board latency (p50 / p99) and sustained quotes per second for Redis,
+// Kafka and replay, at 10 and 1,000 instruments, against the real services (started here).
+// Latency is measured where the quote is written to the board (the source runs in this thread, as
+// it does in the quote worker); the publisher runs in its own thread, stamping each quote when it
+// hands it over. Run alone: npx tsx bench/sources.ts
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { QuoteBoard } from '../src/market/quote-board.js';
+import { quoteFileHeader, quoteFileLine } from '../src/market/quote-file.js';
+import { BoardSink } from '../src/market/quote-sink.js';
+import { QuoteInbox } from '../src/market/sources/addressing.js';
+import { kafkaQuotesSchema, redisQuotesSchema, replayQuotesSchema } from '../src/market/sources/feed-schemas.js';
+import { KafkaQuoteSource } from '../src/market/sources/kafka.js';
+import { RedisQuoteSource } from '../src/market/sources/redis.js';
+import { ReplayQuoteSource } from '../src/market/sources/replay.js';
+import type { QuoteSink, QuoteSource, QuoteUpdate } from '../src/market/sources/source.js';
+import { encodeQuote } from '../src/market/sources/wire-format.js';
+import type { PublisherOptions } from '../src/market/publisher.js';
+import { isEntryPoint } from '../src/util/entry-point.js';
+import { spawnWorker } from '../src/util/worker-entry.js';
+import { startKafka, startRedis } from '../test/helpers/services.js';
+import { percentile, round, type Row } from './lib.js';
+
+const SECONDS = 3;
+const WARM_UP_MS = 500; // the first half second (connections, JIT) is left out of the figures
+const TARGETS = { redis: { rate: 100_000, p99: 5 }, kafka: { rate: 200_000, p99: 50 } } as const;
+const instruments = (n: number) => Array.from({ length: n }, (_, i) => `BENCH:S${String(i).padStart(4, '0')}`);
+const now = () => performance.timeOrigin + performance.now();
+
+/** a BoardSink that also notes how long each quote took from its publisher */
+class MeasuringSink implements QuoteSink {
+  readonly latencies: number[] = [];
+  count = 0;
+  first = 0;
+  last = 0;
+  private readonly warmUntil: number;
+  constructor(private readonly inner: BoardSink) { this.warmUntil = now() + WARM_UP_MS; }
+  quote(ticker: string, update: QuoteUpdate): void {
+    const t = now();
+    if (t >= this.warmUntil) {
+      if (!this.count++) this.first = t;
+      this.last = t;
+      this.latencies.push(t - update.timestamp!);
+    }
+    this.inner.quote(ticker, update);
+  }
+  malformed(reason: string, detail?: string): void { this.inner.malformed(reason, detail); }
+  status(): void {}
+}
+
+async function feedRun(kind: 'redis' | 'kafka', n: number, publisher: PublisherOptions, source: QuoteSource, raw = false): Promise<Row[]> {
+  const tickers = instruments(n);
+  const { rate, p99: p99Target } = TARGETS[kind];
+  const worker = spawnWorker(new URL('./helpers/publish-worker.ts', import.meta.url), { workerData: { options: publisher, tickers, rate, seconds: SECONDS, raw } });
+  const next = () => new Promise<any>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+  await next(); // ready: connected, topics created
+  const board = new QuoteBoard(tickers);
+  const inner = new BoardSink(board);
+  await source.start(tickers, { quote: () => undefined, malformed: () => undefined, status: () => undefined } as QuoteSink);
+  await source.close();
+  // a second source object for the measured run, so the stored-snapshot catch-up is not counted
+  const sink = new MeasuringSink(inner);
+  const measured = kind === 'redis' ? new RedisQuoteSource(redisQuotesSchema.parse({ type: 'redis', url: publisher.url, format: publisher.format }))
+    : new KafkaQuoteSource(kafkaQuotesSchema.parse({ type: 'kafka', brokers: publisher.brokers, envId: publisher.envId, format: publisher.format }));
+  await measured.start(tickers, sink);
+  const done = next();
+  worker.postMessage('go');
+  const { sent, ms } = await done;
+  // drain: wait until nothing arrives for 500 ms
+  for (let seen = -1; seen !== sink.count;) { seen = sink.count; await new Promise((r) => setTimeout(r, 500)); }
+  await measured.close();
+  await worker.terminate();
+  const seconds = (sink.last - sink.first) / 1000;
+  const received = sink.count / seconds;
+  const p50 = percentile(sink.latencies, 50);
+  const p99 = percentile(sink.latencies, 99);
+  const c = `${kind}, ${n} instruments, ${publisher.format}, offered ${rate.toLocaleString('en')}/s by ${raw ? 'a raw RESP writer' : 'salvo\'s publisher'}`;
+  const bad = Object.values(inner.malformedCounts()).reduce((a, b) => a + b, 0);
+  return [
+    { bench: 'sources', case: c, metric: 'sustained quotes/s (publish → board)', value: Math.round(received), unit: '/s', target: `>= ${rate.toLocaleString('en')}/s`, met: received >= rate * 0.98 },
+    { bench: 'sources', case: c, metric: 'latency p50', value: round(p50, 2), unit: 'ms' },
+    { bench: 'sources', case: c, metric: 'latency p99', value: round(p99, 2), unit: 'ms', target: `<= ${p99Target} ms`, met: p99 <= p99Target },
+    { bench: 'sources', case: c, metric: 'published / rejected', value: sent, unit: `sent in ${Math.round(ms)} ms / ${bad} rejected ${JSON.stringify(inner.malformedCounts())}` },
+  ];
+}
+
+async function replayRun(n: number, quotes: number): Promise<Row[]> {
+  const tickers = instruments(n);
+  const file = path.join(os.tmpdir(), `salvo-bench-replay-${n}.csv`);
+  const out = fs.createWriteStream(file);
+  out.write(quoteFileHeader('csv'));
+  const t0 = Date.now();
+  let chunk = '';
+  for (let i = 0; i < quotes; i++) {
+    const p = 100 + (i % 50) / 100;
+    chunk += quoteFileLine('csv', tickers[i % n], { bid: p, ask: p + 0.02, bidSize: 100, askSize: 120, last: p + 0.01, timestamp: t0 + i });
+    if (chunk.length > 1 << 20) { out.write(chunk); chunk = ''; }
+  }
+  out.end(chunk);
+  await new Promise<void>((r) => out.once('finish', () => r()));
+  const board = new QuoteBoard(tickers);
+  const sink = new BoardSink(board);
+  const source = new ReplayQuoteSource(replayQuotesSchema.parse({ type: 'replay', file, speed: 0, keepTimestamps: true }));
+  const started = performance.now();
+  await source.start(tickers, sink);
+  while (source.delivered < quotes) await new Promise<void>((r) => setImmediate(r));
+  const ms = performance.now() - started;
+  await source.close();
+  fs.rmSync(file, { force: true });
+  const rate = quotes / (ms / 1000);
+  return [{ bench: 'sources', case: `replay CSV at speed 0, ${n} instruments, ${quotes.toLocaleString('en')} quotes`, metric: 'quotes/s (file → board)', value: Math.round(rate), unit: '/s', target: '>= 1,000,000/s', met: rate >= 1_000_000 }];
+}
+
+/** where a quote's time goes in this thread: decoding the JSON, then the checks and the board write */
+function perQuoteCost(): Row[] {
+  const tickers = instruments(1000);
+  const payloads = tickers.map((t, i) => encodeQuote(t, { bid: 100 + i, ask: 100.02 + i, bidSize: 100, askSize: 120, last: 100.01 + i, bid2: 99.99, bid3: 99.98, ask2: 100.03, ask3: 100.04, bidSize2: 1, bidSize3: 2, askSize2: 3, askSize3: 4, refPrice: 100, volume: 5, lastSize: 1, timestamp: Date.now() }, 'snapshot'));
+  const sink = new BoardSink(new QuoteBoard(tickers));
+  const inbox = new QuoteInbox(tickers, '{ticker}', {}, 'snapshot', true, sink);
+  const N = 300_000;
+  const time = (fn: (i: number) => void) => { for (let i = 0; i < 20_000; i++) fn(i); const t = performance.now(); for (let i = 0; i < N; i++) fn(i); return ((performance.now() - t) * 1000) / N; };
+  const full = time((i) => inbox.deliver(tickers[i % 1000], payloads[i % 1000]));
+  const parse = time((i) => JSON.parse(payloads[i % 1000]));
+  const update = { bid: 1, ask: 1.02, bidSize: 1, askSize: 1, last: 1.01, timestamp: Date.now() };
+  const write = time((i) => sink.quote(tickers[i % 1000], update));
+  const c = 'one snapshot message (17 fields), in the consuming thread';
+  return [
+    { bench: 'sources', case: c, metric: 'JSON.parse + decode + checks + board write', value: round(full, 3), unit: 'µs' },
+    { bench: 'sources', case: c, metric: 'of which JSON.parse', value: round(parse, 3), unit: 'µs' },
+    { bench: 'sources', case: c, metric: 'BoardSink checks + board write (6 fields)', value: round(write, 3), unit: 'µs' },
+  ];
+}
+
+/** a failed case is a row saying why, not the end of the suite */
+async function attempt(name: string, run: () => Promise<Row[]>): Promise<Row[]> {
+  try {
+    return await run();
+  } catch (error) {
+    return [{ bench: 'sources', case: name, metric: `error: ${(error as Error).message}`, value: Number.NaN, unit: '' }];
+  }
+}
+
+export async function benchSources(): Promise<Row[]> {
+  const rows: Row[] = perQuoteCost();
+  const redis = await startRedis();
+  try {
+    for (const n of [10, 1000]) {
+      const opts: PublisherOptions = { to: 'redis', url: redis.url, format: 'snapshot' };
+      rows.push(...await attempt(`redis ${n}`, () => feedRun('redis', n, opts, new RedisQuoteSource(redisQuotesSchema.parse({ type: 'redis', url: redis.url })), true)));
+    }
+  } finally {
+    await redis.stop();
+  }
+  const kafka = await startKafka();
+  try {
+    for (const n of [10, 1000]) {
+      const opts: PublisherOptions = { to: 'kafka', brokers: kafka.brokers, envId: `bench${n}`, format: 'snapshot' };
+      rows.push(...await attempt(`kafka ${n}`, () => feedRun('kafka', n, opts, new KafkaQuoteSource(kafkaQuotesSchema.parse({ type: 'kafka', brokers: kafka.brokers, envId: `bench${n}` })))));
+    }
+  } finally {
+    await kafka.stop();
+  }
+  for (const n of [10, 1000]) rows.push(...await attempt(`replay ${n}`, () => replayRun(n, 1_000_000)));
+  return rows;
+}
+
+if (isEntryPoint(import.meta.url)) {
+  const started = Date.now();
+  const rows = await benchSources();
+  console.table(rows.map((r) => ({ case: r.case, metric: r.metric, value: `${r.value} ${r.unit}`, target: r.target ?? '', met: r.met ?? '' })));
+  console.log(`${Math.round((Date.now() - started) / 1000)} s`);
+}

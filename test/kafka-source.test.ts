@@ -1,0 +1,131 @@
+// Kafka quotes against a real Apache Kafka 3.9 broker (KRaft, one node, started here once for the
+// file): publisher → Kafka → quote worker → strategy → paper fill; SASL; bad messages; a replay
+// from a timestamp; the broker stopped and restarted in the middle of a session.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { runTrading } from '../src/index.js';
+import { createPublisher, type QuotePublisher } from '../src/market/publisher.js';
+import { kafkaQuotesSchema } from '../src/market/sources/feed-schemas.js';
+import { KafkaQuoteSource } from '../src/market/sources/kafka.js';
+import type { QuoteSink, QuoteUpdate } from '../src/market/sources/source.js';
+import { assertFilledAtMarker, assertSurvivedOutage, markerSession, outageSession } from './helpers/feed-session.js';
+import { startKafka, type KafkaService } from './helpers/services.js';
+
+const TICKERS = ['HNXDS:VN30F2606', 'HNXDS:VN30F2609'];
+const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-kafka-'));
+let kafka: KafkaService;
+let producer: Producer;
+const publishers: QuotePublisher[] = [];
+const publisher = async (o: { format?: 'snapshot' | 'compact'; envId?: string; tickers?: string[] } = {}) => {
+  const p = await createPublisher({ to: 'kafka', brokers: kafka.brokers, envId: o.envId ?? 'real', format: o.format ?? 'snapshot' }, o.tickers ?? TICKERS);
+  publishers.push(p);
+  return p;
+};
+const sendAndFlush = (p: QuotePublisher) => async (t: string, u: QuoteUpdate) => { p.send(t, u); await p.flush(); };
+
+before(async () => {
+  kafka = await startKafka();
+  producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+});
+after(async () => {
+  for (const p of publishers) await p.close().catch(() => undefined);
+  await producer?.disconnect().catch(() => undefined);
+  await kafka?.stop();
+});
+
+test('end to end over SASL/SCRAM: a snapshot published to real.HNXDS.VN30F2606 reaches the strategy and a paper buy fills at its ask', async () => {
+  const p = await publisher();
+  const { username, password } = kafka.user;
+  const r = await markerSession({
+    tickers: TICKERS, logDir, name: 'kafka-marker',
+    quotes: { type: 'kafka', brokers: kafka.saslBrokers.join(','), envId: 'real', username, password, mechanism: 'scram-sha-512' },
+    publish: sendAndFlush(p),
+  });
+  assertFilledAtMarker(r);
+  assert.ok(!r.logs.join('\n').includes(password), 'the password is never logged');
+});
+
+test('the latest message of each topic fills the board at start; fromTimestamp replays from a time', async () => {
+  const p = await publisher({ envId: 'replay', format: 'compact' });
+  const send = sendAndFlush(p);
+  for (let i = 1; i <= 3; i++) await send(TICKERS[0], { bid: i, ask: i + 1, timestamp: Date.now() });
+  await send(TICKERS[1], { bid: 50, ask: 51, timestamp: Date.now() });
+  await new Promise((r) => setTimeout(r, 50));
+  const from = Date.now();
+  await new Promise((r) => setTimeout(r, 50));
+  for (let i = 4; i <= 6; i++) await send(TICKERS[0], { bid: i, ask: i + 1, timestamp: Date.now() });
+  const run = async (extra: Record<string, unknown>) => {
+    const got: Array<[string, number | undefined]> = [];
+    const sink: QuoteSink = { quote: (t, u) => got.push([t, u.bid]), malformed: () => undefined, status: () => undefined };
+    const source = new KafkaQuoteSource(kafkaQuotesSchema.parse({ type: 'kafka', brokers: kafka.brokers, envId: 'replay', format: 'compact', ...extra }));
+    await source.start(TICKERS, sink);
+    const atStart = [...got];
+    await new Promise((r) => setTimeout(r, 300));
+    await source.close();
+    return { atStart, got };
+  };
+  const latest = await run({});
+  assert.deepEqual(latest.atStart.sort(), [[TICKERS[0], 6], [TICKERS[1], 50]], 'start() resolves with the latest quote of each instrument delivered');
+  const replay = await run({ fromTimestamp: new Date(from).toISOString() });
+  assert.deepEqual(replay.got.filter(([t]) => t === TICKERS[0]).map(([, b]) => b), [4, 5, 6]);
+});
+
+test('bad messages are counted per reason, never reach the board, and the session goes on', async () => {
+  const topic = 'real.hnx-all'; // one topic for both instruments: the message names its symbol
+  await producer.send({ topic, messages: [{ value: JSON.stringify({ symbol: 'VN30F2606', bid: 99, ask: 100, ts: Date.now() }) }] });
+  const seenBids = new Set<number>();
+  let tick = 0;
+  let sentBad = false;
+  let i = 0;
+  const bad = [
+    '{"symbol":"VN30F2606","bid":', JSON.stringify({ symbol: 'VN30F9999', bid: 5, ask: 6 }), JSON.stringify({ symbol: 'VN30F2606', bid: 'n/a', ask: 7 }),
+    JSON.stringify({ symbol: 'VN30F2606', bid: -3, ask: 8 }), JSON.stringify({ symbol: 'VN30F2606', bid: 9, ask: 4 }),
+    JSON.stringify({ symbol: 'VN30F2606', bid: 11, ask: 12, ts: Date.now() - 60_000 }), JSON.stringify({ bid: 13, ask: 14 }),
+  ];
+  const drive = setInterval(() => {
+    const messages = [{ value: JSON.stringify({ symbol: 'VN30F2606', bid: 100 + i, ask: 101 + i, ts: Date.now() }) }];
+    i++;
+    if (tick >= 10 && !sentBad) { sentBad = true; messages.push(...bad.map((value) => ({ value }))); }
+    void producer.send({ topic, messages }).catch(() => undefined);
+  }, 40);
+  const report = await runTrading({
+    strategy: (ctx) => { tick = ctx.tick; const q = ctx.getCurrentData().quotes[TICKERS[0]]; if (q) seenBids.add(q.bid); },
+    tickers: [TICKERS[0]], quotes: { type: 'kafka', brokers: kafka.brokers, envId: 'real', topic: '{envId}.hnx-all', format: 'compact' },
+    frequency: '20ms', runSeconds: 1.5, warmUpPeriod: '5s', tradeLogPath: logDir, tradeLogName: 'kafka-bad', handleSignals: false, logger: () => undefined,
+  }).finally(() => clearInterval(drive));
+  assert.ok(sentBad);
+  assert.deepEqual(report.malformedQuotes, {
+    'malformed JSON': 1, 'unknown symbol': 1, 'non-finite value': 1, 'negative price or size': 1,
+    'crossed quote': 1, 'out-of-order timestamp': 1, 'no symbol': 1,
+  });
+  for (const b of [5, -3, 9, 11, 13]) assert.ok(!seenBids.has(b), `bad bid ${b} never on the board`);
+  assert.ok(Math.max(...seenBids) > 110, 'good quotes kept flowing after the bad ones');
+});
+
+test('wrong credentials, no broker, no topic: runTrading fails before the session with one clear error', async () => {
+  const attempt = (quotes: Record<string, unknown>) => runTrading({
+    strategy: () => undefined, tickers: TICKERS, quotes: { type: 'kafka', envId: 'real', ...quotes }, runSeconds: 1,
+    tradeLogPath: logDir, tradeLogName: 'kafka-fail', handleSignals: false, logger: () => undefined,
+  }).then(() => assert.fail('started'), (e: Error) => e.message);
+  const wrong = await attempt({ brokers: kafka.saslBrokers, username: kafka.user.username, password: 'not-the-password' });
+  assert.match(wrong, new RegExp(`${kafka.saslBrokers[0]}.*authentication failed`));
+  assert.ok(!wrong.includes('not-the-password'));
+  assert.match(await attempt({ brokers: ['127.0.0.1:1'] }), /127\.0\.0\.1:1: connection refused/);
+  assert.match(await attempt({ brokers: kafka.brokers, envId: 'nowhere' }), /no topic 'nowhere\.HNXDS\.VN30F2606', 'nowhere\.HNXDS\.VN30F2609'/);
+});
+
+test('the broker stopped and restarted mid-session: the ticker goes stale, quotes resume, every order ends', async () => {
+  const p = await publisher();
+  const r = await outageSession({
+    tickers: TICKERS, logDir, name: 'kafka-outage', runSeconds: 14,
+    quotes: { type: 'kafka', brokers: kafka.brokers, envId: 'real' },
+    publish: async (t, u) => { p.send(t, u); await p.flush().catch(() => undefined); },
+    outage: async () => { await kafka.stop(); await new Promise((x) => setTimeout(x, 1500)); await kafka.restart(); },
+  });
+  assertSurvivedOutage(r, 1500);
+});
