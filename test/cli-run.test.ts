@@ -1,10 +1,11 @@
 // `salvo run`, driven as a user would: spawned processes, exit codes, stdout / stderr, files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TRADE_LOG_COLUMNS } from '../src/journal/trade-log.js';
-import { BASKET, ROOT, salvo, strategyDir, tmpDir } from './helpers/cli.js';
+import { BASKET, ROOT, SALVO, salvo, strategyDir, tmpDir } from './helpers/cli.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 
 const BUY_EVERY_TICK = `
@@ -19,11 +20,11 @@ test('salvo run strategies/basket.ts --run 1s: exit 0, a trade log, status lines
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /basket\.ts ended \(completed\) after \d+ strategy call/);
   assert.match(r.stdout, /trade log\s+.*basket\.csv/);
-  assert.match(r.stderr, /\[salvo\] 0:0\d (running|end of session) · orders \d+ \(\d+ open\) · fills \d+/, 'a status line (stdout is not a terminal)');
+  assert.match(r.stderr, /\[salvo\] 0:0\d (warm-up|running|end of session) · orders \d+ \(\d+ open\) · fills \d+/, 'a status line (stdout is not a terminal)');
   const file = path.join(logs, 'basket.csv');
   assert.equal(fs.readFileSync(file, 'utf8').split('\n')[0], TRADE_LOG_COLUMNS.join(','));
   const orders = byOrder(readLog(file));
-  assert.ok(orders.size >= 5, `orders: ${orders.size}`);
+  assert.ok(orders.size >= 1, `orders: ${orders.size}`);
   for (const h of orders.values()) assert.equal(h.terminal.length, 1, `${h.id} ends once`);
   const total = Number(/orders\s+(\d+) total/.exec(r.stdout)?.[1]);
   assert.equal(total, orders.size, 'the printed report agrees with the CSV');
@@ -59,7 +60,7 @@ ${BUY_EVERY_TICK}`);
   const run = await salvo(['run', 'strat.ts', '--log-name', 'from-flag', '--log-path', logs, '--no-display'], { cwd: dir });
   assert.equal(run.code, 0, run.stderr);
   assert.ok(fs.existsSync(path.join(logs, 'from-flag.csv')));
-  assert.match(run.stdout, /ended \(completed\) after [3-7] strategy call/, 'about 1 s at 200 ms');
+  assert.match(run.stdout, /ended \(completed\) after [1-7] strategy call/, 'about 1 s at 200 ms');
   assert.match(run.stdout, /positions\s+AAPL \d+/, 'hold kept the position');
   const workers = new Set(readLog(path.join(logs, 'from-flag.csv')).map((row) => row.worker_id));
   for (const w of workers) assert.ok(['0', '1', '2'].includes(w), `worker ${w} with numWorkers 2`);
@@ -148,4 +149,24 @@ test('the built CLI runs as well (SALVO_FROM_DIST=1 → dist/cli/main.js)', { sk
   const review = await salvo(['review', path.join(logs, 'dist.csv'), '--json'], { env: { SALVO_FROM_DIST: '1' } });
   assert.equal(review.code, 0, review.stderr);
   assert.equal(JSON.parse(review.stdout).files[0].format, 'salvo');
+});
+
+test('Ctrl-C (SIGINT) ends the session through its end of session: report, trade log, exit 130', async () => {
+  const logs = tmpDir('sigint-logs');
+  const child = spawn(process.execPath, [SALVO, 'run', 'strategies/basket.ts', '--tickers', BASKET, '--frequency', '100ms', '--run', '60s', '--log-path', logs, '--log-name', 'sigint'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '', interrupted = false;
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (/trading for/.test(stderr) && !interrupted) {
+      interrupted = true; // once: a second SIGINT exits at once, without the end of session
+      setTimeout(() => child.kill('SIGINT'), 800);
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 130, stderr);
+  assert.match(stdout, /basket\.ts ended \(signal\)/);
+  assert.match(stderr, /SIGINT: ending the session/);
+  assert.ok(fs.existsSync(path.join(logs, 'sigint.csv')));
+  for (const h of byOrder(readLog(path.join(logs, 'sigint.csv'))).values()) assert.equal(h.terminal.length, 1, `${h.id} ended`);
 });

@@ -3,47 +3,42 @@ import assert from 'node:assert/strict';
 import { runClock } from '../src/session/clock.js';
 
 const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-test('ticks stay anchored to the start: work inside a tick causes no drift', async () => {
+test('ticks stay anchored to the start: work inside a tick never accumulates into drift', async () => {
   const period = 10;
+  const t0 = performance.now();
   const starts: number[] = [];
-  let t0 = 0;
   const result = await runClock({
     periodMs: period,
     durationMs: 150 * period,
-    onTick: (tick) => {
-      const now = performance.now();
-      if (tick === 1) t0 = now;
-      starts.push(now - t0);
-      busy((tick * 7) % 5); // 0–4 ms of work, varying
-    },
+    onTick: () => { starts.push(performance.now() - t0); busy(starts.length % 5); }, // 0–4 ms of work
   });
-  assert.equal(result.ticks, 150);
-  assert.equal(result.overruns, 0);
-  // a sleep-after-work loop would be ~300 ms late by now; anchored ticks are on time
-  const lastDue = 149 * period;
-  assert.ok(Math.abs(starts[149] - lastDue) < 5, `tick 150 started at ${starts[149].toFixed(2)} ms, due ${lastDue}`);
-  for (let k = 0; k < starts.length; k++) assert.ok(starts[k] >= k * period - 0.5, `tick ${k + 1} ran early`);
+  // every due time is either run or counted as skipped
+  assert.equal(result.ticks + result.overruns, 150);
+  assert.equal(result.lateness.length, result.ticks);
+  // a sleep-after-work loop would be ~2 ms later on every tick, ~300 ms late by the end
+  assert.ok(median(result.lateness) < 2, `median lateness ${median(result.lateness).toFixed(2)} ms`);
+  assert.ok(result.lateness[result.lateness.length - 1] < period, `last tick ${result.lateness.at(-1)!.toFixed(2)} ms late`);
+  assert.ok(starts.at(-1)! < 150 * period, 'the last tick ran within the session');
+  for (const late of result.lateness) assert.ok(late >= 0, 'no tick runs before its due time');
 });
 
-test('an overrun skips the missed ticks and counts them', async () => {
-  const ticksSeen: number[] = [];
-  const started: number[] = [];
+test('an overrun skips the missed due times and counts them; the next tick waits for its own due time', async () => {
   const t0 = performance.now();
+  const started: number[] = [];
   const result = await runClock({
     periodMs: 20,
     durationMs: 200,
     onTick: async (tick) => {
-      ticksSeen.push(tick);
-      started.push(performance.now());
-      if (tick === 2) await new Promise((r) => setTimeout(r, 50)); // runs past 2 due times
+      started.push(performance.now() - t0);
+      if (tick === 2) await new Promise((r) => setTimeout(r, 50)); // runs past the due times at 40 and 60 ms
     },
   });
-  assert.equal(result.overruns, 2);
+  assert.ok(result.overruns >= 2, `overruns: ${result.overruns}`);
   assert.equal(result.ticks + result.overruns, 10);
-  assert.deepEqual(ticksSeen, [1, 2, 3, 4, 5, 6, 7, 8]);
-  // the tick after the overrun waits for its own due time (t = 80 ms), it does not fire at once
-  assert.ok(started[2] - t0 >= 79.9, `tick after overrun at ${(started[2] - t0).toFixed(1)} ms`);
+  // the slow tick ends near 70 ms; the next one is not fired then but waits for its due time, 80 ms
+  assert.ok(started[2] >= 79.9, `tick after overrun at ${started[2].toFixed(1)} ms`);
 });
 
 test('an abort ends the clock after the tick in progress', async () => {

@@ -11,7 +11,7 @@ import type { OrderStatus } from '../src/types.js';
 import { takeSnapshot, TradeTape, type DisplaySource } from '../src/display/snapshot.js';
 import { renderText } from '../src/display/text.js';
 import { layout, Dashboard } from '../src/display/dashboard.js';
-import { renderDelay } from '../src/display/index.js';
+import { displayTarget, renderDelay, startDisplay } from '../src/display/index.js';
 
 const NOW = Date.UTC(2025, 0, 2, 15, 0, 0);
 
@@ -194,13 +194,41 @@ test('dashboard: blessed draws every pane into a terminal stream and is torn dow
   assert.ok(written.includes('\x1b[?1049l'), 'left the alternate screen');
 });
 
-test('frames stay out of the moments before a strategy tick', () => {
-  // clock started at 0, a tick every 1000 ms
+test('frames stay away from strategy ticks: not just before one, not while its block goes out', () => {
+  // clock started at 10 000, a tick every 1000 ms: frames stay out of [due − 25, due + 25)
   assert.equal(renderDelay(0, 500, 0, 1000), 500, 'no clock yet: plain refresh');
   assert.equal(renderDelay(10_200, 500, 10_000, 1000), 500, 'mid-period: as asked');
-  assert.equal(renderDelay(10_480, 500, 10_000, 1000), 521, 'would land 20 ms before tick 11: just after it instead');
-  assert.equal(renderDelay(10_100, 95, 10_000, 20), 101, 'short periods: a guard of half a period');
-  assert.equal(renderDelay(10_100, 100, 10_000, 20), 101, 'never exactly on a due time');
+  assert.equal(renderDelay(10_480, 500, 10_000, 1000), 545, 'would land 20 ms before tick 11: 25 ms after it instead');
+  assert.equal(renderDelay(10_410, 600, 10_000, 1000), 615, 'would land 10 ms after a tick: 25 ms after it');
+  assert.equal(renderDelay(10_100, 100, 10_000, 100), 125, 'on a due time: moved past the window');
+  assert.equal(renderDelay(10_100, 97, 10_000, 20), 105, 'short periods: a quarter-period window (5 ms) on each side');
+});
+
+test('a display that fails gives up quietly: a warning in the session log, the session goes on', async () => {
+  const warnings: string[] = [];
+  let written = '';
+  const base = fakeSession();
+  const broken = {
+    ...base,
+    portfolio: { realizedPnl: 0, positions: () => { throw new Error('display bug'); } },
+    options: { ...base.options, maxTradeUpdates: 5, displayRefreshRate: 0.05, broker: { type: 'paper' } },
+    book: { onEvent: () => undefined },
+    log: { ...base.log, muteDefault: false, onLine: () => undefined, warn: (m: string) => { warnings.push(m); } },
+    broker: { account: async () => ({ cash: 1, equity: 1, buyingPower: 1, currency: 'USD' }) },
+    requestStop: () => assert.fail('the display must not stop the session'),
+  };
+  Object.assign(displayTarget, { mode: 'text', output: new Writable({ write(c, _e, done) { written += c; done(); } }) });
+  try {
+    const handle = startDisplay(broken as unknown as Parameters<typeof startDisplay>[0]);
+    await new Promise((r) => setTimeout(r, 120));
+    await handle.stop();
+    assert.equal(handle.stats().frames, 0);
+  } finally {
+    Object.assign(displayTarget, { mode: undefined, output: undefined });
+  }
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /live display stopped: Error: display bug/);
+  assert.equal(written, '');
 });
 
 test('not a terminal: liveDisplay prints plain-text snapshots to stdout, no escape codes, log lines still on stderr', { timeout: 60_000 }, async () => {

@@ -169,6 +169,10 @@ test('getOrder asks OrderStatusRequest(H) for an order it has sent and not heard
   const broker = new FixSessionOwner(parseFixBrokerConfig({ type: 'fix', host: '127.0.0.1', port: slowServer.port, senderCompId: 'SALVO_H', targetCompId: 'SLOW', requestTimeoutMs: 150 }));
   try {
     await broker.connect();
+    const intruder = new FixSessionOwner(parseFixBrokerConfig({ type: 'fix', host: '127.0.0.1', port: slowServer.port, senderCompId: 'INTRUDER', targetCompId: 'SLOW' }));
+    await assert.rejects(intruder.connect(), /unknown SenderCompID 'INTRUDER'/);
+    await intruder.close();
+    assert.equal(broker.loggedOn, true, 'a stranger\'s logon does not displace the expected peer');
     const o = order({});
     await assert.rejects(broker.submit(o), BrokerTimeoutError);
     assert.equal(await broker.getOrder(o.clientOrderId), undefined, 'the venue does not have it yet: "unknown order"');

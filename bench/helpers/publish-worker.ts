@@ -37,6 +37,9 @@ async function rawRedis(): Promise<Sender> {
 
 async function salvoPublisher(): Promise<Sender> {
   const p = await createPublisher(options, tickers);
+  // new Kafka partitions answer 'not the leader' for a while: one quote each until every one takes it
+  for (const t of tickers) p.send(t, { bid: 1, ask: 1.01, timestamp: now() - 60_000 });
+  await p.flush();
   return { send: (t, u) => p.send(t, u), tick: () => undefined, close: async () => { await p.flush().catch(() => undefined); await p.close(); } };
 }
 

@@ -1,8 +1,87 @@
-// `salvo exchange`: the paper exchange as a server (Alpaca-style HTTP/WS and FIX 4.4), for brokers
-// and tools outside this process. The server itself arrives with the brokers issue (startExchange).
-export interface ExchangeFlags { httpPort?: string; fixPort?: string; latencyMs?: string }
+// `salvo exchange`: the paper exchange as a server (startExchange): Alpaca's Trading API v2 and
+// websockets, and a FIX 4.4 acceptor when --fix-port is given, for runners in other processes
+// (broker 'alpaca' or 'fix' pointed at it). It runs until SIGINT / SIGTERM, then closes and exits 0.
+// Exit codes: 0 stopped by a signal; 1 it could not start (port taken…); 2 bad flags.
+import path from 'node:path';
+import { startExchange } from '../index.js';
+import { CliInputError, findConfigFile, loadEnv, readConfigFile } from './config.js';
 
-export async function exchangeCommand(_flags: ExchangeFlags): Promise<number> {
-  process.stderr.write('salvo exchange: not available yet: the exchange server arrives with the brokers issue\n');
-  return 1;
+export interface ExchangeFlags {
+  config?: string; host?: string; httpPort?: string; fixPort?: string; latencyMs?: string; cash?: string;
+  ordersPerMinute?: string; tickers?: string; quotes?: string; keyId?: string; secretKey?: string;
+}
+
+const DEFAULT_TICKERS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'META', 'TSLA', 'AVGO', 'JPM', 'V'];
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+function number(flag: string, value: string | undefined, problems: string[], { int = false, min = 0 } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) {
+    problems.push(`${flag} must be ${int ? 'a whole number' : 'a number'} of at least ${min}; got ${JSON.stringify(value)}`);
+    return undefined;
+  }
+  return n;
+}
+
+export async function exchangeCommand(flags: ExchangeFlags): Promise<number> {
+  loadEnv();
+  const problems: string[] = [];
+  let file: Record<string, unknown> = {};
+  const configFile = findConfigFile(flags.config);
+  try {
+    if (configFile) file = readConfigFile(configFile);
+  } catch (error) {
+    if (!(error instanceof CliInputError)) throw error;
+    problems.push(...error.problems);
+  }
+  const httpPort = number('--http-port', flags.httpPort ?? '9090', problems, { int: true });
+  const fixPort = number('--fix-port', flags.fixPort, problems, { int: true });
+  const latencyMs = number('--latency-ms', flags.latencyMs, problems);
+  const cash = number('--cash', flags.cash, problems, { min: 1 });
+  const ordersPerMinute = number('--orders-per-minute', flags.ordersPerMinute, problems, { min: 1 });
+  const tickers = flags.tickers !== undefined ? flags.tickers.split(',').map((t) => t.trim()).filter(Boolean)
+    : Array.isArray(file.tickers) ? file.tickers.map(String) : DEFAULT_TICKERS;
+  if (!tickers.length) problems.push('--tickers must list at least one ticker');
+  const fromFile = file.quotes;
+  const quotes = flags.quotes !== undefined ? { type: flags.quotes }
+    : typeof fromFile === 'string' ? { type: fromFile } : fromFile && typeof fromFile === 'object' ? (fromFile as { type: string }) : { type: 'sim' };
+  if (problems.length) {
+    for (const p of problems) err(`salvo exchange: ${p}`);
+    return 2;
+  }
+  const keyId = flags.keyId ?? process.env.APCA_API_KEY_ID ?? 'salvo-paper';
+  const secretKey = flags.secretKey ?? process.env.APCA_API_SECRET_KEY ?? 'salvo-paper-secret';
+  const secretShown = flags.secretKey ?? process.env.APCA_API_SECRET_KEY ? '*** (as given)' : secretKey;
+
+  let exchange;
+  try {
+    exchange = await startExchange({
+      host: flags.host ?? '127.0.0.1', httpPort, tickers, quotes, keyId, secretKey,
+      ...(fixPort !== undefined ? { fixPort } : {}),
+      ...(latencyMs !== undefined ? { latencyMs } : {}), ...(cash !== undefined ? { cash } : {}),
+      ...(ordersPerMinute !== undefined ? { ordersPerMinute } : {}),
+    });
+  } catch (error) {
+    err(`salvo exchange: could not start: ${(error as Error).message}`);
+    return 1;
+  }
+  const out = [
+    `salvo exchange: paper venue for ${tickers.length} ticker(s), priced by ${quotes.type} quotes${configFile ? ` (${path.basename(configFile)})` : ''}`,
+    `  Alpaca REST     ${exchange.restUrl}`,
+    `  trade updates   ${exchange.streamUrl}`,
+    `  market data     ${exchange.dataStreamUrl}`,
+    ...(exchange.fixPort !== undefined ? [`  FIX 4.4         ${flags.host ?? '127.0.0.1'}:${exchange.fixPort} (TargetCompID SALVO)`] : []),
+    `  credentials     keyId ${keyId}, secretKey ${secretShown}`,
+    `  a runner's config: broker: { type: alpaca, baseUrl: "${exchange.restUrl}", keyId: "${keyId}", secretKey: "…" }`,
+    'Ctrl-C stops it.',
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => { err(`salvo exchange: ${signal}, closing`); resolve(); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await exchange.close();
+  return 0;
 }

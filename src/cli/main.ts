@@ -47,11 +47,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (logs: string[], flags) => setExit(await (await import('./review/command.js')).reviewCommand(logs, flags)));
 
   program.command('exchange')
-    .description('serve the paper exchange over HTTP (Alpaca-style) and FIX 4.4')
-    .option('--http-port <port>', 'HTTP / WebSocket port')
-    .option('--fix-port <port>', 'FIX 4.4 acceptor port')
+    .description('serve the paper exchange over Alpaca\'s HTTP / WebSocket API (and FIX 4.4 with --fix-port) until Ctrl-C')
+    .option('-c, --config <file>', 'take tickers and quotes from this config file (default: salvo.config.* if present)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--http-port <port>', 'Alpaca REST + WebSocket port (0: any free port)', '9090')
+    .option('--fix-port <port>', 'also accept FIX 4.4 sessions on this port (0: any free port)')
     .option('--latency-ms <ms>', 'one-way venue latency')
-    .allowUnknownOption(false)
+    .option('--cash <amount>', 'starting cash of each account')
+    .option('--orders-per-minute <n>', 'Alpaca API order rate limit (429 beyond it)')
+    .option('--tickers <A,B,…>', 'tickers the venue prices (default: the config file\'s, else a ten-name basket)')
+    .option('--quotes <type>', 'quote source pricing the venue (default sim; settings from the config file)')
+    .option('--key-id <id>', 'API key id clients must send (default: APCA_API_KEY_ID, else salvo-paper)')
+    .option('--secret-key <secret>', 'API secret clients must send (default: APCA_API_SECRET_KEY, else salvo-paper-secret)')
     .action(async (flags) => setExit(await (await import('./exchange.js')).exchangeCommand(flags)));
 
   program.command('diagnose')

@@ -1,7 +1,8 @@
 // The live display of a running session. On a terminal: the full-screen dashboard; otherwise a
 // plain-text snapshot every few seconds. Either way it runs on the main thread at its own refresh
 // rate, off the order path: a frame reads the shared quote board and the session's counters, and
-// frames are kept out of the last moments before each strategy tick so they never delay one.
+// frames are kept away from each strategy tick (before: they would delay it; after: they would
+// compete with the workers sending its block).
 import type { Session } from '../session/session.js';
 import { Dashboard } from './dashboard.js';
 import { takeSnapshot, TradeTape, type DisplaySource } from './snapshot.js';
@@ -40,7 +41,9 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
   const refreshMs = mode === 'tty' ? o.displayRefreshRate * 1000 : Math.max(o.displayRefreshRate * 1000, TEXT_EVERY_MS);
   let frames = 0, totalMs = 0, maxMs = 0;
   let timer: NodeJS.Timeout | undefined;
+  /** no more frames (stop() or a display failure); `done`: stop() ran */
   let stopped = false;
+  let done = false;
   let dashboard: Dashboard | undefined;
   const snap = () => takeSnapshot(session, tape, { logLines: 30 });
 
@@ -50,8 +53,16 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
   if (mode === 'text') output.on('error', onOutputError);
   const frame = () => {
     const t0 = performance.now();
-    if (dashboard) dashboard.update(snap());
-    else if (!broken) output.write(renderText(snap(), { width: textWidth(output), interactive: false }));
+    try {
+      if (dashboard) dashboard.update(snap());
+      else if (!broken) output.write(renderText(snap(), { width: textWidth(output), interactive: false }));
+    } catch (error) {
+      // a display bug must not end the trading session: give the terminal back and go on without it
+      stopped = true;
+      restore();
+      session.log.warn(`live display stopped: ${(error as Error)?.stack ?? String(error)}`);
+      return;
+    }
     const took = performance.now() - t0;
     frames++; totalMs += took; maxMs = Math.max(maxMs, took);
   };
@@ -66,12 +77,19 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
   const muted = session.log.muteDefault;
   if (mode === 'tty') {
     const before = Object.fromEntries(['uncaughtException', ...STOP_SIGNALS].map((e) => [e, process.listeners(e as 'exit')]));
-    dashboard = new Dashboard({ input: displayTarget.input, output, onStop: () => session.requestStop('display') });
+    try {
+      dashboard = new Dashboard({ input: displayTarget.input, output, onStop: () => session.requestStop('display') });
+    } catch (error) {
+      session.log.warn(`live display could not start (${(error as Error).message}); running without it`);
+      stopped = true;
+    }
     // blessed exits with code 0 on a signal nobody else handles and replaces node's own crash
     // report; keep node's behaviour, and restore the terminal on every exit path instead.
     for (const [event, had] of Object.entries(before)) {
       for (const l of process.listeners(event as 'exit')) if (!had.includes(l)) process.off(event, l);
     }
+  }
+  if (dashboard) {
     session.log.muteDefault = true;
     let restored = false;
     const giveBack = () => {
@@ -95,20 +113,24 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
     };
   }
-  frame();
-  schedule();
+  if (!stopped) {
+    frame();
+    schedule();
+  }
 
   return {
     async stop() {
-      if (stopped) return;
+      if (done) return;
+      done = true;
       stopped = true;
       clearTimeout(timer);
       tape.active = false;
-      const last = snap();
+      let last;
+      try { last = snap(); } catch { /* reported when the display stopped */ }
       restore();
       displayTarget.lastStats = { frames, meanMs: frames ? totalMs / frames : 0, maxMs, mode };
       // the last state stays readable after the full screen is gone (and ends the text output)
-      if (!broken && (mode === 'text' || output === process.stdout)) output.write(renderText(last, { width: textWidth(output), interactive: false }));
+      if (last && !broken && frames && (mode === 'text' || output === process.stdout)) output.write(renderText(last, { width: textWidth(output), interactive: false }));
       if (mode === 'text') setImmediate(() => output.off('error', onOutputError)); // after the last write has failed or gone
     },
     stats: () => ({ frames, meanMs: frames ? totalMs / frames : 0, maxMs, mode }),
@@ -116,16 +138,18 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
 }
 
 /**
- * ms until the next frame: `refreshMs` from now, unless that lands in the `guard` ms before a
- * strategy tick is due (clock started at `clockStart`, one tick every `periodMs`); then just
- * after that tick, so a frame never holds the main thread when the strategy should run.
+ * ms until the next frame: `refreshMs` from now, unless that lands within `guard` ms of a strategy
+ * tick (clock started at `clockStart`, one tick every `periodMs`): just before one, a frame would
+ * delay the call; just after one, it would take CPU from the workers sending the block. Then the
+ * frame moves to the end of that window. guard = 25 ms, or a quarter period for faster clocks.
  */
 export function renderDelay(now: number, refreshMs: number, clockStart: number, periodMs: number): number {
   let t = now + refreshMs;
   if (clockStart > 0 && periodMs > 0) {
-    const guard = Math.min(periodMs / 2, 25);
+    const guard = Math.min(periodMs / 4, 25);
     const phase = (((t - clockStart) % periodMs) + periodMs) % periodMs; // 0 = a tick is due
-    if (phase === 0 || phase > periodMs - guard) t += ((periodMs - phase) % periodMs) + 1;
+    if (phase < guard) t += guard - phase;
+    else if (phase > periodMs - guard) t += periodMs - phase + guard;
   }
   return Math.max(0, t - now);
 }

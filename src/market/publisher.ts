@@ -40,7 +40,7 @@ export interface QuotePublisher {
   close(): Promise<void>;
 }
 
-const KAFKA_BATCH = 5000;
+const KAFKA_BATCH = 20_000;
 const MAX_IN_FLIGHT = 3;
 
 export async function createPublisher(o: PublisherOptions, tickers: readonly string[]): Promise<QuotePublisher> {
@@ -126,7 +126,8 @@ async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], m
       await admin.createTopics({ topics: missing.slice(i, i + 200).map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: false });
     }
     await leadersElected(admin, missing);
-    producer = kafka.producer({ allowAutoTopicCreation: false });
+    // new topics can answer 'not the leader' for a while after creation: retry longer than the consumer does
+    producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 } });
     await producer.connect();
   } catch (error) {
     throw new Error(`cannot start on kafka ${o.brokers.join(', ')}: ${describeKafkaError(error)}`);

@@ -81,10 +81,9 @@ export class QuoteRowParser {
       if (end < 0) end = line.length;
       const col = cols[i];
       if (end > start && col !== undefined) {
-        const cell = line.slice(start, end);
-        if (col === 'ticker') ticker = cell;
-        else if (col === 'timestamp') update.timestamp = toEpochMs(cell);
-        else update[col] = Number(cell);
+        if (col === 'ticker') ticker = line.slice(start, end);
+        else if (col === 'timestamp') { const n = decimal(line, start, end); update.timestamp = toEpochMs(Number.isNaN(n) ? line.slice(start, end) : n); }
+        else update[col] = decimal(line, start, end);
       }
       start = end + 1;
     }
@@ -117,6 +116,30 @@ export class QuoteRowParser {
     if (!decoded.symbol) return { problem: 'no ticker' };
     return { ticker: decoded.symbol, update: decoded.update };
   }
+}
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * line[start, end) as a number. Plain decimals (what a quote file holds) are read digit by digit:
+ * an integer mantissa below 2^53 divided by an exact power of ten is correctly rounded, so this
+ * gives exactly Number()'s result; anything else (exponents, long digit strings) goes to Number().
+ */
+function decimal(line: string, start: number, end: number): number {
+  let i = start;
+  const negative = line.charCodeAt(i) === 45; // '-'
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let scale = -1;
+  for (; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c >= 48 && c <= 57) { mantissa = mantissa * 10 + (c - 48); digits++; if (scale >= 0) scale++; } else if (c === 46 && scale < 0) scale = 0; // '.'
+    else return Number(line.slice(start, end));
+  }
+  if (digits === 0 || digits > 15 || scale > 22) return Number(line.slice(start, end));
+  const value = scale > 0 ? mantissa / POW10[scale] : mantissa;
+  return negative ? -value : value;
 }
 
 /** a CSV line with RFC 4180 quoting */

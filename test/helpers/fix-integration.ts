@@ -29,8 +29,9 @@ export async function fixIntegrationSession(broker: Record<string, unknown>, nam
   const flattenWithLimits = async (ctx: StrategyContext): Promise<OrderRequest[]> => {
     // 'custom' does not cancel and wait first as 'liquidate' does (and the executor cannot cancel):
     // let the last block's fills land, until the positions hold still for 300 ms
+    const held = () => JSON.stringify(ctx.getCurrentData().positions.map((p) => [p.ticker, p.quantity]));
     let seen = '';
-    for (let i = 0; i < 30 && seen !== (seen = JSON.stringify(ctx.getCurrentData().positions)); i++) await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 30 && seen !== (seen = held()); i++) await new Promise((r) => setTimeout(r, 300));
     const { quotes, positions } = ctx.getCurrentData();
     return positions.filter((p) => p.quantity > 0).map((p) => ({
       ticker: p.ticker, quantity: p.quantity, side: 'sell', orderType: 'limit', action: 'liquidate', limitPrice: cents(quotes[p.ticker].bid * 0.99),

@@ -57,7 +57,8 @@ export class FixClient implements Broker {
 
   /** resolves once the one session is logged on; a refused logon carries the peer's Text */
   async connect(): Promise<void> {
-    await this.call('connect', [], this.config.connectTimeoutSeconds * 1000);
+    // the owner gives up on the logon 2 s after its connection attempts; its reason should win
+    await this.call('connect', [], this.config.connectTimeoutSeconds * 1000 + 3000);
     if (this.listeners.size > 0) await this.subscribed;
   }
 

@@ -68,7 +68,7 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
       const { serveFix } = await import('./fix-acceptor.js'); // jspurefix only when FIX is asked for
       const fix = await serveFix(venue, {
         host, port: options.fixPort ?? 0,
-        senderCompId: options.fix?.senderCompId ?? 'SALVO', targetCompId: options.fix?.targetCompId ?? '*',
+        senderCompId: options.fix?.senderCompId ?? 'PAPER', targetCompId: options.fix?.targetCompId ?? '*',
         username: options.fix?.username, password: options.fix?.password,
       });
       closers.push(() => fix.close());

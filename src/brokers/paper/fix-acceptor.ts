@@ -42,7 +42,10 @@ const ORD_REJ_REASON: Record<string, string> = {
 export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Promise<{ port: number; close(): Promise<void> }> {
   const config = await engineConfig(describeSession({
     type: 'acceptor', name: 'salvo-paper-fix', host: options.host, port: options.port, beginString: 'FIX.4.4',
-    senderCompId: options.senderCompId, targetCompId: options.targetCompId, heartbeatSeconds: 30, resetSeqNum: false,
+    // always a wildcard to the engine, which then keys each session on the peer that logged on: with
+    // a fixed target, any connection would claim (and stop) the expected peer's session before its
+    // logon is checked. The expected SenderCompID is checked in vetLogon instead.
+    senderCompId: options.senderCompId, targetCompId: '*', heartbeatSeconds: 30, resetSeqNum: false,
   }), new PeerStores());
   config.sessionRegistry = sessionRegistry();
   const live = new Map<string, SalvoFixSession>();

@@ -93,7 +93,10 @@ export function renderHtml(s: ReviewSummary): string {
     parts.push(`<section><h2>Blocks</h2><p>${int(b.count)} blocks, ${int(b.multiLeg)} with two or more legs sent. Leg skew (first → last leg submitted): ${b.skewMs ? `p50 ${msf(b.skewMs.p50)} ms, p90 ${msf(b.skewMs.p90)} ms, p99 ${msf(b.skewMs.p99)} ms, max ${msf(b.skewMs.max)} ms` : '-'}.</p>${b.worst.length ? rowsOf(['block', 'legs', 'skew ms'], b.worst.map((w) => [esc(w.block), w.legs, msf(w.skewMs)])) : ''}</section>`);
   }
   const life = (c: Lifecycle) => `<li><span class="mono">${esc(c.id)}</span> ${esc(c.ticker)} ${esc(c.side)} — ${esc(c.status)}${c.submitToFillMs !== undefined ? `, sent → fill ${msf(c.submitToFillMs)} ms` : ''}<br><span class="mono">${c.steps.map((st, i) => esc(i ? `${st.status} +${msf(st.sinceFirstMs)}ms` : `${st.status} ${formatTime(st.at)}`)).join(' → ')}</span></li>`;
-  parts.push(`<section><h2>Order lifecycles${s.lifecycles.all ? '' : ' — examples'}</h2><ol class="life">${s.lifecycles.examples.map(life).join('')}</ol>${!s.lifecycles.all && s.lifecycles.slowest.length ? `<h2>Slowest to fill</h2><ol class="life">${s.lifecycles.slowest.map(life).join('')}</ol>` : ''}</section>`);
+  const l = s.lifecycles;
+  const slowest = !l.all && l.slowest.length ? `<h2>Order lifecycles — slowest to fill</h2><ol class="life">${l.slowest.map(life).join('')}</ol>` : '';
+  const examples = l.examples.length ? `<h2>Order lifecycles${l.all ? '' : ' — examples'}</h2><ol class="life">${l.examples.map(life).join('')}</ol>` : '';
+  if (slowest || examples) parts.push(`<section>${slowest}${examples}</section>`);
 
   const data = JSON.stringify(s).replace(/</g, '\\u003c');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>salvo review — ${esc(files)}</title><style>${CSS}</style></head>` +

@@ -11,8 +11,9 @@ import { spawnWorker } from '../../util/worker-entry.js';
 import { ReviewInputError, type FileSink, type LogRow } from './rows.js';
 import { CODED, LITERAL, type Batch, type FromParseWorker, type SegmentEnd, type ToParseWorker } from './parse-worker.js';
 
-/** files at least this large are parsed in parallel (SALVO_REVIEW_PARALLEL_BYTES overrides) */
-export const parallelThreshold = (): number => Number(process.env.SALVO_REVIEW_PARALLEL_BYTES ?? 24 * 2 ** 20);
+/** files at least this large are parsed in parallel, given a second core (SALVO_REVIEW_PARALLEL_BYTES overrides) */
+export const parallelThreshold = (): number =>
+  Number(process.env.SALVO_REVIEW_PARALLEL_BYTES ?? (os.availableParallelism() > 1 ? 24 * 2 ** 20 : Infinity));
 const segmentBytes = (): number => Math.max(1, Number(process.env.SALVO_REVIEW_SEGMENT_BYTES ?? 8 * 2 ** 20));
 
 /** byte offsets where segments start, about `target` bytes apart */

@@ -106,10 +106,12 @@ function lifecycleLines(c: Lifecycle): string[] {
   const where = [c.block && `block ${c.block}`, c.worker && `worker ${c.worker}`].filter(Boolean).join(', ');
   const head = `  ${c.id}  ${c.ticker} ${c.side}${c.action ? ` ${c.action}` : ''}${where ? ` (${where})` : ''}: ${c.status}${c.submitToFillMs !== undefined ? `, sent → fill ${ms(c.submitToFillMs)} ms` : ''}`;
   if (!c.steps.length) return [head];
-  let prevQty = 0;
+  let prevQty = 0, prevPrice = 0;
   const parts = c.steps.map((step, i) => {
-    const filled = step.qty > prevQty + 1e-9 ? ` ${num(step.qty - prevQty, 0)}@${num(step.price, 2)}` : '';
-    prevQty = Math.max(prevQty, step.qty);
+    // the fill's own price: what keeps the order's average (executed_price) where the row says
+    const fillPrice = (step.qty * step.price - prevQty * prevPrice) / (step.qty - prevQty);
+    const filled = step.qty > prevQty + 1e-9 ? ` ${num(step.qty - prevQty, 0)}@${num(fillPrice > 0 ? fillPrice : step.price, 2)}` : '';
+    if (step.qty > prevQty) { prevQty = step.qty; prevPrice = step.price; }
     return i === 0 ? `${step.status} ${formatTime(step.at)}` : `${step.status}${filled} +${ms(step.sinceFirstMs)}ms`;
   });
   return [head, `      ${parts.join(' → ')}`];

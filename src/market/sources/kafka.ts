@@ -72,7 +72,7 @@ export class KafkaQuoteSource implements QuoteSource {
     this.kafka = kafkaClient(c);
 
     // a few quick retries ride out a broker still electing leaders; a refused connection or bad credentials still fail within a second
-    const admin = this.kafka.admin({ retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 400 } });
+    const admin = this.kafka.admin({ retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 } });
     try {
       await admin.connect();
       const existing = new Set(await admin.listTopics());
@@ -110,7 +110,9 @@ export class KafkaQuoteSource implements QuoteSource {
     const c = this.config;
     const consumer = (this.consumer = this.kafka!.consumer({
       groupId: `${c.groupId ?? `salvo-${process.pid}-${randomBytes(4).toString('hex')}`}-${this.generation++}`,
-      allowAutoTopicCreation: false, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000,
+      // a fetch waits for 32 KB or 20 ms: at high rates batches per partition grow (kafkajs pays per
+      // batch), at low rates a quote waits at most 20 ms
+      allowAutoTopicCreation: false, minBytes: 32 * 1024, maxWaitTimeInMs: 20, sessionTimeout: 10_000, heartbeatInterval: 1000,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000, restartOnFailure: async () => false },
     }));
     consumer.on(consumer.events.GROUP_JOIN, () => {
