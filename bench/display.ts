@@ -2,7 +2,8 @@
 // 10 s, paper venue without latency, so any main-thread stall shows) with no display, with the
 // dashboard drawing into a null terminal stream (the full TTY code path: snapshot, blessed layout
 // and diff, escape codes), and with the dashboard on a real pseudo-terminal (a child process under
-// `script`, 120×40). The display refreshes every 100 ms here, five times the default rate.
+// `script`, 120×40). The display refreshes every 100 ms here, five times the default rate, and
+// once more at the default 0.5 s on the pseudo-terminal.
 // One more case is an experiment, not a mode salvo has: the main thread only takes the snapshot and
 // posts it to a worker thread that runs the same blessed dashboard (into a null stream), to see
 // what moving rendering off the main thread would buy.
@@ -28,7 +29,7 @@ import { percentile, round, session, type Row } from './lib.js';
 
 const TICKERS = Array.from({ length: 10 }, (_, i) => `D${String(i).padStart(2, '0')}`);
 const LEGS: OrderRequest[] = Array.from({ length: 20 }, (_, i) => ({ ticker: TICKERS[i % TICKERS.length], quantity: 1, side: 'buy', orderType: 'market' }));
-const CASES = ['off', 'on: null terminal', 'on: pseudo-terminal', 'experiment: worker renders'] as const;
+const CASES = ['off', 'on: null terminal', 'on: pseudo-terminal', 'on: pseudo-terminal, 0.5 s', 'experiment: worker renders'] as const;
 type Case = (typeof CASES)[number];
 
 interface Sample { ack: number[]; skew: number[]; lateness: number[]; overruns: number; frames: number; frameMeanMs: number; frameMaxMs: number }
@@ -39,9 +40,9 @@ const SESSION: RunTradingOptions = {
   displayRefreshRate: 0.1, maxTradeUpdates: 20,
 };
 
-async function runOnce(display: boolean, name: string): Promise<Sample> {
+async function runOnce(display: boolean, name: string, displayRefreshRate = 0.1): Promise<Sample> {
   displayTarget.lastStats = undefined;
-  const { report, session: s } = await session({ ...SESSION, liveDisplay: display, tradeLogName: `bench-display-${name}` });
+  const { report, session: s } = await session({ ...SESSION, liveDisplay: display, displayRefreshRate, tradeLogName: `bench-display-${name}` });
   const st = (displayTarget as { lastStats?: { frames: number; meanMs: number; maxMs: number } }).lastStats;
   return {
     ack: report.blocks.map((b) => b.ackMs), skew: report.blocks.map((b) => b.skewMs), lateness: [...s.clock.lateness],
@@ -87,7 +88,9 @@ async function workerRenders(): Promise<Sample> {
   };
 }
 
-const CHILD_MODE: Record<Case, string> = { off: 'off', 'on: null terminal': 'null', 'on: pseudo-terminal': 'pty', 'experiment: worker renders': 'worker' };
+const CHILD_MODE: Record<Case, string> = {
+  off: 'off', 'on: null terminal': 'null', 'on: pseudo-terminal': 'pty', 'on: pseudo-terminal, 0.5 s': 'pty-default', 'experiment: worker renders': 'worker',
+};
 
 /**
  * Each run in a fresh process, so no case inherits another's heap or JIT state. The
@@ -98,7 +101,7 @@ function child(c: Case): Sample {
   const self = fileURLToPath(import.meta.url);
   const node = [process.execPath, '--import', 'tsx', self, '--child', CHILD_MODE[c], out];
   const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
-  const [cmd, args] = c === 'on: pseudo-terminal'
+  const [cmd, args] = c.startsWith('on: pseudo-terminal')
     ? ['script', ['-qfec', `stty cols 120 rows 40; exec ${node.map(q).join(' ')}`, '/dev/null']]
     : [node[0], node.slice(1)];
   const r = spawnSync(cmd, args as string[], { cwd: path.dirname(path.dirname(self)), stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TERM: 'xterm-256color' }, timeout: 120_000 });
@@ -115,7 +118,7 @@ function hasScript(): boolean {
 export async function benchDisplay(rounds = Number(process.env.BENCH_DISPLAY_ROUNDS ?? 2)): Promise<Row[]> {
   const pty = hasScript();
   const samples = new Map<Case, Sample[]>(CASES.map((c) => [c, []]));
-  const cases = CASES.filter((c) => pty || c !== 'on: pseudo-terminal');
+  const cases = CASES.filter((c) => pty || !c.startsWith('on: pseudo-terminal'));
   for (let i = 0; i < rounds; i++) {
     // rotate the order each round: a machine that gets busier or quieter favours no case
     for (let k = 0; k < cases.length; k++) {
@@ -183,7 +186,8 @@ if (!isMainThread && (workerData as { salvoDisplayRenderer?: boolean } | null)?.
 } else if (isMainThread && process.argv[2] === '--child') {
   // pty: inside `script`, stdout is the pseudo-terminal, so the display takes the TTY path by itself
   const mode = process.argv[3];
-  const sample = mode === 'null' ? await nullTerminal() : mode === 'worker' ? await workerRenders() : await runOnce(mode === 'pty', mode);
+  const sample = mode === 'null' ? await nullTerminal() : mode === 'worker' ? await workerRenders()
+    : mode === 'pty-default' ? await runOnce(true, mode, 0.5) : await runOnce(mode === 'pty', mode);
   fs.writeFileSync(process.argv[4], JSON.stringify(sample));
 } else if (isMainThread && isEntryPoint(import.meta.url)) {
   console.log(sideBySide(await benchDisplay()));

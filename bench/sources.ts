@@ -64,6 +64,7 @@ async function feedRun(kind: 'redis' | 'kafka', n: number, publisher: PublisherO
       ? new RedisQuoteSource(redisQuotesSchema.parse({ type: 'redis', url: publisher.url, format: publisher.format }))
       : new KafkaQuoteSource(kafkaQuotesSchema.parse({ type: 'kafka', brokers: publisher.brokers, envId: publisher.envId, format: publisher.format }));
     await source.start(tickers, sink);
+    const liveFrom = Date.now();
     const done = next();
     sink.arm();
     worker.postMessage('go');
@@ -76,7 +77,9 @@ async function feedRun(kind: 'redis' | 'kafka', n: number, publisher: PublisherO
     const p99 = percentile(sink.latencies, 99);
     const c = `${kind}, ${n} instruments, ${publisher.format}, offered ${rate.toLocaleString('en')}/s by ${raw ? 'a raw RESP writer' : 'salvo\'s publisher'}`;
     const rejected = inner.malformedCounts();
+    const capacity = kind === 'kafka' ? await kafkaBacklog(tickers, publisher, liveFrom, sent) : [];
     return [
+      ...capacity,
       { bench: 'sources', case: c, metric: 'sustained quotes/s (publish → board)', value: Math.round(received), unit: '/s', target: `>= ${rate.toLocaleString('en')}/s`, met: received >= rate * 0.98 },
       { bench: 'sources', case: c, metric: 'latency p50', value: round(p50, 2), unit: 'ms' },
       { bench: 'sources', case: c, metric: 'latency p99', value: round(p99, 2), unit: 'ms', target: `<= ${p99Target} ms`, met: p99 <= p99Target },
@@ -85,6 +88,24 @@ async function feedRun(kind: 'redis' | 'kafka', n: number, publisher: PublisherO
   } finally {
     await worker.terminate();
   }
+}
+
+/**
+ * Kafka keeps what was published: reading the live run's messages again from the start, as fast as
+ * the source goes, measures its capacity whatever the publisher managed.
+ */
+async function kafkaBacklog(tickers: string[], publisher: PublisherOptions, from: number, expected: number): Promise<Row[]> {
+  const sink = new MeasuringSink(new BoardSink(new QuoteBoard(tickers)));
+  sink.arm();
+  const source = new KafkaQuoteSource(kafkaQuotesSchema.parse({ type: 'kafka', brokers: publisher.brokers, envId: publisher.envId, format: publisher.format, fromTimestamp: from }));
+  const started = now();
+  await source.start(tickers, sink);
+  const deadline = started + 60_000;
+  while (sink.count < expected && now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await source.close();
+  const rate = sink.count / ((sink.last - Math.max(sink.first, started)) / 1000);
+  const c = `kafka, ${tickers.length} instruments, ${publisher.format}, reading a backlog of ${expected.toLocaleString('en')}`;
+  return [{ bench: 'sources', case: c, metric: 'source capacity, quotes/s (broker → board)', value: Math.round(rate), unit: '/s', target: '>= 200,000/s', met: rate >= 200_000 }];
 }
 
 async function replayRun(n: number, quotes: number): Promise<Row[]> {
@@ -136,40 +157,47 @@ function perQuoteCost(): Row[] {
 
 /** a failed case is a row saying why, not the end of the suite */
 async function attempt(name: string, run: () => Promise<Row[]>): Promise<Row[]> {
+  const started = Date.now();
+  process.stderr.write(`  sources: ${name}…`);
   try {
-    return await run();
+    const rows = await run();
+    process.stderr.write(` ${Math.round((Date.now() - started) / 100) / 10} s\n`);
+    return rows;
   } catch (error) {
+    process.stderr.write(` failed: ${(error as Error).message}\n`);
     return [{ bench: 'sources', case: name, metric: `error: ${(error as Error).message}`, value: Number.NaN, unit: '' }];
   }
 }
 
-export async function benchSources(): Promise<Row[]> {
-  const rows: Row[] = perQuoteCost();
-  const redis = await startRedis();
-  try {
-    for (const n of [10, 1000]) {
+/** `only`: run just the cases whose name contains it (redis, kafka, replay, 1000, …) */
+export async function benchSources(only = ''): Promise<Row[]> {
+  const want = (name: string) => name.includes(only);
+  const rows: Row[] = want('cost') || !only ? perQuoteCost() : [];
+  const redis = ['redis 10', 'redis 1000'].some(want) ? await startRedis() : undefined;
+  if (redis) try {
+    for (const n of [10, 1000].filter((n) => want(`redis ${n}`))) {
       const opts: PublisherOptions = { to: 'redis', url: redis.url, format: 'snapshot' };
       rows.push(...await attempt(`redis ${n}`, () => feedRun('redis', n, opts, true)));
     }
   } finally {
     await redis.stop();
   }
-  const kafka = await startKafka();
-  try {
-    for (const n of [10, 1000]) {
+  const kafka = ['kafka 10', 'kafka 1000'].some(want) ? await startKafka() : undefined;
+  if (kafka) try {
+    for (const n of [10, 1000].filter((n) => want(`kafka ${n}`))) {
       const opts: PublisherOptions = { to: 'kafka', brokers: kafka.brokers, envId: `bench${n}`, format: 'snapshot' };
       rows.push(...await attempt(`kafka ${n}`, () => feedRun('kafka', n, opts)));
     }
   } finally {
     await kafka.stop();
   }
-  for (const n of [10, 1000]) rows.push(...await attempt(`replay ${n}`, () => replayRun(n, 1_000_000)));
+  for (const n of [10, 1000].filter((n) => want(`replay ${n}`))) rows.push(...await attempt(`replay ${n}`, () => replayRun(n, 1_000_000)));
   return rows;
 }
 
 if (isEntryPoint(import.meta.url)) {
   const started = Date.now();
-  const rows = await benchSources();
+  const rows = await benchSources(process.argv[2]);
   console.table(rows.map((r) => ({ case: r.case, metric: r.metric, value: `${r.value} ${r.unit}`, target: r.target ?? '', met: r.met ?? '' })));
   console.log(`${Math.round((Date.now() - started) / 1000)} s`);
   setTimeout(() => console.log('still alive:', (process as any)._getActiveHandles().map((h: any) => h.constructor.name)), 3000).unref();

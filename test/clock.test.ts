@@ -46,3 +46,12 @@ test('an abort ends the clock after the tick in progress', async () => {
   const result = await runClock({ periodMs: 5, durationMs: 10_000, signal: stop.signal, onTick: (t) => { if (t === 3) stop.abort(); } });
   assert.equal(result.ticks, 3);
 });
+
+test('the number of ticks is exact whatever the clock reads: duration / period, never one more', async () => {
+  // starts where (start + 600) − start comes out a hair under 600 in floating point
+  for (const start of [3770.37500721733, 16273.49560000413, 261601.67852200943]) {
+    let t = start;
+    const result = await runClock({ periodMs: 100, durationMs: 600, now: () => t, onTick: () => { t += 100; } });
+    assert.equal(result.ticks, 6, `clock starting at ${start}`);
+  }
+});

@@ -39,7 +39,7 @@ test('end to end: a snapshot published to Redis reaches the strategy field for f
   const r = await markerSession({
     tickers: TICKERS, logDir, name: 'redis-marker',
     quotes: { type: 'redis', host: '127.0.0.1', port: redis.port, password: PASSWORD },
-    publish: async (t, u) => p.send(t, u),
+    publish: async (t, u) => { p.send(t, u); },
   });
   assertFilledAtMarker(r);
   assert.ok(!r.logs.join('\n').includes(PASSWORD), 'the password is never logged');
@@ -50,7 +50,7 @@ test('end to end with compact deltas: only the fields that changed travel, merge
   const r = await markerSession({
     tickers: TICKERS, logDir, name: 'redis-deltas',
     quotes: { type: 'redis', url: redis.url, format: 'compact', channel: 'md.{symbol}', mergeUpdates: true },
-    publish: async (t, u) => p.send(t, u),
+    publish: async (t, u) => { p.send(t, u); },
   });
   assertFilledAtMarker(r);
 });
@@ -123,7 +123,7 @@ test('redis-server stopped and restarted mid-session: the ticker goes stale, quo
   const r = await outageSession({
     tickers: TICKERS, logDir, name: 'redis-outage', runSeconds: 5,
     quotes: { type: 'redis', url: redis.url },
-    publish: async (t, u) => p.send(t, u),
+    publish: async (t, u) => { p.send(t, u); },
     outage: async () => { await redis.stop(); await new Promise((x) => setTimeout(x, 1500)); await redis.restart(); },
   });
   assertSurvivedOutage(r, 1200);

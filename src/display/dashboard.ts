@@ -67,8 +67,6 @@ export class Dashboard {
   private focused = 0;
   private last: DisplaySnapshot | undefined;
   private stopAsked = false;
-  /** how long the last update() took (snapshot excluded), ms */
-  frameMs = 0;
 
   constructor(private readonly options: DashboardOptions) {
     this.screen = blessed.screen({
@@ -120,7 +118,6 @@ export class Dashboard {
   }
 
   update(s: DisplaySnapshot): void {
-    const t0 = performance.now();
     this.last = s;
     set(this.header, headerLines(s, this.screen.width as number).map(tagged).join('\n'));
     const e = s.execution;
@@ -143,7 +140,6 @@ export class Dashboard {
       set(body, lines(s, Math.max(10, (body.width as number) - 1)).map(tagged).join('\n'));
     });
     this.screen.render();
-    this.frameMs = performance.now() - t0;
   }
 
   destroy(): void {

@@ -34,13 +34,15 @@ export interface PublisherOptions {
 
 export interface QuotePublisher {
   readonly sent: number;
-  send(ticker: string, update: QuoteUpdate): void;
+  /** false: the broker is behind and messages are piling up here; await flush() before sending more */
+  send(ticker: string, update: QuoteUpdate): boolean;
   /** resolves when everything sent so far is acknowledged; rejects with the first error */
   flush(): Promise<void>;
   close(): Promise<void>;
 }
 
 const KAFKA_BATCH = 20_000;
+const TOPIC_BATCH_BYTES = 512 * 1024;
 const MAX_IN_FLIGHT = 3;
 
 export async function createPublisher(o: PublisherOptions, tickers: readonly string[]): Promise<QuotePublisher> {
@@ -95,6 +97,7 @@ async function redisPublisher(o: PublisherOptions, messageFor: MessageFor): Prom
       if (store) redis.set(addressOf(key, ticker), o.deltas ? encodeQuote(ticker, full, o.format) : payload).catch(fail);
       pending = redis.publish(addressOf(channel, ticker), payload).catch(fail);
       sent++;
+      return true;
     },
     async flush() {
       await pending; // auto-pipelined commands complete in order
@@ -135,18 +138,18 @@ async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], m
     await admin.disconnect().catch(() => undefined);
   }
   let sent = 0;
-  let batch = new Map<string, Array<{ value: string }>>();
+  let batch = new Map<string, { messages: Array<{ value: string }>; bytes: number }>();
   let batched = 0;
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<unknown>>();
   let failure: Error | undefined;
   // a few requests in flight at most: when the broker is slower than the feed, batches grow
-  // instead of requests piling up
+  // (up to what one request may carry) instead of requests piling up
   const ship = () => {
     clearTimeout(timer);
     timer = undefined;
     if (!batched || inFlight.size >= MAX_IN_FLIGHT) return;
-    const topicMessages = [...batch].map(([topic, messages]) => ({ topic, messages }));
+    const topicMessages = [...batch].map(([topic, { messages }]) => ({ topic, messages }));
     batch = new Map();
     batched = 0;
     const p: Promise<void> = producer.sendBatch({ topicMessages, acks: 1 }).then(() => undefined, (e: Error) => { failure ??= e; })
@@ -157,12 +160,16 @@ async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], m
     get sent() { return sent; },
     send(ticker, update) {
       const topic = topicOf.get(ticker) ?? addressOf(template, ticker, { envId: o.envId! });
-      const list = batch.get(topic);
-      const message = { value: messageFor(ticker, update).payload };
-      if (list) list.push(message); else batch.set(topic, [message]);
+      const value = messageFor(ticker, update).payload;
+      let entry = batch.get(topic);
+      if (!entry) batch.set(topic, (entry = { messages: [], bytes: 0 }));
+      entry.messages.push({ value });
+      entry.bytes += value.length;
       sent++;
-      if (++batched >= KAFKA_BATCH) ship(); // (kept back if MAX_IN_FLIGHT are out; the next completion ships it)
+      // a partition's share of one request stays under the broker's 1 MB message.max.bytes
+      if (++batched >= KAFKA_BATCH || entry.bytes >= TOPIC_BATCH_BYTES) ship();
       else timer ??= setTimeout(ship, o.lingerMs ?? 2);
+      return batched < KAFKA_BATCH && entry.bytes < TOPIC_BATCH_BYTES;
     },
     async flush() {
       ship();

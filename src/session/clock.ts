@@ -27,8 +27,10 @@ export async function runClock(options: ClockOptions): Promise<ClockResult> {
   const result: ClockResult = options.progress ?? { ticks: 0, overruns: 0, lateness: [] };
   let k = 0;
   for (;;) {
+    // k × period against the duration, not (start + k × period) − start, which floating point
+    // can leave a hair under the duration and so run one tick past the end of the session
+    if (k * periodMs >= durationMs) break;
     const due = start + k * periodMs;
-    if (due - start >= durationMs) break;
     await sleepUntil(due, now, signal);
     if (signal?.aborted) break;
     if (result.lateness.length >= 10_000) result.lateness.splice(0, 5_000); // bounded for long sessions

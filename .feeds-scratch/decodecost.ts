@@ -1,0 +1,16 @@
+import { decodeObject, encodeQuote } from '../src/market/sources/wire-format.js';
+const tickers = Array.from({ length: 1000 }, (_, i) => `BENCH:S${i}`);
+const payloads = tickers.map((t, i) => encodeQuote(t, { bid: 100 + i, ask: 100.02 + i, bidSize: 100, askSize: 120, last: 100.01 + i, bid2: 99.99, bid3: 99.98, ask2: 100.03, ask3: 100.04, bidSize2: 1, bidSize3: 2, askSize2: 3, askSize3: 4, refPrice: 100, volume: 5, lastSize: 1, timestamp: Date.now() }, 'snapshot'));
+const objs = payloads.map((p) => JSON.parse(p));
+const N = 1_000_000;
+const time = (name: string, fn: (i: number) => unknown) => { let x: any; for (let i = 0; i < 100_000; i++) x = fn(i); const t = performance.now(); for (let i = 0; i < N; i++) x = fn(i); console.log(name, ((performance.now() - t) * 1000 / N).toFixed(3), 'µs'); return x; };
+time('JSON.parse', (i) => JSON.parse(payloads[i % 1000]));
+time('decodeObject', (i) => decodeObject(objs[i % 1000], 'snapshot'));
+const num = (v: unknown) => (typeof v === 'number' ? v : v === undefined || v === null || v === '' ? undefined : Number(v));
+time('explicit literal', (i) => { const m = objs[i % 1000]; return { bid: num(m.bid_price_1), ask: num(m.ask_price_1), bidSize: num(m.bid_quantity_1), askSize: num(m.ask_quantity_1), last: num(m.latest_matched_price), timestamp: num(m.timestamp), bid2: num(m.bid_price_2), bid3: num(m.bid_price_3), bidSize2: num(m.bid_quantity_2), bidSize3: num(m.bid_quantity_3), ask2: num(m.ask_price_2), ask3: num(m.ask_price_3), askSize2: num(m.ask_quantity_2), askSize3: num(m.ask_quantity_3), refPrice: num(m.ref_price), volume: num(m.total_matched_quantity), lastSize: num(m.latest_matched_quantity) }; });
+const MAP = [['bid_price_1','bid'],['ask_price_1','ask'],['bid_quantity_1','bidSize'],['ask_quantity_1','askSize'],['latest_matched_price','last'],['bid_price_2','bid2'],['bid_price_3','bid3'],['bid_quantity_2','bidSize2'],['bid_quantity_3','bidSize3'],['ask_price_2','ask2'],['ask_price_3','ask3'],['ask_quantity_2','askSize2'],['ask_quantity_3','askSize3'],['ref_price','refPrice'],['total_matched_quantity','volume'],['latest_matched_quantity','lastSize']];
+const empty = () => ({ bid: undefined as number|undefined, ask: undefined as number|undefined, bidSize: undefined as number|undefined, askSize: undefined as number|undefined, last: undefined as number|undefined, timestamp: undefined as number|undefined, bid2: undefined as number|undefined, bid3: undefined as number|undefined, bidSize2: undefined as number|undefined, bidSize3: undefined as number|undefined, ask2: undefined as number|undefined, ask3: undefined as number|undefined, askSize2: undefined as number|undefined, askSize3: undefined as number|undefined, refPrice: undefined as number|undefined, volume: undefined as number|undefined, lastSize: undefined as number|undefined });
+time('table loop into fixed shape', (i) => { const m = objs[i % 1000]; const u: any = empty(); for (let k = 0; k < MAP.length; k++) { const v = m[MAP[k][0]]; if (v !== undefined) u[MAP[k][1]] = num(v); } return u; });
+const gen = new Function('m', 'num', `return {${MAP.map(([w, f]) => `${f}: num(m.${w})`).join(', ')}, timestamp: num(m.timestamp)};`) as any;
+time('generated', (i) => gen(objs[i % 1000], num));
+time('JSON.parse reviver-free + generated', (i) => gen(JSON.parse(payloads[i % 1000]), num));

@@ -1,0 +1,13 @@
+import { startKafka } from '../test/helpers/services.js';
+import { spawnWorker } from '../src/util/worker-entry.js';
+const k = await startKafka();
+const tickers = Array.from({ length: 10 }, (_, i) => `BENCH:S${i}`);
+const worker = spawnWorker(new URL('../bench/helpers/publish-worker.ts', import.meta.url), { workerData: { options: { to: 'kafka', brokers: k.brokers, envId: 'd', format: 'snapshot' }, tickers, rate: 200000, seconds: 3 } });
+worker.on('message', (m) => console.log('msg', m));
+worker.on('error', (e) => console.log('err', e));
+worker.on('exit', (c) => console.log('exit', c));
+await new Promise((r) => worker.once('message', r));
+worker.postMessage('go');
+const t = Date.now();
+await new Promise((r) => setTimeout(r, 15000));
+console.log('after 15s'); await worker.terminate(); await k.stop();

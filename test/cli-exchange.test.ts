@@ -1,0 +1,62 @@
+// `salvo exchange` as a server in its own process, checked by `salvo diagnose` and traded against
+// by `salvo run` with the alpaca broker, from two other processes; Ctrl-C stops it (exit 0).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ROOT, SALVO, salvo, tmpDir } from './helpers/cli.js';
+import { byOrder, readLog } from './helpers/trade-log.js';
+
+test('salvo exchange serves the paper venue until SIGINT; diagnose and run reach it as an Alpaca broker', async () => {
+  const child = spawn(process.execPath, [SALVO, 'exchange', '--http-port', '0', '--tickers', 'AAPL,MSFT', '--key-id', 'k1', '--secret-key', 's1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!/Ctrl-C stops it/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const url = /Alpaca REST +(\S+)/.exec(stdout)?.[1];
+    assert.ok(url, `exchange started: ${stdout}${stderr}`);
+    assert.match(stdout, /credentials +keyId k1, secretKey \*\*\* \(as given\)/);
+
+    const dir = tmpDir('exchange-client');
+    fs.writeFileSync(path.join(dir, 'salvo.config.json'), JSON.stringify({ tickers: ['AAPL', 'MSFT'], broker: { type: 'alpaca', baseUrl: url, keyId: 'k1', secretKey: 's1' } }));
+    const diagnose = await salvo(['diagnose'], { cwd: dir });
+    assert.equal(diagnose.code, 0, diagnose.stdout + diagnose.stderr);
+    assert.match(diagnose.stdout, /broker +pass +alpaca: connected; cash 100,000\.00 USD/);
+
+    const run = await salvo(['run', path.join(ROOT, 'strategies/basket.ts'), '--frequency', '100ms', '--run', '1s', '--log-path', dir, '--log-name', 'remote'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    const orders = byOrder(readLog(path.join(dir, 'remote.csv')));
+    for (const h of orders.values()) assert.equal(h.terminal.length, 1);
+
+    fs.writeFileSync(path.join(dir, 'salvo.config.json'), JSON.stringify({ tickers: ['AAPL'], broker: { type: 'alpaca', baseUrl: url, keyId: 'k1', secretKey: 'wrong' } }));
+    const refused = await salvo(['diagnose'], { cwd: dir });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, /broker +FAIL +alpaca: /);
+  } finally {
+    child.kill('SIGINT');
+  }
+  assert.equal(await exited, 0, stderr);
+  assert.match(stderr, /SIGINT, closing/);
+});
+
+test('salvo exchange: bad flags exit 2, a port in use exits 1', async () => {
+  const bad = await salvo(['exchange', '--http-port', 'eighty', '--latency-ms', '-5']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--http-port must be a whole number of at least 0; got "eighty"/);
+  assert.match(bad.stderr, /--latency-ms must be a number of at least 0; got "-5"/);
+
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const busy = await salvo(['exchange', '--http-port', String((server.address() as net.AddressInfo).port), '--tickers', 'AAPL']);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /salvo exchange: could not start: .*(EADDRINUSE|in use)/);
+  } finally {
+    server.close();
+  }
+});
