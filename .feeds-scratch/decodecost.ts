@@ -14,3 +14,6 @@ time('table loop into fixed shape', (i) => { const m = objs[i % 1000]; const u: 
 const gen = new Function('m', 'num', `return {${MAP.map(([w, f]) => `${f}: num(m.${w})`).join(', ')}, timestamp: num(m.timestamp)};`) as any;
 time('generated', (i) => gen(objs[i % 1000], num));
 time('JSON.parse reviver-free + generated', (i) => gen(JSON.parse(payloads[i % 1000]), num));
+const body = MAP.map(([w, f]) => `v = m.${w}; if (v !== undefined) { v = num(v); if (v !== undefined) { u.${f} = v; any = true; } }`).join('\n');
+const gen2 = new Function('m', 'num', `const u = {}; let v; let any = false;\n${body}\nreturn any ? u : undefined;`) as any;
+time('generated conditional', (i) => gen2(objs[i % 1000], num));

@@ -1,0 +1,24 @@
+import { startRedis } from '../test/helpers/services.js';
+import { RedisQuoteSource } from '../src/market/sources/redis.js';
+import { redisQuotesSchema } from '../src/market/sources/feed-schemas.js';
+import { QuoteBoard } from '../src/market/quote-board.js';
+import { BoardSink } from '../src/market/quote-sink.js';
+import { spawnWorker } from '../src/util/worker-entry.js';
+const r = await startRedis();
+const n = Number(process.argv[2] ?? 10); const rate = Number(process.argv[3] ?? 100000); const format = process.argv[4] ?? 'snapshot';
+const tickers = Array.from({ length: n }, (_, i) => `BENCH:S${String(i).padStart(4, '0')}`);
+const worker = spawnWorker(new URL('../bench/helpers/publish-worker.ts', import.meta.url), { workerData: { options: { to: 'redis', url: r.url, format }, tickers, rate, seconds: 3, raw: true } });
+const next = () => new Promise<any>((res) => worker.once('message', res));
+await next();
+const board = new QuoteBoard(tickers); const inner = new BoardSink(board);
+let count = 0; let first = 0, last = 0; const lats: number[] = []; const at: number[] = [];
+const sink = { quote(t: string, u: any) { const now = performance.timeOrigin + performance.now(); if (!count++) first = now; last = now; lats.push(now - u.timestamp); at.push(now); inner.quote(t, u); }, malformed() {}, status() {} };
+const src = new RedisQuoteSource(redisQuotesSchema.parse({ type: 'redis', url: r.url, format }));
+await src.start(tickers, sink as any);
+const done = next(); worker.postMessage('go'); const res = await done;
+for (let seen = -1; seen !== count;) { seen = count; await new Promise((x) => setTimeout(x, 300)); }
+const win = new Map<number, number[]>(); at.forEach((t, i) => { const w = Math.floor((t - first) / 250); if (!win.has(w)) win.set(w, []); win.get(w)!.push(lats[i]); });
+console.log([...win].map(([w, l]) => { l.sort((a, b) => a - b); return `${w * 250}ms n=${l.length} p50=${l[Math.floor(l.length / 2)].toFixed(1)} max=${l[l.length - 1].toFixed(1)}`; }).join('\n'));
+lats.sort((a, b) => a - b);
+console.log({ sent: res.sent, count, rate: Math.round(count / ((last - first) / 1000)), p50: lats[Math.floor(count / 2)].toFixed(2), p99: lats[Math.floor(count * 0.99)].toFixed(2) });
+await src.close(); await worker.terminate(); await r.stop();

@@ -32,6 +32,13 @@ const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` 
 
 export interface QuoteRow { ticker: string; update: QuoteUpdate }
 
+type Column = QuoteField | 'ticker' | 'timestamp' | undefined;
+/** a timestamp cell: epoch s / ms / µs / ns, or an ISO date */
+function timestampOf(line: string, start: number, end: number): number | undefined {
+  const n = decimal(line, start, end);
+  return toEpochMs(Number.isNaN(n) ? line.slice(start, end) : n);
+}
+
 /** a line the reader could not use, and why (counted by the sink like any bad message) */
 export type RowProblem = { problem: string };
 
@@ -44,7 +51,7 @@ const SNAPSHOT_HINTS = ['latest_matched_price', 'bid_price_1', 'ask_price_1'];
  * QuoteSnapshot names (bid_price_1, …) selects the snapshot format unless `format` says otherwise.
  */
 export class QuoteRowParser {
-  private columns?: Array<QuoteField | 'ticker' | 'timestamp' | undefined>;
+  private columns?: Column[];
   private format?: QuoteFormat;
 
   constructor(readonly kind: QuoteFileKind, format?: QuoteFormat) {
@@ -71,7 +78,7 @@ export class QuoteRowParser {
 
   private csvRow(line: string): QuoteRow | RowProblem {
     if (line.includes('"')) return this.cells(splitCsv(line));
-    // the common case, scanned in place: replay at speed 0 runs at a million rows a second
+    // the common case, scanned in place without splitting the line
     const cols = this.columns!;
     const update: QuoteUpdate = {};
     let ticker = '';
@@ -82,7 +89,7 @@ export class QuoteRowParser {
       const col = cols[i];
       if (end > start && col !== undefined) {
         if (col === 'ticker') ticker = line.slice(start, end);
-        else if (col === 'timestamp') { const n = decimal(line, start, end); update.timestamp = toEpochMs(Number.isNaN(n) ? line.slice(start, end) : n); }
+        else if (col === 'timestamp') update.timestamp = timestampOf(line, start, end);
         else update[col] = decimal(line, start, end);
       }
       start = end + 1;

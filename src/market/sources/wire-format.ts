@@ -26,8 +26,8 @@ const SNAPSHOT_FIELDS: Record<string, QuoteField> = {
 };
 const COMPACT_FIELDS: Record<string, QuoteField> = Object.fromEntries(QUOTE_FIELDS.filter((f) => f !== 'timestamp').map((f) => [f, f]));
 const FIELD_MAPS: Record<QuoteFormat, Record<string, QuoteField>> = { snapshot: SNAPSHOT_FIELDS, compact: COMPACT_FIELDS };
-// feeds disagree on what to call these two; any spelling is accepted in either format
-const SYMBOL_KEYS = new Set(['symbol', 'instrument', 'ticker']);
+// feeds disagree on what to call these two; any spelling is accepted in either format (first wins)
+const SYMBOL_KEYS = new Set(['instrument', 'symbol', 'ticker']);
 const TIME_KEYS = new Set(['ts', 'timestamp', 'time', 'updated_at']);
 
 export interface Decoded {
@@ -49,26 +49,33 @@ export function decodeQuote(payload: string | Buffer, format: QuoteFormat): Deco
 }
 
 export function decodeObject(message: Record<string, unknown>, format: QuoteFormat): Decoded | string {
-  const fields = FIELD_MAPS[format];
-  const update: QuoteUpdate = {};
-  let symbol: string | undefined;
-  let any = false;
-  for (const key in message) {
-    const value = message[key];
-    const field = fields[key];
-    if (field !== undefined) {
-      const n = toNumber(value);
-      if (n !== undefined) { update[field] = n; any = true; }
-    } else if (TIME_KEYS.has(key)) {
-      const t = toEpochMs(value);
-      if (t !== undefined) update.timestamp = t;
-    } else if (SYMBOL_KEYS.has(key) && typeof value === 'string' && value) {
-      symbol = value;
-    }
-  }
-  if (!any) return `no ${format} quote fields`;
-  return { symbol, update };
+  return DECODERS[format](message, toNumber, toEpochMs);
 }
+
+type Decoder = (m: Record<string, unknown>, num: typeof toNumber, time: typeof toEpochMs) => Decoded | string;
+
+/**
+ * A decoder per format, generated from its field table: one constant-name property read per field
+ * (a few ns each) instead of a loop over the message's keys, which cost more than JSON.parse itself
+ * at 100k quotes/s. Only fields present in the message end up in the update.
+ */
+function compileDecoder(format: QuoteFormat): Decoder {
+  const key = (k: string) => `m[${JSON.stringify(k)}]`;
+  const fields = Object.entries(FIELD_MAPS[format])
+    .map(([wire, field]) => `v = ${key(wire)}; if (v !== undefined) { v = num(v); if (v !== undefined) { u.${field} = v; any = true; } }`);
+  const first = (keys: Set<string>, ok: string) => [...keys].map((k) => `if (!(${ok})) v = ${key(k)};`).join(' ');
+  const body = [
+    'const u = {}; let any = false; let v;', ...fields,
+    `v = undefined; ${first(TIME_KEYS, 'v !== undefined && v !== null && v !== ""')}`,
+    'if (v !== undefined) { const t = time(v); if (t !== undefined) u.timestamp = t; }',
+    `v = undefined; ${first(SYMBOL_KEYS, 'typeof v === "string" && v')}`,
+    `if (!any) return ${JSON.stringify(`no ${format} quote fields`)};`,
+    'return { symbol: typeof v === "string" && v ? v : undefined, update: u };',
+  ].join('\n');
+  return new Function('m', 'num', 'time', body) as Decoder;
+}
+
+const DECODERS: Record<QuoteFormat, Decoder> = { snapshot: compileDecoder('snapshot'), compact: compileDecoder('compact') };
 
 /** numbers pass, numeric strings convert, null / '' mean "not in this message"; anything else is NaN for the sink to reject */
 function toNumber(value: unknown): number | undefined {

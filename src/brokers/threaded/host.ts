@@ -1,0 +1,60 @@
+// The thread side: serves every client port handed over by the driver through
+// { type: 'connect', port } on parentPort, and winds down on { type: 'close' }.
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import type { TradeUpdate } from '../broker.js';
+import { NO_ANSWER, toWireError, type PortMessage, type PortRequest } from './protocol.js';
+
+export interface HostedBroker {
+  /** what this thread is, for messages ('paper venue', 'FIX session thread') */
+  what: string;
+  methods: Record<string, (args: unknown[]) => unknown>;
+  onUpdate(listener: (update: TradeUpdate) => void): void;
+  /** before the client ports close (a FIX Logout, the venue's timers) */
+  close(): unknown;
+}
+
+export function serveClients(broker: HostedBroker): void {
+  if (!parentPort) throw new Error(`${broker.what} must run as a worker thread (see its driver's prepare)`);
+  const hub = parentPort;
+  const clients = new Set<MessagePort>();
+  const subscribers = new Set<MessagePort>();
+
+  broker.onUpdate((update) => {
+    const message: PortMessage = { type: 'update', update };
+    for (const port of subscribers) port.postMessage(message);
+  });
+
+  const serve = async (port: MessagePort, { id, method, args }: PortRequest): Promise<void> => {
+    let answer: PortMessage;
+    try {
+      if (method === 'subscribe') subscribers.add(port);
+      else if (method === 'unsubscribe') subscribers.delete(port);
+      const handler = broker.methods[method];
+      if (!handler && method !== 'subscribe' && method !== 'unsubscribe') throw new Error(`${broker.what} has no method '${method}'`);
+      const value = handler ? await handler(args ?? []) : undefined;
+      if (value === NO_ANSWER) return;
+      answer = { id, ok: true, value };
+    } catch (error) {
+      answer = { id, ok: false, error: toWireError(error) };
+    }
+    if (clients.has(port)) port.postMessage(answer);
+  };
+
+  hub.on('message', (message: { type: string; port?: MessagePort }) => {
+    if (message.type === 'connect' && message.port) {
+      const port = message.port;
+      clients.add(port);
+      port.on('message', (request: PortRequest) => void serve(port, request));
+      // either side closing the channel ends this client
+      port.on('close', () => { clients.delete(port); subscribers.delete(port); });
+    } else if (message.type === 'close') {
+      void Promise.resolve(broker.close()).catch(() => undefined).finally(() => {
+        for (const port of clients) port.close();
+        clients.clear();
+        subscribers.clear();
+        hub.close(); // nothing left to wait for: the thread exits on its own
+      });
+    }
+  });
+  hub.postMessage({ type: 'ready' });
+}

@@ -1,0 +1,46 @@
+// The wire between a broker thread (paper venue, FIX session owner) and its clients in other
+// threads: one MessagePort per client.
+//   request  { id, method, args }
+//   answer   { id, ok: true, value } | { id, ok: false, error: WireError }
+//   update   { type: 'update', update }   after method 'subscribe'
+// Errors cross as WireError and come back as the same Broker error classes.
+import {
+  BrokerConnectError, BrokerRejection, BrokerTimeoutError, BrokerTransientError, type TradeUpdate,
+} from '../broker.js';
+
+export interface PortRequest { id: number; method: string; args: unknown[] }
+
+export interface WireError {
+  kind: 'rejection' | 'transient' | 'timeout' | 'connect' | 'other';
+  message: string;
+  status?: number;
+  retryAfterMs?: number;
+  code?: string;
+}
+
+export type PortMessage =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: WireError }
+  | { type: 'update'; update: TradeUpdate };
+
+/** a handler's answer that must not be sent: the venue "lost" it (timeoutRate) */
+export const NO_ANSWER = 'swallowed';
+
+export function toWireError(error: unknown): WireError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof BrokerRejection) return { kind: 'rejection', message: error.reason, code: error.code };
+  if (error instanceof BrokerTransientError) return { kind: 'transient', message, status: error.status, retryAfterMs: error.retryAfterMs };
+  if (error instanceof BrokerTimeoutError) return { kind: 'timeout', message };
+  if (error instanceof BrokerConnectError) return { kind: 'connect', message };
+  return { kind: 'other', message };
+}
+
+export function fromWireError(e: WireError): Error {
+  switch (e.kind) {
+    case 'rejection': return new BrokerRejection(e.message, e.code);
+    case 'transient': return new BrokerTransientError(e.message, e.status, e.retryAfterMs);
+    case 'timeout': return new BrokerTimeoutError(e.message);
+    case 'connect': return new BrokerConnectError(e.message);
+    default: return new Error(e.message);
+  }
+}
