@@ -43,7 +43,7 @@ class MeasuringSink implements QuoteSink {
   private from = Infinity;
   constructor(private readonly inner: BoardSink) {}
   /** quotes from `WARM_UP_MS` after now are counted: the first half second (JIT, batching) is left out */
-  arm(): void { this.from = now() + WARM_UP_MS; }
+  arm(warmUpMs = WARM_UP_MS): void { this.from = now() + warmUpMs; }
   quote(ticker: string, update: QuoteUpdate): void {
     const t = now();
     if (t >= this.from) {
@@ -103,7 +103,7 @@ async function feedRun(kind: 'redis' | 'kafka', n: number, publisher: PublisherO
  */
 async function kafkaBacklog(tickers: string[], publisher: PublisherOptions, from: number, expected: number): Promise<Row[]> {
   const sink = new MeasuringSink(new BoardSink(new QuoteBoard(tickers)));
-  sink.arm();
+  sink.arm(0);
   const source = new KafkaQuoteSource(kafkaQuotesSchema.parse({ type: 'kafka', brokers: publisher.brokers, envId: publisher.envId, format: publisher.format, fromTimestamp: from }));
   const started = now();
   await source.start(tickers, sink);

@@ -69,6 +69,11 @@ export class Portfolio {
     return this.holdings.get(ticker)?.quantity ?? 0;
   }
 
+  /** open positions as a broker reports them (the shape seed() takes) */
+  held(): Array<{ ticker: string; quantity: number; avgEntryPrice: number }> {
+    return [...this.holdings].map(([ticker, h]) => ({ ticker, quantity: h.quantity, avgEntryPrice: h.boughtAt }));
+  }
+
   /** open positions valued at `markPrice`; a ticker without a mark is valued at its entry price */
   positions(markPrice: (ticker: string) => number | undefined): Position[] {
     const out: Position[] = [];

@@ -1,15 +1,8 @@
 // Options of the FIX 4.4 initiator, checked before a session starts. Kept free of jspurefix so
 // validating a session's options does not load the engine.
 import { z } from 'zod';
+import { sessionCloseFields } from '../market-hours.js';
 
-const validTimeZone = (tz: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export const fixBrokerSchema = z.object({
   type: z.literal('fix'),
@@ -39,8 +32,7 @@ export const fixBrokerSchema = z.object({
   /** pause between reconnection attempts after the session dropped */
   reconnectSeconds: z.number().positive().default(1),
   /** FIX order entry has no market clock: 'EOD' uses these hours, as the paper venue does */
-  closeAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "closeAt must be a time like '16:00'").default('16:00'),
-  timeZone: z.string().refine(validTimeZone, { message: 'timeZone must be an IANA time zone like America/New_York' }).default('America/New_York'),
+  ...sessionCloseFields,
 }).strict();
 
 export type FixBrokerConfig = z.infer<typeof fixBrokerSchema>;

@@ -4,6 +4,7 @@
 // It answers getOrder when the peer has no OrderStatusRequest.
 import type { BrokerOrderState, BrokerPosition, TradeUpdate, WireOrder } from '../broker.js';
 import { FINAL_STATUSES as FINAL, tradeUpdateOf, type ExecReport } from './codec.js';
+import { Portfolio } from '../../portfolio/portfolio.js';
 
 export { FINAL };
 const EPS = 1e-9;
@@ -24,7 +25,8 @@ export class OrderCache {
   /** cancel request ClOrdID → the order it cancels */
   private readonly cancelIds = new Map<string, string>();
   private readonly bySeq = new Map<number, Sent>();
-  private readonly book = new Map<string, { quantity: number; avgEntryPrice: number }>();
+  /** positions from the fills this session saw: the same average-cost book salvo keeps */
+  private readonly holdings = new Portfolio();
   private cancelCount = 0;
 
   sent(order: WireOrder): void {
@@ -47,7 +49,7 @@ export class OrderCache {
   }
 
   positions(): BrokerPosition[] {
-    return [...this.book].map(([ticker, p]) => ({ ticker, quantity: p.quantity, avgEntryPrice: p.avgEntryPrice }));
+    return this.holdings.held();
   }
 
   /** a ClOrdID for a cancel request, unique across runs of the process */
@@ -90,7 +92,7 @@ export class OrderCache {
     const qty = update.order.filledQty - prevQty;
     if (qty > EPS) {
       const price = (update.order.filledAvgPrice * update.order.filledQty - (before?.filledAvgPrice ?? 0) * prevQty) / qty;
-      this.settle(update.order.ticker, update.order.side === 'buy' ? qty : -qty, price);
+      this.holdings.applyFill(update.order.ticker, update.order.side, qty, price);
     }
     known.state = update.order;
     return update;
@@ -108,17 +110,4 @@ export class OrderCache {
     return { event: 'rejected', order: { ...known.state }, timestamp: Date.now() };
   }
 
-  /** the signed position after a fill; the entry price averages only while adding */
-  private settle(ticker: string, signedQty: number, price: number): void {
-    const p = this.book.get(ticker);
-    if (!p) {
-      this.book.set(ticker, { quantity: signedQty, avgEntryPrice: price });
-      return;
-    }
-    const next = p.quantity + signedQty;
-    if (Math.abs(next) < EPS) this.book.delete(ticker);
-    else if (Math.sign(p.quantity) === Math.sign(signedQty)) p.avgEntryPrice = (p.avgEntryPrice * p.quantity + price * signedQty) / next;
-    else if (Math.sign(next) !== Math.sign(p.quantity)) p.avgEntryPrice = price;
-    if (Math.abs(next) >= EPS) p.quantity = next;
-  }
 }

@@ -17,7 +17,7 @@ import {
   type Broker, type BrokerAccount, type BrokerOrderState, type BrokerPosition, type MarketClock,
   type SubmitAck, type TradeUpdate, type WireOrder,
 } from '../broker.js';
-import { paperMarketHours } from '../paper/config.js';
+import { marketHours } from '../market-hours.js';
 import { newOrderSingle, orderCancelRequest, orderStatusRequest, readExecReport, Tag } from './codec.js';
 import type { FixBrokerConfig } from './config.js';
 import { describeSession, dialTcp, engineConfig, SalvoFixSession, StoreKeeper, tagReader, type MsgView, type SessionHooks } from './engine.js';
@@ -129,7 +129,7 @@ export class FixSessionOwner implements Broker {
   /** the peer has no market clock: local time and the configured close, as the paper venue */
   async clock(): Promise<MarketClock> {
     const now = Date.now();
-    const h = paperMarketHours(this.config, now);
+    const h = marketHours(this.config, now);
     return { now: new Date(now), isOpen: h.isOpen, nextOpen: new Date(h.nextOpen), nextClose: new Date(h.nextClose) };
   }
 

@@ -10,8 +10,10 @@ import {
   type SubmitAck, type TradeUpdate, type WireOrder,
 } from '../broker.js';
 import { emptyQuote, type BoardQuote, type QuoteBoard } from '../../market/quote-board.js';
-import { paperMarketHours, type PaperBrokerConfig } from './config.js';
+import type { PaperBrokerConfig } from './config.js';
+import { marketHours } from '../market-hours.js';
 import { TokenBucket } from '../../execution/token-bucket.js';
+import { Portfolio } from '../../portfolio/portfolio.js';
 
 interface VenueOrder {
   wire: WireOrder;
@@ -40,7 +42,8 @@ export class PaperVenue {
   private readonly orders = new Map<string, VenueOrder>();
   /** open orders in arrival order, which is also their time priority */
   private readonly open = new Set<VenueOrder>();
-  private readonly book = new Map<string, { quantity: number; avgEntryPrice: number }>();
+  /** the venue's own positions: the same average-cost book salvo keeps */
+  private readonly holdings = new Portfolio();
   private readonly listeners = new Set<(update: TradeUpdate) => void>();
   /** the gateway's allowance: the same smooth token bucket salvo's own limiter uses */
   private readonly allowance?: TokenBucket;
@@ -93,21 +96,18 @@ export class PaperVenue {
   }
 
   positions(): BrokerPosition[] {
-    return [...this.book].map(([ticker, p]) => ({ ticker, quantity: p.quantity, avgEntryPrice: p.avgEntryPrice }));
+    return this.holdings.held();
   }
 
   account(): BrokerAccount {
     let equity = this.cash;
-    for (const [ticker, p] of this.book) {
-      const mark = this.board.has(ticker) ? this.board.mid(this.board.slotOf(ticker)) : 0;
-      equity += p.quantity * (mark > 0 ? mark : p.avgEntryPrice);
-    }
+    for (const p of this.holdings.positions((t) => (this.board.has(t) ? this.board.mid(this.board.slotOf(t)) : undefined))) equity += p.marketValue;
     return { cash: this.cash, equity, buyingPower: this.cash - this.reservedForBuys(), currency: 'USD' };
   }
 
   clock(): MarketClock {
     const now = this.now();
-    const hours = paperMarketHours(this.config, now);
+    const hours = marketHours(this.config, now);
     return { now: new Date(now), isOpen: hours.isOpen, nextOpen: new Date(hours.nextOpen), nextClose: new Date(hours.nextClose) };
   }
 
@@ -165,7 +165,7 @@ export class PaperVenue {
       const available = this.cash - this.reservedForBuys();
       if (need > available + EPS) return ['insufficient_buying_power', `insufficient buying power: need ${need.toFixed(2)}, available ${available.toFixed(2)}`];
     } else if (!this.config.allowShort) {
-      const available = Math.max(0, (this.book.get(ticker)?.quantity ?? 0) - this.reservedSells(ticker));
+      const available = Math.max(0, this.holdings.quantity(ticker) - this.reservedSells(ticker));
       if (quantity > available + EPS) {
         return ['insufficient_qty', `short selling not allowed: insufficient qty available for order (requested: ${quantity}, available: ${available})`];
       }
@@ -175,7 +175,7 @@ export class PaperVenue {
 
   private accept(order: WireOrder): VenueOrder {
     const now = this.now();
-    if (now >= this.dayClose) this.dayClose = paperMarketHours(this.config, now).nextClose;
+    if (now >= this.dayClose) this.dayClose = marketHours(this.config, now).nextClose;
     const slot = this.board.slotOf(order.ticker);
     const o: VenueOrder = {
       wire: { ...order },
@@ -245,27 +245,14 @@ export class PaperVenue {
     const s = o.state;
     s.filledAvgPrice = (s.filledAvgPrice * s.filledQty + price * qty) / (s.filledQty + qty);
     s.filledQty += qty;
-    this.settle(o.wire.ticker, o.wire.side === 'buy' ? qty : -qty, price);
+    this.cash -= (o.wire.side === 'buy' ? qty : -qty) * price;
+    this.holdings.applyFill(o.wire.ticker, o.wire.side, qty, price);
     const done = s.filledQty >= s.quantity - EPS;
     if (done) this.open.delete(o);
     s.status = s.rawStatus = done ? 'filled' : 'partially_filled';
     this.emit(done ? 'fill' : 'partial_fill', o, { qty, price });
   }
 
-  /** cash and the signed position after a fill; the entry price averages only while adding */
-  private settle(ticker: string, signedQty: number, price: number): void {
-    this.cash -= signedQty * price;
-    const p = this.book.get(ticker);
-    if (!p) {
-      this.book.set(ticker, { quantity: signedQty, avgEntryPrice: price });
-      return;
-    }
-    const next = p.quantity + signedQty;
-    if (Math.abs(next) < EPS) this.book.delete(ticker);
-    else if (Math.sign(p.quantity) === Math.sign(signedQty)) p.avgEntryPrice = (p.avgEntryPrice * p.quantity + price * signedQty) / next;
-    else if (Math.sign(next) !== Math.sign(p.quantity)) p.avgEntryPrice = price; // flipped through flat
-    if (Math.abs(next) >= EPS) p.quantity = next;
-  }
 
   private finish(o: VenueOrder, status: 'canceled' | 'expired', reason?: string): void {
     this.open.delete(o);
