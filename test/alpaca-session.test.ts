@@ -9,10 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTrading, type OrderRequest, type StrategyContext } from '../src/index.js';
-import { byOrder, countTerminal, netPositions, readLog } from './helpers/trade-log.js';
+import { byOrder, readLog } from './helpers/trade-log.js';
+import { TICKERS, checkCoreSession, coreStrategy } from './helpers/integration.js';
 import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
 
-const TICKERS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'META'];
+const strategy = coreStrategy();
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-alpaca-session-'));
 const quiet = () => undefined;
 const opened: TestExchange[] = [];
@@ -30,35 +31,9 @@ const venueOf = (ex: TestExchange, keys = { keyId: KEY_ID, secretKey: SECRET }) 
   quotes: { type: 'alpaca', url: ex.server.dataStreamUrl, ...keys },
 });
 
-/** test/session.test.ts's core strategy: every ticker at market, five resting limits, one invalid leg */
-const strategy = (ctx: StrategyContext): OrderRequest[] => {
-  const { quotes } = ctx.getCurrentData();
-  const legs: OrderRequest[] = TICKERS.map((ticker) => ({ ticker, quantity: 1 + (ctx.tick % 3), side: 'buy', orderType: 'market' }));
-  for (const ticker of TICKERS.slice(0, 5)) legs.push({ ticker, quantity: 1, side: 'buy', orderType: 'limit', limitPrice: Math.round(quotes[ticker].bid * 0.5 * 100) / 100 });
-  legs.push({ ticker: 'AAPL', quantity: -1, side: 'buy', orderType: 'market' });
-  return legs;
-};
-
-/** what must hold for any session: one terminal row per order, flat, counts match, venue agrees */
+/** the core session's checks, and the exchange's side of them */
 function checkSession(ex: TestExchange, report: Awaited<ReturnType<typeof runTrading>>) {
-  const rows = readLog(report.tradeLogFile);
-  const orders = byOrder(rows);
-  for (const h of orders.values()) assert.equal(h.terminal.length, 1, `${h.id} has ${h.terminal.length} terminal rows: ${h.rows.map((r) => r.status)}`);
-  const invalid = [...orders.values()].filter((h) => h.terminal[0].reason.includes('quantity must be a positive finite number'));
-  assert.equal(invalid.length, report.ticks, 'one invalid leg per strategy block');
-  assert.ok(invalid.every((h) => h.terminal[0].status === 'rejected' && h.terminal[0].worker_id === '0'));
-  assert.ok(report.ticks >= 10, `ticks: ${report.ticks}`);
-  assert.equal(new Set(rows.map((r) => r.block_id)).size, report.ticks + 1, 'one block per tick plus the liquidation block');
-  for (const [ticker, qty] of Object.entries(netPositions(orders))) assert.ok(Math.abs(qty) < 1e-9, `${ticker} not flat: ${qty}`);
-  assert.deepEqual(report.positions, []);
-  const fromCsv = countTerminal(orders);
-  for (const status of ['filled', 'canceled', 'rejected', 'expired', 'failed'] as const) assert.equal(report.orders[status], fromCsv[status], status);
-  assert.equal(report.orders.open, 0);
-  assert.equal(report.orders.failed, 0, 'nothing failed');
-  assert.ok(report.orders.canceled >= 5 * report.ticks, 'resting limit orders were canceled at the end');
-  assert.ok(rows.some((r) => r.action === 'liquidate' && r.status === 'filled'), 'liquidation filled');
-  assert.deepEqual(new Set(rows.filter((r) => r.worker_id !== '0').map((r) => r.worker_id)), new Set(['1', '2', '3', '4']));
-  assert.equal(report.reconciled, true, 'salvo\'s positions agree with the venue\'s');
+  const { rows, orders } = checkCoreSession(report);
   // the exchange's side: exactly one venue order per client order id, and each one is in the CSV
   const created = ex.server.createdPerClientOrderId();
   for (const [id, n] of created) assert.equal(n, 1, `${id} created ${n} times at the venue`);

@@ -4,53 +4,16 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { runTrading, type OrderRequest, type StrategyContext } from '../src/index.js';
-import { byOrder, countTerminal, netPositions, readLog } from './helpers/trade-log.js';
+import { runTrading } from '../src/index.js';
+import { byOrder, netPositions, readLog } from './helpers/trade-log.js';
+import { TICKERS, checkCoreSession, coreRun, coreStrategy } from './helpers/integration.js';
 
-const TICKERS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'META'];
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-session-'));
 const quiet = () => undefined;
 
 test('integration: blocks of 12 legs with one invalid leg each, 4 workers, liquidate — checked from the CSV alone', async () => {
-  const strategy = (ctx: StrategyContext): OrderRequest[] => {
-    const { quotes } = ctx.getCurrentData();
-    const legs: OrderRequest[] = TICKERS.map((ticker) => ({ ticker, quantity: 1 + (ctx.tick % 3), side: 'buy', orderType: 'market' }));
-    // resting limit buys far below the market: still open at the end, so liquidate must cancel them
-    for (const ticker of TICKERS.slice(0, 5)) legs.push({ ticker, quantity: 1, side: 'buy', orderType: 'limit', limitPrice: Math.round(quotes[ticker].bid * 0.5 * 100) / 100 });
-    legs.push({ ticker: 'AAPL', quantity: -1, side: 'buy', orderType: 'market' });
-    return legs;
-  };
-  const report = await runTrading({
-    strategy, tickers: TICKERS, frequency: '200ms', runSeconds: 2.5, numWorkers: 4, eosBehavior: 'liquidate',
-    ordersPerMinute: 100_000, tradeLogPath: logDir, tradeLogName: 'integration', logger: quiet,
-  });
-  const rows = readLog(report.tradeLogFile);
-  const orders = byOrder(rows);
-  const blocks = new Set(rows.map((r) => r.block_id));
-
-  for (const h of orders.values()) assert.equal(h.terminal.length, 1, `${h.id} has ${h.terminal.length} terminal rows: ${h.rows.map((r) => r.status)}`);
-  const invalid = [...orders.values()].filter((h) => h.terminal[0].reason.includes('quantity must be a positive finite number'));
-  assert.equal(invalid.length, report.ticks, 'one invalid leg per strategy block');
-  for (const h of invalid) {
-    assert.equal(h.terminal[0].status, 'rejected');
-    assert.equal(h.terminal[0].worker_id, '0', 'an invalid order never reaches a worker');
-  }
-  assert.ok(report.ticks >= 10, `ticks: ${report.ticks}`);
-  assert.equal(blocks.size, report.ticks + 1, 'one block per tick plus the liquidation block');
-  for (const [ticker, qty] of Object.entries(netPositions(orders))) assert.ok(Math.abs(qty) < 1e-9, `${ticker} not flat: ${qty}`);
-  assert.deepEqual(report.positions, []);
-  const fromCsv = countTerminal(orders);
-  for (const status of ['filled', 'canceled', 'rejected', 'expired', 'failed'] as const) assert.equal(report.orders[status], fromCsv[status], status);
-  assert.equal(report.orders.total, orders.size);
-  assert.equal(report.orders.open, 0);
-  assert.ok(report.orders.canceled >= 5 * report.ticks, 'resting limit orders were canceled at the end');
-  assert.ok(rows.some((r) => r.action === 'liquidate' && r.status === 'filled'), 'liquidation filled');
-  // client order ids: <action>-<workerId>-<8 hex>, workers 1..4 all used
-  for (const id of orders.keys()) assert.match(id, /^(buy_long|liquidate|sell_long)-[0-4]-[0-9a-f]{8}$/);
-  assert.deepEqual(new Set(rows.filter((r) => r.worker_id !== '0').map((r) => r.worker_id)), new Set(['1', '2', '3', '4']));
-  assert.equal(report.blocks.length, report.ticks + 1);
-  for (const b of report.blocks) assert.ok(b.ackMs > 0 && b.skewMs >= 0 && b.skewMs <= b.ackMs, JSON.stringify(b));
-  assert.equal(report.reconciled, true, 'salvo\'s positions agree with the venue\'s');
+  const report = await runTrading({ ...coreRun, strategy: coreStrategy(), eosBehavior: 'liquidate', tradeLogPath: logDir, tradeLogName: 'integration' });
+  checkCoreSession(report);
 });
 
 test('hold keeps positions; ctx.submitOrder works like returning orders; strategy errors are logged and the session goes on', async () => {

@@ -112,7 +112,7 @@ export class KafkaQuoteSource implements QuoteSource {
       groupId: `${c.groupId ?? `salvo-${process.pid}-${randomBytes(4).toString('hex')}`}-${this.generation++}`,
       // a fetch waits for 32 KB or 20 ms: at high rates batches per partition grow (kafkajs pays per
       // batch), at low rates a quote waits at most 20 ms
-      allowAutoTopicCreation: false, minBytes: Number(process.env.KF_MIN ?? 32 * 1024), maxWaitTimeInMs: Number(process.env.KF_WAIT ?? 20), sessionTimeout: 10_000, heartbeatInterval: 1000,
+      allowAutoTopicCreation: false, minBytes: 32 * 1024, maxWaitTimeInMs: 20, sessionTimeout: 10_000, heartbeatInterval: 1000,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000, restartOnFailure: async () => false },
     }));
     consumer.on(consumer.events.GROUP_JOIN, () => {
