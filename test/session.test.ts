@@ -89,3 +89,16 @@ test('retries against a transiently failing venue: every order final, no duplica
   const net = netPositions(orders);
   for (const p of report.positions) assert.equal(p.quantity, net[p.ticker]);
 });
+
+test('a password inside a connection url never reaches the error, the log or the logger', async () => {
+  const secret = 'pw-in-url-7c1d9e';
+  const lines: string[] = [];
+  const error = await runTrading({
+    strategy: () => undefined, tickers: ['AAPL'], quotes: { type: 'redis', url: `redis://:${secret}@127.0.0.1:1/0` },
+    tradeLogPath: logDir, tradeLogName: 'url-secret', logger: (_l, m) => lines.push(m),
+  }).then(() => assert.fail('a session without its quote source must not start'), (e: Error) => e);
+  assert.match(error.message, /session did not start/);
+  assert.ok(!error.message.includes(secret), error.message);
+  assert.ok(!lines.join('\n').includes(secret));
+  assert.ok(!fs.readFileSync(path.join(logDir, 'url-secret.log'), 'utf8').includes(secret));
+});

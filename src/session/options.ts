@@ -69,6 +69,8 @@ export const optionsSchema = z.strictObject({
   maxTradeUpdates: z.number().int().positive().default(20),
   broker: venueConfig('broker', brokerConfigSchemas).prefault('paper'),
   quotes: venueConfig('quotes', quoteConfigSchemas).prefault('sim'),
+  /** write every quote the feed delivers to this .csv / .ndjson file (replay it with quotes: { type: 'replay', file }) */
+  recordQuotes: z.string().trim().min(1, 'recordQuotes must be a file path ending in .csv or .ndjson').optional(),
   /** session log lines go here as well as to the session's .log file; default: stderr */
   logger: z.custom<(level: LogLevel, message: string) => void>((v) => typeof v === 'function', { message: 'logger must be a function (level, message) => void' }).optional(),
 }).superRefine((o, ctx) => {

@@ -70,7 +70,8 @@ export class Session {
     const o = this.options;
     this.log.info(`starting ${o.tradeLogName}: ${o.tickers.length} ticker(s), broker ${o.broker.type}, quotes ${o.quotes.type}, ${o.numWorkers} execution worker(s)`);
     const driver = await brokerDriver(o.broker.type);
-    this.feed = await startQuoteFeed({ tickers: o.tickers, source: o.quotes, log: (level, m) => this.log.write(level, m) });
+    const source = o.recordQuotes ? { ...o.quotes, recordTo: path.resolve(o.recordQuotes) } : o.quotes;
+    this.feed = await startQuoteFeed({ tickers: o.tickers, source, log: (level, m) => this.log.write(level, m) });
     this.cleanups.push(() => this.feed.close());
     const hub: BrokerHub | undefined = await driver.prepare?.(o.broker, { boardBuffer: this.feed.board.buffer, tickers: o.tickers });
     if (hub) this.cleanups.push(() => hub.close());
@@ -250,7 +251,17 @@ function secretsOf(options: SessionOptions): string[] {
   for (const config of [options.broker, options.quotes] as Array<Record<string, unknown>>) {
     for (const [key, value] of Object.entries(config)) {
       if (typeof value === 'string' && /key|secret|password|token|sasl/i.test(key)) out.push(value);
+      if (typeof value === 'string' && /url|brokers/i.test(key)) out.push(...urlPasswords(value)); // redis://:pw@host
     }
   }
   return out;
+}
+
+function urlPasswords(value: string): string[] {
+  try {
+    const { password } = new URL(value);
+    return password ? [password, decodeURIComponent(password)] : [];
+  } catch {
+    return [];
+  }
 }
