@@ -8,7 +8,7 @@ import type { ExecutionWorkerData, FromWorker, ToWorker } from './messages.js';
 import { preciseNow } from './order.js';
 import { submitWithRetry } from './submit-with-retry.js';
 
-const { workerId, broker: brokerConfig, link, retry } = workerData as ExecutionWorkerData;
+const { broker: brokerConfig, link, retry } = workerData as ExecutionWorkerData;
 const port = parentPort!;
 const say = (message: FromWorker) => port.postMessage(message);
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -44,6 +44,19 @@ export class QuoteBoard {
     return slot;
   }
 
+  /** the ticker's slot, or undefined when it is not on the board (one lookup on hot paths) */
+  find(ticker: string): number | undefined {
+    return this.index.get(ticker);
+  }
+
+  /**
+   * One field of a slot without the seqlock: only for the board's single writer, reading back what
+   * it wrote itself (nobody else can change the slot underneath it).
+   */
+  own(slot: number, field: QuoteField): number {
+    return this.f64[slot * SLOT_F64 + 2 + FIELD_INDEX[field]];
+  }
+
   has(ticker: string): boolean {
     return this.index.has(ticker);
   }

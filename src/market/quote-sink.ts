@@ -1,7 +1,7 @@
 // BoardSink: the gate between a quote source and the board. A strategy trusts what it reads on the
 // board, so nothing unusable gets written: a bad update is dropped whole, counted by reason, and
 // reported at a bounded rate (a broken feed can send thousands a second; the log gets one line).
-import { emptyQuote, QUOTE_FIELDS, type QuoteBoard, type QuoteField } from './quote-board.js';
+import { QUOTE_FIELDS, type QuoteBoard, type QuoteField } from './quote-board.js';
 import type { QuoteSink, QuoteUpdate } from './sources/source.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -32,7 +32,6 @@ export class BoardSink implements QuoteSink {
   private readonly counts: Record<string, number> = {};
   private readonly lastLoggedAt = new Map<string, number>();
   private readonly suppressed = new Map<string, number>();
-  private readonly current = emptyQuote(); // scratch: the slot's values before this update
   private readonly log: (level: LogLevel, message: string) => void;
   private readonly onStatus: (state: FeedState, detail?: string) => void;
   private readonly now: () => number;
@@ -44,7 +43,8 @@ export class BoardSink implements QuoteSink {
   }
 
   quote(ticker: string, update: QuoteUpdate): void {
-    if (!this.board.has(ticker)) return this.malformed(REJECT.unknownSymbol, `'${ticker}' is not on the board`);
+    const slot = this.board.find(ticker);
+    if (slot === undefined) return this.malformed(REJECT.unknownSymbol, `'${ticker}' is not on the board`);
     const clean: Partial<Record<QuoteField, number>> = {};
     let fields = 0;
     for (const key in update) {
@@ -58,15 +58,14 @@ export class BoardSink implements QuoteSink {
     }
     if (fields === 0) return this.malformed(REJECT.empty, `${ticker}: ${preview(update)}`);
 
-    // one writer (this sink), so the slot cannot change between this read and the write below
-    const slot = this.board.slotOf(ticker);
-    const was = this.board.read(slot, this.current);
-    if (clean.timestamp !== undefined && clean.timestamp < was.timestamp) {
-      return this.malformed(REJECT.outOfOrder, `${ticker}: ${clean.timestamp} is older than ${was.timestamp}`);
+    // one writer (this sink): it reads back its own slot, which nothing else can change
+    const board = this.board;
+    if (clean.timestamp !== undefined && clean.timestamp < board.own(slot, 'timestamp')) {
+      return this.malformed(REJECT.outOfOrder, `${ticker}: ${clean.timestamp} is older than ${board.own(slot, 'timestamp')}`);
     }
     // a partial update is judged by the quote it would leave on the board
-    const bid = clean.bid ?? was.bid;
-    const ask = clean.ask ?? was.ask;
+    const bid = clean.bid ?? board.own(slot, 'bid');
+    const ask = clean.ask ?? board.own(slot, 'ask');
     if (bid > 0 && ask > 0 && bid > ask) return this.malformed(REJECT.crossed, `${ticker}: bid ${bid} > ask ${ask}`);
     this.board.write(slot, clean);
   }
