@@ -2,13 +2,13 @@
 // paper exchange's Alpaca server on 127.0.0.1 — the core integration session unchanged, the same
 // with failures injected (5xx, lost answers, a dropped trade stream), and a hunt for credentials in
 // everything a session writes.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runTrading, type OrderRequest, type StrategyContext } from '../src/index.js';
+import { runTrading, type StrategyContext } from '../src/index.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 import { TICKERS, checkCoreSession, coreStrategy } from './helpers/integration.js';
 import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';

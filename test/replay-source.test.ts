@@ -14,7 +14,6 @@ import { createQuoteSource } from '../src/market/sources/index.js';
 import { ReplayQuoteSource } from '../src/market/sources/replay.js';
 import type { QuoteUpdate } from '../src/market/sources/source.js';
 import { encodeQuote } from '../src/market/sources/wire-format.js';
-import { optionsSchema } from '../src/session/options.js';
 import { assertFilledAtMarker, markerSession, MARKER, ordinary } from './helpers/feed-session.js';
 import { readLog } from './helpers/trade-log.js';
 
