@@ -21,6 +21,7 @@ if (role === 'writer') {
     for (let i = 0; i < 1000; i++) {
       board.read(slot, q);
       slot = (slot + 1) % slots;
+      if (q.updates === 0) continue; // not written yet: the reader may start before the writer
       const k = q.bid;
       if (q.ask !== k + 0.5 || q.bidSize !== 2 * k || q.askSize !== 3 * k || q.last !== k + 0.25 || q.timestamp !== k) torn++;
     }
