@@ -15,6 +15,8 @@ export interface Row {
   /** e.g. '<= 1.2 x t(1)'; empty when the figure is for information */
   target?: string;
   met?: boolean;
+  /** the bench/ module that produced it (set by the runner) */
+  suite?: string;
 }
 
 export function percentile(values: readonly number[], p: number): number {

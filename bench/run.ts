@@ -30,30 +30,35 @@ const rows: Row[] = [];
 const resources = sequential.find(([name]) => name === 'resources');
 if (resources) {
   process.stderr.write('bench: resources…\n');
-  rows.push(...(await resources[1]()));
+  rows.push(...(await resources[1]()).map((r) => ({ ...r, suite: 'resources' })));
 }
 const limiter = wantLimiter ? benchLimiter() : Promise.resolve([]);
 for (const [name, run] of sequential.filter((b) => b !== resources)) {
   process.stderr.write(`bench: ${name}…\n`);
   try {
-    rows.push(...(await run()));
+    rows.push(...(await run()).map((r) => ({ ...r, suite: name })));
   } catch (error) {
-    rows.push({ bench: name, case: 'error', metric: (error as Error).message, value: Number.NaN, unit: '' });
+    rows.push({ bench: name, case: 'error', metric: (error as Error).message, value: Number.NaN, unit: '', suite: name });
   }
 }
 if (wantLimiter) process.stderr.write('bench: waiting for the limiter benchmark…\n');
-rows.push(...(await limiter));
+rows.push(...(await limiter).map((r) => ({ ...r, suite: 'limiter' })));
 
-const result = { machine: machine(), ranAt: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), rows };
-fs.writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
-const table = rows.map((r) => `| ${r.bench} | ${r.case} | ${r.metric} | ${r.value} ${r.unit} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'met' : '**missed**'} |`);
+// `npm run bench -- board` re-runs one suite: its rows replace that suite's rows of the last full run
+const resultsFile = new URL('./results.json', import.meta.url);
+const previous = only.length && fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { rows: Row[]; ranAt: string; seconds: number; rerun?: string[] }) : undefined;
+const merged = previous ? [...previous.rows.filter((r) => !only.includes(r.suite ?? '')), ...rows] : rows;
+const rerun = previous ? [...(previous.rerun ?? []), `${only.join(', ')} re-run ${new Date().toISOString()}`] : undefined;
+const result = { machine: machine(), ranAt: previous?.ranAt ?? new Date().toISOString(), seconds: previous?.seconds ?? Math.round((Date.now() - started) / 1000), rerun, rows: merged };
+fs.writeFileSync(resultsFile, JSON.stringify(result, null, 2) + '\n');
+const table = merged.map((r) => `| ${r.bench} | ${r.case} | ${r.metric} | ${r.value} ${r.unit} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'met' : '**missed**'} |`);
 const md = [
   '# Benchmark results', '',
-  `Produced by \`npm run bench\` on ${result.ranAt.slice(0, 10)} in ${result.seconds} s.`, '',
+  `Produced by \`npm run bench\` on ${result.ranAt.slice(0, 10)} in ${result.seconds} s.${rerun ? ` Since then: ${rerun.join('; ')} (\`npm run bench -- <suite>\`).` : ''}`, '',
   `Machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, ${result.machine.platform}.`, '',
   '| bench | case | metric | value | target | |', '|---|---|---|---|---|---|', ...table, '',
   // the reading of the figures (where the time goes, why a target is missed) is kept by hand
   ...(fs.existsSync(new URL('./NOTES.md', import.meta.url)) ? [fs.readFileSync(new URL('./NOTES.md', import.meta.url), 'utf8')] : []),
 ].join('\n');
-if (!only.length) fs.writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
+fs.writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
 console.log(md);
