@@ -15,7 +15,7 @@ import { PaperVenue } from '../src/brokers/paper/venue.js';
 import { startQuoteFeed } from '../src/market/quote-feed.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { fixIntegrationSession, TICKERS } from './helpers/fix-integration.js';
-import { freePort } from './helpers/quickfix.js';
+import { freePort } from './helpers/ports.js';
 
 const board = new QuoteBoard(['AAPL', 'MSFT']);
 board.write(0, { bid: 189.9, ask: 190.1, bidSize: 100, askSize: 100, last: 190, timestamp: Date.now() });

@@ -7,6 +7,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { freePort, listening } from './ports.js';
+
+const portOpenAt = (hostPort: string) => { const [host, port] = hostPort.split(':'); return listening(Number(port), host); };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const servicesDir = path.join(root, 'test/.services');
@@ -165,7 +168,7 @@ function answers(port: number, send: string, expect: RegExp): Promise<boolean> {
 
 /** the broker answers metadata requests (it has joined its own KRaft quorum) */
 async function kafkaAnswers(brokers: string[]): Promise<boolean> {
-  if (!(await portOpen(brokers[0]))) return false;
+  if (!(await portOpenAt(brokers[0]))) return false;
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 }).admin();
   try {
     await admin.connect();
@@ -178,24 +181,7 @@ async function kafkaAnswers(brokers: string[]): Promise<boolean> {
   }
 }
 
-function portOpen(hostPort: string): Promise<boolean> {
-  const [host, port] = hostPort.split(':');
-  return new Promise((resolve) => {
-    const s = net.connect(Number(port), host, () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function which(bin: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
