@@ -7,15 +7,19 @@ import type { Broker, BrokerTransientError, WireOrder } from '../brokers/broker.
 import type { ExecutionWorkerData, FromWorker, ToWorker } from './messages.js';
 import { preciseNow } from './order.js';
 import { submitWithRetry } from './submit-with-retry.js';
+import { describeError } from '../util/errors.js';
 
 const { broker: brokerConfig, link, retry } = workerData as ExecutionWorkerData;
 const port = parentPort!;
 const say = (message: FromWorker) => port.postMessage(message);
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const errorText = (e: unknown) => describeError(e);
+// replaced at each stop: orders handed over after it (the liquidation) still get their retries
+let stopRetrying = new AbortController();
 
 async function submit(broker: Broker, order: WireOrder, handedAt: number): Promise<void> {
   const outcome = await submitWithRetry(broker, order, retry, (attempt, error) =>
-    say({ type: 'retry', clientOrderId: order.clientOrderId, attempt, error: error.message, retryAfterMs: (error as BrokerTransientError).retryAfterMs }));
+    say({ type: 'retry', clientOrderId: order.clientOrderId, attempt, error: error.message, retryAfterMs: (error as BrokerTransientError).retryAfterMs }),
+  stopRetrying.signal);
   const common = { clientOrderId: order.clientOrderId, handedAt, ackAt: preciseNow(), attempts: outcome.attempts };
   if (outcome.kind === 'accepted') say({ type: 'accepted', ack: outcome.ack, ...common });
   else say({ type: outcome.kind, reason: outcome.reason, ...common });
@@ -44,7 +48,12 @@ async function main(): Promise<void> {
         track(broker.cancel(message.clientOrderId).catch((e) =>
           say({ type: 'cancel-failed', clientOrderId: message.clientOrderId, reason: errorText(e) })));
         break;
+      case 'stop-retries':
+        stopRetrying.abort();
+        stopRetrying = new AbortController();
+        break;
       case 'close':
+        stopRetrying.abort();
         void Promise.allSettled([...inFlight]).then(() => broker.close()).finally(() => {
           say({ type: 'closed' });
           port.close();

@@ -12,6 +12,8 @@ export interface ExecutionWorkerData {
 export type ToWorker =
   | { type: 'submit'; orders: WireOrder[] }
   | { type: 'cancel'; clientOrderId: string }
+  /** end of session: orders waiting to retry are not sent again; each gets its final answer now */
+  | { type: 'stop-retries' }
   | { type: 'close' };
 
 export type FromWorker =

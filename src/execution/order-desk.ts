@@ -104,12 +104,34 @@ export class OrderDesk {
   }
 
   /**
+   * End of session: orders still waiting for rate budget are canceled here (never sent), and an
+   * order waiting to retry after a failed attempt is not sent again (its worker answers for it).
+   */
+  stopSending(reason: string): void {
+    for (const order of this.router.dropWaiting()) this.book.move(order, 'canceled', { source: 'local', rawStatus: 'not_sent', reason });
+    this.pool.stopRetries();
+  }
+
+  /**
+   * The last word on orders the broker never gave a final status for by the deadline: each gets a
+   * terminal `expired` row (raw status `unconfirmed`) saying so, so the trade log is complete; a
+   * broker that fills it later shows up in the reconciliation. Returns them.
+   */
+  closeOut(open: Order[], reason: string): Order[] {
+    for (const order of open) {
+      this.log.warn(`order ${order.clientOrderId} still ${order.status} at the end of the session: ${reason}`);
+      this.book.move(order, 'expired', { source: 'local', rawStatus: 'unconfirmed', reason });
+    }
+    return open;
+  }
+
+  /**
    * Closes out every open order: ones still waiting for rate budget are canceled here, the rest
    * are canceled at the broker (again every second while the broker has not confirmed).
    * Resolves with the orders still open at the deadline.
    */
   async cancelOpen(timeoutMs: number, reason: string): Promise<Order[]> {
-    for (const order of this.router.dropWaiting()) this.book.move(order, 'canceled', { source: 'local', rawStatus: 'not_sent', reason });
+    this.stopSending(reason);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const open = this.book.open();

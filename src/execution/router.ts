@@ -12,6 +12,8 @@ export class Router {
   private readonly waitingChunks = new Set<Order[]>();
   private waiting = 0;
   private stopped = false;
+  /** wakes the job sleeping until the bucket refills, so a drop or a stop never waits out a refill */
+  private wake: (() => void) | undefined;
 
   constructor(private readonly bucket: TokenBucket, private readonly dispatch: (legs: Order[]) => void) {}
 
@@ -34,8 +36,11 @@ export class Router {
   }
 
   private async release(chunk: Order[]): Promise<void> {
-    for (let wait = this.bucket.msUntil(chunk.length); wait > 0 && !this.stopped; wait = this.bucket.msUntil(chunk.length)) {
-      await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+    for (let wait = this.bucket.msUntil(chunk.length); wait > 0 && !this.stopped && this.waitingChunks.has(chunk); wait = this.bucket.msUntil(chunk.length)) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => { this.wake = undefined; resolve(); }, Math.ceil(wait));
+        this.wake = () => { clearTimeout(timer); this.wake = undefined; resolve(); };
+      });
     }
     if (this.stopped || !this.waitingChunks.delete(chunk)) return;
     this.bucket.tryTake(chunk.length);
@@ -55,6 +60,7 @@ export class Router {
     const never = [...this.waitingChunks].flat();
     this.waitingChunks.clear();
     this.waiting = 0;
+    this.wake?.(); // the job sleeping for a dropped chunk returns now instead of after a refill
     return never;
   }
 

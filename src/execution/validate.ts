@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Action, OrderRequest, Side } from '../types.js';
 import { suggest } from '../session/options.js';
+import { describeError } from '../util/errors.js';
 
 const ACTIONS = ['buy_long', 'buy_to_cover', 'cover_short', 'sell_long', 'liquidate', 'short_sell'] as const;
 const ACTION_SIDE: Record<Action, Side> = {
@@ -40,7 +41,24 @@ export type Verdict =
   /** `partial` carries what could be read, for the rejection row in the trade log */
   | { ok: false; reason: string; partial: { ticker: string; quantity: number; side: string; action: string } };
 
+/** a leg whose fields could not be read (a getter or Proxy trap threw); rejected with the reason */
+export class UnreadableOrder {
+  constructor(readonly why: string) {}
+}
+
+const UNREAD = { ticker: '', quantity: 0, side: '', action: '' };
+
 export function checkOrder(raw: unknown, view: PositionView): Verdict {
+  if (raw instanceof UnreadableOrder) return { ok: false, reason: `the order could not be read: ${raw.why}`, partial: UNREAD };
+  try {
+    return checkReadable(raw, view);
+  } catch (error) {
+    // a field that is itself a hostile object (a Proxy limitPrice) can still throw inside the checks
+    return { ok: false, reason: `the order could not be checked: ${describeError(error)}`, partial: UNREAD };
+  }
+}
+
+function checkReadable(raw: unknown, view: PositionView): Verdict {
   const problems: string[] = [];
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const partial = {

@@ -78,6 +78,11 @@ export class WorkerPool {
     this.post(order.workerId || 1, { type: 'cancel', clientOrderId: order.clientOrderId });
   }
 
+  /** end of session: no worker sends an order again after a failed attempt */
+  stopRetries(): void {
+    for (let workerId = 1; workerId <= this.workers.length; workerId++) this.post(workerId, { type: 'stop-retries' });
+  }
+
   stats(): readonly WorkerActivity[] {
     return this.activity;
   }

@@ -53,6 +53,8 @@ export const optionsSchema = z.strictObject({
   customShutdownAction: fn('customShutdownAction').optional(),
   warmUpPeriod: duration('warmUpPeriod', { allowZero: true }).prefault(5),
   eosTimeout: duration('eosTimeout').prefault(30),
+  /** a strategy call with no answer after this long is abandoned; default: 3 periods, at least 1 s */
+  strategyTimeout: duration('strategyTimeout').optional(),
   tradeLogName: z.string().trim().min(1).regex(/^[\w.\-]+$/, 'tradeLogName may use letters, digits, _ . - only').optional(),
   tradeLogPath: z.string().min(1).default('logs'),
   numWorkers: z.number().int().min(1, 'numWorkers must be at least 1').max(64).default(() => Math.max(2, Math.min(8, os.availableParallelism()))),
@@ -85,7 +87,7 @@ type Parsed = z.output<typeof optionsSchema>;
 export type SessionOptions = Omit<Parsed, 'frequency' | 'warmUpPeriod' | 'eosTimeout'> & {
   /** durations in ms from here on */
   frequency: number; warmUpPeriod: number; eosTimeout: number; runSeconds: number | 'EOD';
-  tradeLogName: string; burst: number;
+  tradeLogName: string; burst: number; strategyTimeout: number;
 };
 
 export function parseOptions(input: unknown): SessionOptions {
@@ -99,6 +101,8 @@ export function parseOptions(input: unknown): SessionOptions {
     // one order of headroom: a venue counting the same allowance sees our sends a little later
     // and not always in the same spacing, and must never find itself a fraction of a token short
     burst: o.burst ?? Math.max(1, Math.floor(o.ordersPerMinute) - 1),
+    // a few periods: a slow call is tolerated (its missed ticks are overruns), a hung one is not
+    strategyTimeout: (o.strategyTimeout as number | undefined) ?? Math.max(3 * (o.frequency as number), 1000),
   };
 }
 

@@ -21,8 +21,16 @@ import { formatDuration } from './durations.js';
 import { endOfSession } from './end-of-session.js';
 import type { SessionOptions } from './options.js';
 import { onStopSignals } from './signals.js';
+import { boundedCall, threwText } from './strategy-call.js';
+import { describeError } from '../util/errors.js';
 
 export type Phase = 'starting' | 'warm-up' | 'running' | 'end of session' | 'done';
+
+/** a strategy call in progress when the session stops gets this much longer, not its whole timeout */
+const STOP_GRACE_MS = 1000;
+/** the last round of cancels gets at least this long, even when liquidation used up eosTimeout */
+const FINAL_CANCEL_MS = 2000;
+const RECONCILE_TIMEOUT_MS = 5000;
 
 export class Session {
   phase: Phase = 'starting';
@@ -30,6 +38,8 @@ export class Session {
   readonly portfolio = new Portfolio();
   readonly startedAt = new Date();
   readonly clock: ClockResult = { ticks: 0, overruns: 0, lateness: [] };
+  /** positions the account held when the session started, by ticker (signed) */
+  readonly adopted = new Map<string, number>();
   strategyErrors = 0;
   endReason = 'completed';
   /** when the trading clock started and for how long it runs (ms since epoch / ms) */
@@ -61,7 +71,7 @@ export class Session {
       s.startupMs = Date.now() - s.startedAt.getTime();
     } catch (error) {
       await s.shutdown();
-      throw new Error(`session did not start: ${log.mask((error as Error).message)}`);
+      throw new Error(`session did not start: ${log.mask(describeError(error))}`);
     }
     return s;
   }
@@ -80,7 +90,7 @@ export class Session {
     this.broker.onUpdate((u) => this.book.applyUpdate(u)); // before connect: no fill may slip past
     await this.broker.connect();
     this.cleanups.push(() => this.broker.close());
-    this.portfolio.seed(await this.broker.positions());
+    this.adopt(await this.broker.positions());
     this.runMs = await this.sessionLength();
     this.pool = await WorkerPool.start({
       size: o.numWorkers, broker: o.broker, hub, retry: { retries: o.maxRetries, baseMs: o.retryBaseMs },
@@ -96,6 +106,18 @@ export class Session {
       closingInFlight: (t: string, side: 'long' | 'short') => this.book.closingInFlight(t, side),
     };
     this.desk = new OrderDesk(this.book, this.router, this.pool, view, this.log);
+  }
+
+  /**
+   * What the account holds before the first order: it counts toward position checks, but it is not
+   * this session's — liquidation at the end closes only what the session's own fills changed.
+   */
+  private adopt(held: ReadonlyArray<{ ticker: string; quantity: number; avgEntryPrice: number }>): void {
+    this.portfolio.seed(held);
+    for (const p of this.portfolio.held()) this.adopted.set(p.ticker, p.quantity);
+    if (this.adopted.size) {
+      this.log.warn(`the account already holds ${[...this.adopted].map(([t, q]) => `${t} ${q}`).join(', ')}: adopted as held before this session; the end of session will not close it`);
+    }
   }
 
   /** runSeconds, or for 'EOD' the broker's next close less 30 s */
@@ -121,50 +143,97 @@ export class Session {
     return this.stop.signal.aborted;
   }
 
+  /**
+   * Warm-up, the strategy clock, then the end of session — which runs exactly once whichever way
+   * trading stopped: the clock ran out, a signal, the display's q, haltOnError, or a failure inside
+   * salvo itself (then run() rejects with that failure after the end of session).
+   */
   async run(): Promise<SessionReport> {
     const o = this.options;
     const unhook = o.handleSignals
       ? onStopSignals(
           (signal) => { this.log.warn(`${signal}: ending the session (end of session: ${o.eosBehavior}); send it again to exit at once`); this.requestStop('signal'); },
-          () => { this.tradeLog.flush(); process.exit(130); },
+          () => this.exitAtOnce(),
         )
       : () => undefined;
     let display: { stop(): Promise<void> } | undefined;
+    let failure: unknown;
     try {
       this.phase = 'warm-up';
       if (o.liveDisplay) display = (await import('../display/index.js')).startDisplay(this);
-      const warmUpStart = Date.now();
-      const missing = await this.feed.waitForQuotes(this.stop.signal.aborted ? 0 : o.warmUpPeriod);
-      this.warmUpMs = Date.now() - warmUpStart;
-      if (missing.length) this.log.warn(`warm-up ended after ${formatDuration(o.warmUpPeriod)} with no quote yet for: ${missing.join(', ')}`);
+      await this.warmUp();
       this.phase = 'running';
       this.clockStartedAt = Date.now();
       this.log.info(`trading for ${formatDuration(this.runMs)}, strategy every ${formatDuration(o.frequency)}`);
       await runClock({ periodMs: o.frequency, durationMs: this.runMs, signal: this.stop.signal, progress: this.clock, onTick: (tick) => this.callStrategy(o.strategy, tick) });
-      this.phase = 'end of session';
-      await endOfSession(this);
-      const stillOpen = o.cancelOpenOrdersAtEnd ? await this.desk.cancelOpen(o.eosTimeout, 'session ended') : this.book.open();
-      for (const order of stillOpen) this.log.warn(`order ${order.clientOrderId} still ${order.status} at the end of the session`);
-      const reconciliation = await this.reconcile();
-      this.phase = 'done';
-      await this.shutdown();
-      return { ...this.report(stillOpen.map((x) => x.clientOrderId)), ...reconciliation };
+    } catch (error) {
+      failure = error;
+      this.requestStop('failed');
+      this.log.error(`the session failed: ${describeError(error, { stack: true })}; running the end of session`);
+    }
+    let report: SessionReport | undefined;
+    try {
+      report = await this.finish();
     } catch (error) {
       await this.shutdown();
-      throw error;
+      failure ??= error;
     } finally {
       await display?.stop(); // gives the terminal back before run() returns or throws
       unhook();
     }
+    if (failure !== undefined || !report) throw failure; // after the end of session ran
+    return report;
+  }
+
+  private async warmUp(): Promise<void> {
+    const o = this.options;
+    const warmUpStart = Date.now();
+    const missing = await this.feed.waitForQuotes(this.stop.signal.aborted ? 0 : o.warmUpPeriod);
+    this.warmUpMs = Date.now() - warmUpStart;
+    if (missing.length) this.log.warn(`warm-up ended after ${formatDuration(o.warmUpPeriod)} with no quote yet for: ${missing.join(', ')}`);
+  }
+
+  /**
+   * The end of session, within eosTimeout plus a bounded clean-up (see README, "Guarantees"):
+   * nothing more leaves from the backlog or from a retry, the behaviour runs, open orders are
+   * canceled, and any order still without a final status gets one, so every order ends in
+   * exactly one terminal row.
+   */
+  private async finish(): Promise<SessionReport> {
+    const o = this.options;
+    this.phase = 'end of session';
+    const deadline = Date.now() + o.eosTimeout;
+    this.desk.stopSending('the session ended before it was sent');
+    await endOfSession(this, deadline);
+    let stillOpen = this.book.open();
+    if (o.cancelOpenOrdersAtEnd) {
+      const open = await this.desk.cancelOpen(Math.max(deadline - Date.now(), FINAL_CANCEL_MS), 'session ended');
+      stillOpen = this.desk.closeOut(open, `no final status from the broker by the end of the session; check ${o.broker.type} for it`);
+    } else {
+      for (const order of stillOpen) this.log.info(`order ${order.clientOrderId} left ${order.status} at the broker (cancelOpenOrdersAtEnd: false)`);
+    }
+    const reconciliation = await this.reconcile();
+    this.phase = 'done';
+    await this.shutdown();
+    return { ...this.report(stillOpen.map((x) => x.clientOrderId)), ...reconciliation };
+  }
+
+  /** a second signal: exit now, saying what is left behind at the broker */
+  private exitAtOnce(): never {
+    const open = this.book.open();
+    const held = this.portfolio.positions(() => undefined).map((p) => `${p.ticker} ${p.quantity}`);
+    this.log.warn(`second signal: exiting at once without the end of session; left at the broker: ${open.length} open order(s)${open.length ? ` (${open.map((x) => `${x.clientOrderId} ${x.status}`).join(', ')})` : ''}, positions: ${held.length ? held.join(', ') : 'none'}`);
+    this.tradeLog.flush();
+    process.exit(130);
   }
 
   /** salvo's positions against the broker's: a difference means a fill salvo never saw (or one too many) */
   private async reconcile(): Promise<Pick<SessionReport, 'reconciled' | 'brokerPositions'>> {
     let held;
     try {
-      held = await this.broker.positions();
+      held = await withTimeout(this.broker.positions(), RECONCILE_TIMEOUT_MS, 'the broker did not list its positions');
     } catch (error) {
-      this.log.warn(`could not reconcile positions with the broker: ${(error as Error).message}`);
+      this.log.warn(`could not reconcile positions with the broker: ${describeError(error)}`);
       return { reconciled: false, brokerPositions: [] };
     }
     const brokerPositions = held.filter((p) => Math.abs(p.quantity) > 1e-9).map((p) => ({ ticker: p.ticker, quantity: p.quantity }));
@@ -181,28 +250,47 @@ export class Session {
     return { reconciled, brokerPositions };
   }
 
-  /** one strategy call; never throws (a throwing strategy is logged and the session goes on) */
+  /**
+   * One strategy call; never throws and never outlasts strategyTimeout. A call that throws or is
+   * abandoned counts as a strategy error (haltOnError ends the session through its end of session).
+   */
   async callStrategy(strategy: Strategy, tick: number): Promise<void> {
-    const ctx = this.context(tick);
-    let result: unknown;
-    try {
-      result = await strategy(ctx);
-    } catch (error) {
-      this.strategyErrors++;
-      this.log.error(`strategy threw on tick ${tick}: ${(error as Error)?.stack ?? String(error)}`);
-      if (this.options.haltOnError) this.requestStop('halted');
+    const call = { abandoned: false };
+    const ctx = this.context(tick, call, 'running');
+    const outcome = await boundedCall(() => strategy(ctx), {
+      timeoutMs: this.options.strategyTimeout, stop: this.stop.signal, graceMs: STOP_GRACE_MS,
+      late: (late) => this.log.warn(`tick ${tick}: the abandoned strategy call ${late.kind === 'threw' ? threwText('finally', late.error) : 'finally returned'}; nothing from it is sent`),
+    });
+    call.abandoned = outcome.kind === 'abandoned';
+    if (outcome.kind === 'returned') {
+      const decidedAt = preciseNow();
+      const { orders, error } = ordersFrom(outcome.value);
+      if (error) this.log.error(`tick ${tick}: ${error}`);
+      if (orders.length) this.desk.submitBlock(orders, decidedAt);
       return;
     }
-    const decidedAt = preciseNow();
-    const { orders, error } = ordersFrom(result);
-    if (error) this.log.error(`tick ${tick}: ${error}`);
-    if (orders.length) this.desk.submitBlock(orders, decidedAt);
+    this.strategyErrors++;
+    this.log.error(outcome.kind === 'threw' ? `strategy threw on tick ${tick}: ${describeError(outcome.error, { stack: true })}` : `strategy call on tick ${tick} abandoned: ${outcome.why}; its orders will not be sent`);
+    if (this.options.haltOnError) this.requestStop('halted');
   }
 
-  context(tick: number) {
+  /**
+   * The ctx for one call. Its submitOrder works during `phase` (a strategy's callback may submit
+   * while the session runs); after that, or once the call was abandoned, it says so and sends nothing.
+   */
+  context(tick: number, call: { abandoned: boolean } = { abandoned: false }, phase: Phase = this.phase) {
     return makeContext({
       board: this.feed.board, portfolio: this.portfolio, tick,
-      submit: (orders) => this.desk.submitBlock(orders),
+      submit: (requests) => {
+        if (this.phase !== phase || call.abandoned) {
+          const when = call.abandoned ? 'its call was abandoned' : this.phase === 'done' ? 'the session ended' : `trading stopped (${this.phase})`;
+          this.log.warn(`ctx.submitOrder on tick ${tick} after ${when}: nothing was sent`);
+          return;
+        }
+        const { orders, error } = ordersFrom(Array.isArray(requests) ? requests : [requests]);
+        if (error) this.log.error(`ctx.submitOrder on tick ${tick}: ${error}`);
+        if (orders.length) this.desk.submitBlock(orders);
+      },
       log: (message) => this.log.info(`[strategy] ${message}`),
     });
   }
@@ -238,7 +326,7 @@ export class Session {
     const cleanups = this.cleanups.reverse();
     this.cleanups = [];
     for (const cleanup of cleanups) {
-      try { await cleanup(); } catch (error) { this.log.warn(`while stopping: ${(error as Error).message}`); }
+      try { await cleanup(); } catch (error) { this.log.warn(`while stopping: ${describeError(error)}`); }
     }
     this.tradeLog.close();
     this.log.close();
@@ -264,4 +352,10 @@ function urlPasswords(value: string): string[] {
   } catch {
     return [];
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms); });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
