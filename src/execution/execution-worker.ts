@@ -6,20 +6,20 @@ import { brokerDriver } from '../brokers/index.js';
 import type { Broker, BrokerTransientError, WireOrder } from '../brokers/broker.js';
 import type { ExecutionWorkerData, FromWorker, ToWorker } from './messages.js';
 import { preciseNow } from './order.js';
-import { submitWithRetry } from './submit-with-retry.js';
+import { RetryCutoff, submitWithRetry } from './submit-with-retry.js';
 import { describeError } from '../util/errors.js';
 
 const { broker: brokerConfig, link, retry } = workerData as ExecutionWorkerData;
 const port = parentPort!;
 const say = (message: FromWorker) => port.postMessage(message);
 const errorText = (e: unknown) => describeError(e);
-// replaced at each stop: orders handed over after it (the liquidation) still get their retries
-let stopRetrying = new AbortController();
+// replaced at each cut: orders handed over after it (the liquidation) still get their retries
+let cutoff = new RetryCutoff();
 
 async function submit(broker: Broker, order: WireOrder, handedAt: number): Promise<void> {
   const outcome = await submitWithRetry(broker, order, retry, (attempt, error) =>
     say({ type: 'retry', clientOrderId: order.clientOrderId, attempt, error: error.message, retryAfterMs: (error as BrokerTransientError).retryAfterMs }),
-  stopRetrying.signal);
+  cutoff);
   const common = { clientOrderId: order.clientOrderId, handedAt, ackAt: preciseNow(), attempts: outcome.attempts };
   if (outcome.kind === 'accepted') say({ type: 'accepted', ack: outcome.ack, ...common });
   else say({ type: outcome.kind, reason: outcome.reason, ...common });
@@ -49,11 +49,11 @@ async function main(): Promise<void> {
           say({ type: 'cancel-failed', clientOrderId: message.clientOrderId, reason: errorText(e) })));
         break;
       case 'stop-retries':
-        stopRetrying.abort();
-        stopRetrying = new AbortController();
+        cutoff.cutAt(message.by);
+        cutoff = new RetryCutoff();
         break;
       case 'close':
-        stopRetrying.abort();
+        cutoff.cutAt(Date.now());
         void Promise.allSettled([...inFlight]).then(() => broker.close()).finally(() => {
           say({ type: 'closed' });
           port.close();

@@ -12,8 +12,8 @@ export interface ExecutionWorkerData {
 export type ToWorker =
   | { type: 'submit'; orders: WireOrder[] }
   | { type: 'cancel'; clientOrderId: string }
-  /** end of session: orders waiting to retry are not sent again; each gets its final answer now */
-  | { type: 'stop-retries' }
+  /** end of session: no retry starts after `by` (epoch ms); an order cut off answers `not-sent` */
+  | { type: 'stop-retries'; by: number }
   | { type: 'close' };
 
 export type FromWorker =
@@ -22,6 +22,7 @@ export type FromWorker =
   | { type: 'accepted'; clientOrderId: string; ack: SubmitAck; handedAt: number; ackAt: number; attempts: number }
   | { type: 'rejected'; clientOrderId: string; reason: string; handedAt: number; ackAt: number; attempts: number }
   | { type: 'failed'; clientOrderId: string; reason: string; handedAt: number; ackAt: number; attempts: number }
+  | { type: 'not-sent'; clientOrderId: string; reason: string; handedAt: number; ackAt: number; attempts: number }
   | { type: 'retry'; clientOrderId: string; attempt: number; error: string; retryAfterMs?: number }
   /** the venue's own count of what is left (rate-limit headers), sent when it runs low */
   | { type: 'rate-limit'; info: RateLimitInfo }

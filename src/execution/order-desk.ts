@@ -85,7 +85,7 @@ export class OrderDesk {
       if (order && !isTerminal(order.status)) this.log.warn(`cancel of ${message.clientOrderId} refused: ${message.reason}`);
       return;
     }
-    if (message.type !== 'accepted' && message.type !== 'rejected' && message.type !== 'failed') return;
+    if (message.type !== 'accepted' && message.type !== 'rejected' && message.type !== 'failed' && message.type !== 'not-sent') return;
     const order = this.book.get(message.clientOrderId);
     if (!order) return;
     order.handedAt = message.handedAt;
@@ -99,17 +99,22 @@ export class OrderDesk {
       return;
     }
     this.stats.rejections += message.type === 'rejected' ? 1 : 0;
+    if (message.type === 'not-sent') {
+      this.book.move(order, 'canceled', { source: 'local', rawStatus: 'not_sent', reason: message.reason });
+      return;
+    }
     this.book.move(order, message.type, { source: message.type === 'rejected' ? 'execution' : 'local', rawStatus: message.type, reason: message.reason });
     this.log.warn(`order ${order.clientOrderId} ${message.type}: ${message.reason}`);
   }
 
   /**
-   * End of session: orders still waiting for rate budget are canceled here (never sent), and an
-   * order waiting to retry after a failed attempt is not sent again (its worker answers for it).
+   * End of session: orders still waiting for rate budget are canceled here (never sent), and no
+   * retry starts after `retriesUntil`: an order whose next attempt would come later is canceled
+   * as not sent (its worker answers for it).
    */
-  stopSending(reason: string): void {
+  stopSending(reason: string, retriesUntil: number): void {
     for (const order of this.router.dropWaiting()) this.book.move(order, 'canceled', { source: 'local', rawStatus: 'not_sent', reason });
-    this.pool.stopRetries();
+    this.pool.stopRetries(retriesUntil);
   }
 
   /**
@@ -131,8 +136,8 @@ export class OrderDesk {
    * Resolves with the orders still open at the deadline.
    */
   async cancelOpen(timeoutMs: number, reason: string): Promise<Order[]> {
-    this.stopSending(reason);
     const deadline = Date.now() + timeoutMs;
+    this.stopSending(reason, deadline);
     for (;;) {
       const open = this.book.open();
       if (!open.length || Date.now() >= deadline) return open;

@@ -15,18 +15,41 @@ export interface RetryPolicy {
 export type SubmitOutcome =
   | { kind: 'accepted'; ack: SubmitAck; attempts: number }
   | { kind: 'rejected'; reason: string; attempts: number }
-  | { kind: 'failed'; reason: string; attempts: number };
+  | { kind: 'failed'; reason: string; attempts: number }
+  /** the end of session cut its retries: it is not at the venue and is not sent again */
+  | { kind: 'not-sent'; reason: string; attempts: number };
+
+/**
+ * The end of session's word to orders waiting to retry: no attempt starts after `by` (epoch ms),
+ * and a wait that would end later is cut at `by`. An attempt already on the wire always finishes.
+ */
+export class RetryCutoff {
+  private readonly controller = new AbortController();
+  by = Infinity;
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  cutAt(at: number): void {
+    if (at >= this.by) return;
+    this.by = at;
+    const ms = at - Date.now();
+    if (ms <= 0) this.controller.abort();
+    else setTimeout(() => this.controller.abort(), ms).unref();
+  }
+}
 
 export async function submitWithRetry(
   broker: Broker,
   order: WireOrder,
   policy: RetryPolicy,
   onRetry?: (attempt: number, error: Error) => void,
-  /** aborted at end of session: an order waiting to retry is not sent again (an attempt on the wire finishes) */
-  stopRetrying?: AbortSignal,
+  cutoff = new RetryCutoff(),
 ): Promise<SubmitOutcome> {
   let attempts = 0;
   let outcomeUnknown = false;
+  let cut = false;
   let lastError: unknown;
   // p-retry throws on abort even when the attempt in progress succeeded: keep its answer
   let accepted: SubmitAck | undefined;
@@ -64,17 +87,19 @@ export async function submitWithRetry(
       minTimeout: policy.baseMs,
       factor: 2,
       randomize: false,
-      signal: stopRetrying,
-      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-        if (retriesLeft > 0) onRetry?.(attemptNumber, error);
-        const pause = error instanceof BrokerTransientError ? error.retryAfterMs : undefined;
-        if (pause && retriesLeft > 0) await pauseUnlessStopped(pause, stopRetrying);
+      signal: cutoff.signal,
+      shouldRetry: async ({ error, attemptNumber }) => {
+        const pause = error instanceof BrokerTransientError ? error.retryAfterMs ?? 0 : 0;
+        if (Date.now() + pause + policy.baseMs * 2 ** (attemptNumber - 1) > cutoff.by) return !(cut = true);
+        onRetry?.(attemptNumber, error);
+        if (pause) await new Promise((r) => setTimeout(r, pause));
+        return true;
       },
     });
     return { kind: 'accepted', ack, attempts };
   } catch (error) {
     if (accepted) return { kind: 'accepted', ack: accepted, attempts };
-    if (stopRetrying?.aborted && !(error instanceof BrokerRejection)) return stoppedOutcome();
+    if ((cut || cutoff.signal.aborted) && !(error instanceof BrokerRejection)) return notSentAgain();
     if (error instanceof BrokerRejection) return { kind: 'rejected', reason: error.reason, attempts };
     if (outcomeUnknown) {
       const found = await alreadyThere().catch(() => undefined);
@@ -83,22 +108,13 @@ export async function submitWithRetry(
     return { kind: 'failed', reason: `not accepted after ${attempts} attempt(s): ${describeError(error)}`, attempts };
   }
 
-  /** retries stopped by the end of session: the venue is asked once more if an answer was lost */
-  async function stoppedOutcome(): Promise<SubmitOutcome> {
+  /** retries cut by the end of session: the venue is asked once more if an answer was lost */
+  async function notSentAgain(): Promise<SubmitOutcome> {
     if (outcomeUnknown) {
       const found = await alreadyThere().catch(() => undefined);
       if (found) return { kind: 'accepted', ack: found, attempts };
     }
     const last = lastError === undefined ? '' : ` (attempt ${attempts} failed: ${describeError(lastError)})`;
-    return { kind: 'failed', reason: `not sent again: the session ended while the order waited to retry${last}`, attempts };
+    return { kind: 'not-sent', reason: `not sent again: the session ended while the order waited to retry${last}`, attempts };
   }
-}
-
-function pauseUnlessStopped(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -78,9 +78,9 @@ export class WorkerPool {
     this.post(order.workerId || 1, { type: 'cancel', clientOrderId: order.clientOrderId });
   }
 
-  /** end of session: no worker sends an order again after a failed attempt */
-  stopRetries(): void {
-    for (let workerId = 1; workerId <= this.workers.length; workerId++) this.post(workerId, { type: 'stop-retries' });
+  /** end of session: no worker starts a retry after `by` (epoch ms) */
+  stopRetries(by: number): void {
+    for (let workerId = 1; workerId <= this.workers.length; workerId++) this.post(workerId, { type: 'stop-retries', by });
   }
 
   stats(): readonly WorkerActivity[] {
@@ -107,7 +107,7 @@ export class WorkerPool {
 
   private receive(workerId: number, message: FromWorker): void {
     if (message.type === 'ready' || message.type === 'connect-failed' || message.type === 'closed') return; // the pool's own
-    if (message.type === 'accepted' || message.type === 'rejected' || message.type === 'failed') {
+    if (message.type === 'accepted' || message.type === 'rejected' || message.type === 'failed' || message.type === 'not-sent') {
       this.activity[workerId - 1].inFlight--;
     }
     this.onMessage(workerId, message);
