@@ -23,6 +23,8 @@ export class WorkerPool {
     hub?: BrokerHub;
     retry: RetryPolicy;
     onMessage: (workerId: number, message: FromWorker) => void;
+    /** a worker died after it started: its orders in flight have no answer coming */
+    onCrash?: (workerId: number, error: Error) => void;
   }): Promise<WorkerPool> {
     const pool = new WorkerPool(options.onMessage);
     const ready: Promise<void>[] = [];
@@ -40,6 +42,8 @@ export class WorkerPool {
         });
       }));
       worker.on('message', (m: FromWorker) => pool.receive(workerId, m));
+      // without a listener a worker's uncaught error would crash the whole process, end of session and all
+      worker.on('error', (error) => options.onCrash?.(workerId, error));
     }
     try {
       await Promise.all(ready);

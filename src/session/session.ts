@@ -95,6 +95,10 @@ export class Session {
     this.pool = await WorkerPool.start({
       size: o.numWorkers, broker: o.broker, hub, retry: { retries: o.maxRetries, baseMs: o.retryBaseMs },
       onMessage: (id, m) => this.desk.onWorkerMessage(id, m),
+      onCrash: (id, error) => {
+        this.log.error(`execution worker ${id} crashed: ${describeError(error, { stack: true })}; ending the session`);
+        this.requestStop('failed');
+      },
     });
     this.cleanups.push(() => this.pool.close());
     this.bucket = new TokenBucket(o.burst, o.ordersPerMinute);
