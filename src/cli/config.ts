@@ -18,12 +18,14 @@ export class CliInputError extends Error {
 export interface ConfigFlags {
   config?: string; tickers?: string; frequency?: string; run?: string; eos?: string;
   broker?: string; quotes?: string; workers?: string; display?: boolean; logName?: string; logPath?: string;
+  rateRedis?: string;
 }
 
 /** the flag that sets each option */
 export const FLAG_OF: Record<string, string> = {
   tickers: '--tickers', frequency: '--frequency', runSeconds: '--run', eosBehavior: '--eos', broker: '--broker', quotes: '--quotes',
   numWorkers: '--workers', liveDisplay: '--display / --no-display', tradeLogName: '--log-name', tradeLogPath: '--log-path',
+  rateLimit: '--rate-redis',
 };
 
 export const CONFIG_FILES = ['salvo.config.json', 'salvo.config.yaml', 'salvo.config.yml'];
@@ -165,6 +167,7 @@ export function flagOptions(flags: ConfigFlags): Record<string, unknown> {
   if (flags.display !== undefined) o.liveDisplay = flags.display;
   if (flags.logName !== undefined) o.tradeLogName = flags.logName;
   if (flags.logPath !== undefined) o.tradeLogPath = flags.logPath;
+  if (flags.rateRedis !== undefined) o.rateLimit = { redis: flags.rateRedis };
   return o;
 }
 

@@ -35,6 +35,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-display', 'no live display: a status line every few seconds instead')
     .option('--log-name <name>', 'trade log name: <log-path>/<name>.csv (default: <strategy>-<time>)')
     .option('--log-path <dir>', 'trade log folder (default: logs)')
+    .option('--rate-redis <url>', 'share the account\'s rate limit with every runner on it through this Redis (redis://[:password@]host:port)')
     .option('--status-every <seconds>', 'seconds between status lines without the display', '5')
     .option('--dry-run', 'print the resolved options and where each came from, then exit without trading')
     .action(async (strategy: string, flags) => setExit(await (await import('./run.js')).runCommand(strategy, flags)));

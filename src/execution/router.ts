@@ -5,7 +5,7 @@
 // per-job timer cost once, not 100 times.
 import Bottleneck from 'bottleneck';
 import type { Order } from './order.js';
-import type { TokenBucket } from './token-bucket.js';
+import { TokenBucket, type RateDecision } from './token-bucket.js';
 
 export class Router {
   private readonly queue = new Bottleneck({ maxConcurrent: 1 });
@@ -15,7 +15,7 @@ export class Router {
   /** wakes the job sleeping until the bucket refills, so a drop or a stop never waits out a refill */
   private wake: (() => void) | undefined;
 
-  constructor(private readonly bucket: TokenBucket, private readonly dispatch: (legs: Order[]) => void) {}
+  constructor(private readonly bucket: RateDecision, private readonly dispatch: (legs: Order[]) => void) {}
 
   /** orders waiting for rate budget */
   get backlog(): number {
@@ -25,7 +25,8 @@ export class Router {
   send(legs: Order[]): void {
     for (let i = 0; i < legs.length; i += this.bucket.capacity) {
       const chunk = legs.slice(i, i + this.bucket.capacity);
-      if (this.waiting === 0 && this.bucket.tryTake(chunk.length)) {
+      // a local bucket decides in the caller's stack; a shared one (a Redis round trip) always via the queue
+      if (this.waiting === 0 && this.bucket instanceof TokenBucket && this.bucket.tryTake(chunk.length)) {
         this.dispatch(chunk);
         continue;
       }
@@ -36,14 +37,17 @@ export class Router {
   }
 
   private async release(chunk: Order[]): Promise<void> {
-    for (let wait = this.bucket.msUntil(chunk.length); wait > 0 && !this.stopped && this.waitingChunks.has(chunk); wait = this.bucket.msUntil(chunk.length)) {
+    for (;;) {
+      if (this.stopped || !this.waitingChunks.has(chunk)) return;
+      const wait = await this.bucket.take(chunk.length);
+      if (wait === 0) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => { this.wake = undefined; resolve(); }, Math.ceil(wait));
         this.wake = () => { clearTimeout(timer); this.wake = undefined; resolve(); };
       });
     }
+    // granted: a chunk dropped while the grant was on its way is not sent (the grant is spent)
     if (this.stopped || !this.waitingChunks.delete(chunk)) return;
-    this.bucket.tryTake(chunk.length);
     this.waiting -= chunk.length;
     this.dispatch(chunk);
   }

@@ -1,7 +1,21 @@
 // The rate authority: a token bucket refilled smoothly (ordersPerMinute / 60 000 per ms), so the
 // allowance comes back order by order instead of in one burst at each minute boundary.
 
-export class TokenBucket {
+/** What the router asks before orders leave: this process's bucket, or the account's shared in Redis. */
+export interface RateDecision {
+  /** the most orders one decision can grant (a block larger than this leaves in chunks) */
+  readonly capacity: number;
+  /** takes `n` sends if all are allowed now (0), or says how many ms to wait before asking again */
+  take(n: number): number | Promise<number>;
+  /** a venue said "slow down" (429): grant nothing until `ms` from now */
+  pauseFor(ms: number): void;
+  /** the venue says only `n` are left */
+  limitTo(n: number): void;
+  /** whole sends available now, for a display */
+  available(): number;
+}
+
+export class TokenBucket implements RateDecision {
   private tokens: number;
   private last: number;
   private readonly perMs: number;
@@ -24,6 +38,10 @@ export class TokenBucket {
     if (this.tokens + 1e-9 < n) return false;
     this.tokens -= n;
     return true;
+  }
+
+  take(n: number): number {
+    return this.tryTake(n) ? 0 : Math.max(1, this.msUntil(n));
   }
 
   /** ms until `n` tokens will be there (0 if now) */

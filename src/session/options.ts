@@ -61,6 +61,17 @@ export const optionsSchema = z.strictObject({
   ordersPerMinute: z.number().positive().default(200),
   /** orders the limiter lets out at once; defaults to a minute's allowance less one */
   burst: z.number().int().positive().optional(),
+  /**
+   * Share the account's rate limit with every runner on it through Redis: at most ordersPerMinute
+   * sends in any 60 s across all of them. `key` defaults to one derived from the broker account
+   * (a hash: never a credential); `share` 'fifo' (default) serves blocks in arrival order across
+   * runners, 'fair' lets waiting runners take turns.
+   */
+  rateLimit: z.strictObject({
+    redis: z.string().regex(/^rediss?:\/\/\S+$/, 'rateLimit.redis must be a redis:// or rediss:// url'),
+    key: z.string().regex(/^[\w.:-]{1,100}$/, 'rateLimit.key may use letters, digits, _ . : - only (at most 100)').optional(),
+    share: z.enum(['fifo', 'fair']).default('fifo'),
+  }).optional(),
   maxRetries: z.number().int().min(0).max(20).default(3),
   retryBaseMs: z.number().min(0).default(100),
   haltOnError: z.boolean().default(false),

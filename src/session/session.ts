@@ -8,7 +8,7 @@ import { OrderBook } from '../execution/order-book.js';
 import { OrderDesk } from '../execution/order-desk.js';
 import { preciseNow } from '../execution/order.js';
 import { Router } from '../execution/router.js';
-import { TokenBucket } from '../execution/token-bucket.js';
+import { TokenBucket, type RateDecision } from '../execution/token-bucket.js';
 import { WorkerPool } from '../execution/worker-pool.js';
 import { TradeLog } from '../journal/trade-log.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
@@ -54,7 +54,7 @@ export class Session {
   pool!: WorkerPool;
   router!: Router;
   desk!: OrderDesk;
-  bucket!: TokenBucket;
+  bucket!: RateDecision;
 
   private constructor(readonly options: SessionOptions, readonly log: SessionLog, readonly tradeLog: TradeLog) {}
 
@@ -101,7 +101,7 @@ export class Session {
       },
     });
     this.cleanups.push(() => this.pool.close());
-    this.bucket = new TokenBucket(o.burst, o.ordersPerMinute);
+    this.bucket = o.rateLimit ? await this.sharedRate(o.rateLimit) : new TokenBucket(o.burst, o.ordersPerMinute);
     this.router = new Router(this.bucket, (legs) => this.pool.dispatch(legs));
     this.cleanups.push(() => this.router.stop());
     const view = {
@@ -122,6 +122,17 @@ export class Session {
     if (this.adopted.size) {
       this.log.warn(`the account already holds ${[...this.adopted].map(([t, q]) => `${t} ${q}`).join(', ')}: adopted as held before this session; the end of session will not close it`);
     }
+  }
+
+  /** the account's limit shared with its other runners through Redis (ioredis loads only then) */
+  private async sharedRate(rate: NonNullable<SessionOptions['rateLimit']>): Promise<RateDecision> {
+    const { SharedRate, accountKey } = await import('../execution/shared-rate.js');
+    const shared = await SharedRate.connect({
+      url: rate.redis, key: rate.key ?? accountKey(this.options.broker), share: rate.share, limit: this.options.ordersPerMinute,
+      runner: `${this.options.tradeLogName}-${process.pid}`, log: (level, m) => this.log.write(level, m),
+    });
+    this.cleanups.push(() => shared.close());
+    return shared;
   }
 
   /** runSeconds, or for 'EOD' the broker's next close less 30 s */
@@ -346,6 +357,7 @@ function secretsOf(options: SessionOptions): string[] {
       if (typeof value === 'string' && /url|brokers/i.test(key)) out.push(...urlPasswords(value)); // redis://:pw@host
     }
   }
+  if (options.rateLimit) out.push(...urlPasswords(options.rateLimit.redis));
   return out;
 }
 

@@ -1,0 +1,277 @@
+// The account's rate limit shared by every runner on it, kept in Redis. A broker counts requests
+// per account, not per process, so three runners each allowed 200 a minute would send 600. Here
+// each decision is one Lua script run atomically in Redis, against one log of what every runner
+// sent in the last minute (a sliding window: at most `limit` sends in ANY 60 s, which is what a
+// broker's "200 a minute" means — a token bucket with a burst would allow burst + 200 in one
+// window). Runners that wait are served fairly (round robin) or in arrival order, a runner that
+// dies stops counting as waiting within `LIVE_MS`, and a Redis that restarts (losing the log) is
+// refilled from each runner's own record of its last minute before anyone sends again.
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { describeError } from '../util/errors.js';
+import type { RateDecision } from './token-bucket.js';
+
+export interface SharedRateOptions {
+  /** redis://[:password@]host:port[/db] */
+  url: string;
+  /** the Redis key the runners of one account share; derived from the broker account by default */
+  key: string;
+  /** 'fair': waiting runners take turns; 'fifo': blocks in arrival order across runners */
+  share: 'fair' | 'fifo';
+  /** the account's sends per minute */
+  limit: number;
+  /** this runner's name among the others (the strategy id) */
+  runner: string;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+const WINDOW_MS = 60_000;
+/** a runner not heard from for this long is no longer counted as waiting */
+const LIVE_MS = 3_000;
+/** after Redis lost the log, nobody sends until every live runner has had time to put its last minute back */
+const RECOVERY_MS = 1_500;
+/** how long a lost Redis pauses sending before each runner falls back to its share of the limit */
+const FALLBACK_AFTER_MS = 5_000;
+const HEARTBEAT_MS = 500;
+
+// KEYS: log (zset of sends: score = Redis ms), waiters (zset: runner → turn), seen (zset: runner → last heard),
+//       meta (hash: epoch, limit, recoverUntil, pausedUntil), served (hash: runner → last served ms)
+// ARGV: op ('take' | 'beat' | 'pause' | 'cap'), runner, n, limit, share, knownEpoch, arg
+const SCRIPT = `
+local log, waiters, seen, meta, served = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local op, runner, n, limit, share, known, arg = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local epoch = redis.call('HGET', meta, 'epoch')
+local fresh = false
+if not epoch then
+  epoch = t[1] .. '.' .. t[2]
+  redis.call('HSET', meta, 'epoch', epoch, 'limit', limit, 'recoverUntil', (known ~= '' and (now + ${RECOVERY_MS}) or 0), 'pausedUntil', 0)
+  fresh = true
+end
+local stored = tonumber(redis.call('HGET', meta, 'limit'))
+redis.call('ZADD', seen, now, runner)
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - ${LIVE_MS})) do
+  redis.call('ZREM', waiters, gone)
+  redis.call('ZREM', seen, gone)
+end
+redis.call('ZREMRANGEBYSCORE', log, '-inf', now - ${WINDOW_MS})
+local ttl = ${WINDOW_MS} * 2
+for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, ttl) end
+local runners = redis.call('ZCARD', seen)
+if op == 'beat' then
+  -- after a restart: this runner's sends of the last minute, given as ages in ms, go back into the log
+  if fresh or (arg ~= '' and tonumber(redis.call('HGET', meta, 'recoverUntil')) > now) then
+    for age in string.gmatch(arg, '[^,]+') do
+      redis.call('ZADD', log, now - tonumber(age), runner .. ':' .. redis.call('HINCRBY', meta, 'seq', 1))
+    end
+  end
+  return {0, epoch, stored, runners}
+end
+if op == 'pause' then
+  local untilMs = now + n
+  if untilMs > tonumber(redis.call('HGET', meta, 'pausedUntil')) then redis.call('HSET', meta, 'pausedUntil', untilMs) end
+  return {0, epoch, stored, runners}
+end
+if op == 'cap' then
+  -- the venue says only n are left: fill the log so that no more than n go before the oldest send ages out
+  local free = stored - redis.call('ZCARD', log)
+  for i = 1, free - n do redis.call('ZADD', log, now, 'venue:' .. redis.call('HINCRBY', meta, 'seq', 1)) end
+  return {0, epoch, stored, runners}
+end
+-- take: this runner asks for n sends now
+if n > stored then n = stored end
+local turn = (share == 'fair') and (tonumber(redis.call('HGET', served, runner)) or 0) or now
+redis.call('ZADD', waiters, 'NX', turn, runner)
+local head = redis.call('ZRANGE', waiters, 0, 0)[1]
+local wait = 0
+local recoverUntil = tonumber(redis.call('HGET', meta, 'recoverUntil'))
+local pausedUntil = tonumber(redis.call('HGET', meta, 'pausedUntil'))
+if recoverUntil > now then wait = recoverUntil - now end
+if pausedUntil > now and pausedUntil - now > wait then wait = pausedUntil - now end
+local used = redis.call('ZCARD', log)
+if used + n > stored then
+  local oldest = redis.call('ZRANGE', log, used + n - stored - 1, used + n - stored - 1, 'WITHSCORES')
+  local free = tonumber(oldest[2]) + ${WINDOW_MS} - now + 1
+  if free > wait then wait = free end
+end
+if wait == 0 and head ~= runner then wait = 5 end
+if wait > 0 then return {wait, epoch, stored, runners} end
+local seq = redis.call('HINCRBY', meta, 'seq', n)
+for i = 1, n do redis.call('ZADD', log, now, runner .. ':' .. (seq - i)) end
+redis.call('ZREM', waiters, runner)
+redis.call('HSET', served, runner, now)
+return {0, epoch, stored, runners}
+`;
+
+type Reply = [number, string, number, number];
+
+/**
+ * The shared decision, as the router asks for it: `take(n)` resolves 0 when n sends are granted,
+ * or the ms to wait before asking again. While Redis cannot be reached nothing is granted for
+ * FALLBACK_AFTER_MS; after that the runner sends within its share of the limit (limit / runners
+ * last seen), starting from nothing, and says so; it rejoins the shared log when Redis is back.
+ */
+export class SharedRate implements RateDecision {
+  readonly capacity: number;
+  private readonly redis: Redis;
+  private readonly keys: string[];
+  private epoch = '';
+  private runners = 1;
+  private downSince: number | undefined;
+  /** while Redis is lost: this runner's share of the limit, over the same sliding minute */
+  private share: number | undefined;
+  /** what this runner was granted, ms since epoch (local clock), for refilling a restarted Redis */
+  private readonly mine: number[] = [];
+  private readonly beat: NodeJS.Timeout;
+  private pausedUntil = 0;
+  private warnedLimit = false;
+
+  private constructor(private readonly o: SharedRateOptions) {
+    this.capacity = o.limit;
+    const base = `salvo:rate:${o.key}`;
+    this.keys = ['log', 'waiters', 'seen', 'meta', 'served'].map((k) => `${base}:${k}`);
+    this.redis = new Redis(o.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 1_000, retryStrategy: () => 250 });
+    this.redis.on('error', () => undefined); // each failed call says what happened; the client reconnects on its own
+    this.redis.defineCommand('salvoRate', { numberOfKeys: 5, lua: SCRIPT });
+    this.beat = setInterval(() => void this.heartbeat(), HEARTBEAT_MS).unref();
+  }
+
+  static async connect(o: SharedRateOptions): Promise<SharedRate> {
+    const rate = new SharedRate(o);
+    try {
+      await rate.redis.connect();
+      await rate.call('beat', 0, '');
+    } catch (error) {
+      rate.close();
+      throw new Error(`rateLimit.redis: cannot use the shared rate limit at ${redactUrl(o.url)}: ${describeError(error)}`);
+    }
+    o.log('info', `rate limit shared through Redis (key ${o.key}, ${o.share}): ${rate.capacity} orders in any 60 s for the account, ${rate.runners} runner(s) on it now`);
+    return rate;
+  }
+
+  async take(n: number): Promise<number> {
+    if (n > this.capacity) n = this.capacity;
+    try {
+      const [wait] = await this.call('take', n, '');
+      this.back();
+      if (wait === 0) this.record(n);
+      return wait;
+    } catch (error) {
+      return this.whileDown(n, error);
+    }
+  }
+
+  pauseFor(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+    void this.call('pause', Math.ceil(ms), '').catch(() => undefined);
+  }
+
+  limitTo(remaining: number): void {
+    void this.call('cap', Math.max(0, Math.floor(remaining)), '').catch(() => undefined);
+  }
+
+  /** what this runner could still send in the current minute: the budget a display shows */
+  available(): number {
+    return Math.max(0, Math.floor(this.share ?? this.capacity) - this.sentInLastMinute());
+  }
+
+  close(): void {
+    clearInterval(this.beat);
+    this.redis.disconnect();
+  }
+
+  private async call(op: string, n: number, arg: string): Promise<Reply> {
+    const reply = (await (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown[]>>).salvoRate(
+      ...this.keys, op, this.o.runner, n, this.o.limit, this.o.share, this.epoch, arg)) as unknown[];
+    const [wait, epoch, stored, runners] = [Number(reply[0]), String(reply[1]), Number(reply[2]), Number(reply[3])];
+    if (this.epoch && epoch !== this.epoch) await this.refill(epoch);
+    this.epoch = epoch;
+    this.runners = Math.max(1, runners);
+    if (stored !== this.o.limit && !this.warnedLimit) {
+      this.warnedLimit = true;
+      this.o.log('warn', `rate limit key ${this.o.key} is shared by runners configured with different ordersPerMinute: it holds ${stored}, this runner says ${this.o.limit}; ${stored} applies to all`);
+    }
+    return [wait, epoch, stored, runners];
+  }
+
+  /** Redis lost the log (a restart): put this runner's last minute back before anyone sends */
+  private async refill(epoch: string): Promise<void> {
+    this.o.log('warn', `the shared rate limit in Redis was reset (key ${this.o.key}); restoring this runner's sends of the last minute`);
+    this.epoch = epoch;
+    await this.call('beat', 0, this.ages());
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.call('beat', 0, '');
+      this.back();
+    } catch { /* take() reports the outage */ }
+  }
+
+  private ages(): string {
+    const now = Date.now();
+    return this.mine.filter((t) => now - t < WINDOW_MS).map((t) => now - t).join(',');
+  }
+
+  private record(n: number): void {
+    const now = Date.now();
+    for (let i = 0; i < n; i++) this.mine.push(now);
+    while (this.mine.length && now - this.mine[0] >= WINDOW_MS) this.mine.shift();
+  }
+
+  private whileDown(n: number, error: unknown): number {
+    const now = Date.now();
+    if (this.downSince === undefined) {
+      this.downSince = now;
+      this.o.log('warn', `the shared rate limit's Redis is unreachable (${describeError(error)}); no order is sent for up to ${FALLBACK_AFTER_MS / 1000} s`);
+    }
+    if (now - this.downSince < FALLBACK_AFTER_MS) return 250;
+    if (this.share === undefined) {
+      this.share = Math.max(1, Math.floor(this.o.limit / this.runners));
+      this.o.log('warn', `the shared rate limit's Redis is still unreachable: sending within this runner's share, ${this.share} in any 60 s (${this.o.limit} / ${this.runners} runner(s))`);
+    }
+    if (this.pausedUntil > now) return this.pausedUntil - now;
+    // what this runner sent in the last minute counts against its share, so the account never sees more than its limit
+    n = Math.min(n, this.share);
+    const used = this.sentInLastMinute();
+    if (used + n <= this.share) {
+      this.record(n);
+      return 0;
+    }
+    return this.mine[this.mine.length - used + (used + n - this.share - 1)] + WINDOW_MS - now + 1;
+  }
+
+  private sentInLastMinute(): number {
+    const cutoff = Date.now() - WINDOW_MS;
+    let i = this.mine.length;
+    while (i > 0 && this.mine[i - 1] > cutoff) i--;
+    return this.mine.length - i;
+  }
+
+  private back(): void {
+    if (this.downSince === undefined) return;
+    this.downSince = undefined;
+    this.share = undefined;
+    this.o.log('info', `the shared rate limit's Redis is back (key ${this.o.key})`);
+  }
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'a url that does not parse';
+  }
+}
+
+/**
+ * The default key: one per broker account, from what names the account (venue address, key id,
+ * FIX CompIDs) hashed, so the key says nothing of the credential it comes from.
+ */
+export function accountKey(broker: { type: string } & Record<string, unknown>): string {
+  const names = ['baseUrl', 'keyId', 'host', 'port', 'senderCompId', 'targetCompId', 'account'].map((k) => broker[k] ?? '');
+  return `${broker.type}-${createHash('sha256').update(JSON.stringify([broker.type, ...names])).digest('hex').slice(0, 16)}`;
+}
