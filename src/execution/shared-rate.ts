@@ -18,14 +18,17 @@ export interface SharedRateOptions {
   key: string;
   /** 'fair': waiting runners take turns; 'fifo': blocks in arrival order across runners */
   share: 'fair' | 'fifo';
-  /** the account's sends per minute */
+  /** the account's sends per window */
   limit: number;
+  /** the broker's counting window, ms (default 60 000: "orders per minute") */
+  windowMs?: number;
+  /** how much longer than the window a grant counts, for delivery jitter (default 2 % of the window, at least 250 ms) */
+  marginMs?: number;
   /** this runner's name among the others (the strategy id) */
   runner: string;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
-const WINDOW_MS = 60_000;
 /** a runner not heard from for this long is no longer counted as waiting */
 const LIVE_MS = 3_000;
 /** after Redis lost the log, nobody sends until every live runner has had time to put its last minute back */
@@ -33,13 +36,20 @@ const RECOVERY_MS = 1_500;
 /** how long a lost Redis pauses sending before each runner falls back to its share of the limit */
 const FALLBACK_AFTER_MS = 5_000;
 const HEARTBEAT_MS = 500;
+/**
+ * A grant is counted for a little longer than the window: two sends granted a window apart in
+ * Redis reach the broker with different delays (scheduling, the network), and the broker counts
+ * arrivals. 2 % of the window, at least 250 ms: 1.2 s of a minute.
+ */
+const marginOf = (windowMs: number) => Math.max(250, windowMs * 0.02);
 
 // KEYS: log (zset of sends: score = Redis ms), waiters (zset: runner → turn), seen (zset: runner → last heard),
 //       meta (hash: epoch, limit, recoverUntil, pausedUntil), served (hash: runner → last served ms)
-// ARGV: op ('take' | 'beat' | 'pause' | 'cap'), runner, n, limit, share, knownEpoch, arg
+// ARGV: op ('take' | 'beat' | 'pause' | 'cap'), runner, n, limit, share, knownEpoch, arg, window ms
 const SCRIPT = `
 local log, waiters, seen, meta, served = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local op, runner, n, limit, share, known, arg = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+local window = tonumber(ARGV[8])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local epoch = redis.call('HGET', meta, 'epoch')
@@ -55,8 +65,8 @@ for _, gone in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - ${LIVE_MS}
   redis.call('ZREM', waiters, gone)
   redis.call('ZREM', seen, gone)
 end
-redis.call('ZREMRANGEBYSCORE', log, '-inf', now - ${WINDOW_MS})
-local ttl = ${WINDOW_MS} * 2
+redis.call('ZREMRANGEBYSCORE', log, '-inf', now - window)
+local ttl = window * 2
 for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, ttl) end
 local runners = redis.call('ZCARD', seen)
 if op == 'beat' then
@@ -92,7 +102,7 @@ if pausedUntil > now and pausedUntil - now > wait then wait = pausedUntil - now 
 local used = redis.call('ZCARD', log)
 if used + n > stored then
   local oldest = redis.call('ZRANGE', log, used + n - stored - 1, used + n - stored - 1, 'WITHSCORES')
-  local free = tonumber(oldest[2]) + ${WINDOW_MS} - now + 1
+  local free = tonumber(oldest[2]) + window - now + 1
   if free > wait then wait = free end
 end
 if wait == 0 and head ~= runner then wait = 5 end
@@ -114,6 +124,7 @@ type Reply = [number, string, number, number];
  */
 export class SharedRate implements RateDecision {
   readonly capacity: number;
+  private readonly windowMs: number;
   private readonly redis: Redis;
   private readonly keys: string[];
   private epoch = '';
@@ -129,6 +140,7 @@ export class SharedRate implements RateDecision {
 
   private constructor(private readonly o: SharedRateOptions) {
     this.capacity = o.limit;
+    this.windowMs = (o.windowMs ?? 60_000) + (o.marginMs ?? marginOf(o.windowMs ?? 60_000));
     const base = `salvo:rate:${o.key}`;
     this.keys = ['log', 'waiters', 'seen', 'meta', 'served'].map((k) => `${base}:${k}`);
     this.redis = new Redis(o.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 1_000, retryStrategy: () => 250 });
@@ -146,7 +158,7 @@ export class SharedRate implements RateDecision {
       rate.close();
       throw new Error(`rateLimit.redis: cannot use the shared rate limit at ${redactUrl(o.url)}: ${describeError(error)}`);
     }
-    o.log('info', `rate limit shared through Redis (key ${o.key}, ${o.share}): ${rate.capacity} orders in any 60 s for the account, ${rate.runners} runner(s) on it now`);
+    o.log('info', `rate limit shared through Redis (key ${o.key}, ${o.share}): ${rate.capacity} orders in any ${rate.windowMs / 1000} s for the account, ${rate.runners} runner(s) on it now`);
     return rate;
   }
 
@@ -183,7 +195,7 @@ export class SharedRate implements RateDecision {
 
   private async call(op: string, n: number, arg: string): Promise<Reply> {
     const reply = (await (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown[]>>).salvoRate(
-      ...this.keys, op, this.o.runner, n, this.o.limit, this.o.share, this.epoch, arg)) as unknown[];
+      ...this.keys, op, this.o.runner, n, this.o.limit, this.o.share, this.epoch, arg, this.windowMs)) as unknown[];
     const [wait, epoch, stored, runners] = [Number(reply[0]), String(reply[1]), Number(reply[2]), Number(reply[3])];
     if (this.epoch && epoch !== this.epoch) await this.refill(epoch);
     this.epoch = epoch;
@@ -211,13 +223,13 @@ export class SharedRate implements RateDecision {
 
   private ages(): string {
     const now = Date.now();
-    return this.mine.filter((t) => now - t < WINDOW_MS).map((t) => now - t).join(',');
+    return this.mine.filter((t) => now - t < this.windowMs).map((t) => now - t).join(',');
   }
 
   private record(n: number): void {
     const now = Date.now();
     for (let i = 0; i < n; i++) this.mine.push(now);
-    while (this.mine.length && now - this.mine[0] >= WINDOW_MS) this.mine.shift();
+    while (this.mine.length && now - this.mine[0] >= this.windowMs) this.mine.shift();
   }
 
   private whileDown(n: number, error: unknown): number {
@@ -229,7 +241,7 @@ export class SharedRate implements RateDecision {
     if (now - this.downSince < FALLBACK_AFTER_MS) return 250;
     if (this.share === undefined) {
       this.share = Math.max(1, Math.floor(this.o.limit / this.runners));
-      this.o.log('warn', `the shared rate limit's Redis is still unreachable: sending within this runner's share, ${this.share} in any 60 s (${this.o.limit} / ${this.runners} runner(s))`);
+      this.o.log('warn', `the shared rate limit's Redis is still unreachable: sending within this runner's share, ${this.share} in any ${this.windowMs / 1000} s (${this.o.limit} / ${this.runners} runner(s))`);
     }
     if (this.pausedUntil > now) return this.pausedUntil - now;
     // what this runner sent in the last minute counts against its share, so the account never sees more than its limit
@@ -239,11 +251,11 @@ export class SharedRate implements RateDecision {
       this.record(n);
       return 0;
     }
-    return this.mine[this.mine.length - used + (used + n - this.share - 1)] + WINDOW_MS - now + 1;
+    return this.mine[this.mine.length - used + (used + n - this.share - 1)] + this.windowMs - now + 1;
   }
 
   private sentInLastMinute(): number {
-    const cutoff = Date.now() - WINDOW_MS;
+    const cutoff = Date.now() - this.windowMs;
     let i = this.mine.length;
     while (i > 0 && this.mine[i - 1] > cutoff) i--;
     return this.mine.length - i;

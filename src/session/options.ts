@@ -71,6 +71,10 @@ export const optionsSchema = z.strictObject({
     redis: z.string().regex(/^rediss?:\/\/\S+$/, 'rateLimit.redis must be a redis:// or rediss:// url'),
     key: z.string().regex(/^[\w.:-]{1,100}$/, 'rateLimit.key may use letters, digits, _ . : - only (at most 100)').optional(),
     share: z.enum(['fifo', 'fair']).default('fifo'),
+    /** the broker's counting window in seconds: ordersPerMinute × windowSeconds / 60 sends in any such window */
+    windowSeconds: z.number().positive().max(3600).default(60),
+    /** a send counts this much longer than the window, so delivery jitter cannot crowd one broker window (default 2 % of it, at least 250 ms) */
+    marginMs: z.number().min(0).max(60_000).optional(),
   }).optional(),
   maxRetries: z.number().int().min(0).max(20).default(3),
   retryBaseMs: z.number().min(0).default(100),

@@ -128,7 +128,8 @@ export class Session {
   private async sharedRate(rate: NonNullable<SessionOptions['rateLimit']>): Promise<RateDecision> {
     const { SharedRate, accountKey } = await import('../execution/shared-rate.js');
     const shared = await SharedRate.connect({
-      url: rate.redis, key: rate.key ?? accountKey(this.options.broker), share: rate.share, limit: this.options.ordersPerMinute,
+      url: rate.redis, key: rate.key ?? accountKey(this.options.broker), share: rate.share,
+      limit: Math.max(1, Math.floor((this.options.ordersPerMinute * rate.windowSeconds) / 60)), windowMs: rate.windowSeconds * 1000, marginMs: rate.marginMs,
       runner: `${this.options.tradeLogName}-${process.pid}`, log: (level, m) => this.log.write(level, m),
     });
     this.cleanups.push(() => shared.close());
