@@ -141,7 +141,7 @@ export class SharedRate implements RateDecision {
   private constructor(private readonly o: SharedRateOptions) {
     this.capacity = o.limit;
     this.windowMs = (o.windowMs ?? 60_000) + (o.marginMs ?? marginOf(o.windowMs ?? 60_000));
-    const base = `salvo:rate:${o.key}`;
+    const base = `salvo:rate:{${o.key}}`; // one hash slot: the script runs on Redis Cluster too
     this.keys = ['log', 'waiters', 'seen', 'meta', 'served'].map((k) => `${base}:${k}`);
     this.redis = new Redis(o.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 1_000, retryStrategy: () => 250 });
     this.redis.on('error', () => undefined); // each failed call says what happened; the client reconnects on its own
