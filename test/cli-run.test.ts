@@ -142,7 +142,8 @@ test('a session that cannot start exits 1 with the reason', async () => {
   assert.match(r.stderr, /salvo run: .*cannot write the trade log/);
 });
 
-test('the built CLI runs as well (SALVO_FROM_DIST=1 → dist/cli/main.js)', { skip: fs.existsSync(path.join(ROOT, 'dist/cli/main.js')) ? false : 'dist/ not built (npm test builds it)' }, async () => {
+test('the built CLI runs as well (SALVO_FROM_DIST=1 → dist/cli/main.js)', async () => {
+  assert.ok(fs.existsSync(path.join(ROOT, 'dist/cli/main.js')), 'dist/ is not built: npm run build (npm test builds it first)');
   const logs = tmpDir('dist-logs');
   const r = await salvo(['run', 'strategies/basket.ts', '--tickers', 'AAPL,MSFT', '--frequency', '100ms', '--run', '1s', '--log-path', logs, '--log-name', 'dist'], { env: { SALVO_FROM_DIST: '1' } });
   assert.equal(r.code, 0, r.stderr);

@@ -2,7 +2,7 @@
 // Debian's libquickfix-doc (test/helpers/quickfix.ts). executor: limit orders fill at their
 // price, anything else is refused with a session Reject; ordermatch: a FIX 4.2 order book
 // across sessions, with cancel. Plus acceptor restarts, and sequence numbers kept in the store.
-import { test, after } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,9 +11,11 @@ import { BrokerConnectError, BrokerRejection, BrokerTransientError, type TradeUp
 import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
 import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
 import { fixIntegrationSession } from './helpers/fix-integration.js';
-import { quickfixUnavailable, startQuickFix, type QuickFixPeer, type QuickFixSession } from './helpers/quickfix.js';
+import { until } from './helpers/until.js';
+import { requireQuickFix, startQuickFix, type QuickFixPeer, type QuickFixSession } from './helpers/quickfix.js';
 
-const skip = quickfixUnavailable(); // CI: throws with the command to run instead
+// never skipped: without the peers every test fails with the command that provisions them
+before(() => requireQuickFix());
 const owners: FixSessionOwner[] = [];
 const peers: QuickFixPeer[] = [];
 after(async () => {
@@ -44,7 +46,7 @@ const order = (o: Partial<WireOrder>): WireOrder => ({
   orderType: 'limit', limitPrice: 10, timeInForce: 'day', action: 'buy_long', ...o,
 });
 
-test('executor: limit orders fill at their price; a market order is refused with the peer\'s Text', { skip }, async () => {
+test('executor: limit orders fill at their price; a market order is refused with the peer\'s Text', async () => {
   const executor = await peer('executor', [EXECUTOR]);
   const { broker, updates } = owner({ port: executor.port, senderCompId: 'SALVO', targetCompId: 'EXECUTOR', account: 'ACC1' });
   await broker.connect();
@@ -76,7 +78,7 @@ test('executor: limit orders fill at their price; a market order is refused with
   assert.deepEqual((await broker.positions()).map((p) => [p.ticker, p.quantity]), [['IBM', 200]]);
 });
 
-test('executor restarted mid-session: salvo reconnects, resumes its sequence numbers, and keeps them across its own restart', { skip }, async () => {
+test('executor restarted mid-session: salvo reconnects, resumes its sequence numbers, and keeps them across its own restart', async () => {
   const executor = await peer('executor', [{ ...EXECUTOR, targetCompId: 'SALVO_R' }]);
   const storePath = tmp('salvo-fix-store-');
   const config = { port: executor.port, senderCompId: 'SALVO_R', targetCompId: 'EXECUTOR', storePath };
@@ -86,10 +88,10 @@ test('executor restarted mid-session: salvo reconnects, resumes its sequence num
   const before = broker.seqNums()!;
 
   await executor.kill(); // no Logout: a crash, as the initiator sees it
-  await until(() => !broker.loggedOn);
+  await until(() => !broker.loggedOn, { what: 'salvo to see the executor gone', timeoutMs: 15_000 });
   await assert.rejects(broker.submit(order({})), BrokerTransientError, 'nothing is sent while reconnecting');
   await executor.start();
-  await until(() => broker.loggedOn);
+  await until(() => broker.loggedOn, { what: 'salvo logged on again', timeoutMs: 15_000 });
   assert.equal(broker.logons, 2);
   const after = broker.seqNums()!;
   assert.equal(after.sent, before.sent + 1, `the Logon went out as ${after.sent}, right after ${before.sent}: no reset`);
@@ -98,12 +100,12 @@ test('executor restarted mid-session: salvo reconnects, resumes its sequence num
   // messages lost both ways while it was down: the executor asks salvo to resend (answered with a
   // gap fill: orders are never replayed) and salvo asks the executor (answered with its gap fill)
   await executor.kill();
-  await until(() => !broker.loggedOn);
+  await until(() => !broker.loggedOn, { what: 'salvo to see the executor gone', timeoutMs: 15_000 });
   const s = { ...EXECUTOR, targetCompId: 'SALVO_R' };
   const lost = executor.storedSeqNums(s);
   executor.setStoredSeqNums(s, { sender: lost.sender + 3, target: lost.target - 2 });
   await executor.start();
-  await until(() => broker.loggedOn);
+  await until(() => broker.loggedOn, { what: 'salvo logged on again', timeoutMs: 15_000 });
   assert.equal((await broker.submit(order({}))).status, 'filled', 'trading goes on after both resends');
   assert.ok(broker.seqNums()!.received >= lost.sender + 3, 'salvo followed the executor past the gap');
   await broker.close();
@@ -124,7 +126,7 @@ test('executor restarted mid-session: salvo reconnects, resumes its sequence num
   });
 });
 
-test('ordermatch (FIX 4.2): orders from two sessions cross, a resting order is canceled, a Logout and restart is survived', { skip }, async () => {
+test('ordermatch (FIX 4.2): orders from two sessions cross, a resting order is canceled, a Logout and restart is survived', async () => {
   const sessions = ['SALVO_A', 'SALVO_B'].map((id): QuickFixSession => ({ beginString: 'FIX.4.2', senderCompId: 'ORDERMATCH', targetCompId: id }));
   const book = await peer('ordermatch', sessions);
   const [a, b] = ['SALVO_A', 'SALVO_B'].map((id) => owner({ port: book.port, beginString: 'FIX.4.2', senderCompId: id, targetCompId: 'ORDERMATCH' }));
@@ -133,7 +135,7 @@ test('ordermatch (FIX 4.2): orders from two sessions cross, a resting order is c
   const sell = order({ side: 'sell', action: 'sell_long', quantity: 60, limitPrice: 10.25 });
   assert.equal((await a.broker.submit(buy)).status, 'new');
   assert.equal((await b.broker.submit(sell)).status, 'new');
-  await until(async () => (await b.broker.getOrder(sell.clientOrderId))?.status === 'filled');
+  await until(async () => (await b.broker.getOrder(sell.clientOrderId))?.status === 'filled', { what: 'the crossing sell filled', timeoutMs: 15_000 });
   const bought = await a.broker.getOrder(buy.clientOrderId);
   assert.deepEqual([bought?.status, bought?.filledQty], ['partially_filled', 60]);
   assert.ok(a.updates.some((u) => u.event === 'partial_fill' && u.fill?.qty === 60));
@@ -144,22 +146,14 @@ test('ordermatch (FIX 4.2): orders from two sessions cross, a resting order is c
   await assert.rejects(a.broker.submit(order({ timeInForce: 'gtc' })), /Unsupported TIF, use Day/);
 
   await book.quit(); // ordermatch logs every session out before it stops
-  await until(() => !a.broker.loggedOn && !b.broker.loggedOn);
+  await until(() => !a.broker.loggedOn && !b.broker.loggedOn, { what: 'both sessions logged out', timeoutMs: 15_000 });
   await book.start();
-  await until(() => a.broker.loggedOn && b.broker.loggedOn);
+  await until(() => a.broker.loggedOn && b.broker.loggedOn, { what: 'both sessions logged on again', timeoutMs: 15_000 });
   assert.equal((await a.broker.submit(order({ limitPrice: 9 }))).status, 'new');
   await book.quit();
 });
 
-test('integration over FIX against the executor: the core session with limit orders only, liquidated with limit sells', { skip }, async () => {
+test('integration over FIX against the executor: the core session with limit orders only, liquidated with limit sells', async () => {
   const executor = await peer('executor', [{ ...EXECUTOR, targetCompId: 'SALVO_S' }]);
   await fixIntegrationSession({ type: 'fix', host: '127.0.0.1', port: executor.port, senderCompId: 'SALVO_S', targetCompId: 'EXECUTOR' }, 'fix-executor', true);
 });
-
-async function until(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
