@@ -26,8 +26,8 @@ after(async () => {
 const EXECUTOR: QuickFixSession = { beginString: 'FIX.4.4', senderCompId: 'EXECUTOR', targetCompId: 'SALVO' };
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
-async function peer(kind: 'executor' | 'ordermatch', sessions: QuickFixSession[]): Promise<QuickFixPeer> {
-  const p = await startQuickFix(kind, sessions);
+async function peer(kind: 'executor' | 'ordermatch', sessions: QuickFixSession[], options: { showIncoming?: boolean } = {}): Promise<QuickFixPeer> {
+  const p = await startQuickFix(kind, sessions, options);
   peers.push(p);
   return p;
 }
@@ -79,7 +79,7 @@ test('executor: limit orders fill at their price; a market order is refused with
 });
 
 test('executor restarted mid-session: salvo reconnects, resumes its sequence numbers, and keeps them across its own restart', async () => {
-  const executor = await peer('executor', [{ ...EXECUTOR, targetCompId: 'SALVO_R' }]);
+  const executor = await peer('executor', [{ ...EXECUTOR, targetCompId: 'SALVO_R' }], { showIncoming: true });
   const storePath = tmp('salvo-fix-store-');
   const config = { port: executor.port, senderCompId: 'SALVO_R', targetCompId: 'EXECUTOR', storePath };
   const { broker } = owner(config);
@@ -108,6 +108,16 @@ test('executor restarted mid-session: salvo reconnects, resumes its sequence num
   await until(() => broker.loggedOn, { what: 'salvo logged on again', timeoutMs: 15_000 });
   assert.equal((await broker.submit(order({}))).status, 'filled', 'trading goes on after both resends');
   assert.ok(broker.seqNums()!.received >= lost.sender + 3, 'salvo followed the executor past the gap');
+  // what the executor received from salvo, raw: every order exactly once and none marked as a
+  // possible duplicate (PossDupFlag 43=Y), the resend answered with a gap fill (35=4, 123=Y), and
+  // salvo's own ResendRequest (35=2) for what it lost
+  const received = [...executor.output().matchAll(/\((8=FIX[^)]*)\)/g)].map((m) => new Map(m[1].split('\x01').filter(Boolean).map((f) => f.split('=', 2) as [string, string])));
+  const orders = received.filter((m) => m.get('35') === 'D');
+  assert.equal(orders.length, 3, `three orders sent so far: ${orders.map((m) => m.get('11'))}`);
+  assert.equal(new Set(orders.map((m) => m.get('11'))).size, orders.length, 'no order received twice');
+  assert.ok(orders.every((m) => m.get('43') !== 'Y'), 'no order replayed as a possible duplicate');
+  assert.ok(received.some((m) => m.get('35') === '4' && m.get('123') === 'Y'), 'salvo answered the resend request with a gap fill');
+  assert.ok(received.some((m) => m.get('35') === '2'), 'salvo asked the executor to resend what it lost');
   await broker.close();
   const stored = executor.storedSeqNums(s);
   assert.equal(fs.readFileSync(path.join(storePath, 'FIX.4.4-SALVO_R-EXECUTOR.seqnums'), 'utf8').split(':').map(Number).join(','), `${stored.target},${stored.sender}`);

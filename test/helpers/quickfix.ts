@@ -94,9 +94,9 @@ export interface QuickFixPeer {
   setStoredSeqNums(s: QuickFixSession, next: { sender: number; target: number }): void;
 }
 
-export async function startQuickFix(kind: keyof typeof binaries, sessions: QuickFixSession[]): Promise<QuickFixPeer> {
-  const reason = quickfixUnavailable();
-  if (reason) throw new Error(reason);
+/** `showIncoming`: the peer prints every message it receives, for output() (the raw FIX, SOH-separated) */
+export async function startQuickFix(kind: keyof typeof binaries, sessions: QuickFixSession[], options: { showIncoming?: boolean } = {}): Promise<QuickFixPeer> {
+  requireQuickFix();
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `salvo-quickfix-${kind}-`));
   dirs.push(dir);
@@ -104,7 +104,7 @@ export async function startQuickFix(kind: keyof typeof binaries, sessions: Quick
   fs.writeFileSync(config, [
     '[DEFAULT]', 'ConnectionType=acceptor', `SocketAcceptPort=${port}`, 'SocketAcceptHost=127.0.0.1', 'SocketReuseAddress=Y',
     `FileStorePath=${path.join(dir, 'store')}`, 'StartTime=00:00:00', 'EndTime=00:00:00', 'UseDataDictionary=N',
-    'ScreenLogShowIncoming=N', 'ScreenLogShowOutgoing=N', 'ScreenLogShowEvents=Y',
+    `ScreenLogShowIncoming=${options.showIncoming ? 'Y' : 'N'}`, 'ScreenLogShowOutgoing=N', 'ScreenLogShowEvents=Y',
     ...sessions.flatMap((s) => ['', '[SESSION]', `BeginString=${s.beginString}`, `SenderCompID=${s.senderCompId}`, `TargetCompID=${s.targetCompId}`]),
   ].join('\n') + '\n');
   let child: ChildProcess | undefined;
