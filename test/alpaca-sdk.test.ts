@@ -3,6 +3,7 @@
 // Alpaca's API the way Alpaca's clients expect it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { until as waitUntil } from './helpers/until.js';
 import { randomUUID } from 'node:crypto';
 import { OrdersApi, streaming, trading, type RateLimitError } from '@alpacahq/alpaca-trade-api';
 import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
@@ -18,13 +19,8 @@ before(async () => {
 });
 after(async () => { await ex.close(); });
 
-const until = async (check: () => boolean, what: string, ms = 3000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+/** the shared wait (helpers/until.ts) in this file's argument order */
+const until = (check: () => boolean, what: string, ms = 10_000) => waitUntil(check, { what, timeoutMs: ms, intervalMs: 10 });
 
 test('SDK trading stream + orders: create, list, get by client order id, cancel, trade_updates', async () => {
   const stream = new streaming.TradingStream({ url: ex.server.streamUrl, credentials: { keyId: KEY_ID, secret: SECRET }, reconnect: false });
