@@ -31,7 +31,7 @@ export async function markerSession(o: { tickers: string[]; quotes: RunTradingOp
   const drive = o.publish && (async () => {
     for (let i = 0; running; i++) {
       for (const t of o.tickers) await o.publish!(t, { ...(t === target && i >= 8 ? MARKER : ordinary(i)), timestamp: Date.now() });
-      await sleep(50);
+      await sleep(50); // the publisher's pace: a quote per ticker every 50 ms
     }
   })();
   let report: SessionReport;
