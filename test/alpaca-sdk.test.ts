@@ -88,9 +88,15 @@ test('SDK account, positions, clock and calendar', async () => {
   const account = await new trading.AccountsApi(config).getAccount();
   assert.equal(account.status, 'ACTIVE');
   assert.ok(Number(account.cash) > 0 && Number(account.buyingPower) > 0);
-  const positions = await new trading.PositionsApi(config).getAllOpenPositions();
-  const aapl = positions.find((p) => p.symbol === 'AAPL');
-  assert.ok(aapl && Number(aapl.qty) === 3 && aapl.side === 'long', JSON.stringify(positions));
+  // a position of its own, whatever earlier tests left on the shared exchange
+  const positionsApi = new trading.PositionsApi(config);
+  const held = async () => Number((await positionsApi.getAllOpenPositions()).find((p) => p.symbol === 'NVDA')?.qty ?? 0);
+  const before = await held();
+  await new OrdersApi(config).market({ symbol: 'NVDA', qty: 4, side: 'buy', clientOrderId: `sdk-${randomUUID().slice(0, 8)}` });
+  await waitUntil(async () => (await held()) === before + 4, { what: 'the NVDA buy in the positions' });
+  const positions = await positionsApi.getAllOpenPositions();
+  const nvda = positions.find((p) => p.symbol === 'NVDA');
+  assert.ok(nvda && Number(nvda.qty) === before + 4 && nvda.side === 'long', JSON.stringify(positions));
   const clock = await new trading.ClockApi(config).legacyClock();
   assert.equal(typeof clock.isOpen, 'boolean');
   assert.ok(clock.nextClose instanceof Date && clock.nextClose.getTime() > Date.now() - 86_400_000);
