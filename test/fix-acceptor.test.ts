@@ -16,6 +16,7 @@ import { startQuoteFeed } from '../src/market/quote-feed.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { fixIntegrationSession, TICKERS } from './helpers/fix-integration.js';
 import { freePort } from './helpers/ports.js';
+import { until } from './helpers/until.js';
 
 const board = new QuoteBoard(['AAPL', 'MSFT']);
 board.write(0, { bid: 189.9, ask: 190.1, bidSize: 100, askSize: 100, last: 190, timestamp: Date.now() });
@@ -77,7 +78,7 @@ test('TimeInForce: day/gtc/ioc/fok map to 0/1/3/4 both ways; an unknown value is
   const fok = order({ orderType: 'limit', limitPrice: 100, timeInForce: 'fok' });
   const gtc = order({ orderType: 'limit', limitPrice: 100, timeInForce: 'gtc' });
   await Promise.all([ioc, fok, gtc].map((o) => broker.submit(o)));
-  await waitFor(async () => (await broker.getOrder(fok.clientOrderId))?.status === 'canceled' && (await broker.getOrder(ioc.clientOrderId))?.status === 'canceled');
+  await until(async () => (await broker.getOrder(fok.clientOrderId))?.status === 'canceled' && (await broker.getOrder(ioc.clientOrderId))?.status === 'canceled', { what: 'the IOC and FOK orders canceled by the venue' });
   assert.match((await broker.getOrder(ioc.clientOrderId))!.reason!, /immediate or cancel/);
   assert.match((await broker.getOrder(fok.clientOrderId))!.reason!, /fill or kill/);
   assert.equal((await broker.getOrder(gtc.clientOrderId))!.status, 'new');
@@ -176,7 +177,7 @@ test('getOrder asks OrderStatusRequest(H) for an order it has sent and not heard
     const o = order({});
     await assert.rejects(broker.submit(o), BrokerTimeoutError);
     assert.equal(await broker.getOrder(o.clientOrderId), undefined, 'the venue does not have it yet: "unknown order"');
-    await waitFor(async () => (await broker.getOrder(o.clientOrderId))?.status === 'filled');
+    await until(async () => (await broker.getOrder(o.clientOrderId))?.status === 'filled', { what: 'the slow venue to report the order filled' });
   } finally {
     await broker.close();
     await slowServer.close();
@@ -186,10 +187,14 @@ test('getOrder asks OrderStatusRequest(H) for an order it has sent and not heard
   const [a, b] = await Promise.all([owner('SALVO_A'), owner('SALVO_B')]);
   const [oa, ob] = [order({ ticker: 'MSFT', quantity: 1 }), order({ quantity: 3 })];
   await Promise.all([a.broker.submit(oa), b.broker.submit(ob)]);
-  await waitFor(async () => (await a.broker.positions()).length > 0 && (await b.broker.positions()).length > 0);
+  await until(async () => (await a.broker.positions()).length > 0 && (await b.broker.positions()).length > 0, { what: 'both counterparties to hold their fills' });
   assert.deepEqual((await a.broker.positions()).map((p) => [p.ticker, p.quantity]), [['MSFT', 1]]);
   assert.deepEqual((await b.broker.positions()).map((p) => [p.ticker, p.quantity]), [['AAPL', 3]]);
-  assert.ok(a.updates.every((u) => u.order.clientOrderId === oa.clientOrderId));
+  await until(() => a.updates.some((u) => u.event === 'fill') && b.updates.some((u) => u.event === 'fill'), { what: 'each side\'s fill report' });
+  for (const [side, updates, own] of [['A', a.updates, oa], ['B', b.updates, ob]] as const) {
+    assert.ok(updates.length > 0, `${side} got reports`);
+    assert.deepEqual([...new Set(updates.map((u) => u.order.clientOrderId))], [own.clientOrderId], `${side} got reports of its own order only`);
+  }
 });
 
 test('integration over FIX: the core session (6 tickers, 4 workers, 12-leg blocks, one invalid leg each, liquidate) against serveFix', async () => {
@@ -206,11 +211,3 @@ test('integration over FIX: the core session (6 tickers, 4 workers, 12-leg block
     await feed.close();
   }
 });
-
-async function waitFor(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

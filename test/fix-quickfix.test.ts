@@ -2,7 +2,7 @@
 // Debian's libquickfix-doc (test/helpers/quickfix.ts). executor: limit orders fill at their
 // price, anything else is refused with a session Reject; ordermatch: a FIX 4.2 order book
 // across sessions, with cancel. Plus acceptor restarts, and sequence numbers kept in the store.
-import { test, after } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,9 +11,11 @@ import { BrokerConnectError, BrokerRejection, BrokerTransientError, type TradeUp
 import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
 import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
 import { fixIntegrationSession } from './helpers/fix-integration.js';
-import { quickfixUnavailable, startQuickFix, type QuickFixPeer, type QuickFixSession } from './helpers/quickfix.js';
+import { until } from './helpers/until.js';
+import { requireQuickFix, startQuickFix, type QuickFixPeer, type QuickFixSession } from './helpers/quickfix.js';
 
-const skip = quickfixUnavailable(); // CI: throws with the command to run instead
+// never skipped: without the peers every test fails with the command that provisions them
+before(() => requireQuickFix());
 const owners: FixSessionOwner[] = [];
 const peers: QuickFixPeer[] = [];
 after(async () => {
@@ -24,8 +26,8 @@ after(async () => {
 const EXECUTOR: QuickFixSession = { beginString: 'FIX.4.4', senderCompId: 'EXECUTOR', targetCompId: 'SALVO' };
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
-async function peer(kind: 'executor' | 'ordermatch', sessions: QuickFixSession[]): Promise<QuickFixPeer> {
-  const p = await startQuickFix(kind, sessions);
+async function peer(kind: 'executor' | 'ordermatch', sessions: QuickFixSession[], options: { showIncoming?: boolean } = {}): Promise<QuickFixPeer> {
+  const p = await startQuickFix(kind, sessions, options);
   peers.push(p);
   return p;
 }
@@ -44,7 +46,7 @@ const order = (o: Partial<WireOrder>): WireOrder => ({
   orderType: 'limit', limitPrice: 10, timeInForce: 'day', action: 'buy_long', ...o,
 });
 
-test('executor: limit orders fill at their price; a market order is refused with the peer\'s Text', { skip }, async () => {
+test('executor: limit orders fill at their price; a market order is refused with the peer\'s Text', async () => {
   const executor = await peer('executor', [EXECUTOR]);
   const { broker, updates } = owner({ port: executor.port, senderCompId: 'SALVO', targetCompId: 'EXECUTOR', account: 'ACC1' });
   await broker.connect();
@@ -76,8 +78,8 @@ test('executor: limit orders fill at their price; a market order is refused with
   assert.deepEqual((await broker.positions()).map((p) => [p.ticker, p.quantity]), [['IBM', 200]]);
 });
 
-test('executor restarted mid-session: salvo reconnects, resumes its sequence numbers, and keeps them across its own restart', { skip }, async () => {
-  const executor = await peer('executor', [{ ...EXECUTOR, targetCompId: 'SALVO_R' }]);
+test('executor restarted mid-session: salvo reconnects, resumes its sequence numbers, and keeps them across its own restart', async () => {
+  const executor = await peer('executor', [{ ...EXECUTOR, targetCompId: 'SALVO_R' }], { showIncoming: true });
   const storePath = tmp('salvo-fix-store-');
   const config = { port: executor.port, senderCompId: 'SALVO_R', targetCompId: 'EXECUTOR', storePath };
   const { broker } = owner(config);
@@ -86,10 +88,10 @@ test('executor restarted mid-session: salvo reconnects, resumes its sequence num
   const before = broker.seqNums()!;
 
   await executor.kill(); // no Logout: a crash, as the initiator sees it
-  await until(() => !broker.loggedOn);
+  await until(() => !broker.loggedOn, { what: 'salvo to see the executor gone', timeoutMs: 15_000 });
   await assert.rejects(broker.submit(order({})), BrokerTransientError, 'nothing is sent while reconnecting');
   await executor.start();
-  await until(() => broker.loggedOn);
+  await until(() => broker.loggedOn, { what: 'salvo logged on again', timeoutMs: 15_000 });
   assert.equal(broker.logons, 2);
   const after = broker.seqNums()!;
   assert.equal(after.sent, before.sent + 1, `the Logon went out as ${after.sent}, right after ${before.sent}: no reset`);
@@ -98,14 +100,24 @@ test('executor restarted mid-session: salvo reconnects, resumes its sequence num
   // messages lost both ways while it was down: the executor asks salvo to resend (answered with a
   // gap fill: orders are never replayed) and salvo asks the executor (answered with its gap fill)
   await executor.kill();
-  await until(() => !broker.loggedOn);
+  await until(() => !broker.loggedOn, { what: 'salvo to see the executor gone', timeoutMs: 15_000 });
   const s = { ...EXECUTOR, targetCompId: 'SALVO_R' };
   const lost = executor.storedSeqNums(s);
   executor.setStoredSeqNums(s, { sender: lost.sender + 3, target: lost.target - 2 });
   await executor.start();
-  await until(() => broker.loggedOn);
+  await until(() => broker.loggedOn, { what: 'salvo logged on again', timeoutMs: 15_000 });
   assert.equal((await broker.submit(order({}))).status, 'filled', 'trading goes on after both resends');
   assert.ok(broker.seqNums()!.received >= lost.sender + 3, 'salvo followed the executor past the gap');
+  // what the executor received from salvo, raw: every order exactly once and none marked as a
+  // possible duplicate (PossDupFlag 43=Y), the resend answered with a gap fill (35=4, 123=Y), and
+  // salvo's own ResendRequest (35=2) for what it lost
+  const received = [...executor.output().matchAll(/\((8=FIX[^)]*)\)/g)].map((m) => new Map(m[1].split('\x01').filter(Boolean).map((f) => f.split('=', 2) as [string, string])));
+  const orders = received.filter((m) => m.get('35') === 'D');
+  assert.equal(orders.length, 3, `three orders sent so far: ${orders.map((m) => m.get('11'))}`);
+  assert.equal(new Set(orders.map((m) => m.get('11'))).size, orders.length, 'no order received twice');
+  assert.ok(orders.every((m) => m.get('43') !== 'Y'), 'no order replayed as a possible duplicate');
+  assert.ok(received.some((m) => m.get('35') === '4' && m.get('123') === 'Y'), 'salvo answered the resend request with a gap fill');
+  assert.ok(received.some((m) => m.get('35') === '2'), 'salvo asked the executor to resend what it lost');
   await broker.close();
   const stored = executor.storedSeqNums(s);
   assert.equal(fs.readFileSync(path.join(storePath, 'FIX.4.4-SALVO_R-EXECUTOR.seqnums'), 'utf8').split(':').map(Number).join(','), `${stored.target},${stored.sender}`);
@@ -124,7 +136,7 @@ test('executor restarted mid-session: salvo reconnects, resumes its sequence num
   });
 });
 
-test('ordermatch (FIX 4.2): orders from two sessions cross, a resting order is canceled, a Logout and restart is survived', { skip }, async () => {
+test('ordermatch (FIX 4.2): orders from two sessions cross, a resting order is canceled, a Logout and restart is survived', async () => {
   const sessions = ['SALVO_A', 'SALVO_B'].map((id): QuickFixSession => ({ beginString: 'FIX.4.2', senderCompId: 'ORDERMATCH', targetCompId: id }));
   const book = await peer('ordermatch', sessions);
   const [a, b] = ['SALVO_A', 'SALVO_B'].map((id) => owner({ port: book.port, beginString: 'FIX.4.2', senderCompId: id, targetCompId: 'ORDERMATCH' }));
@@ -133,7 +145,7 @@ test('ordermatch (FIX 4.2): orders from two sessions cross, a resting order is c
   const sell = order({ side: 'sell', action: 'sell_long', quantity: 60, limitPrice: 10.25 });
   assert.equal((await a.broker.submit(buy)).status, 'new');
   assert.equal((await b.broker.submit(sell)).status, 'new');
-  await until(async () => (await b.broker.getOrder(sell.clientOrderId))?.status === 'filled');
+  await until(async () => (await b.broker.getOrder(sell.clientOrderId))?.status === 'filled', { what: 'the crossing sell filled', timeoutMs: 15_000 });
   const bought = await a.broker.getOrder(buy.clientOrderId);
   assert.deepEqual([bought?.status, bought?.filledQty], ['partially_filled', 60]);
   assert.ok(a.updates.some((u) => u.event === 'partial_fill' && u.fill?.qty === 60));
@@ -144,22 +156,14 @@ test('ordermatch (FIX 4.2): orders from two sessions cross, a resting order is c
   await assert.rejects(a.broker.submit(order({ timeInForce: 'gtc' })), /Unsupported TIF, use Day/);
 
   await book.quit(); // ordermatch logs every session out before it stops
-  await until(() => !a.broker.loggedOn && !b.broker.loggedOn);
+  await until(() => !a.broker.loggedOn && !b.broker.loggedOn, { what: 'both sessions logged out', timeoutMs: 15_000 });
   await book.start();
-  await until(() => a.broker.loggedOn && b.broker.loggedOn);
+  await until(() => a.broker.loggedOn && b.broker.loggedOn, { what: 'both sessions logged on again', timeoutMs: 15_000 });
   assert.equal((await a.broker.submit(order({ limitPrice: 9 }))).status, 'new');
   await book.quit();
 });
 
-test('integration over FIX against the executor: the core session with limit orders only, liquidated with limit sells', { skip }, async () => {
+test('integration over FIX against the executor: the core session with limit orders only, liquidated with limit sells', async () => {
   const executor = await peer('executor', [{ ...EXECUTOR, targetCompId: 'SALVO_S' }]);
   await fixIntegrationSession({ type: 'fix', host: '127.0.0.1', port: executor.port, senderCompId: 'SALVO_S', targetCompId: 'EXECUTOR' }, 'fix-executor', true);
 });
-
-async function until(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { until as waitUntil } from './helpers/until.js';
 import { execFile } from 'node:child_process';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { BrokerRejection, BrokerTimeoutError, BrokerTransientError, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
@@ -31,13 +32,8 @@ async function venueThread(options: Record<string, unknown> = {}) {
   return { board, session, worker, updates, close };
 }
 
-async function until(what: string, cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+/** the shared wait (helpers/until.ts) in this file's argument order */
+const until = (what: string, cond: () => boolean, ms = 10_000) => waitUntil(cond, { what, timeoutMs: ms, intervalMs: 2 });
 
 test('through the venue thread: ack, then updates pending_new → new → fill on the session port', async () => {
   const v = await venueThread();
@@ -100,7 +96,7 @@ test('timeoutRate 1: BrokerTimeoutError after requestTimeoutMs, yet the order ex
     const started = Date.now();
     await assert.rejects(v.worker.submit(lost), (e: unknown) =>
       e instanceof BrokerTimeoutError && e.message === `paper venue did not answer submit ${lost.clientOrderId} in 150 ms`);
-    assert.ok(Date.now() - started >= 140);
+    assert.ok(Date.now() - started >= 140, 'a lower bound only: the error comes after the 150 ms timeout, load can only delay it');
     const found = await v.worker.getOrder(lost.clientOrderId);
     assert.equal(found?.status, 'filled');
     assert.equal(found?.filledQty, 10);
@@ -134,7 +130,12 @@ test('closing the venue fails requests instead of leaving them hanging', async (
 test('after close() a process with a venue thread and open orders exits by itself', async () => {
   const url = (p: string) => JSON.stringify(new URL(p, import.meta.url).href);
   const script = `
+    import { Worker } from 'node:worker_threads';
     import { QuoteBoard } from ${url('../src/market/quote-board.ts')};
+    // hub.close() terminates the thread only when it has not wound down within its grace period
+    let terminated = false;
+    const terminate = Worker.prototype.terminate;
+    Worker.prototype.terminate = function () { terminated = true; return terminate.call(this); };
     import { paperDriver } from ${url('../src/brokers/paper/driver.ts')};
     const board = new QuoteBoard(['AAPL']);
     board.write(0, { bid: 99, ask: 101 });
@@ -144,19 +145,15 @@ test('after close() a process with a venue thread and open orders exits by itsel
     broker.onUpdate(() => {});
     await broker.submit({ clientOrderId: 'rest-1', ticker: 'AAPL', quantity: 1, side: 'buy', orderType: 'limit', limitPrice: 50, timeInForce: 'gtc', action: 'buy_long' });
     await broker.close();
-    const closing = Date.now();
     await hub.close();
-    console.log('closed in', Date.now() - closing);
+    console.log('terminated', terminated);
   `;
-  const started = Date.now();
   const outcome = await new Promise<{ code: number | null; killed: boolean; stdout: string; stderr: string }>((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 15_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? (error.code as number | null) ?? null : 0, killed: error?.killed ?? false, stdout, stderr }));
   });
   assert.equal(outcome.killed, false, 'the process had to be killed: something kept it alive after close()');
   assert.equal(outcome.code, 0, outcome.stderr);
-  const closeMs = Number(/^closed in (\d+)$/.exec(outcome.stdout.trim())?.[1]);
-  // the venue thread winds down by itself, well before hub.close() would fall back to terminate()
-  assert.ok(closeMs < 500, `hub.close() took ${closeMs} ms`);
-  assert.ok(Date.now() - started < 10_000);
+  // the venue thread wound down by itself, before hub.close() had to fall back to terminate()
+  assert.equal(outcome.stdout.trim(), 'terminated false');
 });

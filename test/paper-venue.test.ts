@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { until as waitUntil } from './helpers/until.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { BrokerRejection, BrokerTransientError, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
 import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
@@ -25,12 +26,16 @@ function market(config: Record<string, unknown> = {}, options?: PaperVenueOption
   return { board, venue, updates, quote, events };
 }
 
-async function until(what: string, cond: () => boolean, ms = 1000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+/** the shared wait (helpers/until.ts) in this file's argument order */
+const until = (what: string, cond: () => boolean, ms = 10_000) => waitUntil(cond, { what, timeoutMs: ms, intervalMs: 2 });
+
+/** resolves once the venue has matched its open orders against the board again (it polls) */
+function swept(venue: PaperVenue): () => Promise<void> {
+  const v = venue as unknown as { sweep(): void };
+  let sweeps = 0;
+  const sweep = v.sweep.bind(venue);
+  v.sweep = () => { sweep(); sweeps++; };
+  return async () => { const from = sweeps; await until('the venue to match against the new quote', () => sweeps > from + 1); };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<string> {
@@ -72,8 +77,9 @@ test('a limit order rests until the market crosses it, then fills at the touch',
     await venue.submit(buy);
     assert.deepEqual(events(buy.clientOrderId), ['pending_new', 'new']);
     assert.equal(venue.openOrders().length, 1);
+    const sweep = swept(venue);
     quote({ bid: 99.5, ask: 100.5 }); // closer, still above the limit
-    await new Promise((r) => setTimeout(r, 20));
+    await sweep();
     assert.equal(venue.getOrder(buy.clientOrderId)?.status, 'new');
     quote({ bid: 99, ask: 99.75 });
     await until('the resting buy to fill', () => venue.getOrder(buy.clientOrderId)?.status === 'filled');
@@ -262,6 +268,7 @@ test('latency delays the answer; close() fails what is still in flight', async (
   const { venue } = market({ latencyMs: 30 });
   const started = Date.now();
   await venue.submit(order({ side: 'buy', quantity: 1 }));
+  // a lower bound only (the answer waits out the latency; load can only delay it further)
   assert.ok(Date.now() - started >= 25, 'submit answered before the venue latency');
   const inFlight = venue.submit(order({ side: 'buy', quantity: 1 }));
   venue.close();

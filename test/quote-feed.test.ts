@@ -5,9 +5,9 @@ import { BoardSink, REJECT } from '../src/market/quote-sink.js';
 import { startQuoteFeed, waitForBoard } from '../src/market/quote-feed.js';
 import { SimulatedMarket, hashPrice, simQuotesSchema } from '../src/market/sources/sim.js';
 import type { QuoteSink, QuoteUpdate } from '../src/market/sources/source.js';
+import { until } from './helpers/until.js';
 
 const TICKERS = ['AAPL', 'MSFT', 'NVDA', 'SPY', 'QQQ', 'TSLA'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** a sink that keeps every update, for driving the simulator in this thread */
 function recorder(): QuoteSink & { seen: Map<string, QuoteUpdate[]> } {
@@ -24,7 +24,7 @@ async function simPath(seed: number, tickers: string[], steps: number): Promise<
   const market = new SimulatedMarket({ type: 'sim', seed, updatesPerSecond: 500, volatility: 2 });
   const sink = recorder();
   await market.start(tickers, sink);
-  while (Math.min(...tickers.map((t) => sink.seen.get(t)?.length ?? 0)) < steps) await sleep(5);
+  await until(() => Math.min(...tickers.map((t) => sink.seen.get(t)?.length ?? 0)) >= steps, { what: `${steps} sim steps on ${tickers.join(', ')}` });
   await market.close();
   // the same step index must match; when it was sent does not
   for (const list of sink.seen.values()) { list.length = steps; for (const u of list) delete u.timestamp; }
@@ -67,21 +67,18 @@ test('sim: config defaults, limits, start prices and sizes', async () => {
 test('quote feed: a sim feed fills every slot in the warm-up, prices move, bid < ask always', async () => {
   const feed = await startQuoteFeed({ tickers: TICKERS, source: { type: 'sim', seed: 3, updatesPerSecond: 100, volatility: 3 }, log: () => undefined });
   try {
-    const t0 = performance.now();
-    assert.deepEqual(await feed.waitForQuotes(2000), []);
-    assert.ok(performance.now() - t0 < 500, 'returns as soon as the board is full');
+    assert.deepEqual(await feed.waitForQuotes(30_000), [], 'every slot quoted in the warm-up');
     const first = feed.board.snapshot();
     assert.deepEqual(Object.keys(first).sort(), [...TICKERS].sort());
-    // at least 300 ms of sampling, longer only if a busy machine starves the worker
-    const t1 = performance.now();
+    // every board read while the feed runs is a sane quote, until each ticker has moved 10 times
     const moved = () => TICKERS.every((t) => feed.board.updates(feed.board.slotOf(t)) > first[t].updates + 10);
-    while (performance.now() - t1 < 300 || (!moved() && performance.now() - t1 < 5000)) {
+    await until(() => {
       for (const [ticker, q] of Object.entries(feed.board.snapshot())) {
         assert.ok(q.bid > 0 && q.bid < q.ask, `${ticker}: bid ${q.bid} ask ${q.ask}`);
         assert.ok(q.last >= q.bid && q.last <= q.ask, `${ticker}: last ${q.last} outside ${q.bid}-${q.ask}`);
       }
-      await sleep(5);
-    }
+      return moved();
+    }, { what: 'every ticker to update 10 more times', intervalMs: 5 });
     const later = feed.board.snapshot();
     for (const t of TICKERS) assert.ok(later[t].updates > first[t].updates + 10, `${t} kept updating`);
     assert.ok(TICKERS.some((t) => later[t].bid !== first[t].bid), 'prices moved');
@@ -102,15 +99,14 @@ test('quote feed: the same seed gives the same first prices on the board', async
   assert.deepEqual(await firstPrices(), await firstPrices());
 });
 
-test('quote feed: 10,000 tickers are all quoted within a second', async () => {
+// how fast 10,000 tickers fill is bench/'s figure (bench/resources.ts); here: they all do, and keep updating
+test('quote feed: 10,000 tickers are all quoted, and the last slot keeps updating', async () => {
   const tickers = Array.from({ length: 10_000 }, (_, i) => `T${i}`);
   const feed = await startQuoteFeed({ tickers, source: { type: 'sim' } });
   try {
-    assert.deepEqual(await feed.waitForQuotes(1000), []);
+    assert.deepEqual(await feed.waitForQuotes(60_000), []);
     const start = feed.board.updates(9_999);
-    const t0 = performance.now();
-    while (feed.board.updates(9_999) === start && performance.now() - t0 < 5000) await sleep(10);
-    assert.ok(feed.board.updates(9_999) > start, 'the last slot keeps updating');
+    await until(() => feed.board.updates(9_999) > start, { what: 'the last slot (T9999) to update again' });
   } finally {
     await feed.close();
   }
@@ -124,13 +120,14 @@ test('quote feed: an unknown or invalid source rejects with the source\'s messag
 test('waiting for quotes: returns the moment the last slot fills, or the missing tickers at the timeout', async () => {
   const board = new QuoteBoard(['X', 'Y']);
   board.write(1, { bid: 1, ask: 2 });
-  let t0 = performance.now();
+  // a timer due before the timeout has fired by the time the wait gives up: it did wait
+  let waited = false;
+  setTimeout(() => { waited = true; }, 30);
   assert.deepEqual(await waitForBoard(board, 60), ['X']);
-  assert.ok(performance.now() - t0 >= 55, 'waited for the timeout');
+  assert.ok(waited, 'gave up only at its timeout');
+  // a timeout the test's own deadline would hit first: returning at all means returning on the fill
   setTimeout(() => board.write(0, { last: 5 }), 30);
-  t0 = performance.now();
-  assert.deepEqual(await waitForBoard(board, 5000), []);
-  assert.ok(performance.now() - t0 < 1000, `returned ${(performance.now() - t0).toFixed(0)} ms after start`);
+  assert.deepEqual(await waitForBoard(board, 3_600_000), []);
   assert.deepEqual(await waitForBoard(new QuoteBoard(['Z']), 0), ['Z'], 'a zero timeout checks once');
 });
 

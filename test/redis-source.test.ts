@@ -16,6 +16,8 @@ import { RedisQuoteSource } from '../src/market/sources/redis.js';
 import { assertFilledAtMarker, assertSurvivedOutage, markerSession, outageSession } from './helpers/feed-session.js';
 import { startRedis, type RedisService } from './helpers/services.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
+import { freePort } from './helpers/ports.js';
+import { until } from './helpers/until.js';
 
 const PASSWORD = 'redis-test-secret';
 const TICKERS = ['HNXDS:VN30F2606', 'HNXDS:VN30F2609'];
@@ -124,6 +126,7 @@ test('redis-server stopped and restarted mid-session: the ticker goes stale, quo
     tickers: TICKERS, logDir, name: 'redis-outage', runSeconds: 5,
     quotes: { type: 'redis', url: redis.url },
     publish: async (t, u) => { p.send(t, u); },
+    // redis-server stays down 1.5 s on purpose: the outage the session must ride out
     outage: async () => { await redis.stop(); await new Promise((x) => setTimeout(x, 1500)); await redis.restart(); },
   });
   assertSurvivedOutage(r, 1200);
@@ -139,7 +142,8 @@ test('wrong password or no server: runTrading fails before the session, naming h
   assert.match(wrong, new RegExp(`127\\.0\\.0\\.1:${redis.port}.*authentication failed`));
   assert.ok(!wrong.includes('not-the-password'));
   assert.match(await attempt({ port: redis.port }), /authentication required/);
-  assert.match(await attempt({ url: 'redis://:hunter2@127.0.0.1:1' }), /127\.0\.0\.1:1: connection refused/);
+  const nobody = await freePort(); // nothing listens there
+  assert.match(await attempt({ url: `redis://:hunter2@127.0.0.1:${nobody}` }), new RegExp(`127\\.0\\.0\\.1:${nobody}: connection refused`));
 });
 
 test('many instruments: one pattern subscription, the board filled from stored snapshots before any publish', async () => {
@@ -160,8 +164,7 @@ test('many instruments: one pattern subscription, the board filled from stored s
     p.send(tickers[42], { bid: 500, ask: 501, timestamp: Date.now() });
     await p.flush();
     raw.disconnect();
-    for (let i = 0; i < 100 && board.read(42).bid !== 500; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(board.read(42).bid, 500);
+    await until(() => board.read(42).bid === 500, { what: `bid 500 on ${tickers[42]}` });
     assert.deepEqual(sink.malformedCounts(), {}, 'other instruments on the pattern are not bad data');
   } finally {
     await source.close();

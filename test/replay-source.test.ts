@@ -12,10 +12,11 @@ import { BoardSink } from '../src/market/quote-sink.js';
 import { replayQuotesSchema } from '../src/market/sources/feed-schemas.js';
 import { createQuoteSource } from '../src/market/sources/index.js';
 import { ReplayQuoteSource } from '../src/market/sources/replay.js';
-import type { QuoteUpdate } from '../src/market/sources/source.js';
+import type { QuoteSink, QuoteUpdate } from '../src/market/sources/source.js';
 import { encodeQuote } from '../src/market/sources/wire-format.js';
 import { assertFilledAtMarker, markerSession, MARKER, ordinary } from './helpers/feed-session.js';
 import { readLog } from './helpers/trade-log.js';
+import { until } from './helpers/until.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-replay-'));
 const TICKERS = ['HSX:MWG', 'HSX:FPT'];
@@ -44,26 +45,39 @@ test('end to end from NDJSON QuoteSnapshots at 2x', async () => {
   assertFilledAtMarker(await markerSession({ tickers: TICKERS, logDir: dir, name: 'replay-ndjson', quotes: { type: 'replay', file, speed: 2 } }));
 });
 
-test('speed: 1 keeps the file\'s pace, 4 is four times faster, 0 goes as fast as the board takes them', async () => {
+test('speed: no quote comes before its time at 1 or 4, 4 ends first, 0 replays an hour-long file at once', async () => {
   const file = writeFile('pace.csv', (t, u) => quoteFileLine('csv', t, u), quoteFileHeader('csv'), 1); // 0.95 s of quotes
-  const timeIt = async (speed: number) => {
+  /** replays `file`; each delivered quote with when it arrived, in ms after the replay started */
+  const replayOf = (f: string, speed: number) => {
     const board = new QuoteBoard(TICKERS);
-    const source = replay({ file, speed });
-    const started = performance.now();
-    await source.start(TICKERS, new BoardSink(board));
-    while (source.delivered < 40) await new Promise((r) => setTimeout(r, 5));
-    const ms = performance.now() - started;
-    await source.close();
-    return { ms, board };
+    const inner = new BoardSink(board);
+    const arrivals: Array<{ at: number; update: QuoteUpdate }> = [];
+    const started = Date.now();
+    const sink: QuoteSink = {
+      quote: (ticker, update) => { arrivals.push({ at: Date.now() - started, update: { ...update } }); inner.quote(ticker, update); },
+      malformed: (reason, detail) => inner.malformed(reason, detail),
+      status: (state, detail) => inner.status(state, detail),
+    };
+    const source = replay({ file: f, speed });
+    const done = source.start(TICKERS, sink)
+      .then(() => until(() => source.delivered >= 40, { what: `all 40 quotes of ${path.basename(f)} replayed at speed ${speed}`, timeoutMs: 30_000 }))
+      .then(() => { const endedAt = performance.now(); return source.close().then(() => ({ board, arrivals, endedAt, started })); });
+    return done;
   };
-  const real = await timeIt(1);
-  assert.ok(real.ms > 900 && real.ms < 1500, `speed 1: ${real.ms} ms`);
-  const fast = await timeIt(4);
-  assert.ok(fast.ms > 200 && fast.ms < 600, `speed 4: ${fast.ms} ms`);
-  const max = await timeIt(0);
-  assert.ok(max.ms < 200, `speed 0: ${max.ms} ms`);
-  // replayed quotes are stamped with the time they are replayed, unless keepTimestamps
-  assert.ok(Math.abs(max.board.read(0).timestamp - Date.now()) < 2000);
+  const [real, fast] = await Promise.all([replayOf(file, 1), replayOf(file, 4)]);
+  for (const [speed, run] of [[1, real], [4, fast]] as const) {
+    assert.equal(run.arrivals.length, 40);
+    // quote i is due (i / 2) × 50 ms / speed after the first: waiting can make it late, never early
+    run.arrivals.forEach((a, i) => assert.ok(a.at >= Math.floor(i / 2) * 50 / speed - 2, `speed ${speed}: quote ${i} came ${a.at} ms in, due at ${Math.floor(i / 2) * 50 / speed}`));
+    // replayed quotes are stamped with the time they are replayed (keepTimestamps is off)
+    assert.ok(run.board.read(0).timestamp >= run.started && run.board.read(0).timestamp <= Date.now());
+  }
+  assert.ok(fast.endedAt < real.endedAt, 'speed 4 finished before speed 1, both started together');
+  // speed 0 does not pace: a file whose quotes span an hour is replayed within the test's deadline
+  const hour = path.join(dir, 'hour.csv');
+  fs.writeFileSync(hour, quoteFileHeader('csv') + Array.from({ length: 20 }, (_, i) => TICKERS.map((t) => quoteFileLine('csv', t, { ...ordinary(i), timestamp: T0 + i * 190_000 })).join('')).join(''));
+  const max = await replayOf(hour, 0);
+  assert.equal(max.arrivals.length, 40);
 });
 
 test('bad rows are counted and skipped; a missing file or a CSV without a ticker column fails the start', async () => {
@@ -83,7 +97,7 @@ test('bad rows are counted and skipped; a missing file or a CSV without a ticker
   const sink = new BoardSink(board);
   const source = replay({ file, speed: 0, keepTimestamps: true });
   await source.start(TICKERS, sink);
-  while (source.delivered < 7) await new Promise((r) => setTimeout(r, 5));
+  await until(() => source.delivered >= 7, { what: 'the 7 good-or-bad rows with a ticker to be delivered' });
   await source.close();
   assert.deepEqual(sink.malformedCounts(), {
     'malformed JSON': 1, 'unknown symbol': 1, 'negative price or size': 1, 'crossed quote': 1,
@@ -100,7 +114,7 @@ test('recording through the quote worker: what the feed delivered, replayed from
   const file = path.join(dir, 'recorded.csv');
   // the session passes recordQuotes to the quote worker as the feed config's recordTo
   const feed = await startQuoteFeed({ tickers: TICKERS, source: { type: 'sim', updatesPerSecond: 100, recordTo: file }, log: () => undefined });
-  await new Promise((r) => setTimeout(r, 300));
+  await until(() => feed.board.read(0).updates >= 10 && feed.board.read(1).updates >= 10, { what: '10 recorded quotes on each ticker' });
   await feed.close();
   const live = feed.board;
   const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
@@ -110,7 +124,7 @@ test('recording through the quote worker: what the feed delivered, replayed from
   const replayed = new QuoteBoard(TICKERS);
   const source = replay({ file, speed: 0, keepTimestamps: true });
   await source.start(TICKERS, new BoardSink(replayed));
-  while (source.delivered < lines.length - 1) await new Promise((r) => setTimeout(r, 5));
+  await until(() => source.delivered >= lines.length - 1, { what: `the ${lines.length - 1} recorded quotes replayed` });
   await source.close();
   for (const slot of [0, 1]) assert.deepEqual(replayed.read(slot), live.read(slot));
   await assert.rejects(createQuoteSource({ type: 'sim', recordTo: path.join(dir, 'no/such\0dir/x.csv') }).then((s) => s.start(TICKERS, new BoardSink(replayed))), /cannot record quotes to/);

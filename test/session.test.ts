@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { runTrading } from '../src/index.js';
 import { byOrder, netPositions, readLog } from './helpers/trade-log.js';
 import { TICKERS, checkCoreSession, coreRun, coreStrategy } from './helpers/integration.js';
+import { freePort } from './helpers/ports.js';
 
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-session-'));
 const quiet = () => undefined;
@@ -35,8 +36,11 @@ test('hold keeps positions; ctx.submitOrder works like returning orders; strateg
   assert.ok(lines.some((l) => l.includes('strategy threw on tick 2') && l.includes('boom in tick 2') && l.includes('session.test.ts')), 'stack logged');
   assert.ok(lines.some((l) => l.includes('tick 3') && l.includes('expected a list of orders')));
   assert.deepEqual(report.positions.map((p) => [p.ticker, p.quantity]), [['AAPL', 5]], 'returned and ctx.submitOrder orders both filled');
-  assert.ok(report.positions[0].boughtAt > 0);
   const rows = readLog(report.tradeLogFile);
+  const fills = rows.filter((r) => r.status === 'filled');
+  assert.deepEqual(fills.map((r) => Number(r.executed_qty)), [3, 2]);
+  const average = (3 * Number(fills[0].executed_price) + 2 * Number(fills[1].executed_price)) / 5;
+  assert.ok(Math.abs(report.positions[0].boughtAt - average) < 1e-9, `boughtAt ${report.positions[0].boughtAt} is the fills' average ${average}`);
   assert.ok(!rows.some((r) => r.action === 'liquidate'));
 });
 
@@ -68,7 +72,13 @@ test('custom end of session: the shutdown action gets a live ctx and what it ret
   });
   assert.equal(seen, 4);
   assert.deepEqual(report.positions.map((p) => [p.ticker, p.quantity]), [['MSFT', 1]]);
-  assert.ok(report.realizedPnl !== 0 || report.positions[0].boughtAt > 0);
+  // 3 of the 4 sold: realized P&L is 3 × (sell − buy), the one left keeps the buy's price
+  const fills = readLog(report.tradeLogFile).filter((r) => r.status === 'filled');
+  const buy = fills.find((r) => r.side === 'buy')!;
+  const sell = fills.find((r) => r.side === 'sell')!;
+  assert.ok(buy && sell, JSON.stringify(fills));
+  assert.ok(Math.abs(report.realizedPnl - 3 * (Number(sell.executed_price) - Number(buy.executed_price))) < 1e-6, `realized ${report.realizedPnl}`);
+  assert.equal(report.positions[0].boughtAt, Number(buy.executed_price));
 });
 
 test('retries against a transiently failing venue: every order final, no duplicates, positions reconcile', async () => {
@@ -81,6 +91,7 @@ test('retries against a transiently failing venue: every order final, no duplica
     tradeLogPath: logDir, tradeLogName: 'retries', logger: (_l, m) => lines.push(m),
   });
   const orders = byOrder(readLog(report.tradeLogFile));
+  assert.ok(orders.size >= TICKERS.length, `orders: ${orders.size}`);
   for (const h of orders.values()) assert.equal(h.terminal.length, 1, h.id);
   assert.ok(lines.some((l) => l.includes('retrying')), 'retries happened');
   assert.equal(report.orders.filled, orders.size, `every order filled: ${JSON.stringify(report.orders)}`);
@@ -93,8 +104,9 @@ test('retries against a transiently failing venue: every order final, no duplica
 test('a password inside a connection url never reaches the error, the log or the logger', async () => {
   const secret = 'pw-in-url-7c1d9e';
   const lines: string[] = [];
+  const nobody = await freePort(); // nothing listens there
   const error = await runTrading({
-    strategy: () => undefined, tickers: ['AAPL'], quotes: { type: 'redis', url: `redis://:${secret}@127.0.0.1:1/0` },
+    strategy: () => undefined, tickers: ['AAPL'], quotes: { type: 'redis', url: `redis://:${secret}@127.0.0.1:${nobody}/0` },
     tradeLogPath: logDir, tradeLogName: 'url-secret', logger: (_l, m) => lines.push(m),
   }).then(() => assert.fail('a session without its quote source must not start'), (e: Error) => e);
   assert.match(error.message, /session did not start/);

@@ -5,6 +5,7 @@ import type { PaperBrokerConfig } from '../../src/brokers/paper/config.js';
 import type { PaperVenue } from '../../src/brokers/paper/venue.js';
 import type { AlpacaServer, AlpacaServerOptions } from '../../src/brokers/paper/alpaca-server.js';
 import { startExchange } from '../../src/brokers/paper/exchange.js';
+import { until } from './until.js';
 
 export const KEY_ID = 'PKTESTKEY0000000001';
 export const SECRET = 'test-secret-5f3a9c0e7d';
@@ -31,10 +32,6 @@ export async function startAlpacaExchange(options: {
 }
 
 /** resolves when every ticker has a quote on the board */
-export async function quoted(board: QuoteBoard, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (board.missing().length) {
-    if (Date.now() > deadline) throw new Error(`no quotes for ${board.missing().join(', ')}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+export async function quoted(board: QuoteBoard, timeoutMs = 10_000): Promise<void> {
+  await until(() => !board.missing().length, { what: 'a quote for every ticker', timeoutMs, detail: () => `no quotes for ${board.missing().join(', ')}` });
 }

@@ -2,8 +2,8 @@
 // prebuilt in libquickfix-doc (executor: fills every limit order at its price, rejects other
 // types; ordermatch: FIX 4.2 order book across sessions, with cancel). Fetched with apt into the
 // git-ignored test/.services/, started on a free port, stopped and restarted by the tests.
-// In CI (CI=true) a peer that cannot be provisioned fails the test with the command to run;
-// elsewhere the tests that need it are skipped with that command as the reason.
+// A peer that cannot be provisioned fails the tests that need it with the command to run, under
+// CI or not: nothing is skipped.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -57,8 +57,8 @@ function provision(): void {
 
 let provisioned: string | undefined | null = null;
 
-/** undefined when the peers are ready; otherwise why not (CI: throws instead) */
-export function quickfixUnavailable(): string | undefined {
+/** throws, naming the command that provisions them, unless the peers are ready */
+export function requireQuickFix(): void {
   if (provisioned === null) {
     try {
       provision();
@@ -67,8 +67,13 @@ export function quickfixUnavailable(): string | undefined {
       provisioned = `QuickFIX peers not available (${(error as Error).message}); run: ${PROVISION_COMMAND}`;
     }
   }
-  if (provisioned && process.env.CI === 'true') throw new Error(provisioned);
-  return provisioned;
+  if (provisioned) throw new Error(provisioned);
+}
+
+/** kept for callers written against the skipping version: now undefined when ready, else throws */
+export function quickfixUnavailable(): undefined {
+  requireQuickFix();
+  return undefined;
 }
 
 export interface QuickFixSession { beginString: 'FIX.4.4' | 'FIX.4.2'; senderCompId: string; targetCompId: string }
@@ -89,9 +94,9 @@ export interface QuickFixPeer {
   setStoredSeqNums(s: QuickFixSession, next: { sender: number; target: number }): void;
 }
 
-export async function startQuickFix(kind: keyof typeof binaries, sessions: QuickFixSession[]): Promise<QuickFixPeer> {
-  const reason = quickfixUnavailable();
-  if (reason) throw new Error(reason);
+/** `showIncoming`: the peer prints every message it receives, for output() (the raw FIX, SOH-separated) */
+export async function startQuickFix(kind: keyof typeof binaries, sessions: QuickFixSession[], options: { showIncoming?: boolean } = {}): Promise<QuickFixPeer> {
+  requireQuickFix();
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `salvo-quickfix-${kind}-`));
   dirs.push(dir);
@@ -99,7 +104,7 @@ export async function startQuickFix(kind: keyof typeof binaries, sessions: Quick
   fs.writeFileSync(config, [
     '[DEFAULT]', 'ConnectionType=acceptor', `SocketAcceptPort=${port}`, 'SocketAcceptHost=127.0.0.1', 'SocketReuseAddress=Y',
     `FileStorePath=${path.join(dir, 'store')}`, 'StartTime=00:00:00', 'EndTime=00:00:00', 'UseDataDictionary=N',
-    'ScreenLogShowIncoming=N', 'ScreenLogShowOutgoing=N', 'ScreenLogShowEvents=Y',
+    `ScreenLogShowIncoming=${options.showIncoming ? 'Y' : 'N'}`, 'ScreenLogShowOutgoing=N', 'ScreenLogShowEvents=Y',
     ...sessions.flatMap((s) => ['', '[SESSION]', `BeginString=${s.beginString}`, `SenderCompID=${s.senderCompId}`, `TargetCompID=${s.targetCompId}`]),
   ].join('\n') + '\n');
   let child: ChildProcess | undefined;
