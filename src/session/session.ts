@@ -226,7 +226,7 @@ export class Session {
       const open = await this.desk.cancelOpen(Math.max(deadline - Date.now(), FINAL_CANCEL_MS), 'session ended');
       stillOpen = this.desk.closeOut(open, `no final status from the broker by the end of the session; check ${o.broker.type} for it`);
     } else {
-      for (const order of stillOpen) this.log.info(`order ${order.clientOrderId} left ${order.status} at the broker (cancelOpenOrdersAtEnd: false)`);
+      for (const order of stillOpen) this.log.warn(`order ${order.clientOrderId} still ${order.status} at the end of the session: left working at the broker (cancelOpenOrdersAtEnd: false)`);
     }
     const reconciliation = await this.reconcile();
     this.phase = 'done';
