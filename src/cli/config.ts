@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import dotenv from 'dotenv';
 import YAML from 'yaml';
 import { parseOptions, SalvoOptionsError, type RunTradingOptions, type SessionOptions } from '../session/options.js';
+import { processSecrets } from '../util/secrets.js';
 
 /** Bad input (exit code 2): one line per problem. */
 export class CliInputError extends Error {
@@ -46,6 +47,7 @@ export function findConfigFile(explicit: string | undefined, cwd = process.cwd()
 /**
  * A config file's options. `${NAME}` in a string value is replaced by the environment variable NAME
  * (.env included); a value that is only `${NAME}` becomes a number or boolean when NAME holds one.
+ * Every value taken from the environment may be a credential: it is masked in every output.
  */
 export function readConfigFile(file: string): Record<string, unknown> {
   const name = path.basename(file);
@@ -58,11 +60,14 @@ export function readConfigFile(file: string): Record<string, unknown> {
   }
   let data: unknown;
   if (/\.json$/i.test(file)) {
-    try { data = JSON.parse(text); } catch (error) { throw new CliInputError([`${name}: not valid JSON: ${(error as Error).message}`]); }
+    // V8 quotes a stretch of the file in its message, and that stretch may hold a credential
+    try { data = JSON.parse(text); } catch (error) { throw new CliInputError([`${name}: not valid JSON: ${(error as Error).message.replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')}`]); }
   } else {
     const doc = YAML.parseDocument(text);
     if (doc.errors.length) {
-      throw new CliInputError(doc.errors.map((e) => `${name}: line ${e.linePos?.[0].line ?? '?'}: not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`));
+      // the parser's messages quote the token they stopped at, which may be a credential: cut it
+      const lines = doc.errors.map((e) => `${name}: line ${e.linePos?.[0].line ?? '?'}: not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').replace(/: ".*"$/, '')}`);
+      throw new CliInputError([...new Set(lines)]);
     }
     data = doc.toJS();
   }
@@ -83,11 +88,15 @@ function expandEnv<T>(value: T, at: string, missing: (key: string, variable: str
     const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value);
     if (whole && process.env[whole[1]] !== undefined) {
       const v = process.env[whole[1]]!;
-      return (/^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v) as T;
+      const typed = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
+      processSecrets.add(v);
+      processSecrets.add(typed); // '0012345678' is shown as 12345678
+      return typed as T;
     }
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, variable: string) => {
       const v = process.env[variable];
       if (v === undefined) missing(at, variable);
+      processSecrets.add(v);
       return v ?? '';
     }) as T;
   }
