@@ -6,7 +6,10 @@
 // - the password of any URL-like string, parseable or not: redis://u:pw@h, http://:pw@h, and a
 //   Kafka broker written `u:pw@host:9092`;
 // - every value a config file took from `${VAR}` (the CLI registers them: they are suspect);
-// - the Alpaca key pair when it comes from the environment.
+// - the Alpaca key pair (and a few other credentials) when it comes from the environment or ./.env.
+import fs from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
 
 /** a key whose value is a credential */
 export const SECRET_KEY = /secret|passw|passphrase|token|sasl|credential|auth|private_?key|^(api_?)?key(_?id)?$/i;
@@ -112,12 +115,25 @@ function walk(value: unknown, secretPlace: boolean, into: Secrets, depth: number
   }
 }
 
-/** every secret of a session's options, with the process's own */
+/** every secret of a session's options, with the process's own and the credentials of the environment and ./.env */
 export function secretsOf(options: object): Secrets {
   const secrets = secretsIn(options);
   secrets.addAll(processSecrets);
-  for (const name of ENV_CREDENTIALS) secrets.add(process.env[name]);
+  const file = dotEnv();
+  for (const name of ENV_CREDENTIALS) {
+    secrets.add(process.env[name]);
+    secrets.add(file[name]);
+  }
   return secrets;
+}
+
+// the Alpaca adapters read ./.env without putting it into process.env (src/brokers/alpaca/credentials.ts)
+function dotEnv(): Record<string, string> {
+  try {
+    return dotenv.parse(fs.readFileSync(path.join(process.cwd(), '.env')));
+  } catch {
+    return {};
+  }
 }
 
 /** a JSON.stringify replacer: credential keys show ***, other values with every secret masked */
