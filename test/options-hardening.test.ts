@@ -209,3 +209,17 @@ test('finding 5: salvo run exits when its work is done, even if the strategy mod
   assert.match(done.stdout, /trade log\s+.*timer\.csv/, 'the report was printed in full before the exit');
   assert.ok(fs.readFileSync(path.join(logs, 'timer.log'), 'utf8').includes('end of session (completed)'), 'the session log was written before the exit');
 });
+
+test('finding 4: salvo diagnose names the failing Kafka and FIX peers without their passwords, and exits', async () => {
+  const dir = tmpDir('f4-diagnose');
+  fs.writeFileSync(path.join(dir, 'salvo.config.yaml'), [
+    'tickers: [AAPL]',
+    'broker: { type: fix, host: 127.0.0.1, port: 1, senderCompId: S, targetCompId: T, username: u, password: "fix-pw-0a9b8c" }',
+    'quotes: { type: kafka, brokers: "trader:kafka-pw-7e6d5c@127.0.0.1:1", envId: e, username: u, password: "sasl-pw-4f3e2d" }',
+    '',
+  ].join('\n'));
+  const r = await salvo(['diagnose', '--timeout', '2'], { cwd: dir, timeoutMs: 60_000 });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /trader:\*\*\*@127\.0\.0\.1:1/, 'the Kafka address is still named');
+  for (const s of ['fix-pw-0a9b8c', 'kafka-pw-7e6d5c', 'sasl-pw-4f3e2d']) assert.ok(!(r.stdout + r.stderr).includes(s), `${s} leaked:\n${r.stdout}${r.stderr}`);
+});

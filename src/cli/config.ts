@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import dotenv from 'dotenv';
 import YAML from 'yaml';
 import { parseOptions, SalvoOptionsError, type RunTradingOptions, type SessionOptions } from '../session/options.js';
-import { processSecrets } from '../util/secrets.js';
+import { processSecrets, secretsIn } from '../util/secrets.js';
 
 /** Bad input (exit code 2): one line per problem. */
 export class CliInputError extends Error {
@@ -79,6 +79,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
     if (key in values) problems.push(`${name}: ${key} cannot be set in a config file${key === 'strategy' ? ': give the strategy file on the command line (salvo run <strategy.ts>)' : key === 'customShutdownAction' ? ': export it from the strategy file' : ''}`);
   }
   if (problems.length) throw new CliInputError(problems);
+  secretsIn(values, processSecrets);
   return values;
 }
 
@@ -137,6 +138,7 @@ export async function loadStrategyModule(file: string): Promise<StrategyModule> 
   const config = mod.config ?? {};
   if (typeof config !== 'object' || config === null || Array.isArray(config)) problems.push(`${file}: export config must be an object of runTrading options; got ${Array.isArray(config) ? 'an array' : typeof config}`);
   if (problems.length) throw new CliInputError(problems);
+  secretsIn(config, processSecrets);
   return { strategy: strategy as StrategyModule['strategy'], customShutdownAction: mod.customShutdownAction as StrategyModule['customShutdownAction'], config: config as Record<string, unknown> };
 }
 

@@ -100,9 +100,21 @@ export async function main(argv: string[]): Promise<number> {
  * keep `salvo` alive.
  */
 export async function runAndExit(argv: string[]): Promise<never> {
+  maskWrites(process.stdout);
+  maskWrites(process.stderr);
   const code = await main(argv);
   await Promise.all([drained(process.stdout), drained(process.stderr)]);
   process.exit(code);
+}
+
+/**
+ * The last line of defence of every command: text written to the terminal is masked with the
+ * credentials the command has read (config files, strategy exports, `${NAME}` values). Each
+ * command masks its own output first; this catches what a check or a library prints.
+ */
+function maskWrites(stream: NodeJS.WriteStream): void {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? processSecrets.mask(chunk) : chunk, ...rest)) as typeof stream.write;
 }
 
 /** resolves once what was written to the stream has been handed to the system (at most 5 s: a reader that never reads cannot hold the exit) */
