@@ -129,7 +129,8 @@ const venue = (p: Planted) => fc.oneof(
   fc.record({ type: fc.constant('redis'), url: urlWith(p), password: secretValue(p), port: orHostile(fc.integer()), channel: orHostile(fc.constant('md.{ticker}')) }, { requiredKeys: ['type'] }),
   fc.record({ type: fc.constant('kafka'), brokers: fc.oneof(urlWith(p), fc.array(urlWith(p), { maxLength: 3 })), envId: orHostile(fc.constant('e')), username: fc.constant('u'), password: secretValue(p), ssl: orHostile(fc.record({ key: secretValue(p), passphrase: secretValue(p) })) }, { requiredKeys: ['type', 'brokers'] }),
   fc.record({ type: fc.constant('alpaca'), keyId: secretValue(p), secretKey: secretValue(p), url: urlWith(p), feed: orHostile(fc.constant('iex')) }, { requiredKeys: ['type'] }),
-  fc.record({ type: orHostile(fc.constantFrom('paper', 'sim', 'bogus')), cash: orHostile(fc.double()), seed: orHostile(fc.integer()), extra: fc.record({ password: secretValue(p) }) }, { requiredKeys: [] }),
+  fc.record({ type: orHostile(fc.constantFrom('paper', 'sim', 'bogus', 'constructor', 'toString', '__proto__')), cash: orHostile(fc.double()), seed: orHostile(fc.integer()), extra: fc.record({ password: secretValue(p) }) }, { requiredKeys: [] }),
+  fc.constantFrom('constructor', 'toString', 'hasOwnProperty', '__proto__'), // names every object has
   urlWith(p), // a URL where a type name belongs
   hostile,
 );

@@ -132,6 +132,13 @@ test('finding 9: broker: 5 gets a real message; numWorkers names itself once', (
   assert.equal(onlyProblem({ numWorkers: 2.5 }), 'numWorkers must be a whole number; got 2.5');
 });
 
+test('found by the property suite: a broker or quotes type named like an Object method is a problem line, not a TypeError', () => {
+  for (const type of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+    assert.equal(onlyProblem({ broker: type }), `broker type must be one of 'paper' | 'alpaca' | 'fix'; got "${type}"`);
+    assert.match(onlyProblem({ quotes: { type } }), /^quotes type must be one of 'sim'/);
+  }
+});
+
 test('finding 9: absurd values are refused with their bound (the README lists each)', () => {
   const cases: Array<[Record<string, unknown>, string]> = [
     [{ frequency: 1e-9 }, 'frequency must be at least 1 ms; got 1e-9'],

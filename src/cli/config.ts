@@ -185,8 +185,9 @@ const asVenue = (v: unknown) => (typeof v === 'string' ? { type: v } : v);
 
 /** Later layers win key by key; broker / quotes of the same type (or without one) merge field by field. */
 export function mergeLayers(layers: Layer[]): { merged: Record<string, unknown>; origin: Record<string, string> } {
-  const merged: Record<string, unknown> = {};
-  const origin: Record<string, string> = {};
+  // no prototype: a key named '__proto__' or 'constructor' is a key like any other (and reported as unknown)
+  const merged: Record<string, unknown> = Object.create(null);
+  const origin: Record<string, string> = Object.create(null);
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer.values)) {
       if (value === undefined) continue;
@@ -225,7 +226,7 @@ function locate(problem: string, origin: Record<string, string>): string {
   const key = unknown ? unknown[1].split('.')[0] : /^([A-Za-z_][\w]*)/.exec(problem)?.[1];
   const from = key ? origin[key] : undefined;
   if (!from || from === 'defaults') return problem;
-  if (from === 'flags') return `${problem} (from ${FLAG_OF[key!] ?? 'the command line'})`;
+  if (from === 'flags') return `${problem} (from ${Object.hasOwn(FLAG_OF, key!) ? FLAG_OF[key!] : 'the command line'})`;
   return `${from}: ${unknown ? problem.replace(/^unknown option/, 'unknown key') : problem}`;
 }
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { Session } from '../session/session.js';
 import type { SessionReport } from '../types.js';
-import { errorStack } from '../util/one-line.js';
+import { errorStack, oneLine } from '../util/one-line.js';
 import { maskingReplacer, secretsOf } from '../util/secrets.js';
 import { CliInputError, resolveRun, type ConfigFlags } from './config.js';
 
@@ -31,7 +31,7 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
     });
   } catch (error) {
     if (error instanceof CliInputError) {
-      for (const p of error.problems) err(`salvo run: ${p}`);
+      for (const p of error.problems) err(`salvo run: ${oneLine(p)}`); // one line per problem, whatever a key or an import error holds
       return 2;
     }
     throw error;

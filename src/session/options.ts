@@ -56,7 +56,8 @@ function venueConfig(what: string, schemas: Record<string, z.ZodType>) {
     }
     const config = typeof v === 'string' ? { type: v } : v;
     if (!('type' in config) || config.type === undefined) return fail(`${what} needs a type: ${types}`);
-    const schema = typeof config.type === 'string' ? schemas[config.type] : undefined;
+    // own keys only: 'constructor' or 'toString' must not find Object.prototype's function
+    const schema = typeof config.type === 'string' && Object.hasOwn(schemas, config.type) ? schemas[config.type] : undefined;
     if (!schema) return fail(`${what} type must be one of ${types}${gotText([what, 'type'], config.type)}`);
     const parsed = schema.safeParse(config, { reportInput: true });
     if (!parsed.success) {

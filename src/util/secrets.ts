@@ -15,10 +15,10 @@ import dotenv from 'dotenv';
 export const SECRET_KEY = /secret|passw|passphrase|token|sasl|credential|auth|private_?key|^(api_?)?key(_?id)?$/i;
 
 /**
- * userinfo in a URL-like token (linear time: every part starts at a token boundary and is bounded,
- * so a 200,000-character value costs no more than its length): optional scheme, user, ':', password, '@', host. The token starts at
- * the start of the text or after a space, quote, bracket, comma or '='; the password runs to the
- * last '@' of the token, so `u:p@ss@host` hides `p@ss`; whatever follows the '@' (a host or not).
+ * userinfo in a URL-like token: optional scheme, user, ':', password, '@'. The token starts at the
+ * start of the text or after a space, quote, bracket, comma or '='; the password runs to the last
+ * '@' of the token, so `u:p@ss@host` hides `p@ss`, whatever follows the '@'. Linear time: every
+ * part starts at a token boundary and is bounded, so a 200,000-character value costs its length.
  */
 const USERINFO = /((?<![\w+.-])[a-z][\w+.-]{0,30}:\/\/|(?<![^\s"'`([{,=]))([^\s:@/?#"'`,]{0,256}):([^\s/?#"'`,]{1,1024})@/gi;
 
