@@ -1,5 +1,5 @@
 // salvo's public API.
-import { parseOptions, type RunTradingOptions } from './session/options.js';
+import { checkLogFolder, parseOptions, type RunTradingOptions } from './session/options.js';
 import { Session } from './session/session.js';
 import type { SessionReport } from './types.js';
 import { maskError, secretsOf } from './util/secrets.js';
@@ -19,6 +19,7 @@ export { TRADE_LOG_COLUMNS } from './journal/trade-log.js';
  */
 export async function runTrading(options: RunTradingOptions): Promise<SessionReport> {
   const parsed = parseOptions(options);
+  checkLogFolder(parsed);
   try {
     return await (await Session.start(parsed)).run();
   } catch (error) {

@@ -134,7 +134,7 @@ test('finding 9: broker: 5 gets a real message; numWorkers names itself once', (
 
 test('found by the property suite: a broker or quotes type named like an Object method is a problem line, not a TypeError', () => {
   for (const type of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
-    assert.equal(onlyProblem({ broker: type }), `broker type must be one of 'paper' | 'alpaca' | 'fix'; got "${type}"`);
+    assert.equal(onlyProblem({ broker: type }), `broker type must be one of 'paper' | 'alpaca' | 'fix'; got '${type}'`);
     assert.match(onlyProblem({ quotes: { type } }), /^quotes type must be one of 'sim'/);
   }
 });
@@ -164,15 +164,27 @@ test('finding 9: absurd values are refused with their bound (the README lists ea
   assert.equal(edge.eosTimeout, 600_000);
 });
 
-test('finding 9: tradeLogPath under /proc, on a file or on a kernel file system is refused at once, creating nothing', () => {
-  const started = Date.now();
-  assert.equal(onlyProblem({ tradeLogPath: '/proc/self/salvo-logs' }), 'tradeLogPath must be a folder on a disk: /proc/self is a kernel file system');
-  assert.ok(Date.now() - started < 60_000, 'never hangs'); // the finding: Node's recursive mkdir never returns there
-  assert.equal(onlyProblem({ tradeLogPath: '/sys/kernel' }), 'tradeLogPath must be a folder on a disk: /sys/kernel is a kernel file system');
-  const dir = tmpDir('f9-file');
+test('finding 9: tradeLogPath under /proc, on a file or on a kernel file system is refused before anything starts, creating nothing', async () => {
+  const refused = async (tradeLogPath: string) => {
+    const error = await runTrading({ ...base, tradeLogPath, runSeconds: 0.2 }).then(() => assert.fail(`${tradeLogPath} was accepted`), (e: Error) => e);
+    assert.ok(error instanceof SalvoOptionsError, String(error));
+    assert.equal(error.problems.length, 1);
+    return error.problems[0];
+  };
+  // the finding: Node's recursive mkdir never returns there; a hang here fails the test by its timeout
+  assert.equal(await refused('/proc/self/salvo-logs'), 'tradeLogPath must be a folder on a disk: /proc/self is a kernel file system');
+  assert.equal(await refused('/sys/kernel'), 'tradeLogPath must be a folder on a disk: /sys/kernel is a kernel file system');
+  const dir = strategyDir('f9-file');
   const file = path.join(dir, 'a-file');
   fs.writeFileSync(file, 'not a folder');
-  assert.equal(onlyProblem({ tradeLogPath: path.join(file, 'logs') }), `tradeLogPath must be a folder: ${file} is not one`);
+  assert.equal(await refused(path.join(file, 'logs')), `tradeLogPath must be a folder: ${file} is not one`);
+  assert.equal(onlyProblem({ tradeLogPath: 'logs\nx' }), 'tradeLogPath must be a folder path without control characters; got "logs\\nx"');
+
+  // salvo run: bad input, exit 2, one line naming the flag; nothing created
+  fs.writeFileSync(path.join(dir, 'strat.ts'), TIMER_AT_IMPORT);
+  const r = await salvo(['run', 'strat.ts', '--run', '1s', '--log-path', '/proc/self/salvo-logs'], { cwd: dir, timeoutMs: 30_000 });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr.trim(), 'salvo run: tradeLogPath must be a folder on a disk: /proc/self is a kernel file system (from --log-path)');
   const fresh = path.join(dir, 'new', 'logs');
   assert.equal(parseOptions({ ...base, tradeLogPath: fresh }).tradeLogPath, fresh, 'a folder that does not exist yet is fine');
   assert.equal(fs.existsSync(path.join(dir, 'new')), false, 'checking creates nothing');

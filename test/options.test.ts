@@ -55,7 +55,7 @@ test('each invalid option is named with what it accepts', () => {
     [{ numWorkers: 0 }, /numWorkers must be at least 1/],
     [{ strategy: 'buy low' }, /strategy must be a function/],
     [{ trade_log_name: 'x' }, /unknown option 'trade_log_name' \(did you mean 'tradeLogName'\?\)/],
-    [{ broker: 'ibkr' }, /broker type must be one of 'paper'.*got "ibkr"/],
+    [{ broker: 'ibkr' }, /broker type must be one of 'paper'.*got 'ibkr'/],
     [{ broker: { type: 'paper', cash: -5 } }, /broker\.cash/],
   ];
   for (const [bad, expected] of cases) {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import dotenv from 'dotenv';
 import YAML from 'yaml';
-import { parseOptions, SalvoOptionsError, type RunTradingOptions, type SessionOptions } from '../session/options.js';
+import { checkLogFolder, parseOptions, SalvoOptionsError, type RunTradingOptions, type SessionOptions } from '../session/options.js';
 import { processSecrets, secretsIn } from '../util/secrets.js';
 
 /** Bad input (exit code 2): one line per problem. */
@@ -209,7 +209,9 @@ export function mergeLayers(layers: Layer[]): { merged: Record<string, unknown>;
 /** Validates merged options with parseOptions; each problem names the flag or file its option came from. */
 export function validate(merged: Record<string, unknown>, origin: Record<string, string>): SessionOptions {
   try {
-    return parseOptions(merged);
+    const options = parseOptions(merged);
+    checkLogFolder(options);
+    return options;
   } catch (error) {
     if (!(error instanceof SalvoOptionsError)) throw error;
     const problems = error.problems.flatMap((p) => p.split('; unknown option ').map((part, i) => (i ? `unknown option ${part}` : part))).map((p) => locate(p, origin));

@@ -9,7 +9,6 @@ const PSEUDO_FS = new Set([0x9fa0, 0x62656572, 0x1cd1, 0x27e0eb, 0x63677270, 0x6
 
 /** why `dir` cannot hold the trade log, or undefined when it can (it may not exist yet) */
 export function logFolderProblem(dir: string): string | undefined {
-  if (/[\x00-\x1f\x7f]/.test(dir)) return 'must be a folder path without control characters';
   let at = path.resolve(dir);
   // the nearest part of the path that exists decides: a folder we may write, on a real file system
   for (;;) {

@@ -58,7 +58,8 @@ function venueConfig(what: string, schemas: Record<string, z.ZodType>) {
     if (!('type' in config) || config.type === undefined) return fail(`${what} needs a type: ${types}`);
     // own keys only: 'constructor' or 'toString' must not find Object.prototype's function
     const schema = typeof config.type === 'string' && Object.hasOwn(schemas, config.type) ? schemas[config.type] : undefined;
-    if (!schema) return fail(`${what} type must be one of ${types}${gotText([what, 'type'], config.type)}`);
+    // a type name is quoted as the types are: got 'ibkr'
+    if (!schema) return fail(`${what} type must be one of ${types}${gotText([what, 'type'], config.type).replace(/^; got "(.*)"$/, "; got '$1'")}`);
     const parsed = schema.safeParse(config, { reportInput: true });
     if (!parsed.success) {
       const known = Object.keys((schema as { shape?: object }).shape ?? {});
@@ -68,11 +69,6 @@ function venueConfig(what: string, schemas: Record<string, z.ZodType>) {
     return parsed.data as { type: string } & Record<string, unknown>;
   });
 }
-
-const logPath = (what: string) => z.string().min(1).max(4096).superRefine((p, ctx) => {
-  const problem = logFolderProblem(p);
-  if (problem) ctx.addIssue({ code: 'custom', message: `${what} ${problem}` });
-});
 
 export const optionsSchema = z.strictObject({
   strategy: fn('strategy'),
@@ -85,7 +81,7 @@ export const optionsSchema = z.strictObject({
   warmUpPeriod: duration('warmUpPeriod', { min: bound(0, '0'), max: bound(HOUR, '1 hour') }).prefault(5),
   eosTimeout: duration('eosTimeout', { min: bound(1, '1 ms'), max: bound(10 * MINUTE, '10 minutes') }).prefault(30),
   tradeLogName: z.string().trim().min(1).max(200).regex(/^[\w.\-]+$/, 'tradeLogName may use letters, digits, _ . - only').optional(),
-  tradeLogPath: logPath('tradeLogPath').default('logs'),
+  tradeLogPath: z.string().min(1).max(4096).regex(/^[^\x00-\x1f\x7f]*$/, 'tradeLogPath must be a folder path without control characters').default('logs'),
   numWorkers: z.number().int().min(1).max(64).default(() => Math.max(2, Math.min(8, os.availableParallelism()))),
   ordersPerMinute: z.number().positive().max(1_000_000).default(200),
   /** orders the limiter lets out at once; defaults to a minute's allowance less one */
@@ -139,6 +135,16 @@ export function parseOptions(input: unknown): SessionOptions {
     // and not always in the same spacing, and must never find itself a fraction of a token short
     burst: o.burst ?? Math.max(1, Math.floor(o.ordersPerMinute) - 1),
   };
+}
+
+/**
+ * The trade log folder, checked where a session is about to start rather than in parseOptions
+ * (which `salvo diagnose` uses to read a config whose folder it then checks itself): the nearest
+ * existing folder on the path must be one salvo may write, on a disk. Creates nothing, never blocks.
+ */
+export function checkLogFolder(options: Pick<SessionOptions, 'tradeLogPath'>): void {
+  const problem = logFolderProblem(options.tradeLogPath);
+  if (problem) throw new SalvoOptionsError([oneLine(`tradeLogPath ${problem}`)]);
 }
 
 const KNOWN_KEYS = Object.keys(optionsSchema.shape);
