@@ -14,5 +14,6 @@ if (useDist && !existsSync(built)) {
   process.stderr.write('salvo: dist/cli/main.js is missing: run `npm run build` first\n');
   process.exit(1);
 }
-const { main } = await import((useDist ? built : source).href);
-process.exitCode = await main(process.argv);
+// runAndExit ends the process when the command's work is done (see src/cli/main.ts)
+const { runAndExit } = await import((useDist ? built : source).href);
+await runAndExit(process.argv);

@@ -1,7 +1,8 @@
 // salvo's public API.
-import { parseOptions, type RunTradingOptions } from './session/options.js';
+import { checkLogFolder, parseOptions, type RunTradingOptions } from './session/options.js';
 import { Session } from './session/session.js';
 import type { SessionReport } from './types.js';
+import { maskError, secretsOf } from './util/secrets.js';
 import type { Exchange, ExchangeOptions } from './brokers/paper/exchange.js';
 
 export type * from './types.js';
@@ -17,8 +18,13 @@ export { TRADE_LOG_COLUMNS } from './journal/trade-log.js';
  * SalvoOptionsError before anything starts.
  */
 export async function runTrading(options: RunTradingOptions): Promise<SessionReport> {
-  const session = await Session.start(parseOptions(options));
-  return session.run();
+  const parsed = parseOptions(options);
+  checkLogFolder(parsed);
+  try {
+    return await (await Session.start(parsed)).run();
+  } catch (error) {
+    throw maskError(error, secretsOf(parsed)); // whatever failed, its message names no credential
+  }
 }
 export { isEntryPoint } from './util/entry-point.js';
 export type { Exchange, ExchangeOptions } from './brokers/paper/exchange.js';

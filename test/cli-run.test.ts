@@ -78,7 +78,7 @@ test('bad config: one line per problem, with "did you mean" and where it came fr
   assert.ok(lines.includes("salvo run: bad.json: unknown key 'trade_log_name' (did you mean 'tradeLogName'?)"), r.stderr);
   assert.ok(lines.includes("salvo run: bad.json: unknown key 'frequncy' (did you mean 'frequency'?)"), r.stderr);
   assert.ok(lines.some((l) => /^salvo run: bad\.json: eosBehavior must be one of 'liquidate' \| 'hold' \| 'custom'; got "sell"$/.test(l)), r.stderr);
-  assert.ok(lines.some((l) => /^salvo run: bad\.json: numWorkers must be number; got "four"$/.test(l)), r.stderr);
+  assert.ok(lines.some((l) => /^salvo run: bad\.json: numWorkers must be a number; got "four"$/.test(l)), r.stderr);
   assert.ok(lines.some((l) => /^salvo run: runSeconds.*got "soon" \(from --run\)$/.test(l)), r.stderr);
   assert.equal(lines.length, 5, r.stderr);
 
@@ -137,10 +137,11 @@ test('a strategy file outside an ES module package (CommonJS TypeScript) still l
 test('a session that cannot start exits 1 with the reason', async () => {
   const dir = strategyDir('no-start');
   fs.writeFileSync(path.join(dir, 'strat.ts'), BUY_EVERY_TICK);
-  fs.writeFileSync(path.join(dir, 'a-file'), 'not a folder');
-  const r = await salvo(['run', 'strat.ts', '--tickers', 'AAPL', '--run', '1s', '--log-path', path.join(dir, 'a-file', 'logs')], { cwd: dir });
+  // (a log folder that cannot be written is now bad input, exit 2: test/options-hardening.test.ts)
+  fs.writeFileSync(path.join(dir, 'no-redis.json'), JSON.stringify({ quotes: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeoutMs: 1000 } }));
+  const r = await salvo(['run', 'strat.ts', '--tickers', 'AAPL', '--run', '1s', '--config', 'no-redis.json', '--log-path', tmpDir('no-start-logs')], { cwd: dir });
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /salvo run: .*cannot write the trade log/);
+  assert.match(r.stderr, /salvo run: session did not start: .*127\.0\.0\.1:1/);
 });
 
 test('the built CLI runs as well (SALVO_FROM_DIST=1 → dist/cli/main.js)', async () => {

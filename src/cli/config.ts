@@ -7,7 +7,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import dotenv from 'dotenv';
 import YAML from 'yaml';
-import { parseOptions, SalvoOptionsError, type RunTradingOptions, type SessionOptions } from '../session/options.js';
+import { checkLogFolder, parseOptions, SalvoOptionsError, type RunTradingOptions, type SessionOptions } from '../session/options.js';
+import { processSecrets, secretsIn } from '../util/secrets.js';
 
 /** Bad input (exit code 2): one line per problem. */
 export class CliInputError extends Error {
@@ -48,6 +49,7 @@ export function findConfigFile(explicit: string | undefined, cwd = process.cwd()
 /**
  * A config file's options. `${NAME}` in a string value is replaced by the environment variable NAME
  * (.env included); a value that is only `${NAME}` becomes a number or boolean when NAME holds one.
+ * Every value taken from the environment may be a credential: it is masked in every output.
  */
 export function readConfigFile(file: string): Record<string, unknown> {
   const name = path.basename(file);
@@ -60,11 +62,14 @@ export function readConfigFile(file: string): Record<string, unknown> {
   }
   let data: unknown;
   if (/\.json$/i.test(file)) {
-    try { data = JSON.parse(text); } catch (error) { throw new CliInputError([`${name}: not valid JSON: ${(error as Error).message}`]); }
+    // V8 quotes a stretch of the file in its message, and that stretch may hold a credential
+    try { data = JSON.parse(text); } catch (error) { throw new CliInputError([`${name}: not valid JSON: ${(error as Error).message.replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')}`]); }
   } else {
     const doc = YAML.parseDocument(text);
     if (doc.errors.length) {
-      throw new CliInputError(doc.errors.map((e) => `${name}: line ${e.linePos?.[0].line ?? '?'}: not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`));
+      // the parser's messages quote the token they stopped at, which may be a credential: cut it
+      const lines = doc.errors.map((e) => `${name}: line ${e.linePos?.[0].line ?? '?'}: not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').replace(/: ".*"$/, '')}`);
+      throw new CliInputError([...new Set(lines)]);
     }
     data = doc.toJS();
   }
@@ -76,6 +81,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
     if (key in values) problems.push(`${name}: ${key} cannot be set in a config file${key === 'strategy' ? ': give the strategy file on the command line (salvo run <strategy.ts>)' : key === 'customShutdownAction' ? ': export it from the strategy file' : ''}`);
   }
   if (problems.length) throw new CliInputError(problems);
+  secretsIn(values, processSecrets);
   return values;
 }
 
@@ -85,11 +91,15 @@ function expandEnv<T>(value: T, at: string, missing: (key: string, variable: str
     const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value);
     if (whole && process.env[whole[1]] !== undefined) {
       const v = process.env[whole[1]]!;
-      return (/^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v) as T;
+      const typed = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
+      processSecrets.add(v);
+      processSecrets.add(typed); // '0012345678' is shown as 12345678
+      return typed as T;
     }
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, variable: string) => {
       const v = process.env[variable];
       if (v === undefined) missing(at, variable);
+      processSecrets.add(v);
       return v ?? '';
     }) as T;
   }
@@ -130,6 +140,7 @@ export async function loadStrategyModule(file: string): Promise<StrategyModule> 
   const config = mod.config ?? {};
   if (typeof config !== 'object' || config === null || Array.isArray(config)) problems.push(`${file}: export config must be an object of runTrading options; got ${Array.isArray(config) ? 'an array' : typeof config}`);
   if (problems.length) throw new CliInputError(problems);
+  secretsIn(config, processSecrets);
   return { strategy: strategy as StrategyModule['strategy'], customShutdownAction: mod.customShutdownAction as StrategyModule['customShutdownAction'], config: config as Record<string, unknown> };
 }
 
@@ -177,8 +188,9 @@ const asVenue = (v: unknown) => (typeof v === 'string' ? { type: v } : v);
 
 /** Later layers win key by key; broker / quotes of the same type (or without one) merge field by field. */
 export function mergeLayers(layers: Layer[]): { merged: Record<string, unknown>; origin: Record<string, string> } {
-  const merged: Record<string, unknown> = {};
-  const origin: Record<string, string> = {};
+  // no prototype: a key named '__proto__' or 'constructor' is a key like any other (and reported as unknown)
+  const merged: Record<string, unknown> = Object.create(null);
+  const origin: Record<string, string> = Object.create(null);
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer.values)) {
       if (value === undefined) continue;
@@ -200,7 +212,9 @@ export function mergeLayers(layers: Layer[]): { merged: Record<string, unknown>;
 /** Validates merged options with parseOptions; each problem names the flag or file its option came from. */
 export function validate(merged: Record<string, unknown>, origin: Record<string, string>): SessionOptions {
   try {
-    return parseOptions(merged);
+    const options = parseOptions(merged);
+    checkLogFolder(options);
+    return options;
   } catch (error) {
     if (!(error instanceof SalvoOptionsError)) throw error;
     const problems = error.problems.flatMap((p) => p.split('; unknown option ').map((part, i) => (i ? `unknown option ${part}` : part))).map((p) => locate(p, origin));
@@ -217,7 +231,7 @@ function locate(problem: string, origin: Record<string, string>): string {
   const key = unknown ? unknown[1].split('.')[0] : /^([A-Za-z_][\w]*)/.exec(problem)?.[1];
   const from = key ? origin[key] : undefined;
   if (!from || from === 'defaults') return problem;
-  if (from === 'flags') return `${problem} (from ${FLAG_OF[key!] ?? 'the command line'})`;
+  if (from === 'flags') return `${problem} (from ${Object.hasOwn(FLAG_OF, key!) ? FLAG_OF[key!] : 'the command line'})`;
   return `${from}: ${unknown ? problem.replace(/^unknown option/, 'unknown key') : problem}`;
 }
 

@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isEntryPoint } from '../util/entry-point.js';
+import { errorStack } from '../util/one-line.js';
+import { processSecrets } from '../util/secrets.js';
 
 function version(): string {
   try {
@@ -87,10 +89,43 @@ export async function main(argv: string[]): Promise<number> {
       // commander has printed the message; help and version are not errors
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
     }
-    process.stderr.write(`salvo: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.stderr.write(`salvo: ${processSecrets.mask(errorStack(error))}\n`);
     return 1;
   }
   return code;
 }
 
-if (isEntryPoint(import.meta.url)) process.exitCode = await main(process.argv);
+/**
+ * Runs the command line and ends the process once stdout and stderr are written: the work is done,
+ * and a timer a strategy module started at import, or a connection a check left open, must not
+ * keep `salvo` alive.
+ */
+export async function runAndExit(argv: string[]): Promise<never> {
+  maskWrites(process.stdout);
+  maskWrites(process.stderr);
+  const code = await main(argv);
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  process.exit(code);
+}
+
+/**
+ * The last line of defence of every command: text written to the terminal is masked with the
+ * credentials the command has read (config files, strategy exports, `${NAME}` values). Each
+ * command masks its own output first; this catches what a check or a library prints.
+ */
+function maskWrites(stream: NodeJS.WriteStream): void {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? processSecrets.mask(chunk) : chunk, ...rest)) as typeof stream.write;
+}
+
+/** resolves once what was written to the stream has been handed to the system (at most 5 s: a reader that never reads cannot hold the exit) */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (!stream.writable || stream.destroyed) { resolve(); return; }
+    const timer = setTimeout(resolve, 5000);
+    timer.unref();
+    stream.write('', () => { clearTimeout(timer); resolve(); });
+  });
+}
+
+if (isEntryPoint(import.meta.url)) await runAndExit(process.argv);

@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { Session } from '../session/session.js';
 import type { SessionReport } from '../types.js';
+import { errorStack, oneLine } from '../util/one-line.js';
+import { maskingReplacer, secretsOf } from '../util/secrets.js';
 import { CliInputError, resolveRun, type ConfigFlags } from './config.js';
 
 export interface RunFlags extends ConfigFlags {
@@ -29,7 +31,7 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
     });
   } catch (error) {
     if (error instanceof CliInputError) {
-      for (const p of error.problems) err(`salvo run: ${p}`);
+      for (const p of error.problems) err(`salvo run: ${oneLine(p)}`); // one line per problem, whatever a key or an import error holds
       return 2;
     }
     throw error;
@@ -40,11 +42,12 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
     err(`salvo run: --status-every must be a positive number of seconds; got ${JSON.stringify(flags.statusEvery)}`);
     return 2;
   }
+  const secrets = secretsOf(o);
   if (flags.dryRun) {
     const shown = Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v !== 'function'));
-    // credentials never reach the terminal
-    const masked = JSON.parse(JSON.stringify(shown, (key, value) => (typeof value === 'string' && /key|secret|password|token|sasl/i.test(key) ? '***' : value)));
-    out(JSON.stringify({ options: masked, from: resolved.origin, configFile: resolved.configFile ?? null, envFile: resolved.envFile ?? null }, null, 2));
+    // credentials never reach the terminal: by key, by value, and URL passwords
+    const text = JSON.stringify({ options: shown, from: resolved.origin, configFile: resolved.configFile ?? null, envFile: resolved.envFile ?? null }, maskingReplacer(secrets), 2);
+    out(secrets.mask(text));
     return 0;
   }
   if (resolved.configFile) err(`[salvo] config: ${path.relative(process.cwd(), resolved.configFile) || resolved.configFile}${resolved.envFile ? ', environment: .env' : ''}`);
@@ -53,7 +56,7 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
   try {
     session = await Session.start(o);
   } catch (error) {
-    err(`salvo run: ${(error as Error).message}`);
+    err(`salvo run: ${secrets.mask(String((error as Error)?.message ?? error))}`);
     return 1;
   }
 
@@ -66,7 +69,7 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
   try {
     report = await session.run();
   } catch (error) {
-    err(`salvo run: the session failed: ${(error as Error)?.stack ?? String(error)}`);
+    err(`salvo run: the session failed: ${secrets.mask(errorStack(error))}`);
     return 1;
   } finally {
     if (timer) clearInterval(timer);

@@ -1,10 +1,19 @@
 // runTrading options: one zod schema, and one error listing every problem before anything starts.
+// Every number and duration has a bound (README, "Options and their bounds"); a problem line never
+// shows a credential, and is always one line.
 import os from 'node:os';
 import { z } from 'zod';
 import type { Strategy } from '../types.js';
+import { oneLine } from '../util/one-line.js';
+import { secretsOf } from '../util/secrets.js';
 import { parseDurationMs } from './durations.js';
+import { logFolderProblem } from './log-folder.js';
+import { describeIssue, gotText } from './option-problems.js';
+import { readOptions } from './option-values.js';
 import { brokerConfigSchemas } from '../brokers/config-schemas.js';
 import { quoteConfigSchemas } from '../market/sources/config-schemas.js';
+
+export { describeIssue, suggest } from './option-problems.js';
 
 export class SalvoOptionsError extends Error {
   override readonly name = 'SalvoOptionsError';
@@ -13,30 +22,48 @@ export class SalvoOptionsError extends Error {
   }
 }
 
+/** a ticker as exchanges and feeds write them: BRK.B, BTC/USD, ^GSPC, ES=F, 6E:CME */
+export const TICKER = /^[A-Za-z0-9.\/\-_^=:#+]{1,32}$/;
+const TICKER_RULE = 'a symbol of 1 to 32 letters, digits or . / - _ ^ = : # +';
+
 const fn = (what: string) => z.custom<Strategy>((v) => typeof v === 'function', { message: `${what} must be a function (ctx) => orders` });
-const duration = (what: string, { allowZero = false, eod = false } = {}) =>
-  z.union([z.number(), z.string()]).transform((v, ctx): number | 'EOD' => {
+
+const SECOND = 1000, MINUTE = 60 * SECOND, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
+interface Bound { ms: number; text: string }
+const bound = (ms: number, text: string): Bound => ({ ms, text });
+
+/** seconds (a number) or '250ms' | '10s' | '1m' | '1h', within [min, max] */
+const duration = (what: string, { min, max, eod = false }: { min: Bound; max: Bound; eod?: boolean }) =>
+  z.custom<number | string>(() => true).transform((v, ctx): number | 'EOD' => {
     if (eod && v === 'EOD') return 'EOD';
     const ms = parseDurationMs(v);
-    if (ms === undefined || ms < 0 || (!allowZero && ms === 0)) {
-      ctx.addIssue({ code: 'custom', message: `${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds or a duration like '250ms', '10s', '1m', '1h'${eod ? ", or 'EOD'" : ''}; got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
+    const fail = (rule: string) => { ctx.addIssue({ code: 'custom', message: `${what} must be ${rule}${gotText([what], v)}` }); return z.NEVER; };
+    if (typeof v === 'number' && !Number.isFinite(v)) return fail('a finite number of seconds');
+    const accepts = `a ${min.ms > 0 ? 'positive' : 'non-negative'} number of seconds or a duration like '250ms', '10s', '1m', '1h'${eod ? ", or 'EOD'" : ''}`;
+    if (ms === undefined || ms < 0 || (ms === 0 && min.ms > 0)) return fail(accepts);
+    if (ms < min.ms) return fail(`at least ${min.text}`);
+    if (ms > max.ms) return fail(`at most ${max.text}`);
     return ms;
   });
 
 /** `'paper'` or `{ type: 'paper', … }`, checked against the schema registered for that type. */
 function venueConfig(what: string, schemas: Record<string, z.ZodType>) {
-  return z.union([z.string(), z.looseObject({ type: z.string() })]).transform((v, ctx) => {
-    const config = typeof v === 'string' ? { type: v } : v;
-    const schema = schemas[config.type];
-    if (!schema) {
-      ctx.addIssue({ code: 'custom', message: `${what} type must be one of ${Object.keys(schemas).map((k) => `'${k}'`).join(' | ')}; got '${config.type}'` });
-      return z.NEVER;
+  const types = Object.keys(schemas).map((k) => `'${k}'`).join(' | ');
+  return z.custom<string | ({ type: string } & Record<string, unknown>)>(() => true).transform((v, ctx) => {
+    const fail = (message: string) => { ctx.addIssue({ code: 'custom', message }); return z.NEVER; };
+    if (typeof v !== 'string' && (typeof v !== 'object' || v === null || Array.isArray(v))) {
+      return fail(`${what} must be ${types} or an object { type: ${types}, … }${gotText([what], v)}`);
     }
+    const config = typeof v === 'string' ? { type: v } : v;
+    if (!('type' in config) || config.type === undefined) return fail(`${what} needs a type: ${types}`);
+    // own keys only: 'constructor' or 'toString' must not find Object.prototype's function
+    const schema = typeof config.type === 'string' && Object.hasOwn(schemas, config.type) ? schemas[config.type] : undefined;
+    // a type name is quoted as the types are: got 'ibkr'
+    if (!schema) return fail(`${what} type must be one of ${types}${gotText([what, 'type'], config.type).replace(/^; got "(.*)"$/, "; got '$1'")}`);
     const parsed = schema.safeParse(config, { reportInput: true });
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: describeIssue(issue, `${what}.`) });
+      const known = Object.keys((schema as { shape?: object }).shape ?? {});
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: describeIssue(issue, `${what}.`, known) });
       return z.NEVER;
     }
     return parsed.data as { type: string } & Record<string, unknown>;
@@ -45,22 +72,22 @@ function venueConfig(what: string, schemas: Record<string, z.ZodType>) {
 
 export const optionsSchema = z.strictObject({
   strategy: fn('strategy'),
-  tickers: z.array(z.string().trim().min(1, 'tickers must be non-empty strings')).min(1, 'tickers must list at least one ticker')
+  tickers: z.array(z.string().trim().regex(TICKER, `must be ${TICKER_RULE}`)).min(1, 'tickers must list at least one ticker').max(10_000)
     .refine((t) => new Set(t).size === t.length, { message: 'tickers must not repeat a ticker' }),
-  frequency: duration('frequency').prefault(1),
-  runSeconds: duration('runSeconds', { eod: true }).prefault(60),
+  frequency: duration('frequency', { min: bound(1, '1 ms'), max: bound(DAY, '1 day') }).prefault(1),
+  runSeconds: duration('runSeconds', { min: bound(1, '1 ms'), max: bound(7 * DAY, '7 days'), eod: true }).prefault(60),
   eosBehavior: z.enum(['liquidate', 'hold', 'custom']).default('liquidate'),
   customShutdownAction: fn('customShutdownAction').optional(),
-  warmUpPeriod: duration('warmUpPeriod', { allowZero: true }).prefault(5),
-  eosTimeout: duration('eosTimeout').prefault(30),
+  warmUpPeriod: duration('warmUpPeriod', { min: bound(0, '0'), max: bound(HOUR, '1 hour') }).prefault(5),
+  eosTimeout: duration('eosTimeout', { min: bound(1, '1 ms'), max: bound(10 * MINUTE, '10 minutes') }).prefault(30),
   /** a strategy call with no answer after this long is abandoned; default: 3 periods, at least 1 s */
-  strategyTimeout: duration('strategyTimeout').optional(),
-  tradeLogName: z.string().trim().min(1).regex(/^[\w.\-]+$/, 'tradeLogName may use letters, digits, _ . - only').optional(),
-  tradeLogPath: z.string().min(1).default('logs'),
-  numWorkers: z.number().int().min(1, 'numWorkers must be at least 1').max(64).default(() => Math.max(2, Math.min(8, os.availableParallelism()))),
-  ordersPerMinute: z.number().positive().default(200),
+  strategyTimeout: duration('strategyTimeout', { min: bound(1, '1 ms'), max: bound(HOUR, '1 hour') }).optional(),
+  tradeLogName: z.string().trim().min(1).max(200).regex(/^[\w.\-]+$/, 'tradeLogName may use letters, digits, _ . - only').optional(),
+  tradeLogPath: z.string().min(1).max(4096).regex(/^[^\x00-\x1f\x7f]*$/, 'tradeLogPath must be a folder path without control characters').default('logs'),
+  numWorkers: z.number().int().min(1).max(64).default(() => Math.max(2, Math.min(8, os.availableParallelism()))),
+  ordersPerMinute: z.number().positive().max(1_000_000).default(200),
   /** orders the limiter lets out at once; defaults to a minute's allowance less one */
-  burst: z.number().int().positive().optional(),
+  burst: z.number().int().min(1).max(1_000_000).optional(),
   /**
    * Share the account's rate limit with every runner on it through Redis: at most ordersPerMinute
    * sends in any 60 s across all of them. `key` defaults to one derived from the broker account
@@ -77,22 +104,26 @@ export const optionsSchema = z.strictObject({
     marginMs: z.number().min(0).max(60_000).optional(),
   }).optional(),
   maxRetries: z.number().int().min(0).max(20).default(3),
-  retryBaseMs: z.number().min(0).default(100),
+  retryBaseMs: z.number().min(0).max(10 * MINUTE).default(100),
   haltOnError: z.boolean().default(false),
   cancelOpenOrdersAtEnd: z.boolean().default(true),
   handleSignals: z.boolean().default(true),
   liveDisplay: z.boolean().default(false),
-  displayRefreshRate: z.number().positive().default(0.5),
-  maxTradeUpdates: z.number().int().positive().default(20),
+  displayRefreshRate: z.number().min(0.05).max(60).default(0.5),
+  maxTradeUpdates: z.number().int().min(1).max(1000).default(20),
   broker: venueConfig('broker', brokerConfigSchemas).prefault('paper'),
   quotes: venueConfig('quotes', quoteConfigSchemas).prefault('sim'),
   /** write every quote the feed delivers to this .csv / .ndjson file (replay it with quotes: { type: 'replay', file }) */
-  recordQuotes: z.string().trim().min(1, 'recordQuotes must be a file path ending in .csv or .ndjson').optional(),
+  recordQuotes: z.string().trim().min(1, 'recordQuotes must be a file path ending in .csv or .ndjson').max(4096).optional(),
   /** session log lines go here as well as to the session's .log file; default: stderr */
   logger: z.custom<(level: LogLevel, message: string) => void>((v) => typeof v === 'function', { message: 'logger must be a function (level, message) => void' }).optional(),
 }).superRefine((o, ctx) => {
   if (o.eosBehavior === 'custom' && !o.customShutdownAction) {
     ctx.addIssue({ code: 'custom', path: ['customShutdownAction'], message: "customShutdownAction is required when eosBehavior is 'custom'" });
+  }
+  // a bucket larger than a minute's allowance would let more than the rate out in the first minute
+  if (o.burst !== undefined && o.burst <= 1_000_000 && o.burst > Math.max(1, o.ordersPerMinute)) {
+    ctx.addIssue({ code: 'custom', path: ['burst'], message: `burst must be at most ordersPerMinute (${o.ordersPerMinute}); got ${o.burst}` });
   }
 });
 
@@ -107,8 +138,12 @@ export type SessionOptions = Omit<Parsed, 'frequency' | 'warmUpPeriod' | 'eosTim
 
 export function parseOptions(input: unknown): SessionOptions {
   if (typeof input !== 'object' || input === null) throw new SalvoOptionsError(['runTrading needs an options object']);
-  const parsed = optionsSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw new SalvoOptionsError(parsed.error.issues.map((i) => describeIssue(i)));
+  const { value, problems } = readOptions(input);
+  const secrets = secretsOf(value as object);
+  const fail = (lines: string[]) => new SalvoOptionsError(lines.map((p) => oneLine(secrets.mask(p))));
+  if (problems.length) throw fail(problems);
+  const parsed = optionsSchema.safeParse(value, { reportInput: true });
+  if (!parsed.success) throw fail(parsed.error.issues.map((i) => describeIssue(i, '', KNOWN_KEYS)));
   const o = parsed.data;
   return {
     ...(o as SessionOptions),
@@ -121,44 +156,14 @@ export function parseOptions(input: unknown): SessionOptions {
   };
 }
 
+/**
+ * The trade log folder, checked where a session is about to start rather than in parseOptions
+ * (which `salvo diagnose` uses to read a config whose folder it then checks itself): the nearest
+ * existing folder on the path must be one salvo may write, on a disk. Creates nothing, never blocks.
+ */
+export function checkLogFolder(options: Pick<SessionOptions, 'tradeLogPath'>): void {
+  const problem = logFolderProblem(options.tradeLogPath);
+  if (problem) throw new SalvoOptionsError([oneLine(`tradeLogPath ${problem}`)]);
+}
+
 const KNOWN_KEYS = Object.keys(optionsSchema.shape);
-
-/** One line per problem, naming the option, what it accepts and what it got. */
-export function describeIssue(issue: z.core.$ZodIssue, prefix = ''): string {
-  const name = prefix + (issue.path.length ? issue.path.join('.') : 'options');
-  const got = 'input' in issue && issue.input !== undefined ? `; got ${JSON.stringify(issue.input)}` : '';
-  if ((issue.code === 'invalid_value' || issue.code === 'invalid_type') && 'input' in issue && issue.input === undefined) return `${name} is required`;
-  switch (issue.code) {
-    case 'invalid_value':
-      return `${name} must be one of ${issue.values.map((v) => `'${String(v)}'`).join(' | ')}${got}`;
-    case 'unrecognized_keys':
-      return issue.keys.map((k) => `unknown option '${prefix}${k}'${suggest(k, prefix ? [] : KNOWN_KEYS)}`).join('; ');
-    case 'invalid_type':
-      return `${name} must be ${issue.expected}${got}`;
-    case 'custom':
-      return issue.message.startsWith(prefix) || !issue.path.length ? issue.message : `${name}: ${issue.message}`;
-    default:
-      return `${name}: ${issue.message}${got}`;
-  }
-}
-
-/** " (did you mean 'x'?)" for a near miss, e.g. snake_case blockpaca names */
-export function suggest(key: string, known: readonly string[]): string {
-  const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
-  const hit = known.find((k) => norm(k) === norm(key)) ?? known.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
-  return hit ? ` (did you mean '${hit}'?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length];
-}

@@ -14,6 +14,7 @@ import { TradeLog } from '../journal/trade-log.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import type { SessionReport, Strategy } from '../types.js';
+import { secretsOf } from '../util/secrets.js';
 import { SessionLog } from '../util/session-log.js';
 import { runClock, type ClockResult } from './clock.js';
 import { currentData, makeContext, markOf, ordersFrom } from './context.js';
@@ -346,28 +347,6 @@ export class Session {
     }
     this.tradeLog.close();
     this.log.close();
-  }
-}
-
-/** every configured value that looks like a credential, to be masked in any output */
-function secretsOf(options: SessionOptions): string[] {
-  const out: string[] = [];
-  for (const config of [options.broker, options.quotes] as Array<Record<string, unknown>>) {
-    for (const [key, value] of Object.entries(config)) {
-      if (typeof value === 'string' && /key|secret|password|token|sasl/i.test(key)) out.push(value);
-      if (typeof value === 'string' && /url|brokers/i.test(key)) out.push(...urlPasswords(value)); // redis://:pw@host
-    }
-  }
-  if (options.rateLimit) out.push(...urlPasswords(options.rateLimit.redis));
-  return out;
-}
-
-function urlPasswords(value: string): string[] {
-  try {
-    const { password } = new URL(value);
-    return password ? [password, decodeURIComponent(password)] : [];
-  } catch {
-    return [];
   }
 }
 

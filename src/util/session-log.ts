@@ -1,19 +1,22 @@
 // The session's own log: what went wrong or needs attention, with strategy stacks. Lines go to the
 // caller's logger (default stderr) and to <tradeLogPath>/<tradeLogName>.log. Secrets given to the
-// session are masked in every line before it is written anywhere.
+// session are masked (by value) in every line before it is written anywhere, and every line is
+// one line: control characters inside a message are escaped.
 import fs from 'node:fs';
 import type { LogLevel } from '../session/options.js';
+import { oneLine } from './one-line.js';
+import { Secrets } from './secrets.js';
 
 export type LogSink = (level: LogLevel, message: string) => void;
 
 export class SessionLog {
   private fd: number | undefined;
-  private readonly secrets: string[];
+  private readonly secrets: Secrets;
   private readonly listeners: LogSink[] = [];
   readonly recent: Array<{ at: number; level: LogLevel; message: string }> = [];
 
-  constructor(file: string | undefined, private readonly sink: LogSink | undefined, secrets: readonly string[] = []) {
-    this.secrets = secrets.filter((s) => s.length >= 4);
+  constructor(file: string | undefined, private readonly sink: LogSink | undefined, secrets: Secrets | readonly string[] = []) {
+    this.secrets = secrets instanceof Secrets ? secrets : new Secrets(secrets);
     if (file) this.fd = fs.openSync(file, 'a');
   }
 
@@ -26,13 +29,11 @@ export class SessionLog {
   muteDefault = false;
 
   mask(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join('***');
-    return out;
+    return this.secrets.mask(text);
   }
 
   write(level: LogLevel, message: string): void {
-    const line = this.mask(message);
+    const line = oneLine(this.mask(String(message)));
     const at = Date.now();
     this.recent.push({ at, level, message: line });
     if (this.recent.length > 50) this.recent.shift();

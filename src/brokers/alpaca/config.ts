@@ -16,7 +16,7 @@ export const alpacaBrokerSchema = z.strictObject({
   /** trade_updates websocket; default: baseUrl with ws(s):// and /stream */
   streamUrl: z.url({ protocol: /^wss?$/, message: 'streamUrl must be a ws(s) URL' }).optional(),
   /** how long one REST request may take before its outcome counts as unknown */
-  requestTimeoutMs: z.number().int().positive().default(10_000),
+  requestTimeoutMs: z.number().int().positive().max(600_000).default(10_000),
   /** keep-alive connections per client (each execution worker has its own client) */
   connections: z.number().int().min(1).max(256).default(16),
 });

@@ -17,7 +17,7 @@ export const fixBrokerSchema = z.object({
   account: z.string().optional(),
   /** QuickFIX's ordermatch example speaks FIX 4.2 only; everything else here is 4.4 */
   beginString: z.enum(['FIX.4.4', 'FIX.4.2']).default('FIX.4.4'),
-  heartbeatSeconds: z.number().int().positive().default(30),
+  heartbeatSeconds: z.number().int().positive().max(3600).default(30),
   /** directory of the QuickFIX-format file store that keeps sequence numbers across restarts */
   storePath: z.string().min(1).optional(),
   /**
@@ -26,11 +26,11 @@ export const fixBrokerSchema = z.object({
    */
   resetSeqNumOnLogon: z.boolean().optional(),
   /** how long submit / cancel / getOrder wait for the peer's answer before BrokerTimeoutError */
-  requestTimeoutMs: z.number().int().positive().default(5000),
+  requestTimeoutMs: z.number().int().positive().max(600_000).default(5000),
   /** first connection and logon; past it connect() fails with BrokerConnectError */
-  connectTimeoutSeconds: z.number().positive().default(10),
+  connectTimeoutSeconds: z.number().positive().max(600).default(10),
   /** pause between reconnection attempts after the session dropped */
-  reconnectSeconds: z.number().positive().default(1),
+  reconnectSeconds: z.number().positive().max(600).default(1),
   /** FIX order entry has no market clock: 'EOD' uses these hours, as the paper venue does */
   ...sessionCloseFields,
 }).strict();

@@ -1,6 +1,7 @@
 // Option schemas of the message-bus and file feeds, kept apart from the feeds themselves so
 // validating runTrading's options does not load ioredis or kafkajs on the main thread.
 import { z } from 'zod';
+import { describeValue } from '../../session/option-values.js';
 import { templateProblem } from './addressing.js';
 import { QUOTE_FORMATS, toEpochMs, wireOptions } from './wire-format.js';
 
@@ -25,7 +26,7 @@ export const redisQuotesSchema = z.strictObject({
   snapshotKey: template('snapshotKey', ['ticker', 'exchange', 'symbol']).optional(),
   /** subscribe with one pattern instead of a channel each: true derives it; default: above 100 channels */
   pattern: z.union([z.boolean(), z.string().min(1)]).optional(),
-  connectTimeoutMs: z.number().int().positive().default(5000),
+  connectTimeoutMs: z.number().int().positive().max(600_000).default(5000),
   ...wireOptions,
 }).refine((c) => !(c.url && (c.host || c.port)), { message: 'give quotes.url or quotes.host / quotes.port, not both' });
 
@@ -47,12 +48,12 @@ export const kafkaQuotesSchema = z.strictObject({
   /** replay: start from the first message at or after this time (epoch ms or an ISO date) instead of the latest */
   fromTimestamp: z.union([z.number(), z.string()]).transform((v, ctx) => {
     const ms = toEpochMs(v);
-    if (ms === undefined || !Number.isFinite(ms)) { ctx.addIssue({ code: 'custom', message: `quotes.fromTimestamp must be epoch ms or an ISO date; got ${JSON.stringify(v)}` }); return z.NEVER; }
+    if (ms === undefined || !Number.isFinite(ms)) { ctx.addIssue({ code: 'custom', message: `quotes.fromTimestamp must be epoch ms or an ISO date; got ${describeValue(v)}` }); return z.NEVER; }
     return ms;
   }).optional(),
   clientId: z.string().min(1).default('salvo'),
   groupId: z.string().min(1).optional(),
-  connectTimeoutMs: z.number().int().positive().default(5000),
+  connectTimeoutMs: z.number().int().positive().max(600_000).default(5000),
   ...wireOptions,
 }).refine((c) => (c.username === undefined) === (c.password === undefined), { message: 'quotes.username and quotes.password go together' });
 
@@ -63,7 +64,7 @@ export const replayQuotesSchema = z.strictObject({
   /** .csv (header: ticker,timestamp,bid,ask,…) or .ndjson / .jsonl (one message per line) */
   file: z.string().min(1),
   /** 1 = real time, 10 = ten times faster, 0 = as fast as the board takes them */
-  speed: z.number().min(0).default(1),
+  speed: z.number().min(0).max(1_000_000).default(1),
   /** start again from the top at the end of the file */
   loop: z.boolean().default(false),
   /** keep the file's timestamps on the board; by default quotes are stamped with the time they are replayed */

@@ -11,7 +11,7 @@ export const simQuotesSchema = z.strictObject({
   /** annualized */
   volatility: z.number().min(0).max(10).default(0.5),
   /** annualized */
-  drift: z.number().default(0),
+  drift: z.number().min(-10).max(10).default(0),
   spreadBps: z.number().min(0).max(10_000).default(2),
   /** per ticker */
   updatesPerSecond: z.number().positive().max(1000).default(10),
