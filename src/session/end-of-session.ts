@@ -2,14 +2,21 @@
 // fills), hold (leave positions), or custom (the trader's shutdown action with a live ctx).
 import { preciseNow } from '../execution/order.js';
 import type { OrderRequest } from '../types.js';
+import { closeOutBehavior } from '../risk/kill.js';
 import { ordersFrom } from './context.js';
 import type { Session } from './session.js';
 
 export async function endOfSession(s: Session): Promise<void> {
   const o = s.options;
-  s.log.info(`end of session (${s.endReason}): ${o.eosBehavior}`);
-  if (o.eosBehavior === 'hold') return;
-  if (o.eosBehavior === 'liquidate') {
+  // a kill or a flatten breach closes out whatever eosBehavior says
+  const behavior = closeOutBehavior(s.endReason, o.eosBehavior, o.kill);
+  s.log.info(`end of session (${s.endReason}): ${behavior}`);
+  if (behavior === 'hold') return;
+  if (behavior === 'cancel') {
+    await s.desk.cancelOpen(o.eosTimeout, 'canceled by the kill switch');
+    return;
+  }
+  if (behavior === 'liquidate') {
     await s.desk.cancelOpen(o.eosTimeout / 2, 'canceled to liquidate at end of session');
     const flatten: OrderRequest[] = s.portfolio.positions(() => undefined).map((p) => ({
       ticker: p.ticker,

@@ -5,6 +5,7 @@ import type { Strategy } from '../types.js';
 import { parseDurationMs } from './durations.js';
 import { brokerConfigSchemas } from '../brokers/config-schemas.js';
 import { quoteConfigSchemas } from '../market/sources/config-schemas.js';
+import { riskOptionKeys, unknownTickers } from '../risk/options.js';
 
 export class SalvoOptionsError extends Error {
   override readonly name = 'SalvoOptionsError';
@@ -73,10 +74,12 @@ export const optionsSchema = z.strictObject({
   recordQuotes: z.string().trim().min(1, 'recordQuotes must be a file path ending in .csv or .ndjson').optional(),
   /** session log lines go here as well as to the session's .log file; default: stderr */
   logger: z.custom<(level: LogLevel, message: string) => void>((v) => typeof v === 'function', { message: 'logger must be a function (level, message) => void' }).optional(),
+  ...riskOptionKeys((issue, prefix) => describeIssue(issue, prefix)),
 }).superRefine((o, ctx) => {
   if (o.eosBehavior === 'custom' && !o.customShutdownAction) {
     ctx.addIssue({ code: 'custom', path: ['customShutdownAction'], message: "customShutdownAction is required when eosBehavior is 'custom'" });
   }
+  for (const problem of unknownTickers(o.risk, o.tickers)) ctx.addIssue({ code: 'custom', ...problem });
 });
 
 export type LogLevel = 'info' | 'warn' | 'error';
