@@ -55,6 +55,8 @@ export interface DashboardOptions {
   output?: NodeJS.WritableStream;
   /** q or Ctrl-C */
   onStop: () => void;
+  /** K, then y to confirm: the kill switch */
+  onKill?: () => void;
 }
 
 export class Dashboard {
@@ -67,6 +69,8 @@ export class Dashboard {
   private focused = 0;
   private last: DisplaySnapshot | undefined;
   private stopAsked = false;
+  /** K was pressed: the next key confirms (y) or cancels (anything else) the kill */
+  private killAsked = false;
 
   constructor(private readonly options: DashboardOptions) {
     this.screen = blessed.screen({
@@ -86,6 +90,19 @@ export class Dashboard {
       if (!this.stopAsked) this.options.onStop();
       this.stopAsked = true;
       if (this.last) this.update(this.last);
+    });
+    // the kill switch takes two keys, so a stray K cannot flatten an account
+    this.screen.on('keypress', (ch: string | undefined, key: { full?: string } | undefined) => {
+      const k = ch ?? key?.full;
+      if (!this.options.onKill) return;
+      if (this.killAsked) {
+        this.killAsked = false;
+        if (k === 'y' || k === 'Y') this.options.onKill();
+        if (this.last) this.update(this.last);
+      } else if (k === 'K') {
+        this.killAsked = true;
+        if (this.last) this.update(this.last);
+      }
     });
     this.screen.key(['tab'], () => { this.focused = (this.focused + 1) % PANES.length; this.redraw(); });
     this.screen.key(['S-tab'], () => { this.focused = (this.focused + PANES.length - 1) % PANES.length; this.redraw(); });
@@ -134,7 +151,9 @@ export class Dashboard {
       const body = this.bodies[name];
       const titleWidth = this.titles[name].width as number;
       const head = clip([seg(i === this.focused ? '>' : ' '), ...title], titleWidth);
-      const stopping = name === 'trades' && this.stopAsked && s.header.phase !== 'done' ? [seg(` stopping: end of session (${s.header.eosBehavior}) `, 'yellow', true)] : [];
+      const stopping = name !== 'trades' ? []
+        : this.killAsked ? [seg(' KILL: cancel every open order and flatten? y = yes, any other key = no ', 'red', true)]
+          : this.stopAsked && s.header.phase !== 'done' ? [seg(` stopping: end of session (${s.header.eosBehavior}) `, 'yellow', true)] : [];
       const full = clip([...head, ...stopping], titleWidth);
       set(this.titles[name], tagged(full) + '-'.repeat(Math.max(0, titleWidth - plain(full).length)));
       set(body, lines(s, Math.max(10, (body.width as number) - 1)).map(tagged).join('\n'));

@@ -27,6 +27,8 @@ export class RiskControl {
   /** realized P&L of earlier sessions today on this account */
   private readonly earlierRealized: number;
   private killedBy: string | undefined;
+  /** why the day is HALTED, as saved (a restored halt keeps its original reason and time) */
+  private halt: { reason: string; since: string } | undefined;
   private undo: Array<() => void> = [];
   private timer?: NodeJS.Timeout;
   private stateRows = 0;
@@ -42,6 +44,7 @@ export class RiskControl {
     this.earlierRealized = restored?.realizedPnl ?? 0;
     this.engine.state.onChange((c) => this.onStateChange(c));
     if (restored?.state === 'HALTED') {
+      this.halt = { reason: restored.reason, since: restored.since };
       this.engine.state.move('HALTED', `restored from ${path.basename(this.file)}: ${restored.reason} (since ${restored.since}); clear it with \`salvo risk reset\``);
     }
     if (limits) this.loss = new LossMonitor(limits, () => this.dayPnl());
@@ -108,6 +111,7 @@ export class RiskControl {
       state.move('REDUCING', b.reason, b.at);
       return;
     }
+    this.halt ??= { reason: b.reason, since: new Date(b.at).toISOString() };
     state.move('HALTED', b.reason, b.at);
     if (b.action === 'flatten') {
       s.requestStop('risk'); // the end of session cancels and liquidates (closeOutBehavior)
@@ -128,13 +132,12 @@ export class RiskControl {
 
   /** the day's realized P&L and a loss-limit halt, for a restart on the same account and day */
   private persist(): void {
-    const state = this.engine.state;
     // a kill stops this session only; a loss-limit halt holds for the rest of the day
-    const halted = state.current === 'HALTED' && !this.killedBy;
+    const halt = this.halt;
     try {
       writeDay(this.file, {
         account: this.account, day: today(), realizedPnl: this.earlierRealized + this.s.portfolio.realizedPnl,
-        state: halted ? 'HALTED' : 'ACTIVE', reason: halted ? state.reason : '', since: new Date(state.since).toISOString(),
+        state: halt ? 'HALTED' : 'ACTIVE', reason: halt?.reason ?? '', since: halt?.since ?? '',
       });
     } catch (error) {
       this.s.log.warn(`risk: could not save the day's risk state to ${this.file}: ${(error as Error).message}`);
