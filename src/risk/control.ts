@@ -77,8 +77,8 @@ export class RiskControl {
   kill(source: string): string {
     const s = this.s;
     let message: string;
-    if (this.killedBy) message = `kill (${source}): already killed by ${this.killedBy}; nothing more to do`;
-    else if (s.phase === 'done') message = `kill (${source}): the session is already over; nothing to do`;
+    if (s.phase === 'done') message = `kill (${source}): the session is already over; nothing to do`;
+    else if (this.killedBy) message = `kill (${source}): already killed by ${this.killedBy}; nothing more to do`;
     else if (s.stopping || s.phase === 'end of session') message = `kill (${source}): the session is already ending (${s.endReason}) and its end of session cancels open orders; nothing more to do`;
     else {
       this.killedBy = source;
