@@ -55,9 +55,10 @@ export class RiskEngine {
     for (let i = 0; i < legs.length; i++) {
       const leg = legs[i];
       if (!leg) continue;
-      const refusal = this.checkLeg(leg, legs.length, tally, now);
+      const quote = this.view.quote(leg.ticker);
+      const refusal = this.checkLeg(leg, quote, legs.length, tally, now);
       if (refusal) out[i] = refusal;
-      else this.count(leg, tally);
+      else this.count(leg, leg.limitPrice ?? quote?.mid ?? 0, tally);
     }
     if (lim?.blockPolicy === 'all-or-none') this.allOrNone(legs, out);
     for (let i = 0; i < legs.length; i++) {
@@ -77,7 +78,7 @@ export class RiskEngine {
     }
   }
 
-  private checkLeg(leg: CheckedRequest, blockLegs: number, tally: BlockTally, now: number): Refusal | undefined {
+  private checkLeg(leg: CheckedRequest, quote: { mid: number; at: number } | undefined, blockLegs: number, tally: BlockTally, now: number): Refusal | undefined {
     const pos = this.view.position(leg.ticker);
     const openQty = this.openOf(leg.ticker, tally);
     const sign = leg.side === 'buy' ? 1 : -1;
@@ -89,7 +90,6 @@ export class RiskEngine {
     if (stateRefusal) return stateRefusal;
     const lim = this.limits;
     if (!lim) return undefined;
-    const quote = this.view.quote(leg.ticker);
     const price = leg.limitPrice ?? quote?.mid;
     return this.perOrder(lim, leg, quote, price, now)
       ?? (reduces ? undefined : this.perPosition(lim, leg, { pos, pending, projected, price, tally }))
@@ -178,12 +178,11 @@ export class RiskEngine {
   }
 
   /** a passing leg's share of the block's pending exposure */
-  private count(leg: CheckedRequest, tally: BlockTally): void {
+  private count(leg: CheckedRequest, price: number, tally: BlockTally): void {
     tally.legs++;
     let q = tally.open.get(leg.ticker);
     if (!q) tally.open.set(leg.ticker, (q = { buy: 0, sell: 0 }));
     q[leg.side] += leg.quantity;
-    const price = leg.limitPrice ?? this.view.quote(leg.ticker)?.mid ?? 0;
     tally.gross += leg.quantity * price;
     tally.net += (leg.side === 'buy' ? 1 : -1) * leg.quantity * price;
   }
