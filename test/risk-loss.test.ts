@@ -56,6 +56,9 @@ test('a falling market breaches maxDailyLoss with onBreach flatten: open orders 
   const resting = [...orders.values()].find((h) => h.rows[0].ticker === 'AAPL' && h.terminal[0].status === 'canceled');
   assert.ok(resting, 'the resting limit buy was canceled');
   assert.ok(lines.some((l) => l.startsWith('risk: trading state ACTIVE → HALTED: maxDailyLoss 200.00')), 'the state change is in the session log');
+  const review = await salvo(['review', report.tradeLogFile]);
+  assert.equal(review.code, 0, `the state row is not an order left open: ${review.stdout}`);
+  assert.match(review.stdout, /^trading state HALTED at [\d:.]+: maxDailyLoss 200\.00/m);
 });
 
 test('onBreach halt: open orders canceled, nothing passes, positions held; a restart the same day stays HALTED until `salvo risk reset`', async () => {

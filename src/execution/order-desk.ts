@@ -78,7 +78,7 @@ export class OrderDesk {
       }
     });
     // one line per block, not per leg: a runaway strategy's 1,000 refused legs must not flood the log
-    if (refused.length) this.log.warn(`risk refused ${refused.length} of ${requests.length} leg(s) of block ${blockId}: ${refused[0]}${refused.length > 1 ? ' (and more: see the trade log)' : ''}`);
+    if (refused.length) this.log.warn(`risk refused ${refused.length} of ${requests.length} leg(s) of block ${blockId}: ${refused.slice(0, 3).join(' | ')}${refused.length > 3 ? ` (+${refused.length - 3} more: see the trade log)` : ''}`);
     if (valid.length) this.router.send(valid);
     return orders;
   }
