@@ -107,4 +107,7 @@ test('`salvo kill <name>` from another terminal: the run ends with its own exit 
   const again = await salvo(['kill', 'cli', '--log-path', dir]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /no running salvo session 'cli'/);
+  const byPid = await salvo(['kill', String(run.pid), '--log-path', dir]);
+  assert.equal(byPid.code, 1, 'a pid no pid file lists is never signalled');
+  assert.match(byPid.stderr, new RegExp(`no salvo session with pid ${run.pid} in `));
 });
