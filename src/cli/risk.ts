@@ -35,12 +35,25 @@ function findSession(target: string, logPath: string): { file: string; record: P
   return record ? { file, record } : `no running salvo session '${target}': ${file} does not exist (did it end already, or does it log elsewhere? give --log-path)`;
 }
 
+/** SIGUSR2 ends a process that does not handle it: never send it to a reused pid (checked where /proc exists) */
+function reusedPid(pid: number): boolean {
+  try {
+    return !/node|salvo|tsx/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return false; // gone, or no /proc: process.kill() below tells
+  }
+}
+
 export async function killCommand(target: string, flags: { logPath?: string; timeout?: string }): Promise<number> {
   const timeoutS = Number(flags.timeout ?? 60);
   if (!(timeoutS > 0)) { err(`salvo kill: --timeout must be a positive number of seconds; got ${JSON.stringify(flags.timeout)}`); return 2; }
   const found = findSession(target, flags.logPath ?? 'logs');
   if (typeof found === 'string') { err(`salvo kill: ${found}`); return 1; }
   const { file, record } = found;
+  if (reusedPid(record.pid)) {
+    err(`salvo kill: pid ${record.pid} from ${file} is not a node process any more (the session ended without removing its pid file, and the pid was reused); nothing sent`);
+    return 1;
+  }
   try {
     process.kill(record.pid, KILL_SIGNAL);
   } catch (error) {

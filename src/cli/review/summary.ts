@@ -60,8 +60,8 @@ export interface ReviewSummary {
   blocks: null | { count: number; multiLeg: number; skewMs: Distribution | null; worst: Array<{ block: string; legs: number; skewMs: number }> };
   timeline: { pnl: Array<[number, number]>; gross: Array<[number, number]>; fillsPerMinute: Array<[number, number]> };
   anomalies: { rowsAfterTerminal: number; qtyDecreased: number; unknownSide: number };
-  /** the risk rows (action risk_state): trading state changes, not orders */
-  tradingStates: Array<{ at: number; state: string; reason: string }>;
+  /** the risk rows (action risk_state): trading state changes, not orders; only when the log has some */
+  tradingStates?: Array<{ at: number; state: string; reason: string }>;
 }
 
 export class Review {
@@ -83,7 +83,7 @@ export class Review {
   private start = Infinity;
   private end = -Infinity;
   private readonly anomalies = { rowsAfterTerminal: 0, qtyDecreased: 0, unknownSide: 0 };
-  private readonly tradingStates: ReviewSummary['tradingStates'] = [];
+  private readonly tradingStates: NonNullable<ReviewSummary['tradingStates']> = [];
   private readonly fileNames: string[] = [];
   private readonly formats: LogFormat[] = [];
 
@@ -260,7 +260,7 @@ export class Review {
         fillsPerMinute: [...this.fillsPerMinute.entries()].sort((a, b) => a[0] - b[0]),
       },
       anomalies: { ...this.anomalies },
-      tradingStates: [...this.tradingStates],
+      ...(this.tradingStates.length ? { tradingStates: [...this.tradingStates] } : {}),
     };
   }
 

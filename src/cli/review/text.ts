@@ -39,7 +39,7 @@ export function formatReview(s: ReviewSummary): string {
     if (s.neverTerminal.count > s.neverTerminal.orders.length) out.push(`!!!   … and ${int(s.neverTerminal.count - s.neverTerminal.orders.length)} more`);
   }
 
-  for (const c of s.tradingStates) out.push(`trading state ${c.state} at ${formatTime(c.at)}: ${c.reason}`);
+  for (const c of s.tradingStates ?? []) out.push(`trading state ${c.state} at ${formatTime(c.at)}: ${c.reason}`);
 
   out.push('', 'Orders by final status');
   const statuses = [...STATUS_ORDER, ...Object.keys(s.orders.byStatus).filter((k) => !STATUS_ORDER.includes(k))];
