@@ -57,6 +57,8 @@ export interface DashboardOptions {
   onStop: () => void;
   /** K, then y to confirm: the kill switch */
   onKill?: () => void;
+  /** whether a kill flattens positions (kill.flatten), for the confirmation prompt */
+  killFlattens?: boolean;
 }
 
 export class Dashboard {
@@ -77,7 +79,8 @@ export class Dashboard {
       input: options.input as never, output: options.output as never,
       smartCSR: true, autoPadding: true, warnings: false, title: 'salvo', dockBorders: false, fullUnicode: false,
     });
-    this.header = blessed.box({ parent: this.screen, top: 0, left: 0, width: '100%', height: 2, tags: true });
+    // no wrapping: a header line one column too long must not push the clock line out of its two rows
+    this.header = blessed.box({ parent: this.screen, top: 0, left: 0, width: '100%', height: 2, tags: true, wrap: false });
     for (const name of PANES) {
       this.titles[name] = blessed.box({ parent: this.screen, height: 1, tags: true, style: { fg: 'white', bg: 'blue', bold: true } });
       this.bodies[name] = blessed.box({
@@ -152,7 +155,7 @@ export class Dashboard {
       const titleWidth = this.titles[name].width as number;
       const head = clip([seg(i === this.focused ? '>' : ' '), ...title], titleWidth);
       const stopping = name !== 'trades' ? []
-        : this.killAsked ? [seg(' KILL: cancel every open order and flatten? y = yes, any other key = no ', 'red', true)]
+        : this.killAsked ? [seg(` KILL: cancel every open order${this.options.killFlattens === false ? '' : ' and flatten'}? y = yes, any other key = no `, 'red', true)]
           : this.stopAsked && s.header.phase !== 'done' ? [seg(` stopping: end of session (${s.header.eosBehavior}) `, 'yellow', true)] : [];
       const full = clip([...head, ...stopping], titleWidth);
       set(this.titles[name], tagged(full) + '-'.repeat(Math.max(0, titleWidth - plain(full).length)));

@@ -21,7 +21,8 @@ export function headerLines(s: DisplaySnapshot, width: number, interactive = tru
     seg('salvo ', 'cyan', true), seg(h.strategy, undefined, true),
     seg('  broker '), seg(h.broker, 'white'), seg('  quotes '), seg(h.quotes, 'white'),
     seg('  phase '), seg(phase.toUpperCase(), PHASE_COLOR[h.phase] ?? 'white', true),
-    ...(h.trading ? [seg('  trading '), seg(h.trading.state, TRADING_COLOR[h.trading.state] ?? 'white', true)] : []),
+    // ACTIVE goes without saying (and without the width a narrow terminal does not have)
+    ...(h.trading && h.trading.state !== 'ACTIVE' ? [seg('  trading '), seg(h.trading.state, TRADING_COLOR[h.trading.state] ?? 'white', true)] : []),
     ...(interactive && !h.stopping && (h.phase === 'running' || h.phase === 'warm-up') ? [seg('   q: stop  K: kill', 'gray')] : []),
   ];
   const e = s.execution;
