@@ -19,7 +19,7 @@ const optional = async (file: string, fn: string): Promise<Bench | undefined> =>
 };
 const sequential: Bench[] = ([
   ['blocks', benchBlocks], ['board', benchBoard], ['clock', benchClock], ['resources', benchResources],
-  ...((await Promise.all([optional('sources', 'benchSources'), optional('display', 'benchDisplay'), optional('review', 'benchReview'), optional('shared-rate', 'benchSharedRate')])).filter(Boolean) as Bench[]),
+  ...((await Promise.all([optional('sources', 'benchSources'), optional('display', 'benchDisplay'), optional('review', 'benchReview'), optional('shared-rate', 'benchSharedRate'), optional('risk', 'benchRisk')])).filter(Boolean) as Bench[]),
 ] as Bench[]).filter(([name]) => !only.length || only.includes(name));
 const wantLimiter = !only.length || only.includes('limiter');
 

@@ -26,6 +26,46 @@ export async function runTrading(options: RunTradingOptions): Promise<SessionRep
     throw maskError(error, secretsOf(parsed)); // whatever failed, its message names no credential
   }
 }
+/** A running session, from startTrading(). */
+export interface TradingHandle {
+  /** resolves with the report once the end of session has run (rejects if the session failed) */
+  done: Promise<SessionReport>;
+  /** ends the session early through its normal end of session (endReason 'stopped') */
+  stop(): void;
+  /**
+   * The kill switch: strategy calls stop, the limiter's backlog is dropped, open orders are
+   * canceled and positions flattened (unless `kill: { flatten: false }`); endReason 'killed'.
+   * Returns what it did, or why it did nothing (a second kill, a session already ending).
+   */
+  kill(): string;
+}
+
+/**
+ * Starts a session and returns at once with a handle to stop or kill it. Invalid options throw a
+ * SalvoOptionsError here, before anything starts.
+ */
+export function startTrading(options: RunTradingOptions): TradingHandle {
+  const parsed = parseOptions(options);
+  let session: Session | undefined;
+  let asked: 'stop' | 'kill' | undefined;
+  const done = Session.start(parsed).then((s) => {
+    session = s;
+    if (asked === 'kill') s.risk.kill('handle');
+    else if (asked === 'stop') s.requestStop('stopped');
+    return s.run();
+  });
+  return {
+    done,
+    stop: () => { if (session) session.requestStop('stopped'); else asked ??= 'stop'; },
+    kill: () => {
+      if (session) return session.risk.kill('handle');
+      if (asked === 'kill') return 'kill (handle): already asked; the session is killed as soon as it has started';
+      asked = 'kill';
+      return 'kill (handle): the session is still starting; it is killed as soon as it has started';
+    },
+  };
+}
+
 export { isEntryPoint } from './util/entry-point.js';
 export type { Exchange, ExchangeOptions } from './brokers/paper/exchange.js';
 

@@ -100,13 +100,20 @@ export interface SessionReport {
   warmUpMs: number;
   strategyErrors: number;
   blocks: BlockTiming[];
-  /** why the session ended: 'completed' | 'signal' | 'halted' | 'display' */
+  /** why the session ended: 'completed' | 'signal' | 'halted' | 'display' | 'killed' (kill switch) | 'risk' (a loss limit with onBreach 'flatten') */
   endReason: string;
   /** orders still open at the end (should be empty), by client order id */
   stillOpen: string[];
   malformedQuotes: Record<string, number>;
   /** whether salvo's positions (from the fills it saw) agree with what the broker holds at the end */
   reconciled: boolean;
+  /** the trading state at the end, risk refusals by rule, loss-limit breaches, and who killed the session */
+  risk: {
+    state: 'ACTIVE' | 'REDUCING' | 'HALTED';
+    refusals: { total: number; byRule: Record<string, number> };
+    breaches: Array<{ rule: string; limit: number; value: number; action: string; at: number; reason: string }>;
+    killedBy?: string;
+  };
   /** the broker's own positions at the end */
   brokerPositions: Array<{ ticker: string; quantity: number }>;
 }

@@ -1,4 +1,4 @@
-// The `salvo` command: run | review | exchange | diagnose (commander). bin/salvo.mjs starts it.
+// The `salvo` command: run | review | exchange | kill | risk reset | diagnose (commander). bin/salvo.mjs starts it.
 // Exit codes, every subcommand: 0 success; 1 the work could not be done or found problems (see
 // each subcommand); 2 bad input (unknown flag, bad option, unreadable or malformed file).
 import fs from 'node:fs';
@@ -63,6 +63,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--key-id <id>', 'API key id clients must send (default: APCA_API_KEY_ID, else salvo-paper)')
     .option('--secret-key <secret>', 'API secret clients must send (default: APCA_API_SECRET_KEY, else salvo-paper-secret)')
     .action(async (flags) => setExit(await (await import('./exchange.js')).exchangeCommand(flags)));
+
+  program.command('kill')
+    .description('stop a running session now: cancel its open orders and flatten (unless kill.flatten is false), from another terminal')
+    .argument('<session>', 'the session\'s trade log name (or .csv path), or its pid')
+    .option('--log-path <dir>', 'trade log folder of the session (default: logs)')
+    .option('--timeout <seconds>', 'how long to wait for the session to end', '60')
+    .action(async (target: string, flags) => setExit(await (await import('./risk.js')).killCommand(target, flags)));
+
+  program.command('risk')
+    .description('the day\'s risk state beside the trade logs')
+    .command('reset')
+    .description('clear a HALTED state (a loss limit halted trading today) on purpose')
+    .option('--log-path <dir>', 'trade log folder (default: logs)')
+    .option('--account <name>', 'the account to clear, when several are HALTED (as the state file names it)')
+    .action(async (flags) => setExit((await import('./risk.js')).riskResetCommand(flags)));
 
   program.command('diagnose')
     .description('check the configured broker, quote source, Redis / Kafka, log folder and clock')

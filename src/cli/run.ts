@@ -1,7 +1,8 @@
 // `salvo run <strategy.ts> [flags]`: one session, as runTrading runs it, from the command line.
 // Exit codes: 0 the session ended normally (its clock ran out, or the display was quit); 1 it did
-// not start or failed, or the strategy halted it; 2 bad input (options, strategy file); 130 it
-// was ended by a signal (the end of session still ran).
+// not start or failed, or the strategy halted it; 2 bad input (options, strategy file); 3 it was
+// killed (kill switch: salvo kill, the kill file, the display's K); 4 a loss limit with onBreach
+// 'flatten' ended it; 130 it was ended by a signal (the end of session still ran).
 import path from 'node:path';
 import { Session } from '../session/session.js';
 import type { SessionReport } from '../types.js';
@@ -82,6 +83,12 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
     case 'signal':
       err('salvo run: ended by a signal (the end of session ran)');
       return 130;
+    case 'killed':
+      err(`salvo run: killed (${report.risk.killedBy ?? 'kill switch'}): open orders canceled${o.kill?.flatten === false ? ', positions kept' : ', positions flattened'}`);
+      return 3;
+    case 'risk':
+      err(`salvo run: a loss limit ended the session: ${report.risk.breaches.map((b) => b.reason).join('; ')}; trading is HALTED for the day (salvo risk reset clears it)`);
+      return 4;
     default:
       err(`salvo run: the session ended early: ${report.endReason}${report.endReason === 'halted' ? ' (the strategy threw and haltOnError is on)' : ''}`);
       return 1;

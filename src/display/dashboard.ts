@@ -55,6 +55,10 @@ export interface DashboardOptions {
   output?: NodeJS.WritableStream;
   /** q or Ctrl-C */
   onStop: () => void;
+  /** K, then y to confirm: the kill switch */
+  onKill?: () => void;
+  /** whether a kill flattens positions (kill.flatten), for the confirmation prompt */
+  killFlattens?: boolean;
 }
 
 export class Dashboard {
@@ -67,13 +71,16 @@ export class Dashboard {
   private focused = 0;
   private last: DisplaySnapshot | undefined;
   private stopAsked = false;
+  /** K was pressed: the next key confirms (y) or cancels (anything else) the kill */
+  private killAsked = false;
 
   constructor(private readonly options: DashboardOptions) {
     this.screen = blessed.screen({
       input: options.input as never, output: options.output as never,
       smartCSR: true, autoPadding: true, warnings: false, title: 'salvo', dockBorders: false, fullUnicode: false,
     });
-    this.header = blessed.box({ parent: this.screen, top: 0, left: 0, width: '100%', height: 2, tags: true });
+    // no wrapping: a header line one column too long must not push the clock line out of its two rows
+    this.header = blessed.box({ parent: this.screen, top: 0, left: 0, width: '100%', height: 2, tags: true, wrap: false });
     for (const name of PANES) {
       this.titles[name] = blessed.box({ parent: this.screen, height: 1, tags: true, style: { fg: 'white', bg: 'blue', bold: true } });
       this.bodies[name] = blessed.box({
@@ -86,6 +93,19 @@ export class Dashboard {
       if (!this.stopAsked) this.options.onStop();
       this.stopAsked = true;
       if (this.last) this.update(this.last);
+    });
+    // the kill switch takes two keys, so a stray K cannot flatten an account
+    this.screen.on('keypress', (ch: string | undefined, key: { full?: string } | undefined) => {
+      const k = ch ?? key?.full;
+      if (!this.options.onKill) return;
+      if (this.killAsked) {
+        this.killAsked = false;
+        if (k === 'y' || k === 'Y') this.options.onKill();
+        if (this.last) this.update(this.last);
+      } else if (k === 'K') {
+        this.killAsked = true;
+        if (this.last) this.update(this.last);
+      }
     });
     this.screen.key(['tab'], () => { this.focused = (this.focused + 1) % PANES.length; this.redraw(); });
     this.screen.key(['S-tab'], () => { this.focused = (this.focused + PANES.length - 1) % PANES.length; this.redraw(); });
@@ -134,7 +154,9 @@ export class Dashboard {
       const body = this.bodies[name];
       const titleWidth = this.titles[name].width as number;
       const head = clip([seg(i === this.focused ? '>' : ' '), ...title], titleWidth);
-      const stopping = name === 'trades' && this.stopAsked && s.header.phase !== 'done' ? [seg(` stopping: end of session (${s.header.eosBehavior}) `, 'yellow', true)] : [];
+      const stopping = name !== 'trades' ? []
+        : this.killAsked ? [seg(` KILL: cancel every open order${this.options.killFlattens === false ? '' : ' and flatten'}? y = yes, any other key = no `, 'red', true)]
+          : this.stopAsked && s.header.phase !== 'done' ? [seg(` stopping: end of session (${s.header.eosBehavior}) `, 'yellow', true)] : [];
       const full = clip([...head, ...stopping], titleWidth);
       set(this.titles[name], tagged(full) + '-'.repeat(Math.max(0, titleWidth - plain(full).length)));
       set(body, lines(s, Math.max(10, (body.width as number) - 1)).map(tagged).join('\n'));

@@ -25,7 +25,7 @@ export const displayTarget: {
 const TEXT_EVERY_MS = 3000;
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT'];
 
-type DisplayedSession = DisplaySource & Pick<Session, 'requestStop' | 'book' | 'log' | 'options' | 'broker'>;
+type DisplayedSession = DisplaySource & Pick<Session, 'requestStop' | 'book' | 'log' | 'options' | 'broker'> & { risk?: { kill(source: string): string } };
 
 export function startDisplay(session: DisplayedSession): DisplayHandle {
   const o = session.options;
@@ -78,7 +78,7 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
   if (mode === 'tty') {
     const before = Object.fromEntries(['uncaughtException', ...STOP_SIGNALS].map((e) => [e, process.listeners(e as 'exit')]));
     try {
-      dashboard = new Dashboard({ input: displayTarget.input, output, onStop: () => session.requestStop('display') });
+      dashboard = new Dashboard({ input: displayTarget.input, output, onStop: () => session.requestStop('display'), onKill: session.risk && (() => session.risk!.kill('display key K')), killFlattens: o.kill?.flatten !== false });
     } catch (error) {
       session.log.warn(`live display could not start (${(error as Error).message}); running without it`);
       stopped = true;

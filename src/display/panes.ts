@@ -10,6 +10,7 @@ const STATUS_COLOR: Record<string, Color> = {
   filled: 'green', partially_filled: 'cyan', new: 'white', submitted: 'blue', queued: 'gray', created: 'gray',
   canceled: 'yellow', expired: 'yellow', rejected: 'red', failed: 'red',
 };
+const TRADING_COLOR: Record<string, Color> = { ACTIVE: 'green', REDUCING: 'yellow', HALTED: 'red' };
 const PHASE_COLOR: Record<string, Color> = { 'warm-up': 'yellow', running: 'green', 'end of session': 'magenta', done: 'cyan', starting: 'gray' };
 
 /** `interactive`: the dashboard, which takes keys */
@@ -20,7 +21,9 @@ export function headerLines(s: DisplaySnapshot, width: number, interactive = tru
     seg('salvo ', 'cyan', true), seg(h.strategy, undefined, true),
     seg('  broker '), seg(h.broker, 'white'), seg('  quotes '), seg(h.quotes, 'white'),
     seg('  phase '), seg(phase.toUpperCase(), PHASE_COLOR[h.phase] ?? 'white', true),
-    ...(interactive && !h.stopping && (h.phase === 'running' || h.phase === 'warm-up') ? [seg('   q: stop', 'gray')] : []),
+    // ACTIVE goes without saying (and without the width a narrow terminal does not have)
+    ...(h.trading && h.trading.state !== 'ACTIVE' ? [seg('  trading '), seg(h.trading.state, TRADING_COLOR[h.trading.state] ?? 'white', true)] : []),
+    ...(interactive && !h.stopping && (h.phase === 'running' || h.phase === 'warm-up') ? [seg('   q: stop  K: kill', 'gray')] : []),
   ];
   const e = s.execution;
   const errors = e.strategyErrors + e.errors;
@@ -29,6 +32,8 @@ export function headerLines(s: DisplaySnapshot, width: number, interactive = tru
     seg('  remaining '), seg(clockTime(h.remainingMs), h.remainingMs < 10_000 && h.phase === 'running' ? 'yellow' : undefined, true),
     seg(` / ${clockTime(h.runMs)}  tick ${h.ticks} every ${period(h.frequencyMs)}  EOS ${h.eosBehavior}  `),
     seg(`errors ${errors}`, errors ? 'red' : undefined), seg('  '), seg(`warnings ${e.warnings}`, e.warnings ? 'yellow' : undefined),
+    ...(h.trading?.refused ? [seg('  '), seg(`risk refused ${h.trading.refused}`, 'yellow')] : []),
+    ...(h.trading && h.trading.state !== 'ACTIVE' ? [seg(`  ${h.trading.state}: ${h.trading.reason}`, TRADING_COLOR[h.trading.state])] : []),
   ];
   return [clip(first, width), clip(second, width)];
 }

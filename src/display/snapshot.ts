@@ -26,6 +26,8 @@ export interface DisplaySource {
   pool: { stats(): readonly WorkerActivity[]; inFlight: number };
   bucket: { available(): number; capacity: number };
   log: { recent: ReadonlyArray<{ at: number; level: LogLevel; message: string }> };
+  /** the trading state and the risk checks' refusals (absent in tests that do not need them) */
+  risk?: { engine: { state: { current: string; reason: string }; refusals: Record<string, number> } };
 }
 
 export interface TradeRow {
@@ -86,6 +88,8 @@ export interface DisplaySnapshot {
   header: {
     strategy: string; broker: string; quotes: string; phase: string; stopping: boolean; endReason: string; eosBehavior: string;
     elapsedMs: number; remainingMs: number; runMs: number; ticks: number; frequencyMs: number;
+    /** ACTIVE | REDUCING | HALTED, why, and how many legs the risk checks refused */
+    trading?: { state: string; reason: string; refused: number };
   };
   positions: PositionRow[];
   totals: { marketValue: number; costBasis: number; unrealizedPnl: number; pctChange?: number; realizedPnl: number; pnl: number; cash?: number; equity?: number };
@@ -142,6 +146,10 @@ export function takeSnapshot(s: DisplaySource, tape: TradeTape, { now = Date.now
       phase: s.phase, stopping: s.stopping, endReason: s.endReason, eosBehavior: s.options.eosBehavior,
       elapsedMs: clockOver ? elapsedMs : Math.min(elapsedMs, s.runMs), remainingMs: started && !clockOver ? Math.max(0, s.runMs - elapsedMs) : started ? 0 : s.runMs,
       runMs: s.runMs, ticks: s.clock.ticks, frequencyMs: s.options.frequency,
+      trading: s.risk && {
+        state: s.risk.engine.state.current, reason: s.risk.engine.state.reason,
+        refused: Object.values(s.risk.engine.refusals).reduce((a, b) => a + b, 0),
+      },
     },
     positions,
     totals: {

@@ -7,10 +7,15 @@ import type { FromWorker } from './messages.js';
 import { clientOrderId, isTerminal, preciseNow, type Order } from './order.js';
 import type { OrderBook } from './order-book.js';
 import type { Router } from './router.js';
-import { checkOrder, type PositionView } from './validate.js';
+import { checkOrder, type CheckedRequest, type PositionView } from './validate.js';
 import type { WorkerPool } from './worker-pool.js';
 
 const DEFAULT_ACTION: Record<string, string> = { buy: 'buy_long', sell: 'sell_long' };
+
+/** the pre-trade risk check (src/risk/): one verdict per leg, undefined = passes */
+export interface RiskGate {
+  check(legs: ReadonlyArray<CheckedRequest | undefined>): ReadonlyArray<{ reason: string } | undefined>;
+}
 
 export interface DeskStats {
   retries: number;
@@ -31,6 +36,7 @@ export class OrderDesk {
     private readonly pool: WorkerPool,
     private readonly view: PositionView,
     private readonly log: SessionLog,
+    private readonly risk?: RiskGate,
   ) {}
 
   /** One block: every request becomes an order; the valid ones leave together. */
@@ -38,9 +44,12 @@ export class OrderDesk {
     const blockId = `${this.sessionTag}-${++this.blockSeq}`;
     const orders: Order[] = [];
     const valid: Order[] = [];
-    requests.forEach((raw, leg) => {
-      const verdict = checkOrder(raw, this.view);
-      if (verdict.ok) {
+    const refused: string[] = [];
+    const verdicts = requests.map((raw) => checkOrder(raw, this.view));
+    const refusals = this.risk?.check(verdicts.map((v) => (v.ok ? v.order : undefined)));
+    verdicts.forEach((verdict, leg) => {
+      const refusal = refusals?.[leg];
+      if (verdict.ok && !refusal) {
         const workerId = this.pool.assign();
         const order: Order = {
           ...verdict.order, clientOrderId: clientOrderId(verdict.order.action, workerId), blockId, leg, workerId,
@@ -51,20 +60,25 @@ export class OrderDesk {
         orders.push(order);
         valid.push(order);
       } else {
-        const p = verdict.partial;
+        const p = verdict.ok ? verdict.order : verdict.partial;
+        const reason = verdict.ok ? refusal!.reason : verdict.reason;
         const action = p.action || DEFAULT_ACTION[p.side] || 'invalid';
         const order: Order = {
           clientOrderId: clientOrderId(action, 0), ticker: p.ticker, quantity: p.quantity,
-          side: (p.side === 'sell' ? 'sell' : 'buy'), orderType: 'market', timeInForce: 'day', action: action as Order['action'],
+          side: (p.side === 'sell' ? 'sell' : 'buy'), orderType: verdict.ok ? verdict.order.orderType : 'market', limitPrice: verdict.ok ? verdict.order.limitPrice : undefined,
+          timeInForce: 'day', action: action as Order['action'],
           blockId, leg, workerId: 0, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt, attempts: 0,
         };
         this.book.add(order);
-        this.book.move(order, 'rejected', { source: 'local', rawStatus: 'invalid', reason: verdict.reason });
+        this.book.move(order, 'rejected', { source: 'local', rawStatus: verdict.ok ? 'risk' : 'invalid', reason });
         this.stats.rejections++;
-        this.log.warn(`order rejected before sending (block ${blockId}, leg ${leg}): ${verdict.reason}`);
+        if (verdict.ok) refused.push(reason);
+        else this.log.warn(`order rejected before sending (block ${blockId}, leg ${leg}): ${reason}`);
         orders.push(order);
       }
     });
+    // one line per block, not per leg: a runaway strategy's 1,000 refused legs must not flood the log
+    if (refused.length) this.log.warn(`risk refused ${refused.length} of ${requests.length} leg(s) of block ${blockId}: ${refused.slice(0, 3).join(' | ')}${refused.length > 3 ? ` (+${refused.length - 3} more: see the trade log)` : ''}`);
     if (valid.length) this.router.send(valid);
     return orders;
   }

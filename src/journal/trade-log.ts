@@ -56,6 +56,18 @@ export class TradeLog {
     this.rows++;
   }
 
+  /**
+   * A row that belongs to no order: a trading state change (`action` risk_state, `status` the new
+   * state, `reason` why). blockpaca's ten columns keep their places; the id names the event.
+   */
+  note(row: Pick<TradeLogRow, 'client_order_id' | 'status' | 'action' | 'raw_status' | 'reason'> & { at: number }): void {
+    this.pending.push({
+      type: 'local', client_order_id: row.client_order_id, ticker: '', executed_price: 0, executed_qty: 0, status: row.status,
+      side: '', action: row.action, timestamp: (row.at / 1000).toFixed(6), raw_status: row.raw_status, worker_id: 0, block_id: '', reason: row.reason,
+    });
+    this.rows++;
+  }
+
   /** writes what is pending now, synchronously (also safe inside a signal handler) */
   flush(): void {
     if (!this.pending.length || this.fd === undefined) return;

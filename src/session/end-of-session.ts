@@ -4,15 +4,22 @@
 // abandoned, a liquidation the broker does not fill in time is reported, never waited for forever.
 import { preciseNow } from '../execution/order.js';
 import type { OrderRequest } from '../types.js';
+import { closeOutBehavior } from '../risk/kill.js';
 import { ordersFrom } from './context.js';
 import type { Session } from './session.js';
 import { boundedCall, threwText } from './strategy-call.js';
 
 export async function endOfSession(s: Session, deadline: number): Promise<void> {
   const o = s.options;
-  s.log.info(`end of session (${s.endReason}): ${o.eosBehavior}`);
-  if (o.eosBehavior === 'hold') return;
-  if (o.eosBehavior === 'liquidate') {
+  // a kill or a flatten breach closes out whatever eosBehavior says
+  const behavior = closeOutBehavior(s.endReason, o.eosBehavior, o.kill);
+  s.log.info(`end of session (${s.endReason}): ${behavior}`);
+  if (behavior === 'hold') return;
+  if (behavior === 'cancel') {
+    await s.desk.cancelOpen(Math.max(0, deadline - Date.now()), 'canceled by the kill switch');
+    return;
+  }
+  if (behavior === 'liquidate') {
     await s.desk.cancelOpen((deadline - Date.now()) / 2, 'canceled to liquidate at end of session');
     const flatten = ownPositions(s);
     if (flatten.length) await sendAndWait(s, flatten, 'liquidation', deadline);

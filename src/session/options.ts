@@ -12,6 +12,7 @@ import { describeIssue, gotText } from './option-problems.js';
 import { readOptions } from './option-values.js';
 import { brokerConfigSchemas } from '../brokers/config-schemas.js';
 import { quoteConfigSchemas } from '../market/sources/config-schemas.js';
+import { riskOptionKeys, unknownTickers } from '../risk/options.js';
 
 export { describeIssue, suggest } from './option-problems.js';
 
@@ -117,6 +118,7 @@ export const optionsSchema = z.strictObject({
   recordQuotes: z.string().trim().min(1, 'recordQuotes must be a file path ending in .csv or .ndjson').max(4096).optional(),
   /** session log lines go here as well as to the session's .log file; default: stderr */
   logger: z.custom<(level: LogLevel, message: string) => void>((v) => typeof v === 'function', { message: 'logger must be a function (level, message) => void' }).optional(),
+  ...riskOptionKeys((issue, prefix) => describeIssue(issue, prefix)),
 }).superRefine((o, ctx) => {
   if (o.eosBehavior === 'custom' && !o.customShutdownAction) {
     ctx.addIssue({ code: 'custom', path: ['customShutdownAction'], message: "customShutdownAction is required when eosBehavior is 'custom'" });
@@ -125,6 +127,7 @@ export const optionsSchema = z.strictObject({
   if (o.burst !== undefined && o.burst <= 1_000_000 && o.burst > Math.max(1, o.ordersPerMinute)) {
     ctx.addIssue({ code: 'custom', path: ['burst'], message: `burst must be at most ordersPerMinute (${o.ordersPerMinute}); got ${o.burst}` });
   }
+  for (const problem of unknownTickers(o.risk, o.tickers)) ctx.addIssue({ code: 'custom', ...problem });
 });
 
 export type LogLevel = 'info' | 'warn' | 'error';

@@ -13,6 +13,7 @@ import { WorkerPool } from '../execution/worker-pool.js';
 import { TradeLog } from '../journal/trade-log.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
 import { Portfolio } from '../portfolio/portfolio.js';
+import { RiskControl } from '../risk/control.js';
 import type { SessionReport, Strategy } from '../types.js';
 import { secretsOf } from '../util/secrets.js';
 import { SessionLog } from '../util/session-log.js';
@@ -56,6 +57,7 @@ export class Session {
   router!: Router;
   desk!: OrderDesk;
   bucket!: RateDecision;
+  risk!: RiskControl;
 
   private constructor(readonly options: SessionOptions, readonly log: SessionLog, readonly tradeLog: TradeLog) {}
 
@@ -110,7 +112,10 @@ export class Session {
       position: (t: string) => this.portfolio.quantity(t),
       closingInFlight: (t: string, side: 'long' | 'short') => this.book.closingInFlight(t, side),
     };
-    this.desk = new OrderDesk(this.book, this.router, this.pool, view, this.log);
+    this.risk = new RiskControl(this);
+    this.desk = new OrderDesk(this.book, this.router, this.pool, view, this.log, this.risk.engine);
+    this.cleanups.push(() => this.risk.close());
+    this.risk.arm();
   }
 
   /**
@@ -335,6 +340,7 @@ export class Session {
       endReason: this.endReason,
       stillOpen,
       malformedQuotes: this.feed?.malformedCounts() ?? {},
+      risk: this.risk.summary(),
     };
   }
 

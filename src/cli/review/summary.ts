@@ -60,6 +60,8 @@ export interface ReviewSummary {
   blocks: null | { count: number; multiLeg: number; skewMs: Distribution | null; worst: Array<{ block: string; legs: number; skewMs: number }> };
   timeline: { pnl: Array<[number, number]>; gross: Array<[number, number]>; fillsPerMinute: Array<[number, number]> };
   anomalies: { rowsAfterTerminal: number; qtyDecreased: number; unknownSide: number };
+  /** the risk rows (action risk_state): trading state changes, not orders; only when the log has some */
+  tradingStates?: Array<{ at: number; state: string; reason: string }>;
 }
 
 export class Review {
@@ -81,6 +83,7 @@ export class Review {
   private start = Infinity;
   private end = -Infinity;
   private readonly anomalies = { rowsAfterTerminal: 0, qtyDecreased: 0, unknownSide: 0 };
+  private readonly tradingStates: NonNullable<ReviewSummary['tradingStates']> = [];
   private readonly fileNames: string[] = [];
   private readonly formats: LogFormat[] = [];
 
@@ -99,6 +102,10 @@ export class Review {
     this.rows++;
     if (row.ts < this.start) this.start = row.ts;
     if (row.ts > this.end) this.end = row.ts;
+    if (row.action === 'risk_state') { // a trading state change (salvo's risk control), not an order
+      this.tradingStates.push({ at: row.ts, state: row.status.toUpperCase(), reason: row.reason });
+      return;
+    }
     let t = this.tracks.get(row.id);
     if (!t) {
       t = {
@@ -253,6 +260,7 @@ export class Review {
         fillsPerMinute: [...this.fillsPerMinute.entries()].sort((a, b) => a[0] - b[0]),
       },
       anomalies: { ...this.anomalies },
+      ...(this.tradingStates.length ? { tradingStates: [...this.tradingStates] } : {}),
     };
   }
 

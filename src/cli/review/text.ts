@@ -39,6 +39,8 @@ export function formatReview(s: ReviewSummary): string {
     if (s.neverTerminal.count > s.neverTerminal.orders.length) out.push(`!!!   … and ${int(s.neverTerminal.count - s.neverTerminal.orders.length)} more`);
   }
 
+  for (const c of s.tradingStates ?? []) out.push(`trading state ${c.state} at ${formatTime(c.at)}: ${c.reason}`);
+
   out.push('', 'Orders by final status');
   const statuses = [...STATUS_ORDER, ...Object.keys(s.orders.byStatus).filter((k) => !STATUS_ORDER.includes(k))];
   const rows = statuses.map((k) => [k, int(s.orders.byStatus[k] ?? 0), pct(s.orders.byStatus[k] ?? 0, s.orders.total)]);
