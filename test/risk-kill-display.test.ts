@@ -37,7 +37,8 @@ test('display: K asks, another key cancels; K then y kills — exit code 3, ever
     `${q(process.execPath)} ${q(SALVO)} run busy.ts --display --log-path ${q(dir)} --log-name shown 2>${q(path.join(dir, 'stderr.txt'))}; echo "EXITED $?"; sleep 600`);
   const screen = () => tmux('capture-pane', '-p', '-t', 'kill');
   const csv = path.join(dir, 'shown.csv');
-  await until('three blocks out and the kill key on screen', () => fs.existsSync(csv) && new Set(readLog(csv).map((r) => r.block_id)).size >= 3 && /q: stop {2}K: kill/.test(screen()));
+  // the header is redrawn every displayRefreshRate: wait for a frame of the running session, not the warm-up's
+  await until('three blocks out and the kill key on a running session\'s screen', () => fs.existsSync(csv) && new Set(readLog(csv).map((r) => r.block_id)).size >= 3 && /phase RUNNING +q: stop {2}K: kill/.test(screen()));
 
   tmux('send-keys', '-t', 'kill', 'K');
   await until('the confirmation', () => screen().includes('KILL: cancel every open order and flatten? y = yes'));

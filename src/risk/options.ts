@@ -112,7 +112,7 @@ export function unknownTickers(input: RiskInput | false | undefined, tickers: re
     const map = input[key];
     if (typeof map !== 'object') continue;
     for (const ticker of Object.keys(map)) {
-      if (!known.has(ticker)) out.push({ path: ['risk', key, ticker], message: `risk.${key} names '${ticker}', which is not one of this session's tickers (${tickers.join(', ')})` });
+      if (!known.has(ticker)) out.push({ path: ['risk', key], message: `risk.${key} names '${ticker}', which is not one of this session's tickers (${tickers.join(', ')})` });
     }
   }
   return out;

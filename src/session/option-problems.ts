@@ -45,7 +45,7 @@ export function describeIssue(issue: Issue, prefix = '', known: readonly string[
       return `${name} must be ${unionText(issue)}${got}`;
     case 'custom':
       // a custom message already says what it got, or has nothing to show
-      return !path.length || issue.message.startsWith(name) ? issue.message : custom(name, path, issue.message, '');
+      return !path.length || issue.message.startsWith(name) || issue.message.startsWith(`unknown option '${name}.`) ? issue.message : custom(name, path, issue.message, '');
     default:
       return custom(name, path, issue.message, got);
   }
