@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type * as Jsf from 'jspurefix';
 import type { IJsFixConfig, ISessionDescription, MsgView } from 'jspurefix';
 
@@ -44,7 +45,7 @@ export interface SessionHooks {
   logout?(session: SalvoFixSession, text: string | undefined): void;
   stopped(session: SalvoFixSession, error?: Error): void;
   /** acceptor only: a refusal reason, or undefined to let the peer in */
-  vetLogon?(session: SalvoFixSession, peer: { compId: string; username: string; password: string }): string | undefined;
+  vetLogon?(session: SalvoFixSession, peer: { compId: string; targetCompId: string; username: string; password: string }): string | undefined;
 }
 
 export class SalvoFixSession extends jsf.AsciiSession {
@@ -87,7 +88,9 @@ export class SalvoFixSession extends jsf.AsciiSession {
   }
 
   protected onLogon(view: MsgView, username: string, password: string): boolean {
-    const refusal = this.hooks.vetLogon?.(this, { compId: view.getString(49) ?? '', username: username ?? '', password: password ?? '' });
+    const refusal = this.hooks.vetLogon?.(this, {
+      compId: view.getString(49) ?? '', targetCompId: view.getString(56) ?? '', username: username ?? '', password: password ?? '',
+    });
     if (refusal === undefined) return true;
     // jspurefix's own refusal says only "logon rejected by application": say why, then hang up
     this.sendLogout(refusal);
@@ -226,7 +229,13 @@ export async function engineConfig(description: ISessionDescription, storeFactor
   return config;
 }
 
-/** an accepted socket as a transport with its own scope (buffers, description, store) */
-export function acceptedTransport(config: IJsFixConfig, id: number, socket: Socket): Jsf.MsgTransport {
-  return new jsf.MsgTransport(id, scopes.makeSessionScope(config), new jsf.TcpDuplex(socket));
+/**
+ * An accepted socket as a transport with its own scope (buffers, description, store). `readable`:
+ * what the engine parses instead of the raw socket (the acceptor's framing gate); its output goes
+ * to the socket all the same.
+ */
+export function acceptedTransport(config: IJsFixConfig, id: number, socket: Socket, readable?: Readable): Jsf.MsgTransport {
+  const duplex = new jsf.TcpDuplex(socket);
+  if (readable) duplex.readable = readable;
+  return new jsf.MsgTransport(id, scopes.makeSessionScope(config), duplex);
 }
