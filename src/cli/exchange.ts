@@ -12,7 +12,7 @@ import { CliInputError, findConfigFile, loadEnv, readConfigFile } from './config
 export interface ExchangeFlags {
   config?: string; host?: string; httpPort?: string; fixPort?: string; latencyMs?: string; cash?: string;
   ordersPerMinute?: string; tickers?: string; quotes?: string; keyId?: string; secretKey?: string;
-  fixCompId?: string; fixClientCompId?: string; fixUsername?: string; fixPassword?: string;
+  fixCompId?: string; fixClientCompId?: string; fixUsername?: string; fixPassword?: string; fixLogonTimeout?: string;
 }
 
 const DEFAULT_TICKERS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'META', 'TSLA', 'AVGO', 'JPM', 'V'];
@@ -55,6 +55,7 @@ export async function exchangeCommand(flags: ExchangeFlags): Promise<number> {
     targetCompId: text('--fix-client-comp-id', flags.fixClientCompId, problems) ?? FIX_DEFAULTS.targetCompId,
     username: text('--fix-username', flags.fixUsername ?? process.env.SALVO_FIX_USERNAME, problems),
     password: text('--fix-password', flags.fixPassword ?? process.env.SALVO_FIX_PASSWORD, problems),
+    logonTimeoutSeconds: number('--fix-logon-timeout', flags.fixLogonTimeout ?? '10', problems, { min: 0.1, max: 3600 }),
   };
   const latencyMs = number('--latency-ms', flags.latencyMs, problems);
   const cash = number('--cash', flags.cash, problems, { min: 1 });

@@ -63,6 +63,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--fix-client-comp-id <id>', 'the SenderCompID initiators must log on with; * lets any in (default SALVO)')
     .option('--fix-username <name>', 'Username(553) a FIX Logon must carry (default: SALVO_FIX_USERNAME, else none)')
     .option('--fix-password <secret>', 'Password(554) a FIX Logon must carry (default: SALVO_FIX_PASSWORD, else none)')
+    .option('--fix-logon-timeout <seconds>', 'a FIX connection not logged on by then is dropped', '10')
     .action(async (flags) => setExit(await (await import('./exchange.js')).exchangeCommand(flags)));
 
   program.command('diagnose')

@@ -53,6 +53,17 @@ export class SalvoFixSession extends jsf.AsciiSession {
     super(config);
     // jspurefix emits 'error' when a session ends badly, also after its own listener is gone
     this.on('error', () => undefined);
+    // jspurefix starts a heartbeat timer for every Logon it processes without clearing the one
+    // running: a second Logon in a session leaked an interval that ticked on after the session
+    // stopped and kept the whole process alive. One timer per session, whatever arrives.
+    const engine = this as unknown as { startTimer(interval?: number): void };
+    const start = engine.startTimer.bind(this);
+    engine.startTimer = (interval?: number) => { this.clearHeartbeat(); start(interval); };
+  }
+
+  private clearHeartbeat(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 
   get peerCompId(): string {
@@ -84,6 +95,7 @@ export class SalvoFixSession extends jsf.AsciiSession {
   }
 
   protected onStopped(error?: Error): void {
+    this.clearHeartbeat();
     this.hooks.stopped(this, error);
   }
 
@@ -237,5 +249,10 @@ export async function engineConfig(description: ISessionDescription, storeFactor
 export function acceptedTransport(config: IJsFixConfig, id: number, socket: Socket, readable?: Readable): Jsf.MsgTransport {
   const duplex = new jsf.TcpDuplex(socket);
   if (readable) duplex.readable = readable;
-  return new jsf.MsgTransport(id, scopes.makeSessionScope(config), duplex);
+  const transport = new jsf.MsgTransport(id, scopes.makeSessionScope(config), duplex);
+  // the session listens for parse errors only while subscribed; one arriving after it stopped
+  // would be an unhandled 'error' event, fatal to the whole process
+  transport.receiver.on('error', () => undefined);
+  transport.transmitter.on('error', () => undefined);
+  return transport;
 }

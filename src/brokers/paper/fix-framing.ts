@@ -1,7 +1,7 @@
 // The FIX acceptor's gate in front of the engine: bytes from a counterparty reach jspurefix only as
 // whole messages whose framing checks out — BeginString(8) first, then BodyLength(9), MsgType(35)
-// opening the body, and CheckSum(10) exactly where BodyLength says the body ends, with the right
-// sum. Anything else is garbage, and a venue does not guess at garbage: the connection is dropped
+// opening the body, tag=value fields with numeric tags, and CheckSum(10) exactly where BodyLength
+// says the body ends, with the right sum. Anything else is garbage, and a venue does not guess at garbage: the connection is dropped
 // (the engine alone would skip it and keep the socket open forever).
 import { Transform, type TransformCallback } from 'node:stream';
 
@@ -33,7 +33,19 @@ export function frameLength(buf: Buffer, beginString: string, maxBody = MAX_FIX_
   let sum = 0;
   for (let i = 0; i < bodyEnd; i++) sum += buf[i];
   if (sum % 256 !== Number(trailer.slice(3, 6))) return { problem: `CheckSum ${trailer.slice(3, 6)} is wrong (the bytes sum to ${String(sum % 256).padStart(3, '0')})` };
-  return bodyEnd + 7;
+  const field = badField(buf.toString('latin1', bodyStart, bodyEnd));
+  return field ? { problem: field } : bodyEnd + 7;
+}
+
+/** the body must be tag=value fields (tags numbers); 8, 9 or 10 inside it would end the message early */
+function badField(body: string): string | undefined {
+  if (!body.endsWith('\x01')) return 'the body does not end with a field delimiter';
+  for (const field of body.slice(0, -1).split('\x01')) {
+    const tag = /^([1-9]\d{0,5})=/.exec(field)?.[1];
+    if (!tag) return `a field is not tag=value: ${JSON.stringify(field.slice(0, 20))}`;
+    if (tag === '8' || tag === '9' || tag === '10') return `tag ${tag} inside the body`;
+  }
+  return undefined;
 }
 
 /**
