@@ -208,15 +208,16 @@ const fixTag = fc.oneof(
 const fields = fc.array(fc.tuple(fixTag, fixValue), { maxLength: 8 });
 const msgType = fc.oneof(fc.constantFrom('A', '0', '1', '2', '3', '4', '5', 'D', 'F', 'G', 'H', 'j', '8', 'AE'), fixValue);
 /** order entry that is mostly right: drives the acceptor's order paths with random values */
+const mostly = <T>(good: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: fixValue });
 const orderEntry = fc.record({
   type: fc.constantFrom('D', 'D', 'D', 'F', 'H'),
-  clOrdId: fc.oneof(fc.constantFrom('o1', 'o2', 'o3'), fixValue),
-  symbol: fc.oneof(fc.constantFrom('AAPL', 'MSFT', 'ZZZ'), fixValue),
-  side: fc.oneof(fc.constantFrom('1', '2', '5'), fixValue),
-  qty: fc.oneof(fc.constantFrom('1', '2', '1e-12', '0.000001', '0', '-1', '1000000001', '1e308'), fixValue),
-  ordType: fc.oneof(fc.constantFrom('1', '2'), fixValue),
-  price: fc.oneof(fc.constantFrom('190', '1', '-5', '0'), fixValue),
-  tif: fc.oneof(fc.constantFrom('0', '1', '3', '4'), fixValue),
+  clOrdId: mostly(fc.constantFrom('o1', 'o2', 'o3')),
+  symbol: mostly(fc.constantFrom('AAPL', 'MSFT', 'ZZZ')),
+  side: mostly(fc.constantFrom('1', '2', '5')),
+  qty: mostly(fc.constantFrom('1', '2', '1e-12', '0.000001', '0', '-1', '1000000001', '1e308')),
+  ordType: mostly(fc.constantFrom('1', '2')),
+  price: mostly(fc.constantFrom('190', '1', '-5', '0')),
+  tif: mostly(fc.constantFrom('0', '1', '3', '4')),
   extra: fc.oneof(fc.constant([]), fc.array(fc.tuple(fixTag, fixValue), { maxLength: 2 })),
 }).map((o) => ({
   type: o.type,
@@ -297,4 +298,119 @@ test('property: random application and session messages after a proper logon: an
   // the cases reached the order paths, not only the gate: ExecutionReports and Rejects came back
   assert.ok((answered.get('8') ?? 0) > 0 && (answered.get('3') ?? 0) > 0, `answers by MsgType, cases: ${JSON.stringify([...answered])}`);
   t.diagnostic(`cases answered, by MsgType: ${JSON.stringify(Object.fromEntries(answered))}`);
+});
+
+// ---- the named regressions of issue 10 ----
+
+const AUTH_HEADERS = `APCA-API-KEY-ID: ${AUTH.key}\r\nAPCA-API-SECRET-KEY: ${AUTH.secret}\r\n`;
+const raw = async (request: string) => {
+  const r = await rawExchange(ex.httpPort, Buffer.from(request, 'latin1'));
+  return { text: r.received.toString('latin1'), closed: r.closed };
+};
+
+test('regression (issue 10, finding 1): GET //[, http://[ and //a:99999999/, plain or with Upgrade: websocket, are 4xx and the exchange keeps serving', async () => {
+  for (const target of ['//[', 'http://[', '//a:99999999/']) {
+    for (const upgrade of ['', 'Upgrade: websocket\r\nConnection: Upgrade\r\n', 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n']) {
+      for (const auth of ['', AUTH_HEADERS]) {
+        const { text, closed } = await raw(`GET ${target} HTTP/1.1\r\nHost: x\r\n${auth}${upgrade}\r\n`);
+        assert.ok(closed);
+        assert.match(text, /^HTTP\/1\.1 4\d\d /, `GET ${target} ${JSON.stringify(upgrade)}: ${text}`);
+        await assertServing(`GET ${target}`);
+      }
+    }
+  }
+  const { text } = await raw(`GET http://[ HTTP/1.1\r\nHost: x\r\n${AUTH_HEADERS}\r\n`);
+  assert.match(text, /^HTTP\/1\.1 400 Bad Request\r\n[^]*\{"code":40010000,"message":"invalid request target"\}$/);
+});
+
+test('regression (issue 10, finding 8): a 413 closes its keep-alive socket instead of leaving the next request hanging', async () => {
+  const socket = net.connect(ex.httpPort, '127.0.0.1');
+  let text = '';
+  socket.on('data', (d) => { text += d.toString('latin1'); });
+  const closed = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), CASE_DEADLINE_MS);
+    socket.on('close', () => { clearTimeout(timer); resolve(true); });
+  });
+  const body = JSON.stringify({ symbol: 'AAPL', pad: 'x'.repeat(100_000) });
+  // the client keeps its side open and sends its next request right behind the oversize body
+  socket.write(`POST /v2/orders HTTP/1.1\r\nHost: x\r\n${AUTH_HEADERS}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  socket.write(`GET /v2/clock HTTP/1.1\r\nHost: x\r\n${AUTH_HEADERS}\r\n`);
+  assert.ok(await closed, `the server closed the socket after the 413: ${text.slice(0, 300)}`);
+  assert.match(text, /^HTTP\/1\.1 413 Payload Too Large\r\n/);
+  assert.match(text, /\r\nConnection: close\r\n/i);
+  await assertServing('a 413');
+});
+
+test('regression (issue 10, finding 8): a bad percent-escape is a 400, not a 500', async () => {
+  for (const request of ['GET /v2/orders/%', 'GET /v2/orders/%zz', 'DELETE /v2/orders/%E0%A4%A', 'GET /v2/positions/%']) {
+    const { text } = await raw(`${request} HTTP/1.1\r\nHost: x\r\n${AUTH_HEADERS}\r\n`);
+    assert.match(text, /^HTTP\/1\.1 400 Bad Request\r\n[^]*"message":"invalid percent-escape in the request path"/, `${request}: ${text}`);
+  }
+});
+
+test('regression (issue 10, finding 8): quantities outside 0.000001 … 1,000,000,000 are refused with 422 and the reason; the bounds themselves trade', async () => {
+  const post = (qty: number) => fetch(`${ex.restUrl}/v2/orders`, {
+    method: 'POST',
+    headers: { 'APCA-API-KEY-ID': AUTH.key, 'APCA-API-SECRET-KEY': AUTH.secret, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ symbol: 'AAPL', qty, side: 'buy', type: 'market', time_in_force: 'day' }),
+  });
+  for (const qty of [1e-12, 9e-7, 1e9 + 1]) {
+    const res = await post(qty);
+    assert.equal(res.status, 422, `qty ${qty}`);
+    assert.deepEqual(await res.json(), { code: 40010001, message: `invalid qty ${qty}: the paper venue takes 0.000001 to 1,000,000,000 shares` });
+  }
+  const smallest = await post(1e-6);
+  assert.equal(smallest.status, 200, await smallest.text());
+});
+
+test('regression (issue 10, finding 8): the FIX acceptor checks both CompIDs and the credentials, and says why on a Logout', async () => {
+  const refusals: Array<[Parameters<typeof logon>[0], string]> = [
+    [{ sender: 'EVE', target: 'PAPER', ...FIX_AUTH }, "unknown SenderCompID 'EVE'"],
+    [{ sender: 'SALVO', target: 'NOTPAPER', ...FIX_AUTH }, "TargetCompID 'NOTPAPER' is not this venue ('PAPER')"],
+    [{ sender: 'SALVO', target: 'PAPER' }, 'logon refused: invalid username or password for SALVO'],
+    [{ sender: 'SALVO', target: 'PAPER', username: FIX_AUTH.username, password: 'guess' }, 'logon refused: invalid username or password for SALVO'],
+  ];
+  for (const [who, why] of refusals) {
+    const r = await exchange(ex.fixPort!, logon(who), { deadlineMs: CASE_DEADLINE_MS });
+    assert.ok(r.closed, `${JSON.stringify(who)} is hung up on`);
+    assert.deepEqual(tagValues(r.received, 35), ['5'], JSON.stringify(r.received));
+    assert.deepEqual(tagValues(r.received, 58), [why]);
+  }
+  await assertFixServing('the refused logons');
+  // salvo exchange shows the FIX settings, the password masked
+  assert.match(ex.stdout(), /FIX 4\.4 +127\.0\.0\.1:\d+: venue CompID PAPER, initiators log on as SALVO, username adv-user, password \*\*\* \(as given\)/);
+  assert.doesNotMatch(ex.stdout(), new RegExp(FIX_AUTH.password));
+});
+
+test('regression (issue 10, finding 8): garbage on the FIX port, or no logon at all, drops the connection', async () => {
+  const garbage = await exchange(ex.fixPort!, Buffer.from('GET / HTTP/1.1\r\n\r\n'), { deadlineMs: CASE_DEADLINE_MS });
+  assert.deepEqual(garbage, { received: '', closed: true });
+  const silent = await exchange(ex.fixPort!, [], { deadlineMs: CASE_DEADLINE_MS });
+  assert.deepEqual(silent, { received: '', closed: true }, 'dropped after --fix-logon-timeout');
+  await assertFixServing('garbage and a silent connection');
+});
+
+test('regression (issue 10, finding 8): a FIX order for 0.0000001 shares is an ExecutionReport Rejected with the bound', async () => {
+  const stamp = '20260101-00:00:00';
+  const order = fixMessage([[35, 'D'], [49, 'SALVO'], [56, 'PAPER'], [34, 2], [52, stamp], [11, `tiny-${Date.now()}`], [55, 'AAPL'], [54, '1'], [38, '0.0000001'], [40, '1'], [59, '0'], [60, stamp]]);
+  const r = await exchange(ex.fixPort!, logon({ sender: 'SALVO', target: 'PAPER', ...FIX_AUTH }), { until: /\x0135=A\x01/, then: [order], deadlineMs: 3000 });
+  const report = fixMessagesIn(r.received).messages.find((m) => /\x0135=8\x01/.test(m));
+  assert.ok(report, JSON.stringify(r.received));
+  assert.deepEqual(tagValues(report, 39), ['8']);
+  assert.deepEqual(tagValues(report, 103), ['13']);
+  assert.deepEqual(tagValues(report, 58), ['invalid qty 1e-7: the paper venue takes 0.000001 to 1,000,000,000 shares']);
+});
+
+test('found by the property suite: `null` on the trade_updates websocket is "invalid syntax", not an uncaught TypeError', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${ex.httpPort}/stream`);
+  const frames: string[] = [];
+  ws.on('message', (d) => frames.push(d.toString()));
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  ws.send('null');
+  await new Promise<void>((resolve) => { ws.once('pong', () => resolve()); ws.ping(); });
+  const deadline = Date.now() + CASE_DEADLINE_MS;
+  while (!frames.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  ws.close();
+  assert.deepEqual(frames.map((f) => JSON.parse(f)), [{ action: 'error', data: { error_message: 'invalid syntax' } }]);
+  await assertServing('null on /stream');
 });
