@@ -67,3 +67,20 @@ test('an unknown quote source type and a bad config key are reported, not thrown
   assert.equal(bad.code, 1);
   assert.match(row(bad.stdout, 'config'), /FAIL +unknown option 'trade_log_path' \(did you mean 'tradeLogPath'\?\)/);
 });
+
+test('regression (issue 10, finding 5): --timeout 0.2 prints its table and exits (what it started is closed)', async () => {
+  const dir = tmpDir('diagnose-short');
+  // the helper fails the test if the process has not exited within its deadline
+  const r = await salvo(['diagnose', '--timeout', '0.2'], { cwd: dir, timeoutMs: 30_000 });
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  assert.match(r.stdout, /\n(all 5 checks passed|\d of 5 checks failed)\n$/);
+});
+
+test('regression (issue 10, finding 5): a --timeout that is not a positive number of seconds is a one-line error, exit 2', async () => {
+  for (const value of ['-1', 'abc', '0', '']) {
+    const r = await salvo(['diagnose', '--timeout', value]);
+    assert.equal(r.code, 2, value);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `salvo diagnose: --timeout must be a number of seconds above 0 and at most 3600; got ${JSON.stringify(value)}\n`);
+  }
+});

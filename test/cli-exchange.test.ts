@@ -49,7 +49,7 @@ test('salvo exchange serves the paper venue until SIGINT; diagnose and run reach
 test('salvo exchange: bad flags exit 2, a port in use exits 1', async () => {
   const bad = await salvo(['exchange', '--http-port', 'eighty', '--latency-ms', '-5']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--http-port must be a whole number of at least 0; got "eighty"/);
+  assert.match(bad.stderr, /--http-port must be a whole number from 0 to 65535; got "eighty"/);
   assert.match(bad.stderr, /--latency-ms must be a number of at least 0; got "-5"/);
 
   const server = net.createServer();
@@ -61,4 +61,14 @@ test('salvo exchange: bad flags exit 2, a port in use exits 1', async () => {
   } finally {
     server.close();
   }
+});
+
+test('regression (issue 10, finding 9): --http-port 70000 and --fix-port -1 are one-line errors (exit 2), not Node\'s own message', async () => {
+  const r = await salvo(['exchange', '--http-port', '70000', '--fix-port', '-1']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, [
+    'salvo exchange: --http-port must be a whole number from 0 to 65535; got "70000"',
+    'salvo exchange: --fix-port must be a whole number from 0 to 65535; got "-1"',
+    '',
+  ].join('\n'));
 });

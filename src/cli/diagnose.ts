@@ -17,10 +17,27 @@ interface Check { name: string; ok: boolean; detail: string; fix?: string }
 
 const CLOCK_TOLERANCE_MS = 1000;
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * The promise, or a timeout error after `ms`. What a given-up start still delivers later (a feed,
+ * a venue thread) is handed to `discard`, so diagnose does not leave it running and can exit.
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string, discard?: (late: T) => unknown): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms); });
+  let timedOut = false;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { timedOut = true; reject(new Error(`${what}: no answer within ${ms / 1000} s`)); }, ms);
+  });
+  if (discard) promise.then((value) => { if (timedOut) return discard(value); }).catch(() => undefined);
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** --timeout in seconds: a number above 0 and at most an hour, else a one-line error (exit 2) */
+export function parseTimeout(value: string | undefined): number | { problem: string } {
+  const seconds = Number(value ?? 10);
+  if (value !== undefined && (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)) {
+    return { problem: `--timeout must be a number of seconds above 0 and at most 3600; got ${JSON.stringify(value)}` };
+  }
+  return seconds;
 }
 
 /** the merged options, and the problems of each part (config / broker / quotes) */
@@ -91,7 +108,9 @@ function tcpReach(endpoint: string, timeoutMs: number): Promise<void> {
 }
 
 export async function runChecks(flags: DiagnoseFlags): Promise<{ checks: Check[]; source: string }> {
-  const timeoutMs = Math.max(0.1, Number(flags.timeout ?? 10) || 10) * 1000;
+  const timeout = parseTimeout(flags.timeout);
+  if (typeof timeout === 'object') throw new CliInputError([timeout.problem]);
+  const timeoutMs = timeout * 1000;
   const { options: o, source, problems } = await configure(flags);
   const checks: Check[] = [];
   const add = (c: Check) => checks.push(c);
@@ -130,7 +149,7 @@ export async function runChecks(flags: DiagnoseFlags): Promise<{ checks: Check[]
     } else {
       const t0 = performance.now();
       try {
-        feed = await withTimeout(startQuoteFeed({ tickers: o.tickers, source: quotes, log: () => undefined }), timeoutMs, `${quotes.type} quotes`);
+        feed = await withTimeout(startQuoteFeed({ tickers: o.tickers, source: quotes, log: () => undefined }), timeoutMs, `${quotes.type} quotes`, (f) => f.close());
         cleanups.push(() => feed!.close());
         const missing = await feed.waitForQuotes(timeoutMs);
         const got = o.tickers.length - missing.length;
@@ -153,7 +172,7 @@ export async function runChecks(flags: DiagnoseFlags): Promise<{ checks: Check[]
     try {
       const driver = await brokerDriver(type);
       const board = feed?.board ?? new QuoteBoard(o.tickers);
-      const hub: BrokerHub | undefined = await withTimeout(Promise.resolve(driver.prepare?.(o.broker, { boardBuffer: board.buffer, tickers: o.tickers })), timeoutMs, `${type} venue`);
+      const hub: BrokerHub | undefined = await withTimeout(Promise.resolve(driver.prepare?.(o.broker, { boardBuffer: board.buffer, tickers: o.tickers })), timeoutMs, `${type} venue`, (h) => h?.close());
       if (hub) cleanups.push(() => hub.close());
       broker = driver.create(o.broker, hub?.link(0).link ?? { workerId: 0 });
       cleanups.push(() => broker.close());
@@ -187,7 +206,15 @@ export async function runChecks(flags: DiagnoseFlags): Promise<{ checks: Check[]
 }
 
 export async function diagnoseCommand(flags: DiagnoseFlags): Promise<number> {
-  const { checks, source } = await runChecks(flags);
+  let result: Awaited<ReturnType<typeof runChecks>>;
+  try {
+    result = await runChecks(flags);
+  } catch (error) {
+    if (!(error instanceof CliInputError)) throw error;
+    for (const p of error.problems) process.stderr.write(`salvo diagnose: ${p}\n`);
+    return 2;
+  }
+  const { checks, source } = result;
   const w = Math.max(...checks.map((c) => c.name.length), 5);
   const lines = [`salvo diagnose (${source})`, `  ${'check'.padEnd(w)}  result  detail`];
   for (const c of checks) lines.push(`  ${c.name.padEnd(w)}  ${c.ok ? 'pass  ' : 'FAIL  '}  ${c.detail}`);

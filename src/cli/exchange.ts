@@ -1,27 +1,40 @@
 // `salvo exchange`: the paper exchange as a server (startExchange): Alpaca's Trading API v2 and
 // websockets, and a FIX 4.4 acceptor when --fix-port is given, for runners in other processes
 // (broker 'alpaca' or 'fix' pointed at it). It runs until SIGINT / SIGTERM, then closes and exits 0.
+// The FIX acceptor checks the Logon's CompIDs and, when given, Username / Password (--fix-* flags,
+// or SALVO_FIX_USERNAME / SALVO_FIX_PASSWORD).
 // Exit codes: 0 stopped by a signal; 1 it could not start (port taken…); 2 bad flags.
 import path from 'node:path';
 import { startExchange } from '../index.js';
+import { FIX_DEFAULTS } from '../brokers/paper/exchange.js';
 import { CliInputError, findConfigFile, loadEnv, readConfigFile } from './config.js';
 
 export interface ExchangeFlags {
   config?: string; host?: string; httpPort?: string; fixPort?: string; latencyMs?: string; cash?: string;
   ordersPerMinute?: string; tickers?: string; quotes?: string; keyId?: string; secretKey?: string;
+  fixCompId?: string; fixClientCompId?: string; fixUsername?: string; fixPassword?: string; fixLogonTimeout?: string;
 }
 
 const DEFAULT_TICKERS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'META', 'TSLA', 'AVGO', 'JPM', 'V'];
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
-function number(flag: string, value: string | undefined, problems: string[], { int = false, min = 0 } = {}): number | undefined {
+function number(flag: string, value: string | undefined, problems: string[], { int = false, min = 0, max = Infinity } = {}): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) {
-    problems.push(`${flag} must be ${int ? 'a whole number' : 'a number'} of at least ${min}; got ${JSON.stringify(value)}`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n))) {
+    const range = max < Infinity ? `from ${min} to ${max}` : `of at least ${min}`;
+    problems.push(`${flag} must be ${int ? 'a whole number' : 'a number'} ${range}; got ${JSON.stringify(value)}`);
     return undefined;
   }
   return n;
+}
+
+const port = (flag: string, value: string | undefined, problems: string[]) => number(flag, value, problems, { int: true, max: 65535 });
+
+/** a FIX CompID or credential flag: given, it must be something */
+function text(flag: string, value: string | undefined, problems: string[]): string | undefined {
+  if (value !== undefined && !value.trim()) problems.push(`${flag} must not be empty`);
+  return value?.trim() || undefined;
 }
 
 export async function exchangeCommand(flags: ExchangeFlags): Promise<number> {
@@ -35,8 +48,15 @@ export async function exchangeCommand(flags: ExchangeFlags): Promise<number> {
     if (!(error instanceof CliInputError)) throw error;
     problems.push(...error.problems);
   }
-  const httpPort = number('--http-port', flags.httpPort ?? '9090', problems, { int: true });
-  const fixPort = number('--fix-port', flags.fixPort, problems, { int: true });
+  const httpPort = port('--http-port', flags.httpPort ?? '9090', problems);
+  const fixPort = port('--fix-port', flags.fixPort, problems);
+  const fix = {
+    senderCompId: text('--fix-comp-id', flags.fixCompId, problems) ?? FIX_DEFAULTS.senderCompId,
+    targetCompId: text('--fix-client-comp-id', flags.fixClientCompId, problems) ?? FIX_DEFAULTS.targetCompId,
+    username: text('--fix-username', flags.fixUsername ?? process.env.SALVO_FIX_USERNAME, problems),
+    password: text('--fix-password', flags.fixPassword ?? process.env.SALVO_FIX_PASSWORD, problems),
+    logonTimeoutSeconds: number('--fix-logon-timeout', flags.fixLogonTimeout ?? '10', problems, { min: 0.1, max: 3600 }),
+  };
   const latencyMs = number('--latency-ms', flags.latencyMs, problems);
   const cash = number('--cash', flags.cash, problems, { min: 1 });
   const ordersPerMinute = number('--orders-per-minute', flags.ordersPerMinute, problems, { min: 1 });
@@ -58,7 +78,7 @@ export async function exchangeCommand(flags: ExchangeFlags): Promise<number> {
   try {
     exchange = await startExchange({
       host: flags.host ?? '127.0.0.1', httpPort, tickers, quotes, keyId, secretKey,
-      ...(fixPort !== undefined ? { fixPort } : {}),
+      ...(fixPort !== undefined ? { fixPort, fix } : {}),
       ...(latencyMs !== undefined ? { latencyMs } : {}), ...(cash !== undefined ? { cash } : {}),
       ...(ordersPerMinute !== undefined ? { ordersPerMinute } : {}),
     });
@@ -71,7 +91,10 @@ export async function exchangeCommand(flags: ExchangeFlags): Promise<number> {
     `  Alpaca REST     ${exchange.restUrl}`,
     `  trade updates   ${exchange.streamUrl}`,
     `  market data     ${exchange.dataStreamUrl}`,
-    ...(exchange.fixPort !== undefined ? [`  FIX 4.4         ${flags.host ?? '127.0.0.1'}:${exchange.fixPort} (TargetCompID SALVO)`] : []),
+    ...(exchange.fixPort !== undefined ? [
+      `  FIX 4.4         ${flags.host ?? '127.0.0.1'}:${exchange.fixPort}: venue CompID ${fix.senderCompId}, initiators log on as ${fix.targetCompId === '*' ? 'any CompID' : fix.targetCompId}`
+        + `${fix.username ? `, username ${fix.username}` : ''}${fix.password ? ', password *** (as given)' : ', no password'}`,
+    ] : []),
     `  credentials     keyId ${keyId}, secretKey ${secretShown}`,
     `  a runner's config: broker: { type: alpaca, baseUrl: "${exchange.restUrl}", keyId: "${keyId}", secretKey: "…" }`,
     'Ctrl-C stops it.',

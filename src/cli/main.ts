@@ -62,6 +62,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--quotes <type>', 'quote source pricing the venue (default sim; settings from the config file)')
     .option('--key-id <id>', 'API key id clients must send (default: APCA_API_KEY_ID, else salvo-paper)')
     .option('--secret-key <secret>', 'API secret clients must send (default: APCA_API_SECRET_KEY, else salvo-paper-secret)')
+    .option('--fix-comp-id <id>', 'the FIX acceptor\'s CompID, the initiators\' TargetCompID (default PAPER)')
+    .option('--fix-client-comp-id <id>', 'the SenderCompID initiators must log on with; * lets any in (default SALVO)')
+    .option('--fix-username <name>', 'Username(553) a FIX Logon must carry (default: SALVO_FIX_USERNAME, else none)')
+    .option('--fix-password <secret>', 'Password(554) a FIX Logon must carry (default: SALVO_FIX_PASSWORD, else none)')
+    .option('--fix-logon-timeout <seconds>', 'a FIX connection not logged on by then is dropped', '10')
     .action(async (flags) => setExit(await (await import('./exchange.js')).exchangeCommand(flags)));
 
   program.command('kill')

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type * as Jsf from 'jspurefix';
 import type { IJsFixConfig, ISessionDescription, MsgView } from 'jspurefix';
 
@@ -44,7 +45,7 @@ export interface SessionHooks {
   logout?(session: SalvoFixSession, text: string | undefined): void;
   stopped(session: SalvoFixSession, error?: Error): void;
   /** acceptor only: a refusal reason, or undefined to let the peer in */
-  vetLogon?(session: SalvoFixSession, peer: { compId: string; username: string; password: string }): string | undefined;
+  vetLogon?(session: SalvoFixSession, peer: { compId: string; targetCompId: string; username: string; password: string }): string | undefined;
 }
 
 export class SalvoFixSession extends jsf.AsciiSession {
@@ -52,6 +53,17 @@ export class SalvoFixSession extends jsf.AsciiSession {
     super(config);
     // jspurefix emits 'error' when a session ends badly, also after its own listener is gone
     this.on('error', () => undefined);
+    // jspurefix starts a heartbeat timer for every Logon it processes without clearing the one
+    // running: a second Logon in a session leaked an interval that ticked on after the session
+    // stopped and kept the whole process alive. One timer per session, whatever arrives.
+    const engine = this as unknown as { startTimer(interval?: number): void };
+    const start = engine.startTimer.bind(this);
+    engine.startTimer = (interval?: number) => { this.clearHeartbeat(); start(interval); };
+  }
+
+  private clearHeartbeat(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 
   get peerCompId(): string {
@@ -83,11 +95,14 @@ export class SalvoFixSession extends jsf.AsciiSession {
   }
 
   protected onStopped(error?: Error): void {
+    this.clearHeartbeat();
     this.hooks.stopped(this, error);
   }
 
   protected onLogon(view: MsgView, username: string, password: string): boolean {
-    const refusal = this.hooks.vetLogon?.(this, { compId: view.getString(49) ?? '', username: username ?? '', password: password ?? '' });
+    const refusal = this.hooks.vetLogon?.(this, {
+      compId: view.getString(49) ?? '', targetCompId: view.getString(56) ?? '', username: username ?? '', password: password ?? '',
+    });
     if (refusal === undefined) return true;
     // jspurefix's own refusal says only "logon rejected by application": say why, then hang up
     this.sendLogout(refusal);
@@ -226,7 +241,18 @@ export async function engineConfig(description: ISessionDescription, storeFactor
   return config;
 }
 
-/** an accepted socket as a transport with its own scope (buffers, description, store) */
-export function acceptedTransport(config: IJsFixConfig, id: number, socket: Socket): Jsf.MsgTransport {
-  return new jsf.MsgTransport(id, scopes.makeSessionScope(config), new jsf.TcpDuplex(socket));
+/**
+ * An accepted socket as a transport with its own scope (buffers, description, store). `readable`:
+ * what the engine parses instead of the raw socket (the acceptor's framing gate); its output goes
+ * to the socket all the same.
+ */
+export function acceptedTransport(config: IJsFixConfig, id: number, socket: Socket, readable?: Readable): Jsf.MsgTransport {
+  const duplex = new jsf.TcpDuplex(socket);
+  if (readable) duplex.readable = readable;
+  const transport = new jsf.MsgTransport(id, scopes.makeSessionScope(config), duplex);
+  // the session listens for parse errors only while subscribed; one arriving after it stopped
+  // would be an unhandled 'error' event, fatal to the whole process
+  transport.receiver.on('error', () => undefined);
+  transport.transmitter.on('error', () => undefined);
+  return transport;
 }

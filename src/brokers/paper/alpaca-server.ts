@@ -11,7 +11,7 @@ import type { BrokerOrderState } from '../broker.js';
 import type { PaperVenue } from './venue.js';
 import { accountJson, calendarJson, clockJson, positionJson } from './alpaca/account-api.js';
 import { DataStreamServer } from './alpaca/data-stream.js';
-import { ApiError, checkAuth, notFound, RateGate, readJson, sendError, sendJson } from './alpaca/http.js';
+import { ApiError, checkAuth, decodePathPart, notFound, RateGate, readJson, requestUrl, sendError, sendJson } from './alpaca/http.js';
 import { OrderLedger, orderJson } from './alpaca/ledger.js';
 import { cancelAll, cancelOrder, createOrder, listOrders, parseListQuery, venueError } from './alpaca/orders-api.js';
 import { TradeStreamServer } from './alpaca/trade-stream.js';
@@ -116,7 +116,7 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
       if (path === '/v2/calendar') return ok(calendarJson(venue, url.searchParams, options.timeZone ?? 'America/New_York'));
       if (path === '/v2/positions') return ok(venue.positions().map((p) => positionJson(options.board, p)));
       if (path.startsWith('/v2/positions/')) {
-        const symbol = decodeURIComponent(path.slice('/v2/positions/'.length));
+        const symbol = decodePathPart(path.slice('/v2/positions/'.length));
         const p = venue.positions().find((x) => x.ticker === symbol);
         if (!p) throw notFound('position does not exist');
         return ok(positionJson(options.board, p));
@@ -129,7 +129,7 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
         return ok(orderJson(o));
       }
       if (path.startsWith('/v2/orders/')) {
-        const o = ledger.byId(decodeURIComponent(path.slice('/v2/orders/'.length)));
+        const o = ledger.byId(decodePathPart(path.slice('/v2/orders/'.length)));
         if (!o) throw notFound('order not found');
         return ok(orderJson(o));
       }
@@ -137,26 +137,38 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
     if (method === 'DELETE') {
       if (path === '/v2/orders') return ok(await cancelAll(venue, ledger), 207);
       if (path.startsWith('/v2/orders/')) {
-        await cancelOrder(venue, ledger, decodeURIComponent(path.slice('/v2/orders/'.length)));
+        await cancelOrder(venue, ledger, decodePathPart(path.slice('/v2/orders/'.length)));
         return sendJson(res, 204, undefined, gate?.headers());
       }
     }
     throw notFound('endpoint not found');
   };
 
+  // Guarantee: whatever bytes arrive, the answer is a 4xx (or a closed socket) and the server goes
+  // on serving. Every step that reads the request (its URL included) runs inside the catch.
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     (async () => {
+      const url = requestUrl(req);
       checkAuth(req, credentials);
       await route(req, res, url);
     })().catch((error: unknown) => {
       const e = error instanceof ApiError ? error : venueError(error);
-      sendError(res, e, e.status === 401 ? {} : gate?.headers());
+      // a body refused half-read leaves the rest of it on the socket: close it rather than read on
+      const closing: Record<string, string> = e.status === 413 ? { Connection: 'close' } : {};
+      sendError(res, e, { ...(e.status === 401 ? {} : gate?.headers()), ...closing });
     });
   });
   server.keepAliveTimeout = 30_000;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // node leaves an upgraded socket without an error listener: a reset would be an uncaught error
+    socket.on('error', () => socket.destroy());
+    let path: string;
+    try {
+      path = requestUrl(req).pathname;
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     const wss = path === '/stream' ? trades.wss : DATA_PATHS.has(path) ? data.wss : undefined;
     if (!wss) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

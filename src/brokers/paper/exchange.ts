@@ -6,6 +6,7 @@ import { BoardSink } from '../../market/quote-sink.js';
 import { createQuoteSource } from '../../market/sources/index.js';
 import { serveAlpaca, type AlpacaServer, type AlpacaServerOptions } from './alpaca-server.js';
 import { parsePaperBrokerConfig, type PaperBrokerConfig } from './config.js';
+import type { ServeFixOptions } from './fix-acceptor.js';
 import { PaperVenue } from './venue.js';
 
 export interface ExchangeOptions {
@@ -28,10 +29,19 @@ export interface ExchangeOptions {
   venue?: Partial<PaperBrokerConfig>;
   keyId: string;
   secretKey: string;
-  fix?: { senderCompId?: string; targetCompId?: string; username?: string; password?: string };
+  /**
+   * The FIX acceptor's logon checks: its own CompID (the initiators' TargetCompID, default PAPER),
+   * the initiators' SenderCompID (default SALVO; '*' lets any in), and when set the Username(553) /
+   * Password(554) a Logon must carry; a connection not logged on within logonTimeoutSeconds
+   * (default 10) is dropped.
+   */
+  fix?: Partial<Omit<ServeFixOptions, 'host' | 'port'>>;
   /** failure injection and protocol details of the Alpaca side (dropped streams, binary frames) */
   alpaca?: Partial<Omit<AlpacaServerOptions, 'board' | 'keyId' | 'secretKey' | 'host' | 'port'>>;
 }
+
+/** the CompIDs a FIX acceptor of startExchange uses unless told otherwise */
+export const FIX_DEFAULTS = { senderCompId: 'PAPER', targetCompId: 'SALVO' } as const;
 
 export interface Exchange {
   restUrl: string;
@@ -67,9 +77,8 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
     if (options.fix || options.fixPort !== undefined) {
       const { serveFix } = await import('./fix-acceptor.js'); // jspurefix only when FIX is asked for
       const fix = await serveFix(venue, {
-        host, port: options.fixPort ?? 0,
-        senderCompId: options.fix?.senderCompId ?? 'PAPER', targetCompId: options.fix?.targetCompId ?? '*',
-        username: options.fix?.username, password: options.fix?.password,
+        ...options.fix, host, port: options.fixPort ?? 0,
+        senderCompId: options.fix?.senderCompId ?? FIX_DEFAULTS.senderCompId, targetCompId: options.fix?.targetCompId ?? FIX_DEFAULTS.targetCompId,
       });
       closers.push(() => fix.close());
       fixPort = fix.port;

@@ -17,6 +17,7 @@ import {
   acceptedTransport, describeSession, engineConfig, PeerStores, SalvoFixSession, sessionRegistry, tagReader,
   type MsgView, type SessionHooks,
 } from '../fix/engine.js';
+import { FixFramingGate } from './fix-framing.js';
 import type { PaperVenue } from './venue.js';
 
 export interface ServeFixOptions {
@@ -27,8 +28,11 @@ export interface ServeFixOptions {
   senderCompId: string;
   /** the initiators' SenderCompID; '*' accepts any counterparty */
   targetCompId: string;
+  /** when set, a Logon must carry this Username(553) / Password(554) */
   username?: string;
   password?: string;
+  /** a connection that has not logged on by then is dropped (default 10) */
+  logonTimeoutSeconds?: number;
 }
 
 interface Owned { peer: string; side: string; cancelId?: string }
@@ -153,12 +157,14 @@ export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Pro
 
   const hooks: SessionHooks = {
     vetLogon: (_, peer) => {
+      if (peer.targetCompId !== options.senderCompId) return `TargetCompID '${peer.targetCompId}' is not this venue ('${options.senderCompId}')`;
       if (options.targetCompId !== '*' && peer.compId !== options.targetCompId) return `unknown SenderCompID '${peer.compId}'`;
       const badUser = options.username !== undefined && peer.username !== options.username;
       const badPassword = options.password !== undefined && peer.password !== options.password;
       return badUser || badPassword ? `logon refused: invalid username or password for ${peer.compId}` : undefined;
     },
     ready: (session) => {
+      clearTimeout(logonDeadlines.get(session));
       live.get(session.peerCompId)?.requestStop('replaced by a new logon');
       live.set(session.peerCompId, session);
     },
@@ -180,14 +186,24 @@ export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Pro
 
   let connections = 0;
   const sockets = new Set<net.Socket>();
+  const logonDeadlines = new WeakMap<SalvoFixSession, NodeJS.Timeout>();
+  const logonMs = (options.logonTimeoutSeconds ?? 10) * 1000;
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    const transport = acceptedTransport(config, ++connections, socket);
+    // garbage, a late logon or a reset: the engine hears of it as a read error and stops the session
+    const drop = (why: string) => { gate.destroy(new Error(why)); socket.destroy(); };
+    const gate = new FixFramingGate('FIX.4.4', (problem) => drop(`garbage from the counterparty: ${problem}`));
+    socket.on('error', (error) => drop(error.message));
+    socket.pipe(gate);
+    const transport = acceptedTransport(config, ++connections, socket, gate);
     const session = new SalvoFixSession(transport.config, hooks);
     sessions.add(session);
-    session.run(transport).catch(() => undefined);
+    const deadline = setTimeout(() => drop(`no logon within ${logonMs / 1000} s`), logonMs);
+    logonDeadlines.set(session, deadline);
+    socket.once('close', () => { clearTimeout(deadline); sockets.delete(socket); if (!gate.destroyed) gate.end(); });
+    // the engine ends its transport itself after a short linger; this only bounds a session that stopped without doing so
+    session.run(transport).catch(() => undefined).finally(() => setTimeout(() => socket.destroy(), 1000).unref());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -37,6 +37,11 @@ const FINAL: ReadonlySet<BrokerOrderStatus> = new Set(['filled', 'canceled', 're
 const POLL_MS = 2;
 /** tolerance for fractional quantities and cash comparisons */
 const EPS = 1e-9;
+/**
+ * The quantities the venue takes: a millionth of a share (well above the matching tolerance, so
+ * every accepted order can fill) up to a billion shares (beyond it sums of fills lose cents).
+ */
+export const QTY_BOUNDS = { min: 1e-6, max: 1e9 } as const;
 
 export class PaperVenue {
   private readonly orders = new Map<string, VenueOrder>();
@@ -153,6 +158,9 @@ export class PaperVenue {
     if (this.orders.has(clientOrderId)) return ['duplicate_client_order_id', `duplicate client_order_id '${clientOrderId}': an order with this id already exists`];
     if (!this.board.has(ticker)) return ['unknown_symbol', `unknown symbol '${ticker}': not traded on this paper venue`];
     if (!(quantity > 0) || !Number.isFinite(quantity)) return ['invalid_qty', `invalid qty ${quantity}: must be a positive number`];
+    if (quantity < QTY_BOUNDS.min || quantity > QTY_BOUNDS.max) {
+      return ['invalid_qty', `invalid qty ${quantity}: the paper venue takes ${QTY_BOUNDS.min.toFixed(6)} to ${QTY_BOUNDS.max.toLocaleString('en-US')} shares`];
+    }
     const limit = order.limitPrice;
     if (order.orderType === 'limit' && !(limit !== undefined && limit > 0 && Number.isFinite(limit))) {
       return ['invalid_limit_price', `limit order for ${ticker} needs a positive limit price, got ${limit}`];

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readTradeLog, ReviewInputError, type FileReport } from './reader.js';
 import { Review, type ReviewSummary } from './summary.js';
-import { formatReview } from './text.js';
+import { escapeControls, formatReview } from './text.js';
 import { renderHtml } from './html.js';
 
 export interface ReviewOptions { html?: string; json?: boolean }
@@ -34,7 +34,7 @@ export async function reviewCommand(files: string[], options: ReviewOptions): Pr
     if (now - lastDraw < 150) return;
     lastDraw = now;
     const of = files.length > 1 ? ` (${i + 1}/${files.length})` : '';
-    process.stderr.write(`\r\x1b[Kreviewing ${path.basename(file)}${of}: ${Math.floor((100 * bytes) / Math.max(1, total))}% · ${rows.toLocaleString('en-US')} rows`);
+    process.stderr.write(`\r\x1b[Kreviewing ${escapeControls(path.basename(file))}${of}: ${Math.floor((100 * bytes) / Math.max(1, total))}% · ${rows.toLocaleString('en-US')} rows`);
   };
   let summary: ReviewSummary;
   try {
@@ -42,7 +42,7 @@ export async function reviewCommand(files: string[], options: ReviewOptions): Pr
   } catch (error) {
     if (tty) process.stderr.write('\r\x1b[K');
     if (error instanceof ReviewInputError) {
-      process.stderr.write(`salvo review: ${error.message}\n`);
+      process.stderr.write(`salvo review: ${escapeControls(error.message)}\n`);
       return 2;
     }
     throw error;
@@ -60,7 +60,8 @@ export async function reviewCommand(files: string[], options: ReviewOptions): Pr
     }
     process.stderr.write(`HTML report: ${target}\n`);
   }
-  process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatReview(summary));
+  // the report quotes the log's own text (tickers, ids, reasons): never raw control bytes
+  process.stdout.write(escapeControls(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatReview(summary)));
   const damaged = summary.files.some((f) => f.warnings.length > 0);
   if (summary.neverTerminal.count) process.stderr.write(`salvo review: ${summary.neverTerminal.count} order(s) never reached a terminal status\n`);
   return summary.neverTerminal.count || damaged ? 1 : 0;

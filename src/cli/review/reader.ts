@@ -46,6 +46,8 @@ function fileSize(file: string): number {
   try {
     const stat = fs.statSync(file);
     if (stat.isDirectory()) throw new ReviewInputError(`${file}: is a folder, not a trade log (.csv)`);
+    // a pipe has no size and a device may never end (/dev/zero): only a file can be reviewed
+    if (!stat.isFile()) throw new ReviewInputError(`${file}: is not a regular file (${specialKind(stat)}): not a trade log`);
     fs.accessSync(file, fs.constants.R_OK);
     if (stat.size === 0) throw new ReviewInputError(`${file}: the file is empty (no header line): not a trade log`);
     return stat.size;
@@ -55,6 +57,16 @@ function fileSize(file: string): number {
     throw new ReviewInputError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read it (${code ?? (error as Error).message})`);
   }
 }
+
+function specialKind(stat: fs.Stats): string {
+  return stat.isFIFO() ? 'a named pipe' : stat.isSocket() ? 'a socket' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : 'not a file';
+}
+
+/** at most 200 characters of a header for an error message (the command escapes control characters) */
+const quoteHeader = (columns: string[]): string => {
+  const text = columns.join(',');
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+};
 
 /** the header's column names, checked: the ten blockpaca columns must be there */
 function readHeader(file: string, size: number): string[] {
@@ -68,6 +80,8 @@ function readHeader(file: string, size: number): string[] {
   } finally {
     fs.closeSync(fd);
   }
+  // a CSV header is text: NUL and other control bytes (tab and CR aside) mean a binary file
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text)) throw new ReviewInputError(`${file}: line 1: not a trade log: the first line holds binary data, not CSV text`);
   let columns: string[];
   try {
     columns = ((parseSync(text, { bom: true, relax_column_count: true }) as string[][])[0] ?? []).map((c) => c.trim());
@@ -79,7 +93,7 @@ function readHeader(file: string, size: number): string[] {
     const looksLikeData = columns[0] === 'execution' || columns[0] === 'local';
     throw new ReviewInputError(
       `${file}: line 1: ${looksLikeData ? 'no header line' : 'not a trade log'}: expected the columns ${BLOCKPACA_COLUMNS.join(',')}` +
-        ` (salvo adds ${SALVO_EXTRA.join(',')}); ${looksLikeData ? 'the first line is a data row' : `got ${columns.join(',')} (missing: ${missing.join(', ')})`}`,
+        ` (salvo adds ${SALVO_EXTRA.join(',')}); ${looksLikeData ? 'the first line is a data row' : `got ${quoteHeader(columns)} (missing: ${missing.join(', ')})`}`,
     );
   }
   return columns;

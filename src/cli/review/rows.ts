@@ -111,8 +111,9 @@ export class RowBuilder {
       block: at(record, c.block_id),
       reason: at(record, c.reason),
     };
-    const bad: Column | undefined = !Number.isFinite(row.price) ? 'executed_price' : !Number.isFinite(row.qty) ? 'executed_qty'
-      : !Number.isFinite(row.ts) ? 'timestamp' : !row.id ? 'client_order_id' : !row.status ? 'status' : undefined;
+    // a price, a filled quantity or a time below zero is as unusable as one that is not a number
+    const bad: Column | undefined = !(row.price >= 0) ? 'executed_price' : !(row.qty >= 0) ? 'executed_qty'
+      : !(row.ts >= 0) ? 'timestamp' : !row.id ? 'client_order_id' : !row.status ? 'status' : undefined;
     return bad ? { bad, value: at(record, c[bad]) } : row;
   }
 
@@ -158,7 +159,10 @@ export class FileSink {
 
   bad(line: number, column: string, value: string): void {
     this.settleShort();
-    this.warn(line, `line ${line}: ${column} ${value === '' ? 'is empty' : `is not ${column === 'timestamp' ? 'a timestamp' : 'a number'}: ${JSON.stringify(value)}`}; row skipped`);
+    const negative = column === 'timestamp' ? parseTimestamp(value) < 0 : Number(value) < 0;
+    const what = value === '' ? 'is empty' : negative ? `is ${column === 'timestamp' ? 'before 1970' : 'negative'}: ${JSON.stringify(value)}`
+      : `is not ${column === 'timestamp' ? 'a timestamp' : 'a number'}: ${JSON.stringify(value)}`;
+    this.warn(line, `line ${line}: ${column} ${what}; row skipped`);
     this.report.skipped++;
   }
 

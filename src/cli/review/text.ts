@@ -6,6 +6,13 @@ import type { Lifecycle, ReviewSummary } from './summary.js';
 const STATUS_ORDER = ['filled', 'canceled', 'rejected', 'expired', 'failed'];
 // "sent" is the order's first queued / submitted / pending_new row (see summary.ts)
 
+/**
+ * Control characters (C0 but the line end, DEL, C1) and bidi overrides as \u escapes: what a log
+ * holds is shown, never sent to the terminal as a command. The escapes are valid JSON too.
+ */
+export const escapeControls = (text: string): string =>
+  text.replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 export function formatTime(epochSeconds: number, withDate = false): string {
   const iso = new Date(epochSeconds * 1000).toISOString();
   return withDate ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : iso.slice(11, 23);

@@ -12,6 +12,30 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError(404, 40410000, what);
 export const invalid = (message: string) => new ApiError(422, 40010001, message);
+const badRequest = (message: string) => new ApiError(400, 40010000, message);
+
+/**
+ * The request target as a URL. An origin-form target ('/path?query', '//x' included) is always a
+ * path on this server: it is appended to the origin, never read as an authority of its own. An
+ * absolute-form target must be a URL; one that is not (`http://[`, `*`) is a 400.
+ */
+export function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  try {
+    return new URL(target.startsWith('/') ? `http://localhost${target}` : target);
+  } catch {
+    throw badRequest('invalid request target');
+  }
+}
+
+/** one path segment, percent-decoded; a broken escape (`%`, `%zz`) is a 400, not a server error */
+export function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw badRequest('invalid percent-escape in the request path');
+  }
+}
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.writableEnded || res.destroyed) return;
@@ -38,14 +62,14 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  if (!text.trim()) throw new ApiError(400, 40010000, 'request body format is invalid');
+  if (!text.trim()) throw badRequest('request body format is invalid');
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new ApiError(400, 40010000, 'request body format is invalid');
+    throw badRequest('request body format is invalid');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 40010000, 'request body format is invalid');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('request body format is invalid');
   return body as Record<string, unknown>;
 }
 

@@ -91,6 +91,8 @@ export class TradeStreamServer {
     let msg: { action?: unknown; key?: unknown; secret?: unknown; data?: { key_id?: unknown; secret_key?: unknown; streams?: unknown } };
     try {
       msg = JSON.parse(text);
+      // `null`, a number or a string parse too; reading .action off null would throw in the listener
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new Error('not an object');
     } catch {
       this.send(ws, JSON.stringify({ action: 'error', data: { error_message: 'invalid syntax' } }));
       return;
