@@ -21,6 +21,7 @@ export async function submitWithRetry(
   order: WireOrder,
   policy: RetryPolicy,
   onRetry?: (attempt: number, error: Error) => void,
+  written?: (at: number) => void,
 ): Promise<SubmitOutcome> {
   let attempts = 0;
   let outcomeUnknown = false;
@@ -38,7 +39,7 @@ export async function submitWithRetry(
       if (found) return found;
     }
     try {
-      return await broker.submit(order);
+      return await broker.submit(order, written);
     } catch (error) {
       if (error instanceof BrokerTimeoutError) outcomeUnknown = true;
       if (error instanceof BrokerRejection && outcomeUnknown) {

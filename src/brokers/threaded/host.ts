@@ -7,7 +7,8 @@ import { NO_ANSWER, toWireError, type PortMessage, type PortRequest } from './pr
 export interface HostedBroker {
   /** what this thread is, for messages ('paper venue', 'FIX session thread') */
   what: string;
-  methods: Record<string, (args: unknown[]) => unknown>;
+  /** `sent` is for a submit: when the order left for the venue, carried back with the answer */
+  methods: Record<string, (args: unknown[], sent: (at: number) => void) => unknown>;
   onUpdate(listener: (update: TradeUpdate) => void): void;
   /** before the client ports close (a FIX Logout, the venue's timers) */
   close(): unknown;
@@ -26,16 +27,17 @@ export function serveClients(broker: HostedBroker): void {
 
   const serve = async (port: MessagePort, { id, method, args }: PortRequest): Promise<void> => {
     let answer: PortMessage;
+    let sentAt: number | undefined;
     try {
       if (method === 'subscribe') subscribers.add(port);
       else if (method === 'unsubscribe') subscribers.delete(port);
       const handler = broker.methods[method];
       if (!handler && method !== 'subscribe' && method !== 'unsubscribe') throw new Error(`${broker.what} has no method '${method}'`);
-      const value = handler ? await handler(args ?? []) : undefined;
+      const value = handler ? await handler(args ?? [], (at) => { sentAt ??= at; }) : undefined;
       if (value === NO_ANSWER) return;
-      answer = { id, ok: true, value };
+      answer = { id, ok: true, value, sentAt };
     } catch (error) {
-      answer = { id, ok: false, error: toWireError(error) };
+      answer = { id, ok: false, error: toWireError(error), sentAt };
     }
     if (clients.has(port)) port.postMessage(answer);
   };
