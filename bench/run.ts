@@ -9,6 +9,7 @@ import { benchBoard } from './board.js';
 import { benchClock } from './clock.js';
 import { benchLimiter } from './limiter.js';
 import { benchResources } from './resources.js';
+import { benchVenues } from './venues.js';
 
 type Bench = [name: string, run: () => Promise<Row[]>];
 const only = process.argv.slice(2);
@@ -18,7 +19,7 @@ const optional = async (file: string, fn: string): Promise<Bench | undefined> =>
   return [file, mod[fn]];
 };
 const sequential: Bench[] = ([
-  ['blocks', benchBlocks], ['board', benchBoard], ['clock', benchClock], ['resources', benchResources],
+  ['blocks', benchBlocks], ['venues', benchVenues], ['board', benchBoard], ['clock', benchClock], ['resources', benchResources],
   ...((await Promise.all([optional('sources', 'benchSources'), optional('display', 'benchDisplay'), optional('review', 'benchReview')])).filter(Boolean) as Bench[]),
 ] as Bench[]).filter(([name]) => !only.length || only.includes(name));
 const wantLimiter = !only.length || only.includes('limiter');

@@ -7,6 +7,7 @@ import {
   type Broker, type BrokerAccount, type BrokerOrderState, type BrokerPosition, type MarketClock,
   type SubmitAck, type TradeUpdate, type WireOrder,
 } from '../broker.js';
+import { Outbox } from './outbox.js';
 import { fromWireError, type PortMessage, type PortRequest } from './protocol.js';
 
 export abstract class PortClient implements Broker {
@@ -14,6 +15,7 @@ export abstract class PortClient implements Broker {
   private readonly pending = new Map<number, { resolve(v: any): void; reject(e: Error): void; timer: NodeJS.Timeout; sent?: (at: number) => void }>();
   private readonly listeners = new Set<(update: TradeUpdate) => void>();
   private nextId = 1;
+  private readonly outbox = new Outbox<PortRequest>();
   protected subscribed?: Promise<void>;
   private closed = false;
 
@@ -61,12 +63,15 @@ export abstract class PortClient implements Broker {
         reject(new BrokerTimeoutError(`${this.what} did not answer ${method}${about ? ` ${about}` : ''} in ${waitMs} ms`));
       }, waitMs);
       this.pending.set(id, { resolve, reject, timer, sent });
-      const request: PortRequest = { id, method, args };
-      this.port.postMessage(request);
+      this.outbox.send(this.port, { id, method, args });
     });
   }
 
-  private readonly onMessage = (message: PortMessage): void => {
+  private readonly onMessage = (messages: PortMessage[]): void => {
+    for (const message of messages) this.receive(message);
+  };
+
+  private receive(message: PortMessage): void {
     if ('type' in message) {
       for (const listener of this.listeners) listener(message.update);
       return;
@@ -78,7 +83,7 @@ export abstract class PortClient implements Broker {
     if (message.sentAt !== undefined) p.sent?.(message.sentAt);
     if (message.ok) p.resolve(message.value);
     else p.reject(fromWireError(message.error));
-  };
+  }
 
   /** the thread went away: nothing in flight will be answered */
   private readonly onClose = (): void => this.shutDown(`${this.what} connection closed`);

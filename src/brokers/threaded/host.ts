@@ -2,6 +2,7 @@
 // { type: 'connect', port } on parentPort, and winds down on { type: 'close' }.
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { TradeUpdate } from '../broker.js';
+import { Outbox } from './outbox.js';
 import { NO_ANSWER, toWireError, type PortMessage, type PortRequest } from './protocol.js';
 
 export interface HostedBroker {
@@ -19,10 +20,11 @@ export function serveClients(broker: HostedBroker): void {
   const hub = parentPort;
   const clients = new Set<MessagePort>();
   const subscribers = new Set<MessagePort>();
+  const outbox = new Outbox<PortMessage>();
 
   broker.onUpdate((update) => {
     const message: PortMessage = { type: 'update', update };
-    for (const port of subscribers) port.postMessage(message);
+    for (const port of subscribers) outbox.send(port, message);
   });
 
   const serve = async (port: MessagePort, { id, method, args }: PortRequest): Promise<void> => {
@@ -39,18 +41,19 @@ export function serveClients(broker: HostedBroker): void {
     } catch (error) {
       answer = { id, ok: false, error: toWireError(error), sentAt };
     }
-    if (clients.has(port)) port.postMessage(answer);
+    if (clients.has(port)) outbox.send(port, answer);
   };
 
   hub.on('message', (message: { type: string; port?: MessagePort }) => {
     if (message.type === 'connect' && message.port) {
       const port = message.port;
       clients.add(port);
-      port.on('message', (request: PortRequest) => void serve(port, request));
+      port.on('message', (requests: PortRequest[]) => { for (const r of requests) void serve(port, r); });
       // either side closing the channel ends this client
-      port.on('close', () => { clients.delete(port); subscribers.delete(port); });
+      port.on('close', () => { clients.delete(port); subscribers.delete(port); outbox.drop(port); });
     } else if (message.type === 'close') {
       void Promise.resolve(broker.close()).catch(() => undefined).finally(() => {
+        outbox.flush();
         for (const port of clients) port.close();
         clients.clear();
         subscribers.clear();

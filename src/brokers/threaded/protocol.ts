@@ -4,6 +4,7 @@
 //   answer   { id, ok: true, value } | { id, ok: false, error: WireError }
 //            either with sentAt: when a submit left for the venue (see Broker.submit's `written`)
 //   update   { type: 'update', update }   after method 'subscribe'
+// Each side sends what one event-loop turn produced as one array of these (see outbox.ts).
 // Errors cross as WireError and come back as the same Broker error classes.
 import {
   BrokerConnectError, BrokerRejection, BrokerTimeoutError, BrokerTransientError, type TradeUpdate,
