@@ -56,7 +56,7 @@ const table = merged.map((r) => `| ${r.bench} | ${r.case} | ${r.metric} | ${r.va
 const md = [
   '# Benchmark results', '',
   `Produced by \`npm run bench\` on ${result.ranAt.slice(0, 10)} in ${result.seconds} s.${rerun ? ` Since then: ${rerun.join('; ')} (\`npm run bench -- <suite>\`).` : ''}`, '',
-  `Machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, ${result.machine.platform}.`, '',
+  `Machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, ${result.machine.platform}; 1-minute load average at the end of the run: ${result.machine.load ?? 'not recorded'}${(result.machine.load ?? 0) > result.machine.cores ? ' (**a loaded machine**: other work shared the cores, and the timings show it)' : ''}.`, '',
   '| bench | case | metric | value | target | |', '|---|---|---|---|---|---|', ...table, '',
   // the reading of the figures (where the time goes, why a target is missed) is kept by hand
   ...(fs.existsSync(new URL('./NOTES.md', import.meta.url)) ? [fs.readFileSync(new URL('./NOTES.md', import.meta.url), 'utf8')] : []),
