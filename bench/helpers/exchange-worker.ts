@@ -8,10 +8,10 @@ import { startExchange, type ExchangeOptions } from '../../src/brokers/paper/exc
 const ex = await startExchange(workerData as ExchangeOptions);
 const tape = ex.venue.tape();
 const port = parentPort!;
-/** the exchange thread's busy time since the last clear: what it costs per order, whatever the load */
+/** the share of its time the exchange thread was busy since the last clear: is it the bottleneck? */
 let since = performance.eventLoopUtilization();
 port.on('message', async (m: { type: 'tape' | 'clear' | 'close' }) => {
-  if (m.type === 'tape') port.postMessage({ type: 'tape', arrived: tape.arrived, answered: tape.answered, busyMs: performance.eventLoopUtilization(since).active });
+  if (m.type === 'tape') port.postMessage({ type: 'tape', arrived: tape.arrived, answered: tape.answered, busy: performance.eventLoopUtilization(since).utilization });
   if (m.type === 'clear') { tape.arrived.clear(); tape.answered.clear(); since = performance.eventLoopUtilization(); port.postMessage({ type: 'cleared' }); }
   if (m.type === 'close') { await ex.close(); port.postMessage({ type: 'closed' }); port.close(); }
 });
