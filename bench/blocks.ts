@@ -1,8 +1,12 @@
 // 1. Multi-leg blocks: strategy return → last ack and leg skew for N legs against the paper
 //    exchange with 50 ms latency, side by side with a sequential loop through the same adapter.
-// 2. Decision-to-wire: strategy return → order handed to the broker adapter (limiter on, not saturated).
+// 2. Decision-to-wire: strategy return → order handed to the broker adapter, and → at the venue
+//    thread (limiter on, not saturated); beside it the idle-wake floor of a worker thread measured
+//    in the same run (postMessage; Atomics.notify + waitAsync).
 import type { OrderRequest } from '../src/types.js';
+import { preciseNow } from '../src/execution/order.js';
 import { isEntryPoint } from '../src/util/entry-point.js';
+import { spawnWorker } from '../src/util/worker-entry.js';
 import { median, paperClient, percentile, round, session, type Row } from './lib.js';
 
 const LATENCY_MS = 50;
@@ -15,7 +19,7 @@ const legs = (n: number): OrderRequest[] =>
 
 export async function benchBlocks(): Promise<Row[]> {
   const rows: Row[] = [];
-  const parallel = new Map<number, { ack: number; skew: number }>();
+  const parallel = new Map<number, { ack: number; skew: number; handoff: number }>();
   for (const n of SIZES) {
     const { report } = await session({
       strategy: (ctx) => (ctx.tick <= REPEATS ? legs(n) : undefined),
@@ -24,17 +28,19 @@ export async function benchBlocks(): Promise<Row[]> {
     });
     const ack = median(report.blocks.map((b) => b.ackMs));
     const skew = median(report.blocks.map((b) => b.skewMs));
-    parallel.set(n, { ack, skew });
+    parallel.set(n, { ack, skew, handoff: median(report.blocks.map((b) => b.handoffSkewMs)) });
   }
   const t1 = parallel.get(1)!.ack;
   for (const n of SIZES) {
-    const { ack, skew } = parallel.get(n)!;
+    const { ack, skew, handoff } = parallel.get(n)!;
     const sequential = await sequentialLoop(n);
     rows.push({ bench: 'blocks', case: `N=${n}`, metric: 'salvo: return → last ack (median)', value: round(ack, 2), unit: 'ms', ...(n === 100 ? { target: '<= 1.2 x t(1)', met: ack <= 1.2 * t1 } : {}) });
     rows.push({ bench: 'blocks', case: `N=${n}`, metric: 'sequential loop: first send → last ack', value: round(sequential, 1), unit: 'ms' });
-    rows.push({ bench: 'blocks', case: `N=${n}`, metric: 'salvo: leg skew (median)', value: round(skew, 3), unit: 'ms', ...(n === 100 ? { target: '<= 2 ms', met: skew <= 2 } : {}) });
+    rows.push({ bench: 'blocks', case: `N=${n}`, metric: 'salvo: leg skew at the venue thread, skewMs (median)', value: round(skew, 3), unit: 'ms', ...(n === 100 ? { target: '<= 2 ms', met: skew <= 2 } : {}) });
+    rows.push({ bench: 'blocks', case: `N=${n}`, metric: 'salvo: leg skew at the hand-off to the adapters, handoffSkewMs (median)', value: round(handoff, 3), unit: 'ms' });
   }
   rows.push(...(await decisionToWire()));
+  rows.push(...(await idleWakeFloor()));
   return rows;
 }
 
@@ -58,7 +64,9 @@ async function decisionToWire(): Promise<Row[]> {
       ordersPerMinute: 1_000_000, broker: { type: 'paper', cash: 1e12 }, tradeLogName: `bench-d2w-${n}`,
     });
     const d2w = orders.filter((o) => o.handedAt !== undefined).map((o) => o.handedAt! - o.decidedAt);
+    const atVenue = orders.filter((o) => o.wiredAt !== undefined).map((o) => o.wiredAt! - o.decidedAt);
     const c = `${n}-leg blocks every 20 ms (${d2w.length} orders)`;
+    rows.push({ bench: 'decision-to-wire', case: c, metric: 'return → venue thread has it: p50 / p99', value: round(percentile(atVenue, 50)), unit: `ms / ${round(percentile(atVenue, 99))} ms` });
     rows.push({ bench: 'decision-to-wire', case: c, metric: 'p50', value: round(percentile(d2w, 50)), unit: 'ms', target: '<= 0.2 ms', met: percentile(d2w, 50) <= 0.2 });
     rows.push({ bench: 'decision-to-wire', case: c, metric: 'p99', value: round(percentile(d2w, 99)), unit: 'ms', target: '<= 1 ms', met: percentile(d2w, 99) <= 1 });
     rows.push({ bench: 'decision-to-wire', case: c, metric: 'max', value: round(Math.max(...d2w)), unit: 'ms' });
@@ -66,4 +74,42 @@ async function decisionToWire(): Promise<Row[]> {
   return rows;
 }
 
-if (isEntryPoint(import.meta.url)) console.table(await benchBlocks());
+/**
+ * an idle worker thread woken every 20 ms (as by a strategy tick), 200 times per way, and the
+ * candidate that polls a doorbell around each due tick (with its CPU cost)
+ */
+async function idleWakeFloor(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const samples = 200;
+  const periodMs = 20;
+  for (const mode of ['post', 'doorbell', 'spin'] as const) {
+    const shared = new SharedArrayBuffer(32 + 8 * (samples + 1));
+    const bell = new Int32Array(shared, 0, 2);
+    const sentAt = new Float64Array(shared, 8, 1);
+    const startAt = new Float64Array(shared, 16, 1);
+    const worker = spawnWorker(new URL('./helpers/wake-worker.ts', import.meta.url), { workerData: { mode, shared, periodMs } });
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    await new Promise((resolve) => worker.once('message', resolve));
+    startAt[0] = preciseNow();
+    for (let i = 0; i < samples; i++) {
+      // a fixed-rate schedule, as the strategy clock's: the ring goes at (or just after) each due time
+      const due = startAt[0] + (i + 1) * periodMs;
+      await new Promise((r) => setTimeout(r, Math.max(0, due - preciseNow())));
+      sentAt[0] = preciseNow();
+      if (mode === 'post') worker.postMessage('ring');
+      else { Atomics.add(bell, 0, 1); Atomics.notify(bell, 0); }
+      for (const deadline = Date.now() + 1000; Atomics.load(bell, 1) <= i && Date.now() < deadline;) await new Promise((r) => setImmediate(r));
+    }
+    const delays = Array.from(new Float64Array(shared, 32, Atomics.load(bell, 1)));
+    if (mode === 'post') worker.postMessage('stop'); else { Atomics.store(bell, 0, -1); Atomics.notify(bell, 0); }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    await worker.terminate();
+    const c = { post: 'idle worker, postMessage', doorbell: 'idle worker, Atomics.notify + waitAsync', spin: 'candidate: worker polls a doorbell 1 ms before → 3 ms after each due tick' }[mode] + `, every ${periodMs} ms`;
+    rows.push({ bench: 'decision-to-wire', case: c, metric: 'wake-up: p50', value: round(percentile(delays, 50)), unit: 'ms' });
+    rows.push({ bench: 'decision-to-wire', case: c, metric: 'wake-up: p99', value: round(percentile(delays, 99)), unit: 'ms' });
+    if (mode === 'spin') rows.push({ bench: 'decision-to-wire', case: c, metric: 'CPU spent polling', value: round(100 * new Float64Array(shared, 32 + 8 * samples, 1)[0], 1), unit: '% of a core' });
+  }
+  return rows;
+}
+
+if (isEntryPoint(import.meta.url)) console.table(process.argv[2] === "wake" ? await idleWakeFloor() : await benchBlocks());

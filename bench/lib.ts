@@ -36,6 +36,8 @@ export function machine() {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
+    /** 1-minute load average when the run ended: above the core count, other work shared the machine */
+    load: Math.round(os.loadavg()[0] * 10) / 10,
   };
 }
 

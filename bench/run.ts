@@ -9,6 +9,7 @@ import { benchBoard } from './board.js';
 import { benchClock } from './clock.js';
 import { benchLimiter } from './limiter.js';
 import { benchResources } from './resources.js';
+import { benchVenues } from './venues.js';
 
 type Bench = [name: string, run: () => Promise<Row[]>];
 const only = process.argv.slice(2);
@@ -18,7 +19,7 @@ const optional = async (file: string, fn: string): Promise<Bench | undefined> =>
   return [file, mod[fn]];
 };
 const sequential: Bench[] = ([
-  ['blocks', benchBlocks], ['board', benchBoard], ['clock', benchClock], ['resources', benchResources],
+  ['blocks', benchBlocks], ['venues', benchVenues], ['board', benchBoard], ['clock', benchClock], ['resources', benchResources],
   ...((await Promise.all([optional('sources', 'benchSources'), optional('display', 'benchDisplay'), optional('review', 'benchReview'), optional('shared-rate', 'benchSharedRate'), optional('risk', 'benchRisk')])).filter(Boolean) as Bench[]),
 ] as Bench[]).filter(([name]) => !only.length || only.includes(name));
 const wantLimiter = !only.length || only.includes('limiter');
@@ -55,7 +56,7 @@ const table = merged.map((r) => `| ${r.bench} | ${r.case} | ${r.metric} | ${r.va
 const md = [
   '# Benchmark results', '',
   `Produced by \`npm run bench\` on ${result.ranAt.slice(0, 10)} in ${result.seconds} s.${rerun ? ` Since then: ${rerun.join('; ')} (\`npm run bench -- <suite>\`).` : ''}`, '',
-  `Machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, ${result.machine.platform}.`, '',
+  `Machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, ${result.machine.platform}; 1-minute load average at the end of the run: ${result.machine.load ?? 'not recorded'}${(result.machine.load ?? 0) > result.machine.cores ? ' (**a loaded machine**: other work shared the cores, and the timings show it)' : ''}.`, '',
   '| bench | case | metric | value | target | |', '|---|---|---|---|---|---|', ...table, '',
   // the reading of the figures (where the time goes, why a target is missed) is kept by hand
   ...(fs.existsSync(new URL('./NOTES.md', import.meta.url)) ? [fs.readFileSync(new URL('./NOTES.md', import.meta.url), 'utf8')] : []),

@@ -81,8 +81,15 @@ export interface BlockTiming {
   legs: number;
   /** strategy return → last leg acknowledged by the broker, ms */
   ackMs: number;
-  /** first → last leg handed to the broker adapter, ms */
+  /** strategy return → last leg on the wire to the venue, ms */
+  wireMs: number;
+  /**
+   * first → last leg on the wire to the venue, ms: the request written on its socket (Alpaca), the
+   * message written on the session (FIX), the venue thread receiving it (paper)
+   */
   skewMs: number;
+  /** first → last leg handed to the broker adapter in its execution worker, ms (the hand-off alone) */
+  handoffSkewMs: number;
 }
 
 export interface SessionReport {

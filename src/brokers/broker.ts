@@ -62,9 +62,11 @@ export interface Broker {
   connect(): Promise<void>;
   /**
    * Resolves when the venue accepted the order. Throws BrokerRejection when the venue refused it
-   * (never retried); any other error is classified by isRetryable().
+   * (never retried); any other error is classified by isRetryable(). `written` hears when the
+   * order left for the venue (epoch ms, sub-ms): the request written on the socket, the FIX
+   * message written, the venue thread receiving it. A block's skew is measured from these.
    */
-  submit(order: WireOrder): Promise<SubmitAck>;
+  submit(order: WireOrder, written?: (at: number) => void): Promise<SubmitAck>;
   cancel(clientOrderId: string): Promise<void>;
   /** undefined when the venue has no order with this client order id */
   getOrder(clientOrderId: string): Promise<BrokerOrderState | undefined>;
@@ -80,6 +82,8 @@ export interface Broker {
    */
   onRateLimit?(listener: (info: RateLimitInfo) => void): () => void;
   close(): Promise<void>;
+  /** after connect(): how wide this client sends (connections, pipelining), for the session log */
+  describeWidth?(): string;
 }
 
 export interface RateLimitInfo {
@@ -127,6 +131,11 @@ export interface BrokerLink {
   port?: MessagePort;
   /** 0 for the session's own client, 1..N for execution workers */
   workerId: number;
+  /**
+   * how many legs this client may be handed at once (its worker's share of the burst): a venue
+   * with per-client connections opens that many before the first tick
+   */
+  width?: number;
 }
 
 /** The process-wide part of a venue (the paper venue thread, a FIX session owner), made once per session. */

@@ -17,10 +17,11 @@ const errorText = (e: unknown) => describeError(e);
 let cutoff = new RetryCutoff();
 
 async function submit(broker: Broker, order: WireOrder, handedAt: number): Promise<void> {
+  let wiredAt: number | undefined; // the first attempt that left: a block's skew is about the first send
   const outcome = await submitWithRetry(broker, order, retry, (attempt, error) =>
     say({ type: 'retry', clientOrderId: order.clientOrderId, attempt, error: error.message, retryAfterMs: (error as BrokerTransientError).retryAfterMs }),
-  cutoff);
-  const common = { clientOrderId: order.clientOrderId, handedAt, ackAt: preciseNow(), attempts: outcome.attempts };
+  cutoff, (at) => { wiredAt ??= at; });
+  const common = { clientOrderId: order.clientOrderId, handedAt, wiredAt, ackAt: preciseNow(), attempts: outcome.attempts };
   if (outcome.kind === 'accepted') say({ type: 'accepted', ack: outcome.ack, ...common });
   else say({ type: outcome.kind, reason: outcome.reason, ...common });
 }
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
         break;
     }
   });
-  say({ type: 'ready' });
+  say({ type: 'ready', width: broker.describeWidth?.() });
 }
 
 void main();

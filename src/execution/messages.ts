@@ -16,13 +16,17 @@ export type ToWorker =
   | { type: 'stop-retries'; by: number }
   | { type: 'close' };
 
+/** epoch ms (sub-ms): handed to the adapter, first written to the venue (if it ever was), answered */
+interface Outcome { clientOrderId: string; handedAt: number; wiredAt?: number; ackAt: number; attempts: number }
+
 export type FromWorker =
-  | { type: 'ready' }
+  /** width: how wide this worker's broker client sends (for the session log) */
+  | { type: 'ready'; width?: string }
   | { type: 'connect-failed'; message: string }
-  | { type: 'accepted'; clientOrderId: string; ack: SubmitAck; handedAt: number; ackAt: number; attempts: number }
-  | { type: 'rejected'; clientOrderId: string; reason: string; handedAt: number; ackAt: number; attempts: number }
-  | { type: 'failed'; clientOrderId: string; reason: string; handedAt: number; ackAt: number; attempts: number }
-  | { type: 'not-sent'; clientOrderId: string; reason: string; handedAt: number; ackAt: number; attempts: number }
+  | ({ type: 'accepted'; ack: SubmitAck } & Outcome)
+  | ({ type: 'rejected'; reason: string } & Outcome)
+  | ({ type: 'failed'; reason: string } & Outcome)
+  | ({ type: 'not-sent'; reason: string } & Outcome)
   | { type: 'retry'; clientOrderId: string; attempt: number; error: string; retryAfterMs?: number }
   /** the venue's own count of what is left (rate-limit headers), sent when it runs low */
   | { type: 'rate-limit'; info: RateLimitInfo }

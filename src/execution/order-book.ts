@@ -114,18 +114,24 @@ export class OrderBook {
     }
   }
 
-  /** per block that reached a broker: strategy return → last ack, and first → last leg handed */
+  /**
+   * per block that reached the venue: strategy return → last ack and → last leg on the wire, and
+   * the spread of its legs on the wire and at the hand-off to the adapters
+   */
   blockTimings(): BlockTiming[] {
     const out: BlockTiming[] = [];
     for (const [blockId, legs] of this.blocks) {
-      const sent = legs.filter((o) => o.handedAt !== undefined && o.ackAt !== undefined);
+      const sent = legs.filter((o) => o.wiredAt !== undefined && o.handedAt !== undefined && o.ackAt !== undefined);
       if (!sent.length) continue;
-      const handed = sent.map((o) => o.handedAt!);
+      const spread = (times: number[]) => Math.max(...times) - Math.min(...times);
+      const wired = sent.map((o) => o.wiredAt!);
       out.push({
         blockId,
         legs: sent.length,
         ackMs: Math.max(...sent.map((o) => o.ackAt!)) - sent[0].decidedAt,
-        skewMs: Math.max(...handed) - Math.min(...handed),
+        wireMs: Math.max(...wired) - sent[0].decidedAt,
+        skewMs: spread(wired),
+        handoffSkewMs: spread(sent.map((o) => o.handedAt!)),
       });
     }
     return out;

@@ -103,6 +103,7 @@ export class OrderDesk {
     const order = this.book.get(message.clientOrderId);
     if (!order) return;
     order.handedAt = message.handedAt;
+    order.wiredAt = message.wiredAt;
     order.ackAt = message.ackAt;
     order.attempts = message.attempts;
     this.stats.ackLatencies.unshift(message.ackAt - order.decidedAt);

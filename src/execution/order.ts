@@ -18,6 +18,8 @@ export interface Order extends WireOrder {
   decidedAt: number;
   /** first attempt handed to the broker adapter */
   handedAt?: number;
+  /** first attempt on the wire to the venue (see Broker.submit's `written`) */
+  wiredAt?: number;
   /** broker answered the submit */
   ackAt?: number;
   attempts: number;

@@ -46,6 +46,7 @@ export async function submitWithRetry(
   policy: RetryPolicy,
   onRetry?: (attempt: number, error: Error) => void,
   cutoff = new RetryCutoff(),
+  written?: (at: number) => void,
 ): Promise<SubmitOutcome> {
   let attempts = 0;
   let outcomeUnknown = false;
@@ -67,7 +68,7 @@ export async function submitWithRetry(
       if (found) return (accepted = found);
     }
     try {
-      accepted = await broker.submit(order);
+      accepted = await broker.submit(order, written);
       return accepted;
     } catch (error) {
       lastError = error;

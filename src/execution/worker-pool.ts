@@ -14,6 +14,8 @@ export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly activity: WorkerActivity[] = [];
   private next = 0;
+  /** per worker, how wide its broker client sends, as it said when ready */
+  readonly widths: string[] = [];
 
   private constructor(private readonly onMessage: (workerId: number, message: FromWorker) => void) {}
 
@@ -22,6 +24,8 @@ export class WorkerPool {
     broker: { type: string } & Record<string, unknown>;
     hub?: BrokerHub;
     retry: RetryPolicy;
+    /** legs one worker may be handed at once: its share of the burst */
+    width?: number;
     onMessage: (workerId: number, message: FromWorker) => void;
     /** a worker died after it started: its orders in flight have no answer coming */
     onCrash?: (workerId: number, error: Error) => void;
@@ -30,6 +34,7 @@ export class WorkerPool {
     const ready: Promise<void>[] = [];
     for (let workerId = 1; workerId <= options.size; workerId++) {
       const { link, transfer } = options.hub?.link(workerId) ?? { link: { workerId }, transfer: [] };
+      link.width = options.width;
       const data: ExecutionWorkerData = { workerId, broker: options.broker, link, retry: options.retry };
       const worker = spawnWorker('execution/execution-worker', { workerData: data, transferList: transfer });
       pool.workers.push(worker);
@@ -37,7 +42,7 @@ export class WorkerPool {
       ready.push(new Promise((resolve, reject) => {
         worker.once('error', reject);
         worker.on('message', function first(m: FromWorker) {
-          if (m.type === 'ready') { worker.off('message', first); resolve(); }
+          if (m.type === 'ready') { worker.off('message', first); pool.widths[workerId - 1] = m.width ?? ''; resolve(); }
           if (m.type === 'connect-failed') reject(new Error(`execution worker ${workerId} could not connect to the broker: ${m.message}`));
         });
       }));

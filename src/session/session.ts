@@ -96,7 +96,7 @@ export class Session {
     this.adopt(await this.broker.positions());
     this.runMs = await this.sessionLength();
     this.pool = await WorkerPool.start({
-      size: o.numWorkers, broker: o.broker, hub, retry: { retries: o.maxRetries, baseMs: o.retryBaseMs },
+      size: o.numWorkers, broker: o.broker, hub, retry: { retries: o.maxRetries, baseMs: o.retryBaseMs }, width: Math.ceil(o.burst / o.numWorkers),
       onMessage: (id, m) => this.desk.onWorkerMessage(id, m),
       onCrash: (id, error) => {
         this.log.error(`execution worker ${id} crashed: ${describeError(error, { stack: true })}; ending the session`);
@@ -104,6 +104,7 @@ export class Session {
       },
     });
     this.cleanups.push(() => this.pool.close());
+    this.log.info(`block width: burst ${o.burst}, ${o.numWorkers} worker(s): ${[...new Set(this.pool.widths)].join('; ') || 'unknown'} per worker`);
     this.bucket = o.rateLimit ? await this.sharedRate(o.rateLimit) : new TokenBucket(o.burst, o.ordersPerMinute);
     this.router = new Router(this.bucket, (legs) => this.pool.dispatch(legs));
     this.cleanups.push(() => this.router.stop());

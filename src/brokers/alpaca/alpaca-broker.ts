@@ -8,7 +8,7 @@ import {
   type Broker, type BrokerAccount, type BrokerLink, type BrokerOrderState, type BrokerPosition,
   type MarketClock, type RateLimitInfo, type SubmitAck, type TradeUpdate, type WireOrder,
 } from '../broker.js';
-import { defaultStreamUrl, type AlpacaBrokerConfig } from './config.js';
+import { DEFAULT_CONNECTIONS, defaultStreamUrl, MAX_CONNECTIONS, type AlpacaBrokerConfig } from './config.js';
 import { MISSING_CREDENTIALS, resolveCredentials, type AlpacaCredentials } from './credentials.js';
 import { eventFor, orderRequest, toOrderState, toPosition, toTradeUpdate, num, type AlpacaOrderJson } from './mapping.js';
 import { OrderTracker } from './order-tracker.js';
@@ -34,23 +34,31 @@ export class AlpacaBroker implements Broker {
   private readonly ids = new Map<string, string>();
   private connected = false;
   private closed = false;
+  /** connections open after connect() warmed them */
+  private open?: number;
   /** synthesized updates emitted by resyncs, for tests and diagnostics */
   resynced = 0;
 
   constructor(private readonly config: AlpacaBrokerConfig, private readonly link: BrokerLink) {
     this.credentials = resolveCredentials(config);
-    if (this.credentials) this.rest = new AlpacaRest(config, this.credentials);
+    // an execution worker is as wide as its share of the burst, unless the config says otherwise
+    const connections = config.connections ?? Math.min(MAX_CONNECTIONS, link.width ?? DEFAULT_CONNECTIONS);
+    if (this.credentials) this.rest = new AlpacaRest({ ...config, connections }, this.credentials);
   }
 
   get host(): string {
     return new URL(this.config.baseUrl).host;
   }
 
-  /** credentials and reachability, then (for a listening client) the stream */
+  /**
+   * credentials and reachability, then an execution worker's connections opened (no request on
+   * them, so no rate-limit allowance spent), then (for a listening client) the stream
+   */
   async connect(): Promise<void> {
     if (!this.rest) throw new BrokerConnectError(MISSING_CREDENTIALS);
     try {
       await this.rest.get('/v2/account');
+      if (this.link.workerId !== 0) this.open = await this.rest.warm();
     } catch (error) {
       if (error instanceof BrokerConnectError) throw error;
       throw new BrokerConnectError(`cannot use Alpaca at ${this.host}: ${(error as Error).message}`);
@@ -59,8 +67,12 @@ export class AlpacaBroker implements Broker {
     if (this.link.workerId === 0 || this.listeners.size > 0) await this.openStream();
   }
 
-  async submit(order: WireOrder): Promise<SubmitAck> {
-    const o = await this.api().request<AlpacaOrderJson>('POST', '/v2/orders', { body: orderRequest(order) }, false);
+  describeWidth(): string {
+    return `${this.rest?.width ?? 0} connections${this.open !== undefined ? ` (${this.open} open)` : ''}`;
+  }
+
+  async submit(order: WireOrder, written?: (at: number) => void): Promise<SubmitAck> {
+    const o = await this.api().request<AlpacaOrderJson>('POST', '/v2/orders', { body: orderRequest(order), written }, false);
     this.ids.set(order.clientOrderId, o.id);
     const state = toOrderState(o);
     return { brokerOrderId: o.id, status: state.status, rawStatus: o.status };

@@ -3,6 +3,10 @@
 import { z } from 'zod';
 
 export const ALPACA_PAPER_URL = 'https://paper-api.alpaca.markets';
+/** connections one client opens at most: a burst wider than this per worker waits for sockets */
+export const MAX_CONNECTIONS = 256;
+/** a client outside a session, or the session's own (account, positions, the stream) */
+export const DEFAULT_CONNECTIONS = 16;
 
 export const alpacaBrokerSchema = z.strictObject({
   type: z.literal('alpaca'),
@@ -17,8 +21,12 @@ export const alpacaBrokerSchema = z.strictObject({
   streamUrl: z.url({ protocol: /^wss?$/, message: 'streamUrl must be a ws(s) URL' }).optional(),
   /** how long one REST request may take before its outcome counts as unknown */
   requestTimeoutMs: z.number().int().positive().max(600_000).default(10_000),
-  /** keep-alive connections per client (each execution worker has its own client) */
-  connections: z.number().int().min(1).max(256).default(16),
+  /**
+   * keep-alive connections per client (each execution worker has its own client), opened before
+   * the first tick. Default: in a session, the worker's share of the burst (every leg of a full
+   * block on the wire at once); a client outside a session, 16.
+   */
+  connections: z.number().int().min(1).max(MAX_CONNECTIONS).optional(),
 });
 
 export type AlpacaBrokerConfig = z.output<typeof alpacaBrokerSchema>;

@@ -1,8 +1,15 @@
 // Alpaca's Trading API over keep-alive connections (one undici Pool per client, so each execution
 // worker reuses its own sockets). Every failure leaves here as one of the Broker seam's errors, and
 // messages name the host and the endpoint, never a credential.
-import { Pool, type Dispatcher } from 'undici';
+//
+// Width: the pool's connections are how many legs are on the wire at once. warm() opens them
+// before trading (TCP, and TLS for https) without sending a request, so it costs no rate-limit
+// allowance and the first block pays no handshake; undici takes a warm socket whenever it would
+// otherwise connect.
+import type { Socket } from 'node:net';
+import { buildConnector, DecoratorHandler, Pool, type Dispatcher } from 'undici';
 import { BrokerConnectError, BrokerRejection, BrokerTimeoutError, BrokerTransientError, type RateLimitInfo } from '../broker.js';
+import { preciseNow } from '../../execution/order.js';
 import type { AlpacaCredentials } from './credentials.js';
 
 export interface RestOptions {
@@ -14,6 +21,8 @@ export interface RestOptions {
 export interface RequestOptions {
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** called with the epoch ms (sub-ms) at which the request was written on the socket */
+  written?: (at: number) => void;
 }
 
 /** errors a request can end with before any answer was read */
@@ -34,7 +43,13 @@ export function rejectionCode(status: number, code: unknown, message: string): s
 export class AlpacaRest {
   readonly host: string;
   private readonly pool: Pool;
+  private readonly dispatcher: Dispatcher;
   private readonly prefix: string;
+  /** sockets opened by warm(), connected and idle, for the pool to take */
+  private readonly warmSockets: Socket[] = [];
+  /** what undici asked the connector for, copied by warm() */
+  private connectOptions?: buildConnector.Options;
+  private readonly connector: buildConnector.connector;
   private readonly listeners = new Set<(info: RateLimitInfo) => void>();
   /** the latest rate-limit view, whoever asked */
   rateLimit?: RateLimitInfo;
@@ -43,11 +58,47 @@ export class AlpacaRest {
     const url = new URL(options.baseUrl);
     this.host = url.host;
     this.prefix = url.pathname.replace(/\/+$/, '');
+    this.connector = buildConnector({ timeout: options.requestTimeoutMs });
     this.pool = new Pool(url.origin, {
       connections: options.connections,
       keepAliveTimeout: 30_000,
-      connect: { timeout: options.requestTimeoutMs },
+      connect: (opts, callback) => {
+        this.connectOptions ??= opts;
+        const socket = this.warmSockets.pop();
+        if (!socket) return this.connector(opts, callback);
+        socket.removeAllListeners('close').removeAllListeners('error');
+        callback(null, socket);
+      },
     });
+    this.dispatcher = this.pool.compose((dispatch) => (opts, handler) => {
+      const written = (opts as { written?: (at: number) => void }).written;
+      return dispatch(opts, written ? (new WrittenHandler(handler, written) as Dispatcher.DispatchHandlers) : handler);
+    });
+  }
+
+  /** connections the pool may open */
+  get width(): number {
+    return this.options.connections;
+  }
+
+  /**
+   * Opens connections until the pool has `width` of them (after one request, whose connection is
+   * reused). Resolves with how many are open and idle; a connection that fails is left out.
+   */
+  async warm(): Promise<number> {
+    const opts = this.connectOptions;
+    if (!opts) throw new Error('AlpacaRest.warm() before the first request');
+    const wanted = this.options.connections - this.pool.stats.connected - this.warmSockets.length;
+    const opened = await Promise.all(Array.from({ length: Math.max(0, wanted) }, () => new Promise<Socket | undefined>((resolve) =>
+      this.connector(opts, (error, socket) => resolve(error ? undefined : (socket as Socket))))));
+    for (const socket of opened) {
+      if (!socket) continue;
+      // a warm socket the server closes meanwhile is dropped; the pool then connects as usual
+      const drop = () => { const i = this.warmSockets.indexOf(socket); if (i >= 0) this.warmSockets.splice(i, 1); socket.destroy(); };
+      socket.on('close', drop).on('error', drop);
+      this.warmSockets.push(socket);
+    }
+    return this.pool.stats.connected + this.warmSockets.length;
   }
 
   onRateLimit(listener: (info: RateLimitInfo) => void): () => void {
@@ -69,7 +120,7 @@ export class AlpacaRest {
     const ms = this.options.requestTimeoutMs;
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.pool.request({
+      response = await this.dispatcher.request({
         method,
         path: this.prefix + path + queryString(options.query),
         headers: {
@@ -81,7 +132,8 @@ export class AlpacaRest {
         body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
         headersTimeout: ms,
         bodyTimeout: ms,
-      });
+        ...(options.written ? { written: options.written } : {}),
+      } as Dispatcher.RequestOptions);
     } catch (error) {
       throw this.networkError(error, what, idempotent);
     }
@@ -105,6 +157,7 @@ export class AlpacaRest {
   }
 
   async close(): Promise<void> {
+    for (const socket of this.warmSockets.splice(0)) socket.destroy();
     await this.pool.destroy();
   }
 
@@ -143,6 +196,18 @@ export class AlpacaRest {
     const info: RateLimitInfo = { limit: Number.isFinite(limit) ? limit : NaN, remaining, resetAt: reset * 1000 };
     this.rateLimit = info;
     for (const listener of this.listeners) listener(info);
+  }
+}
+
+/** tells when undici has written the whole request (headers and body) to the socket */
+class WrittenHandler extends DecoratorHandler {
+  constructor(private readonly inner: Dispatcher.DispatchHandlers, private readonly written: (at: number) => void) {
+    super(inner);
+  }
+
+  onRequestSent(): void {
+    this.written(preciseNow());
+    (this.inner as { onRequestSent?: () => void }).onRequestSent?.();
   }
 }
 

@@ -22,4 +22,8 @@ export class FixClient extends PortClient {
     await this.call('connect', [], undefined, this.config.connectTimeoutSeconds * 1000 + 3000 + MARGIN_MS);
     await this.subscribed;
   }
+
+  describeWidth(): string {
+    return 'one FIX session, every leg pipelined';
+  }
 }

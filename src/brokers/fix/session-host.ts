@@ -19,7 +19,7 @@ serveClients({
   what: 'FIX session thread',
   methods: {
     connect: () => logon,
-    submit: ([order]) => owner.submit(order as WireOrder),
+    submit: ([order], sent) => owner.submit(order as WireOrder, sent),
     cancel: ([id]) => owner.cancel(String(id)),
     getOrder: ([id]) => owner.getOrder(String(id)),
     openOrders: () => owner.openOrders(),

@@ -17,6 +17,7 @@ import {
   type Broker, type BrokerAccount, type BrokerOrderState, type BrokerPosition, type MarketClock,
   type SubmitAck, type TradeUpdate, type WireOrder,
 } from '../broker.js';
+import { preciseNow } from '../../execution/order.js';
 import { marketHours } from '../market-hours.js';
 import { newOrderSingle, orderCancelRequest, orderStatusRequest, readExecReport, Tag } from './codec.js';
 import type { FixBrokerConfig } from './config.js';
@@ -83,12 +84,16 @@ export class FixSessionOwner implements Broker {
     return this.session !== undefined;
   }
 
-  async submit(order: WireOrder): Promise<SubmitAck> {
+  /** `written`: when the NewOrderSingle was encoded onto the session's socket stream */
+  async submit(order: WireOrder, written?: (at: number) => void): Promise<SubmitAck> {
     const body = newOrderSingle(order, this.config.beginString, this.config.account); // an unmappable order fails here, unsent
     const session = this.live();
     this.cache.sent(order);
     return this.submits.wait(order.clientOrderId, `NewOrderSingle ${order.clientOrderId}`, () =>
-      session.sendApp('D', body, (error, seq) => this.sentOrFailed(this.submits, order.clientOrderId, error, seq, 'submit')));
+      session.sendApp('D', body, (error, seq) => {
+        if (!error) written?.(preciseNow());
+        this.sentOrFailed(this.submits, order.clientOrderId, error, seq, 'submit');
+      }));
   }
 
   async cancel(clientOrderId: string): Promise<void> {

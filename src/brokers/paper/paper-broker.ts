@@ -20,4 +20,8 @@ export class PaperBroker extends PortClient {
     }
     await this.subscribed;
   }
+
+  describeWidth(): string {
+    return 'paper venue thread, every leg at once';
+  }
 }

@@ -3,6 +3,7 @@
 // by timeoutRate gets no answer at all, like a response lost on the wire.
 import { workerData } from 'node:worker_threads';
 import { QuoteBoard } from '../../market/quote-board.js';
+import { preciseNow } from '../../execution/order.js';
 import { serveClients } from '../threaded/host.js';
 import { parsePaperBrokerConfig, type PaperBrokerConfig } from './config.js';
 import { PaperVenue } from './venue.js';
@@ -19,7 +20,8 @@ const venue = new PaperVenue(parsePaperBrokerConfig(data.config), new QuoteBoard
 serveClients({
   what: 'paper venue',
   methods: {
-    submit: ([order]) => venue.submit(order as Parameters<PaperVenue['submit']>[0]), // 'swallowed' = no answer
+    // the venue thread receiving the order is the paper venue's "on the wire"; 'swallowed' = no answer
+    submit: ([order], sent) => { sent(preciseNow()); return venue.submit(order as Parameters<PaperVenue['submit']>[0]); },
     cancel: ([clientOrderId]) => venue.cancel(String(clientOrderId)),
     getOrder: ([clientOrderId]) => venue.getOrder(String(clientOrderId)),
     openOrders: () => venue.openOrders(),

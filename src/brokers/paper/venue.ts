@@ -13,6 +13,7 @@ import { emptyQuote, type BoardQuote, type QuoteBoard } from '../../market/quote
 import type { PaperBrokerConfig } from './config.js';
 import { marketHours } from '../market-hours.js';
 import { TokenBucket } from '../../execution/token-bucket.js';
+import { preciseNow } from '../../execution/order.js';
 import { Portfolio } from '../../portfolio/portfolio.js';
 
 interface VenueOrder {
@@ -26,6 +27,12 @@ interface VenueOrder {
   /** day orders expire at the close; others never */
   expiresAt: number;
 }
+
+/**
+ * what the venue saw of each submit once tape() was called (tests, benchmarks): per client order
+ * id, when it arrived and when its answer left, epoch ms with sub-ms precision
+ */
+export interface SubmitTape { arrived: Map<string, number>; answered: Map<string, number> }
 
 export interface PaperVenueOptions {
   random?: () => number;
@@ -62,6 +69,7 @@ export class PaperVenue {
   private dayClose = -Infinity;
   private poller?: NodeJS.Timeout;
   private closed = false;
+  private recording?: SubmitTape;
 
   constructor(private readonly config: PaperBrokerConfig, private readonly board: QuoteBoard, options: PaperVenueOptions = {}) {
     this.random = options.random ?? Math.random;
@@ -73,7 +81,9 @@ export class PaperVenue {
 
   /** 'swallowed': the order was created but its answer is lost on purpose (timeoutRate) */
   async submit(order: WireOrder): Promise<SubmitAck | 'swallowed'> {
+    this.recording?.arrived.set(order.clientOrderId, preciseNow());
     await this.venueLatency();
+    this.recording?.answered.set(order.clientOrderId, preciseNow());
     this.admit();
     const refusal = this.refusal(order);
     if (refusal) throw new BrokerRejection(refusal[1], refusal[0]);
@@ -89,6 +99,11 @@ export class PaperVenue {
     if (!o) throw new BrokerRejection(`unknown order '${clientOrderId}'`, 'not_found');
     if (FINAL.has(o.state.status)) throw new BrokerRejection(`order '${clientOrderId}' is not cancelable: ${o.state.status}`, 'not_cancelable');
     this.finish(o, 'canceled');
+  }
+
+  /** starts recording arrivals and answers of submits (kept until the venue closes) */
+  tape(): SubmitTape {
+    return (this.recording ??= { arrived: new Map(), answered: new Map() });
   }
 
   getOrder(clientOrderId: string): BrokerOrderState | undefined {

@@ -7,13 +7,15 @@ import {
   type Broker, type BrokerAccount, type BrokerOrderState, type BrokerPosition, type MarketClock,
   type SubmitAck, type TradeUpdate, type WireOrder,
 } from '../broker.js';
+import { Outbox } from './outbox.js';
 import { fromWireError, type PortMessage, type PortRequest } from './protocol.js';
 
 export abstract class PortClient implements Broker {
   abstract readonly name: string;
-  private readonly pending = new Map<number, { resolve(v: any): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<number, { resolve(v: any): void; reject(e: Error): void; timer: NodeJS.Timeout; sent?: (at: number) => void }>();
   private readonly listeners = new Set<(update: TradeUpdate) => void>();
   private nextId = 1;
+  private readonly outbox = new Outbox<PortRequest>();
   protected subscribed?: Promise<void>;
   private closed = false;
 
@@ -25,7 +27,7 @@ export abstract class PortClient implements Broker {
 
   abstract connect(): Promise<void>;
 
-  submit(order: WireOrder): Promise<SubmitAck> { return this.call('submit', [order], order.clientOrderId); }
+  submit(order: WireOrder, written?: (at: number) => void): Promise<SubmitAck> { return this.call('submit', [order], order.clientOrderId, this.waitMs, written); }
   cancel(clientOrderId: string): Promise<void> { return this.call('cancel', [clientOrderId], clientOrderId); }
   getOrder(clientOrderId: string): Promise<BrokerOrderState | undefined> { return this.call('getOrder', [clientOrderId], clientOrderId); }
   openOrders(): Promise<BrokerOrderState[]> { return this.call('openOrders', []); }
@@ -51,7 +53,8 @@ export abstract class PortClient implements Broker {
     this.shutDown(`${this.name} broker closed`);
   }
 
-  protected call<T>(method: string, args: unknown[], about?: string, waitMs = this.waitMs): Promise<T> {
+  /** `sent` hears the thread's sentAt, when its answer carries one */
+  protected call<T>(method: string, args: unknown[], about?: string, waitMs = this.waitMs, sent?: (at: number) => void): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`${this.name} broker is closed (${method})`));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -59,13 +62,16 @@ export abstract class PortClient implements Broker {
         this.pending.delete(id);
         reject(new BrokerTimeoutError(`${this.what} did not answer ${method}${about ? ` ${about}` : ''} in ${waitMs} ms`));
       }, waitMs);
-      this.pending.set(id, { resolve, reject, timer });
-      const request: PortRequest = { id, method, args };
-      this.port.postMessage(request);
+      this.pending.set(id, { resolve, reject, timer, sent });
+      this.outbox.send(this.port, { id, method, args });
     });
   }
 
-  private readonly onMessage = (message: PortMessage): void => {
+  private readonly onMessage = (messages: PortMessage[]): void => {
+    for (const message of messages) this.receive(message);
+  };
+
+  private receive(message: PortMessage): void {
     if ('type' in message) {
       for (const listener of this.listeners) listener(message.update);
       return;
@@ -74,9 +80,10 @@ export abstract class PortClient implements Broker {
     if (!p) return; // answer after its deadline: the caller already saw a timeout
     this.pending.delete(message.id);
     clearTimeout(p.timer);
+    if (message.sentAt !== undefined) p.sent?.(message.sentAt);
     if (message.ok) p.resolve(message.value);
     else p.reject(fromWireError(message.error));
-  };
+  }
 
   /** the thread went away: nothing in flight will be answered */
   private readonly onClose = (): void => this.shutDown(`${this.what} connection closed`);

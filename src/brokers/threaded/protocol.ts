@@ -2,7 +2,9 @@
 // threads: one MessagePort per client.
 //   request  { id, method, args }
 //   answer   { id, ok: true, value } | { id, ok: false, error: WireError }
+//            either with sentAt: when a submit left for the venue (see Broker.submit's `written`)
 //   update   { type: 'update', update }   after method 'subscribe'
+// Each side sends what one event-loop turn produced as one array of these (see outbox.ts).
 // Errors cross as WireError and come back as the same Broker error classes.
 import {
   BrokerConnectError, BrokerRejection, BrokerTimeoutError, BrokerTransientError, type TradeUpdate,
@@ -19,8 +21,8 @@ export interface WireError {
 }
 
 export type PortMessage =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: WireError }
+  | { id: number; ok: true; value: unknown; sentAt?: number }
+  | { id: number; ok: false; error: WireError; sentAt?: number }
   | { type: 'update'; update: TradeUpdate };
 
 /** a handler's answer that must not be sent: the venue "lost" it (timeoutRate) */

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { TradeUpdate } from '../../broker.js';
 import type { PaperVenue } from '../venue.js';
+import { writePerTurn, type Corkable } from '../../../util/write-per-turn.js';
 import { credentialsMatch } from './http.js';
 import { decimal, orderJson, type LedgerOrder } from './ledger.js';
 
@@ -81,6 +82,9 @@ export class TradeStreamServer {
   private accept(ws: WebSocket): void {
     const client: Client = { authed: false, listening: false, timers: [] };
     this.clients.set(ws, client);
+    // a 100-order block makes ~300 updates in a few turns: one socket write per turn, not per frame
+    const socket = (ws as unknown as { _socket?: Corkable })._socket;
+    if (socket) writePerTurn(socket);
     client.timers.push(setTimeout(() => { if (!client.authed) ws.close(1008, 'auth timeout'); }, AUTH_TIMEOUT_MS));
     ws.on('message', (raw) => this.onMessage(ws, client, raw.toString()));
     ws.on('close', () => { client.timers.forEach(clearTimeout); this.clients.delete(ws); });
