@@ -74,7 +74,7 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
   const credentials = { keyId: options.keyId, secretKey: options.secretKey };
   if (!credentials.keyId || !credentials.secretKey) throw new Error('serveAlpaca needs keyId and secretKey');
   const failure = options.failure ?? {};
-  const ledger = new OrderLedger();
+  const ledger = new OrderLedger((id) => venue.getOrder(id));
   const gate = options.ordersPerMinute ? new RateGate(options.ordersPerMinute) : undefined;
   const stats: AlpacaServerStats = { submitRequests: 0, swallowed: 0, rateLimited: 0, streamDrops: 0, dataStreamDrops: 0, updatesUnheard: 0 };
   const created = new Map<string, number>();

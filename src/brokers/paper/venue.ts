@@ -3,6 +3,10 @@
 // like Alpaca paper trading: pending_new → new → partial_fill* → fill | canceled | expired.
 // Prices come from the quote board: buys take the ask, sells hit the bid; there is no order book
 // of other participants, so resting orders fill when the displayed market crosses them.
+// Stops (stop, stop_limit, trailing_stop) rest untriggered and are watched on the same board: a
+// buy triggers when the ask reaches its stop, a sell when the bid does; once triggered a stop and a
+// trailing stop trade as market orders, a stop-limit as a limit order. A replace is one step: the
+// old order ends 'replaced' and its replacement takes a new place at the back of the queue.
 import { randomUUID } from 'node:crypto';
 import {
   BrokerRejection, BrokerTransientError,
@@ -14,6 +18,8 @@ import type { PaperBrokerConfig } from './config.js';
 import { marketHours } from '../market-hours.js';
 import { TokenBucket } from '../../execution/token-bucket.js';
 import { Portfolio } from '../../portfolio/portfolio.js';
+import { STOP_TYPES } from '../../types.js';
+import { priceTermsProblem, trailStop } from './stop-orders.js';
 
 interface VenueOrder {
   wire: WireOrder;
@@ -25,6 +31,8 @@ interface VenueOrder {
   seenUpdates: number;
   /** day orders expire at the close; others never */
   expiresAt: number;
+  /** stops: whether the market reached the stop; other orders trade from the start */
+  triggered: boolean;
 }
 
 export interface PaperVenueOptions {
@@ -84,6 +92,31 @@ export class PaperVenue {
     if (!o) throw new BrokerRejection(`unknown order '${clientOrderId}'`, 'not_found');
     if (FINAL.has(o.state.status)) throw new BrokerRejection(`order '${clientOrderId}' is not cancelable: ${o.state.status}`, 'not_cancelable');
     this.finish(o, 'canceled');
+  }
+
+  /**
+   * Replaces an open order by `order` (its `replaces` names the old one) in one step: checked as a
+   * new order with the old one's reservation released, then the old ends 'replaced' and the new
+   * one joins the back of the queue. Fills the old order had stay with it.
+   */
+  async replace(order: WireOrder): Promise<SubmitAck> {
+    await this.venueLatency();
+    this.admit();
+    const old = order.replaces === undefined ? undefined : this.orders.get(order.replaces);
+    if (!old) throw new BrokerRejection(`unknown order '${order.replaces}'`, 'not_found');
+    if (!this.open.has(old)) throw new BrokerRejection(`order '${order.replaces}' is not replaceable: ${old.state.status}`, 'not_replaceable');
+    if (old.wire.ticker !== order.ticker || old.wire.side !== order.side) {
+      throw new BrokerRejection(`a replace keeps the ticker and side of '${order.replaces}' (${old.wire.side} ${old.wire.ticker})`, 'invalid_replace');
+    }
+    const refusal = this.refusal(order, old);
+    if (refusal) throw new BrokerRejection(refusal[1], refusal[0]);
+    this.open.delete(old);
+    old.state.status = old.state.rawStatus = 'replaced';
+    old.state.replacedBy = order.clientOrderId;
+    this.emit('replaced', old);
+    const o = this.accept(order);
+    this.matchOnArrival(o);
+    return { brokerOrderId: o.state.brokerOrderId, status: 'new', rawStatus: 'new' };
   }
 
   getOrder(clientOrderId: string): BrokerOrderState | undefined {
@@ -147,25 +180,25 @@ export class PaperVenue {
     }
   }
 
-  /** [code, reason] when the venue refuses the order; nothing is created then */
-  private refusal(order: WireOrder): [string, string] | undefined {
+  /** [code, reason] when the venue refuses the order; nothing is created then. `replacing`: its reservation is free */
+  private refusal(order: WireOrder, replacing?: VenueOrder): [string, string] | undefined {
     const { clientOrderId, ticker, quantity, side } = order;
     if (this.orders.has(clientOrderId)) return ['duplicate_client_order_id', `duplicate client_order_id '${clientOrderId}': an order with this id already exists`];
     if (!this.board.has(ticker)) return ['unknown_symbol', `unknown symbol '${ticker}': not traded on this paper venue`];
     if (!(quantity > 0) || !Number.isFinite(quantity)) return ['invalid_qty', `invalid qty ${quantity}: must be a positive number`];
-    const limit = order.limitPrice;
-    if (order.orderType === 'limit' && !(limit !== undefined && limit > 0 && Number.isFinite(limit))) {
-      return ['invalid_limit_price', `limit order for ${ticker} needs a positive limit price, got ${limit}`];
-    }
     const q = this.board.read(this.board.slotOf(ticker), this.quote);
+    const terms = priceTermsProblem(order, q);
+    if (terms) return terms;
     const touch = side === 'buy' ? q.ask : q.bid;
-    if (order.orderType === 'market' && !(touch > 0)) return ['no_quote', `no quote yet for ${ticker}: a market ${side} needs a${side === 'buy' ? 'n ask' : ' bid'}`];
+    if ((order.orderType === 'market' || order.orderType === 'trailing_stop') && !(touch > 0)) {
+      return ['no_quote', `no quote yet for ${ticker}: a ${order.orderType === 'market' ? 'market' : 'trailing stop'} ${side} needs a${side === 'buy' ? 'n ask' : ' bid'}`];
+    }
     if (side === 'buy') {
-      const need = quantity * (order.orderType === 'limit' ? limit! : touch);
-      const available = this.cash - this.reservedForBuys();
+      const need = quantity * reservePrice(order, touch);
+      const available = this.cash - this.reservedForBuys(replacing);
       if (need > available + EPS) return ['insufficient_buying_power', `insufficient buying power: need ${need.toFixed(2)}, available ${available.toFixed(2)}`];
     } else if (!this.config.allowShort) {
-      const available = Math.max(0, this.holdings.quantity(ticker) - this.reservedSells(ticker));
+      const available = Math.max(0, this.holdings.quantity(ticker) - this.reservedSells(ticker, replacing));
       if (quantity > available + EPS) {
         return ['insufficient_qty', `short selling not allowed: insufficient qty available for order (requested: ${quantity}, available: ${available})`];
       }
@@ -177,17 +210,22 @@ export class PaperVenue {
     const now = this.now();
     if (now >= this.dayClose) this.dayClose = marketHours(this.config, now).nextClose;
     const slot = this.board.slotOf(order.ticker);
+    const q = this.board.read(slot, this.quote);
+    const { orderType, limitPrice, stopPrice, trailPercent, trailPrice, replaces } = order;
     const o: VenueOrder = {
       wire: { ...order },
       state: {
         clientOrderId: order.clientOrderId, brokerOrderId: randomUUID(), ticker: order.ticker, side: order.side,
         quantity: order.quantity, status: 'pending_new', rawStatus: 'pending_new', filledQty: 0, filledAvgPrice: 0,
+        orderType, limitPrice, stopPrice, trailPercent, trailPrice, replaces,
       },
       slot,
-      reservePrice: order.orderType === 'limit' ? order.limitPrice! : this.board.read(slot, this.quote).ask,
+      reservePrice: reservePrice(order, order.side === 'buy' ? q.ask : q.bid),
       seenUpdates: -1,
       expiresAt: order.timeInForce === 'day' ? this.dayClose : Infinity,
+      triggered: !STOP_TYPES.has(orderType),
     };
+    if (orderType === 'trailing_stop') this.trail(o, q);
     this.orders.set(order.clientOrderId, o);
     this.open.add(o);
     this.emit('pending_new', o);
@@ -212,21 +250,43 @@ export class PaperVenue {
     else this.watchBoard();
   }
 
-  /** fill what the current quote allows */
+  /** fill what the current quote allows; an untriggered stop only looks whether the quote reaches it */
   private match(o: VenueOrder): void {
     const q = this.board.read(o.slot, this.quote);
     o.seenUpdates = q.updates;
+    if (!o.triggered && !this.trigger(o, q)) return;
     const price = this.marketablePrice(o, q);
     if (price <= 0) return;
     const qty = Math.min(o.state.quantity - o.state.filledQty, this.displayedLeft(o, q));
     if (qty > EPS) this.fill(o, qty, price, q);
   }
 
-  /** 0 when the order cannot trade against this quote */
+  /** a buy stop triggers when the ask reaches it, a sell stop when the bid does; trailing stops first follow the market */
+  private trigger(o: VenueOrder, q: BoardQuote): boolean {
+    if (o.wire.orderType === 'trailing_stop') this.trail(o, q);
+    const stop = o.state.stopPrice!;
+    o.triggered = o.wire.side === 'buy' ? q.ask > 0 && q.ask >= stop - EPS : q.bid > 0 && q.bid <= stop + EPS;
+    return o.triggered;
+  }
+
+  /** moves a trailing stop's best price (highest bid for a sell, lowest ask for a buy) and its stop with it */
+  private trail(o: VenueOrder, q: BoardQuote): void {
+    const touch = o.wire.side === 'buy' ? q.ask : q.bid;
+    if (!(touch > 0)) return;
+    const best = o.state.hwm;
+    if (best === undefined || (o.wire.side === 'buy' ? touch < best : touch > best)) {
+      o.state.hwm = touch;
+      o.state.stopPrice = trailStop(o.wire, touch);
+      if (o.wire.side === 'buy') o.reservePrice = o.state.stopPrice;
+    }
+  }
+
+  /** 0 when the order cannot trade against this quote; a triggered stop-limit trades as a limit, other stops as market */
   private marketablePrice(o: VenueOrder, q: BoardQuote): number {
     const { side, orderType, limitPrice = 0 } = o.wire;
-    if (side === 'buy') return q.ask > 0 && (orderType === 'market' || q.ask <= limitPrice) ? q.ask : 0;
-    return q.bid > 0 && (orderType === 'market' || q.bid >= limitPrice) ? q.bid : 0;
+    const atAnyPrice = orderType !== 'limit' && orderType !== 'stop_limit';
+    if (side === 'buy') return q.ask > 0 && (atAnyPrice || q.ask <= limitPrice) ? q.ask : 0;
+    return q.bid > 0 && (atAnyPrice || q.bid >= limitPrice) ? q.bid : 0;
   }
 
   private displayedLeft(o: VenueOrder, q: BoardQuote): number {
@@ -261,15 +321,15 @@ export class PaperVenue {
     this.emit(status, o);
   }
 
-  private reservedForBuys(): number {
+  private reservedForBuys(except?: VenueOrder): number {
     let reserved = 0;
-    for (const o of this.open) if (o.wire.side === 'buy') reserved += (o.state.quantity - o.state.filledQty) * o.reservePrice;
+    for (const o of this.open) if (o.wire.side === 'buy' && o !== except) reserved += (o.state.quantity - o.state.filledQty) * o.reservePrice;
     return reserved;
   }
 
-  private reservedSells(ticker: string): number {
+  private reservedSells(ticker: string, except?: VenueOrder): number {
     let reserved = 0;
-    for (const o of this.open) if (o.wire.side === 'sell' && o.wire.ticker === ticker) reserved += o.state.quantity - o.state.filledQty;
+    for (const o of this.open) if (o.wire.side === 'sell' && o.wire.ticker === ticker && o !== except) reserved += o.state.quantity - o.state.filledQty;
     return reserved;
   }
 
@@ -303,5 +363,20 @@ export class PaperVenue {
         queueMicrotask(() => { throw error; });
       }
     }
+  }
+}
+
+/** price per share a buy holds against buying power: its limit, its stop, or the touch */
+function reservePrice(order: WireOrder, touch: number): number {
+  switch (order.orderType) {
+    case 'limit':
+    case 'stop_limit':
+      return order.limitPrice!;
+    case 'stop':
+      return order.stopPrice!;
+    case 'trailing_stop':
+      return trailStop(order, touch);
+    default:
+      return touch;
   }
 }
