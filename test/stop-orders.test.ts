@@ -120,15 +120,15 @@ test('trailing stop buy (price) follows the lowest ask and triggers trailPrice a
 test('bad stop terms are refused with one clear reason each; nothing is created', async () => {
   const m = market();
   try {
-    assert.match(await refused(m.venue.submit(order({ side: 'buy', orderType: 'stop', stopPrice: 100 }))), /stop price 100 for a buy of AAPL must be above the ask 100.1/);
+    assert.match(await refused(m.venue.submit(order({ side: 'buy', orderType: 'stop', stopPrice: 100 }))), /stop_price 100 for a buy of AAPL must be above the ask 100.1/);
     assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'stop', stopPrice: 99.9 }))), /must be below the bid 99.9/);
-    assert.match(await refused(m.venue.submit(order({ side: 'buy', orderType: 'stop_limit', stopPrice: 101 }))), /needs a positive limit price/);
-    assert.match(await refused(m.venue.submit(order({ side: 'buy', orderType: 'stop' }))), /needs a positive stop price/);
-    assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'trailing_stop', trailPercent: 100 }))), /trail_percent must be above 0 and below 100, got 100/);
+    assert.match(await refused(m.venue.submit(order({ side: 'buy', orderType: 'stop_limit', stopPrice: 101 }))), /a stop_limit order needs a positive limit_price; got undefined/);
+    assert.match(await refused(m.venue.submit(order({ side: 'buy', orderType: 'stop' }))), /a stop order needs a positive stop_price/);
+    assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'trailing_stop', trailPercent: 100 }))), /trail_percent must be above 0 and below 100; got 100/);
     assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'trailing_stop', trailPercent: 0 }))), /got 0/);
     assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'trailing_stop', trailPercent: 1, trailPrice: 1 }))), /exactly one of/);
     assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'stop', stopPrice: 90, timeInForce: 'ioc' }))), /day or gtc, not ioc/);
-    assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'market', stopPrice: 90 }))), /a market order takes no stop price/);
+    assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'market', stopPrice: 90 }))), /stop_price is only for stop and stop_limit orders; this one is a market order/);
     assert.equal(m.venue.openOrders().length, 0);
     assert.equal(m.updates.length, 0);
   } finally { m.venue.close(); }

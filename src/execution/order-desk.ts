@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { SessionLog } from '../util/session-log.js';
 import type { FromWorker } from './messages.js';
 import { clientOrderId, isTerminal, preciseNow, type Order } from './order.js';
+import { InstructionDesk, instructionOf, openOrderView } from './order-instructions.js';
 import type { OrderBook } from './order-book.js';
 import type { Router } from './router.js';
 import { checkOrder, type PositionView } from './validate.js';
@@ -24,6 +25,9 @@ export class OrderDesk {
   private blockSeq = 0;
   private readonly sessionTag = randomBytes(2).toString('hex');
   private readonly cancelAskedAt = new Map<string, number>();
+  private readonly instructions: InstructionDesk;
+  /** the block being taken in, for rows of refused cancels and replaces */
+  private current = { blockId: '', leg: 0, decidedAt: 0 };
 
   constructor(
     private readonly book: OrderBook,
@@ -31,7 +35,12 @@ export class OrderDesk {
     private readonly pool: WorkerPool,
     private readonly view: PositionView,
     private readonly log: SessionLog,
-  ) {}
+  ) {
+    this.instructions = new InstructionDesk({
+      book, router, pool, view,
+      refuse: (kind, target, reason) => this.reject({ ticker: target?.ticker ?? '', quantity: 0, side: target?.side ?? '', action: target?.action ?? kind }, reason, kind),
+    });
+  }
 
   /** One block: every request becomes an order; the valid ones leave together. */
   submitBlock(requests: readonly unknown[], decidedAt = preciseNow()): Order[] {
@@ -39,6 +48,22 @@ export class OrderDesk {
     const orders: Order[] = [];
     const valid: Order[] = [];
     requests.forEach((raw, leg) => {
+      this.current = { blockId, leg, decidedAt };
+      const instruction = instructionOf(raw);
+      if (instruction && 'problem' in instruction) {
+        orders.push(this.reject({ ticker: '', quantity: 0, side: '', action: '' }, instruction.problem, 'instruction'));
+        return;
+      }
+      if (instruction) {
+        const replacement = this.instructions.handle(instruction, this.current);
+        if (replacement) {
+          this.book.add(replacement);
+          this.book.move(replacement, 'queued', { source: 'local' });
+          orders.push(replacement);
+          valid.push(replacement);
+        }
+        return;
+      }
       const verdict = checkOrder(raw, this.view);
       if (verdict.ok) {
         const workerId = this.pool.assign();
@@ -51,22 +76,36 @@ export class OrderDesk {
         orders.push(order);
         valid.push(order);
       } else {
-        const p = verdict.partial;
-        const action = p.action || DEFAULT_ACTION[p.side] || 'invalid';
-        const order: Order = {
-          clientOrderId: clientOrderId(action, 0), ticker: p.ticker, quantity: p.quantity,
-          side: (p.side === 'sell' ? 'sell' : 'buy'), orderType: 'market', timeInForce: 'day', action: action as Order['action'],
-          blockId, leg, workerId: 0, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt, attempts: 0,
-        };
-        this.book.add(order);
-        this.book.move(order, 'rejected', { source: 'local', rawStatus: 'invalid', reason: verdict.reason });
-        this.stats.rejections++;
-        this.log.warn(`order rejected before sending (block ${blockId}, leg ${leg}): ${verdict.reason}`);
-        orders.push(order);
+        orders.push(this.reject(verdict.partial, verdict.reason));
       }
     });
     if (valid.length) this.router.send(valid);
     return orders;
+  }
+
+  /** the open orders a strategy sees in getCurrentData().orders, oldest first */
+  openOrders() {
+    const now = preciseNow();
+    return this.book.open().map((o) => openOrderView(o, now));
+  }
+
+  /**
+   * A request that never reaches a broker: a rejected row of its own with the reason. `idTag`
+   * names the id of a refused cancel/replace (`cancel-0-…`); an invalid order's id takes its action.
+   */
+  private reject(p: { ticker: string; quantity: number; side: string; action: string }, reason: string, idTag?: string): Order {
+    const { blockId, leg, decidedAt } = this.current;
+    const action = p.action || DEFAULT_ACTION[p.side] || 'invalid';
+    const order: Order = {
+      clientOrderId: clientOrderId(idTag ?? action, 0), ticker: p.ticker, quantity: p.quantity,
+      side: (p.side === 'sell' ? 'sell' : 'buy'), orderType: 'market', timeInForce: 'day', action: action as Order['action'],
+      blockId, leg, workerId: 0, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt, attempts: 0,
+    };
+    this.book.add(order);
+    this.book.move(order, 'rejected', { source: 'local', rawStatus: 'invalid', reason });
+    this.stats.rejections++;
+    this.log.warn(`${idTag && idTag !== 'instruction' ? `${idTag} refused` : 'order rejected before sending'} (block ${blockId}, leg ${leg}): ${reason}`);
+    return order;
   }
 
   onWorkerMessage(workerId: number, message: FromWorker): void {
@@ -82,6 +121,7 @@ export class OrderDesk {
     }
     if (message.type === 'cancel-failed') {
       const order = this.book.get(message.clientOrderId);
+      if (order && this.instructions.cancelRefused(order, message.reason)) return;
       if (order && !isTerminal(order.status)) this.log.warn(`cancel of ${message.clientOrderId} refused: ${message.reason}`);
       return;
     }
@@ -96,6 +136,7 @@ export class OrderDesk {
     if (message.type === 'accepted') {
       order.brokerOrderId ??= message.ack.brokerOrderId;
       this.book.move(order, 'submitted', { source: 'execution', rawStatus: message.ack.rawStatus, at: Date.now() });
+      this.instructions.acknowledged(order);
       return;
     }
     this.stats.rejections += message.type === 'rejected' ? 1 : 0;

@@ -50,6 +50,19 @@ export class Router {
     else if (info.remaining !== undefined) this.bucket.limitTo(info.remaining);
   }
 
+  /** Takes one order back from the backlog (canceled before it was sent); false when it already left. */
+  withdraw(order: Order): boolean {
+    for (const chunk of this.waitingChunks) {
+      const i = chunk.indexOf(order);
+      if (i < 0) continue;
+      chunk.splice(i, 1);
+      this.waiting--;
+      if (!chunk.length) this.waitingChunks.delete(chunk);
+      return true;
+    }
+    return false;
+  }
+
   /** Takes back every order still waiting for budget (end of session), for the caller to close out. */
   dropWaiting(): Order[] {
     const never = [...this.waitingChunks].flat();

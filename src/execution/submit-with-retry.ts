@@ -1,6 +1,7 @@
 // One order to one broker with exponential backoff on retryable failures only. Every attempt
 // carries the same client order id, and after an answer that never came the venue is asked for
-// that id before sending again, so a retry can never create a second order.
+// that id before sending again, so a retry can never create a second order. A replacement
+// (`order.replaces` set) goes out as the broker's replace, under the same rules.
 import pRetry, { AbortError } from 'p-retry';
 import { BrokerRejection, isRetryable, type Broker, type SubmitAck, type WireOrder } from '../brokers/broker.js';
 import { BrokerTimeoutError, BrokerTransientError } from '../brokers/broker.js';
@@ -15,6 +16,12 @@ export type SubmitOutcome =
   | { kind: 'accepted'; ack: SubmitAck; attempts: number }
   | { kind: 'rejected'; reason: string; attempts: number }
   | { kind: 'failed'; reason: string; attempts: number };
+
+function send(broker: Broker, order: WireOrder): Promise<SubmitAck> {
+  if (order.replaces === undefined) return broker.submit(order);
+  if (!broker.replace) return Promise.reject(new BrokerRejection(`the ${broker.name} broker cannot replace orders: cancel ${order.replaces} and send a new order instead`, 'replace_unsupported'));
+  return broker.replace(order);
+}
 
 export async function submitWithRetry(
   broker: Broker,
@@ -38,7 +45,7 @@ export async function submitWithRetry(
       if (found) return found;
     }
     try {
-      return await broker.submit(order);
+      return await send(broker, order);
     } catch (error) {
       if (error instanceof BrokerTimeoutError) outcomeUnknown = true;
       if (error instanceof BrokerRejection && outcomeUnknown) {

@@ -94,6 +94,7 @@ export class Session {
       hasTicker: (t: string) => this.feed.board.has(t),
       position: (t: string) => this.portfolio.quantity(t),
       closingInFlight: (t: string, side: 'long' | 'short') => this.book.closingInFlight(t, side),
+      touch: (t: string) => this.feed.board.read(this.feed.board.slotOf(t)),
     };
     this.desk = new OrderDesk(this.book, this.router, this.pool, view, this.log);
   }
@@ -204,11 +205,12 @@ export class Session {
       board: this.feed.board, portfolio: this.portfolio, tick,
       submit: (orders) => this.desk.submitBlock(orders),
       log: (message) => this.log.info(`[strategy] ${message}`),
+      openOrders: () => this.desk.openOrders(),
     });
   }
 
   data() {
-    return currentData(this.feed.board, this.portfolio);
+    return currentData(this.feed.board, this.portfolio, () => this.desk.openOrders());
   }
 
   private report(stillOpen: string[]): Omit<SessionReport, 'reconciled' | 'brokerPositions'> {

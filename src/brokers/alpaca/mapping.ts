@@ -63,8 +63,23 @@ export function orderRequest(o: WireOrder): Record<string, unknown> {
   const body: Record<string, unknown> = {
     symbol: o.ticker, qty: String(o.quantity), side: o.side, type: o.orderType, time_in_force: o.timeInForce, client_order_id: o.clientOrderId,
   };
-  if (o.orderType === 'limit' && o.limitPrice !== undefined) body.limit_price = String(o.limitPrice);
-  return body;
+  return { ...body, ...priceTerms(o) };
+}
+
+/** the prices an order type carries, in Alpaca's names (strings, as Alpaca sends numbers) */
+function priceTerms(o: WireOrder): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (o.limitPrice !== undefined) out.limit_price = String(o.limitPrice);
+  if (o.stopPrice !== undefined) out.stop_price = String(o.stopPrice);
+  if (o.trailPercent !== undefined) out.trail_percent = String(o.trailPercent);
+  if (o.trailPrice !== undefined) out.trail_price = String(o.trailPrice);
+  return out;
+}
+
+/** PATCH /v2/orders/{id}: the replacement's terms; Alpaca calls a trailing stop's new distance `trail` */
+export function replaceRequest(o: WireOrder): Record<string, unknown> {
+  const { trail_percent: pct, trail_price: price, ...prices } = priceTerms(o);
+  return { qty: String(o.quantity), time_in_force: o.timeInForce, client_order_id: o.clientOrderId, ...prices, ...(pct ?? price ? { trail: pct ?? price } : {}) };
 }
 
 export function toPosition(p: { symbol: string; qty: string; side?: string; avg_entry_price: string }): BrokerPosition {

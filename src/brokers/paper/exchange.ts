@@ -7,6 +7,7 @@ import { createQuoteSource } from '../../market/sources/index.js';
 import { serveAlpaca, type AlpacaServer, type AlpacaServerOptions } from './alpaca-server.js';
 import { parsePaperBrokerConfig, type PaperBrokerConfig } from './config.js';
 import { PaperVenue } from './venue.js';
+import { defined } from '../../util/defined.js';
 
 export interface ExchangeOptions {
   /** loopback by default */
@@ -79,8 +80,4 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
     await close();
     throw error;
   }
-}
-
-function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

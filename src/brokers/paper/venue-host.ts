@@ -21,6 +21,7 @@ serveClients({
   methods: {
     submit: ([order]) => venue.submit(order as Parameters<PaperVenue['submit']>[0]), // 'swallowed' = no answer
     cancel: ([clientOrderId]) => venue.cancel(String(clientOrderId)),
+    replace: ([order]) => venue.replace(order as Parameters<PaperVenue['replace']>[0]),
     getOrder: ([clientOrderId]) => venue.getOrder(String(clientOrderId)),
     openOrders: () => venue.openOrders(),
     positions: () => venue.positions(),

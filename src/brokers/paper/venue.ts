@@ -19,7 +19,7 @@ import { marketHours } from '../market-hours.js';
 import { TokenBucket } from '../../execution/token-bucket.js';
 import { Portfolio } from '../../portfolio/portfolio.js';
 import { STOP_TYPES } from '../../types.js';
-import { priceTermsProblem, trailStop } from './stop-orders.js';
+import { cleanPrice, priceTermsProblem, trailStop } from '../../execution/order-terms.js';
 
 interface VenueOrder {
   wire: WireOrder;
@@ -303,7 +303,8 @@ export class PaperVenue {
       t[o.wire.side] += qty;
     }
     const s = o.state;
-    s.filledAvgPrice = (s.filledAvgPrice * s.filledQty + price * qty) / (s.filledQty + qty);
+    // no float dust in an average: 3 × 101.03 / 3 must stay 101.03 in every log and answer
+    s.filledAvgPrice = cleanPrice((s.filledAvgPrice * s.filledQty + price * qty) / (s.filledQty + qty));
     s.filledQty += qty;
     this.cash -= (o.wire.side === 'buy' ? qty : -qty) * price;
     this.holdings.applyFill(o.wire.ticker, o.wire.side, qty, price);
