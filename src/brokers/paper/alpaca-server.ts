@@ -13,7 +13,8 @@ import { accountJson, calendarJson, clockJson, positionJson } from './alpaca/acc
 import { DataStreamServer } from './alpaca/data-stream.js';
 import { ApiError, checkAuth, notFound, RateGate, readJson, sendError, sendJson } from './alpaca/http.js';
 import { OrderLedger, orderJson } from './alpaca/ledger.js';
-import { cancelAll, cancelOrder, createOrder, listOrders, parseListQuery, venueError } from './alpaca/orders-api.js';
+import { cancelAll, cancelOrder, closeAll, closePosition, createOrder, listOrders, parseListQuery, replaceOrder, venueError } from './alpaca/orders-api.js';
+import { AccountExtras } from './alpaca/account-extras.js';
 import { TradeStreamServer } from './alpaca/trade-stream.js';
 
 export interface AlpacaServerOptions {
@@ -90,6 +91,16 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
     trades.publish(update, ledger.record(update));
   });
 
+  const extras = new AccountExtras(venue, options.board);
+  /** what creates an order besides POST /v2/orders (replace, closing a position) counts against the same gate */
+  const admitOrder = () => {
+    stats.submitRequests++;
+    if (gate && !gate.take()) {
+      stats.rateLimited++;
+      throw gate.tooMany();
+    }
+  };
+
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const { pathname: path } = url;
     const method = req.method ?? 'GET';
@@ -141,7 +152,27 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
         return sendJson(res, 204, undefined, gate?.headers());
       }
     }
+    const more = await routeMore(req, method, url);
+    if (more) return more.status === 204 ? sendJson(res, 204, undefined, gate?.headers()) : ok(more.body, more.status);
     throw notFound('endpoint not found');
+  };
+
+  /** replace, closing positions, and the account extras: kept apart from the order routes above */
+  const routeMore = async (req: IncomingMessage, method: string, url: URL): Promise<{ status: number; body?: unknown } | undefined> => {
+    const path = url.pathname;
+    if (method === 'PATCH' && path.startsWith('/v2/orders/')) {
+      admitOrder();
+      return { status: 200, body: orderJson(await replaceOrder(venue, ledger, decodeURIComponent(path.slice('/v2/orders/'.length)), await readJson(req))) };
+    }
+    if (method === 'DELETE' && path === '/v2/positions') {
+      admitOrder();
+      return { status: 207, body: await closeAll(venue, ledger, url.searchParams) };
+    }
+    if (method === 'DELETE' && path.startsWith('/v2/positions/')) {
+      admitOrder();
+      return { status: 200, body: orderJson(await closePosition(venue, ledger, decodeURIComponent(path.slice('/v2/positions/'.length)), url.searchParams)) };
+    }
+    return extras.route(req, method, url);
   };
 
   const server = http.createServer((req, res) => {
@@ -188,6 +219,7 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
       if (closed) return;
       closed = true;
       unsubscribe();
+      extras.close();
       trades.close();
       data.close();
       for (const res of held) res.destroy();

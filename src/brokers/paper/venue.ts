@@ -66,7 +66,7 @@ export class PaperVenue {
   private poller?: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private readonly config: PaperBrokerConfig, private readonly board: QuoteBoard, options: PaperVenueOptions = {}) {
+  constructor(readonly config: PaperBrokerConfig, private readonly board: QuoteBoard, options: PaperVenueOptions = {}) {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.cash = config.cash;

@@ -113,18 +113,9 @@ export function venueError(error: unknown): ApiError {
 
 export async function createOrder(venue: PaperVenue, ledger: OrderLedger, body: Record<string, unknown>): Promise<SubmitResult> {
   const wire = parseOrderRequest(body);
-  const done = ledger.expect(wire);
-  try {
-    const ack = await venue.submit(wire);
-    if (ack === 'swallowed') return 'swallowed';
-    const order = ledger.byClientOrderId(wire.clientOrderId);
-    if (!order) throw new Error(`venue accepted ${wire.clientOrderId} without announcing it`);
-    return { order };
-  } catch (error) {
-    throw venueError(error);
-  } finally {
-    done();
-  }
+  let swallowed = false;
+  const order = await placed(venue, ledger, wire, async () => { swallowed = (await venue.submit(wire)) === 'swallowed'; });
+  return swallowed ? 'swallowed' : { order };
 }
 
 export interface ListQuery {
@@ -137,7 +128,8 @@ export interface ListQuery {
   side?: string;
 }
 
-function time(value: string | null, name: string): number | undefined {
+/** an RFC 3339 time or epoch seconds in a query, as epoch ms */
+export function time(value: string | null, name: string): number | undefined {
   if (value === null || value === '') return undefined;
   const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value);
   if (!Number.isFinite(ms)) throw invalid(`invalid ${name}: ${value}`);
@@ -171,7 +163,7 @@ export function listOrders(ledger: OrderLedger, q: ListQuery): Record<string, un
     return true;
   });
   picked.sort((a, b) => (a.createdAt - b.createdAt || a.seq - b.seq) * (q.direction === 'asc' ? 1 : -1));
-  return picked.slice(0, q.limit).map(orderJson);
+  return picked.slice(0, q.limit).map((o) => orderJson(o));
 }
 
 export async function cancelOrder(venue: PaperVenue, ledger: OrderLedger, id: string): Promise<void> {
@@ -194,6 +186,90 @@ export async function cancelAll(venue: PaperVenue, ledger: OrderLedger): Promise
     } catch (error) {
       const e = venueError(error);
       return { id: o.state.brokerOrderId, status: e.status, body: { code: e.code, message: e.message } };
+    }
+  }));
+}
+
+const PATCH_FIELDS = new Set(['qty', 'time_in_force', 'limit_price', 'stop_price', 'trail', 'client_order_id', 'notional', 'advanced_instructions']);
+
+/**
+ * PATCH /v2/orders/{id}: Alpaca's replace. The venue swaps the order in one step for a new one
+ * (new id, `replaces` the old; the old ends 'replaced' with `replaced_by`). Unchanged terms carry
+ * over; `qty` defaults to what the old order has left; `trail` is the trailing stop's new distance.
+ */
+export async function replaceOrder(venue: PaperVenue, ledger: OrderLedger, id: string, body: Record<string, unknown>): Promise<LedgerOrder> {
+  const old = ledger.byId(id);
+  if (!old) throw notFound('order not found');
+  for (const key of Object.keys(body)) if (!PATCH_FIELDS.has(key)) throw invalid(`unsupported field '${key}' in a replace`);
+  if (present(body.notional)) throw invalid('notional orders are not supported by the paper venue; use qty');
+  if (present(body.advanced_instructions)) throw invalid('advanced_instructions are not supported by the paper venue');
+  const s = old.state;
+  const tif = body.time_in_force ?? old.timeInForce;
+  if (typeof tif !== 'string' || !TIFS.has(tif)) throw invalid(`invalid time_in_force: ${JSON.stringify(tif)} (day | gtc | ioc | fok)`);
+  const trail = positiveNumber(body.trail, 'trail');
+  const prices = priceFields(body);
+  const cid = body.client_order_id;
+  if (cid !== undefined && cid !== null && (typeof cid !== 'string' || cid.length > 128)) throw invalid('client_order_id must be a string of at most 128 characters');
+  const order: WireOrder = {
+    clientOrderId: typeof cid === 'string' && cid ? cid : randomUUID(), ticker: s.ticker, side: s.side, orderType: old.orderType,
+    quantity: positiveNumber(body.qty, 'qty') ?? s.quantity - s.filledQty, timeInForce: tif as WireOrder['timeInForce'],
+    action: s.side === 'buy' ? 'buy_long' : 'sell_long', replaces: s.clientOrderId,
+    limitPrice: prices.limitPrice ?? s.limitPrice ?? old.limitPrice, stopPrice: prices.stopPrice ?? (old.orderType === 'trailing_stop' ? undefined : s.stopPrice),
+    trailPercent: s.trailPercent === undefined ? undefined : trail ?? s.trailPercent,
+    trailPrice: s.trailPrice === undefined ? undefined : trail ?? s.trailPrice,
+  };
+  if (trail !== undefined && old.orderType !== 'trailing_stop') throw invalid('trail is only for trailing_stop orders');
+  return placed(venue, ledger, order, () => venue.replace(order));
+}
+
+/** hands `order` to the venue through `send`, recording its terms, and answers with the order the venue created */
+async function placed(venue: PaperVenue, ledger: OrderLedger, order: WireOrder, send: () => Promise<unknown>): Promise<LedgerOrder> {
+  const done = ledger.expect(order);
+  try {
+    await send();
+    const created = ledger.byClientOrderId(order.clientOrderId);
+    if (!created) throw new Error(`venue accepted ${order.clientOrderId} without announcing it`);
+    return created;
+  } catch (error) {
+    throw venueError(error);
+  } finally {
+    done();
+  }
+}
+
+/**
+ * DELETE /v2/positions/{symbol}: closes all (or `qty`, or `percentage` %) of a position with a
+ * market order on the other side; never more than is held, so a close cannot open the other way.
+ */
+export async function closePosition(venue: PaperVenue, ledger: OrderLedger, symbol: string, q: URLSearchParams): Promise<LedgerOrder> {
+  const held = venue.positions().find((p) => p.ticker === symbol)?.quantity ?? 0;
+  if (Math.abs(held) < 1e-9) throw notFound('position does not exist');
+  const qty = positiveNumber(q.get('qty') ?? undefined, 'qty');
+  const pct = positiveNumber(q.get('percentage') ?? undefined, 'percentage');
+  if (qty !== undefined && pct !== undefined) throw invalid('only one of qty and percentage may be given');
+  if (pct !== undefined && pct > 100) throw invalid('percentage must be at most 100');
+  const quantity = qty ?? (Math.abs(held) * (pct ?? 100)) / 100;
+  if (quantity > Math.abs(held) + 1e-9) throw new ApiError(403, 40310000, `insufficient qty available for order (requested: ${quantity}, available: ${Math.abs(held)})`);
+  const side = held > 0 ? 'sell' : 'buy';
+  const order: WireOrder = {
+    clientOrderId: randomUUID(), ticker: symbol, quantity: Math.round(quantity * 1e9) / 1e9, side, orderType: 'market', timeInForce: 'day',
+    action: side === 'sell' ? 'sell_long' : 'buy_to_cover',
+  };
+  return placed(venue, ledger, order, async () => {
+    const ack = await venue.submit(order);
+    if (ack === 'swallowed') return; // the order exists; the gateway answers with it anyway
+  });
+}
+
+/** DELETE /v2/positions: every position closed (after canceling open orders when asked), 207 with one entry each */
+export async function closeAll(venue: PaperVenue, ledger: OrderLedger, q: URLSearchParams): Promise<Array<{ symbol: string; status: number; body: unknown }>> {
+  if (q.get('cancel_orders') === 'true') await cancelAll(venue, ledger);
+  return Promise.all(venue.positions().filter((p) => Math.abs(p.quantity) > 1e-9).map(async (p) => {
+    try {
+      return { symbol: p.ticker, status: 200, body: orderJson(await closePosition(venue, ledger, p.ticker, new URLSearchParams())) };
+    } catch (error) {
+      const e = venueError(error);
+      return { symbol: p.ticker, status: e.status, body: { code: e.code, message: e.message } };
     }
   }));
 }
