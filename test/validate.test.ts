@@ -72,4 +72,6 @@ test('stop, stop-limit and trailing-stop requests: terms kept, one clear reason 
   assert.match(reasonOf({ ...ts, trailPercent: 1, trailPrice: 1 }), /exactly one of/);
   assert.match(reasonOf({ ...ts, trailPrice: 0 }), /trailPrice must be a positive number; got 0/);
   assert.match(reasonOf({ ...mkt, trailPrice: 1 }), /only for trailing_stop orders; this one is a market order/);
+  assert.match(reasonOf({ ...mkt, orderClass: 'bracket', takeProfit: { limitPrice: 110 } }), /^orderClass \(bracket, oco, oto\) is not supported yet: .*; takeProfit legs are not supported yet/);
+  assert.match(reasonOf({ ...mkt, notional: 500 }), /notional orders are not supported yet/);
 });

@@ -28,6 +28,13 @@ const requestSchema = z.strictObject({
   timeInForce: z.enum(['day', 'gtc', 'ioc', 'fok']).optional(),
 });
 const FIELDS = Object.keys(requestSchema.shape);
+/** fields a trader may expect from Alpaca that salvo does not honour yet: refused by name, never dropped */
+const NOT_YET: Record<string, string> = {
+  orderClass: 'orderClass (bracket, oco, oto) is not supported yet: send the entry, then its exits as separate orders once it fills',
+  takeProfit: 'takeProfit legs are not supported yet: send a limit order to take profit once the entry fills',
+  stopLoss: 'stopLoss legs are not supported yet: send a stop order once the entry fills',
+  notional: 'notional orders are not supported yet: give a quantity',
+};
 
 export interface PositionView {
   hasTicker(ticker: string): boolean;
@@ -100,7 +107,7 @@ function describeOrderIssue(issue: z.core.$ZodIssue): string {
   if ((issue.code === 'invalid_value' || issue.code === 'invalid_type') && issue.input === undefined) return `${field} is required`;
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((k) => `unknown field '${k}'${suggest(k, FIELDS)}`).join('; ');
+      return issue.keys.map((k) => NOT_YET[k] ?? `unknown field '${k}'${suggest(k, FIELDS)}`).join('; ');
     case 'invalid_value':
       return `${field} must be one of ${issue.values.map((v) => `'${String(v)}'`).join(' | ')}${got}`;
     case 'invalid_type':
