@@ -65,3 +65,42 @@ test('one resting limit order moved twice then canceled: exactly one open order 
 
 const term = (h: { terminal: Row[] }) => [h.terminal[0].status, h.terminal[0].raw_status, h.terminal[0].reason];
 const at = (h: { rows: Row[] }, status: string) => Number(h.rows.find((r) => r.status === status && r.type === 'execution')!.timestamp);
+
+test('cancels that overtake: one waiting for rate budget is withdrawn unsent, one on the wire is canceled once acknowledged', async () => {
+  const file = replayFile([{ ticker: 'AAPL', bid: 99.9, ask: 100.1 }, { ticker: 'MSFT', bid: 399.9, ask: 400.1 }]);
+  let stage = 0;
+  const ids: Record<string, string> = {};
+  const report = await runTrading({
+    strategy: (ctx) => {
+      const open = ctx.getCurrentData().orders;
+      if (stage === 0) {
+        stage++;
+        // a burst of one: the second leg waits for budget (one order a minute)
+        return [
+          { ticker: 'AAPL', quantity: 1, side: 'buy', orderType: 'limit', limitPrice: 90, timeInForce: 'gtc' },
+          { ticker: 'MSFT', quantity: 1, side: 'buy', orderType: 'limit', limitPrice: 390, timeInForce: 'gtc' },
+        ];
+      }
+      if (stage === 1 && open.length === 2) {
+        stage++;
+        for (const o of open) ids[o.ticker] = `${o.clientOrderId}:${o.status}`;
+        // the first is still on its way to a slow venue (or just acknowledged); the second never left
+        return open.map((o) => ({ cancel: o.clientOrderId }));
+      }
+      return undefined;
+    },
+    tickers: ['AAPL', 'MSFT'], quotes: { type: 'replay', file, speed: 0 }, broker: { type: 'paper', latencyMs: 400 },
+    ordersPerMinute: 1, burst: 1, frequency: '50ms', runSeconds: 2, warmUpPeriod: '5s', eosBehavior: 'hold',
+    tradeLogPath: fs.mkdtempSync(`${os.tmpdir()}/salvo-overtake-`), tradeLogName: 'overtake', handleSignals: false, logger: () => undefined,
+  });
+  assert.equal(stage, 2, 'the strategy saw both orders and canceled them');
+  const orders = byOrder(readLog(report.tradeLogFile));
+  const aapl = orders.get(ids.AAPL.split(':')[0])!;
+  const msft = orders.get(ids.MSFT.split(':')[0])!;
+  assert.equal(ids.MSFT.split(':')[1], 'queued', 'the MSFT leg was still waiting for budget when canceled');
+  assert.deepEqual(term(msft), ['canceled', 'not_sent', 'canceled by the strategy before it was sent']);
+  assert.equal(msft.rows.filter((r) => r.type === 'execution').length, 0, 'it never reached the venue');
+  assert.deepEqual(term(aapl).slice(0, 2), ['canceled', 'canceled'], 'the AAPL leg was canceled at the venue');
+  assert.ok(aapl.rows.some((r) => r.status === 'new'), 'after the venue had acknowledged it');
+  assert.deepEqual(report.stillOpen, []);
+});

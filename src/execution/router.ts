@@ -12,6 +12,7 @@ export class Router {
   private readonly waitingChunks = new Set<Order[]>();
   private waiting = 0;
   private stopped = false;
+  private readonly wakers = new Set<() => void>();
 
   constructor(private readonly bucket: TokenBucket, private readonly dispatch: (legs: Order[]) => void) {}
 
@@ -34,13 +35,26 @@ export class Router {
   }
 
   private async release(chunk: Order[]): Promise<void> {
-    for (let wait = this.bucket.msUntil(chunk.length); wait > 0 && !this.stopped; wait = this.bucket.msUntil(chunk.length)) {
-      await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+    for (let wait = this.bucket.msUntil(chunk.length); wait > 0 && !this.stopped && this.waitingChunks.has(chunk); wait = this.bucket.msUntil(chunk.length)) {
+      await this.pause(wait);
     }
     if (this.stopped || !this.waitingChunks.delete(chunk)) return;
     this.bucket.tryTake(chunk.length);
     this.waiting -= chunk.length;
     this.dispatch(chunk);
+  }
+
+  /** a wait for budget that stop() and a withdrawal cut short, so neither waits out a slow refill */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => { clearTimeout(timer); this.wakers.delete(wake); resolve(); };
+      const timer = setTimeout(wake, Math.ceil(ms));
+      this.wakers.add(wake);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.wakers]) wake();
   }
 
   /** What the venue itself reports overrides our own count: a 429's wait, or its remaining allowance. */
@@ -57,7 +71,10 @@ export class Router {
       if (i < 0) continue;
       chunk.splice(i, 1);
       this.waiting--;
-      if (!chunk.length) this.waitingChunks.delete(chunk);
+      if (!chunk.length) {
+        this.waitingChunks.delete(chunk);
+        this.wakeAll(); // its job need not wait for budget any longer
+      }
       return true;
     }
     return false;
@@ -74,6 +91,7 @@ export class Router {
   async stop(): Promise<void> {
     this.stopped = true;
     this.dropWaiting();
+    this.wakeAll();
     await this.queue.stop({ dropWaitingJobs: true }).catch(() => undefined);
   }
 }
