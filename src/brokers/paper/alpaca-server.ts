@@ -13,7 +13,8 @@ import { accountJson, calendarJson, clockJson, positionJson } from './alpaca/acc
 import { DataStreamServer } from './alpaca/data-stream.js';
 import { ApiError, checkAuth, notFound, RateGate, readJson, sendError, sendJson } from './alpaca/http.js';
 import { OrderLedger, orderJson } from './alpaca/ledger.js';
-import { cancelAll, cancelOrder, closeAll, closePosition, createOrder, listOrders, parseListQuery, replaceOrder, venueError } from './alpaca/orders-api.js';
+import { cancelAll, cancelOrder, createOrder, listOrders, parseListQuery, venueError } from './alpaca/orders-api.js';
+import { closeAll, closePosition, replaceOrder } from './alpaca/order-changes.js';
 import { AccountExtras } from './alpaca/account-extras.js';
 import { TradeStreamServer } from './alpaca/trade-stream.js';
 
