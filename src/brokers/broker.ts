@@ -24,7 +24,9 @@ export interface WireOrder {
 /** Alpaca's vocabulary, which the other venues map into. */
 export type BrokerOrderStatus =
   | 'pending_new' | 'new' | 'partially_filled' | 'filled'
-  | 'pending_cancel' | 'canceled' | 'rejected' | 'expired' | 'replaced';
+  | 'pending_cancel' | 'canceled' | 'rejected' | 'expired' | 'replaced'
+  /** a bracket / OTO exit leg waiting for its entry to fill */
+  | 'held';
 
 export interface BrokerOrderState {
   clientOrderId: string;
@@ -52,6 +54,9 @@ export interface BrokerOrderState {
   /** replace: the client order id this order replaced, or the one that replaced it */
   replaces?: string;
   replacedBy?: string;
+  /** a member of an order group at the venue: its class, and for a leg the client order id of its entry */
+  orderClass?: 'bracket' | 'oco' | 'oto';
+  parentId?: string;
 }
 
 export interface TradeUpdate {

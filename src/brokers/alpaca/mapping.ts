@@ -19,7 +19,7 @@ const STATUS: Record<string, BrokerOrderStatus> = {
   pending_new: 'pending_new', accepted: 'pending_new', accepted_for_bidding: 'pending_new',
   new: 'new', partially_filled: 'partially_filled', filled: 'filled',
   pending_cancel: 'pending_cancel', pending_replace: 'new', replaced: 'replaced',
-  canceled: 'canceled', expired: 'expired', rejected: 'rejected',
+  canceled: 'canceled', expired: 'expired', rejected: 'rejected', held: 'held',
 };
 
 const num = (v: unknown): number => {
@@ -45,7 +45,7 @@ export function toOrderState(o: AlpacaOrderJson, rawStatus = o.status): BrokerOr
 /** the trade_updates event that announces a status */
 const EVENT: Record<BrokerOrderStatus, string> = {
   pending_new: 'pending_new', new: 'new', partially_filled: 'partial_fill', filled: 'fill', pending_cancel: 'pending_cancel',
-  canceled: 'canceled', rejected: 'rejected', expired: 'expired', replaced: 'replaced',
+  canceled: 'canceled', rejected: 'rejected', expired: 'expired', replaced: 'replaced', held: 'pending_new',
 };
 
 export const eventFor = (status: BrokerOrderStatus): string => EVENT[status];

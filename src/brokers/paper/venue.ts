@@ -20,6 +20,7 @@ import { TokenBucket } from '../../execution/token-bucket.js';
 import { Portfolio } from '../../portfolio/portfolio.js';
 import { STOP_TYPES } from '../../types.js';
 import { cleanPrice, priceTermsProblem, trailStop } from '../../execution/order-terms.js';
+import { groupProblem, type Group, type OrderClass } from './order-groups.js';
 
 interface VenueOrder {
   wire: WireOrder;
@@ -33,6 +34,8 @@ interface VenueOrder {
   expiresAt: number;
   /** stops: whether the market reached the stop; other orders trade from the start */
   triggered: boolean;
+  /** a bracket / OCO / OTO member */
+  group?: Group<VenueOrder>;
 }
 
 export interface PaperVenueOptions {
@@ -86,6 +89,31 @@ export class PaperVenue {
     return { brokerOrderId: o.state.brokerOrderId, status: 'new', rawStatus: 'new' };
   }
 
+  /**
+   * A bracket, OCO or OTO order (see order-groups.ts for the shapes and rules): every member is an
+   * order of its own with its own client order id; refused as a whole or accepted as a whole.
+   */
+  async submitGroup(orderClass: OrderClass, orders: WireOrder[]): Promise<SubmitAck> {
+    await this.venueLatency();
+    this.admit();
+    const first = orders[0];
+    if (!first || !this.board.has(first.ticker)) throw new BrokerRejection(`unknown symbol '${first?.ticker}': not traded on this paper venue`, 'unknown_symbol');
+    const q = this.board.read(this.board.slotOf(first.ticker), this.quote);
+    const problem = groupProblem(orderClass, orders, q);
+    if (problem) throw new BrokerRejection(problem, 'invalid_order_class');
+    const hasEntry = orderClass !== 'oco';
+    // the entry (or an OCO's first leg) passes every check of a plain order; exits close what it opens
+    const refusal = this.refusal(first) ?? orders.slice(1).map((o) => priceTermsProblem(o, q)).find(Boolean);
+    if (refusal) throw new BrokerRejection(refusal[1], refusal[0]);
+    if (orders.some((o) => this.orders.has(o.clientOrderId))) throw new BrokerRejection('client_order_id must be unique', 'duplicate_client_order_id');
+    const group: Group<VenueOrder> = { orderClass, exits: [], closing: false };
+    const members = orders.map((o, i) => this.accept(o, group, hasEntry && i > 0));
+    if (hasEntry) group.entry = members[0];
+    group.exits = hasEntry ? members.slice(1) : members;
+    for (const m of members) if (this.open.has(m)) this.matchOnArrival(m);
+    return { brokerOrderId: members[0].state.brokerOrderId, status: 'new', rawStatus: 'new' };
+  }
+
   async cancel(clientOrderId: string): Promise<void> {
     await this.venueLatency();
     const o = this.orders.get(clientOrderId);
@@ -105,6 +133,7 @@ export class PaperVenue {
     const old = order.replaces === undefined ? undefined : this.orders.get(order.replaces);
     if (!old) throw new BrokerRejection(`unknown order '${order.replaces}'`, 'not_found');
     if (!this.open.has(old)) throw new BrokerRejection(`order '${order.replaces}' is not replaceable: ${old.state.status}`, 'not_replaceable');
+    if (old.group) throw new BrokerRejection(`order '${order.replaces}' is part of an ${old.group.orderClass} order: cancel the group and send it again`, 'not_replaceable');
     if (old.wire.ticker !== order.ticker || old.wire.side !== order.side) {
       throw new BrokerRejection(`a replace keeps the ticker and side of '${order.replaces}' (${old.wire.side} ${old.wire.ticker})`, 'invalid_replace');
     }
@@ -206,7 +235,8 @@ export class PaperVenue {
     return undefined;
   }
 
-  private accept(order: WireOrder): VenueOrder {
+  /** `held`: an exit leg that waits for its entry, outside the book until then */
+  private accept(order: WireOrder, group?: Group<VenueOrder>, held = false): VenueOrder {
     const now = this.now();
     if (now >= this.dayClose) this.dayClose = marketHours(this.config, now).nextClose;
     const slot = this.board.slotOf(order.ticker);
@@ -224,14 +254,68 @@ export class PaperVenue {
       seenUpdates: -1,
       expiresAt: order.timeInForce === 'day' ? this.dayClose : Infinity,
       triggered: !STOP_TYPES.has(orderType),
+      group,
     };
+    if (group) {
+      // the first member is the one Alpaca answers with; the others are its legs
+      o.state.orderClass = group.orderClass;
+      if (!group.head) group.head = o;
+      else o.state.parentId = group.head.state.clientOrderId;
+    }
     if (orderType === 'trailing_stop') this.trail(o, q);
     this.orders.set(order.clientOrderId, o);
+    if (held) {
+      o.state.status = o.state.rawStatus = 'held';
+      this.emit('pending_new', o);
+      return o;
+    }
     this.open.add(o);
     this.emit('pending_new', o);
     o.state.status = o.state.rawStatus = 'new';
     this.emit('new', o);
     return o;
+  }
+
+  /** the entry is done filling (or ended early): its exits start working for what it filled */
+  private activateExits(group: Group<VenueOrder>, qty: number): void {
+    for (const leg of group.exits) {
+      if (leg.state.status !== 'held') continue;
+      leg.state.quantity = leg.wire.quantity = qty;
+      leg.state.status = leg.state.rawStatus = 'new';
+      this.open.add(leg);
+      this.emit('new', leg);
+      this.match(leg);
+    }
+    this.watchBoard();
+  }
+
+  /** after a fill or an end of a group member: what the group's rules make of the others */
+  private groupAfter(o: VenueOrder): void {
+    const g = o.group;
+    if (!g || g.closing) return;
+    const s = o.state;
+    if (o === g.entry) {
+      if (s.status === 'filled' || (FINAL.has(s.status) && s.filledQty > EPS)) this.activateExits(g, s.filledQty);
+      else if (FINAL.has(s.status)) this.closeGroup(g, `${g.orderClass} entry ${s.status}`);
+      return;
+    }
+    if (s.filledQty > EPS) {
+      // an exit filled: its sibling only has what is left to close
+      for (const other of g.exits) {
+        if (other === o || !this.open.has(other)) continue;
+        if (s.status === 'filled') this.closeGroup(g, `${g.orderClass}: sibling ${s.clientOrderId} filled`);
+        else other.state.quantity = other.wire.quantity = Math.min(other.state.quantity, s.quantity - s.filledQty + other.state.filledQty);
+      }
+    } else if (FINAL.has(s.status)) {
+      this.closeGroup(g, `${g.orderClass}: ${s.clientOrderId} ${s.status}`);
+    }
+  }
+
+  /** cancels every member not yet final */
+  private closeGroup(g: Group<VenueOrder>, reason: string): void {
+    g.closing = true;
+    for (const m of [g.entry, ...g.exits]) if (m && !FINAL.has(m.state.status)) this.finish(m, 'canceled', reason);
+    g.closing = false;
   }
 
   private matchOnArrival(o: VenueOrder): void {
@@ -312,6 +396,7 @@ export class PaperVenue {
     if (done) this.open.delete(o);
     s.status = s.rawStatus = done ? 'filled' : 'partially_filled';
     this.emit(done ? 'fill' : 'partial_fill', o, { qty, price });
+    if (o.group && (done || o !== o.group.entry)) this.groupAfter(o);
   }
 
 
@@ -320,6 +405,7 @@ export class PaperVenue {
     o.state.status = o.state.rawStatus = status;
     if (reason) o.state.reason = reason;
     this.emit(status, o);
+    this.groupAfter(o);
   }
 
   private reservedForBuys(except?: VenueOrder): number {
