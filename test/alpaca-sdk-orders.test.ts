@@ -11,7 +11,7 @@ import { scriptedExchange } from './helpers/scripted-exchange.js';
 let ex: Awaited<ReturnType<typeof scriptedExchange>>;
 let orders: OrdersApi;
 let stream: InstanceType<typeof streaming.TradingStream>;
-const updates: Array<{ event: string; id?: string; price?: unknown; order: Record<string, unknown> }> = [];
+const updates: Array<{ event: string; id?: string; price?: unknown; order: Record<string, unknown> & { id?: string } }> = [];
 
 before(async () => {
   ex = await scriptedExchange([{ ticker: 'AAPL', bid: 99.9, ask: 100.1 }, { ticker: 'MSFT', bid: 399.9, ask: 400.1 }]);
@@ -40,19 +40,47 @@ const refused422 = (pattern: RegExp) => (e: Error & { status?: number }) => {
   return true;
 };
 
-test('bracket, OCO and OTO are refused with 422 naming the order class; nothing is created', async () => {
+test('what the venue does not honour is refused with 422 naming it; nothing is created', async () => {
   const before = ex.server.orders().length;
-  await assert.rejects(orders.bracket({ symbol: 'AAPL', qty: 1, side: 'buy', takeProfit: { limitPrice: 110 }, stopLoss: { stopPrice: 90 } }),
-    refused422(/order_class "bracket" is not supported/));
-  await assert.rejects(orders.oco({ symbol: 'AAPL', qty: 1, side: 'sell', takeProfit: { limitPrice: 110 }, stopLoss: { stopPrice: 90 } }),
-    refused422(/order_class "oco" is not supported/));
-  await assert.rejects(orders.oto({ symbol: 'AAPL', qty: 1, side: 'buy', stopLoss: { stopPrice: 90 } }), refused422(/order_class "oto" is not supported/));
+  await assert.rejects(orders.submit({ symbol: 'AAPL', qty: 1, side: 'buy', type: 'market', timeInForce: 'day', orderClass: 'mleg' }), refused422(/order_class "mleg" is not supported/));
   await assert.rejects(orders.submit({ symbol: 'AAPL', qty: 1, side: 'buy', type: 'market', timeInForce: 'day', stopLoss: { stopPrice: 90 } }),
-    refused422(/stop_loss is not supported/), 'legs without a class are refused too');
+    refused422(/stop_loss needs order_class bracket, oco or oto/), 'legs without a class are refused, not dropped');
   await assert.rejects(orders.market({ symbol: 'AAPL', notional: 100, side: 'buy' } as never), refused422(/notional orders are not supported/));
   await assert.rejects(orders.limit({ symbol: 'AAPL', qty: 1, side: 'buy', limitPrice: 90, extendedHours: true }), refused422(/extended_hours/));
+  await assert.rejects(orders.bracket({ symbol: 'AAPL', qty: 1, side: 'buy', takeProfit: { limitPrice: 99 }, stopLoss: { stopPrice: 90 } }),
+    refused422(/take_profit.limit_price 99 must be above the entry's price 100.1/));
   assert.equal(ex.server.orders().length, before, 'no order reached the venue');
   assert.equal(ex.venue.openOrders().length, 0);
+});
+
+test('bracket through the SDK: legs in the answer (held), activated by the entry fill, the stop-loss triggers and cancels the take-profit', async () => {
+  const placed = await orders.bracket({ symbol: 'AAPL', qty: 2, side: 'buy', takeProfit: { limitPrice: 110 }, stopLoss: { stopPrice: 95 }, clientOrderId: 'sdk-br-1' });
+  assert.equal(placed.orderClass, 'bracket');
+  assert.deepEqual(placed.legs?.map((l) => [l.type, l.side, l.limitPrice ?? null, l.stopPrice ?? null]), [['limit', 'sell', '110', null], ['stop', 'sell', null, '95']]);
+  const [tp, sl] = placed.legs!;
+  await until(() => updates.some((u) => u.order.id === sl.id && u.event === 'new'), 'the stop-loss leg to work');
+  ex.quote({ ticker: 'AAPL', bid: 94.9, ask: 95.1 });
+  await until(() => updates.some((u) => u.order.id === sl.id && u.event === 'fill'), 'the stop-loss fill');
+  assert.equal(Number(updates.find((u) => u.order.id === sl.id && u.event === 'fill')!.price), 94.9);
+  await until(() => updates.some((u) => u.order.id === tp.id && u.event === 'canceled'), 'the take-profit canceled');
+  const after = await orders.getOrderByClientOrderId({ clientOrderId: 'sdk-br-1' });
+  assert.deepEqual(after.legs?.map((l) => l.status), ['canceled', 'filled']);
+  ex.quote({ ticker: 'AAPL', bid: 99.9, ask: 100.1 });
+});
+
+test('OCO and OTO through the SDK', async () => {
+  await orders.market({ symbol: 'AAPL', qty: 3, side: 'buy' });
+  const oco = await orders.oco({ symbol: 'AAPL', qty: 3, side: 'sell', takeProfit: { limitPrice: 104 }, stopLoss: { stopPrice: 96, limitPrice: 95.5 } });
+  assert.deepEqual([oco.orderClass, oco.type, oco.limitPrice, oco.status, oco.legs?.[0].type, oco.legs?.[0].status], ['oco', 'limit', '104', 'new', 'stop_limit', 'new']);
+  ex.quote({ ticker: 'AAPL', bid: 104, ask: 104.2 });
+  await until(() => updates.some((u) => u.order.id === oco.id && u.event === 'fill'), 'the take-profit fill');
+  await until(() => updates.some((u) => u.order.id === oco.legs![0].id && u.event === 'canceled'), 'the stop-loss canceled');
+  const oto = await orders.oto({ symbol: 'AAPL', qty: 1, side: 'buy', limitPrice: 103, stopLoss: { stopPrice: 100 } });
+  assert.deepEqual([oto.orderClass, oto.legs?.[0].status], ['oto', 'held']);
+  ex.quote({ ticker: 'AAPL', bid: 102.8, ask: 103 });
+  await until(() => updates.some((u) => u.order.id === oto.legs![0].id && u.event === 'new'), 'the OTO leg to work once the entry filled');
+  await orders.deleteOrderByOrderID({ orderId: oto.legs![0].id! });
+  ex.quote({ ticker: 'AAPL', bid: 99.9, ask: 100.1 });
 });
 
 test('an unknown field in the order body is refused, not ignored', async () => {

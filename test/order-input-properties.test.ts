@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseOrderRequest } from '../src/brokers/paper/alpaca/orders-api.js';
+import { parseOrderGroup } from '../src/brokers/paper/alpaca/order-classes.js';
 import { ApiError } from '../src/brokers/paper/alpaca/http.js';
 import { checkOrder, type PositionView } from '../src/execution/validate.js';
 import { instructionOf } from '../src/execution/order-instructions.js';
@@ -13,13 +14,18 @@ import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
 import { PaperVenue } from '../src/brokers/paper/venue.js';
 
 const RUNS = { seed: 1313, numRuns: 400 };
-const anyValue = fc.oneof(fc.anything(), fc.double(), fc.string(), fc.constantFrom('bracket', 'oco', 'oto', 'simple', 'stop', 'trailing_stop', '', null));
-const FIELDS = ['symbol', 'qty', 'side', 'type', 'time_in_force', 'limit_price', 'stop_price', 'trail_percent', 'trail_price', 'order_class', 'take_profit', 'stop_loss', 'notional', 'extended_hours', 'legs', 'x'];
+const anyValue = fc.oneof(fc.anything(), fc.double(), fc.string(), fc.constantFrom('bracket', 'oco', 'oto', 'simple', 'stop', 'trailing_stop', 'AAPL', 'buy', 'sell', 'day', 'limit', '5', '', null), fc.record({ limit_price: fc.constantFrom('90', 'x', -1), stop_price: fc.constantFrom('80', 0) }));
+const FIELDS = ['symbol', 'symbol', 'qty', 'side', 'type', 'time_in_force', 'qty', 'side', 'type', 'time_in_force', 'limit_price', 'stop_price', 'trail_percent', 'trail_price', 'order_class', 'take_profit', 'stop_loss', 'notional', 'extended_hours', 'legs', 'x'];
 const body = fc.dictionary(fc.constantFrom(...FIELDS), anyValue);
 
-test('an Alpaca order body either parses or is refused with an ApiError; a class with legs is never accepted', () => {
+test('an Alpaca order body parses as a group, a simple order, or is refused with an ApiError; legs never go unread', () => {
   fc.assert(fc.property(body, (b) => {
     try {
+      const group = parseOrderGroup(b);
+      if (group) {
+        assert.ok(group.orders.length >= 2 && group.orders.every((o) => o.quantity === group.orders[0].quantity));
+        return;
+      }
       const order = parseOrderRequest(b);
       assert.ok(!['bracket', 'oco', 'oto'].includes(b.order_class as string), 'an order class was accepted');
       assert.ok(b.take_profit === undefined || b.take_profit === null || b.take_profit === '' || b.take_profit === false);

@@ -19,11 +19,13 @@ export interface LedgerOrder {
   /** broker order ids of a replace's two orders, linked when the replacement is first seen */
   replaces?: string;
   replacedBy?: string;
+  /** a bracket / OTO entry's exits, an OCO take-profit's stop-loss */
+  legs?: LedgerOrder[];
   /** arrival order, the tie-break when two orders share a millisecond */
   seq: number;
 }
 
-const OPEN = new Set(['pending_new', 'new', 'partially_filled', 'pending_cancel']);
+const OPEN = new Set(['pending_new', 'new', 'partially_filled', 'pending_cancel', 'held']);
 
 export const isOpenStatus = (status: string): boolean => OPEN.has(status);
 
@@ -34,13 +36,13 @@ export class OrderLedger {
   private readonly asked = new Map<string, WireOrder>();
   private seq = 0;
 
-  /** `live`: the venue's current state of an order, for what moves without an update (a trailing stop's stop and hwm) */
+  /** `live`: the venue's current state of an order, for what moves without an update (a trailing stop's stop and hwm, an OCO sibling's qty) */
   constructor(private readonly live?: (clientOrderId: string) => BrokerOrderState | undefined) {}
 
   private fresh(o: LedgerOrder | undefined): LedgerOrder | undefined {
     if (!o || !this.live || !isOpenStatus(o.state.status)) return o;
     const now = this.live(o.state.clientOrderId);
-    if (now) o.state = { ...o.state, stopPrice: now.stopPrice, hwm: now.hwm };
+    if (now) o.state = { ...o.state, stopPrice: now.stopPrice, hwm: now.hwm, quantity: now.quantity };
     return o;
   }
 
@@ -62,6 +64,8 @@ export class OrderLedger {
       };
       this.byClientId.set(id, o);
       this.byBrokerId.set(update.order.brokerOrderId, o);
+      const parent = update.order.parentId === undefined ? undefined : this.byClientId.get(update.order.parentId);
+      if (parent) (parent.legs ??= []).push(o);
       const old = update.order.replaces === undefined ? undefined : this.byClientId.get(update.order.replaces);
       if (old) {
         o.replaces = old.state.brokerOrderId;
@@ -125,7 +129,7 @@ export function orderJson(o: LedgerOrder): Record<string, unknown> {
     qty: decimal(s.quantity),
     filled_qty: decimal(s.filledQty),
     filled_avg_price: s.filledQty > 0 ? decimal(s.filledAvgPrice) : null,
-    order_class: '',
+    order_class: s.orderClass ?? '',
     order_type: o.orderType,
     type: o.orderType,
     side: s.side,
@@ -135,7 +139,7 @@ export function orderJson(o: LedgerOrder): Record<string, unknown> {
     stop_price: price(s.stopPrice),
     status: s.status,
     extended_hours: false,
-    legs: null,
+    legs: o.legs ? o.legs.map(orderJson) : null,
     trail_percent: price(s.trailPercent),
     trail_price: price(s.trailPrice),
     hwm: price(s.hwm),

@@ -5,6 +5,7 @@ import { BrokerRejection, BrokerTransientError, type WireOrder } from '../../bro
 import type { PaperVenue } from '../venue.js';
 import { ApiError, invalid, notFound, venueTooMany } from './http.js';
 import { isOpenStatus, orderJson, type LedgerOrder, type OrderLedger } from './ledger.js';
+import { parseOrderGroup } from './order-classes.js';
 
 /** what a submit did: an order to answer with, or nothing (the venue lost the answer on purpose) */
 export type SubmitResult = { order: LedgerOrder } | 'swallowed';
@@ -36,11 +37,10 @@ function refuseUnsupported(body: Record<string, unknown>): void {
   for (const key of Object.keys(body)) if (!KNOWN.has(key)) throw invalid(`unsupported field '${key}': the paper venue does not know it and will not ignore it`);
   const cls = body.order_class;
   if (cls !== undefined && cls !== null && cls !== '' && cls !== 'simple') {
-    throw invalid(`order_class ${JSON.stringify(cls)} is not supported by the paper venue yet: only simple orders (no bracket, oco, oto or mleg legs)`);
+    throw invalid(`order_class ${JSON.stringify(cls)} is not supported by the paper venue: simple, bracket, oco and oto only`);
   }
-  for (const key of ['take_profit', 'stop_loss', 'legs', 'advanced_instructions']) {
-    if (present(body[key])) throw invalid(`${key} is not supported by the paper venue yet: it takes simple orders only`);
-  }
+  for (const key of ['take_profit', 'stop_loss']) if (present(body[key])) throw invalid(`${key} needs order_class bracket, oco or oto`);
+  for (const key of ['legs', 'advanced_instructions']) if (present(body[key])) throw invalid(`${key} is not supported by the paper venue`);
   if (present(body.notional)) throw invalid('notional orders are not supported by the paper venue; use qty');
   if (present(body.extended_hours)) throw invalid('extended_hours orders are not supported by the paper venue');
   const intent = body.position_intent;
@@ -112,6 +112,11 @@ export function venueError(error: unknown): ApiError {
 }
 
 export async function createOrder(venue: PaperVenue, ledger: OrderLedger, body: Record<string, unknown>): Promise<SubmitResult> {
+  const group = parseOrderGroup(body);
+  if (group) {
+    const [head, ...legs] = group.orders;
+    return { order: await placed(venue, ledger, head, () => venue.submitGroup(group.orderClass, group.orders), legs) };
+  }
   const wire = parseOrderRequest(body);
   let swallowed = false;
   const order = await placed(venue, ledger, wire, async () => { swallowed = (await venue.submit(wire)) === 'swallowed'; });
@@ -191,8 +196,8 @@ export async function cancelAll(venue: PaperVenue, ledger: OrderLedger): Promise
 }
 
 /** hands `order` to the venue through `send`, recording its terms, and answers with the order the venue created */
-export async function placed(venue: PaperVenue, ledger: OrderLedger, order: WireOrder, send: () => Promise<unknown>): Promise<LedgerOrder> {
-  const done = ledger.expect(order);
+export async function placed(venue: PaperVenue, ledger: OrderLedger, order: WireOrder, send: () => Promise<unknown>, legs: WireOrder[] = []): Promise<LedgerOrder> {
+  const dones = [order, ...legs].map((o) => ledger.expect(o));
   try {
     await send();
     const created = ledger.byClientOrderId(order.clientOrderId);
@@ -201,6 +206,6 @@ export async function placed(venue: PaperVenue, ledger: OrderLedger, order: Wire
   } catch (error) {
     throw venueError(error);
   } finally {
-    done();
+    for (const done of dones) done();
   }
 }
