@@ -24,6 +24,13 @@ export interface OrderRequest {
   trailPrice?: number;
   action?: Action;
   timeInForce?: TimeInForce;
+  /**
+   * 'bracket': this entry plus a takeProfit limit and a stopLoss stop on the other side; 'oto': one
+   * of them. The exits are orders of their own (same block id), held by the venue until the entry fills.
+   */
+  orderClass?: 'bracket' | 'oto';
+  takeProfit?: { limitPrice: number };
+  stopLoss?: { stopPrice: number; limitPrice?: number };
 }
 
 /** Cancels one of the session's open orders (returned beside new orders). */

@@ -72,6 +72,17 @@ test('stop, stop-limit and trailing-stop requests: terms kept, one clear reason 
   assert.match(reasonOf({ ...ts, trailPercent: 1, trailPrice: 1 }), /exactly one of/);
   assert.match(reasonOf({ ...ts, trailPrice: 0 }), /trailPrice must be a positive number; got 0/);
   assert.match(reasonOf({ ...mkt, trailPrice: 1 }), /only for trailing_stop orders; this one is a market order/);
-  assert.match(reasonOf({ ...mkt, orderClass: 'bracket', takeProfit: { limitPrice: 110 } }), /^orderClass \(bracket, oco, oto\) is not supported yet: .*; takeProfit legs are not supported yet/);
+  assert.match(reasonOf({ ...mkt, orderClass: 'oco' }), /orderClass must be one of 'bracket' \| 'oto'; got 'oco'/);
+  assert.match(reasonOf({ ...mkt, takeProfit: { limitPrice: 110 } }), /takeProfit and stopLoss need orderClass 'bracket' or 'oto'/);
+  assert.match(reasonOf({ ...mkt, orderClass: 'bracket', takeProfit: { limitPrice: 110 } }), /a bracket order needs both takeProfit and stopLoss/);
+  assert.match(reasonOf({ ...mkt, orderClass: 'oto', takeProfit: { limitPrice: 110 }, stopLoss: { stopPrice: 90 } }), /exactly one of takeProfit and stopLoss/);
+  assert.match(reasonOf({ ...mkt, orderClass: 'oto', stopLoss: { stopPrice: 101 } }), /stopLoss.stopPrice 101 must be below the entry's price 100.1 for a buy/);
+  assert.match(reasonOf({ ...mkt, orderClass: 'oto', stopLoss: { stopPrice: -1 } }), /stopLoss.stopPrice must be a positive number; got -1/);
+  assert.match(reasonOf({ ...mkt, orderClass: 'oto', stopLoss: { stop: 90 } }), /unknown field 'stopLoss.stop'/);
+  const bracket = checkOrder({ ...mkt, orderClass: 'bracket', takeProfit: { limitPrice: 110 }, stopLoss: { stopPrice: 95, limitPrice: 94.5 } }, view());
+  assert.ok(bracket.ok);
+  assert.deepEqual(bracket.order.legs?.map((l) => [l.side, l.action, l.orderType, l.limitPrice, l.stopPrice, l.quantity]), [
+    ['sell', 'sell_long', 'limit', 110, undefined, 10], ['sell', 'sell_long', 'stop_limit', 94.5, 95, 10],
+  ], 'the exits close the long the entry opens, though none is held yet');
   assert.match(reasonOf({ ...mkt, notional: 500 }), /notional orders are not supported yet/);
 });

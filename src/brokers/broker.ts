@@ -19,6 +19,9 @@ export interface WireOrder {
   action: Action;
   /** set on a replacement: the client order id of the open order it replaces */
   replaces?: string;
+  /** set on a bracket / OTO entry: its exits, sent with it in one request */
+  orderClass?: 'bracket' | 'oto';
+  legs?: WireOrder[];
 }
 
 /** Alpaca's vocabulary, which the other venues map into. */
@@ -93,6 +96,8 @@ export interface Broker {
    * one) in one step at the venue; the old order ends 'replaced'. Without it salvo refuses replaces.
    */
   replace?(order: WireOrder): Promise<SubmitAck>;
+  /** Optional: an entry with its exit legs (`order.legs`), accepted or refused as a whole. */
+  submitGroup?(order: WireOrder): Promise<SubmitAck>;
   /** undefined when the venue has no order with this client order id */
   getOrder(clientOrderId: string): Promise<BrokerOrderState | undefined>;
   openOrders(): Promise<BrokerOrderState[]>;

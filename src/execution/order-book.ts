@@ -24,6 +24,8 @@ const FROM_BROKER: Partial<Record<BrokerOrderStatus, OrderStatus>> = {
   canceled: 'canceled', rejected: 'rejected', expired: 'expired',
   // a replaced order is done for salvo: its replacement is an order of its own
   replaced: 'canceled',
+  // a bracket exit the venue holds until its entry fills: acknowledged
+  held: 'new',
 };
 
 export class OrderBook {

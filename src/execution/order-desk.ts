@@ -8,7 +8,7 @@ import { clientOrderId, isTerminal, preciseNow, type Order } from './order.js';
 import { InstructionDesk, instructionOf, openOrderView } from './order-instructions.js';
 import type { OrderBook } from './order-book.js';
 import type { Router } from './router.js';
-import { checkOrder, type PositionView } from './validate.js';
+import { checkOrder, type CheckedRequest, type PositionView } from './validate.js';
 import type { WorkerPool } from './worker-pool.js';
 
 const DEFAULT_ACTION: Record<string, string> = { buy: 'buy_long', sell: 'sell_long' };
@@ -67,14 +67,20 @@ export class OrderDesk {
       const verdict = checkOrder(raw, this.view);
       if (verdict.ok) {
         const workerId = this.pool.assign();
-        const order: Order = {
-          ...verdict.order, clientOrderId: clientOrderId(verdict.order.action, workerId), blockId, leg, workerId,
-          status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt, attempts: 0,
+        // a bracket's exits are orders of their own in the book and the log; they travel with their entry
+        const make = (terms: CheckedRequest): Order => {
+          const order: Order = {
+            ...terms, legs: undefined, clientOrderId: clientOrderId(terms.action, workerId), blockId, leg, workerId,
+            status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt, attempts: 0,
+          };
+          this.book.add(order);
+          this.book.move(order, 'queued', { source: 'local' });
+          orders.push(order);
+          return order;
         };
-        this.book.add(order);
-        this.book.move(order, 'queued', { source: 'local' });
-        orders.push(order);
-        valid.push(order);
+        const entry = make(verdict.order);
+        if (verdict.order.legs) entry.legs = verdict.order.legs.map(make);
+        valid.push(entry);
       } else {
         orders.push(this.reject(verdict.partial, verdict.reason));
       }
@@ -141,6 +147,9 @@ export class OrderDesk {
     }
     this.stats.rejections += message.type === 'rejected' ? 1 : 0;
     this.book.move(order, message.type, { source: message.type === 'rejected' ? 'execution' : 'local', rawStatus: message.type, reason: message.reason });
+    for (const exit of order.legs ?? []) {
+      this.book.move(this.book.get(exit.clientOrderId)!, message.type, { source: 'local', rawStatus: message.type, reason: `its ${order.orderClass} entry ${order.clientOrderId} was ${message.type}: ${message.reason}` });
+    }
     this.log.warn(`order ${order.clientOrderId} ${message.type}: ${message.reason}`);
   }
 

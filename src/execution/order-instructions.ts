@@ -112,6 +112,7 @@ export class InstructionDesk {
   }
 
   private replacement(target: Order, i: Extract<Instruction, { kind: 'replace' }>, block: { blockId: string; leg: number; decidedAt: number }): Order | undefined {
+    if (target.orderClass || target.legs) return void this.d.refuse('replace', target, `replace of ${i.id} refused: the orders of a ${target.orderClass ?? 'bracket'} cannot be replaced; cancel and send again`);
     if (!target.brokerOrderId || (target.status !== 'new' && target.status !== 'partially_filled')) {
       return void this.d.refuse('replace', target, `replace of ${i.id} refused: the broker has not acknowledged it yet (${target.status}); replace it on a later tick`);
     }
@@ -129,7 +130,7 @@ export class InstructionDesk {
     const verdict = checkOrder(request, view);
     if (!verdict.ok) return void this.d.refuse('replace', target, `replace of ${i.id} refused: ${verdict.reason}`);
     const order: Order = {
-      ...verdict.order, clientOrderId: clientOrderId(verdict.order.action, target.workerId), replaces: target.clientOrderId,
+      ...verdict.order, legs: undefined, clientOrderId: clientOrderId(verdict.order.action, target.workerId), replaces: target.clientOrderId,
       blockId: block.blockId, leg: block.leg, workerId: target.workerId, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt: block.decidedAt, attempts: 0,
     };
     return order;

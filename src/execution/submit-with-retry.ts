@@ -18,6 +18,10 @@ export type SubmitOutcome =
   | { kind: 'failed'; reason: string; attempts: number };
 
 function send(broker: Broker, order: WireOrder): Promise<SubmitAck> {
+  if (order.legs?.length) {
+    if (!broker.submitGroup) return Promise.reject(new BrokerRejection(`the ${broker.name} broker cannot take ${order.orderClass} orders yet: send the entry, then its exits once it fills`, 'group_unsupported'));
+    return broker.submitGroup(order);
+  }
   if (order.replaces === undefined) return broker.submit(order);
   if (!broker.replace) return Promise.reject(new BrokerRejection(`the ${broker.name} broker cannot replace orders: cancel ${order.replaces} and send a new order instead`, 'replace_unsupported'));
   return broker.replace(order);

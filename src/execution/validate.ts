@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Action, OrderRequest, Side } from '../types.js';
 import { suggest } from '../session/options.js';
 import { priceTermsProblem, SALVO_NAMES } from './order-terms.js';
+import { exitLegs } from './order-groups.js';
 
 const ACTIONS = ['buy_long', 'buy_to_cover', 'cover_short', 'sell_long', 'liquidate', 'short_sell'] as const;
 const ACTION_SIDE: Record<Action, Side> = {
@@ -26,13 +27,13 @@ const requestSchema = z.strictObject({
   trailPrice: z.unknown().optional(),
   action: z.enum(ACTIONS).optional(),
   timeInForce: z.enum(['day', 'gtc', 'ioc', 'fok']).optional(),
+  orderClass: z.enum(['bracket', 'oto']).optional(),
+  takeProfit: z.unknown().optional(),
+  stopLoss: z.unknown().optional(),
 });
 const FIELDS = Object.keys(requestSchema.shape);
 /** fields a trader may expect from Alpaca that salvo does not honour yet: refused by name, never dropped */
 const NOT_YET: Record<string, string> = {
-  orderClass: 'orderClass (bracket, oco, oto) is not supported yet: send the entry, then its exits as separate orders once it fills',
-  takeProfit: 'takeProfit legs are not supported yet: send a limit order to take profit once the entry fills',
-  stopLoss: 'stopLoss legs are not supported yet: send a stop order once the entry fills',
   notional: 'notional orders are not supported yet: give a quantity',
 };
 
@@ -47,7 +48,9 @@ export interface PositionView {
 }
 
 export type CheckedRequest = Required<Pick<OrderRequest, 'ticker' | 'quantity' | 'side' | 'orderType' | 'action' | 'timeInForce'>>
-  & Pick<OrderRequest, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice'>;
+  & Pick<OrderRequest, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice' | 'orderClass'>
+  /** a bracket / OTO entry's exits: they close what the entry opens, so no position check applies to them */
+  & { legs?: CheckedRequest[] };
 
 export type Verdict =
   | { ok: true; order: CheckedRequest }
@@ -92,10 +95,21 @@ export function checkOrder(raw: unknown, view: PositionView): Verdict {
       problems.push(`${action} closes a ${closes} position: ${o.ticker} ${closes} is ${open}, ${open - closable} already being closed by open orders; cannot close ${quantity}${hint}`);
     }
   }
+  let legs: CheckedRequest[] | undefined;
+  if (o.orderClass) {
+    const touch = view.touch(o.ticker);
+    const exits = exitLegs({ ticker: o.ticker, quantity, side: o.side, orderType: o.orderType, limitPrice: o.limitPrice as number | undefined, timeInForce: o.timeInForce ?? 'day', action }, o.orderClass, o.takeProfit, o.stopLoss, touch);
+    if ('problem' in exits) problems.push(exits.problem);
+    else {
+      legs = exits.legs as CheckedRequest[];
+      for (const leg of legs) { const p = priceTermsProblem(leg, touch, SALVO_NAMES); if (p) problems.push(`${o.orderClass} exit: ${p[1]}`); }
+    }
+  } else if (o.takeProfit !== undefined || o.stopLoss !== undefined) problems.push("takeProfit and stopLoss need orderClass 'bracket' or 'oto'");
   if (problems.length) return { ok: false, reason: problems.join('; '), partial: { ...partial, action } };
   const prices = { limitPrice: o.limitPrice, stopPrice: o.stopPrice, trailPercent: o.trailPercent, trailPrice: o.trailPrice } as Pick<CheckedRequest, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice'>;
   for (const key of ['stopPrice', 'trailPercent', 'trailPrice'] as const) if (prices[key] === undefined) delete prices[key];
-  return { ok: true, order: { ticker: o.ticker, quantity, side: o.side, orderType: o.orderType, ...prices, action, timeInForce: o.timeInForce ?? 'day' } };
+  const group = o.orderClass ? { orderClass: o.orderClass, legs } : {};
+  return { ok: true, order: { ticker: o.ticker, quantity, side: o.side, orderType: o.orderType, ...prices, action, timeInForce: o.timeInForce ?? 'day', ...group } };
 }
 
 /** which position side an order's action closes, if any */

@@ -113,7 +113,7 @@ export class WorkerPool {
   }
 }
 
-function toWire(o: Order): WireOrder {
-  const { clientOrderId, ticker, quantity, side, orderType, limitPrice, stopPrice, trailPercent, trailPrice, timeInForce, action, replaces } = o;
-  return { clientOrderId, ticker, quantity, side, orderType, limitPrice, stopPrice, trailPercent, trailPrice, timeInForce, action, replaces };
+function toWire(o: WireOrder): WireOrder {
+  const { clientOrderId, ticker, quantity, side, orderType, limitPrice, stopPrice, trailPercent, trailPrice, timeInForce, action, replaces, orderClass, legs } = o;
+  return { clientOrderId, ticker, quantity, side, orderType, limitPrice, stopPrice, trailPercent, trailPrice, timeInForce, action, replaces, orderClass, legs: legs?.map(toWire) };
 }

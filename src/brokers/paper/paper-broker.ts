@@ -16,6 +16,11 @@ export class PaperBroker extends PortClient {
     return this.call('replace', [order], order.clientOrderId);
   }
 
+  /** a bracket / OTO entry with its legs, in one request (see PaperVenue.submitGroup) */
+  submitGroup(order: WireOrder): Promise<SubmitAck> {
+    return this.call('submitGroup', [order], order.clientOrderId);
+  }
+
   /** one round trip, so a dead venue thread stops the session before it starts */
   async connect(): Promise<void> {
     try {

@@ -6,6 +6,7 @@ import { QuoteBoard } from '../../market/quote-board.js';
 import { serveClients } from '../threaded/host.js';
 import { parsePaperBrokerConfig, type PaperBrokerConfig } from './config.js';
 import { PaperVenue } from './venue.js';
+import type { WireOrder } from '../broker.js';
 
 export interface VenueHostData {
   config: PaperBrokerConfig;
@@ -22,6 +23,10 @@ serveClients({
     submit: ([order]) => venue.submit(order as Parameters<PaperVenue['submit']>[0]), // 'swallowed' = no answer
     cancel: ([clientOrderId]) => venue.cancel(String(clientOrderId)),
     replace: ([order]) => venue.replace(order as Parameters<PaperVenue['replace']>[0]),
+    submitGroup: ([order]) => {
+      const { legs = [], orderClass = 'bracket', ...entry } = order as WireOrder;
+      return venue.submitGroup(orderClass, [entry, ...legs]);
+    },
     getOrder: ([clientOrderId]) => venue.getOrder(String(clientOrderId)),
     openOrders: () => venue.openOrders(),
     positions: () => venue.positions(),

@@ -20,7 +20,7 @@ import { TokenBucket } from '../../execution/token-bucket.js';
 import { Portfolio } from '../../portfolio/portfolio.js';
 import { STOP_TYPES } from '../../types.js';
 import { cleanPrice, priceTermsProblem, trailStop } from '../../execution/order-terms.js';
-import { groupProblem, type Group, type OrderClass } from './order-groups.js';
+import { groupProblem, type Group, type OrderClass } from '../../execution/order-groups.js';
 
 interface VenueOrder {
   wire: WireOrder;

@@ -1,8 +1,8 @@
 // order_class bracket / oco / oto in Alpaca's request shape → the venue's group of orders (see
-// ../order-groups.ts). Each leg gets its own order id; the answer is the first order with its legs.
+// src/execution/order-groups.ts). Each leg gets its own order id; the answer is the first order with its legs.
 import { randomUUID } from 'node:crypto';
 import type { WireOrder } from '../../broker.js';
-import type { OrderClass } from '../order-groups.js';
+import type { OrderClass } from '../../../execution/order-groups.js';
 import { invalid } from './http.js';
 import { parseOrderRequest, positiveNumber, present } from './orders-api.js';
 
