@@ -31,7 +31,7 @@ function engineOver(limits: RiskInput | undefined): RiskEngine {
   const book = new OrderBook();
   book.onEvent((e) => engine.onOrderEvent(e));
   for (let i = 0; i < 100; i++) {
-    const o: Order = { ...leg(i, 90), clientOrderId: `open-${i}`, blockId: 'b', leg: i, workerId: 1, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt: 0, attempts: 0 };
+    const o: Order = { ...leg(i, 90), legs: undefined, clientOrderId: `open-${i}`, blockId: 'b', leg: i, workerId: 1, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt: 0, attempts: 0 };
     book.add(o);
     book.move(o, 'queued', { source: 'local' });
   }

@@ -1,7 +1,9 @@
 // The trader-facing shapes. Everything a strategy sees or returns is defined here.
 
 export type Side = 'buy' | 'sell';
-export type OrderType = 'market' | 'limit';
+export type OrderType = 'market' | 'limit' | 'stop' | 'stop_limit' | 'trailing_stop';
+/** order types that rest untriggered until the market reaches their stop */
+export const STOP_TYPES: ReadonlySet<OrderType> = new Set(['stop', 'stop_limit', 'trailing_stop']);
 export type TimeInForce = 'day' | 'gtc' | 'ioc' | 'fok';
 
 /** blockpaca's actions; a buy without action opens/adds to a long, a sell without one closes a long. */
@@ -13,9 +15,49 @@ export interface OrderRequest {
   quantity: number;
   side: Side;
   orderType: OrderType;
+  /** limit and stop_limit orders */
   limitPrice?: number;
+  /** stop and stop_limit orders: a buy triggers when the ask reaches it, a sell when the bid does */
+  stopPrice?: number;
+  /** trailing_stop orders: exactly one, the distance from the best price since placement */
+  trailPercent?: number;
+  trailPrice?: number;
   action?: Action;
   timeInForce?: TimeInForce;
+  /**
+   * 'bracket': this entry plus a takeProfit limit and a stopLoss stop on the other side; 'oto': one
+   * of them. The exits are orders of their own (same block id), held by the venue until the entry fills.
+   */
+  orderClass?: 'bracket' | 'oto';
+  takeProfit?: { limitPrice: number };
+  stopLoss?: { stopPrice: number; limitPrice?: number };
+}
+
+/** Cancels one of the session's open orders (returned beside new orders). */
+export interface CancelRequest { cancel: string }
+/** Replaces an open order by a new one with new terms (a new client order id; the old ends canceled, raw status 'replaced'). */
+export interface ReplaceRequest { replace: string; quantity?: number; limitPrice?: number; stopPrice?: number }
+/** Cancels every open order of the session, or those of one ticker. */
+export interface CancelAllRequest { cancelAll: true | string }
+export type OrderInstruction = OrderRequest | CancelRequest | ReplaceRequest | CancelAllRequest;
+
+/** One of the session's open orders as a strategy sees it. */
+export interface OpenOrder {
+  clientOrderId: string;
+  ticker: string;
+  side: Side;
+  orderType: OrderType;
+  action: Action;
+  quantity: number;
+  limitPrice?: number;
+  stopPrice?: number;
+  trailPercent?: number;
+  trailPrice?: number;
+  filledQty: number;
+  remainingQty: number;
+  status: OrderStatus;
+  /** ms since the strategy returned it */
+  ageMs: number;
 }
 
 export interface Quote {
@@ -58,11 +100,13 @@ export interface Position {
 export interface CurrentData {
   quotes: Record<string, Quote>;
   positions: Position[];
+  /** the session's open orders, oldest first */
+  orders: OpenOrder[];
 }
 
 export interface StrategyContext {
   getCurrentData(): CurrentData;
-  submitOrder(orders: OrderRequest | OrderRequest[]): void;
+  submitOrder(orders: OrderInstruction | OrderInstruction[]): void;
   /** wall-clock time of this call */
   now: Date;
   /** 1-based count of strategy calls in this session */
@@ -70,7 +114,7 @@ export interface StrategyContext {
   log(...args: unknown[]): void;
 }
 
-export type StrategyResult = OrderRequest[] | OrderRequest | void | undefined | null;
+export type StrategyResult = OrderInstruction[] | OrderInstruction | void | undefined | null;
 export type Strategy = (ctx: StrategyContext) => StrategyResult | Promise<StrategyResult>;
 
 export type TerminalStatus = 'filled' | 'canceled' | 'rejected' | 'expired' | 'failed';

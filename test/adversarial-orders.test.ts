@@ -13,7 +13,7 @@ import { runTrading } from '../src/index.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 
 const TICKERS = ['AAPL', 'MSFT'];
-const view: PositionView = { hasTicker: (t) => TICKERS.includes(t), position: () => 0, closingInFlight: () => 0 };
+const view: PositionView = { hasTicker: (t) => TICKERS.includes(t), position: () => 0, closingInFlight: () => 0, touch: () => ({ bid: 100, ask: 100.1 }) };
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-adversarial-orders-'));
 
 /**

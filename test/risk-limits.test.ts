@@ -36,7 +36,7 @@ function rig(risk: RiskOption, { closingOut = false } = {}) {
   let seq = 0;
   /** an order the broker holds open */
   const open = (leg: CheckedRequest, at = clock.now): Order => {
-    const o: Order = { ...leg, clientOrderId: `o-${++seq}`, blockId: 'b', leg: 0, workerId: 1, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt: at, attempts: 0 };
+    const o: Order = { ...leg, legs: undefined, clientOrderId: `o-${++seq}`, blockId: 'b', leg: 0, workerId: 1, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt: at, attempts: 0 };
     book.add(o);
     book.move(o, 'queued', { source: 'local', at });
     return o;

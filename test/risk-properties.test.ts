@@ -67,7 +67,7 @@ test('whatever blocks arrive, nothing that passes takes an order or a position p
         assert.ok(leg.quantity <= limits.maxOrderQuantity, `order ${leg.quantity} > ${limits.maxOrderQuantity}`);
         const signed = (open.get(leg.ticker) ?? 0) + (leg.side === 'buy' ? leg.quantity : -leg.quantity);
         open.set(leg.ticker, signed);
-        const o: Order = { ...leg, clientOrderId: `p-${++seq}`, blockId: 'b', leg: i, workerId: 1, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt: 0, attempts: 0 };
+        const o: Order = { ...leg, legs: undefined, clientOrderId: `p-${++seq}`, blockId: 'b', leg: i, workerId: 1, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt: 0, attempts: 0 };
         book.add(o);
         book.move(o, 'queued', { source: 'local' });
       });

@@ -12,14 +12,24 @@ export interface WireOrder {
   side: Side;
   orderType: OrderType;
   limitPrice?: number;
+  stopPrice?: number;
+  trailPercent?: number;
+  trailPrice?: number;
   timeInForce: TimeInForce;
   action: Action;
+  /** set on a replacement: the client order id of the open order it replaces */
+  replaces?: string;
+  /** set on a bracket / OTO entry: its exits, sent with it in one request */
+  orderClass?: 'bracket' | 'oto';
+  legs?: WireOrder[];
 }
 
 /** Alpaca's vocabulary, which the other venues map into. */
 export type BrokerOrderStatus =
   | 'pending_new' | 'new' | 'partially_filled' | 'filled'
-  | 'pending_cancel' | 'canceled' | 'rejected' | 'expired' | 'replaced';
+  | 'pending_cancel' | 'canceled' | 'rejected' | 'expired' | 'replaced'
+  /** a bracket / OTO exit leg waiting for its entry to fill */
+  | 'held';
 
 export interface BrokerOrderState {
   clientOrderId: string;
@@ -35,6 +45,21 @@ export interface BrokerOrderState {
   /** average over all fills so far; 0 before the first fill */
   filledAvgPrice: number;
   reason?: string;
+  /** the order's terms, when the venue reports them (the paper venue does) */
+  orderType?: OrderType;
+  limitPrice?: number;
+  /** the stop in force: fixed for stop orders, moving with the best price for trailing stops */
+  stopPrice?: number;
+  trailPercent?: number;
+  trailPrice?: number;
+  /** trailing stops: the best price since placement (highest bid for a sell, lowest ask for a buy) */
+  hwm?: number;
+  /** replace: the client order id this order replaced, or the one that replaced it */
+  replaces?: string;
+  replacedBy?: string;
+  /** a member of an order group at the venue: its class, and for a leg the client order id of its entry */
+  orderClass?: 'bracket' | 'oco' | 'oto';
+  parentId?: string;
 }
 
 export interface TradeUpdate {
@@ -68,6 +93,13 @@ export interface Broker {
    */
   submit(order: WireOrder, written?: (at: number) => void): Promise<SubmitAck>;
   cancel(clientOrderId: string): Promise<void>;
+  /**
+   * Optional: replaces an open order by `order` (a new client order id, `order.replaces` the old
+   * one) in one step at the venue; the old order ends 'replaced'. Without it salvo refuses replaces.
+   */
+  replace?(order: WireOrder): Promise<SubmitAck>;
+  /** Optional: an entry with its exit legs (`order.legs`), accepted or refused as a whole. */
+  submitGroup?(order: WireOrder): Promise<SubmitAck>;
   /** undefined when the venue has no order with this client order id */
   getOrder(clientOrderId: string): Promise<BrokerOrderState | undefined>;
   openOrders(): Promise<BrokerOrderState[]>;

@@ -22,6 +22,10 @@ export interface OrderEvent {
 const FROM_BROKER: Partial<Record<BrokerOrderStatus, OrderStatus>> = {
   pending_new: 'submitted', new: 'new', partially_filled: 'partially_filled', filled: 'filled',
   canceled: 'canceled', rejected: 'rejected', expired: 'expired',
+  // a replaced order is done for salvo: its replacement is an order of its own
+  replaced: 'canceled',
+  // a bracket exit the venue holds until its entry fills: acknowledged
+  held: 'new',
 };
 
 export class OrderBook {
@@ -73,7 +77,7 @@ export class OrderBook {
     order.brokerOrderId ??= update.order.brokerOrderId;
     this.move(order, status, {
       source: 'execution', rawStatus: update.order.rawStatus || update.event, at: update.timestamp,
-      reason: update.order.reason, filledQty: update.order.filledQty, filledAvgPrice: update.order.filledAvgPrice,
+      reason: update.order.reason ?? (update.order.status === 'replaced' ? `replaced by ${update.order.replacedBy ?? 'a new order'}` : undefined), filledQty: update.order.filledQty, filledAvgPrice: update.order.filledAvgPrice,
     });
   }
 

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { SessionLog } from '../util/session-log.js';
 import type { FromWorker } from './messages.js';
 import { clientOrderId, isTerminal, preciseNow, type Order } from './order.js';
+import { InstructionDesk, instructionOf, openOrderView } from './order-instructions.js';
 import type { OrderBook } from './order-book.js';
 import type { Router } from './router.js';
 import { checkOrder, type CheckedRequest, type PositionView } from './validate.js';
@@ -29,6 +30,9 @@ export class OrderDesk {
   private blockSeq = 0;
   private readonly sessionTag = randomBytes(2).toString('hex');
   private readonly cancelAskedAt = new Map<string, number>();
+  private readonly instructions: InstructionDesk;
+  /** the block being taken in, for rows of refused cancels and replaces */
+  private current = { blockId: '', leg: 0, decidedAt: 0 };
 
   constructor(
     private readonly book: OrderBook,
@@ -37,50 +41,103 @@ export class OrderDesk {
     private readonly view: PositionView,
     private readonly log: SessionLog,
     private readonly risk?: RiskGate,
-  ) {}
+  ) {
+    this.instructions = new InstructionDesk({
+      book, router, pool, view,
+      refuse: (kind, target, reason) => this.reject({ ticker: target?.ticker ?? '', quantity: 0, side: target?.side ?? '', action: target?.action ?? kind }, reason, { idTag: kind }),
+    });
+  }
 
-  /** One block: every request becomes an order; the valid ones leave together. */
+  /**
+   * One block: cancels and replaces are carried out, every new order request becomes an order,
+   * the new orders are checked together (risk counts the block's own earlier legs), and the valid
+   * ones leave together.
+   */
   submitBlock(requests: readonly unknown[], decidedAt = preciseNow()): Order[] {
     const blockId = `${this.sessionTag}-${++this.blockSeq}`;
     const orders: Order[] = [];
     const valid: Order[] = [];
     const refused: string[] = [];
-    const verdicts = requests.map((raw) => checkOrder(raw, this.view));
+    const fresh: Array<{ raw: unknown; leg: number }> = [];
+    requests.forEach((raw, leg) => {
+      this.current = { blockId, leg, decidedAt };
+      const instruction = instructionOf(raw);
+      if (!instruction) return void fresh.push({ raw, leg });
+      if ('problem' in instruction) return void orders.push(this.reject({ ticker: '', quantity: 0, side: '', action: '' }, instruction.problem, { idTag: 'instruction' }));
+      const replacement = this.instructions.handle(instruction, this.current);
+      if (!replacement) return;
+      // a replace is a new order at the venue: the same limits apply to what it asks for
+      const refusal = this.risk?.check([replacement as unknown as CheckedRequest])[0];
+      if (refusal) return void orders.push(this.reject(replacement, refusal.reason, { idTag: 'replace', risk: true }));
+      this.book.add(replacement);
+      this.book.move(replacement, 'queued', { source: 'local' });
+      orders.push(replacement);
+      valid.push(replacement);
+    });
+    const verdicts = fresh.map(({ raw }) => checkOrder(raw, this.view));
     const refusals = this.risk?.check(verdicts.map((v) => (v.ok ? v.order : undefined)));
-    verdicts.forEach((verdict, leg) => {
-      const refusal = refusals?.[leg];
-      if (verdict.ok && !refusal) {
-        const workerId = this.pool.assign();
+    verdicts.forEach((verdict, i) => {
+      const leg = fresh[i].leg;
+      this.current = { blockId, leg, decidedAt };
+      const refusal = refusals?.[i];
+      if (!verdict.ok) return void orders.push(this.reject(verdict.partial, verdict.reason));
+      if (refusal) {
+        refused.push(refusal.reason);
+        return void orders.push(this.reject(verdict.order, refusal.reason, { risk: true }));
+      }
+      const workerId = this.pool.assign();
+      // a bracket's exits are orders of their own in the book and the log; they travel with their entry
+      const make = (terms: CheckedRequest): Order => {
         const order: Order = {
-          ...verdict.order, clientOrderId: clientOrderId(verdict.order.action, workerId), blockId, leg, workerId,
+          ...terms, legs: undefined, clientOrderId: clientOrderId(terms.action, workerId), blockId, leg, workerId,
           status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt, attempts: 0,
         };
         this.book.add(order);
         this.book.move(order, 'queued', { source: 'local' });
         orders.push(order);
-        valid.push(order);
-      } else {
-        const p = verdict.ok ? verdict.order : verdict.partial;
-        const reason = verdict.ok ? refusal!.reason : verdict.reason;
-        const action = p.action || DEFAULT_ACTION[p.side] || 'invalid';
-        const order: Order = {
-          clientOrderId: clientOrderId(action, 0), ticker: p.ticker, quantity: p.quantity,
-          side: (p.side === 'sell' ? 'sell' : 'buy'), orderType: verdict.ok ? verdict.order.orderType : 'market', limitPrice: verdict.ok ? verdict.order.limitPrice : undefined,
-          timeInForce: 'day', action: action as Order['action'],
-          blockId, leg, workerId: 0, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt, attempts: 0,
-        };
-        this.book.add(order);
-        this.book.move(order, 'rejected', { source: 'local', rawStatus: verdict.ok ? 'risk' : 'invalid', reason });
-        this.stats.rejections++;
-        if (verdict.ok) refused.push(reason);
-        else this.log.warn(`order rejected before sending (block ${blockId}, leg ${leg}): ${reason}`);
-        orders.push(order);
-      }
+        return order;
+      };
+      const entry = make(verdict.order);
+      if (verdict.order.legs) entry.legs = verdict.order.legs.map(make);
+      valid.push(entry);
     });
     // one line per block, not per leg: a runaway strategy's 1,000 refused legs must not flood the log
     if (refused.length) this.log.warn(`risk refused ${refused.length} of ${requests.length} leg(s) of block ${blockId}: ${refused.slice(0, 3).join(' | ')}${refused.length > 3 ? ` (+${refused.length - 3} more: see the trade log)` : ''}`);
     if (valid.length) this.router.send(valid);
-    return orders;
+    return orders.sort((x, y) => x.leg - y.leg);
+  }
+
+  /** the open orders a strategy sees in getCurrentData().orders, oldest first */
+  openOrders() {
+    const now = preciseNow();
+    return this.book.open().map((o) => openOrderView(o, now));
+  }
+
+  /**
+   * A request that never reaches a broker: a rejected row of its own with the reason. `idTag`
+   * names the id of a refused cancel/replace (`cancel-0-…`); an invalid order's id takes its action.
+   */
+  /**
+   * A request that never reaches a broker: its own id and one `rejected` row. `risk`: refused by a
+   * limit (raw status `risk`; the block's one log line says so), else invalid (a line each).
+   */
+  private reject(
+    p: { ticker: string; quantity: number; side: string; action: string; orderType?: Order['orderType']; limitPrice?: number },
+    reason: string,
+    { idTag, risk = false }: { idTag?: string; risk?: boolean } = {},
+  ): Order {
+    const { blockId, leg, decidedAt } = this.current;
+    const action = p.action || DEFAULT_ACTION[p.side] || 'invalid';
+    const order: Order = {
+      clientOrderId: clientOrderId(idTag ?? action, 0), ticker: p.ticker, quantity: p.quantity,
+      side: (p.side === 'sell' ? 'sell' : 'buy'), orderType: p.orderType ?? 'market', limitPrice: p.limitPrice, timeInForce: 'day', action: action as Order['action'],
+      blockId, leg, workerId: 0, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt, attempts: 0,
+    };
+    this.book.add(order);
+    this.book.move(order, 'rejected', { source: 'local', rawStatus: risk ? 'risk' : 'invalid', reason });
+    this.stats.rejections++;
+    if (!risk) this.log.warn(`${idTag && idTag !== 'instruction' ? `${idTag} refused` : 'order rejected before sending'} (block ${blockId}, leg ${leg}): ${reason}`);
+    return order;
   }
 
   onWorkerMessage(workerId: number, message: FromWorker): void {
@@ -96,6 +153,7 @@ export class OrderDesk {
     }
     if (message.type === 'cancel-failed') {
       const order = this.book.get(message.clientOrderId);
+      if (order && this.instructions.cancelRefused(order, message.reason)) return;
       if (order && !isTerminal(order.status)) this.log.warn(`cancel of ${message.clientOrderId} refused: ${message.reason}`);
       return;
     }
@@ -111,6 +169,7 @@ export class OrderDesk {
     if (message.type === 'accepted') {
       order.brokerOrderId ??= message.ack.brokerOrderId;
       this.book.move(order, 'submitted', { source: 'execution', rawStatus: message.ack.rawStatus, at: Date.now() });
+      this.instructions.acknowledged(order);
       return;
     }
     this.stats.rejections += message.type === 'rejected' ? 1 : 0;
@@ -119,6 +178,9 @@ export class OrderDesk {
       return;
     }
     this.book.move(order, message.type, { source: message.type === 'rejected' ? 'execution' : 'local', rawStatus: message.type, reason: message.reason });
+    for (const exit of order.legs ?? []) {
+      this.book.move(this.book.get(exit.clientOrderId)!, message.type, { source: 'local', rawStatus: message.type, reason: `its ${order.orderClass} entry ${order.clientOrderId} was ${message.type}: ${message.reason}` });
+    }
     this.log.warn(`order ${order.clientOrderId} ${message.type}: ${message.reason}`);
   }
 

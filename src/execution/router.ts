@@ -12,8 +12,7 @@ export class Router {
   private readonly waitingChunks = new Set<Order[]>();
   private waiting = 0;
   private stopped = false;
-  /** wakes the job sleeping until the bucket refills, so a drop or a stop never waits out a refill */
-  private wake: (() => void) | undefined;
+  private readonly wakers = new Set<() => void>();
 
   constructor(private readonly bucket: RateDecision, private readonly dispatch: (legs: Order[]) => void) {}
 
@@ -41,15 +40,25 @@ export class Router {
       if (this.stopped || !this.waitingChunks.has(chunk)) return;
       const wait = await this.bucket.take(chunk.length);
       if (wait === 0) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => { this.wake = undefined; resolve(); }, Math.ceil(wait));
-        this.wake = () => { clearTimeout(timer); this.wake = undefined; resolve(); };
-      });
+      await this.pause(wait);
     }
     // granted: a chunk dropped while the grant was on its way is not sent (the grant is spent)
     if (this.stopped || !this.waitingChunks.delete(chunk)) return;
     this.waiting -= chunk.length;
     this.dispatch(chunk);
+  }
+
+  /** a wait for budget that stop() and a withdrawal cut short, so neither waits out a slow refill */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => { clearTimeout(timer); this.wakers.delete(wake); resolve(); };
+      const timer = setTimeout(wake, Math.ceil(ms));
+      this.wakers.add(wake);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.wakers]) wake();
   }
 
   /** What the venue itself reports overrides our own count: a 429's wait, or its remaining allowance. */
@@ -59,18 +68,35 @@ export class Router {
     else if (info.remaining !== undefined) this.bucket.limitTo(info.remaining);
   }
 
+  /** Takes one order back from the backlog (canceled before it was sent); false when it already left. */
+  withdraw(order: Order): boolean {
+    for (const chunk of this.waitingChunks) {
+      const i = chunk.indexOf(order);
+      if (i < 0) continue;
+      chunk.splice(i, 1);
+      this.waiting--;
+      if (!chunk.length) {
+        this.waitingChunks.delete(chunk);
+        this.wakeAll(); // its job need not wait for budget any longer
+      }
+      return true;
+    }
+    return false;
+  }
+
   /** Takes back every order still waiting for budget (end of session), for the caller to close out. */
   dropWaiting(): Order[] {
     const never = [...this.waitingChunks].flat();
     this.waitingChunks.clear();
     this.waiting = 0;
-    this.wake?.(); // the job sleeping for a dropped chunk returns now instead of after a refill
+    this.wakeAll(); // the job sleeping for a dropped chunk returns now instead of after a refill
     return never;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.dropWaiting();
+    this.wakeAll();
     await this.queue.stop({ dropWaitingJobs: true }).catch(() => undefined);
   }
 }

@@ -1,6 +1,7 @@
 // One order to one broker with exponential backoff on retryable failures only. Every attempt
 // carries the same client order id, and after an answer that never came the venue is asked for
-// that id before sending again, so a retry can never create a second order.
+// that id before sending again, so a retry can never create a second order. A replacement
+// (`order.replaces` set) goes out as the broker's replace, under the same rules.
 import pRetry, { AbortError } from 'p-retry';
 import { BrokerRejection, isRetryable, type Broker, type SubmitAck, type WireOrder } from '../brokers/broker.js';
 import { BrokerTimeoutError, BrokerTransientError } from '../brokers/broker.js';
@@ -40,6 +41,16 @@ export class RetryCutoff {
   }
 }
 
+function send(broker: Broker, order: WireOrder, written?: (at: number) => void): Promise<SubmitAck> {
+  if (order.legs?.length) {
+    if (!broker.submitGroup) return Promise.reject(new BrokerRejection(`the ${broker.name} broker cannot take ${order.orderClass} orders yet: send the entry, then its exits once it fills`, 'group_unsupported'));
+    return broker.submitGroup(order);
+  }
+  if (order.replaces === undefined) return broker.submit(order, written);
+  if (!broker.replace) return Promise.reject(new BrokerRejection(`the ${broker.name} broker cannot replace orders: cancel ${order.replaces} and send a new order instead`, 'replace_unsupported'));
+  return broker.replace(order);
+}
+
 export async function submitWithRetry(
   broker: Broker,
   order: WireOrder,
@@ -68,7 +79,7 @@ export async function submitWithRetry(
       if (found) return (accepted = found);
     }
     try {
-      accepted = await broker.submit(order, written);
+      accepted = await send(broker, order, written);
       return accepted;
     } catch (error) {
       lastError = error;

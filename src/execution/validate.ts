@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Action, OrderRequest, Side } from '../types.js';
 import { suggest } from '../session/options.js';
 import { describeError } from '../util/errors.js';
+import { priceTermsProblem, SALVO_NAMES } from './order-terms.js';
+import { exitLegs } from './order-groups.js';
 
 const ACTIONS = ['buy_long', 'buy_to_cover', 'cover_short', 'sell_long', 'liquidate', 'short_sell'] as const;
 const ACTION_SIDE: Record<Action, Side> = {
@@ -19,12 +21,22 @@ const requestSchema = z.strictObject({
   // numbers are checked by hand below, so NaN and Infinity get the same clear message as -1
   quantity: z.unknown(),
   side: z.enum(['buy', 'sell']),
-  orderType: z.enum(['market', 'limit']),
+  orderType: z.enum(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop']),
   limitPrice: z.unknown().optional(),
+  stopPrice: z.unknown().optional(),
+  trailPercent: z.unknown().optional(),
+  trailPrice: z.unknown().optional(),
   action: z.enum(ACTIONS).optional(),
   timeInForce: z.enum(['day', 'gtc', 'ioc', 'fok']).optional(),
+  orderClass: z.enum(['bracket', 'oto']).optional(),
+  takeProfit: z.unknown().optional(),
+  stopLoss: z.unknown().optional(),
 });
 const FIELDS = Object.keys(requestSchema.shape);
+/** fields a trader may expect from Alpaca that salvo does not honour yet: refused by name, never dropped */
+const NOT_YET: Record<string, string> = {
+  notional: 'notional orders are not supported yet: give a quantity',
+};
 
 export interface PositionView {
   hasTicker(ticker: string): boolean;
@@ -32,9 +44,14 @@ export interface PositionView {
   position(ticker: string): number;
   /** quantity that open orders are already closing on that side */
   closingInFlight(ticker: string, closes: 'long' | 'short'): number;
+  /** the ticker's current bid and ask (0 where there is none), for stops on the wrong side of the market */
+  touch(ticker: string): { bid: number; ask: number };
 }
 
-export type CheckedRequest = Required<Pick<OrderRequest, 'ticker' | 'quantity' | 'side' | 'orderType' | 'action' | 'timeInForce'>> & { limitPrice?: number };
+export type CheckedRequest = Required<Pick<OrderRequest, 'ticker' | 'quantity' | 'side' | 'orderType' | 'action' | 'timeInForce'>>
+  & Pick<OrderRequest, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice' | 'orderClass'>
+  /** a bracket / OTO entry's exits: they close what the entry opens, so no position check applies to them */
+  & { legs?: CheckedRequest[] };
 
 export type Verdict =
   | { ok: true; order: CheckedRequest }
@@ -79,14 +96,14 @@ function checkReadable(raw: unknown, view: PositionView): Verdict {
   if (!view.hasTicker(o.ticker)) problems.push(`unknown ticker '${o.ticker}': not one of this session's tickers`);
   if (o.quantity === undefined) problems.push('quantity is required');
   else if (!isPositive(o.quantity)) problems.push(`quantity must be a positive finite number; got ${describe(o.quantity)}`);
-  if (o.orderType === 'limit' && !isPositive(o.limitPrice)) problems.push(`a limit order needs a positive limitPrice; got ${describe(o.limitPrice)}`);
-  if (o.orderType === 'market' && o.limitPrice !== undefined) problems.push('limitPrice is only for limit orders; this one is a market order');
+  const terms = { ...o, timeInForce: o.timeInForce ?? 'day' } as Parameters<typeof priceTermsProblem>[0];
+  const termsProblem = priceTermsProblem(terms, view.hasTicker(o.ticker) ? view.touch(o.ticker) : { bid: 0, ask: 0 }, SALVO_NAMES);
+  if (termsProblem) problems.push(termsProblem[1]);
   const action: Action = o.action ?? (o.side === 'buy' ? 'buy_long' : 'sell_long');
   if (ACTION_SIDE[action] !== o.side) problems.push(`action '${action}' goes with side '${ACTION_SIDE[action]}', not '${o.side}'`);
   const closes = CLOSES[action];
   if (problems.length) return { ok: false, reason: problems.join('; '), partial: { ...partial, action } };
   const quantity = o.quantity as number;
-  const limitPrice = o.limitPrice as number | undefined;
   if (closes) {
     const held = view.position(o.ticker);
     const open = closes === 'long' ? Math.max(0, held) : Math.max(0, -held);
@@ -96,8 +113,21 @@ function checkReadable(raw: unknown, view: PositionView): Verdict {
       problems.push(`${action} closes a ${closes} position: ${o.ticker} ${closes} is ${open}, ${open - closable} already being closed by open orders; cannot close ${quantity}${hint}`);
     }
   }
+  let legs: CheckedRequest[] | undefined;
+  if (o.orderClass) {
+    const touch = view.touch(o.ticker);
+    const exits = exitLegs({ ticker: o.ticker, quantity, side: o.side, orderType: o.orderType, limitPrice: o.limitPrice as number | undefined, timeInForce: o.timeInForce ?? 'day', action }, o.orderClass, o.takeProfit, o.stopLoss, touch);
+    if ('problem' in exits) problems.push(exits.problem);
+    else {
+      legs = exits.legs as CheckedRequest[];
+      for (const leg of legs) { const p = priceTermsProblem(leg, touch, SALVO_NAMES); if (p) problems.push(`${o.orderClass} exit: ${p[1]}`); }
+    }
+  } else if (o.takeProfit !== undefined || o.stopLoss !== undefined) problems.push("takeProfit and stopLoss need orderClass 'bracket' or 'oto'");
   if (problems.length) return { ok: false, reason: problems.join('; '), partial: { ...partial, action } };
-  return { ok: true, order: { ticker: o.ticker, quantity, side: o.side, orderType: o.orderType, limitPrice, action, timeInForce: o.timeInForce ?? 'day' } };
+  const prices = { limitPrice: o.limitPrice, stopPrice: o.stopPrice, trailPercent: o.trailPercent, trailPrice: o.trailPrice } as Pick<CheckedRequest, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice'>;
+  for (const key of ['stopPrice', 'trailPercent', 'trailPrice'] as const) if (prices[key] === undefined) delete prices[key];
+  const group = o.orderClass ? { orderClass: o.orderClass, legs } : {};
+  return { ok: true, order: { ticker: o.ticker, quantity, side: o.side, orderType: o.orderType, ...prices, action, timeInForce: o.timeInForce ?? 'day', ...group } };
 }
 
 /** which position side an order's action closes, if any */
@@ -109,7 +139,7 @@ function describeOrderIssue(issue: z.core.$ZodIssue): string {
   if ((issue.code === 'invalid_value' || issue.code === 'invalid_type') && issue.input === undefined) return `${field} is required`;
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((k) => `unknown field '${k}'${suggest(k, FIELDS)}`).join('; ');
+      return issue.keys.map((k) => NOT_YET[k] ?? `unknown field '${k}'${suggest(k, FIELDS)}`).join('; ');
     case 'invalid_value':
       return `${field} must be one of ${issue.values.map((v) => `'${String(v)}'`).join(' | ')}${got}`;
     case 'invalid_type':

@@ -2,7 +2,7 @@
 // (the worker id is part of the client order id), and a dispatch sends each worker its legs in
 // one message.
 import type { Worker } from 'node:worker_threads';
-import type { BrokerHub } from '../brokers/broker.js';
+import type { BrokerHub, WireOrder } from '../brokers/broker.js';
 import { spawnWorker } from '../util/worker-entry.js';
 import type { ExecutionWorkerData, FromWorker, ToWorker } from './messages.js';
 import type { Order } from './order.js';
@@ -127,6 +127,7 @@ export class WorkerPool {
   }
 }
 
-function toWire(o: Order) {
-  return { clientOrderId: o.clientOrderId, ticker: o.ticker, quantity: o.quantity, side: o.side, orderType: o.orderType, limitPrice: o.limitPrice, timeInForce: o.timeInForce, action: o.action };
+function toWire(o: WireOrder): WireOrder {
+  const { clientOrderId, ticker, quantity, side, orderType, limitPrice, stopPrice, trailPercent, trailPrice, timeInForce, action, replaces, orderClass, legs } = o;
+  return { clientOrderId, ticker, quantity, side, orderType, limitPrice, stopPrice, trailPercent, trailPrice, timeInForce, action, replaces, orderClass, legs: legs?.map(toWire) };
 }

@@ -1,6 +1,6 @@
 // The ctx a strategy receives. It reads the quote board and the portfolio directly (same thread),
 // so getCurrentData() costs no message round trip.
-import type { CurrentData, OrderRequest, StrategyContext, StrategyResult } from '../types.js';
+import type { CurrentData, OpenOrder, OrderInstruction, StrategyContext, StrategyResult } from '../types.js';
 import type { QuoteBoard } from '../market/quote-board.js';
 import type { Portfolio } from '../portfolio/portfolio.js';
 import { UnreadableOrder } from '../execution/validate.js';
@@ -9,8 +9,14 @@ import { describeError } from '../util/errors.js';
 /** more legs than this in one block is a strategy bug (or a hostile `length`), never a trade */
 export const MAX_LEGS_PER_CALL = 100_000;
 
-export function currentData(board: QuoteBoard, portfolio: Portfolio): CurrentData {
-  return { quotes: board.view(), positions: portfolio.positions((t) => markOf(board, t)) };
+/** `orders`: the session's open orders, read only when the strategy looks at them */
+export function currentData(board: QuoteBoard, portfolio: Portfolio, orders: () => OpenOrder[] = () => []): CurrentData {
+  let open: OpenOrder[] | undefined;
+  return {
+    quotes: board.view(),
+    positions: portfolio.positions((t) => markOf(board, t)),
+    get orders() { return (open ??= orders()); },
+  };
 }
 
 /** mid of the latest quote, or last trade; undefined before the first quote */
@@ -28,10 +34,11 @@ export function makeContext(args: {
   /** what the strategy passed to ctx.submitOrder: one order or a list */
   submit: (orders: unknown) => void;
   log: (message: string) => void;
+  openOrders?: () => OpenOrder[];
 }): StrategyContext {
   return {
-    getCurrentData: () => currentData(args.board, args.portfolio),
-    submitOrder: (orders: OrderRequest | OrderRequest[]) => args.submit(orders),
+    getCurrentData: () => currentData(args.board, args.portfolio, args.openOrders),
+    submitOrder: (orders: OrderInstruction | OrderInstruction[]) => args.submit(orders),
     now: new Date(),
     tick: args.tick,
     log: (...parts: unknown[]) => args.log(parts.map((p) => (typeof p === 'string' ? p : safeJson(p))).join(' ')),
@@ -47,7 +54,7 @@ export function ordersFrom(result: StrategyResult | unknown): { orders: unknown[
   try {
     if (result === undefined || result === null) return { orders: [] };
     if (Array.isArray(result)) return readLegs(result);
-    if (typeof result === 'object' && 'ticker' in (result as object)) return { orders: [readLeg(result)] };
+    if (typeof result === 'object' && ['ticker', 'cancel', 'replace', 'cancelAll'].some((k) => k in (result as object))) return { orders: [readLeg(result)] };
     return { orders: [], error: `strategy returned ${safeJson(result)}; expected a list of orders, one order, or nothing` };
   } catch (error) {
     return { orders: [], error: `strategy returned something that cannot be read (${describeError(error)}); nothing was sent` };

@@ -112,6 +112,7 @@ export class Session {
       hasTicker: (t: string) => this.feed.board.has(t),
       position: (t: string) => this.portfolio.quantity(t),
       closingInFlight: (t: string, side: 'long' | 'short') => this.book.closingInFlight(t, side),
+      touch: (t: string) => this.feed.board.read(this.feed.board.slotOf(t)),
     };
     this.risk = new RiskControl(this);
     this.desk = new OrderDesk(this.book, this.router, this.pool, view, this.log, this.risk.engine);
@@ -315,11 +316,12 @@ export class Session {
         if (orders.length) this.desk.submitBlock(orders);
       },
       log: (message) => this.log.info(`[strategy] ${message}`),
+      openOrders: () => this.desk.openOrders(),
     });
   }
 
   data() {
-    return currentData(this.feed.board, this.portfolio);
+    return currentData(this.feed.board, this.portfolio, () => this.desk.openOrders());
   }
 
   private report(stillOpen: string[]): Omit<SessionReport, 'reconciled' | 'brokerPositions'> {

@@ -10,7 +10,7 @@ import {
 } from '../broker.js';
 import { DEFAULT_CONNECTIONS, defaultStreamUrl, MAX_CONNECTIONS, type AlpacaBrokerConfig } from './config.js';
 import { MISSING_CREDENTIALS, resolveCredentials, type AlpacaCredentials } from './credentials.js';
-import { eventFor, orderRequest, toOrderState, toPosition, toTradeUpdate, num, type AlpacaOrderJson } from './mapping.js';
+import { eventFor, orderRequest, replaceRequest, toOrderState, toPosition, toTradeUpdate, num, type AlpacaOrderJson } from './mapping.js';
 import { OrderTracker } from './order-tracker.js';
 import { AlpacaRest } from './rest-client.js';
 import { TradeStream } from './trade-stream.js';
@@ -79,6 +79,19 @@ export class AlpacaBroker implements Broker {
   }
 
   async cancel(clientOrderId: string): Promise<void> {
+    const id = await this.brokerId(clientOrderId);
+    await this.api().request('DELETE', `/v2/orders/${encodeURIComponent(id)}`);
+  }
+
+  /** PATCH /v2/orders/{id}: Alpaca swaps the order for a new one (its own id, `replaces` the old) */
+  async replace(order: WireOrder): Promise<SubmitAck> {
+    const id = await this.brokerId(order.replaces!);
+    const o = await this.api().request<AlpacaOrderJson>('PATCH', `/v2/orders/${encodeURIComponent(id)}`, { body: replaceRequest(order) }, false);
+    this.ids.set(order.clientOrderId, o.id);
+    return { brokerOrderId: o.id, status: toOrderState(o).status, rawStatus: o.status };
+  }
+
+  private async brokerId(clientOrderId: string): Promise<string> {
     let id = this.ids.get(clientOrderId);
     if (!id) {
       const found = await this.orderJson(clientOrderId);
@@ -86,7 +99,7 @@ export class AlpacaBroker implements Broker {
       id = found.id;
       this.ids.set(clientOrderId, id);
     }
-    await this.api().request('DELETE', `/v2/orders/${encodeURIComponent(id)}`);
+    return id;
   }
 
   async getOrder(clientOrderId: string): Promise<BrokerOrderState | undefined> {

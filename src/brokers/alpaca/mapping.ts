@@ -19,7 +19,7 @@ const STATUS: Record<string, BrokerOrderStatus> = {
   pending_new: 'pending_new', accepted: 'pending_new', accepted_for_bidding: 'pending_new',
   new: 'new', partially_filled: 'partially_filled', filled: 'filled',
   pending_cancel: 'pending_cancel', pending_replace: 'new', replaced: 'replaced',
-  canceled: 'canceled', expired: 'expired', rejected: 'rejected',
+  canceled: 'canceled', expired: 'expired', rejected: 'rejected', held: 'held',
 };
 
 const num = (v: unknown): number => {
@@ -45,7 +45,7 @@ export function toOrderState(o: AlpacaOrderJson, rawStatus = o.status): BrokerOr
 /** the trade_updates event that announces a status */
 const EVENT: Record<BrokerOrderStatus, string> = {
   pending_new: 'pending_new', new: 'new', partially_filled: 'partial_fill', filled: 'fill', pending_cancel: 'pending_cancel',
-  canceled: 'canceled', rejected: 'rejected', expired: 'expired', replaced: 'replaced',
+  canceled: 'canceled', rejected: 'rejected', expired: 'expired', replaced: 'replaced', held: 'pending_new',
 };
 
 export const eventFor = (status: BrokerOrderStatus): string => EVENT[status];
@@ -63,8 +63,23 @@ export function orderRequest(o: WireOrder): Record<string, unknown> {
   const body: Record<string, unknown> = {
     symbol: o.ticker, qty: String(o.quantity), side: o.side, type: o.orderType, time_in_force: o.timeInForce, client_order_id: o.clientOrderId,
   };
-  if (o.orderType === 'limit' && o.limitPrice !== undefined) body.limit_price = String(o.limitPrice);
-  return body;
+  return { ...body, ...priceTerms(o) };
+}
+
+/** the prices an order type carries, in Alpaca's names (strings, as Alpaca sends numbers) */
+function priceTerms(o: WireOrder): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (o.limitPrice !== undefined) out.limit_price = String(o.limitPrice);
+  if (o.stopPrice !== undefined) out.stop_price = String(o.stopPrice);
+  if (o.trailPercent !== undefined) out.trail_percent = String(o.trailPercent);
+  if (o.trailPrice !== undefined) out.trail_price = String(o.trailPrice);
+  return out;
+}
+
+/** PATCH /v2/orders/{id}: the replacement's terms; Alpaca calls a trailing stop's new distance `trail` */
+export function replaceRequest(o: WireOrder): Record<string, unknown> {
+  const { trail_percent: pct, trail_price: price, ...prices } = priceTerms(o);
+  return { qty: String(o.quantity), time_in_force: o.timeInForce, client_order_id: o.clientOrderId, ...prices, ...(pct ?? price ? { trail: pct ?? price } : {}) };
 }
 
 export function toPosition(p: { symbol: string; qty: string; side?: string; avg_entry_price: string }): BrokerPosition {

@@ -4,7 +4,7 @@
 import type { BrokerOrderStatus, TradeUpdate } from '../broker.js';
 
 const RANK: Record<BrokerOrderStatus, number> = {
-  pending_new: 1, new: 2, pending_cancel: 2, partially_filled: 3,
+  pending_new: 1, held: 1, new: 2, pending_cancel: 2, partially_filled: 3,
   filled: 5, canceled: 5, rejected: 5, expired: 5, replaced: 5,
 };
 const EPS = 1e-9;

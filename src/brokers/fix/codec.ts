@@ -191,7 +191,7 @@ export function execTypeFor(event: string): string {
 export function ordStatusFor(status: BrokerOrderStatus): string {
   const map: Record<BrokerOrderStatus, string> = {
     pending_new: 'A', new: '0', partially_filled: '1', filled: '2', pending_cancel: '6', canceled: '4',
-    rejected: '8', expired: 'C', replaced: '5',
+    rejected: '8', expired: 'C', replaced: '5', held: 'A', // a held leg is FIX's pending new
   };
   return map[status];
 }

@@ -14,6 +14,8 @@ import { DataStreamServer } from './alpaca/data-stream.js';
 import { ApiError, checkAuth, decodePathPart, notFound, RateGate, readJson, requestUrl, sendError, sendJson } from './alpaca/http.js';
 import { OrderLedger, orderJson } from './alpaca/ledger.js';
 import { cancelAll, cancelOrder, createOrder, listOrders, parseListQuery, venueError } from './alpaca/orders-api.js';
+import { closeAll, closePosition, replaceOrder } from './alpaca/order-changes.js';
+import { AccountExtras } from './alpaca/account-extras.js';
 import { TradeStreamServer } from './alpaca/trade-stream.js';
 
 export interface AlpacaServerOptions {
@@ -74,7 +76,7 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
   const credentials = { keyId: options.keyId, secretKey: options.secretKey };
   if (!credentials.keyId || !credentials.secretKey) throw new Error('serveAlpaca needs keyId and secretKey');
   const failure = options.failure ?? {};
-  const ledger = new OrderLedger();
+  const ledger = new OrderLedger((id) => venue.getOrder(id));
   const gate = options.ordersPerMinute ? new RateGate(options.ordersPerMinute) : undefined;
   const stats: AlpacaServerStats = { submitRequests: 0, swallowed: 0, rateLimited: 0, streamDrops: 0, dataStreamDrops: 0, updatesUnheard: 0 };
   const created = new Map<string, number>();
@@ -89,6 +91,16 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
     if (update.event === 'pending_new') created.set(update.order.clientOrderId, (created.get(update.order.clientOrderId) ?? 0) + 1);
     trades.publish(update, ledger.record(update));
   });
+
+  const extras = new AccountExtras(venue, options.board);
+  /** what creates an order besides POST /v2/orders (replace, closing a position) counts against the same gate */
+  const admitOrder = () => {
+    stats.submitRequests++;
+    if (gate && !gate.take()) {
+      stats.rateLimited++;
+      throw gate.tooMany();
+    }
+  };
 
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const { pathname: path } = url;
@@ -141,7 +153,27 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
         return sendJson(res, 204, undefined, gate?.headers());
       }
     }
+    const more = await routeMore(req, method, url);
+    if (more) return more.status === 204 ? sendJson(res, 204, undefined, gate?.headers()) : ok(more.body, more.status);
     throw notFound('endpoint not found');
+  };
+
+  /** replace, closing positions, and the account extras: kept apart from the order routes above */
+  const routeMore = async (req: IncomingMessage, method: string, url: URL): Promise<{ status: number; body?: unknown } | undefined> => {
+    const path = url.pathname;
+    if (method === 'PATCH' && path.startsWith('/v2/orders/')) {
+      admitOrder();
+      return { status: 200, body: orderJson(await replaceOrder(venue, ledger, decodeURIComponent(path.slice('/v2/orders/'.length)), await readJson(req))) };
+    }
+    if (method === 'DELETE' && path === '/v2/positions') {
+      admitOrder();
+      return { status: 207, body: await closeAll(venue, ledger, url.searchParams) };
+    }
+    if (method === 'DELETE' && path.startsWith('/v2/positions/')) {
+      admitOrder();
+      return { status: 200, body: orderJson(await closePosition(venue, ledger, decodeURIComponent(path.slice('/v2/positions/'.length)), url.searchParams)) };
+    }
+    return extras.route(req, method, url);
   };
 
   // Guarantee: whatever bytes arrive, the answer is a 4xx (or a closed socket) and the server goes
@@ -200,6 +232,7 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
       if (closed) return;
       closed = true;
       unsubscribe();
+      extras.close();
       trades.close();
       data.close();
       for (const res of held) res.destroy();

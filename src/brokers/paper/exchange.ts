@@ -8,6 +8,7 @@ import { serveAlpaca, type AlpacaServer, type AlpacaServerOptions } from './alpa
 import { parsePaperBrokerConfig, type PaperBrokerConfig } from './config.js';
 import type { ServeFixOptions } from './fix-acceptor.js';
 import { PaperVenue } from './venue.js';
+import { defined } from '../../util/defined.js';
 
 export interface ExchangeOptions {
   /** loopback by default */
@@ -88,8 +89,4 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
     await close();
     throw error;
   }
-}
-
-function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

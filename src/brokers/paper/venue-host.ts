@@ -7,6 +7,7 @@ import { preciseNow } from '../../execution/order.js';
 import { serveClients } from '../threaded/host.js';
 import { parsePaperBrokerConfig, type PaperBrokerConfig } from './config.js';
 import { PaperVenue } from './venue.js';
+import type { WireOrder } from '../broker.js';
 
 export interface VenueHostData {
   config: PaperBrokerConfig;
@@ -23,6 +24,11 @@ serveClients({
     // the venue thread receiving the order is the paper venue's "on the wire"; 'swallowed' = no answer
     submit: ([order], sent) => { sent(preciseNow()); return venue.submit(order as Parameters<PaperVenue['submit']>[0]); },
     cancel: ([clientOrderId]) => venue.cancel(String(clientOrderId)),
+    replace: ([order]) => venue.replace(order as Parameters<PaperVenue['replace']>[0]),
+    submitGroup: ([order]) => {
+      const { legs = [], orderClass = 'bracket', ...entry } = order as WireOrder;
+      return venue.submitGroup(orderClass, [entry, ...legs]);
+    },
     getOrder: ([clientOrderId]) => venue.getOrder(String(clientOrderId)),
     openOrders: () => venue.openOrders(),
     positions: () => venue.positions(),

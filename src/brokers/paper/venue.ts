@@ -3,6 +3,10 @@
 // like Alpaca paper trading: pending_new → new → partial_fill* → fill | canceled | expired.
 // Prices come from the quote board: buys take the ask, sells hit the bid; there is no order book
 // of other participants, so resting orders fill when the displayed market crosses them.
+// Stops (stop, stop_limit, trailing_stop) rest untriggered and are watched on the same board: a
+// buy triggers when the ask reaches its stop, a sell when the bid does; once triggered a stop and a
+// trailing stop trade as market orders, a stop-limit as a limit order. A replace is one step: the
+// old order ends 'replaced' and its replacement takes a new place at the back of the queue.
 import { randomUUID } from 'node:crypto';
 import {
   BrokerRejection, BrokerTransientError,
@@ -15,6 +19,9 @@ import { marketHours } from '../market-hours.js';
 import { TokenBucket } from '../../execution/token-bucket.js';
 import { preciseNow } from '../../execution/order.js';
 import { Portfolio } from '../../portfolio/portfolio.js';
+import { STOP_TYPES } from '../../types.js';
+import { cleanPrice, priceTermsProblem, trailStop } from '../../execution/order-terms.js';
+import { groupProblem, type Group, type OrderClass } from '../../execution/order-groups.js';
 
 interface VenueOrder {
   wire: WireOrder;
@@ -26,6 +33,10 @@ interface VenueOrder {
   seenUpdates: number;
   /** day orders expire at the close; others never */
   expiresAt: number;
+  /** stops: whether the market reached the stop; other orders trade from the start */
+  triggered: boolean;
+  /** a bracket / OCO / OTO member */
+  group?: Group<VenueOrder>;
 }
 
 /**
@@ -71,7 +82,7 @@ export class PaperVenue {
   private closed = false;
   private recording?: SubmitTape;
 
-  constructor(private readonly config: PaperBrokerConfig, private readonly board: QuoteBoard, options: PaperVenueOptions = {}) {
+  constructor(readonly config: PaperBrokerConfig, private readonly board: QuoteBoard, options: PaperVenueOptions = {}) {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.cash = config.cash;
@@ -93,12 +104,63 @@ export class PaperVenue {
     return { brokerOrderId: o.state.brokerOrderId, status: 'new', rawStatus: 'new' };
   }
 
+  /**
+   * A bracket, OCO or OTO order (see order-groups.ts for the shapes and rules): every member is an
+   * order of its own with its own client order id; refused as a whole or accepted as a whole.
+   */
+  async submitGroup(orderClass: OrderClass, orders: WireOrder[]): Promise<SubmitAck> {
+    await this.venueLatency();
+    this.admit();
+    const first = orders[0];
+    if (!first || !this.board.has(first.ticker)) throw new BrokerRejection(`unknown symbol '${first?.ticker}': not traded on this paper venue`, 'unknown_symbol');
+    const q = this.board.read(this.board.slotOf(first.ticker), this.quote);
+    const problem = groupProblem(orderClass, orders, q);
+    if (problem) throw new BrokerRejection(problem, 'invalid_order_class');
+    const hasEntry = orderClass !== 'oco';
+    // the entry (or an OCO's first leg) passes every check of a plain order; exits close what it opens
+    const refusal = this.refusal(first) ?? orders.slice(1).map((o) => priceTermsProblem(o, q)).find(Boolean);
+    if (refusal) throw new BrokerRejection(refusal[1], refusal[0]);
+    if (orders.some((o) => this.orders.has(o.clientOrderId))) throw new BrokerRejection('client_order_id must be unique', 'duplicate_client_order_id');
+    const group: Group<VenueOrder> = { orderClass, exits: [], closing: false };
+    const members = orders.map((o, i) => this.accept(o, group, hasEntry && i > 0));
+    if (hasEntry) group.entry = members[0];
+    group.exits = hasEntry ? members.slice(1) : members;
+    for (const m of members) if (this.open.has(m)) this.matchOnArrival(m);
+    return { brokerOrderId: members[0].state.brokerOrderId, status: 'new', rawStatus: 'new' };
+  }
+
   async cancel(clientOrderId: string): Promise<void> {
     await this.venueLatency();
     const o = this.orders.get(clientOrderId);
     if (!o) throw new BrokerRejection(`unknown order '${clientOrderId}'`, 'not_found');
     if (FINAL.has(o.state.status)) throw new BrokerRejection(`order '${clientOrderId}' is not cancelable: ${o.state.status}`, 'not_cancelable');
     this.finish(o, 'canceled');
+  }
+
+  /**
+   * Replaces an open order by `order` (its `replaces` names the old one) in one step: checked as a
+   * new order with the old one's reservation released, then the old ends 'replaced' and the new
+   * one joins the back of the queue. Fills the old order had stay with it.
+   */
+  async replace(order: WireOrder): Promise<SubmitAck> {
+    await this.venueLatency();
+    this.admit();
+    const old = order.replaces === undefined ? undefined : this.orders.get(order.replaces);
+    if (!old) throw new BrokerRejection(`unknown order '${order.replaces}'`, 'not_found');
+    if (!this.open.has(old)) throw new BrokerRejection(`order '${order.replaces}' is not replaceable: ${old.state.status}`, 'not_replaceable');
+    if (old.group) throw new BrokerRejection(`order '${order.replaces}' is part of an ${old.group.orderClass} order: cancel the group and send it again`, 'not_replaceable');
+    if (old.wire.ticker !== order.ticker || old.wire.side !== order.side) {
+      throw new BrokerRejection(`a replace keeps the ticker and side of '${order.replaces}' (${old.wire.side} ${old.wire.ticker})`, 'invalid_replace');
+    }
+    const refusal = this.refusal(order, old);
+    if (refusal) throw new BrokerRejection(refusal[1], refusal[0]);
+    this.open.delete(old);
+    old.state.status = old.state.rawStatus = 'replaced';
+    old.state.replacedBy = order.clientOrderId;
+    this.emit('replaced', old);
+    const o = this.accept(order);
+    this.matchOnArrival(o);
+    return { brokerOrderId: o.state.brokerOrderId, status: 'new', rawStatus: 'new' };
   }
 
   /** starts recording arrivals and answers of submits (kept until the venue closes) */
@@ -167,8 +229,8 @@ export class PaperVenue {
     }
   }
 
-  /** [code, reason] when the venue refuses the order; nothing is created then */
-  private refusal(order: WireOrder): [string, string] | undefined {
+  /** [code, reason] when the venue refuses the order; nothing is created then. `replacing`: its reservation is free */
+  private refusal(order: WireOrder, replacing?: VenueOrder): [string, string] | undefined {
     const { clientOrderId, ticker, quantity, side } = order;
     if (this.orders.has(clientOrderId)) return ['duplicate_client_order_id', `duplicate client_order_id '${clientOrderId}': an order with this id already exists`];
     if (!this.board.has(ticker)) return ['unknown_symbol', `unknown symbol '${ticker}': not traded on this paper venue`];
@@ -176,19 +238,19 @@ export class PaperVenue {
     if (quantity < QTY_BOUNDS.min || quantity > QTY_BOUNDS.max) {
       return ['invalid_qty', `invalid qty ${quantity}: the paper venue takes ${QTY_BOUNDS.min.toFixed(6)} to ${QTY_BOUNDS.max.toLocaleString('en-US')} shares`];
     }
-    const limit = order.limitPrice;
-    if (order.orderType === 'limit' && !(limit !== undefined && limit > 0 && Number.isFinite(limit))) {
-      return ['invalid_limit_price', `limit order for ${ticker} needs a positive limit price, got ${limit}`];
-    }
     const q = this.board.read(this.board.slotOf(ticker), this.quote);
+    const terms = priceTermsProblem(order, q);
+    if (terms) return terms;
     const touch = side === 'buy' ? q.ask : q.bid;
-    if (order.orderType === 'market' && !(touch > 0)) return ['no_quote', `no quote yet for ${ticker}: a market ${side} needs a${side === 'buy' ? 'n ask' : ' bid'}`];
+    if ((order.orderType === 'market' || order.orderType === 'trailing_stop') && !(touch > 0)) {
+      return ['no_quote', `no quote yet for ${ticker}: a ${order.orderType === 'market' ? 'market' : 'trailing stop'} ${side} needs a${side === 'buy' ? 'n ask' : ' bid'}`];
+    }
     if (side === 'buy') {
-      const need = quantity * (order.orderType === 'limit' ? limit! : touch);
-      const available = this.cash - this.reservedForBuys();
+      const need = quantity * reservePrice(order, touch);
+      const available = this.cash - this.reservedForBuys(replacing);
       if (need > available + EPS) return ['insufficient_buying_power', `insufficient buying power: need ${need.toFixed(2)}, available ${available.toFixed(2)}`];
     } else if (!this.config.allowShort) {
-      const available = Math.max(0, this.holdings.quantity(ticker) - this.reservedSells(ticker));
+      const available = Math.max(0, this.holdings.quantity(ticker) - this.reservedSells(ticker, replacing));
       if (quantity > available + EPS) {
         return ['insufficient_qty', `short selling not allowed: insufficient qty available for order (requested: ${quantity}, available: ${available})`];
       }
@@ -196,27 +258,87 @@ export class PaperVenue {
     return undefined;
   }
 
-  private accept(order: WireOrder): VenueOrder {
+  /** `held`: an exit leg that waits for its entry, outside the book until then */
+  private accept(order: WireOrder, group?: Group<VenueOrder>, held = false): VenueOrder {
     const now = this.now();
     if (now >= this.dayClose) this.dayClose = marketHours(this.config, now).nextClose;
     const slot = this.board.slotOf(order.ticker);
+    const q = this.board.read(slot, this.quote);
+    const { orderType, limitPrice, stopPrice, trailPercent, trailPrice, replaces } = order;
     const o: VenueOrder = {
       wire: { ...order },
       state: {
         clientOrderId: order.clientOrderId, brokerOrderId: randomUUID(), ticker: order.ticker, side: order.side,
         quantity: order.quantity, status: 'pending_new', rawStatus: 'pending_new', filledQty: 0, filledAvgPrice: 0,
+        orderType, limitPrice, stopPrice, trailPercent, trailPrice, replaces,
       },
       slot,
-      reservePrice: order.orderType === 'limit' ? order.limitPrice! : this.board.read(slot, this.quote).ask,
+      reservePrice: reservePrice(order, order.side === 'buy' ? q.ask : q.bid),
       seenUpdates: -1,
       expiresAt: order.timeInForce === 'day' ? this.dayClose : Infinity,
+      triggered: !STOP_TYPES.has(orderType),
+      group,
     };
+    if (group) {
+      // the first member is the one Alpaca answers with; the others are its legs
+      o.state.orderClass = group.orderClass;
+      if (!group.head) group.head = o;
+      else o.state.parentId = group.head.state.clientOrderId;
+    }
+    if (orderType === 'trailing_stop') this.trail(o, q);
     this.orders.set(order.clientOrderId, o);
+    if (held) {
+      o.state.status = o.state.rawStatus = 'held';
+      this.emit('pending_new', o);
+      return o;
+    }
     this.open.add(o);
     this.emit('pending_new', o);
     o.state.status = o.state.rawStatus = 'new';
     this.emit('new', o);
     return o;
+  }
+
+  /** the entry is done filling (or ended early): its exits start working for what it filled */
+  private activateExits(group: Group<VenueOrder>, qty: number): void {
+    for (const leg of group.exits) {
+      if (leg.state.status !== 'held') continue;
+      leg.state.quantity = leg.wire.quantity = qty;
+      leg.state.status = leg.state.rawStatus = 'new';
+      this.open.add(leg);
+      this.emit('new', leg);
+      this.match(leg);
+    }
+    this.watchBoard();
+  }
+
+  /** after a fill or an end of a group member: what the group's rules make of the others */
+  private groupAfter(o: VenueOrder): void {
+    const g = o.group;
+    if (!g || g.closing) return;
+    const s = o.state;
+    if (o === g.entry) {
+      if (s.status === 'filled' || (FINAL.has(s.status) && s.filledQty > EPS)) this.activateExits(g, s.filledQty);
+      else if (FINAL.has(s.status)) this.closeGroup(g, `${g.orderClass} entry ${s.status}`);
+      return;
+    }
+    if (s.filledQty > EPS) {
+      // an exit filled: its sibling only has what is left to close
+      for (const other of g.exits) {
+        if (other === o || !this.open.has(other)) continue;
+        if (s.status === 'filled') this.closeGroup(g, `${g.orderClass}: sibling ${s.clientOrderId} filled`);
+        else other.state.quantity = other.wire.quantity = Math.min(other.state.quantity, s.quantity - s.filledQty + other.state.filledQty);
+      }
+    } else if (FINAL.has(s.status)) {
+      this.closeGroup(g, `${g.orderClass}: ${s.clientOrderId} ${s.status}`);
+    }
+  }
+
+  /** cancels every member not yet final */
+  private closeGroup(g: Group<VenueOrder>, reason: string): void {
+    g.closing = true;
+    for (const m of [g.entry, ...g.exits]) if (m && !FINAL.has(m.state.status)) this.finish(m, 'canceled', reason);
+    g.closing = false;
   }
 
   private matchOnArrival(o: VenueOrder): void {
@@ -235,21 +357,43 @@ export class PaperVenue {
     else this.watchBoard();
   }
 
-  /** fill what the current quote allows */
+  /** fill what the current quote allows; an untriggered stop only looks whether the quote reaches it */
   private match(o: VenueOrder): void {
     const q = this.board.read(o.slot, this.quote);
     o.seenUpdates = q.updates;
+    if (!o.triggered && !this.trigger(o, q)) return;
     const price = this.marketablePrice(o, q);
     if (price <= 0) return;
     const qty = Math.min(o.state.quantity - o.state.filledQty, this.displayedLeft(o, q));
     if (qty > EPS) this.fill(o, qty, price, q);
   }
 
-  /** 0 when the order cannot trade against this quote */
+  /** a buy stop triggers when the ask reaches it, a sell stop when the bid does; trailing stops first follow the market */
+  private trigger(o: VenueOrder, q: BoardQuote): boolean {
+    if (o.wire.orderType === 'trailing_stop') this.trail(o, q);
+    const stop = o.state.stopPrice!;
+    o.triggered = o.wire.side === 'buy' ? q.ask > 0 && q.ask >= stop - EPS : q.bid > 0 && q.bid <= stop + EPS;
+    return o.triggered;
+  }
+
+  /** moves a trailing stop's best price (highest bid for a sell, lowest ask for a buy) and its stop with it */
+  private trail(o: VenueOrder, q: BoardQuote): void {
+    const touch = o.wire.side === 'buy' ? q.ask : q.bid;
+    if (!(touch > 0)) return;
+    const best = o.state.hwm;
+    if (best === undefined || (o.wire.side === 'buy' ? touch < best : touch > best)) {
+      o.state.hwm = touch;
+      o.state.stopPrice = trailStop(o.wire, touch);
+      if (o.wire.side === 'buy') o.reservePrice = o.state.stopPrice;
+    }
+  }
+
+  /** 0 when the order cannot trade against this quote; a triggered stop-limit trades as a limit, other stops as market */
   private marketablePrice(o: VenueOrder, q: BoardQuote): number {
     const { side, orderType, limitPrice = 0 } = o.wire;
-    if (side === 'buy') return q.ask > 0 && (orderType === 'market' || q.ask <= limitPrice) ? q.ask : 0;
-    return q.bid > 0 && (orderType === 'market' || q.bid >= limitPrice) ? q.bid : 0;
+    const atAnyPrice = orderType !== 'limit' && orderType !== 'stop_limit';
+    if (side === 'buy') return q.ask > 0 && (atAnyPrice || q.ask <= limitPrice) ? q.ask : 0;
+    return q.bid > 0 && (atAnyPrice || q.bid >= limitPrice) ? q.bid : 0;
   }
 
   private displayedLeft(o: VenueOrder, q: BoardQuote): number {
@@ -266,7 +410,8 @@ export class PaperVenue {
       t[o.wire.side] += qty;
     }
     const s = o.state;
-    s.filledAvgPrice = (s.filledAvgPrice * s.filledQty + price * qty) / (s.filledQty + qty);
+    // no float dust in an average: 3 × 101.03 / 3 must stay 101.03 in every log and answer
+    s.filledAvgPrice = cleanPrice((s.filledAvgPrice * s.filledQty + price * qty) / (s.filledQty + qty));
     s.filledQty += qty;
     this.cash -= (o.wire.side === 'buy' ? qty : -qty) * price;
     this.holdings.applyFill(o.wire.ticker, o.wire.side, qty, price);
@@ -274,6 +419,7 @@ export class PaperVenue {
     if (done) this.open.delete(o);
     s.status = s.rawStatus = done ? 'filled' : 'partially_filled';
     this.emit(done ? 'fill' : 'partial_fill', o, { qty, price });
+    if (o.group && (done || o !== o.group.entry)) this.groupAfter(o);
   }
 
 
@@ -282,17 +428,18 @@ export class PaperVenue {
     o.state.status = o.state.rawStatus = status;
     if (reason) o.state.reason = reason;
     this.emit(status, o);
+    this.groupAfter(o);
   }
 
-  private reservedForBuys(): number {
+  private reservedForBuys(except?: VenueOrder): number {
     let reserved = 0;
-    for (const o of this.open) if (o.wire.side === 'buy') reserved += (o.state.quantity - o.state.filledQty) * o.reservePrice;
+    for (const o of this.open) if (o.wire.side === 'buy' && o !== except) reserved += (o.state.quantity - o.state.filledQty) * o.reservePrice;
     return reserved;
   }
 
-  private reservedSells(ticker: string): number {
+  private reservedSells(ticker: string, except?: VenueOrder): number {
     let reserved = 0;
-    for (const o of this.open) if (o.wire.side === 'sell' && o.wire.ticker === ticker) reserved += o.state.quantity - o.state.filledQty;
+    for (const o of this.open) if (o.wire.side === 'sell' && o.wire.ticker === ticker && o !== except) reserved += o.state.quantity - o.state.filledQty;
     return reserved;
   }
 
@@ -326,5 +473,20 @@ export class PaperVenue {
         queueMicrotask(() => { throw error; });
       }
     }
+  }
+}
+
+/** price per share a buy holds against buying power: its limit, its stop, or the touch */
+function reservePrice(order: WireOrder, touch: number): number {
+  switch (order.orderType) {
+    case 'limit':
+    case 'stop_limit':
+      return order.limitPrice!;
+    case 'stop':
+      return order.stopPrice!;
+    case 'trailing_stop':
+      return trailStop(order, touch);
+    default:
+      return touch;
   }
 }

@@ -1,7 +1,8 @@
 // What the Alpaca gateway remembers about each order beyond the venue's state: how it was asked
 // for (type, time in force, limit price) and when each step happened, so an order renders as the
 // full JSON Alpaca returns. Orders that reached the venue through another gateway (FIX, message
-// ports) are recorded from their first update, with market/day as the best guess of their terms.
+// ports) are recorded from their first update, whose state carries the venue's own terms; time in
+// force defaults to day there.
 import type { BrokerOrderState, TradeUpdate, WireOrder } from '../../broker.js';
 
 export interface LedgerOrder {
@@ -14,11 +15,17 @@ export interface LedgerOrder {
   filledAt?: number;
   canceledAt?: number;
   expiredAt?: number;
+  replacedAt?: number;
+  /** broker order ids of a replace's two orders, linked when the replacement is first seen */
+  replaces?: string;
+  replacedBy?: string;
+  /** a bracket / OTO entry's exits, an OCO take-profit's stop-loss */
+  legs?: LedgerOrder[];
   /** arrival order, the tie-break when two orders share a millisecond */
   seq: number;
 }
 
-const OPEN = new Set(['pending_new', 'new', 'partially_filled', 'pending_cancel']);
+const OPEN = new Set(['pending_new', 'new', 'partially_filled', 'pending_cancel', 'held']);
 
 export const isOpenStatus = (status: string): boolean => OPEN.has(status);
 
@@ -28,6 +35,16 @@ export class OrderLedger {
   /** terms of submits in flight, read when the venue announces the order it created */
   private readonly asked = new Map<string, WireOrder>();
   private seq = 0;
+
+  /** `live`: the venue's current state of an order, for what moves without an update (a trailing stop's stop and hwm, an OCO sibling's qty) */
+  constructor(private readonly live?: (clientOrderId: string) => BrokerOrderState | undefined) {}
+
+  private fresh(o: LedgerOrder | undefined): LedgerOrder | undefined {
+    if (!o || !this.live || !isOpenStatus(o.state.status)) return o;
+    const now = this.live(o.state.clientOrderId);
+    if (now) o.state = { ...o.state, stopPrice: now.stopPrice, hwm: now.hwm, quantity: now.quantity };
+    return o;
+  }
 
   /** call before handing the order to the venue; `done` after it answered (either way) */
   expect(order: WireOrder): () => void {
@@ -42,31 +59,39 @@ export class OrderLedger {
     if (!o) {
       const wire = this.asked.get(id);
       o = {
-        state: update.order, orderType: wire?.orderType ?? 'market', timeInForce: wire?.timeInForce ?? 'day',
+        state: update.order, orderType: update.order.orderType ?? wire?.orderType ?? 'market', timeInForce: wire?.timeInForce ?? 'day',
         limitPrice: wire?.limitPrice, createdAt: update.timestamp, updatedAt: update.timestamp, seq: ++this.seq,
       };
       this.byClientId.set(id, o);
       this.byBrokerId.set(update.order.brokerOrderId, o);
+      const parent = update.order.parentId === undefined ? undefined : this.byClientId.get(update.order.parentId);
+      if (parent) (parent.legs ??= []).push(o);
+      const old = update.order.replaces === undefined ? undefined : this.byClientId.get(update.order.replaces);
+      if (old) {
+        o.replaces = old.state.brokerOrderId;
+        old.replacedBy = update.order.brokerOrderId;
+      }
     }
     o.state = update.order;
     o.updatedAt = update.timestamp;
     if (update.order.status === 'filled') o.filledAt = update.timestamp;
     if (update.order.status === 'canceled') o.canceledAt = update.timestamp;
     if (update.order.status === 'expired') o.expiredAt = update.timestamp;
+    if (update.order.status === 'replaced') o.replacedAt = update.timestamp;
     return o;
   }
 
   byClientOrderId(id: string): LedgerOrder | undefined {
-    return this.byClientId.get(id);
+    return this.fresh(this.byClientId.get(id));
   }
 
   byId(id: string): LedgerOrder | undefined {
-    return this.byBrokerId.get(id);
+    return this.fresh(this.byBrokerId.get(id));
   }
 
   /** every order in arrival order */
   all(): LedgerOrder[] {
-    return [...this.byClientId.values()];
+    return [...this.byClientId.values()].map((o) => this.fresh(o)!);
   }
 
   get size(): number {
@@ -82,7 +107,8 @@ const INTENT: Record<string, string> = { buy: 'buy_to_open', sell: 'sell_to_clos
 /** Alpaca's order object: numbers as strings, nulls where a field does not apply */
 export function orderJson(o: LedgerOrder): Record<string, unknown> {
   const s = o.state;
-  const limit = o.limitPrice === undefined ? null : decimal(o.limitPrice);
+  const price = (n: number | undefined) => (n === undefined ? null : decimal(n));
+  const limit = price(s.limitPrice ?? o.limitPrice);
   return {
     id: s.brokerOrderId,
     client_order_id: s.clientOrderId,
@@ -93,9 +119,9 @@ export function orderJson(o: LedgerOrder): Record<string, unknown> {
     expired_at: iso(o.expiredAt),
     canceled_at: iso(o.canceledAt),
     failed_at: null,
-    replaced_at: null,
-    replaced_by: null,
-    replaces: null,
+    replaced_at: iso(o.replacedAt),
+    replaced_by: o.replacedBy ?? null,
+    replaces: o.replaces ?? null,
     asset_id: assetId(s.ticker),
     symbol: s.ticker,
     asset_class: 'us_equity',
@@ -103,20 +129,20 @@ export function orderJson(o: LedgerOrder): Record<string, unknown> {
     qty: decimal(s.quantity),
     filled_qty: decimal(s.filledQty),
     filled_avg_price: s.filledQty > 0 ? decimal(s.filledAvgPrice) : null,
-    order_class: '',
+    order_class: s.orderClass ?? '',
     order_type: o.orderType,
     type: o.orderType,
     side: s.side,
     position_intent: INTENT[s.side],
     time_in_force: o.timeInForce,
     limit_price: limit,
-    stop_price: null,
+    stop_price: price(s.stopPrice),
     status: s.status,
     extended_hours: false,
-    legs: null,
-    trail_percent: null,
-    trail_price: null,
-    hwm: null,
+    legs: o.legs ? o.legs.map(orderJson) : null,
+    trail_percent: price(s.trailPercent),
+    trail_price: price(s.trailPrice),
+    hwm: price(s.hwm),
     expires_at: null,
   };
 }
