@@ -35,6 +35,8 @@ export interface BrokerOrderState {
   /** average over all fills so far; 0 before the first fill */
   filledAvgPrice: number;
   reason?: string;
+  /** epoch ms of the venue's last change to the order, when the venue says */
+  updatedAt?: number;
 }
 
 export interface TradeUpdate {

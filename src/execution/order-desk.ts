@@ -22,7 +22,9 @@ export interface DeskStats {
 export class OrderDesk {
   readonly stats: DeskStats = { retries: 0, rejections: 0, ackLatencies: [] };
   private blockSeq = 0;
-  private readonly sessionTag = randomBytes(2).toString('hex');
+  private sessionTag = randomBytes(2).toString('hex');
+  /** the journal's hook: writes the legs' intent before they can reach a broker; false: send nothing */
+  beforeSend: (legs: Order[]) => boolean = () => true;
   private readonly cancelAskedAt = new Map<string, number>();
 
   constructor(
@@ -65,8 +67,18 @@ export class OrderDesk {
         orders.push(order);
       }
     });
-    if (valid.length) this.router.send(valid);
+    if (valid.length && this.beforeSend(valid)) this.router.send(valid);
     return orders;
+  }
+
+  /** a resumed session keeps its block id prefix and numbering, so block ids never repeat */
+  continueBlocks(sessionTag: string, blockSeq: number): void {
+    this.sessionTag = sessionTag;
+    this.blockSeq = blockSeq;
+  }
+
+  get blockTag(): string {
+    return this.sessionTag;
   }
 
   onWorkerMessage(workerId: number, message: FromWorker): void {

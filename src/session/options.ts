@@ -71,11 +71,20 @@ export const optionsSchema = z.strictObject({
   quotes: venueConfig('quotes', quoteConfigSchemas).prefault('sim'),
   /** write every quote the feed delivers to this .csv / .ndjson file (replay it with quotes: { type: 'replay', file }) */
   recordQuotes: z.string().trim().min(1, 'recordQuotes must be a file path ending in .csv or .ndjson').optional(),
+  /** the order journal beside the CSV: 'block' fsyncs once per block before it is sent (group commit), 'always' every record, 'off' never (a killed process loses nothing, a power cut may) */
+  journal: z.strictObject({ sync: z.enum(['block', 'always', 'off']).default('block') }).prefault({}),
+  /** pick up the crashed session `tradeLogName` from its journal (needs tradeLogName) */
+  resume: z.boolean().default(false),
+  /** open orders with salvo client ids this session does not know, found at start */
+  onStartOrphans: z.enum(['report', 'adopt', 'cancel']).default('report'),
   /** session log lines go here as well as to the session's .log file; default: stderr */
   logger: z.custom<(level: LogLevel, message: string) => void>((v) => typeof v === 'function', { message: 'logger must be a function (level, message) => void' }).optional(),
 }).superRefine((o, ctx) => {
   if (o.eosBehavior === 'custom' && !o.customShutdownAction) {
     ctx.addIssue({ code: 'custom', path: ['customShutdownAction'], message: "customShutdownAction is required when eosBehavior is 'custom'" });
+  }
+  if (o.resume && !o.tradeLogName) {
+    ctx.addIssue({ code: 'custom', path: ['tradeLogName'], message: 'resume: true needs the tradeLogName of the session to resume' });
   }
 });
 
