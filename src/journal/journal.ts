@@ -60,6 +60,9 @@ export class JournalError extends Error {
   override readonly name = 'JournalError';
 }
 
+/** A journal with no header: its session sent nothing (orders are journaled only after the header). */
+export class NoHeaderError extends JournalError {}
+
 const line = (record: JournalRecord): string => {
   const json = JSON.stringify(record);
   return `${zlib.crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
@@ -182,7 +185,7 @@ export function readJournal(file: string): JournalContents {
     else if (record.t === 'status') out.statuses.push(record);
     else out.warnings.push(`${file}: skipped a record of unknown type on line ${i + 1}`);
   });
-  if (!out.headers.length) throw new JournalError(`${file} has no readable header record: it is not a salvo order journal, or its first record is damaged`);
+  if (!out.headers.length) throw new NoHeaderError(`${file} has no readable header record: it is not a salvo order journal, or its session was stopped before it sent anything (then start it again without resume)`);
   return out;
 }
 

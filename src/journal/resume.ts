@@ -8,9 +8,9 @@ import { parse } from 'csv-parse/sync';
 import type { Broker, BrokerOrderState } from '../brokers/broker.js';
 import { OrderBook } from '../execution/order-book.js';
 import { isTerminal, type Order } from '../execution/order.js';
-import type { Portfolio } from '../portfolio/portfolio.js';
+import { Portfolio } from '../portfolio/portfolio.js';
 import type { SessionLog } from '../util/session-log.js';
-import { accountIdentity, JournalError, readJournal, type JournalContents, type StatusRecord } from './journal.js';
+import { accountIdentity, JournalError, NoHeaderError, readJournal, type JournalContents, type StatusRecord } from './journal.js';
 import type { TradeLog } from './trade-log.js';
 
 export interface ResumeReport {
@@ -42,11 +42,31 @@ export interface Prior {
   inCsv: Set<string>;
 }
 
+export const journalFileOf = (o: { tradeLogPath: string; tradeLogName: string }): string => path.resolve(o.tradeLogPath, `${o.tradeLogName}.journal`);
+
 export function loadPrior(o: { tradeLogPath: string; tradeLogName: string; broker: { type: string } & Record<string, unknown> }): Prior {
-  const file = path.resolve(o.tradeLogPath, `${o.tradeLogName}.journal`);
+  const file = journalFileOf(o);
   const contents = readJournal(file);
   checkJournalOwner(file, contents, o.broker);
   return { file, contents, inCsv: csvTerminalIds(path.resolve(o.tradeLogPath, `${o.tradeLogName}.csv`)) };
+}
+
+/**
+ * A session that does not resume starts a new journal. One left with orders not final by a session
+ * that never ended refuses it (resume that session instead); any other old journal is replaced.
+ */
+export function freshJournal(file: string): void {
+  if (!fs.existsSync(file)) return;
+  try {
+    const contents = readJournal(file);
+    const book = new OrderBook();
+    replayJournal(contents, book, new Portfolio());
+    const open = book.open();
+    if (open.length) throw new JournalError(`${file} holds ${open.length} order(s) not final from a session that did not end: resume it (resume: true, salvo run --resume ${contents.headers[0].session}) or move the file away`);
+  } catch (error) {
+    if (!(error instanceof NoHeaderError)) throw error;
+  }
+  fs.truncateSync(file, 0);
 }
 
 /** Checks a journal belongs to this broker and account; one-line error otherwise. */

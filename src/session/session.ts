@@ -11,7 +11,7 @@ import { Router } from '../execution/router.js';
 import { TokenBucket } from '../execution/token-bucket.js';
 import { WorkerPool } from '../execution/worker-pool.js';
 import { accountIdentity, OrderJournal } from '../journal/journal.js';
-import { comparePositions, loadPrior, replayJournal, settleWithBroker, type Prior, type Replayed, type ResumeReport } from '../journal/resume.js';
+import { comparePositions, freshJournal, journalFileOf, loadPrior, replayJournal, settleWithBroker, type Prior, type Replayed, type ResumeReport } from '../journal/resume.js';
 import { checkAtStart, type StartCheck } from '../journal/start-check.js';
 import { TradeLog } from '../journal/trade-log.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
@@ -57,13 +57,14 @@ export class Session {
   static async start(options: SessionOptions): Promise<Session> {
     // a resume reads (and checks) the journal and the CSV before anything is appended to them
     const prior = options.resume ? loadPrior(options) : undefined;
+    if (!prior) freshJournal(journalFileOf(options));
     const tradeLog = TradeLog.open(options.tradeLogPath, options.tradeLogName);
     const log = new SessionLog(path.join(options.tradeLogPath, `${options.tradeLogName}.log`), options.logger, secretsOf(options));
     const s = new Session(options, log, tradeLog);
     try {
       for (const warning of prior?.contents.warnings ?? []) log.warn(warning);
       const replayed = prior && replayJournal(prior.contents, s.book, s.portfolio);
-      const journal = (s.journal = OrderJournal.open(prior?.file ?? tradeLog.file.replace(/\.csv$/, '.journal'), options.journal.sync, prior?.contents.validBytes));
+      const journal = (s.journal = OrderJournal.open(journalFileOf(options), options.journal.sync, prior?.contents.validBytes));
       journal.remember([...s.book.all()].map((o) => o.clientOrderId));
       s.book.onEvent((e) => {
         journal.status(e); // ahead of the CSV: a row in the CSV always has its record in the journal
