@@ -21,11 +21,18 @@ export interface StartCheck {
 
 export async function checkAtStart(args: {
   broker: Broker; book: OrderBook; log: SessionLog; policy: OrphanPolicy; numWorkers: number;
+  /** the broker's positions, as listed at connect */
+  held: ReadonlyArray<{ ticker: string; quantity: number }>;
   /** positions the session accounts for (a resumed session's rebuilt ones); undefined: none */
   ours?: (ticker: string) => number;
 }): Promise<StartCheck> {
   const { broker, book, log, policy } = args;
-  const open = await broker.openOrders();
+  let open: BrokerOrderState[] = [];
+  try {
+    open = await broker.openOrders();
+  } catch (error) {
+    log.warn(`could not list the broker's open orders at start, so orphans of another session are not checked: ${(error as Error).message}`);
+  }
   const orphans = open.filter((o) => SALVO_ID.test(o.clientOrderId) && !book.get(o.clientOrderId));
   const tickers = [...new Set(orphans.map((o) => o.ticker))].sort();
   if (orphans.length) {
@@ -40,7 +47,7 @@ export async function checkAtStart(args: {
       orphans.forEach((o, leg) => adopt(book, o, leg, args.numWorkers));
     }
   }
-  const heldAtStart = (await broker.positions())
+  const heldAtStart = args.held
     .filter((p) => Math.abs(p.quantity - (args.ours?.(p.ticker) ?? 0)) > 1e-9)
     .map((p) => ({ ticker: p.ticker, quantity: p.quantity - (args.ours?.(p.ticker) ?? 0) }));
   if (heldAtStart.length) log.warn(`positions this session did not open: ${heldAtStart.map((p) => `${p.ticker} ${p.quantity}`).join(', ')}`);

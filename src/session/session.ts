@@ -119,7 +119,7 @@ export class Session {
       startedAt: this.startedAt.getTime(), positions: resuming?.prior.contents.headers[0].positions ?? held, resumed: Boolean(resuming),
     });
     this.startCheck = await checkAtStart({
-      broker: this.broker, book: this.book, log: this.log, policy: o.onStartOrphans, numWorkers: o.numWorkers,
+      broker: this.broker, book: this.book, log: this.log, policy: o.onStartOrphans, numWorkers: o.numWorkers, held,
       ours: resuming ? (t) => this.portfolio.quantity(t) : undefined,
     });
   }

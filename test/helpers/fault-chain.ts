@@ -12,11 +12,12 @@ import { KEY_ID, SECRET } from './alpaca-exchange.js';
 import { byOrder, readLog } from './trade-log.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const TICKERS = ['AAPL', 'MSFT'];
+/** the venue's tickers; each chain trades two of its own, so chains can run side by side */
+export const TICKERS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'META'];
 
 interface VenueState {
   created: Array<[string, number]>;
-  orders: Array<{ id: string; status: string; filledQty: number }>;
+  orders: Array<{ id: string; ticker: string; status: string; filledQty: number }>;
   positions: Array<{ ticker: string; quantity: number }>;
 }
 
@@ -33,12 +34,17 @@ export async function exchangeProcess(options: { failureRate?: number; timeoutRa
   const first = await lines.next();
   if (first.done) throw new Error('the exchange process ended before it printed its URLs');
   const urls = JSON.parse(first.value) as { restUrl: string; streamUrl: string };
+  let asking: Promise<unknown> = Promise.resolve();
   return {
     broker: { type: 'alpaca', baseUrl: urls.restUrl, streamUrl: urls.streamUrl, keyId: KEY_ID, secretKey: SECRET, requestTimeoutMs: 300 },
-    async state() {
-      child.stdin!.write('state\n');
-      const next = await lines.next();
-      return JSON.parse(next.value) as VenueState;
+    state() {
+      // one question at a time: the answers come back in order on one pipe
+      const answer = asking.then(async () => {
+        child.stdin!.write('state\n');
+        return JSON.parse((await lines.next()).value) as VenueState;
+      });
+      asking = answer.catch(() => undefined);
+      return answer;
     },
     async close() {
       const exited = new Promise((r) => child.once('exit', r));
@@ -78,12 +84,14 @@ function runner(args: Record<string, unknown>, kill?: KillAt): Promise<Run> {
     if (kill?.fromTrading !== undefined && String(d).includes('trading for')) killIn(kill.fromTrading);
   });
   // a run killed from the start of trading that never gets there is killed late in its start instead
-  if (kill) killIn(kill.fromSpawn ?? 15_000);
+  if (kill) killIn(kill.fromSpawn ?? 60_000);
   return new Promise((resolve) => child.once('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); }));
 }
 
 export interface ChainResult {
   kills: number;
+  /** runs that ended on their own before their kill instant came (not counted as kills) */
+  endedBeforeKill: number;
   /** kills that landed after the session had journaled at least one order of that process */
   killsWithOrders: number;
   ordersAtVenue: number;
@@ -94,6 +102,8 @@ export interface ChainResult {
   /** corrupt journal records found after a kill (a torn tail is expected and cut; these are not) */
   corruptRecords: string[];
   tornTailsSeen: number;
+  /** torn tails made on purpose */
+  tearsMade: number;
   positionsSalvo: Record<string, number>;
   positionsVenue: Record<string, number>;
   finalReport: { reconciled: boolean; resumed?: unknown };
@@ -108,22 +118,22 @@ const net = (list: Array<{ ticker: string; quantity: number }>) => Object.fromEn
  * within [0, startMs) of the process start (starting, resuming); `tearAt`: after that kill, half a record is appended to the journal, as a kill
  * in the middle of a journal write would leave it.
  */
-export async function killChain(ex: ExchangeProcess, o: { dir: string; name: string; kills: number; seed: number; startMs: number; tradingMs: number; tearAt?: number }): Promise<ChainResult> {
+export async function killChain(ex: ExchangeProcess, o: { dir: string; name: string; tickers: string[]; kills: number; seed: number; startMs: number; tradingMs: number; tearAt?: number }): Promise<ChainResult> {
   const random = seeded(o.seed);
-  const before = new Set((await ex.state()).created.map(([id]) => id));
   const journal = path.join(o.dir, `${o.name}.journal`);
-  const base = { broker: ex.broker, tickers: TICKERS, tradeLogPath: o.dir, tradeLogName: o.name, runSeconds: 1.5 };
-  const result: ChainResult = { kills: 0, killsWithOrders: 0, ordersAtVenue: 0, unaccounted: [], duplicated: [], corruptRecords: [], tornTailsSeen: 0, positionsSalvo: {}, positionsVenue: {}, finalReport: { reconciled: false }, problems: [] };
-  for (let i = 0; i <= o.kills; i++) {
-    const last = i === o.kills;
+  const base = { broker: ex.broker, tickers: o.tickers, tradeLogPath: o.dir, tradeLogName: o.name, runSeconds: 1.5 };
+  const result: ChainResult = { kills: 0, endedBeforeKill: 0, killsWithOrders: 0, ordersAtVenue: 0, unaccounted: [], duplicated: [], corruptRecords: [], tornTailsSeen: 0, tearsMade: 0, positionsSalvo: {}, positionsVenue: {}, finalReport: { reconciled: false }, problems: [] };
+  for (let i = 0; i <= 3 * o.kills; i++) {
+    const last = result.kills === o.kills;
     const resume = hasHeader(journal);
     const intentsBefore = resume ? readJournal(journal).intents.length : 0;
     const early = random() < 1 / 3;
     const at = random();
     const run = await runner({ ...base, resume }, last ? undefined : early ? { fromSpawn: at * o.startMs } : { fromTrading: at * o.tradingMs });
     if (!last) {
-      if (run.signal !== 'SIGKILL') result.problems.push(`run ${i} ended before its kill (${run.code}): ${run.stderr.slice(-500)}`);
-      result.kills++;
+      if (run.signal === 'SIGKILL') result.kills++;
+      else if (run.code === 0) result.endedBeforeKill++;
+      else result.problems.push(`run ${i} failed (${run.code}): ${run.stderr.slice(-2000)}`);
     } else if (run.code !== 0) {
       result.problems.push(`the final resume exited ${run.code}: ${run.stderr.slice(-2000)}`);
       return result;
@@ -135,17 +145,24 @@ export async function killChain(ex: ExchangeProcess, o: { dir: string; name: str
     const contents = readJournal(journal);
     if (contents.intents.length > intentsBefore) result.killsWithOrders += last ? 0 : 1;
     result.corruptRecords.push(...contents.warnings.filter((w) => !w.includes('torn last record')));
-    if (i === o.tearAt) fs.appendFileSync(journal, fs.readFileSync(journal, 'utf8').split('\n').find((l) => l.includes('"t":"intent"'))!.slice(0, 40));
+    if (last) break;
+    const intent = fs.readFileSync(journal, 'utf8').split('\n').find((l) => l.includes('"t":"intent"'));
+    if (o.tearAt !== undefined && i >= o.tearAt && !result.tearsMade && intent) {
+      fs.appendFileSync(journal, intent.slice(0, 40));
+      result.tearsMade++;
+    }
   }
-  await checkVenue(ex, before, o, result);
+  await checkVenue(ex, o, result);
   return result;
 }
 
-async function checkVenue(ex: ExchangeProcess, before: Set<string>, o: { dir: string; name: string }, result: ChainResult): Promise<void> {
+/** the venue's orders and positions in this chain's tickers against its CSV and final report */
+async function checkVenue(ex: ExchangeProcess, o: { dir: string; name: string; tickers: string[] }, result: ChainResult): Promise<void> {
   const venue = await ex.state();
   const rows = byOrder(readLog(path.join(o.dir, `${o.name}.csv`)));
+  const ours = new Set(venue.orders.filter((v) => o.tickers.includes(v.ticker)).map((v) => v.id));
   for (const [id, n] of venue.created) {
-    if (before.has(id)) continue;
+    if (!ours.has(id)) continue;
     result.ordersAtVenue++;
     if (n !== 1) result.duplicated.push(id);
     const v = venue.orders.find((x) => x.id === id)!;
@@ -155,7 +172,7 @@ async function checkVenue(ex: ExchangeProcess, before: Set<string>, o: { dir: st
     }
   }
   for (const h of rows.values()) if (h.terminal.length > 1) result.unaccounted.push(`${h.id}: ${h.terminal.length} terminal rows`);
-  result.positionsVenue = net(venue.positions);
+  result.positionsVenue = net(venue.positions.filter((p) => o.tickers.includes(p.ticker)));
   result.positionsSalvo = net((result.finalReport as { positions?: Array<{ ticker: string; quantity: number }> }).positions ?? []);
 }
 
