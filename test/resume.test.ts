@@ -12,6 +12,7 @@ import type { Broker, WireOrder } from '../src/brokers/broker.js';
 import { accountIdentity, OrderJournal, readJournal } from '../src/journal/journal.js';
 import type { Order } from '../src/execution/order.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
+import { TRADE_LOG_COLUMNS } from '../src/journal/trade-log.js';
 import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-resume-'));
@@ -63,6 +64,8 @@ test('orphans at start: reported (default) and left alone, canceled, or adopted 
     assert.equal(ex.venue.getOrder(id)!.status, 'canceled', 'canceled at the venue at end of session');
   }
   assert.equal(ex.venue.getOrder('manual-order-1')!.status, 'new', 'an order that is not salvo-shaped is never adopted');
+  assert.deepEqual(readJournal(adopted.journalFile).intents.filter((i) => i.blockId === 'adopted').map((i) => i.order.clientOrderId).sort(),
+    ['buy_long-1-0000aaa2', 'buy_long-3-0000aaa1'], 'adopted orders are journaled: a resume after another crash knows them');
 
   await other.submit(resting('short_sell-2-0000aaa3'));
   const canceled = await runTrading({ ...session(ex, 'orphans-cancel'), onStartOrphans: 'cancel' });
@@ -100,6 +103,8 @@ test('resume: fills and cancels that happened meanwhile written with the broker\
   while (ex.venue.getOrder(filled.clientOrderId)!.status !== 'filled' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const venueFillAt = Date.parse(String((await (await fetch(`${ex.server.restUrl}/v2/orders:by_client_order_id?client_order_id=${filled.clientOrderId}`, { headers: { 'APCA-API-KEY-ID': KEY_ID, 'APCA-API-SECRET-KEY': SECRET } })).json() as { updated_at: string }).updated_at));
   await new Promise((r) => setTimeout(r, 50)); // the broker's time must differ from the time salvo learns of it
+  // the crashed session's CSV: its last block held only a refused leg, so it is in the CSV and not in the journal
+  fs.writeFileSync(path.join(dir, 'crashed.csv'), `${TRADE_LOG_COLUMNS.join(',')}\nlocal,buy_long-0-00000b05,NOPE,0,0,rejected,buy,buy_long,1.000000,invalid,0,c0de-9,unknown ticker\n`);
 
   const report = await runTrading({ ...session(ex, 'crashed'), resume: true, eosBehavior: 'liquidate' });
   assert.deepEqual(report.resumed, { journaled: 4, settled: 2, adopted: 1, notSent: 1, rowsRestored: 0, positionMismatches: [] });
@@ -124,15 +129,17 @@ test('resume: fills and cancels that happened meanwhile written with the broker\
   assert.equal(journal.headers[1].resumed, true);
   assert.equal(journal.headers[1].sessionTag, 'c0de');
   const liquidation = journal.intents.filter((i) => i.order.action === 'liquidate');
-  assert.ok(liquidation.length > 0 && liquidation.every((i) => i.blockId === 'c0de-8'), 'the block numbers go on from the journal\'s');
+  assert.ok(liquidation.length > 0 && liquidation.every((i) => i.blockId === 'c0de-10'), 'the block numbers go on from the journal\'s and the CSV\'s');
+  assert.equal(rows.get('buy_long-0-00000b05')!.rows.length, 1, 'the CSV is appended to, its rows kept');
 });
 
-test('resume refuses, in one line, with no journal, another account, or the in-process paper broker', async () => {
+test('resume refuses, in one line, with no journal, another account, or the in-process paper broker; a fresh start refuses a crashed session\'s journal', async () => {
   const ex = await exchange();
   await assert.rejects(runTrading({ ...session(ex, 'never-ran'), resume: true }), /no order journal to resume from: .*never-ran\.journal \(ENOENT\)/);
   crashedJournal(ex, 'theirs', [market('buy_long-1-00000c01')]);
   await assert.rejects(runTrading({ ...session(ex, 'theirs'), resume: true, broker: { ...brokerOf(ex), keyId: 'PKANOTHERKEY00000' } }), /theirs\.journal was written for another alpaca account .*refusing to resume/);
   await assert.rejects(runTrading({ ...session(ex, 'theirs'), resume: true, broker: 'paper' }), /written for broker 'alpaca', this session uses 'paper'/);
   await assert.rejects(runTrading({ ...session(ex, 'x'), tradeLogName: undefined, resume: true }), /resume: true needs the tradeLogName/);
+  await assert.rejects(runTrading(session(ex, 'theirs')), /theirs\.journal holds 1 order\(s\) not final from a session that did not end: resume it \(resume: true, salvo run --resume theirs\)/);
   assert.equal(ex.server.createdPerClientOrderId().size, 0, 'nothing was sent');
 });

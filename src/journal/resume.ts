@@ -40,6 +40,8 @@ export interface Prior {
   file: string;
   contents: JournalContents;
   inCsv: Set<string>;
+  /** block ids in the CSV (a block of refused legs only is in the CSV, not in the journal) */
+  csvBlocks: Set<string>;
 }
 
 export const journalFileOf = (o: { tradeLogPath: string; tradeLogName: string }): string => path.resolve(o.tradeLogPath, `${o.tradeLogName}.journal`);
@@ -48,7 +50,7 @@ export function loadPrior(o: { tradeLogPath: string; tradeLogName: string; broke
   const file = journalFileOf(o);
   const contents = readJournal(file);
   checkJournalOwner(file, contents, o.broker);
-  return { file, contents, inCsv: csvTerminalIds(path.resolve(o.tradeLogPath, `${o.tradeLogName}.csv`)) };
+  return { file, contents, ...readCsv(path.resolve(o.tradeLogPath, `${o.tradeLogName}.csv`)) };
 }
 
 /**
@@ -77,19 +79,27 @@ export function checkJournalOwner(file: string, contents: JournalContents, broke
   if (broker.type === 'paper') throw new JournalError(`${file}: broker 'paper' runs inside the session's process and its orders ended with it: there is nothing to resume (start a new session)`);
 }
 
+/** the highest block number of `tag` among `blockIds` (`<tag>-<n>`), 0 if none */
+export function lastBlockSeq(blockIds: Iterable<string>, tag: string): number {
+  let last = 0;
+  for (const id of blockIds) {
+    const dash = id.lastIndexOf('-');
+    if (id.slice(0, dash) === tag) last = Math.max(last, Number(id.slice(dash + 1)) || 0);
+  }
+  return last;
+}
+
 /** Rebuilds the orders (into `book`, without events) and the portfolio (from the first start's positions and the journaled fills). */
-export function replayJournal(contents: JournalContents, book: OrderBook, portfolio: Portfolio): Replayed {
+export function replayJournal(contents: JournalContents, book: OrderBook, portfolio: Portfolio, csvBlocks: Iterable<string> = []): Replayed {
   const header = contents.headers[0];
   portfolio.seed(header.positions);
   const scratch = new OrderBook();
   scratch.onEvent((e) => { if (e.fill) portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price); });
-  let blockSeq = 0;
   for (const i of contents.intents) {
     if (scratch.get(i.order.clientOrderId)) continue;
     scratch.add({ ...i.order, blockId: i.blockId, leg: i.leg, workerId: i.workerId, status: 'queued', filledQty: 0, filledAvgPrice: 0, decidedAt: i.decidedAt, attempts: 0 });
-    const [tag, seq] = [i.blockId.slice(0, i.blockId.lastIndexOf('-')), Number(i.blockId.slice(i.blockId.lastIndexOf('-') + 1))];
-    if (tag === header.sessionTag && seq > blockSeq) blockSeq = seq;
   }
+  const blockSeq = Math.max(lastBlockSeq(contents.intents.map((i) => i.blockId), header.sessionTag), lastBlockSeq(csvBlocks, header.sessionTag));
   const last = new Map<string, StatusRecord>();
   for (const s of contents.statuses) {
     const order = scratch.get(s.id);
@@ -102,15 +112,18 @@ export function replayJournal(contents: JournalContents, book: OrderBook, portfo
   return { sessionTag: header.sessionTag, blockSeq, last };
 }
 
-/** Cuts a torn last CSV row (killed mid-write) and lists the orders that already have a terminal row. */
-export function csvTerminalIds(file: string): Set<string> {
-  const out = new Set<string>();
+/** Cuts a torn last CSV row (killed mid-write); lists the orders that already have a terminal row, and the blocks. */
+function readCsv(file: string): { inCsv: Set<string>; csvBlocks: Set<string> } {
+  const out = { inCsv: new Set<string>(), csvBlocks: new Set<string>() };
   if (!fs.existsSync(file)) return out;
   let text = fs.readFileSync(file, 'utf8');
   const end = text.lastIndexOf('\n') + 1;
   if (end < text.length) { fs.truncateSync(file, Buffer.byteLength(text.slice(0, end))); text = text.slice(0, end); }
   const rows = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Array<Record<string, string>>;
-  for (const r of rows) if (isTerminal(r.status as Order['status'])) out.add(r.client_order_id);
+  for (const r of rows) {
+    if (isTerminal(r.status as Order['status'])) out.inCsv.add(r.client_order_id);
+    out.csvBlocks.add(r.block_id);
+  }
   return out;
 }
 

@@ -21,6 +21,8 @@ export interface StartCheck {
 
 export async function checkAtStart(args: {
   broker: Broker; book: OrderBook; log: SessionLog; policy: OrphanPolicy; numWorkers: number;
+  /** journals adopted orders, so that a resume after another crash knows them */
+  adopted: (orders: Order[]) => void;
   /** the broker's positions, as listed at connect */
   held: ReadonlyArray<{ ticker: string; quantity: number }>;
   /** positions the session accounts for (a resumed session's rebuilt ones); undefined: none */
@@ -44,7 +46,12 @@ export async function checkAtStart(args: {
     }
     if (policy === 'adopt') {
       log.warn(`${what}: adopted (tracked, and closed at the end of session like this session's own)`);
-      orphans.forEach((o, leg) => adopt(book, o, leg, args.numWorkers));
+      const orders = orphans.map((o, leg) => adopt(book, o, leg, args.numWorkers));
+      args.adopted(orders);
+      // what it filled before is in the broker's positions already (the portfolio starts from them): no fill event
+      orders.forEach((order, i) => book.move(order, order.filledQty > 0 ? 'partially_filled' : 'new', {
+        source: 'execution', rawStatus: orphans[i].rawStatus, reason: 'adopted at start', at: orphans[i].updatedAt,
+      }));
     }
   }
   const heldAtStart = args.held
@@ -54,13 +61,13 @@ export async function checkAtStart(args: {
   return { orphans: { count: orphans.length, tickers, clientOrderIds: orphans.map((o) => o.clientOrderId), action: policy }, heldAtStart };
 }
 
-function adopt(book: OrderBook, o: BrokerOrderState, leg: number, numWorkers: number): void {
+function adopt(book: OrderBook, o: BrokerOrderState, leg: number, numWorkers: number): Order {
   const [, action, worker] = SALVO_ID.exec(o.clientOrderId)!;
   const order: Order = {
     clientOrderId: o.clientOrderId, ticker: o.ticker, quantity: o.quantity, side: o.side, orderType: 'limit', timeInForce: 'day',
     action: action as Action, blockId: 'adopted', leg, workerId: ((Number(worker) - 1 + numWorkers) % numWorkers) + 1,
-    status: 'submitted', filledQty: 0, filledAvgPrice: 0, decidedAt: Date.now(), attempts: 0, brokerOrderId: o.brokerOrderId,
+    status: 'submitted', filledQty: o.filledQty, filledAvgPrice: o.filledAvgPrice, decidedAt: Date.now(), attempts: 0, brokerOrderId: o.brokerOrderId,
   };
   book.add(order);
-  book.applyUpdate({ event: o.rawStatus, order: o, timestamp: o.updatedAt ?? Date.now() });
+  return order;
 }

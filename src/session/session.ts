@@ -63,7 +63,7 @@ export class Session {
     const s = new Session(options, log, tradeLog);
     try {
       for (const warning of prior?.contents.warnings ?? []) log.warn(warning);
-      const replayed = prior && replayJournal(prior.contents, s.book, s.portfolio);
+      const replayed = prior && replayJournal(prior.contents, s.book, s.portfolio, prior.csvBlocks);
       const journal = (s.journal = OrderJournal.open(journalFileOf(options), options.journal.sync, prior?.contents.validBytes));
       journal.remember([...s.book.all()].map((o) => o.clientOrderId));
       s.book.onEvent((e) => {
@@ -119,7 +119,7 @@ export class Session {
       startedAt: this.startedAt.getTime(), positions: resuming?.prior.contents.headers[0].positions ?? held, resumed: Boolean(resuming),
     });
     this.startCheck = await checkAtStart({
-      broker: this.broker, book: this.book, log: this.log, policy: o.onStartOrphans, numWorkers: o.numWorkers, held,
+      broker: this.broker, book: this.book, log: this.log, policy: o.onStartOrphans, numWorkers: o.numWorkers, held, adopted: (orders) => this.journal!.intents(orders),
       ours: resuming ? (t) => this.portfolio.quantity(t) : undefined,
     });
   }
