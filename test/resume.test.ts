@@ -13,6 +13,7 @@ import { accountIdentity, OrderJournal, readJournal } from '../src/journal/journ
 import type { Order } from '../src/execution/order.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 import { TRADE_LOG_COLUMNS } from '../src/journal/trade-log.js';
+import { salvo, strategyDir } from './helpers/cli.js';
 import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-resume-'));
@@ -142,4 +143,26 @@ test('resume refuses, in one line, with no journal, another account, or the in-p
   await assert.rejects(runTrading({ ...session(ex, 'x'), tradeLogName: undefined, resume: true }), /resume: true needs the tradeLogName/);
   await assert.rejects(runTrading(session(ex, 'theirs')), /theirs\.journal holds 1 order\(s\) not final from a session that did not end: resume it \(resume: true, salvo run --resume theirs\)/);
   assert.equal(ex.server.createdPerClientOrderId().size, 0, 'nothing was sent');
+});
+
+test('salvo run --resume: the crashed session picked up from the command line; bad uses refused in one line', async () => {
+  const ex = await exchange();
+  const other = await client(ex);
+  const open = resting('buy_long-1-00000d01');
+  crashedJournal(ex, 'cli-crashed', [open]);
+  await other.submit(open);
+  const cwd = strategyDir('resume-cli');
+  fs.writeFileSync(path.join(cwd, 'idle.mjs'), 'export default function strategy() {}\n');
+  fs.writeFileSync(path.join(cwd, 'salvo.config.json'), JSON.stringify({ tickers: ['AAPL', 'MSFT'], broker: brokerOf(ex), warmUpPeriod: 0 }));
+  const r = await salvo(['run', 'idle.mjs', '--resume', 'cli-crashed', '--log-path', dir, '--run', '0.3', '--no-display'], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /resumed\s+1 journaled order\(s\): 0 settled while down, 1 adopted, 0 never sent/);
+  assert.equal(ex.venue.getOrder(open.clientOrderId)!.status, 'canceled', 'the adopted order is closed at the end of session');
+  assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET));
+  const none = await salvo(['run', 'idle.mjs', '--resume', 'no-such-session', '--log-path', dir, '--run', '0.3', '--no-display'], { cwd });
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /^salvo run: no order journal to resume from: .*no-such-session\.journal \(ENOENT\)$/m);
+  const both = await salvo(['run', 'idle.mjs', '--resume', 'a', '--log-name', 'b', '--no-display'], { cwd });
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--resume a and --log-name b name different sessions: give one/);
 });

@@ -76,6 +76,8 @@ export function checkJournalOwner(file: string, contents: JournalContents, broke
   const h = contents.headers[0];
   if (h.broker !== broker.type) throw new JournalError(`${file} was written for broker '${h.broker}', this session uses '${broker.type}': refusing to resume`);
   if (h.account !== accountIdentity(broker)) throw new JournalError(`${file} was written for another ${h.broker} account (identity ${h.account}, this one ${accountIdentity(broker)}): refusing to resume`);
+  // the FIX adapter can only ask about orders its own process sent: it would call every journaled order unsent
+  if (broker.type === 'fix') throw new JournalError(`${file}: resume over FIX is not supported yet (an OrderStatusRequest for orders another process sent is still to be written): settle its orders at the venue by hand`);
   if (broker.type === 'paper') throw new JournalError(`${file}: broker 'paper' runs inside the session's process and its orders ended with it: there is nothing to resume (start a new session)`);
 }
 
