@@ -44,6 +44,27 @@ test('a journal reads back whole: header, one intent per leg, status changes', (
   }
 });
 
+test("sync 'block': a block is sent only after its sync, off the caller's stack; blocks arriving meanwhile share the next sync, sent in order", async () => {
+  const file = fresh();
+  const j = OrderJournal.open(file, 'block');
+  j.header({ broker: 'alpaca', account: 'a1', session: 's', sessionTag: 'ab12', startedAt: 1, positions: [] });
+  const sent: string[] = [];
+  for (const name of ['A', 'B', 'C']) j.intents([order(`buy_long-1-0000000${name}`, 0)], () => sent.push(name), (e) => sent.push(`${name} failed: ${e.message}`));
+  assert.equal(sent.length, 0, 'nothing is sent on the caller\'s stack');
+  assert.equal(readJournal(file).intents.length, 3, 'the intents are written before the call returns');
+  const deadline = Date.now() + 10_000;
+  while (sent.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(sent, ['A', 'B', 'C']);
+  assert.equal(j.syncs, 2, 'A alone, then B and C together');
+  j.intents([order('buy_long-1-0000000D', 0)], () => sent.push('D'), (e) => sent.push(`D: ${e.message}`));
+  j.close();
+  assert.deepEqual(sent.slice(3), ['D: the session ended before its journal was synced'], 'a block still waiting at close is never sent');
+  const off = OrderJournal.open(fresh(), 'off');
+  off.intents([order('buy_long-1-0000000E', 0)], () => sent.push('E'));
+  assert.equal(sent.at(-1), 'E', "'off' sends at once");
+  off.close();
+});
+
 test('a torn last record is ignored with a warning and cut off before the next append', () => {
   const file = fresh();
   writeSample(file);

@@ -23,8 +23,8 @@ export class OrderDesk {
   readonly stats: DeskStats = { retries: 0, rejections: 0, ackLatencies: [] };
   private blockSeq = 0;
   private sessionTag = randomBytes(2).toString('hex');
-  /** the journal's hook: writes the legs' intent before they can reach a broker; false: send nothing */
-  beforeSend: (legs: Order[]) => boolean = () => true;
+  /** the journal's hook: makes the legs' intent durable, then sends them (or never, if it cannot) */
+  beforeSend: (legs: Order[], send: () => void) => void = (_legs, send) => send();
   private readonly cancelAskedAt = new Map<string, number>();
 
   constructor(
@@ -67,7 +67,7 @@ export class OrderDesk {
         orders.push(order);
       }
     });
-    if (valid.length && this.beforeSend(valid)) this.router.send(valid);
+    if (valid.length) this.beforeSend(valid, () => this.router.send(valid));
     return orders;
   }
 

@@ -74,6 +74,12 @@ export class OrderJournal {
   private readonly known = new Set<string>();
   records = 0;
   lostStatusRecords = 0;
+  /** blocks written, waiting for the fdatasync in flight or the next one */
+  private afterSync: Array<{ send: () => void; failed: (error: Error) => void }> = [];
+  /** the blocks the fdatasync in flight is for */
+  private syncing: OrderJournal['afterSync'] | undefined;
+  /** fdatasync calls made for blocks (sync 'block') */
+  syncs = 0;
 
   private constructor(readonly file: string, readonly sync: JournalSync, fd: number) {
     this.fd = fd;
@@ -99,17 +105,35 @@ export class OrderJournal {
   }
 
   /**
-   * The legs of one block, before any can reach a broker: one write and (sync 'block') one fsync
-   * for the whole block; 'always' syncs each leg. Throws if the disk refuses: nothing may be sent.
+   * The legs of one block, then `send` once they are durable. The write is synchronous, so a killed
+   * process keeps it. With sync 'block' the fdatasync runs off the main thread, and the blocks that
+   * arrive meanwhile share the next one (group commit), sent in arrival order; 'always' syncs each
+   * leg before returning; 'off' sends at once. Throws if the write fails; `failed` if the sync does.
    */
-  intents(legs: readonly Order[]): void {
+  intents(legs: readonly Order[], send: () => void = () => undefined, failed: (error: Error) => void = () => undefined): void {
     const text = legs.map((o) => {
       this.known.add(o.clientOrderId);
       const { clientOrderId, ticker, quantity, side, orderType, limitPrice, timeInForce, action } = o;
       return line({ t: 'intent', order: { clientOrderId, ticker, quantity, side, orderType, limitPrice, timeInForce, action }, blockId: o.blockId, leg: o.leg, workerId: o.workerId, decidedAt: o.decidedAt });
     });
     if (this.sync === 'always') for (const l of text) this.write(l, true);
-    else this.write(text.join(''), this.sync === 'block');
+    else this.write(text.join(''), false);
+    if (this.sync !== 'block') { send(); return; }
+    this.afterSync.push({ send, failed });
+    this.startSync();
+  }
+
+  private startSync(): void {
+    if (this.syncing || !this.afterSync.length || this.fd === undefined) return;
+    const batch = (this.syncing = this.afterSync);
+    this.afterSync = [];
+    this.syncs++;
+    fs.fdatasync(this.fd, (error) => {
+      if (this.syncing !== batch) return; // closed meanwhile: close() has answered these blocks
+      this.syncing = undefined;
+      for (const b of batch) if (error) b.failed(error); else b.send();
+      this.startSync();
+    });
   }
 
   /**
@@ -142,8 +166,12 @@ export class OrderJournal {
     this.records++;
   }
 
+  /** blocks still waiting for their sync are not sent (the session has ended); their failure is journaled */
   close(): void {
     if (this.fd === undefined) return;
+    const waiting = [...(this.syncing ?? []), ...this.afterSync.splice(0)];
+    this.syncing = undefined;
+    for (const b of waiting) b.failed(new Error('the session ended before its journal was synced'));
     try { fs.fsyncSync(this.fd); } finally { fs.closeSync(this.fd); }
     this.fd = undefined;
   }

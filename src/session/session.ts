@@ -113,7 +113,7 @@ export class Session {
     };
     this.desk = new OrderDesk(this.book, this.router, this.pool, view, this.log);
     if (resuming) this.desk.continueBlocks(resuming.replayed.sessionTag, resuming.replayed.blockSeq);
-    this.desk.beforeSend = (legs) => this.journalIntents(legs);
+    this.desk.beforeSend = (legs, send) => this.journalIntents(legs, send);
     this.journal!.header({
       broker: o.broker.type, account: accountIdentity(o.broker), session: o.tradeLogName, sessionTag: this.desk.blockTag,
       startedAt: this.startedAt.getTime(), positions: resuming?.prior.contents.headers[0].positions ?? held, resumed: Boolean(resuming),
@@ -133,16 +133,17 @@ export class Session {
   }
 
   /** the desk's hook before a block is sent: its intent is durable first, or nothing is sent */
-  private journalIntents(legs: Order[]): boolean {
-    try {
-      this.journal!.intents(legs);
-      return true;
-    } catch (error) {
-      const reason = `journal write failed: ${(error as Error).message}`;
+  private journalIntents(legs: Order[], send: () => void): void {
+    const refuse = (error: Error) => {
+      const reason = `journal write failed: ${error.message}`;
       for (const order of legs) this.book.move(order, 'failed', { source: 'local', rawStatus: 'not_sent', reason });
-      this.log.error(`the order journal cannot be written (${(error as Error).message}): nothing more is sent; ending the session`);
+      this.log.error(`the order journal cannot be written (${error.message}): nothing more is sent; ending the session`);
       this.requestStop('journal failed');
-      return false;
+    };
+    try {
+      this.journal!.intents(legs, send, refuse);
+    } catch (error) {
+      refuse(error as Error);
     }
   }
 

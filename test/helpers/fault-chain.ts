@@ -152,7 +152,8 @@ export async function killChain(ex: ExchangeProcess, o: { dir: string; name: str
       result.tearsMade++;
     }
   }
-  await checkVenue(ex, o, result);
+  if (result.kills < o.kills) result.problems.push(`only ${result.kills} of ${o.kills} kills happened`);
+  else await checkVenue(ex, o, result);
   return result;
 }
 
