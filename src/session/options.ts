@@ -71,7 +71,7 @@ export const optionsSchema = z.strictObject({
   quotes: venueConfig('quotes', quoteConfigSchemas).prefault('sim'),
   /** write every quote the feed delivers to this .csv / .ndjson file (replay it with quotes: { type: 'replay', file }) */
   recordQuotes: z.string().trim().min(1, 'recordQuotes must be a file path ending in .csv or .ndjson').optional(),
-  /** the order journal beside the CSV: 'block' fsyncs once per block before it is sent (group commit), 'always' every record, 'off' never (a killed process loses nothing, a power cut may) */
+  /** the order journal beside the CSV: 'block' sends a block once its intents are synced (fdatasync off the main thread, shared by blocks waiting together), 'always' syncs every record on the spot, 'off' never (a killed process loses nothing, a power cut may) */
   journal: z.strictObject({ sync: z.enum(['block', 'always', 'off']).default('block') }).prefault({}),
   /** pick up the crashed session `tradeLogName` from its journal (needs tradeLogName) */
   resume: z.boolean().default(false),
