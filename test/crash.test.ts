@@ -1,7 +1,7 @@
 // The fault suite, with real processes: runners in child processes against salvo's exchange in
 // another (Alpaca face, 10 % 5xx and 5 % lost answers injected), killed with SIGKILL at seeded
 // random instants — while starting or resuming, during a block's sends and retries, during the
-// end of session — and resumed each time; two sessions one after the other, each in its own tickers.
+// end of session — and resumed each time; three sessions one after the other, each in its own tickers.
 // After each session's last resume: every order the exchange saw has exactly one terminal row in
 // the CSV that agrees with the venue, no client order id reached the exchange twice, salvo's
 // positions equal the exchange's, no journal record was half-written (a torn tail made on purpose
@@ -14,12 +14,13 @@ import path from 'node:path';
 import { exchangeProcess, killChain, type ExchangeProcess } from './helpers/fault-chain.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-crash-'));
-// on a 2-core machine a runner needs seconds to start: 16 kills keep the file near 3 minutes
+// a runner needs seconds to start on a 2-core machine: 30 kills take ~2 minutes (~4 on a loaded one)
 const CHAINS = [
   { seed: 1, tickers: ['AAPL', 'MSFT'], tearAt: 3 },
   { seed: 2, tickers: ['NVDA', 'AMZN'], tearAt: 5 },
+  { seed: 3, tickers: ['GOOGL', 'META'], tearAt: 2 },
 ];
-const KILLS = 8;
+const KILLS = 10;
 let ex: ExchangeProcess;
 after(async () => { await ex?.close(); });
 
