@@ -1,4 +1,6 @@
 // The trader-facing shapes. Everything a strategy sees or returns is defined here.
+import type { ResumeReport } from './journal/resume.js';
+import type { StartCheck } from './journal/start-check.js';
 
 export type Side = 'buy' | 'sell';
 export type OrderType = 'market' | 'limit' | 'stop' | 'stop_limit' | 'trailing_stop';
@@ -167,4 +169,12 @@ export interface SessionReport {
   };
   /** the broker's own positions at the end */
   brokerPositions: Array<{ ticker: string; quantity: number }>;
+  /** open orders with salvo client ids this session did not know at start, and what was done with them */
+  orphans: StartCheck['orphans'];
+  /** positions held at the broker at start that this session did not open */
+  heldAtStart: StartCheck['heldAtStart'];
+  /** what a resumed session found (resume: true only) */
+  resumed?: ResumeReport;
+  /** the order journal beside the trade log */
+  journalFile: string;
 }

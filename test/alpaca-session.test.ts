@@ -113,7 +113,7 @@ test('credentials never appear in the CSV, the log, logger lines or error messag
   }
   const wrongSecret = outputs.pop()!;
   for (const name of ['leak-options', 'leak-env', 'leak-wrong']) {
-    for (const ext of ['.csv', '.log']) {
+    for (const ext of ['.csv', '.log', '.journal']) {
       const file = path.join(logDir, name + ext);
       if (fs.existsSync(file)) outputs.push(fs.readFileSync(file, 'utf8'));
     }

@@ -60,6 +60,8 @@ export interface BrokerOrderState {
   /** a member of an order group at the venue: its class, and for a leg the client order id of its entry */
   orderClass?: 'bracket' | 'oco' | 'oto';
   parentId?: string;
+  /** epoch ms of the venue's last change to the order, when the venue says */
+  updatedAt?: number;
 }
 
 export interface TradeUpdate {

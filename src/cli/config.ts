@@ -20,6 +20,8 @@ export interface ConfigFlags {
   config?: string; tickers?: string; frequency?: string; run?: string; eos?: string;
   broker?: string; quotes?: string; workers?: string; display?: boolean; logName?: string; logPath?: string;
   rateRedis?: string;
+  /** the trade log name of a crashed session to pick up */
+  resume?: string; onStartOrphans?: string;
 }
 
 /** the flag that sets each option */
@@ -27,6 +29,7 @@ export const FLAG_OF: Record<string, string> = {
   tickers: '--tickers', frequency: '--frequency', runSeconds: '--run', eosBehavior: '--eos', broker: '--broker', quotes: '--quotes',
   numWorkers: '--workers', liveDisplay: '--display / --no-display', tradeLogName: '--log-name', tradeLogPath: '--log-path',
   rateLimit: '--rate-redis',
+  resume: '--resume', onStartOrphans: '--on-start-orphans',
 };
 
 export const CONFIG_FILES = ['salvo.config.json', 'salvo.config.yaml', 'salvo.config.yml'];
@@ -179,6 +182,12 @@ export function flagOptions(flags: ConfigFlags): Record<string, unknown> {
   if (flags.logName !== undefined) o.tradeLogName = flags.logName;
   if (flags.logPath !== undefined) o.tradeLogPath = flags.logPath;
   if (flags.rateRedis !== undefined) o.rateLimit = { redis: flags.rateRedis };
+  if (flags.resume !== undefined) {
+    if (flags.logName !== undefined && flags.logName !== flags.resume) throw new CliInputError([`--resume ${flags.resume} and --log-name ${flags.logName} name different sessions: give one`]);
+    o.resume = true;
+    o.tradeLogName = flags.resume;
+  }
+  if (flags.onStartOrphans !== undefined) o.onStartOrphans = flags.onStartOrphans;
   return o;
 }
 

@@ -38,6 +38,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--log-name <name>', 'trade log name: <log-path>/<name>.csv (default: <strategy>-<time>)')
     .option('--log-path <dir>', 'trade log folder (default: logs)')
     .option('--rate-redis <url>', 'share the account\'s rate limit with every runner on it through this Redis (redis://[:password@]host:port)')
+    .option('--resume <name>', 'pick up the crashed session <name> (its <log-path>/<name>.journal): settle its orders with the broker, append to its CSV')
+    .addOption(new Option('--on-start-orphans <policy>', "open orders with salvo ids this session does not know, found at start (default report)").choices(['report', 'adopt', 'cancel']))
     .option('--status-every <seconds>', 'seconds between status lines without the display', '5')
     .option('--dry-run', 'print the resolved options and where each came from, then exit without trading')
     .action(async (strategy: string, flags) => setExit(await (await import('./run.js')).runCommand(strategy, flags)));

@@ -116,6 +116,9 @@ function printReport(strategyFile: string, r: SessionReport): void {
   out(`  positions   ${positions.length ? positions.map((p) => `${p.ticker} ${p.quantity}`).join(', ') : 'flat'}${r.reconciled ? '' : ' (NOT reconciled with the broker: see the session log)'}`);
   if (r.strategyErrors) out(`  strategy    threw ${r.strategyErrors} time(s): see the session log`);
   if (r.stillOpen.length) out(`  still open  ${r.stillOpen.join(', ')}`);
+  if (r.resumed) out(`  resumed     ${r.resumed.journaled} journaled order(s): ${r.resumed.settled} settled while down, ${r.resumed.adopted} adopted, ${r.resumed.notSent} never sent (failed, not resent)${r.resumed.positionMismatches.length ? `; positions differed: ${r.resumed.positionMismatches.join('; ')}` : ''}`);
+  if (r.orphans.count) out(`  orphans     ${r.orphans.count} open order(s) of another salvo session at start (${r.orphans.tickers.join(', ')}): ${r.orphans.action === 'report' ? 'left as they are' : r.orphans.action === 'adopt' ? 'adopted' : 'canceled'}`);
+  if (r.heldAtStart.length) out(`  held before ${r.heldAtStart.map((p) => `${p.ticker} ${p.quantity}`).join(', ')} (not opened by this session)`);
   out(`  trade log   ${r.tradeLogFile}`);
   const rel = path.relative(process.cwd(), r.tradeLogFile);
   out(`  review      npx salvo review ${rel && !rel.startsWith('..') ? rel : r.tradeLogFile}`);

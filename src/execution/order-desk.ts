@@ -28,7 +28,9 @@ export interface DeskStats {
 export class OrderDesk {
   readonly stats: DeskStats = { retries: 0, rejections: 0, ackLatencies: [] };
   private blockSeq = 0;
-  private readonly sessionTag = randomBytes(2).toString('hex');
+  private sessionTag = randomBytes(2).toString('hex');
+  /** the journal's hook: makes the legs' intent durable, then sends them (or never, if it cannot) */
+  beforeSend: (legs: Order[], send: () => void) => void = (_legs, send) => send();
   private readonly cancelAskedAt = new Map<string, number>();
   private readonly instructions: InstructionDesk;
   /** the block being taken in, for rows of refused cancels and replaces */
@@ -103,7 +105,8 @@ export class OrderDesk {
     });
     // one line per block, not per leg: a runaway strategy's 1,000 refused legs must not flood the log
     if (refused.length) this.log.warn(`risk refused ${refused.length} of ${requests.length} leg(s) of block ${blockId}: ${refused.slice(0, 3).join(' | ')}${refused.length > 3 ? ` (+${refused.length - 3} more: see the trade log)` : ''}`);
-    if (valid.length) this.router.send(valid);
+    // validate → risk → journal: only what is sent is journaled, and its intent is on disk first
+    if (valid.length) this.beforeSend(valid, () => this.router.send(valid));
     return orders.sort((x, y) => x.leg - y.leg);
   }
 
@@ -113,10 +116,6 @@ export class OrderDesk {
     return this.book.open().map((o) => openOrderView(o, now));
   }
 
-  /**
-   * A request that never reaches a broker: a rejected row of its own with the reason. `idTag`
-   * names the id of a refused cancel/replace (`cancel-0-…`); an invalid order's id takes its action.
-   */
   /**
    * A request that never reaches a broker: its own id and one `rejected` row. `risk`: refused by a
    * limit (raw status `risk`; the block's one log line says so), else invalid (a line each).
@@ -138,6 +137,16 @@ export class OrderDesk {
     this.stats.rejections++;
     if (!risk) this.log.warn(`${idTag && idTag !== 'instruction' ? `${idTag} refused` : 'order rejected before sending'} (block ${blockId}, leg ${leg}): ${reason}`);
     return order;
+  }
+
+  /** a resumed session keeps its block id prefix and numbering, so block ids never repeat */
+  continueBlocks(sessionTag: string, blockSeq: number): void {
+    this.sessionTag = sessionTag;
+    this.blockSeq = blockSeq;
+  }
+
+  get blockTag(): string {
+    return this.sessionTag;
   }
 
   onWorkerMessage(workerId: number, message: FromWorker): void {

@@ -84,7 +84,8 @@ export class WorkerPool {
   }
 
   cancel(order: Order): void {
-    this.post(order.workerId || 1, { type: 'cancel', clientOrderId: order.clientOrderId });
+    // an order adopted at start may name a worker of a larger pool than this one
+    this.post((((order.workerId || 1) - 1) % this.workers.length) + 1, { type: 'cancel', clientOrderId: order.clientOrderId });
   }
 
   /** end of session: no worker starts a retry after `by` (epoch ms) */

@@ -116,6 +116,12 @@ export const optionsSchema = z.strictObject({
   quotes: venueConfig('quotes', quoteConfigSchemas).prefault('sim'),
   /** write every quote the feed delivers to this .csv / .ndjson file (replay it with quotes: { type: 'replay', file }) */
   recordQuotes: z.string().trim().min(1, 'recordQuotes must be a file path ending in .csv or .ndjson').max(4096).optional(),
+  /** the order journal beside the CSV: 'block' sends a block once its intents are synced (fdatasync off the main thread, shared by blocks waiting together), 'always' syncs every record on the spot, 'off' never (a killed process loses nothing, a power cut may) */
+  journal: z.strictObject({ sync: z.enum(['block', 'always', 'off']).default('block') }).prefault({}),
+  /** pick up the crashed session `tradeLogName` from its journal (needs tradeLogName) */
+  resume: z.boolean().default(false),
+  /** open orders with salvo client ids this session does not know, found at start */
+  onStartOrphans: z.enum(['report', 'adopt', 'cancel']).default('report'),
   /** session log lines go here as well as to the session's .log file; default: stderr */
   logger: z.custom<(level: LogLevel, message: string) => void>((v) => typeof v === 'function', { message: 'logger must be a function (level, message) => void' }).optional(),
   ...riskOptionKeys((issue, prefix) => describeIssue(issue, prefix)),
@@ -128,6 +134,9 @@ export const optionsSchema = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['burst'], message: `burst must be at most ordersPerMinute (${o.ordersPerMinute}); got ${o.burst}` });
   }
   for (const problem of unknownTickers(o.risk, o.tickers)) ctx.addIssue({ code: 'custom', ...problem });
+  if (o.resume && !o.tradeLogName) {
+    ctx.addIssue({ code: 'custom', path: ['tradeLogName'], message: 'resume: true needs the tradeLogName of the session to resume' });
+  }
 });
 
 export type LogLevel = 'info' | 'warn' | 'error';

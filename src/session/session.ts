@@ -6,10 +6,13 @@ import { brokerDriver } from '../brokers/index.js';
 import type { Broker, BrokerHub } from '../brokers/broker.js';
 import { OrderBook } from '../execution/order-book.js';
 import { OrderDesk } from '../execution/order-desk.js';
-import { preciseNow } from '../execution/order.js';
+import { preciseNow, type Order } from '../execution/order.js';
 import { Router } from '../execution/router.js';
 import { TokenBucket, type RateDecision } from '../execution/token-bucket.js';
 import { WorkerPool } from '../execution/worker-pool.js';
+import { accountIdentity, OrderJournal } from '../journal/journal.js';
+import { comparePositions, freshJournal, journalFileOf, loadPrior, replayJournal, settleWithBroker, type Prior, type Replayed, type ResumeReport } from '../journal/resume.js';
+import { checkAtStart, type StartCheck } from '../journal/start-check.js';
 import { TradeLog } from '../journal/trade-log.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
 import { Portfolio } from '../portfolio/portfolio.js';
@@ -58,19 +61,30 @@ export class Session {
   desk!: OrderDesk;
   bucket!: RateDecision;
   risk!: RiskControl;
+  journal: OrderJournal | undefined;
+  startCheck: StartCheck = { orphans: { count: 0, tickers: [], clientOrderIds: [], action: 'report' }, heldAtStart: [] };
+  resumed: ResumeReport | undefined;
 
   private constructor(readonly options: SessionOptions, readonly log: SessionLog, readonly tradeLog: TradeLog) {}
 
   static async start(options: SessionOptions): Promise<Session> {
+    // a resume reads (and checks) the journal and the CSV before anything is appended to them
+    const prior = options.resume ? loadPrior(options) : undefined;
+    if (!prior) freshJournal(journalFileOf(options));
     const tradeLog = TradeLog.open(options.tradeLogPath, options.tradeLogName);
     const log = new SessionLog(path.join(options.tradeLogPath, `${options.tradeLogName}.log`), options.logger, secretsOf(options));
     const s = new Session(options, log, tradeLog);
-    s.book.onEvent((e) => {
-      if (e.fill) s.portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
-      tradeLog.record(e);
-    });
     try {
-      await s.connect();
+      for (const warning of prior?.contents.warnings ?? []) log.warn(warning);
+      const replayed = prior && replayJournal(prior.contents, s.book, s.portfolio, prior.csvBlocks);
+      const journal = (s.journal = OrderJournal.open(journalFileOf(options), options.journal.sync, prior?.contents.validBytes));
+      journal.remember([...s.book.all()].map((o) => o.clientOrderId));
+      s.book.onEvent((e) => {
+        journal.status(e); // ahead of the CSV: a row in the CSV always has its record in the journal
+        if (e.fill) s.portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
+        tradeLog.record(e);
+      });
+      await s.connect(prior && replayed && { prior, replayed });
       s.startupMs = Date.now() - s.startedAt.getTime();
     } catch (error) {
       await s.shutdown();
@@ -79,7 +93,7 @@ export class Session {
     return s;
   }
 
-  private async connect(): Promise<void> {
+  private async connect(resuming?: { prior: Prior; replayed: Replayed }): Promise<void> {
     const o = this.options;
     this.log.info(`starting ${o.tradeLogName}: ${o.tickers.length} ticker(s), broker ${o.broker.type}, quotes ${o.quotes.type}, ${o.numWorkers} execution worker(s)`);
     const driver = await brokerDriver(o.broker.type);
@@ -93,7 +107,13 @@ export class Session {
     this.broker.onUpdate((u) => this.book.applyUpdate(u)); // before connect: no fill may slip past
     await this.broker.connect();
     this.cleanups.push(() => this.broker.close());
-    this.adopt(await this.broker.positions());
+    const held = await this.broker.positions();
+    if (resuming) {
+      await this.resume(resuming, held);
+      this.noteAdopted(resuming.prior.contents.headers[0].positions ?? []);
+    } else {
+      this.adopt(held);
+    }
     this.runMs = await this.sessionLength();
     this.pool = await WorkerPool.start({
       size: o.numWorkers, broker: o.broker, hub, retry: { retries: o.maxRetries, baseMs: o.retryBaseMs }, width: Math.ceil(o.burst / o.numWorkers),
@@ -117,6 +137,16 @@ export class Session {
     this.risk = new RiskControl(this);
     this.desk = new OrderDesk(this.book, this.router, this.pool, view, this.log, this.risk.engine);
     this.cleanups.push(() => this.risk.close());
+    if (resuming) this.desk.continueBlocks(resuming.replayed.sessionTag, resuming.replayed.blockSeq);
+    this.desk.beforeSend = (legs, send) => this.journalIntents(legs, send);
+    this.journal!.header({
+      broker: o.broker.type, account: accountIdentity(o.broker), session: o.tradeLogName, sessionTag: this.desk.blockTag,
+      startedAt: this.startedAt.getTime(), positions: resuming?.prior.contents.headers[0].positions ?? held, resumed: Boolean(resuming),
+    });
+    this.startCheck = await checkAtStart({
+      broker: this.broker, book: this.book, log: this.log, policy: o.onStartOrphans, numWorkers: o.numWorkers, held, adopted: (orders) => this.journal!.intents(orders),
+      ours: resuming ? (t) => this.portfolio.quantity(t) : undefined,
+    });
     this.risk.arm();
   }
 
@@ -126,7 +156,12 @@ export class Session {
    */
   private adopt(held: ReadonlyArray<{ ticker: string; quantity: number; avgEntryPrice: number }>): void {
     this.portfolio.seed(held);
-    for (const p of this.portfolio.held()) this.adopted.set(p.ticker, p.quantity);
+    this.noteAdopted(this.portfolio.held());
+  }
+
+  /** a resumed session adopts what the crashed one held at its start, from its journal */
+  private noteAdopted(held: ReadonlyArray<{ ticker: string; quantity: number }>): void {
+    for (const p of held) if (Math.abs(p.quantity) > 1e-9) this.adopted.set(p.ticker, p.quantity);
     if (this.adopted.size) {
       this.log.warn(`the account already holds ${[...this.adopted].map(([t, q]) => `${t} ${q}`).join(', ')}: adopted as held before this session; the end of session will not close it`);
     }
@@ -142,6 +177,29 @@ export class Session {
     });
     this.cleanups.push(() => shared.close());
     return shared;
+  }
+
+  /** the crashed session's orders settled with the broker, its positions rebuilt and compared */
+  private async resume(resuming: { prior: Prior; replayed: Replayed }, held: Array<{ ticker: string; quantity: number }>): Promise<void> {
+    const settled = await settleWithBroker({ book: this.book, broker: this.broker, log: this.log, tradeLog: this.tradeLog, replayed: resuming.replayed, inCsv: resuming.prior.inCsv });
+    const positionMismatches = comparePositions(this.portfolio, held);
+    for (const line of positionMismatches) this.log.warn(`after resume, position mismatch for ${line}`);
+    this.resumed = { ...settled, positionMismatches };
+  }
+
+  /** the desk's hook before a block is sent: its intent is durable first, or nothing is sent */
+  private journalIntents(legs: Order[], send: () => void): void {
+    const refuse = (error: Error) => {
+      const reason = `journal write failed: ${error.message}`;
+      for (const order of legs) this.book.move(order, 'failed', { source: 'local', rawStatus: 'not_sent', reason });
+      this.log.error(`the order journal cannot be written (${error.message}): nothing more is sent; ending the session`);
+      this.requestStop('journal failed');
+    };
+    try {
+      this.journal!.intents(legs, send, refuse);
+    } catch (error) {
+      refuse(error as Error);
+    }
   }
 
   /** runSeconds, or for 'EOD' the broker's next close less 30 s */
@@ -261,17 +319,9 @@ export class Session {
       return { reconciled: false, brokerPositions: [] };
     }
     const brokerPositions = held.filter((p) => Math.abs(p.quantity) > 1e-9).map((p) => ({ ticker: p.ticker, quantity: p.quantity }));
-    const tickers = new Set([...brokerPositions.map((p) => p.ticker), ...this.portfolio.positions(() => undefined).map((p) => p.ticker)]);
-    let reconciled = true;
-    for (const ticker of tickers) {
-      const theirs = brokerPositions.find((p) => p.ticker === ticker)?.quantity ?? 0;
-      const ours = this.portfolio.quantity(ticker);
-      if (Math.abs(theirs - ours) > 1e-9) {
-        reconciled = false;
-        this.log.warn(`position mismatch for ${ticker}: salvo has ${ours}, the broker has ${theirs}`);
-      }
-    }
-    return { reconciled, brokerPositions };
+    const mismatches = comparePositions(this.portfolio, brokerPositions);
+    for (const line of mismatches) this.log.warn(`position mismatch for ${line}`);
+    return { reconciled: !mismatches.length, brokerPositions };
   }
 
   /**
@@ -344,6 +394,10 @@ export class Session {
       stillOpen,
       malformedQuotes: this.feed?.malformedCounts() ?? {},
       risk: this.risk.summary(),
+      orphans: this.startCheck.orphans,
+      heldAtStart: this.startCheck.heldAtStart,
+      ...(this.resumed ? { resumed: this.resumed } : {}),
+      journalFile: this.journal?.file ?? '',
     };
   }
 
@@ -354,6 +408,7 @@ export class Session {
     for (const cleanup of cleanups) {
       try { await cleanup(); } catch (error) { this.log.warn(`while stopping: ${describeError(error)}`); }
     }
+    try { this.journal?.close(); } catch (error) { this.log.warn(`while closing the order journal: ${(error as Error).message}`); }
     this.tradeLog.close();
     this.log.close();
   }

@@ -36,9 +36,11 @@ export function orderStatus(raw: string, filledQty: number): BrokerOrderStatus {
 
 export function toOrderState(o: AlpacaOrderJson, rawStatus = o.status): BrokerOrderState {
   const filledQty = num(o.filled_qty);
+  const updatedAt = Date.parse(o.updated_at ?? '');
   return {
     clientOrderId: o.client_order_id, brokerOrderId: o.id, ticker: o.symbol, side: o.side, quantity: num(o.qty),
     status: orderStatus(o.status, filledQty), rawStatus, filledQty, filledAvgPrice: filledQty > 0 ? num(o.filled_avg_price) : 0,
+    ...(Number.isFinite(updatedAt) ? { updatedAt } : {}),
   };
 }
 
