@@ -32,6 +32,8 @@ export class OrderDesk {
   /** the journal's hook: makes the legs' intent durable, then sends them (or never, if it cannot) */
   beforeSend: (legs: Order[], send: () => void) => void = (_legs, send) => send();
   private readonly cancelAskedAt = new Map<string, number>();
+  /** blocks whose intents are being made durable: a stop before that ends cancels them unsent */
+  private readonly awaitingJournal = new Set<Order[]>();
   private readonly instructions: InstructionDesk;
   /** the block being taken in, for rows of refused cancels and replaces */
   private current = { blockId: '', leg: 0, decidedAt: 0 };
@@ -106,7 +108,10 @@ export class OrderDesk {
     // one line per block, not per leg: a runaway strategy's 1,000 refused legs must not flood the log
     if (refused.length) this.log.warn(`risk refused ${refused.length} of ${requests.length} leg(s) of block ${blockId}: ${refused.slice(0, 3).join(' | ')}${refused.length > 3 ? ` (+${refused.length - 3} more: see the trade log)` : ''}`);
     // validate → risk → journal: only what is sent is journaled, and its intent is on disk first
-    if (valid.length) this.beforeSend(valid, () => this.router.send(valid));
+    if (valid.length) {
+      this.awaitingJournal.add(valid);
+      this.beforeSend(valid, () => { if (this.awaitingJournal.delete(valid)) this.router.send(valid); });
+    }
     return orders.sort((x, y) => x.leg - y.leg);
   }
 
@@ -199,7 +204,10 @@ export class OrderDesk {
    * as not sent (its worker answers for it).
    */
   stopSending(reason: string, retriesUntil: number): void {
-    for (const order of this.router.dropWaiting()) this.book.move(order, 'canceled', { source: 'local', rawStatus: 'not_sent', reason });
+    // a bracket's exits travel with their entry: they end with it
+    const waiting = [...this.awaitingJournal].flat().concat(this.router.dropWaiting()).flatMap((o) => [o, ...((o.legs ?? []) as Order[])]);
+    this.awaitingJournal.clear();
+    for (const order of waiting) this.book.move(order, 'canceled', { source: 'local', rawStatus: 'not_sent', reason });
     this.pool.stopRetries(retriesUntil);
   }
 
