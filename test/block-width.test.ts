@@ -92,7 +92,7 @@ test('FIX: a 100-leg block is pipelined through the one session: all 100 legs at
   const ex = await exchange(true);
   const tape = ex.venue.tape();
   const { report, lines } = await oneBlock('width-fix', {
-    type: 'fix', host: '127.0.0.1', port: ex.fixPort, senderCompId: 'SALVO_WIDTH', targetCompId: 'PAPER', requestTimeoutMs: 10_000,
+    type: 'fix', host: '127.0.0.1', port: ex.fixPort, senderCompId: 'SALVO', targetCompId: 'PAPER', requestTimeoutMs: 10_000,
   });
   allInFlightAtOnce(tape, report);
   assert.match(lines.find((l) => l.startsWith('block width:')) ?? '', /one FIX session, every leg pipelined per worker/);
