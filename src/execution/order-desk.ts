@@ -12,6 +12,8 @@ import { checkOrder, type CheckedRequest, type PositionView } from './validate.j
 import type { WorkerPool } from './worker-pool.js';
 
 const DEFAULT_ACTION: Record<string, string> = { buy: 'buy_long', sell: 'sell_long' };
+/** how long the end of session waits for blocks whose journal sync is under way */
+const JOURNAL_WAIT_MS = 2000;
 
 /** the pre-trade risk check (src/risk/): one verdict per leg, undefined = passes */
 export interface RiskGate {
@@ -203,7 +205,11 @@ export class OrderDesk {
    * retry starts after `retriesUntil`: an order whose next attempt would come later is canceled
    * as not sent (its worker answers for it).
    */
-  stopSending(reason: string, retriesUntil: number): void {
+  async stopSending(reason: string, retriesUntil: number): Promise<void> {
+    // a block the strategy already returned leaves once its intent is durable (a sync takes ms);
+    // only a stalled disk is not waited for past JOURNAL_WAIT_MS: then it is canceled unsent
+    const waitUntil = Date.now() + JOURNAL_WAIT_MS;
+    while (this.awaitingJournal.size && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 2));
     // a bracket's exits travel with their entry: they end with it
     const waiting = [...this.awaitingJournal].flat().concat(this.router.dropWaiting()).flatMap((o) => [o, ...((o.legs ?? []) as Order[])]);
     this.awaitingJournal.clear();
@@ -231,7 +237,7 @@ export class OrderDesk {
    */
   async cancelOpen(timeoutMs: number, reason: string): Promise<Order[]> {
     const deadline = Date.now() + timeoutMs;
-    this.stopSending(reason, deadline);
+    await this.stopSending(reason, deadline);
     for (;;) {
       const open = this.book.open();
       if (!open.length || Date.now() >= deadline) return open;

@@ -285,7 +285,7 @@ export class Session {
     const o = this.options;
     this.phase = 'end of session';
     const deadline = Date.now() + o.eosTimeout;
-    this.desk.stopSending('the session ended before it was sent', deadline);
+    await this.desk.stopSending('the session ended before it was sent', deadline);
     await endOfSession(this, deadline);
     let stillOpen = this.book.open();
     if (o.cancelOpenOrdersAtEnd) {
