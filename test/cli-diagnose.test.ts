@@ -84,3 +84,10 @@ test('regression (issue 10, finding 5): a --timeout that is not a positive numbe
     assert.equal(r.stderr, `salvo diagnose: --timeout must be a number of seconds above 0 and at most 3600; got ${JSON.stringify(value)}\n`);
   }
 });
+
+test('regression (issue 10, finding 9): a log folder under /proc is a FAIL row, and diagnose exits (recursive mkdir there never returns)', async () => {
+  const dir = tmpDir('diagnose-proc');
+  const r = await salvo(['diagnose', '--tickers', 'AAPL', '--log-path', '/proc/salvo-diagnose', '--timeout', '3'], { cwd: dir });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(row(r.stdout, 'log folder'), /FAIL +\/proc\/salvo-diagnose: must be a folder on a disk: \/proc is a kernel file system/);
+});

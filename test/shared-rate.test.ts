@@ -81,7 +81,7 @@ test('a runner killed mid-run: the others absorb its share; a Redis restart mid-
   await new Promise((r) => setTimeout(r, 4000)); // lets the three settle into sharing before the kill
   runners[0].child.kill('SIGKILL');
   const killedAt = Date.now();
-  await new Promise((r) => setTimeout(r, 10_000));
+  await new Promise((r) => setTimeout(r, 10_000)); // a schedule, not a wait: the two left share the limit for 10 s, then Redis restarts
   await redis.restart();
   const codes = await Promise.all(runners.slice(1).map((r) => r.exited));
   assert.deepEqual(codes, [0, 0], runners.map((r) => r.err()).join('\n'));

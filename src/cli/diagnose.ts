@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { logFolderProblem } from '../session/log-folder.js';
 import { brokerDriver, brokerTypes } from '../brokers/index.js';
 import { BrokerConnectError, type Broker, type BrokerHub } from '../brokers/broker.js';
 import { QuoteBoard } from '../market/quote-board.js';
@@ -122,6 +123,9 @@ export async function runChecks(flags: DiagnoseFlags): Promise<{ checks: Check[]
 
   const dir = path.resolve(o.tradeLogPath);
   try {
+    // checked before mkdir: Node's recursive mkdir never returns under /proc
+    const problem = logFolderProblem(dir);
+    if (problem) throw new Error(problem);
     fs.mkdirSync(dir, { recursive: true });
     const probe = path.join(dir, `.salvo-diagnose-${process.pid}`);
     fs.writeFileSync(probe, 'ok');
