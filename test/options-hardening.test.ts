@@ -7,19 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseOptions, runTrading, SalvoOptionsError } from '../src/index.js';
 import { salvo, strategyDir, tmpDir } from './helpers/cli.js';
+import { base, problemsOf, strategy } from './helpers/options.js';
 
-const strategy = () => undefined;
-const base = { strategy, tickers: ['AAPL'] };
-
-function problemsOf(options: unknown): string[] {
-  try {
-    parseOptions(options);
-  } catch (error) {
-    assert.ok(error instanceof SalvoOptionsError, `expected SalvoOptionsError, got ${error}`);
-    return error.problems;
-  }
-  assert.fail(`options were accepted: ${String(Object.keys(options as object))}`);
-}
 
 const onlyProblem = (options: Record<string, unknown>) => {
   const problems = problemsOf({ ...base, ...options });

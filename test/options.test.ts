@@ -5,19 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { runTrading, SalvoOptionsError, parseOptions } from '../src/index.js';
 import { parseDurationMs } from '../src/session/durations.js';
+import { base, problemsOf, strategy } from './helpers/options.js';
 
-const strategy = () => undefined;
-const base = { strategy, tickers: ['AAPL'] };
-
-function problemsOf(options: unknown): string[] {
-  try {
-    parseOptions(options);
-  } catch (error) {
-    assert.ok(error instanceof SalvoOptionsError, `expected SalvoOptionsError, got ${error}`);
-    return error.problems;
-  }
-  assert.fail('options were accepted');
-}
 
 test('durations: numbers are seconds, strings carry their unit', () => {
   assert.equal(parseDurationMs(1.5), 1500);
