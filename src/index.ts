@@ -53,7 +53,7 @@ export function startTrading(options: RunTradingOptions): TradingHandle {
     if (asked === 'kill') s.risk.kill('handle');
     else if (asked === 'stop') s.requestStop('stopped');
     return s.run();
-  });
+  }).catch((error: unknown) => { throw maskError(error, secretsOf(parsed)); });
   return {
     done,
     stop: () => { if (session) session.requestStop('stopped'); else asked ??= 'stop'; },

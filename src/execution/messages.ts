@@ -27,6 +27,8 @@ export type FromWorker =
   | ({ type: 'rejected'; reason: string } & Outcome)
   | ({ type: 'failed'; reason: string } & Outcome)
   | ({ type: 'not-sent'; reason: string } & Outcome)
+  /** the answer was lost and the broker could not be asked: it may or may not hold the order */
+  | ({ type: 'unconfirmed'; reason: string } & Outcome)
   | { type: 'retry'; clientOrderId: string; attempt: number; error: string; retryAfterMs?: number }
   /** the venue's own count of what is left (rate-limit headers), sent when it runs low */
   | { type: 'rate-limit'; info: RateLimitInfo }

@@ -173,7 +173,7 @@ export class OrderDesk {
       if (order && !isTerminal(order.status)) this.log.warn(`cancel of ${message.clientOrderId} refused: ${message.reason}`);
       return;
     }
-    if (message.type !== 'accepted' && message.type !== 'rejected' && message.type !== 'failed' && message.type !== 'not-sent') return;
+    if (message.type !== 'accepted' && message.type !== 'rejected' && message.type !== 'failed' && message.type !== 'not-sent' && message.type !== 'unconfirmed') return;
     const order = this.book.get(message.clientOrderId);
     if (!order) return;
     order.handedAt = message.handedAt;
@@ -189,14 +189,14 @@ export class OrderDesk {
       return;
     }
     this.stats.rejections += message.type === 'rejected' ? 1 : 0;
-    if (message.type === 'not-sent') {
-      this.book.move(order, 'canceled', { source: 'local', rawStatus: 'not_sent', reason: message.reason });
-      return;
-    }
-    this.book.move(order, message.type, { source: message.type === 'rejected' ? 'execution' : 'local', rawStatus: message.type, reason: message.reason });
+    // not sent again at the end of session: canceled unsent; no final word from the broker: unconfirmed
+    const [status, rawStatus] = message.type === 'not-sent' ? ['canceled', 'not_sent'] as const
+      : message.type === 'unconfirmed' ? ['expired', 'unconfirmed'] as const : [message.type, message.type] as const;
+    this.book.move(order, status, { source: message.type === 'rejected' ? 'execution' : 'local', rawStatus, reason: message.reason });
     for (const exit of order.legs ?? []) {
-      this.book.move(this.book.get(exit.clientOrderId)!, message.type, { source: 'local', rawStatus: message.type, reason: `its ${order.orderClass} entry ${order.clientOrderId} was ${message.type}: ${message.reason}` });
+      this.book.move(this.book.get(exit.clientOrderId)!, status, { source: 'local', rawStatus, reason: `its ${order.orderClass} entry ${order.clientOrderId} was ${status}: ${message.reason}` });
     }
+    if (message.type === 'not-sent') return;
     this.log.warn(`order ${order.clientOrderId} ${message.type}: ${message.reason}`);
   }
 

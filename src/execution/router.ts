@@ -37,15 +37,22 @@ export class Router {
 
   private async release(chunk: Order[]): Promise<void> {
     for (;;) {
+      if (this.stopped || !this.waitingChunks.has(chunk)) return this.bucket.giveUp?.();
+      // asked again each time: a shared limit can shrink (another runner's figure, a lost Redis)
+      const n = Math.min(chunk.length, Math.max(1, this.bucket.capacity));
+      const wait = await this.bucket.take(n);
+      if (wait > 0) {
+        await this.pause(wait);
+        continue;
+      }
+      // granted: a chunk dropped while the grant was on its way is not sent (the grant is spent)
       if (this.stopped || !this.waitingChunks.has(chunk)) return;
-      const wait = await this.bucket.take(chunk.length);
-      if (wait === 0) break;
-      await this.pause(wait);
+      const legs = chunk.splice(0, n);
+      this.waiting -= legs.length;
+      if (!chunk.length) this.waitingChunks.delete(chunk);
+      this.dispatch(legs);
+      if (!chunk.length) return;
     }
-    // granted: a chunk dropped while the grant was on its way is not sent (the grant is spent)
-    if (this.stopped || !this.waitingChunks.delete(chunk)) return;
-    this.waiting -= chunk.length;
-    this.dispatch(chunk);
   }
 
   /** a wait for budget that stop() and a withdrawal cut short, so neither waits out a slow refill */

@@ -89,8 +89,12 @@ if op == 'cap' then
   for i = 1, free - n do redis.call('ZADD', log, now, 'venue:' .. redis.call('HINCRBY', meta, 'seq', 1)) end
   return {0, epoch, stored, runners}
 end
--- take: this runner asks for n sends now
-if n > stored then n = stored end
+if op == 'leave' then
+  redis.call('ZREM', waiters, runner)
+  return {0, epoch, stored, runners}
+end
+-- take: this runner asks for n sends now; more than the limit is never granted in part
+if n > stored then return {1, epoch, stored, runners} end
 local turn = (share == 'fair') and (tonumber(redis.call('HGET', served, runner)) or 0) or now
 redis.call('ZADD', waiters, 'NX', turn, runner)
 local head = redis.call('ZRANGE', waiters, 0, 0)[1]
@@ -123,7 +127,7 @@ type Reply = [number, string, number, number];
  * last seen), starting from nothing, and says so; it rejoins the shared log when Redis is back.
  */
 export class SharedRate implements RateDecision {
-  readonly capacity: number;
+  private storedLimit = Infinity;
   private readonly windowMs: number;
   private readonly redis: Redis;
   private readonly keys: string[];
@@ -139,7 +143,6 @@ export class SharedRate implements RateDecision {
   private warnedLimit = false;
 
   private constructor(private readonly o: SharedRateOptions) {
-    this.capacity = o.limit;
     this.windowMs = (o.windowMs ?? 60_000) + (o.marginMs ?? marginOf(o.windowMs ?? 60_000));
     const base = `salvo:rate:{${o.key}}`; // one hash slot: the script runs on Redis Cluster too
     this.keys = ['log', 'waiters', 'seen', 'meta', 'served'].map((k) => `${base}:${k}`);
@@ -162,8 +165,13 @@ export class SharedRate implements RateDecision {
     return rate;
   }
 
+  /** the most one decision grants: this runner's limit, the one Redis holds, and while Redis is lost, its share */
+  get capacity(): number {
+    return Math.max(1, Math.min(this.o.limit, this.storedLimit, this.share ?? Infinity));
+  }
+
+  /** grants all `n` (0) or nothing (ms to wait); never a part of them */
   async take(n: number): Promise<number> {
-    if (n > this.capacity) n = this.capacity;
     try {
       const [wait] = await this.call('take', n, '');
       this.back();
@@ -172,6 +180,10 @@ export class SharedRate implements RateDecision {
     } catch (error) {
       return this.whileDown(n, error);
     }
+  }
+
+  giveUp(): void {
+    void this.call('leave', 0, '').catch(() => undefined);
   }
 
   pauseFor(ms: number): void {
@@ -200,6 +212,7 @@ export class SharedRate implements RateDecision {
     if (this.epoch && epoch !== this.epoch) await this.refill(epoch);
     this.epoch = epoch;
     this.runners = Math.max(1, runners);
+    this.storedLimit = stored;
     if (stored !== this.o.limit && !this.warnedLimit) {
       this.warnedLimit = true;
       this.o.log('warn', `rate limit key ${this.o.key} is shared by runners configured with different ordersPerMinute: it holds ${stored}, this runner says ${this.o.limit}; ${stored} applies to all`);
@@ -245,7 +258,7 @@ export class SharedRate implements RateDecision {
     }
     if (this.pausedUntil > now) return this.pausedUntil - now;
     // what this runner sent in the last minute counts against its share, so the account never sees more than its limit
-    n = Math.min(n, this.share);
+    if (n > this.share) return 1; // the router asks again within the share (capacity)
     const used = this.sentInLastMinute();
     if (used + n <= this.share) {
       this.record(n);

@@ -18,7 +18,9 @@ export type SubmitOutcome =
   | { kind: 'rejected'; reason: string; attempts: number }
   | { kind: 'failed'; reason: string; attempts: number }
   /** the end of session cut its retries: it is not at the venue and is not sent again */
-  | { kind: 'not-sent'; reason: string; attempts: number };
+  | { kind: 'not-sent'; reason: string; attempts: number }
+  /** retries cut after a lost answer, and the broker could not be asked whether it holds the order */
+  | { kind: 'unconfirmed'; reason: string; attempts: number };
 
 /**
  * The end of session's word to orders waiting to retry: no attempt starts after `by` (epoch ms),
@@ -123,7 +125,12 @@ export async function submitWithRetry(
   /** retries cut by the end of session: the venue is asked once more if an answer was lost */
   async function notSentAgain(): Promise<SubmitOutcome> {
     if (outcomeUnknown) {
-      const found = await alreadyThere().catch(() => undefined);
+      let found: SubmitAck | undefined;
+      try {
+        found = await alreadyThere();
+      } catch (error) {
+        return { kind: 'unconfirmed', reason: `the session ended after an answer was lost, and asking the broker failed (${describeError(error)}): it may hold the order`, attempts };
+      }
       if (found) return { kind: 'accepted', ack: found, attempts };
     }
     const last = lastError === undefined ? '' : ` (attempt ${attempts} failed: ${describeError(lastError)})`;

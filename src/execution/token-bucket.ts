@@ -13,6 +13,8 @@ export interface RateDecision {
   limitTo(n: number): void;
   /** whole sends available now, for a display */
   available(): number;
+  /** this process no longer waits for what it asked (its backlog was dropped): others go first */
+  giveUp?(): void;
 }
 
 export class TokenBucket implements RateDecision {

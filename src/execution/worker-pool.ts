@@ -117,7 +117,7 @@ export class WorkerPool {
 
   private receive(workerId: number, message: FromWorker): void {
     if (message.type === 'ready' || message.type === 'connect-failed' || message.type === 'closed') return; // the pool's own
-    if (message.type === 'accepted' || message.type === 'rejected' || message.type === 'failed' || message.type === 'not-sent') {
+    if (message.type === 'accepted' || message.type === 'rejected' || message.type === 'failed' || message.type === 'not-sent' || message.type === 'unconfirmed') {
       this.activity[workerId - 1].inFlight--;
     }
     this.onMessage(workerId, message);

@@ -111,10 +111,14 @@ export class OrderJournal {
    * leg before returning; 'off' sends at once. Throws if the write fails; `failed` if the sync does.
    */
   intents(legs: readonly Order[], send: () => void = () => undefined, failed: (error: Error) => void = () => undefined): void {
-    const text = legs.map((o) => {
+    // a bracket's exits are orders of their own: journaled with their entry, so a resume knows them
+    const text = legs.flatMap((o) => [o, ...((o.legs ?? []) as Order[])]).map((o) => {
       this.known.add(o.clientOrderId);
-      const { clientOrderId, ticker, quantity, side, orderType, limitPrice, timeInForce, action } = o;
-      return line({ t: 'intent', order: { clientOrderId, ticker, quantity, side, orderType, limitPrice, timeInForce, action }, blockId: o.blockId, leg: o.leg, workerId: o.workerId, decidedAt: o.decidedAt });
+      const { clientOrderId, ticker, quantity, side, orderType, limitPrice, timeInForce, action, stopPrice, trailPercent, trailPrice, orderClass, replaces } = o;
+      return line({
+        t: 'intent', order: { clientOrderId, ticker, quantity, side, orderType, limitPrice, timeInForce, action, stopPrice, trailPercent, trailPrice, orderClass, replaces },
+        blockId: o.blockId, leg: o.leg, workerId: o.workerId, decidedAt: o.decidedAt,
+      });
     });
     if (this.sync === 'always') for (const l of text) this.write(l, true);
     else this.write(text.join(''), false);

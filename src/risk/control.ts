@@ -79,11 +79,13 @@ export class RiskControl {
     let message: string;
     if (s.phase === 'done') message = `kill (${source}): the session is already over; nothing to do`;
     else if (this.killedBy) message = `kill (${source}): already killed by ${this.killedBy}; nothing more to do`;
-    else if (s.stopping || s.phase === 'end of session') message = `kill (${source}): the session is already ending (${s.endReason}) and its end of session cancels open orders; nothing more to do`;
+    else if (s.phase === 'end of session') message = `kill (${source}): the end of session (${s.endReason}) is already under way; it is not changed now`;
     else {
       this.killedBy = source;
       this.engine.state.move('HALTED', `kill switch (${source})`);
-      s.requestStop('killed');
+      // a stop already asked for (a signal, q) has not begun its end of session: the kill's replaces it
+      if (s.stopping) s.endReason = 'killed';
+      else s.requestStop('killed');
       message = `kill (${source}): trading stopped; canceling open orders${s.options.kill?.flatten === false ? ' (positions kept: kill.flatten is false)' : ' and flattening every position'}`;
       s.log.warn(message);
       return message;

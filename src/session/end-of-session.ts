@@ -6,7 +6,7 @@ import { preciseNow } from '../execution/order.js';
 import type { OrderRequest } from '../types.js';
 import { closeOutBehavior } from '../risk/kill.js';
 import { ordersFrom } from './context.js';
-import type { Session } from './session.js';
+import type { CallState, Session } from './session.js';
 import { boundedCall, threwText } from './strategy-call.js';
 
 export async function endOfSession(s: Session, deadline: number): Promise<void> {
@@ -27,14 +27,24 @@ export async function endOfSession(s: Session, deadline: number): Promise<void> 
     if (left.length) s.log.warn(`liquidate left positions open: ${left.map((p) => `${p.ticker} ${p.quantity}`).join(', ')}`);
     return;
   }
-  const call = { abandoned: false };
+  const call: CallState = {};
+  try {
+    await customShutdown(s, call, deadline);
+  } finally {
+    // a timer the action left behind must not send after the last cancels
+    call.closed ??= 'the customShutdownAction finished';
+  }
+}
+
+async function customShutdown(s: Session, call: CallState, deadline: number): Promise<void> {
+  const o = s.options;
   const outcome = await boundedCall(() => o.customShutdownAction!(s.context(s.clock.ticks + 1, call)), {
     timeoutMs: Math.max(0, deadline - Date.now()), stop: new AbortController().signal, graceMs: 0,
     late: (late) => s.log.warn(`the abandoned customShutdownAction ${late.kind === 'threw' ? threwText('finally', late.error) : 'finally returned'}; nothing from it is sent`),
   });
   if (outcome.kind === 'threw') return s.log.error(threwText('customShutdownAction', outcome.error));
   if (outcome.kind === 'abandoned') {
-    call.abandoned = true;
+    call.closed = 'its call was abandoned';
     return s.log.error(`customShutdownAction abandoned: no answer by the end of eosTimeout (${o.eosTimeout} ms); its orders will not be sent`);
   }
   const { orders, error } = ordersFrom(outcome.value);

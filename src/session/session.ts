@@ -30,6 +30,8 @@ import { boundedCall, threwText } from './strategy-call.js';
 import { describeError } from '../util/errors.js';
 
 export type Phase = 'starting' | 'warm-up' | 'running' | 'end of session' | 'done';
+/** one strategy or shutdown call: once `closed` (why), its ctx.submitOrder sends nothing */
+export interface CallState { closed?: string }
 
 /** a strategy call in progress when the session stops gets this much longer, not its whole timeout */
 const STOP_GRACE_MS = 1000;
@@ -329,13 +331,13 @@ export class Session {
    * abandoned counts as a strategy error (haltOnError ends the session through its end of session).
    */
   async callStrategy(strategy: Strategy, tick: number): Promise<void> {
-    const call = { abandoned: false };
+    const call: CallState = {};
     const ctx = this.context(tick, call, 'running');
     const outcome = await boundedCall(() => strategy(ctx), {
       timeoutMs: this.options.strategyTimeout, stop: this.stop.signal, graceMs: STOP_GRACE_MS,
       late: (late) => this.log.warn(`tick ${tick}: the abandoned strategy call ${late.kind === 'threw' ? threwText('finally', late.error) : 'finally returned'}; nothing from it is sent`),
     });
-    call.abandoned = outcome.kind === 'abandoned';
+    if (outcome.kind === 'abandoned') call.closed = 'its call was abandoned';
     if (outcome.kind === 'returned') {
       const decidedAt = preciseNow();
       const { orders, error } = ordersFrom(outcome.value);
@@ -352,12 +354,12 @@ export class Session {
    * The ctx for one call. Its submitOrder works during `phase` (a strategy's callback may submit
    * while the session runs); after that, or once the call was abandoned, it says so and sends nothing.
    */
-  context(tick: number, call: { abandoned: boolean } = { abandoned: false }, phase: Phase = this.phase) {
+  context(tick: number, call: CallState = {}, phase: Phase = this.phase) {
     return makeContext({
       board: this.feed.board, portfolio: this.portfolio, tick,
       submit: (requests) => {
-        if (this.phase !== phase || call.abandoned) {
-          const when = call.abandoned ? 'its call was abandoned' : this.phase === 'done' ? 'the session ended' : `trading stopped (${this.phase})`;
+        if (this.phase !== phase || call.closed) {
+          const when = call.closed ?? (this.phase === 'done' ? 'the session ended' : `trading stopped (${this.phase})`);
           this.log.warn(`ctx.submitOrder on tick ${tick} after ${when}: nothing was sent`);
           return;
         }
