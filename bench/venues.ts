@@ -28,7 +28,7 @@ interface Remote { restUrl: string; streamUrl: string; fixPort: number; tape(): 
 /** the exchange in its own thread, so its work does not share the session's main thread */
 async function remoteExchange(): Promise<Remote> {
   const worker: Worker = spawnWorker(new URL('./helpers/exchange-worker.ts', import.meta.url), {
-    workerData: { tickers: TICKERS, ...KEYS, latencyMs: LATENCY_MS, cash: 1e12, fixPort: 0, quotes: { type: 'sim', seed: 5, updatesPerSecond: 5, size: 1e6 } },
+    workerData: { tickers: TICKERS, ...KEYS, latencyMs: LATENCY_MS, cash: 1e12, fixPort: 0, fix: { targetCompId: '*' }, quotes: { type: 'sim', seed: 5, updatesPerSecond: 5, size: 1e6 } },
   });
   const next = (type: string) => new Promise<any>((resolve, reject) => {
     const on = (m: { type: string }) => { if (m.type === type) { worker.off('message', on).off('error', fail); resolve(m); } };

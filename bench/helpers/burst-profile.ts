@@ -10,7 +10,7 @@ const face = process.argv[2] ?? "alpaca";
 const LEGS = Number(process.argv[3] ?? 100);
 const TICKERS = ['A', 'B', 'C', 'D'];
 const KEYS = { keyId: 'PKPROF00000000000001', secretKey: 'prof-secret-000111' };
-const ex = await startExchange({ tickers: TICKERS, ...KEYS, latencyMs: 50, cash: 1e12, fixPort: 0, quotes: { type: 'sim', seed: 1, updatesPerSecond: 5, size: 1e6 } });
+const ex = await startExchange({ tickers: TICKERS, ...KEYS, latencyMs: 50, cash: 1e12, fixPort: 0, fix: { targetCompId: '*' }, quotes: { type: 'sim', seed: 1, updatesPerSecond: 5, size: 1e6 } });
 const config = face === 'alpaca'
   ? { type: 'alpaca', baseUrl: ex.restUrl, streamUrl: ex.streamUrl, ...KEYS }
   : { type: 'fix', host: '127.0.0.1', port: ex.fixPort, senderCompId: 'PROF', targetCompId: 'PAPER' };
