@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isEntryPoint } from '../util/entry-point.js';
-import { errorStack } from '../util/one-line.js';
+import { describeError } from '../util/errors.js';
 import { processSecrets } from '../util/secrets.js';
 
 function version(): string {
@@ -111,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
       // commander has printed the message; help and version are not errors
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
     }
-    process.stderr.write(`salvo: ${processSecrets.mask(errorStack(error))}\n`);
+    process.stderr.write(`salvo: ${processSecrets.mask(describeError(error, { stack: true }))}\n`);
     return 1;
   }
   return code;

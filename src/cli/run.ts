@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { Session } from '../session/session.js';
 import type { SessionReport } from '../types.js';
-import { errorStack, oneLine } from '../util/one-line.js';
+import { oneLine } from '../util/one-line.js';
+import { describeError } from '../util/errors.js';
 import { maskingReplacer, secretsOf } from '../util/secrets.js';
 import { CliInputError, resolveRun, type ConfigFlags } from './config.js';
 
@@ -70,7 +71,7 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
   try {
     report = await session.run();
   } catch (error) {
-    err(`salvo run: the session failed: ${secrets.mask(errorStack(error))}`);
+    err(`salvo run: the session failed: ${secrets.mask(describeError(error, { stack: true }))}`);
     return 1;
   } finally {
     if (timer) clearInterval(timer);

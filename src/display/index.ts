@@ -3,6 +3,7 @@
 // rate, off the order path: a frame reads the shared quote board and the session's counters, and
 // frames are kept away from each strategy tick (before: they would delay it; after: they would
 // compete with the workers sending its block).
+import { describeError } from '../util/errors.js';
 import type { Session } from '../session/session.js';
 import { Dashboard } from './dashboard.js';
 import { takeSnapshot, TradeTape, type DisplaySource } from './snapshot.js';
@@ -60,7 +61,7 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
       // a display bug must not end the trading session: give the terminal back and go on without it
       stopped = true;
       restore();
-      session.log.warn(`live display stopped: ${(error as Error)?.stack ?? String(error)}`);
+      session.log.warn(`live display stopped: ${describeError(error, { stack: true })}`);
       return;
     }
     const took = performance.now() - t0;

@@ -13,12 +13,3 @@ export function oneLine(text: string): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
   });
 }
-
-/** an error's stack or text; never throws (String() of a thrown null-prototype object does) */
-export function errorStack(error: unknown): string {
-  try {
-    return (error as Error)?.stack ?? String(error);
-  } catch {
-    return 'an error that cannot be printed';
-  }
-}
