@@ -57,7 +57,9 @@ export async function checkAtStart(args: {
   const heldAtStart = args.held
     .filter((p) => Math.abs(p.quantity - (args.ours?.(p.ticker) ?? 0)) > 1e-9)
     .map((p) => ({ ticker: p.ticker, quantity: p.quantity - (args.ours?.(p.ticker) ?? 0) }));
-  if (heldAtStart.length) log.warn(`positions this session did not open: ${heldAtStart.map((p) => `${p.ticker} ${p.quantity}`).join(', ')}`);
+  // a fresh start's holdings are said once, by the session that adopts them; a resume names what is
+  // held beyond what its journal accounts for
+  if (heldAtStart.length && args.ours) log.warn(`positions the resumed session's journal does not account for: ${heldAtStart.map((p) => `${p.ticker} ${p.quantity}`).join(', ')}`);
   return { orphans: { count: orphans.length, tickers, clientOrderIds: orphans.map((o) => o.clientOrderId), action: policy }, heldAtStart };
 }
 
