@@ -15,7 +15,18 @@ export async function benchCrash(killsPerSession = 20): Promise<Row[]> {
   const started = Date.now();
   const results: ChainResult[] = [];
   for (const i of [0, 1, 2]) {
-    results.push(await killChain(ex, { dir, name: `s${i}`, tickers: TICKERS.slice(2 * i, 2 * i + 2), kills: killsPerSession, seed: 100 + i, startMs: 4000, tradingMs: 2000, tearAt: 5 }));
+    results.push(
+      await killChain(ex, {
+        dir,
+        name: `s${i}`,
+        tickers: TICKERS.slice(2 * i, 2 * i + 2),
+        kills: killsPerSession,
+        seed: 100 + i,
+        startMs: 4000,
+        tradingMs: 2000,
+        tearAt: 5,
+      }),
+    );
   }
   await ex.close();
   const sum = (f: (r: (typeof results)[number]) => number) => results.reduce((n, r) => n + f(r), 0);
@@ -24,14 +35,50 @@ export async function benchCrash(killsPerSession = 20): Promise<Row[]> {
   if (problems.length) process.stderr.write(`${problems.join('\n')}\n`);
   return [
     { bench: 'fault suite', case: c, metric: 'kills', value: sum((r) => r.kills), unit: '' },
-    { bench: 'fault suite', case: c, metric: 'kills after the process had journaled orders', value: sum((r) => r.killsWithOrders), unit: '' },
+    {
+      bench: 'fault suite',
+      case: c,
+      metric: 'kills after the process had journaled orders',
+      value: sum((r) => r.killsWithOrders),
+      unit: '',
+    },
     { bench: 'fault suite', case: c, metric: 'orders the exchange saw', value: sum((r) => r.ordersAtVenue), unit: '' },
-    { bench: 'fault suite', case: c, metric: 'lost (no single matching terminal row)', value: sum((r) => r.unaccounted.length), unit: '' },
-    { bench: 'fault suite', case: c, metric: 'duplicated at the exchange', value: sum((r) => r.duplicated.length), unit: '' },
-    { bench: 'fault suite', case: c, metric: 'half-written journal records (beyond the torn tails made on purpose, all cut)', value: sum((r) => r.corruptRecords.length), unit: '' },
+    {
+      bench: 'fault suite',
+      case: c,
+      metric: 'lost (no single matching terminal row)',
+      value: sum((r) => r.unaccounted.length),
+      unit: '',
+    },
+    {
+      bench: 'fault suite',
+      case: c,
+      metric: 'duplicated at the exchange',
+      value: sum((r) => r.duplicated.length),
+      unit: '',
+    },
+    {
+      bench: 'fault suite',
+      case: c,
+      metric: 'half-written journal records (beyond the torn tails made on purpose, all cut)',
+      value: sum((r) => r.corruptRecords.length),
+      unit: '',
+    },
     { bench: 'fault suite', case: c, metric: 'torn tails made on purpose', value: sum((r) => r.tearsMade), unit: '' },
-    { bench: 'fault suite', case: c, metric: 'torn tails reported and cut at resume', value: sum((r) => r.tornTailsSeen), unit: '' },
-    { bench: 'fault suite', case: c, metric: 'sessions whose positions differ from the exchange\'s', value: results.filter((r) => JSON.stringify(r.positionsSalvo) !== JSON.stringify(r.positionsVenue)).length, unit: '' },
+    {
+      bench: 'fault suite',
+      case: c,
+      metric: 'torn tails reported and cut at resume',
+      value: sum((r) => r.tornTailsSeen),
+      unit: '',
+    },
+    {
+      bench: 'fault suite',
+      case: c,
+      metric: "sessions whose positions differ from the exchange's",
+      value: results.filter((r) => JSON.stringify(r.positionsSalvo) !== JSON.stringify(r.positionsVenue)).length,
+      unit: '',
+    },
     { bench: 'fault suite', case: c, metric: 'runs that failed', value: problems.length, unit: '' },
     { bench: 'fault suite', case: c, metric: 'wall time', value: Math.round((Date.now() - started) / 1000), unit: 's' },
   ];

@@ -43,7 +43,9 @@ export function machine() {
 
 /** a real session whose Session object stays readable afterwards (its order book, its stats) */
 export async function session(options: RunTradingOptions) {
-  const s = await Session.start(parseOptions({ logger: () => undefined, tradeLogPath: os.tmpdir(), handleSignals: false, ...options }));
+  const s = await Session.start(
+    parseOptions({ logger: () => undefined, tradeLogPath: os.tmpdir(), handleSignals: false, ...options }),
+  );
   const report = await s.run();
   return { session: s, report, orders: [...s.book.all()] };
 }
@@ -54,9 +56,17 @@ export const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 1
 export async function paperClient(tickers: string[], venue: Record<string, unknown>) {
   const config = parsePaperBrokerConfig({ type: 'paper', cash: 1e12, ...venue });
   const board = new QuoteBoard(tickers);
-  tickers.forEach((_, slot) => board.write(slot, { bid: 99.99, ask: 100.01, bidSize: 100, askSize: 100, last: 100, timestamp: Date.now() }));
+  tickers.forEach((_, slot) =>
+    board.write(slot, { bid: 99.99, ask: 100.01, bidSize: 100, askSize: 100, last: 100, timestamp: Date.now() }),
+  );
   const hub = await paperDriver.prepare!(config, { boardBuffer: board.buffer, tickers });
   const broker = paperDriver.create(config, hub.link(1).link);
   await broker.connect();
-  return { broker, close: async () => { await broker.close(); await hub.close(); } };
+  return {
+    broker,
+    close: async () => {
+      await broker.close();
+      await hub.close();
+    },
+  };
 }

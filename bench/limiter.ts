@@ -9,23 +9,56 @@ import { paperClient, round, session, type Row } from './lib.js';
 const PER_MINUTE = 200;
 const ORDERS = Number(process.env.BENCH_LIMITER_ORDERS ?? 1000);
 const TICKERS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'META', 'TSLA', 'AVGO', 'JPM', 'V'];
-const block = (): OrderRequest[] => TICKERS.map((ticker) => ({ ticker, quantity: 1, side: 'buy', orderType: 'market' }));
+const block = (): OrderRequest[] =>
+  TICKERS.map((ticker) => ({ ticker, quantity: 1, side: 'buy', orderType: 'market' }));
 
 export async function benchLimiter(): Promise<Row[]> {
   const expectedMs = ((ORDERS - PER_MINUTE) / PER_MINUTE) * 60_000;
   const [ours, semaphore] = await Promise.all([salvoSide(expectedMs), semaphoreSide()]);
   const rows: Row[] = [];
-  for (const [name, r] of [['salvo token bucket', ours], ['semaphore refilled each minute', semaphore]] as const) {
+  for (const [name, r] of [
+    ['salvo token bucket', ours],
+    ['semaphore refilled each minute', semaphore],
+  ] as const) {
     const c = `${ORDERS} orders, ${PER_MINUTE}/min at client and venue`;
     const minutes = (r.sends[r.sends.length - 1] - r.sends[0]) / 60_000;
     const burst = Math.min(r.sends.length, name.startsWith('salvo') ? PER_MINUTE - 1 : PER_MINUTE);
     const utilization = minutes > 0 ? (r.sends.length - burst) / (minutes * PER_MINUTE) : 1;
     const ourSide = name.startsWith('salvo');
     rows.push({ bench: 'limiter', case: c, metric: `${name}: orders accepted`, value: r.sends.length, unit: 'orders' });
-    rows.push({ bench: 'limiter', case: c, metric: `${name}: orders per minute after the first burst`, value: round(minutes > 0 ? (r.sends.length - burst) / minutes : 0, 1), unit: '/min' });
-    rows.push({ bench: 'limiter', case: c, metric: `${name}: 429 answers`, value: r.throttled, unit: 'answers', ...(ourSide ? { target: '0', met: r.throttled === 0 } : {}) });
-    rows.push({ bench: 'limiter', case: c, metric: `${name}: utilization of the allowed rate`, value: round(utilization * 100, 1), unit: '%', ...(ourSide ? { target: '>= 98 %', met: utilization >= 0.98 } : {}) });
-    rows.push({ bench: 'limiter', case: c, metric: `${name}: most orders in any 1 s (after the first minute)`, value: maxInWindow(r.sends.filter((t) => t - r.sends[0] > 60_500), 1000), unit: 'orders' });
+    rows.push({
+      bench: 'limiter',
+      case: c,
+      metric: `${name}: orders per minute after the first burst`,
+      value: round(minutes > 0 ? (r.sends.length - burst) / minutes : 0, 1),
+      unit: '/min',
+    });
+    rows.push({
+      bench: 'limiter',
+      case: c,
+      metric: `${name}: 429 answers`,
+      value: r.throttled,
+      unit: 'answers',
+      ...(ourSide ? { target: '0', met: r.throttled === 0 } : {}),
+    });
+    rows.push({
+      bench: 'limiter',
+      case: c,
+      metric: `${name}: utilization of the allowed rate`,
+      value: round(utilization * 100, 1),
+      unit: '%',
+      ...(ourSide ? { target: '>= 98 %', met: utilization >= 0.98 } : {}),
+    });
+    rows.push({
+      bench: 'limiter',
+      case: c,
+      metric: `${name}: most orders in any 1 s (after the first minute)`,
+      value: maxInWindow(
+        r.sends.filter((t) => t - r.sends[0] > 60_500),
+        1000,
+      ),
+      unit: 'orders',
+    });
   }
   return rows;
 }
@@ -34,11 +67,21 @@ async function salvoSide(expectedMs: number) {
   const lines: string[] = [];
   const { orders } = await session({
     strategy: (ctx) => (ctx.tick <= ORDERS / 10 ? block() : undefined),
-    tickers: TICKERS, frequency: '10ms', runSeconds: (expectedMs + 15_000) / 1000, eosBehavior: 'hold', numWorkers: 4,
-    ordersPerMinute: PER_MINUTE, maxRetries: 10, broker: { type: 'paper', rateLimitPerMinute: PER_MINUTE, cash: 1e12 },
-    tradeLogName: 'bench-limiter', logger: (_l, m) => lines.push(m),
+    tickers: TICKERS,
+    frequency: '10ms',
+    runSeconds: (expectedMs + 15_000) / 1000,
+    eosBehavior: 'hold',
+    numWorkers: 4,
+    ordersPerMinute: PER_MINUTE,
+    maxRetries: 10,
+    broker: { type: 'paper', rateLimitPerMinute: PER_MINUTE, cash: 1e12 },
+    tradeLogName: 'bench-limiter',
+    logger: (_l, m) => lines.push(m),
   });
-  const sends = orders.filter((o) => o.status === 'filled').map((o) => o.ackAt!).sort((a, b) => a - b);
+  const sends = orders
+    .filter((o) => o.status === 'filled')
+    .map((o) => o.ackAt!)
+    .sort((a, b) => a - b);
   return { sends, throttled: lines.filter((l) => l.includes('too many requests')).length };
 }
 
@@ -49,7 +92,10 @@ async function semaphoreSide() {
   const sends: number[] = [];
   let throttled = 0;
   for (let i = 0; i < ORDERS; ) {
-    if (permits === 0) { await new Promise((r) => setTimeout(r, 5)); continue; }
+    if (permits === 0) {
+      await new Promise((r) => setTimeout(r, 5));
+      continue;
+    }
     permits--;
     const o = block()[i % TICKERS.length];
     try {

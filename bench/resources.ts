@@ -22,28 +22,84 @@ export async function benchResources(): Promise<Row[]> {
     const { report } = await session({
       strategy: (ctx) => {
         const now = performance.now();
-        if (ctx.tick === 1) { firstCall = now; t0 = now; }
+        if (ctx.tick === 1) {
+          firstCall = now;
+          t0 = now;
+        }
         if (!cpuFrom && now - t0 >= WINDOW.from) cpuFrom = process.cpuUsage();
-        if (cpuFrom && !cpu && now - t0 >= WINDOW.to) { cpu = process.cpuUsage(cpuFrom); rss = process.memoryUsage().rss; }
+        if (cpuFrom && !cpu && now - t0 >= WINDOW.to) {
+          cpu = process.cpuUsage(cpuFrom);
+          rss = process.memoryUsage().rss;
+        }
         ctx.getCurrentData();
-        return ctx.tick % 10 === 0 ? [{ ticker: tickers[ctx.tick % n], quantity: 1, side: 'buy', orderType: 'market' }] : undefined;
+        return ctx.tick % 10 === 0
+          ? [{ ticker: tickers[ctx.tick % n], quantity: 1, side: 'buy', orderType: 'market' }]
+          : undefined;
       },
-      tickers, frequency: '100ms', runSeconds: 8, numWorkers: 4, eosBehavior: 'liquidate', warmUpPeriod: 10,
-      quotes: { type: 'sim', updatesPerSecond: 10 }, tradeLogName: `bench-resources-${n}`,
+      tickers,
+      frequency: '100ms',
+      runSeconds: 8,
+      numWorkers: 4,
+      eosBehavior: 'liquidate',
+      warmUpPeriod: 10,
+      quotes: { type: 'sim', updatesPerSecond: 10 },
+      tradeLogName: `bench-resources-${n}`,
     });
     const c = `${n} tickers, 4 workers`;
     const cpuSeconds = cpu ? (cpu.user + cpu.system) / 1e6 : Number.NaN;
     const toFirst = firstCall - began - report.warmUpMs;
-    rows.push({ bench: 'resources', case: c, metric: 'RSS while running', value: round(rss / 2 ** 20, 1), unit: 'MiB' });
-    rows.push({ bench: 'resources', case: c, metric: 'CPU while running (all threads)', value: round((cpuSeconds / ((WINDOW.to - WINDOW.from) / 1000)) * 100, 1), unit: '% of a core' });
-    rows.push({ bench: 'resources', case: c, metric: 'runTrading() → first strategy call, warm-up excluded (under tsx)', value: round(toFirst, 1), unit: 'ms', target: '<= 1000 ms', met: toFirst <= 1000 });
-    rows.push({ bench: 'resources', case: c, metric: 'warm-up (every ticker quoted)', value: report.warmUpMs, unit: 'ms' });
+    rows.push({
+      bench: 'resources',
+      case: c,
+      metric: 'RSS while running',
+      value: round(rss / 2 ** 20, 1),
+      unit: 'MiB',
+    });
+    rows.push({
+      bench: 'resources',
+      case: c,
+      metric: 'CPU while running (all threads)',
+      value: round((cpuSeconds / ((WINDOW.to - WINDOW.from) / 1000)) * 100, 1),
+      unit: '% of a core',
+    });
+    rows.push({
+      bench: 'resources',
+      case: c,
+      metric: 'runTrading() → first strategy call, warm-up excluded (under tsx)',
+      value: round(toFirst, 1),
+      unit: 'ms',
+      target: '<= 1000 ms',
+      met: toFirst <= 1000,
+    });
+    rows.push({
+      bench: 'resources',
+      case: c,
+      metric: 'warm-up (every ticker quoted)',
+      value: report.warmUpMs,
+      unit: 'ms',
+    });
   }
   // under tsx every thread (4 workers, venue, quote feed) compiles its TypeScript on start; a
   // packaged install runs dist/: measure that too (npm run bench builds it first)
-  const fromDist = [0, 1, 2].map(() => Number(execFileSync(process.execPath, [fileURLToPath(new URL('./helpers/startup-dist.mjs', import.meta.url)), os.tmpdir()], { encoding: 'utf8' }).trim()));
+  const fromDist = [0, 1, 2].map(() =>
+    Number(
+      execFileSync(
+        process.execPath,
+        [fileURLToPath(new URL('./helpers/startup-dist.mjs', import.meta.url)), os.tmpdir()],
+        { encoding: 'utf8' },
+      ).trim(),
+    ),
+  );
   const best = Math.min(...fromDist);
-  rows.push({ bench: 'resources', case: '2 tickers, 4 workers, from dist/ (node, no tsx)', metric: 'runTrading() → first strategy call, warm-up excluded (best of 3)', value: round(best, 1), unit: 'ms', target: '<= 1000 ms', met: best <= 1000 });
+  rows.push({
+    bench: 'resources',
+    case: '2 tickers, 4 workers, from dist/ (node, no tsx)',
+    metric: 'runTrading() → first strategy call, warm-up excluded (best of 3)',
+    value: round(best, 1),
+    unit: 'ms',
+    target: '<= 1000 ms',
+    met: best <= 1000,
+  });
   return rows;
 }
 

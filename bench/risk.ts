@@ -4,8 +4,8 @@
 //    resting at the paper venue (a real session), and → the venue confirming the last cancel.
 // Run alone: npx tsx bench/risk.ts (or npm run bench -- risk, which records it in RESULTS.md).
 import os from 'node:os';
-import { OrderBook } from '../src/execution/order-book.js';
-import type { Order } from '../src/execution/order.js';
+import { OrderRegistry } from '../src/execution/order-registry.js';
+import type { Order } from '../src/orders/order.js';
 import type { CheckedRequest } from '../src/execution/validate.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { Portfolio } from '../src/portfolio/portfolio.js';
@@ -27,11 +27,26 @@ function engineOver(limits: RiskInput | undefined): RiskEngine {
   TICKERS.forEach((_, slot) => board.write(slot, { bid: 99.95, ask: 100.05, last: 100, timestamp: Date.now() }));
   const portfolio = new Portfolio();
   for (const t of TICKERS.slice(0, 20)) portfolio.applyFill(t, 'buy', 10, 100);
-  const engine = new RiskEngine(resolveLimits(limits), boardView(board, portfolio, () => false));
-  const book = new OrderBook();
+  const engine = new RiskEngine(
+    resolveLimits(limits),
+    boardView(board, portfolio, () => false),
+  );
+  const book = new OrderRegistry();
   book.onEvent((e) => engine.onOrderEvent(e));
   for (let i = 0; i < 100; i++) {
-    const o: Order = { ...leg(i, 90), legs: undefined, clientOrderId: `open-${i}`, blockId: 'b', leg: i, workerId: 1, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt: 0, attempts: 0 };
+    const o: Order = {
+      ...leg(i, 90),
+      legs: undefined,
+      clientOrderId: `open-${i}`,
+      blockId: 'b',
+      leg: i,
+      workerId: 1,
+      status: 'created',
+      filledQty: 0,
+      filledAvgPrice: 0,
+      decidedAt: 0,
+      attempts: 0,
+    };
     book.add(o);
     book.move(o, 'queued', { source: 'local' });
   }
@@ -39,8 +54,13 @@ function engineOver(limits: RiskInput | undefined): RiskEngine {
 }
 
 const leg = (i: number, limitPrice?: number): CheckedRequest => ({
-  ticker: TICKERS[i % TICKERS.length], quantity: 1 + (i % 7), side: i % 3 ? 'buy' : 'sell',
-  orderType: limitPrice === undefined ? 'market' : 'limit', limitPrice, action: i % 3 ? 'buy_long' : 'short_sell', timeInForce: 'day',
+  ticker: TICKERS[i % TICKERS.length],
+  quantity: 1 + (i % 7),
+  side: i % 3 ? 'buy' : 'sell',
+  orderType: limitPrice === undefined ? 'market' : 'limit',
+  limitPrice,
+  action: i % 3 ? 'buy_long' : 'short_sell',
+  timeInForce: 'day',
 });
 
 /** ns per leg, median of 5 runs of BLOCKS blocks */
@@ -60,23 +80,55 @@ function checkCost(limits: RiskInput | undefined): number {
 }
 
 const EVERY_LIMIT: RiskInput = {
-  maxOrderQuantity: 1e6, maxOrderNotional: 1e9, priceBandPct: 10, maxQuoteAgeMs: 60_000,
-  maxPositionQuantity: Object.fromEntries(TICKERS.map((t) => [t, 1e9])), maxPositionNotional: 1e12,
-  maxGrossExposure: 1e15, maxNetExposure: 1e15, maxOpenOrders: 1e9, allowShort: true,
-  maxLegsPerBlock: 1000, maxOrdersPerMinute: 1e9, duplicateWindowMs: 1000, onBreach: 'halt', blockPolicy: 'all-or-none',
+  maxOrderQuantity: 1e6,
+  maxOrderNotional: 1e9,
+  priceBandPct: 10,
+  maxQuoteAgeMs: 60_000,
+  maxPositionQuantity: Object.fromEntries(TICKERS.map((t) => [t, 1e9])),
+  maxPositionNotional: 1e12,
+  maxGrossExposure: 1e15,
+  maxNetExposure: 1e15,
+  maxOpenOrders: 1e9,
+  allowShort: true,
+  maxLegsPerBlock: 1000,
+  maxOrdersPerMinute: 1e9,
+  duplicateWindowMs: 1000,
+  onBreach: 'halt',
+  blockPolicy: 'all-or-none',
 };
 
 /** ms from kill() to the last cancel handed to a worker, and to the venue's last cancel confirmation */
 async function killToCancels(): Promise<{ lastRequest: number; lastConfirmed: number }> {
-  const resting: OrderRequest[] = TICKERS.map((ticker) => ({ ticker, quantity: 1, side: 'buy', orderType: 'limit', limitPrice: 1 }));
-  const s = await Session.start(parseOptions({
-    strategy: (ctx: StrategyContext) => (ctx.tick === 1 ? resting : undefined), tickers: TICKERS, frequency: '100ms', runSeconds: 60, eosBehavior: 'hold',
-    ordersPerMinute: 1_000_000, numWorkers: 4, broker: { type: 'paper', cash: 1e12 }, warmUpPeriod: 5,
-    tradeLogPath: os.tmpdir(), tradeLogName: `bench-kill-${process.pid}`, handleSignals: false, logger: () => undefined,
+  const resting: OrderRequest[] = TICKERS.map((ticker) => ({
+    ticker,
+    quantity: 1,
+    side: 'buy',
+    orderType: 'limit',
+    limitPrice: 1,
   }));
+  const s = await Session.start(
+    parseOptions({
+      strategy: (ctx: StrategyContext) => (ctx.tick === 1 ? resting : undefined),
+      tickers: TICKERS,
+      frequency: '100ms',
+      runSeconds: 60,
+      eosBehavior: 'hold',
+      ordersPerMinute: 1_000_000,
+      numWorkers: 4,
+      broker: { type: 'paper', cash: 1e12 },
+      warmUpPeriod: 5,
+      tradeLogPath: os.tmpdir(),
+      tradeLogName: `bench-kill-${process.pid}`,
+      handleSignals: false,
+      logger: () => undefined,
+    }),
+  );
   const requests: number[] = [];
   const cancel = s.pool.cancel.bind(s.pool);
-  s.pool.cancel = (order) => { requests.push(performance.now()); cancel(order); };
+  s.pool.cancel = (order) => {
+    requests.push(performance.now());
+    cancel(order);
+  };
   const running = s.run();
   const deadline = Date.now() + 30_000;
   while (s.book.open().filter((o) => o.status === 'new').length < TICKERS.length) {
@@ -84,26 +136,62 @@ async function killToCancels(): Promise<{ lastRequest: number; lastConfirmed: nu
     await new Promise((r) => setTimeout(r, 5));
   }
   let confirmed = 0;
-  s.book.onEvent((e) => { if (e.status === 'canceled') confirmed = performance.now(); });
+  s.book.onEvent((e) => {
+    if (e.status === 'canceled') confirmed = performance.now();
+  });
   const t0 = performance.now();
   s.risk.kill('bench');
   const report = await running;
-  if (report.orders.canceled !== TICKERS.length || requests.length < TICKERS.length) throw new Error(`kill left ${report.orders.open} open, ${requests.length} cancel requests`);
+  if (report.orders.canceled !== TICKERS.length || requests.length < TICKERS.length)
+    throw new Error(`kill left ${report.orders.open} open, ${requests.length} cancel requests`);
   return { lastRequest: requests[TICKERS.length - 1] - t0, lastConfirmed: confirmed - t0 };
 }
 
 export async function benchRisk(): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const [name, limits] of [['defaults (price band, quote age)', undefined], ['every limit set, all-or-none', EVERY_LIMIT]] as const) {
+  for (const [name, limits] of [
+    ['defaults (price band, quote age)', undefined],
+    ['every limit set, all-or-none', EVERY_LIMIT],
+  ] as const) {
     const ns = checkCost(limits);
-    rows.push({ bench: 'risk checks', case: `${LEGS}-leg blocks, ${name}`, metric: 'cost per leg (median of 5 × 200,000 legs)', value: round(ns / 1000, 3), unit: 'µs', target: '<= 5 µs', met: ns <= 5000 });
+    rows.push({
+      bench: 'risk checks',
+      case: `${LEGS}-leg blocks, ${name}`,
+      metric: 'cost per leg (median of 5 × 200,000 legs)',
+      value: round(ns / 1000, 3),
+      unit: 'µs',
+      target: '<= 5 µs',
+      met: ns <= 5000,
+    });
   }
   const kills: Array<{ lastRequest: number; lastConfirmed: number }> = [];
   for (let i = 0; i < 5; i++) kills.push(await killToCancels());
   const req = kills.map((k) => k.lastRequest);
-  rows.push({ bench: 'kill switch', case: '100 resting orders, paper venue, 4 workers (5 sessions)', metric: 'kill() → last cancel request sent (median)', value: round(median(req), 2), unit: 'ms', target: '<= 100 ms', met: median(req) <= 100 });
-  rows.push({ bench: 'kill switch', case: '100 resting orders, paper venue, 4 workers (5 sessions)', metric: 'kill() → last cancel request sent (max)', value: round(Math.max(...req), 2), unit: 'ms', target: '<= 100 ms', met: Math.max(...req) <= 100 });
-  rows.push({ bench: 'kill switch', case: '100 resting orders, paper venue, 4 workers (5 sessions)', metric: 'kill() → venue confirmed the last cancel (median)', value: round(median(kills.map((k) => k.lastConfirmed)), 2), unit: 'ms' });
+  rows.push({
+    bench: 'kill switch',
+    case: '100 resting orders, paper venue, 4 workers (5 sessions)',
+    metric: 'kill() → last cancel request sent (median)',
+    value: round(median(req), 2),
+    unit: 'ms',
+    target: '<= 100 ms',
+    met: median(req) <= 100,
+  });
+  rows.push({
+    bench: 'kill switch',
+    case: '100 resting orders, paper venue, 4 workers (5 sessions)',
+    metric: 'kill() → last cancel request sent (max)',
+    value: round(Math.max(...req), 2),
+    unit: 'ms',
+    target: '<= 100 ms',
+    met: Math.max(...req) <= 100,
+  });
+  rows.push({
+    bench: 'kill switch',
+    case: '100 resting orders, paper venue, 4 workers (5 sessions)',
+    metric: 'kill() → venue confirmed the last cancel (median)',
+    value: round(median(kills.map((k) => k.lastConfirmed)), 2),
+    unit: 'ms',
+  });
   return rows;
 }
 

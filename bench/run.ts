@@ -18,10 +18,24 @@ const optional = async (file: string, fn: string): Promise<Bench | undefined> =>
   const mod = (await import(`./${file}.js`)) as Record<string, () => Promise<Row[]>>;
   return [file, mod[fn]];
 };
-const sequential: Bench[] = ([
-  ['blocks', benchBlocks], ['venues', benchVenues], ['board', benchBoard], ['clock', benchClock], ['resources', benchResources],
-  ...((await Promise.all([optional('sources', 'benchSources'), optional('display', 'benchDisplay'), optional('review', 'benchReview'), optional('shared-rate', 'benchSharedRate'), optional('risk', 'benchRisk')])).filter(Boolean) as Bench[]),
-] as Bench[]).filter(([name]) => !only.length || only.includes(name));
+const sequential: Bench[] = (
+  [
+    ['blocks', benchBlocks],
+    ['venues', benchVenues],
+    ['board', benchBoard],
+    ['clock', benchClock],
+    ['resources', benchResources],
+    ...((
+      await Promise.all([
+        optional('sources', 'benchSources'),
+        optional('display', 'benchDisplay'),
+        optional('review', 'benchReview'),
+        optional('shared-rate', 'benchSharedRate'),
+        optional('risk', 'benchRisk'),
+      ])
+    ).filter(Boolean) as Bench[]),
+  ] as Bench[]
+).filter(([name]) => !only.length || only.includes(name));
 const wantLimiter = !only.length || only.includes('limiter');
 
 const started = Date.now();
@@ -39,7 +53,14 @@ for (const [name, run] of sequential.filter((b) => b !== resources)) {
   try {
     rows.push(...(await run()).map((r) => ({ ...r, suite: name })));
   } catch (error) {
-    rows.push({ bench: name, case: 'error', metric: (error as Error).message, value: Number.NaN, unit: '', suite: name });
+    rows.push({
+      bench: name,
+      case: 'error',
+      metric: (error as Error).message,
+      value: Number.NaN,
+      unit: '',
+      suite: name,
+    });
   }
 }
 if (wantLimiter) process.stderr.write('bench: waiting for the limiter benchmark…\n');
@@ -47,19 +68,46 @@ rows.push(...(await limiter).map((r) => ({ ...r, suite: 'limiter' })));
 
 // `npm run bench -- board` re-runs one suite: its rows replace that suite's rows of the last full run
 const resultsFile = new URL('./results.json', import.meta.url);
-const previous = only.length && fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { rows: Row[]; ranAt: string; seconds: number; rerun?: string[] }) : undefined;
+const previous =
+  only.length && fs.existsSync(resultsFile)
+    ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as {
+        rows: Row[];
+        ranAt: string;
+        seconds: number;
+        rerun?: string[];
+      })
+    : undefined;
 const merged = previous ? [...previous.rows.filter((r) => !only.includes(r.suite ?? '')), ...rows] : rows;
-const rerun = previous ? [...(previous.rerun ?? []), `${only.join(', ')} re-run ${new Date().toISOString()}`] : undefined;
-const result = { machine: machine(), ranAt: previous?.ranAt ?? new Date().toISOString(), seconds: previous?.seconds ?? Math.round((Date.now() - started) / 1000), rerun, rows: merged };
-fs.writeFileSync(resultsFile, JSON.stringify(result, null, 2) + '\n');
-const table = merged.map((r) => `| ${r.bench} | ${r.case} | ${r.metric} | ${r.value} ${r.unit} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'met' : '**missed**'} |`);
+const rerun = previous
+  ? [...(previous.rerun ?? []), `${only.join(', ')} re-run ${new Date().toISOString()}`]
+  : undefined;
+const result = {
+  machine: machine(),
+  ranAt: previous?.ranAt ?? new Date().toISOString(),
+  seconds: previous?.seconds ?? Math.round((Date.now() - started) / 1000),
+  rerun,
+  rows: merged,
+};
+fs.writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+const table = merged.map(
+  (r) =>
+    `| ${r.bench} | ${r.case} | ${r.metric} | ${r.value} ${r.unit} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'met' : '**missed**'} |`,
+);
 const md = [
-  '# Benchmark results', '',
-  `Produced by \`npm run bench\` on ${result.ranAt.slice(0, 10)} in ${result.seconds} s.${rerun ? ` Since then: ${rerun.join('; ')} (\`npm run bench -- <suite>\`).` : ''}`, '',
-  `Machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, ${result.machine.platform}; 1-minute load average at the end of the run: ${result.machine.load ?? 'not recorded'}${(result.machine.load ?? 0) > result.machine.cores ? ' (**a loaded machine**: other work shared the cores, and the timings show it)' : ''}.`, '',
-  '| bench | case | metric | value | target | |', '|---|---|---|---|---|---|', ...table, '',
+  '# Benchmark results',
+  '',
+  `Produced by \`npm run bench\` on ${result.ranAt.slice(0, 10)} in ${result.seconds} s.${rerun ? ` Since then: ${rerun.join('; ')} (\`npm run bench -- <suite>\`).` : ''}`,
+  '',
+  `Machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, ${result.machine.platform}; 1-minute load average at the end of the run: ${result.machine.load ?? 'not recorded'}${(result.machine.load ?? 0) > result.machine.cores ? ' (**a loaded machine**: other work shared the cores, and the timings show it)' : ''}.`,
+  '',
+  '| bench | case | metric | value | target | |',
+  '|---|---|---|---|---|---|',
+  ...table,
+  '',
   // the reading of the figures (where the time goes, why a target is missed) is kept by hand
-  ...(fs.existsSync(new URL('./NOTES.md', import.meta.url)) ? [fs.readFileSync(new URL('./NOTES.md', import.meta.url), 'utf8')] : []),
+  ...(fs.existsSync(new URL('./NOTES.md', import.meta.url))
+    ? [fs.readFileSync(new URL('./NOTES.md', import.meta.url), 'utf8')]
+    : []),
 ].join('\n');
 fs.writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
 console.log(md);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SharedRate } from '../src/execution/shared-rate.js';
-import { TokenBucket } from '../src/execution/token-bucket.js';
+import { TokenBucket } from '../src/util/token-bucket.js';
 import { isEntryPoint } from '../src/util/entry-point.js';
 import { startRedis } from '../test/helpers/services.js';
 import { quoted, startAlpacaExchange } from '../test/helpers/alpaca-exchange.js';
@@ -17,7 +17,14 @@ const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 
 async function decisionCost(): Promise<Row[]> {
   const redis = await startRedis();
-  const rate = await SharedRate.connect({ url: redis.url, key: 'bench', share: 'fifo', limit: 1_000_000, runner: 'bench', log: () => undefined });
+  const rate = await SharedRate.connect({
+    url: redis.url,
+    key: 'bench',
+    share: 'fifo',
+    limit: 1_000_000,
+    runner: 'bench',
+    log: () => undefined,
+  });
   const shared: number[] = [];
   for (let i = 0; i < 3_000; i++) {
     const t = performance.now();
@@ -34,9 +41,29 @@ async function decisionCost(): Promise<Row[]> {
   rate.close();
   await redis.stop();
   return [
-    { bench: 'shared rate', case: 'decision, Redis on loopback', metric: 'p50', value: round(percentile(shared, 50)), unit: 'ms' },
-    { bench: 'shared rate', case: 'decision, Redis on loopback', metric: 'p99', value: round(percentile(shared, 99)), unit: 'ms', target: '<= 1 ms', met: percentile(shared, 99) <= 1 },
-    { bench: 'shared rate', case: 'decision, local bucket', metric: 'p99', value: round(percentile(local, 99), 4), unit: 'ms' },
+    {
+      bench: 'shared rate',
+      case: 'decision, Redis on loopback',
+      metric: 'p50',
+      value: round(percentile(shared, 50)),
+      unit: 'ms',
+    },
+    {
+      bench: 'shared rate',
+      case: 'decision, Redis on loopback',
+      metric: 'p99',
+      value: round(percentile(shared, 99)),
+      unit: 'ms',
+      target: '<= 1 ms',
+      met: percentile(shared, 99) <= 1,
+    },
+    {
+      bench: 'shared rate',
+      case: 'decision, local bucket',
+      metric: 'p99',
+      value: round(percentile(local, 99), 4),
+      unit: 'ms',
+    },
   ];
 }
 
@@ -48,27 +75,90 @@ async function fourRunners(): Promise<Row[]> {
   await quoted(ex.board);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-bench-shared-'));
   const arrivals: Array<{ at: number; id: string }> = [];
-  ex.venue.onUpdate((u) => { if (u.event === 'pending_new') arrivals.push({ at: Date.now(), id: u.order.clientOrderId }); });
+  ex.venue.onUpdate((u) => {
+    if (u.event === 'pending_new') arrivals.push({ at: Date.now(), id: u.order.clientOrderId });
+  });
   const names = ['b1', 'b2', 'b3', 'b4'];
   // each wants 150 a minute: a limit buy every 400 ms
-  const exits = names.map((name) => new Promise<number | null>((resolve) => spawn(process.execPath, ['--import', 'tsx', 'test/helpers/rate-runner.ts', dir, name,
-    ex.server.restUrl, ex.server.streamUrl, redis.url, 'fair', String(PER_MINUTE), '60', String(RUN_S), '400ms', 'default'], { stdio: 'ignore' }).on('exit', resolve)));
+  const exits = names.map(
+    (name) =>
+      new Promise<number | null>((resolve) =>
+        spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'test/helpers/rate-runner.ts',
+            dir,
+            name,
+            ex.server.restUrl,
+            ex.server.streamUrl,
+            redis.url,
+            'fair',
+            String(PER_MINUTE),
+            '60',
+            String(RUN_S),
+            '400ms',
+            'default',
+          ],
+          { stdio: 'ignore' },
+        ).on('exit', resolve),
+      ),
+  );
   await Promise.all(exits);
   const times = arrivals.map((a) => a.at).sort((a, b) => a - b);
   let busiest = 0;
-  for (let i = 0, j = 0; i < times.length; i++) { while (times[i] - times[j] >= 60_000) j++; busiest = Math.max(busiest, i - j + 1); }
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i] - times[j] >= 60_000) j++;
+    busiest = Math.max(busiest, i - j + 1);
+  }
   // use and fairness over the first whole minute from the first arrival (all four wanted more than their part throughout)
   const minute = arrivals.filter((a) => a.at < times[0] + 60_000);
-  const per = names.map((n) => { const csv = fs.readFileSync(path.join(dir, `${n}.csv`), 'utf8'); return minute.filter((a) => csv.includes(a.id)).length; });
+  const per = names.map((n) => {
+    const csv = fs.readFileSync(path.join(dir, `${n}.csv`), 'utf8');
+    return minute.filter((a) => csv.includes(a.id)).length;
+  });
   const used = minute.length / PER_MINUTE;
   await ex.close();
   await redis.stop();
   const case_ = `4 runners × 150/min wanted, exchange allows ${PER_MINUTE}/min, ${RUN_S} s`;
   return [
-    { bench: 'shared rate', case: case_, metric: '429 answers', value: ex.server.stats().rateLimited, unit: '', target: '0', met: ex.server.stats().rateLimited === 0 },
-    { bench: 'shared rate', case: case_, metric: 'most orders in any 60 s', value: busiest, unit: '', target: `<= ${PER_MINUTE}`, met: busiest <= PER_MINUTE },
-    { bench: 'shared rate', case: case_, metric: 'use of the allowed rate', value: round(used * 100, 1), unit: '%', target: '>= 95 %', met: used >= 0.95 },
-    { bench: 'shared rate', case: case_, metric: 'per runner in the first minute (fair)', value: Math.min(...per), unit: `min, max ${Math.max(...per)}`, target: '50 ± 10', met: per.every((p) => Math.abs(p - 50) <= 10) },
+    {
+      bench: 'shared rate',
+      case: case_,
+      metric: '429 answers',
+      value: ex.server.stats().rateLimited,
+      unit: '',
+      target: '0',
+      met: ex.server.stats().rateLimited === 0,
+    },
+    {
+      bench: 'shared rate',
+      case: case_,
+      metric: 'most orders in any 60 s',
+      value: busiest,
+      unit: '',
+      target: `<= ${PER_MINUTE}`,
+      met: busiest <= PER_MINUTE,
+    },
+    {
+      bench: 'shared rate',
+      case: case_,
+      metric: 'use of the allowed rate',
+      value: round(used * 100, 1),
+      unit: '%',
+      target: '>= 95 %',
+      met: used >= 0.95,
+    },
+    {
+      bench: 'shared rate',
+      case: case_,
+      metric: 'per runner in the first minute (fair)',
+      value: Math.min(...per),
+      unit: `min, max ${Math.max(...per)}`,
+      target: '50 ± 10',
+      met: per.every((p) => Math.abs(p - 50) <= 10),
+    },
   ];
 }
 

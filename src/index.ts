@@ -3,7 +3,7 @@ import { checkLogFolder, parseOptions, type RunTradingOptions } from './session/
 import { Session } from './session/session.js';
 import type { SessionReport } from './types.js';
 import { maskError, secretsOf } from './util/secrets.js';
-import type { Exchange, ExchangeOptions } from './brokers/paper/exchange.js';
+import type { Exchange, ExchangeOptions } from './exchange/exchange.js';
 
 export type * from './types.js';
 export type { RunTradingOptions, SessionOptions } from './session/options.js';
@@ -48,15 +48,22 @@ export function startTrading(options: RunTradingOptions): TradingHandle {
   const parsed = parseOptions(options);
   let session: Session | undefined;
   let asked: 'stop' | 'kill' | undefined;
-  const done = Session.start(parsed).then((s) => {
-    session = s;
-    if (asked === 'kill') s.risk.kill('handle');
-    else if (asked === 'stop') s.requestStop('stopped');
-    return s.run();
-  }).catch((error: unknown) => { throw maskError(error, secretsOf(parsed)); });
+  const done = Session.start(parsed)
+    .then((s) => {
+      session = s;
+      if (asked === 'kill') s.risk.kill('handle');
+      else if (asked === 'stop') s.requestStop('stopped');
+      return s.run();
+    })
+    .catch((error: unknown) => {
+      throw maskError(error, secretsOf(parsed));
+    });
   return {
     done,
-    stop: () => { if (session) session.requestStop('stopped'); else asked ??= 'stop'; },
+    stop: () => {
+      if (session) session.requestStop('stopped');
+      else asked ??= 'stop';
+    },
     kill: () => {
       if (session) return session.risk.kill('handle');
       if (asked === 'kill') return 'kill (handle): already asked; the session is killed as soon as it has started';
@@ -67,9 +74,9 @@ export function startTrading(options: RunTradingOptions): TradingHandle {
 }
 
 export { isEntryPoint } from './util/entry-point.js';
-export type { Exchange, ExchangeOptions } from './brokers/paper/exchange.js';
+export type { Exchange, ExchangeOptions } from './exchange/exchange.js';
 
 /** The paper exchange as a server (Alpaca API v2 + websockets, optionally FIX 4.4); loaded on first use. */
 export async function startExchange(options: ExchangeOptions): Promise<Exchange> {
-  return (await import('./brokers/paper/exchange.js')).startExchange(options);
+  return (await import('./exchange/exchange.js')).startExchange(options);
 }

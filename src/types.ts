@@ -1,6 +1,4 @@
 // The trader-facing shapes. Everything a strategy sees or returns is defined here.
-import type { ResumeReport } from './journal/resume.js';
-import type { StartCheck } from './journal/start-check.js';
 
 export type Side = 'buy' | 'sell';
 export type OrderType = 'market' | 'limit' | 'stop' | 'stop_limit' | 'trailing_stop';
@@ -36,11 +34,20 @@ export interface OrderRequest {
 }
 
 /** Cancels one of the session's open orders (returned beside new orders). */
-export interface CancelRequest { cancel: string }
+export interface CancelRequest {
+  cancel: string;
+}
 /** Replaces an open order by a new one with new terms (a new client order id; the old ends canceled, raw status 'replaced'). */
-export interface ReplaceRequest { replace: string; quantity?: number; limitPrice?: number; stopPrice?: number }
+export interface ReplaceRequest {
+  replace: string;
+  quantity?: number;
+  limitPrice?: number;
+  stopPrice?: number;
+}
 /** Cancels every open order of the session, or those of one ticker. */
-export interface CancelAllRequest { cancelAll: true | string }
+export interface CancelAllRequest {
+  cancelAll: true | string;
+}
 export type OrderInstruction = OrderRequest | CancelRequest | ReplaceRequest | CancelAllRequest;
 
 /** One of the session's open orders as a strategy sees it. */
@@ -177,4 +184,28 @@ export interface SessionReport {
   resumed?: ResumeReport;
   /** the order journal beside the trade log */
   journalFile: string;
+}
+
+export interface ResumeReport {
+  /** orders the journal holds */
+  journaled: number;
+  /** found final at the broker (filled, canceled… while salvo was down) */
+  settled: number;
+  /** still open at the broker: tracked by this session */
+  adopted: number;
+  /** journaled but never reached the broker: failed, not resent */
+  notSent: number;
+  /** terminal rows the crash kept out of the CSV, written now */
+  rowsRestored: number;
+  /** rebuilt positions against the broker's, one line per ticker that differs */
+  positionMismatches: string[];
+}
+
+/** what a session does at start with open orders carrying salvo client ids it does not know */
+export type OrphanPolicy = 'report' | 'adopt' | 'cancel';
+
+export interface StartCheck {
+  orphans: { count: number; tickers: string[]; clientOrderIds: string[]; action: OrphanPolicy };
+  /** positions held at the broker when this session started that it did not open itself */
+  heldAtStart: Array<{ ticker: string; quantity: number }>;
 }

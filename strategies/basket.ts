@@ -41,5 +41,7 @@ if (isEntryPoint(import.meta.url)) {
     numWorkers: 4,
   });
   const worst = Math.max(...report.blocks.map((b) => b.ackMs));
-  console.log(`${report.blocks.length} blocks, slowest ack ${worst.toFixed(1)} ms, ${report.orders.filled} filled, log: ${report.tradeLogFile}`);
+  console.log(
+    `${report.blocks.length} blocks, slowest ack ${worst.toFixed(1)} ms, ${report.orders.filled} filled, log: ${report.tradeLogFile}`,
+  );
 }

@@ -18,8 +18,9 @@ export default function meanReversion(ctx: StrategyContext): OrderRequest[] | vo
   const sd = Math.sqrt(mids.reduce((a, b) => a + (b - mean) ** 2, 0) / WINDOW) || 1e-9;
   const z = (mids[mids.length - 1] - mean) / sd;
   const held = positions.find((p) => p.ticker === TICKER)?.quantity ?? 0;
-  const order = (side: 'buy' | 'sell', action: OrderRequest['action'], quantity = SIZE): OrderRequest[] =>
-    [{ ticker: TICKER, quantity, side, orderType: 'market', action }];
+  const order = (side: 'buy' | 'sell', action: OrderRequest['action'], quantity = SIZE): OrderRequest[] => [
+    { ticker: TICKER, quantity, side, orderType: 'market', action },
+  ];
   if (z < -1 && held === 0) return order('buy', 'buy_long');
   if (z < -1 && held < 0) return order('buy', 'buy_to_cover', -held);
   if (z > 1 && held === 0) return order('sell', 'short_sell');
@@ -36,5 +37,7 @@ if (isEntryPoint(import.meta.url)) {
     tradeLogName: 'mean-reversion',
     quotes: { type: 'sim', volatility: 2, seed: 7 },
   });
-  console.log(`${report.orders.filled} filled, realized P&L ${report.realizedPnl.toFixed(2)}, log: ${report.tradeLogFile}`);
+  console.log(
+    `${report.orders.filled} filled, realized P&L ${report.realizedPnl.toFixed(2)}, log: ${report.tradeLogFile}`,
+  );
 }

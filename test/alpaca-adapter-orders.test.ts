@@ -15,13 +15,34 @@ const updates: TradeUpdate[] = [];
 
 before(async () => {
   ex = await scriptedExchange([{ ticker: 'AAPL', bid: 99.9, ask: 100.1 }]);
-  broker = alpacaDriver.create({ type: 'alpaca', baseUrl: ex.server.restUrl, streamUrl: ex.server.streamUrl, keyId: KEY_ID, secretKey: SECRET } as never, { workerId: 0 }) as AlpacaBroker;
+  broker = alpacaDriver.create(
+    {
+      type: 'alpaca',
+      baseUrl: ex.server.restUrl,
+      streamUrl: ex.server.streamUrl,
+      keyId: KEY_ID,
+      secretKey: SECRET,
+    } as never,
+    { workerId: 0 },
+  ) as AlpacaBroker;
   broker.onUpdate((u) => updates.push(u));
   await broker.connect();
 });
-after(async () => { await broker.close(); await ex.close(); });
+after(async () => {
+  await broker.close();
+  await ex.close();
+});
 
-const order = (o: Partial<WireOrder>): WireOrder => ({ clientOrderId: `a-${Math.random().toString(16).slice(2, 10)}`, ticker: 'AAPL', quantity: 4, side: 'buy', orderType: 'market', timeInForce: 'day', action: 'buy_long', ...o });
+const order = (o: Partial<WireOrder>): WireOrder => ({
+  clientOrderId: `a-${Math.random().toString(16).slice(2, 10)}`,
+  ticker: 'AAPL',
+  quantity: 4,
+  side: 'buy',
+  orderType: 'market',
+  timeInForce: 'day',
+  action: 'buy_long',
+  ...o,
+});
 async function until(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 3000;
   while (!check()) {
@@ -35,11 +56,23 @@ test('stop buy and trailing stop sell through the adapter trigger at the exact q
   const stop = order({ orderType: 'stop', stopPrice: 101, timeInForce: 'gtc' });
   await broker.submit(stop);
   assert.equal(ex.venue.getOrder(stop.clientOrderId)?.stopPrice, 101);
-  const moved = order({ orderType: 'stop', stopPrice: 100.5, quantity: 5, timeInForce: 'gtc', replaces: stop.clientOrderId });
+  const moved = order({
+    orderType: 'stop',
+    stopPrice: 100.5,
+    quantity: 5,
+    timeInForce: 'gtc',
+    replaces: stop.clientOrderId,
+  });
   const ack = await broker.replace(moved);
   assert.equal(ack.status, 'new');
-  await until(() => updates.some((u) => u.order.clientOrderId === stop.clientOrderId && u.order.status === 'replaced'), 'the replaced update');
-  assert.deepEqual(ex.venue.openOrders().map((o) => [o.clientOrderId, o.stopPrice, o.quantity]), [[moved.clientOrderId, 100.5, 5]]);
+  await until(
+    () => updates.some((u) => u.order.clientOrderId === stop.clientOrderId && u.order.status === 'replaced'),
+    'the replaced update',
+  );
+  assert.deepEqual(
+    ex.venue.openOrders().map((o) => [o.clientOrderId, o.stopPrice, o.quantity]),
+    [[moved.clientOrderId, 100.5, 5]],
+  );
   ex.quote({ ticker: 'AAPL', bid: 100.3, ask: 100.49 });
   ex.quote({ ticker: 'AAPL', bid: 100.4, ask: 100.52 });
   await until(() => fillOf(moved.clientOrderId) !== undefined, 'the stop fill');

@@ -9,10 +9,15 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { alpacaDriver } from '../src/brokers/alpaca/driver.js';
 import type { AlpacaBroker } from '../src/brokers/alpaca/alpaca-broker.js';
-import { resolveCredentials } from '../src/brokers/alpaca/credentials.js';
+import { resolveCredentials } from '../src/util/credentials.js';
 import {
-  BrokerConnectError, BrokerRejection, BrokerTimeoutError, BrokerTransientError,
-  type RateLimitInfo, type TradeUpdate, type WireOrder,
+  BrokerConnectError,
+  BrokerRejection,
+  BrokerTimeoutError,
+  BrokerTransientError,
+  type RateLimitInfo,
+  type TradeUpdate,
+  type WireOrder,
 } from '../src/brokers/broker.js';
 import { submitWithRetry } from '../src/execution/submit-with-retry.js';
 import { runTrading } from '../src/index.js';
@@ -32,23 +37,42 @@ after(async () => {
 });
 
 const id = (tag = 'buy_long-1') => `${tag}-${randomBytes(4).toString('hex')}`;
-const market = (ticker: string, quantity: number, side: 'buy' | 'sell' = 'buy'): WireOrder =>
-  ({ clientOrderId: id(), ticker, quantity, side, orderType: 'market', timeInForce: 'day', action: side === 'buy' ? 'buy_long' : 'sell_long' });
+const market = (ticker: string, quantity: number, side: 'buy' | 'sell' = 'buy'): WireOrder => ({
+  clientOrderId: id(),
+  ticker,
+  quantity,
+  side,
+  orderType: 'market',
+  timeInForce: 'day',
+  action: side === 'buy' ? 'buy_long' : 'sell_long',
+});
 const farLimit = (e: TestExchange, ticker: string): WireOrder => {
   const bid = e.board.read(e.board.slotOf(ticker)).bid;
   return { ...market(ticker, 1), orderType: 'limit', limitPrice: Math.round(bid * 50) / 100, timeInForce: 'gtc' };
 };
 
 async function broker(e: TestExchange, workerId: number, extra: Record<string, unknown> = {}): Promise<AlpacaBroker> {
-  const b = alpacaDriver.create({ type: 'alpaca', baseUrl: e.server.restUrl, streamUrl: e.server.streamUrl, keyId: KEY_ID, secretKey: SECRET, ...extra } as never, { workerId }) as AlpacaBroker;
+  const b = alpacaDriver.create(
+    {
+      type: 'alpaca',
+      baseUrl: e.server.restUrl,
+      streamUrl: e.server.streamUrl,
+      keyId: KEY_ID,
+      secretKey: SECRET,
+      ...extra,
+    } as never,
+    { workerId },
+  ) as AlpacaBroker;
   brokers.push(b);
   return b;
 }
 
 /** the shared wait (helpers/until.ts) in this file's argument order */
-const until = (check: () => boolean, what: string, ms = 10_000) => waitUntil(check, { what, timeoutMs: ms, intervalMs: 5 });
+const until = (check: () => boolean, what: string, ms = 10_000) =>
+  waitUntil(check, { what, timeoutMs: ms, intervalMs: 5 });
 
-const lastOf = (updates: TradeUpdate[], clientOrderId: string) => updates.filter((u) => u.order.clientOrderId === clientOrderId).at(-1);
+const lastOf = (updates: TradeUpdate[], clientOrderId: string) =>
+  updates.filter((u) => u.order.clientOrderId === clientOrderId).at(-1);
 
 test('submit, fill, updates, open orders, cancel, positions, account, clock', async () => {
   const session = await broker(ex, 0);
@@ -66,7 +90,10 @@ test('submit, fill, updates, open orders, cancel, positions, account, clock', as
   assert.equal(fill.order.status, 'filled');
   assert.equal(fill.order.filledQty, 5);
   assert.ok(fill.fill && fill.fill.qty === 5 && fill.fill.price > 0);
-  assert.deepEqual(updates.filter((u) => u.order.clientOrderId === buy.clientOrderId).map((u) => u.event), ['pending_new', 'new', 'fill']);
+  assert.deepEqual(
+    updates.filter((u) => u.order.clientOrderId === buy.clientOrderId).map((u) => u.event),
+    ['pending_new', 'new', 'fill'],
+  );
   const got = await session.getOrder(buy.clientOrderId);
   assert.equal(got?.status, 'filled');
   assert.equal(got?.brokerOrderId, ack.brokerOrderId);
@@ -78,8 +105,14 @@ test('submit, fill, updates, open orders, cancel, positions, account, clock', as
   // cancel from a client that did not submit it: looked up by client order id
   await session.cancel(resting.clientOrderId);
   await until(() => lastOf(updates, resting.clientOrderId)?.order.status === 'canceled', 'canceled update');
-  await assert.rejects(worker.cancel(resting.clientOrderId), (e: BrokerRejection) => e instanceof BrokerRejection && e.code === 'not_cancelable');
-  await assert.rejects(worker.cancel('no-such-order'), (e: BrokerRejection) => e instanceof BrokerRejection && e.code === 'not_found');
+  await assert.rejects(
+    worker.cancel(resting.clientOrderId),
+    (e: BrokerRejection) => e instanceof BrokerRejection && e.code === 'not_cancelable',
+  );
+  await assert.rejects(
+    worker.cancel('no-such-order'),
+    (e: BrokerRejection) => e instanceof BrokerRejection && e.code === 'not_found',
+  );
 
   const aapl = (await session.positions()).find((p) => p.ticker === 'AAPL');
   assert.ok(aapl && aapl.quantity >= 5 && aapl.avgEntryPrice > 0);
@@ -90,36 +123,79 @@ test('submit, fill, updates, open orders, cancel, positions, account, clock', as
   assert.ok((await session.calendar()).length > 20);
 });
 
-test('the venue\'s refusals arrive as BrokerRejection with the server\'s reason', async () => {
+test("the venue's refusals arrive as BrokerRejection with the server's reason", async () => {
   const worker = await broker(ex, 2);
   await worker.connect();
-  await assert.rejects(worker.submit(market('AAPL', 1_000_000)), (e: BrokerRejection) =>
-    e instanceof BrokerRejection && /insufficient buying power/.test(e.reason) && e.code === 'insufficient_buying_power');
-  await assert.rejects(worker.submit(market('ZZZZ', 1)), (e: BrokerRejection) =>
-    e instanceof BrokerRejection && /unknown symbol 'ZZZZ'/.test(e.reason) && e.code === 'unknown_symbol');
+  await assert.rejects(
+    worker.submit(market('AAPL', 1_000_000)),
+    (e: BrokerRejection) =>
+      e instanceof BrokerRejection &&
+      /insufficient buying power/.test(e.reason) &&
+      e.code === 'insufficient_buying_power',
+  );
+  await assert.rejects(
+    worker.submit(market('ZZZZ', 1)),
+    (e: BrokerRejection) =>
+      e instanceof BrokerRejection && /unknown symbol 'ZZZZ'/.test(e.reason) && e.code === 'unknown_symbol',
+  );
   const once = market('NVDA', 1);
   await worker.submit(once);
-  await assert.rejects(worker.submit(once), (e: BrokerRejection) =>
-    e instanceof BrokerRejection && e.reason === 'client_order_id must be unique' && e.code === 'duplicate_client_order_id');
+  await assert.rejects(
+    worker.submit(once),
+    (e: BrokerRejection) =>
+      e instanceof BrokerRejection &&
+      e.reason === 'client_order_id must be unique' &&
+      e.code === 'duplicate_client_order_id',
+  );
 });
 
 test('wrong credentials or no server: BrokerConnectError naming the host, never the secret', async () => {
   const host = new URL(ex.server.restUrl).host;
   const wrong = await broker(ex, 0, { secretKey: 'wrong-secret-d41d8cd9' });
   wrong.onUpdate(() => undefined);
-  await assert.rejects(wrong.connect(), (e: Error) =>
-    e instanceof BrokerConnectError && e.message.includes('401') && e.message.includes(host) && !e.message.includes('wrong-secret-d41d8cd9') && !e.message.includes(KEY_ID));
+  await assert.rejects(
+    wrong.connect(),
+    (e: Error) =>
+      e instanceof BrokerConnectError &&
+      e.message.includes('401') &&
+      e.message.includes(host) &&
+      !e.message.includes('wrong-secret-d41d8cd9') &&
+      !e.message.includes(KEY_ID),
+  );
   const dead = await broker(ex, 1, { baseUrl: 'http://127.0.0.1:9', requestTimeoutMs: 1000 });
-  await assert.rejects(dead.connect(), (e: Error) => e instanceof BrokerConnectError && e.message.includes('127.0.0.1:9'));
+  await assert.rejects(
+    dead.connect(),
+    (e: Error) => e instanceof BrokerConnectError && e.message.includes('127.0.0.1:9'),
+  );
 });
 
 test('runTrading with wrong Alpaca credentials fails before the session starts, naming 401 and the host', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-alpaca-creds-'));
   let calls = 0;
-  await assert.rejects(runTrading({
-    strategy: () => { calls++; }, tickers: ['AAPL'], runSeconds: 1, tradeLogPath: dir, tradeLogName: 'wrong', logger: () => undefined, handleSignals: false,
-    broker: { type: 'alpaca', baseUrl: ex.server.restUrl, streamUrl: ex.server.streamUrl, keyId: KEY_ID, secretKey: 'not-the-secret-91c2' },
-  }), (e: Error) => /401/.test(e.message) && e.message.includes(new URL(ex.server.restUrl).host) && !e.message.includes('not-the-secret-91c2'));
+  await assert.rejects(
+    runTrading({
+      strategy: () => {
+        calls++;
+      },
+      tickers: ['AAPL'],
+      runSeconds: 1,
+      tradeLogPath: dir,
+      tradeLogName: 'wrong',
+      logger: () => undefined,
+      handleSignals: false,
+      broker: {
+        type: 'alpaca',
+        baseUrl: ex.server.restUrl,
+        streamUrl: ex.server.streamUrl,
+        keyId: KEY_ID,
+        secretKey: 'not-the-secret-91c2',
+      },
+    }),
+    (e: Error) =>
+      /401/.test(e.message) &&
+      e.message.includes(new URL(ex.server.restUrl).host) &&
+      !e.message.includes('not-the-secret-91c2'),
+  );
   assert.equal(calls, 0, 'the strategy never ran');
 });
 
@@ -134,15 +210,22 @@ test('429: rate-limit headers reach onRateLimit, a 429 carries the retry time, a
     // the bucket refills as we go (2 a second), so send until the gateway says no
     let error: unknown;
     for (let i = 0; i < 200 && !error; i++) {
-      try { await worker.submit(market('AAPL', 1)); } catch (e) { error = e; }
+      try {
+        await worker.submit(market('AAPL', 1));
+      } catch (e) {
+        error = e;
+      }
     }
     assert.ok(seen.length >= 100 && seen.every((s) => s.limit === 120));
     assert.equal(seen.at(-1)!.remaining, 0);
     assert.ok(error instanceof BrokerTransientError && error.status === 429, String(error));
-    assert.ok(error.retryAfterMs !== undefined && error.retryAfterMs >= 0 && error.retryAfterMs <= 1500, `retryAfterMs ${error.retryAfterMs}`);
+    assert.ok(
+      error.retryAfterMs !== undefined && error.retryAfterMs >= 0 && error.retryAfterMs <= 1500,
+      `retryAfterMs ${error.retryAfterMs}`,
+    );
     const outcome = await submitWithRetry(worker, market('AAPL', 1), { retries: 5, baseMs: 1 });
     assert.equal(outcome.kind, 'accepted', JSON.stringify(outcome));
-    assert.ok(outcome.attempts > 1, 'refused with 429 first, accepted after the venue\'s wait');
+    assert.ok(outcome.attempts > 1, "refused with 429 first, accepted after the venue's wait");
   } finally {
     await limited.close();
   }
@@ -155,10 +238,16 @@ test('5xx and lost answers: transient errors, then a lookup finds the order inst
     await Promise.all([quoted(flaky.board), quoted(silent.board)]);
     const a = await broker(flaky, 1);
     await a.connect();
-    await assert.rejects(a.submit(market('AAPL', 1)), (e: BrokerTransientError) => e instanceof BrokerTransientError && e.status === 503);
+    await assert.rejects(
+      a.submit(market('AAPL', 1)),
+      (e: BrokerTransientError) => e instanceof BrokerTransientError && e.status === 503,
+    );
     const b = await broker(silent, 1, { requestTimeoutMs: 200 });
     await b.connect();
-    await assert.rejects(b.submit(market('AAPL', 1)), (e: Error) => e instanceof BrokerTimeoutError && e.message.includes(new URL(silent.server.restUrl).host));
+    await assert.rejects(
+      b.submit(market('AAPL', 1)),
+      (e: Error) => e instanceof BrokerTimeoutError && e.message.includes(new URL(silent.server.restUrl).host),
+    );
     const order = market('AAPL', 2);
     const outcome = await submitWithRetry(b, order, { retries: 2, baseMs: 1 });
     assert.equal(outcome.kind, 'accepted', JSON.stringify(outcome));
@@ -180,7 +269,10 @@ test('stream drop: reconnect, resync over REST, no update lost', async () => {
   await worker.connect();
   const resting = [farLimit(ex, 'AAPL'), farLimit(ex, 'MSFT')];
   for (const o of resting) await worker.submit(o);
-  await until(() => resting.every((o) => lastOf(updates, o.clientOrderId)?.order.status === 'new'), 'resting orders new');
+  await until(
+    () => resting.every((o) => lastOf(updates, o.clientOrderId)?.order.status === 'new'),
+    'resting orders new',
+  );
 
   assert.ok(ex.server.dropStreams() >= 1);
   // while the stream is down: fills and cancels whose updates are never sent to this client
@@ -190,11 +282,15 @@ test('stream drop: reconnect, resync over REST, no update lost', async () => {
 
   await until(() => session.streamReconnects >= 1, 'reconnect');
   const all = [...missed, ...resting];
-  await until(() => all.every((o) => {
-    const venue = ex.venue.getOrder(o.clientOrderId)!;
-    const mine = lastOf(updates, o.clientOrderId);
-    return mine?.order.status === venue.status && mine.order.filledQty === venue.filledQty;
-  }), 'every order as the venue has it');
+  await until(
+    () =>
+      all.every((o) => {
+        const venue = ex.venue.getOrder(o.clientOrderId)!;
+        const mine = lastOf(updates, o.clientOrderId);
+        return mine?.order.status === venue.status && mine.order.filledQty === venue.filledQty;
+      }),
+    'every order as the venue has it',
+  );
   assert.ok(session.resynced >= missed.length + 1, `resynced ${session.resynced}`);
   for (const o of missed) assert.equal(lastOf(updates, o.clientOrderId)!.order.status, 'filled');
   assert.equal(lastOf(updates, resting[0].clientOrderId)!.order.status, 'canceled');
@@ -212,14 +308,23 @@ test('credentials: options, then the environment, then ./.env (read, not injecte
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-dotenv-'));
   fs.writeFileSync(path.join(dir, '.env'), 'APCA_API_KEY_ID=from-file\nAPCA_API_SECRET_KEY=secret-from-file\n');
   assert.deepEqual(resolveCredentials({}, {}, dir), { keyId: 'from-file', secretKey: 'secret-from-file' });
-  assert.deepEqual(resolveCredentials({}, { APCA_API_KEY_ID: 'env-key', APCA_API_SECRET_KEY: 'env-secret' }, dir), { keyId: 'env-key', secretKey: 'env-secret' });
-  assert.deepEqual(resolveCredentials({ keyId: 'k', secretKey: 's' }, { APCA_API_KEY_ID: 'env-key' }, dir), { keyId: 'k', secretKey: 's' });
-  assert.equal(resolveCredentials({}, {}, os.tmpdir() + '/no-such-dir'), undefined);
+  assert.deepEqual(resolveCredentials({}, { APCA_API_KEY_ID: 'env-key', APCA_API_SECRET_KEY: 'env-secret' }, dir), {
+    keyId: 'env-key',
+    secretKey: 'env-secret',
+  });
+  assert.deepEqual(resolveCredentials({ keyId: 'k', secretKey: 's' }, { APCA_API_KEY_ID: 'env-key' }, dir), {
+    keyId: 'k',
+    secretKey: 's',
+  });
+  assert.equal(resolveCredentials({}, {}, `${os.tmpdir()}/no-such-dir`), undefined);
   assert.equal(process.env.APCA_API_SECRET_KEY === 'secret-from-file', false);
 });
 
 test('failure knob dropStreamAfterMs cuts the trade stream once; the client reconnects and gets its fills', async () => {
-  const cut = await startAlpacaExchange({ tickers: ['AAPL'], server: { failure: { dropStreamAfterMs: 100, maxStreamDrops: 1 } } });
+  const cut = await startAlpacaExchange({
+    tickers: ['AAPL'],
+    server: { failure: { dropStreamAfterMs: 100, maxStreamDrops: 1 } },
+  });
   try {
     await quoted(cut.board);
     const session = await broker(cut, 0);
@@ -253,21 +358,43 @@ test('alpaca quotes source: quotes and trades reach the sink, and it resubscribe
       assert.ok(Math.abs(u.timestamp! - Date.now()) < 60_000);
       got.set(t, (got.get(t) ?? 0) + 1);
     },
-    malformed: (reason: string) => { malformed.push(reason); },
-    status: (state: string) => { states.push(state); },
+    malformed: (reason: string) => {
+      malformed.push(reason);
+    },
+    status: (state: string) => {
+      states.push(state);
+    },
   };
-  const source = new AlpacaQuoteSource({ type: 'alpaca', url: ex.server.dataStreamUrl, keyId: KEY_ID, secretKey: SECRET });
+  const source = new AlpacaQuoteSource({
+    type: 'alpaca',
+    url: ex.server.dataStreamUrl,
+    keyId: KEY_ID,
+    secretKey: SECRET,
+  });
   await source.start(['AAPL', 'MSFT'], sink);
   try {
     await until(() => (got.get('AAPL') ?? 0) > 2 && (got.get('MSFT') ?? 0) > 2, 'quotes for both');
     assert.ok(!got.has('NVDA'));
     assert.equal(ex.server.dropDataStreams(), 1);
     const before = got.get('AAPL')!;
-    await until(() => states.includes('reconnecting') && states.at(-1) === 'connected' && got.get('AAPL')! > before + 2, 'quotes again after the drop');
+    await until(
+      () => states.includes('reconnecting') && states.at(-1) === 'connected' && got.get('AAPL')! > before + 2,
+      'quotes again after the drop',
+    );
     assert.deepEqual(malformed, []);
   } finally {
     await source.close();
   }
-  const wrong = new AlpacaQuoteSource({ type: 'alpaca', url: ex.server.dataStreamUrl, keyId: KEY_ID, secretKey: 'nope-nope' });
-  await assert.rejects(wrong.start(['AAPL'], sink), (e: Error) => /refused the credentials \(402 auth failed\)/.test(e.message) && e.message.includes(new URL(ex.server.dataStreamUrl).host));
+  const wrong = new AlpacaQuoteSource({
+    type: 'alpaca',
+    url: ex.server.dataStreamUrl,
+    keyId: KEY_ID,
+    secretKey: 'nope-nope',
+  });
+  await assert.rejects(
+    wrong.start(['AAPL'], sink),
+    (e: Error) =>
+      /refused the credentials \(402 auth failed\)/.test(e.message) &&
+      e.message.includes(new URL(ex.server.dataStreamUrl).host),
+  );
 });

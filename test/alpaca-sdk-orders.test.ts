@@ -11,20 +11,46 @@ import { scriptedExchange } from './helpers/scripted-exchange.js';
 let ex: Awaited<ReturnType<typeof scriptedExchange>>;
 let orders: OrdersApi;
 let stream: InstanceType<typeof streaming.TradingStream>;
-const updates: Array<{ event: string; id?: string; price?: unknown; order: Record<string, unknown> & { id?: string } }> = [];
+const updates: Array<{
+  event: string;
+  id?: string;
+  price?: unknown;
+  order: Record<string, unknown> & { id?: string };
+}> = [];
 
 before(async () => {
-  ex = await scriptedExchange([{ ticker: 'AAPL', bid: 99.9, ask: 100.1 }, { ticker: 'MSFT', bid: 399.9, ask: 400.1 }]);
-  orders = new OrdersApi(new trading.Configuration({ keyId: KEY_ID, secret: SECRET, basePath: ex.server.restUrl, timeoutMs: 0 }));
-  stream = new streaming.TradingStream({ url: ex.server.streamUrl, credentials: { keyId: KEY_ID, secret: SECRET }, reconnect: false });
+  ex = await scriptedExchange([
+    { ticker: 'AAPL', bid: 99.9, ask: 100.1 },
+    { ticker: 'MSFT', bid: 399.9, ask: 400.1 },
+  ]);
+  orders = new OrdersApi(
+    new trading.Configuration({ keyId: KEY_ID, secret: SECRET, basePath: ex.server.restUrl, timeoutMs: 0 }),
+  );
+  stream = new streaming.TradingStream({
+    url: ex.server.streamUrl,
+    credentials: { keyId: KEY_ID, secret: SECRET },
+    reconnect: false,
+  });
   let listening = false;
-  stream.on('subscription', (s: string[]) => { listening = s.includes('trade_updates'); });
-  stream.onTradeUpdate((u) => updates.push({ event: u.event, id: u.order.clientOrderId, price: (u as { price?: unknown }).price, order: u.order as Record<string, unknown> }));
+  stream.on('subscription', (s: string[]) => {
+    listening = s.includes('trade_updates');
+  });
+  stream.onTradeUpdate((u) =>
+    updates.push({
+      event: u.event,
+      id: u.order.clientOrderId,
+      price: (u as { price?: unknown }).price,
+      order: u.order as Record<string, unknown>,
+    }),
+  );
   stream.onConnect(() => stream.subscribeTradeUpdates());
   stream.connect();
   await until(() => listening, 'the trade stream');
 });
-after(async () => { stream.disconnect(); await ex.close(); });
+after(async () => {
+  stream.disconnect();
+  await ex.close();
+});
 
 async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -42,21 +68,61 @@ const refused422 = (pattern: RegExp) => (e: Error & { status?: number }) => {
 
 test('what the venue does not honour is refused with 422 naming it; nothing is created', async () => {
   const before = ex.server.orders().length;
-  await assert.rejects(orders.submit({ symbol: 'AAPL', qty: 1, side: 'buy', type: 'market', timeInForce: 'day', orderClass: 'mleg' }), refused422(/order_class "mleg" is not supported/));
-  await assert.rejects(orders.submit({ symbol: 'AAPL', qty: 1, side: 'buy', type: 'market', timeInForce: 'day', stopLoss: { stopPrice: 90 } }),
-    refused422(/stop_loss needs order_class bracket, oco or oto/), 'legs without a class are refused, not dropped');
-  await assert.rejects(orders.market({ symbol: 'AAPL', notional: 100, side: 'buy' } as never), refused422(/notional orders are not supported/));
-  await assert.rejects(orders.limit({ symbol: 'AAPL', qty: 1, side: 'buy', limitPrice: 90, extendedHours: true }), refused422(/extended_hours/));
-  await assert.rejects(orders.bracket({ symbol: 'AAPL', qty: 1, side: 'buy', takeProfit: { limitPrice: 99 }, stopLoss: { stopPrice: 90 } }),
-    refused422(/take_profit.limit_price 99 must be above the entry's price 100.1/));
+  await assert.rejects(
+    orders.submit({ symbol: 'AAPL', qty: 1, side: 'buy', type: 'market', timeInForce: 'day', orderClass: 'mleg' }),
+    refused422(/order_class "mleg" is not supported/),
+  );
+  await assert.rejects(
+    orders.submit({
+      symbol: 'AAPL',
+      qty: 1,
+      side: 'buy',
+      type: 'market',
+      timeInForce: 'day',
+      stopLoss: { stopPrice: 90 },
+    }),
+    refused422(/stop_loss needs order_class bracket, oco or oto/),
+    'legs without a class are refused, not dropped',
+  );
+  await assert.rejects(
+    orders.market({ symbol: 'AAPL', notional: 100, side: 'buy' } as never),
+    refused422(/notional orders are not supported/),
+  );
+  await assert.rejects(
+    orders.limit({ symbol: 'AAPL', qty: 1, side: 'buy', limitPrice: 90, extendedHours: true }),
+    refused422(/extended_hours/),
+  );
+  await assert.rejects(
+    orders.bracket({
+      symbol: 'AAPL',
+      qty: 1,
+      side: 'buy',
+      takeProfit: { limitPrice: 99 },
+      stopLoss: { stopPrice: 90 },
+    }),
+    refused422(/take_profit.limit_price 99 must be above the entry's price 100.1/),
+  );
   assert.equal(ex.server.orders().length, before, 'no order reached the venue');
   assert.equal(ex.venue.openOrders().length, 0);
 });
 
 test('bracket through the SDK: legs in the answer (held), activated by the entry fill, the stop-loss triggers and cancels the take-profit', async () => {
-  const placed = await orders.bracket({ symbol: 'AAPL', qty: 2, side: 'buy', takeProfit: { limitPrice: 110 }, stopLoss: { stopPrice: 95 }, clientOrderId: 'sdk-br-1' });
+  const placed = await orders.bracket({
+    symbol: 'AAPL',
+    qty: 2,
+    side: 'buy',
+    takeProfit: { limitPrice: 110 },
+    stopLoss: { stopPrice: 95 },
+    clientOrderId: 'sdk-br-1',
+  });
   assert.equal(placed.orderClass, 'bracket');
-  assert.deepEqual(placed.legs?.map((l) => [l.type, l.side, l.limitPrice ?? null, l.stopPrice ?? null]), [['limit', 'sell', '110', null], ['stop', 'sell', null, '95']]);
+  assert.deepEqual(
+    placed.legs?.map((l) => [l.type, l.side, l.limitPrice ?? null, l.stopPrice ?? null]),
+    [
+      ['limit', 'sell', '110', null],
+      ['stop', 'sell', null, '95'],
+    ],
+  );
   const [tp, sl] = placed.legs!;
   await until(() => updates.some((u) => u.order.id === sl.id && u.event === 'new'), 'the stop-loss leg to work');
   ex.quote({ ticker: 'AAPL', bid: 94.9, ask: 95.1 });
@@ -64,29 +130,55 @@ test('bracket through the SDK: legs in the answer (held), activated by the entry
   assert.equal(Number(updates.find((u) => u.order.id === sl.id && u.event === 'fill')!.price), 94.9);
   await until(() => updates.some((u) => u.order.id === tp.id && u.event === 'canceled'), 'the take-profit canceled');
   const after = await orders.getOrderByClientOrderId({ clientOrderId: 'sdk-br-1' });
-  assert.deepEqual(after.legs?.map((l) => l.status), ['canceled', 'filled']);
+  assert.deepEqual(
+    after.legs?.map((l) => l.status),
+    ['canceled', 'filled'],
+  );
   ex.quote({ ticker: 'AAPL', bid: 99.9, ask: 100.1 });
 });
 
 test('OCO and OTO through the SDK', async () => {
   await orders.market({ symbol: 'AAPL', qty: 3, side: 'buy' });
-  const oco = await orders.oco({ symbol: 'AAPL', qty: 3, side: 'sell', takeProfit: { limitPrice: 104 }, stopLoss: { stopPrice: 96, limitPrice: 95.5 } });
-  assert.deepEqual([oco.orderClass, oco.type, oco.limitPrice, oco.status, oco.legs?.[0].type, oco.legs?.[0].status], ['oco', 'limit', '104', 'new', 'stop_limit', 'new']);
+  const oco = await orders.oco({
+    symbol: 'AAPL',
+    qty: 3,
+    side: 'sell',
+    takeProfit: { limitPrice: 104 },
+    stopLoss: { stopPrice: 96, limitPrice: 95.5 },
+  });
+  assert.deepEqual(
+    [oco.orderClass, oco.type, oco.limitPrice, oco.status, oco.legs?.[0].type, oco.legs?.[0].status],
+    ['oco', 'limit', '104', 'new', 'stop_limit', 'new'],
+  );
   ex.quote({ ticker: 'AAPL', bid: 104, ask: 104.2 });
   await until(() => updates.some((u) => u.order.id === oco.id && u.event === 'fill'), 'the take-profit fill');
-  await until(() => updates.some((u) => u.order.id === oco.legs![0].id && u.event === 'canceled'), 'the stop-loss canceled');
+  await until(
+    () => updates.some((u) => u.order.id === oco.legs![0].id && u.event === 'canceled'),
+    'the stop-loss canceled',
+  );
   const oto = await orders.oto({ symbol: 'AAPL', qty: 1, side: 'buy', limitPrice: 103, stopLoss: { stopPrice: 100 } });
   assert.deepEqual([oto.orderClass, oto.legs?.[0].status], ['oto', 'held']);
   ex.quote({ ticker: 'AAPL', bid: 102.8, ask: 103 });
-  await until(() => updates.some((u) => u.order.id === oto.legs![0].id && u.event === 'new'), 'the OTO leg to work once the entry filled');
+  await until(
+    () => updates.some((u) => u.order.id === oto.legs![0].id && u.event === 'new'),
+    'the OTO leg to work once the entry filled',
+  );
   await orders.deleteOrderByOrderID({ orderId: oto.legs![0].id! });
   ex.quote({ ticker: 'AAPL', bid: 99.9, ask: 100.1 });
 });
 
 test('an unknown field in the order body is refused, not ignored', async () => {
   const res = await fetch(`${ex.server.restUrl}/v2/orders`, {
-    method: 'POST', headers: { 'APCA-API-KEY-ID': KEY_ID, 'APCA-API-SECRET-KEY': SECRET, 'content-type': 'application/json' },
-    body: JSON.stringify({ symbol: 'AAPL', qty: '1', side: 'buy', type: 'market', time_in_force: 'day', take_profitt: { limit_price: '110' } }),
+    method: 'POST',
+    headers: { 'APCA-API-KEY-ID': KEY_ID, 'APCA-API-SECRET-KEY': SECRET, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      symbol: 'AAPL',
+      qty: '1',
+      side: 'buy',
+      type: 'market',
+      time_in_force: 'day',
+      take_profitt: { limit_price: '110' },
+    }),
   });
   assert.equal(res.status, 422);
   assert.match(((await res.json()) as { message: string }).message, /unsupported field 'take_profitt'/);
@@ -94,7 +186,13 @@ test('an unknown field in the order body is refused, not ignored', async () => {
 });
 
 test('stop buy: Alpaca-shaped answer, rests, triggers on the first ask at or above the stop and fills there', async () => {
-  const placed = await orders.stop({ symbol: 'AAPL', qty: 2, side: 'buy', stopPrice: 101, clientOrderId: 'sdk-stop-1' });
+  const placed = await orders.stop({
+    symbol: 'AAPL',
+    qty: 2,
+    side: 'buy',
+    stopPrice: 101,
+    clientOrderId: 'sdk-stop-1',
+  });
   assert.equal(placed.type, 'stop');
   assert.equal(placed.stopPrice, '101');
   assert.equal(placed.limitPrice ?? null, null);
@@ -111,18 +209,45 @@ test('stop buy: Alpaca-shaped answer, rests, triggers on the first ask at or abo
 });
 
 test('stop-limit and trailing stop round-trip their terms; the trailing stop reports its moving stop and hwm', async () => {
-  const sl = await orders.stopLimit({ symbol: 'MSFT', qty: 1, side: 'sell', stopPrice: 390, limitPrice: 389, clientOrderId: 'sdk-sl-1', timeInForce: 'gtc' });
+  const sl = await orders.stopLimit({
+    symbol: 'MSFT',
+    qty: 1,
+    side: 'sell',
+    stopPrice: 390,
+    limitPrice: 389,
+    clientOrderId: 'sdk-sl-1',
+    timeInForce: 'gtc',
+  });
   assert.deepEqual([sl.type, sl.stopPrice, sl.limitPrice, sl.timeInForce], ['stop_limit', '390', '389', 'gtc']);
-  const ts = await orders.trailingStop({ symbol: 'MSFT', qty: 1, side: 'sell', trailPercent: 1, clientOrderId: 'sdk-ts-1' });
+  const ts = await orders.trailingStop({
+    symbol: 'MSFT',
+    qty: 1,
+    side: 'sell',
+    trailPercent: 1,
+    clientOrderId: 'sdk-ts-1',
+  });
   assert.deepEqual([ts.type, ts.trailPercent, ts.hwm, ts.stopPrice], ['trailing_stop', '1', '399.9', '395.901']);
   ex.quote({ ticker: 'MSFT', bid: 410, ask: 410.2 });
-  await until(() => updates.some((u) => u.id === 'sdk-ts-1' && u.event === 'fill') || ex.venue.getOrder('sdk-ts-1')?.hwm === 410, 'the trail to follow');
+  await until(
+    () => updates.some((u) => u.id === 'sdk-ts-1' && u.event === 'fill') || ex.venue.getOrder('sdk-ts-1')?.hwm === 410,
+    'the trail to follow',
+  );
   const moved = await orders.getOrderByClientOrderId({ clientOrderId: 'sdk-ts-1' });
   assert.deepEqual([moved.hwm, moved.stopPrice, moved.status], ['410', '405.9', 'new']);
   ex.quote({ ticker: 'MSFT', bid: 405.8, ask: 406 });
   await until(() => updates.some((u) => u.id === 'sdk-ts-1' && u.event === 'fill'), 'the trailing stop fill');
   assert.equal(Number(updates.find((u) => u.id === 'sdk-ts-1' && u.event === 'fill')!.price), 405.8);
-  assert.equal((await orders.getOrderByClientOrderId({ clientOrderId: 'sdk-sl-1' })).status, 'new', 'the stop-limit at 390 is untouched');
-  await assert.rejects(orders.stop({ symbol: 'MSFT', qty: 1, side: 'sell', stopPrice: 406 }), refused422(/must be below the bid 405.8/));
-  await assert.rejects(orders.trailingStop({ symbol: 'MSFT', qty: 1, side: 'sell', trailPercent: 100 }), refused422(/above 0 and below 100/));
+  assert.equal(
+    (await orders.getOrderByClientOrderId({ clientOrderId: 'sdk-sl-1' })).status,
+    'new',
+    'the stop-limit at 390 is untouched',
+  );
+  await assert.rejects(
+    orders.stop({ symbol: 'MSFT', qty: 1, side: 'sell', stopPrice: 406 }),
+    refused422(/must be below the bid 405.8/),
+  );
+  await assert.rejects(
+    orders.trailingStop({ symbol: 'MSFT', qty: 1, side: 'sell', trailPercent: 100 }),
+    refused422(/above 0 and below 100/),
+  );
 });

@@ -24,7 +24,9 @@ async function exchange(options: Parameters<typeof startAlpacaExchange>[0]): Pro
   await quoted(ex.board);
   return ex;
 }
-after(async () => { await Promise.all(opened.map((e) => e.close())); });
+after(async () => {
+  await Promise.all(opened.map((e) => e.close()));
+});
 
 const venueOf = (ex: TestExchange, keys = { keyId: KEY_ID, secretKey: SECRET }) => ({
   broker: { type: 'alpaca', baseUrl: ex.server.restUrl, streamUrl: ex.server.streamUrl, ...keys },
@@ -38,7 +40,11 @@ function checkSession(ex: TestExchange, report: Awaited<ReturnType<typeof runTra
   const created = ex.server.createdPerClientOrderId();
   for (const [id, n] of created) assert.equal(n, 1, `${id} created ${n} times at the venue`);
   const sent = [...orders.values()].filter((h) => h.terminal[0].worker_id !== '0');
-  assert.deepEqual(new Set(created.keys()), new Set(sent.map((h) => h.id)), 'the venue holds exactly the orders salvo sent');
+  assert.deepEqual(
+    new Set(created.keys()),
+    new Set(sent.map((h) => h.id)),
+    'the venue holds exactly the orders salvo sent',
+  );
   for (const h of sent) {
     const venue = ex.venue.getOrder(h.id)!;
     assert.equal(venue.status, h.terminal[0].status, `${h.id}: venue ${venue.status}, CSV ${h.terminal[0].status}`);
@@ -47,14 +53,26 @@ function checkSession(ex: TestExchange, report: Awaited<ReturnType<typeof runTra
   return { rows, orders };
 }
 
-test('the core integration session over Alpaca\'s API: blocks of 12 legs, one invalid each, 4 workers, liquidate', async () => {
+test("the core integration session over Alpaca's API: blocks of 12 legs, one invalid each, 4 workers, liquidate", async () => {
   const ex = await exchange({ tickers: TICKERS });
   const report = await runTrading({
-    strategy, tickers: TICKERS, frequency: '200ms', runSeconds: 2.5, numWorkers: 4, eosBehavior: 'liquidate',
-    ordersPerMinute: 100_000, tradeLogPath: logDir, tradeLogName: 'alpaca-integration', logger: quiet, ...venueOf(ex),
+    strategy,
+    tickers: TICKERS,
+    frequency: '200ms',
+    runSeconds: 2.5,
+    numWorkers: 4,
+    eosBehavior: 'liquidate',
+    ordersPerMinute: 100_000,
+    tradeLogPath: logDir,
+    tradeLogName: 'alpaca-integration',
+    logger: quiet,
+    ...venueOf(ex),
   });
   const { rows } = checkSession(ex, report);
-  assert.ok(rows.some((r) => r.raw_status === 'fill'), 'Alpaca\'s event words in raw_status');
+  assert.ok(
+    rows.some((r) => r.raw_status === 'fill'),
+    "Alpaca's event words in raw_status",
+  );
   for (const b of report.blocks) assert.ok(b.ackMs > 0 && b.skewMs >= 0 && b.skewMs <= b.ackMs, JSON.stringify(b));
 });
 
@@ -70,9 +88,20 @@ test('with 10 % 5xx, 5 % lost answers and one dropped trade stream: every order 
     return strategy(ctx);
   };
   const report = await runTrading({
-    strategy: dropping, tickers: TICKERS, frequency: '200ms', runSeconds: 2.5, numWorkers: 4, eosBehavior: 'liquidate',
-    ordersPerMinute: 100_000, maxRetries: 8, retryBaseMs: 5, tradeLogPath: logDir, tradeLogName: 'alpaca-failures',
-    logger: (_l, m) => lines.push(m), broker: { ...broker, requestTimeoutMs: 300 }, quotes,
+    strategy: dropping,
+    tickers: TICKERS,
+    frequency: '200ms',
+    runSeconds: 2.5,
+    numWorkers: 4,
+    eosBehavior: 'liquidate',
+    ordersPerMinute: 100_000,
+    maxRetries: 8,
+    retryBaseMs: 5,
+    tradeLogPath: logDir,
+    tradeLogName: 'alpaca-failures',
+    logger: (_l, m) => lines.push(m),
+    broker: { ...broker, requestTimeoutMs: 300 },
+    quotes,
   });
   checkSession(ex, report);
   const stats = ex.server.stats();
@@ -80,7 +109,10 @@ test('with 10 % 5xx, 5 % lost answers and one dropped trade stream: every order 
   assert.ok(stats.updatesUnheard > 0, 'updates were sent while salvo was disconnected');
   assert.ok(stats.swallowed > 0, `lost answers: ${stats.swallowed}`);
   assert.ok(stats.submitRequests > ex.server.createdPerClientOrderId().size, 'retries happened');
-  assert.ok(lines.some((l) => l.includes('retrying') && l.includes('503')), 'a 5xx was retried');
+  assert.ok(
+    lines.some((l) => l.includes('retrying') && l.includes('503')),
+    'a 5xx was retried',
+  );
 });
 
 test('credentials never appear in the CSV, the log, logger lines or error messages', async () => {
@@ -89,11 +121,25 @@ test('credentials never appear in the CSV, the log, logger lines or error messag
   const ex = await exchange({ tickers: TICKERS.slice(0, 2), server: { keyId, secretKey } });
   const outputs: string[] = [];
   const logger = (_l: string, m: string) => outputs.push(m);
-  const run = (name: string, extra: Record<string, unknown>) => runTrading({
-    strategy: (ctx) => (ctx.tick <= 2 ? [{ ticker: 'AAPL', quantity: 1, side: 'buy', orderType: 'market' }, { ticker: 'MSFT', quantity: 1e9, side: 'buy', orderType: 'market' }] : undefined),
-    tickers: TICKERS.slice(0, 2), frequency: '100ms', runSeconds: 0.5, numWorkers: 2, eosBehavior: 'liquidate',
-    tradeLogPath: logDir, tradeLogName: name, logger, ...extra,
-  });
+  const run = (name: string, extra: Record<string, unknown>) =>
+    runTrading({
+      strategy: (ctx) =>
+        ctx.tick <= 2
+          ? [
+              { ticker: 'AAPL', quantity: 1, side: 'buy', orderType: 'market' },
+              { ticker: 'MSFT', quantity: 1e9, side: 'buy', orderType: 'market' },
+            ]
+          : undefined,
+      tickers: TICKERS.slice(0, 2),
+      frequency: '100ms',
+      runSeconds: 0.5,
+      numWorkers: 2,
+      eosBehavior: 'liquidate',
+      tradeLogPath: logDir,
+      tradeLogName: name,
+      logger,
+      ...extra,
+    });
   // keys in the options, then keys from the environment only (which the session cannot mask)
   const report = await run('leak-options', venueOf(ex, { keyId, secretKey }));
   assert.ok(report.orders.filled > 0 && report.orders.rejected > 0, JSON.stringify(report.orders));
@@ -120,21 +166,33 @@ test('credentials never appear in the CSV, the log, logger lines or error messag
   }
   const text = outputs.join('\n');
   assert.ok(text.length > 1000 && text.includes('insufficient buying power'), 'the outputs were captured');
-  for (const secret of [secretKey, wrongSecret, keyId]) assert.ok(!text.includes(secret), `${secret.slice(0, 6)}… leaked`);
+  for (const secret of [secretKey, wrongSecret, keyId])
+    assert.ok(!text.includes(secret), `${secret.slice(0, 6)}… leaked`);
 });
 
 test('several runner processes trade against one server at once', async () => {
   const ex = await exchange({ tickers: TICKERS });
   const { spawn } = await import('node:child_process');
-  const runner = (tickers: string[], name: string) => new Promise<{ orders: Record<string, number>; positions: unknown[]; file: string }>((resolve, reject) => {
-    const args = JSON.stringify({ tickers, ...venueOf(ex), tradeLogPath: logDir, tradeLogName: name });
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./helpers/alpaca-runner.ts', import.meta.url)), args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`runner ${name} exited ${code}: ${err}`))));
-  });
+  const runner = (tickers: string[], name: string) =>
+    new Promise<{ orders: Record<string, number>; positions: unknown[]; file: string }>((resolve, reject) => {
+      const args = JSON.stringify({ tickers, ...venueOf(ex), tradeLogPath: logDir, tradeLogName: name });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', fileURLToPath(new URL('./helpers/alpaca-runner.ts', import.meta.url)), args],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      child.stderr.on('data', (d) => {
+        err += d;
+      });
+      child.on('exit', (code) =>
+        code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`runner ${name} exited ${code}: ${err}`)),
+      );
+    });
   const [a, b] = await Promise.all([runner(TICKERS.slice(0, 3), 'multi-a'), runner(TICKERS.slice(3), 'multi-b')]);
   let sent = 0;
   for (const r of [a, b]) {
@@ -146,7 +204,7 @@ test('several runner processes trade against one server at once', async () => {
     sent += orders.size;
   }
   const created = ex.server.createdPerClientOrderId();
-  assert.equal(created.size, sent, 'the venue holds both runners\' orders');
+  assert.equal(created.size, sent, "the venue holds both runners' orders");
   assert.ok([...created.values()].every((n) => n === 1));
   assert.deepEqual(ex.venue.positions(), [], 'both liquidated');
 });

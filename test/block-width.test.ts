@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runTrading, startExchange, type OrderRequest, type SessionReport } from '../src/index.js';
-import type { Exchange } from '../src/brokers/paper/exchange.js';
+import type { Exchange } from '../src/exchange/exchange.js';
 import { KEY_ID, SECRET, quoted } from './helpers/alpaca-exchange.js';
 
 const TICKERS = Array.from({ length: 20 }, (_, i) => `W${String(i).padStart(2, '0')}`);
@@ -18,11 +18,18 @@ const LEGS = 100;
 const LATENCY_MS = 1500;
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-block-width-'));
 const exchanges: Exchange[] = [];
-after(async () => { await Promise.all(exchanges.map((e) => e.close())); });
+after(async () => {
+  await Promise.all(exchanges.map((e) => e.close()));
+});
 
 async function exchange(fix: boolean): Promise<Exchange> {
   const ex = await startExchange({
-    tickers: TICKERS, keyId: KEY_ID, secretKey: SECRET, latencyMs: LATENCY_MS, cash: 1e9, ...(fix ? { fixPort: 0 } : {}),
+    tickers: TICKERS,
+    keyId: KEY_ID,
+    secretKey: SECRET,
+    latencyMs: LATENCY_MS,
+    cash: 1e9,
+    ...(fix ? { fixPort: 0 } : {}),
     quotes: { type: 'sim', seed: 3, updatesPerSecond: 5, size: 1000 },
   });
   exchanges.push(ex);
@@ -31,15 +38,32 @@ async function exchange(fix: boolean): Promise<Exchange> {
 }
 
 const block = (): OrderRequest[] =>
-  Array.from({ length: LEGS }, (_, i) => ({ ticker: TICKERS[i % TICKERS.length], quantity: 1, side: 'buy', orderType: 'market' }));
+  Array.from({ length: LEGS }, (_, i) => ({
+    ticker: TICKERS[i % TICKERS.length],
+    quantity: 1,
+    side: 'buy',
+    orderType: 'market',
+  }));
 
 /** one 100-leg block at the first tick, default numWorkers, ordersPerMinute and connections */
-async function oneBlock(name: string, broker: Record<string, unknown>, extra: { numWorkers?: number } = {}): Promise<{ report: SessionReport; lines: string[] }> {
+async function oneBlock(
+  name: string,
+  broker: Record<string, unknown>,
+  extra: { numWorkers?: number } = {},
+): Promise<{ report: SessionReport; lines: string[] }> {
   const lines: string[] = [];
   const report = await runTrading({
-    strategy: (ctx) => (ctx.tick === 1 ? block() : undefined), tickers: TICKERS, frequency: '100ms', runSeconds: 0.5,
-    eosBehavior: 'hold', tradeLogPath: logDir, tradeLogName: name, logger: (_level, m) => lines.push(m),
-    broker: broker as never, handleSignals: false, ...extra,
+    strategy: (ctx) => (ctx.tick === 1 ? block() : undefined),
+    tickers: TICKERS,
+    frequency: '100ms',
+    runSeconds: 0.5,
+    eosBehavior: 'hold',
+    tradeLogPath: logDir,
+    tradeLogName: name,
+    logger: (_level, m) => lines.push(m),
+    broker: broker as never,
+    handleSignals: false,
+    ...extra,
   });
   return { report, lines };
 }
@@ -50,7 +74,11 @@ function allInFlightAtOnce(tape: ReturnType<Exchange['venue']['tape']>, report: 
   const lastArrival = Math.max(...tape.arrived.values());
   const firstAnswer = Math.min(...tape.answered.values());
   const before = [...tape.arrived.values()].filter((t) => t < firstAnswer).length;
-  assert.equal(before, LEGS, `${before} of ${LEGS} legs reached the exchange before its first answer (last arrival ${(lastArrival - firstAnswer).toFixed(1)} ms after it)`);
+  assert.equal(
+    before,
+    LEGS,
+    `${before} of ${LEGS} legs reached the exchange before its first answer (last arrival ${(lastArrival - firstAnswer).toFixed(1)} ms after it)`,
+  );
   assert.equal(report.orders.total, LEGS);
   assert.equal(report.orders.open, 0);
   // the report's block timing is about the wire: one block, every leg written, skew within wire time
@@ -64,7 +92,13 @@ function allInFlightAtOnce(tape: ReturnType<Exchange['venue']['tape']>, report: 
 test('Alpaca face: a 100-leg block with default options has all 100 legs at the exchange before its first answer', async () => {
   const ex = await exchange(false);
   const tape = ex.venue.tape();
-  const { report, lines } = await oneBlock('width-alpaca', { type: 'alpaca', baseUrl: ex.restUrl, streamUrl: ex.streamUrl, keyId: KEY_ID, secretKey: SECRET });
+  const { report, lines } = await oneBlock('width-alpaca', {
+    type: 'alpaca',
+    baseUrl: ex.restUrl,
+    streamUrl: ex.streamUrl,
+    keyId: KEY_ID,
+    secretKey: SECRET,
+  });
   allInFlightAtOnce(tape, report);
   // default burst 199 over the default 2 workers: 100 connections each, opened before the first tick
   const width = lines.find((l) => l.startsWith('block width:'));
@@ -78,9 +112,18 @@ test('Alpaca face: a 100-leg block with default options has all 100 legs at the 
 test('an explicit connections option still decides the width (and a narrow pool sends in waves)', async () => {
   const ex = await exchange(false);
   const tape = ex.venue.tape();
-  const { report, lines } = await oneBlock('width-alpaca-narrow', {
-    type: 'alpaca', baseUrl: ex.restUrl, streamUrl: ex.streamUrl, keyId: KEY_ID, secretKey: SECRET, connections: 25,
-  }, { numWorkers: 2 });
+  const { report, lines } = await oneBlock(
+    'width-alpaca-narrow',
+    {
+      type: 'alpaca',
+      baseUrl: ex.restUrl,
+      streamUrl: ex.streamUrl,
+      keyId: KEY_ID,
+      secretKey: SECRET,
+      connections: 25,
+    },
+    { numWorkers: 2 },
+  );
   assert.match(lines.find((l) => l.startsWith('block width:')) ?? '', /25 connections \(25 open\) per worker/);
   const firstAnswer = Math.min(...tape.answered.values());
   const before = [...tape.arrived.values()].filter((t) => t < firstAnswer).length;
@@ -92,8 +135,16 @@ test('FIX: a 100-leg block is pipelined through the one session: all 100 legs at
   const ex = await exchange(true);
   const tape = ex.venue.tape();
   const { report, lines } = await oneBlock('width-fix', {
-    type: 'fix', host: '127.0.0.1', port: ex.fixPort, senderCompId: 'SALVO', targetCompId: 'PAPER', requestTimeoutMs: 10_000,
+    type: 'fix',
+    host: '127.0.0.1',
+    port: ex.fixPort,
+    senderCompId: 'SALVO',
+    targetCompId: 'PAPER',
+    requestTimeoutMs: 10_000,
   });
   allInFlightAtOnce(tape, report);
-  assert.match(lines.find((l) => l.startsWith('block width:')) ?? '', /one FIX session, every leg pipelined per worker/);
+  assert.match(
+    lines.find((l) => l.startsWith('block width:')) ?? '',
+    /one FIX session, every leg pipelined per worker/,
+  );
 });

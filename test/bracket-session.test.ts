@@ -25,27 +25,63 @@ test('bracket: entry fills, take-profit fills at the crossing bid, stop-loss can
       if (placed || q.bid !== 99.9) return undefined;
       placed = true;
       return [
-        { ticker: 'BRK', quantity: 5, side: 'buy', orderType: 'market', orderClass: 'bracket', takeProfit: { limitPrice: 102 }, stopLoss: { stopPrice: 98 } },
-        { ticker: 'BRK', quantity: 1, side: 'buy', orderType: 'market', orderClass: 'bracket', takeProfit: { limitPrice: 99 }, stopLoss: { stopPrice: 98 } },
+        {
+          ticker: 'BRK',
+          quantity: 5,
+          side: 'buy',
+          orderType: 'market',
+          orderClass: 'bracket',
+          takeProfit: { limitPrice: 102 },
+          stopLoss: { stopPrice: 98 },
+        },
+        {
+          ticker: 'BRK',
+          quantity: 1,
+          side: 'buy',
+          orderType: 'market',
+          orderClass: 'bracket',
+          takeProfit: { limitPrice: 99 },
+          stopLoss: { stopPrice: 98 },
+        },
       ];
     },
-    tickers: ['BRK'], quotes: { type: 'replay', file, speed: 1, loop: true }, broker: { type: 'paper' },
-    frequency: '100ms', runSeconds: 3, warmUpPeriod: '5s', eosBehavior: 'hold',
-    tradeLogPath: fs.mkdtempSync(`${os.tmpdir()}/salvo-bracket-`), tradeLogName: 'bracket', handleSignals: false, logger: (_l, m) => logs.push(m),
+    tickers: ['BRK'],
+    quotes: { type: 'replay', file, speed: 1, loop: true },
+    broker: { type: 'paper' },
+    frequency: '100ms',
+    runSeconds: 3,
+    warmUpPeriod: '5s',
+    eosBehavior: 'hold',
+    tradeLogPath: fs.mkdtempSync(`${os.tmpdir()}/salvo-bracket-`),
+    tradeLogName: 'bracket',
+    handleSignals: false,
+    logger: (_l, m) => logs.push(m),
   });
   assert.ok(placed, `never saw the opening quote; log:\n${logs.join('\n')}`);
   const orders = [...byOrder(readLog(report.tradeLogFile)).values()];
   for (const h of orders) assert.equal(h.terminal.length, 1, `${h.id}: one terminal row`);
-  const final = orders.map((h) => [h.rows[0].action, h.terminal[0].status, Number(h.terminal[0].executed_price), Number(h.terminal[0].executed_qty)]);
+  const final = orders.map((h) => [
+    h.rows[0].action,
+    h.terminal[0].status,
+    Number(h.terminal[0].executed_price),
+    Number(h.terminal[0].executed_qty),
+  ]);
   assert.deepEqual(final, [
     ['buy_long', 'filled', 100.1, 5],
     ['sell_long', 'filled', 102.05, 5],
     ['sell_long', 'canceled', 0, 0],
     ['buy_long', 'rejected', 0, 0],
   ]);
-  assert.equal(new Set(orders.map((h) => h.rows[0].block_id)).size, 1, 'one block: the entry, its exits, the refused bracket');
+  assert.equal(
+    new Set(orders.map((h) => h.rows[0].block_id)).size,
+    1,
+    'one block: the entry, its exits, the refused bracket',
+  );
   assert.equal(orders[2].terminal[0].reason, `bracket: sibling ${orders[1].id} filled`);
-  assert.match(orders[3].terminal[0].reason, /takeProfit.limitPrice 99 must be above the entry's price 100.1 for a buy/);
+  assert.match(
+    orders[3].terminal[0].reason,
+    /takeProfit.limitPrice 99 must be above the entry's price 100.1 for a buy/,
+  );
   assert.deepEqual(report.positions, []);
   assert.equal(report.reconciled, true);
 });

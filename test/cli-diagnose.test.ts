@@ -23,7 +23,10 @@ test('the embedded default (paper venue, simulated quotes): every check passes, 
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^salvo diagnose \(no config file, no \.env\)\n  check +result +detail\n/);
   assert.match(row(r.stdout, 'config'), /pass +broker paper, quotes sim, 2 ticker\(s\): AAPL, MSFT/);
-  assert.match(row(r.stdout, 'log folder'), new RegExp(`pass +${path.join(dir, 'out').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is writable`));
+  assert.match(
+    row(r.stdout, 'log folder'),
+    new RegExp(`pass +${path.join(dir, 'out').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is writable`),
+  );
   assert.match(row(r.stdout, 'quote source'), /pass +sim: first quote for 2\/2 ticker\(s\) after \d+ ms/);
   assert.match(row(r.stdout, 'broker'), /pass +paper: connected; cash 100,000\.00 USD/);
   assert.match(row(r.stdout, 'clock'), /pass +broker clock \d+ ms (ahead of|behind) local .*market (open|closed)/);
@@ -35,16 +38,26 @@ test('unreachable Redis, unknown broker type, unwritable log folder: FAIL rows w
   const dir = tmpDir('diagnose-fail');
   const port = await closedPort();
   fs.writeFileSync(path.join(dir, 'blocker'), 'a file where a folder should be');
-  fs.writeFileSync(path.join(dir, 'salvo.config.yaml'), [
-    'tickers: [AAPL]', 'tradeLogPath: blocker/logs', 'broker: { type: carrier-pigeon }', `quotes: { type: redis, host: 127.0.0.1, port: ${port}, connectTimeoutMs: 1500 }`, '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'salvo.config.yaml'),
+    [
+      'tickers: [AAPL]',
+      'tradeLogPath: blocker/logs',
+      'broker: { type: carrier-pigeon }',
+      `quotes: { type: redis, host: 127.0.0.1, port: ${port}, connectTimeoutMs: 1500 }`,
+      '',
+    ].join('\n'),
+  );
   const r = await salvo(['diagnose', '--timeout', '3'], { cwd: dir });
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /^salvo diagnose \(salvo\.config\.yaml, no \.env\)/);
   assert.match(row(r.stdout, 'config'), /pass/);
   // named before any mkdir: a file where a folder should be
   assert.match(row(r.stdout, 'log folder'), /FAIL .*blocker\/logs: must be a folder: .*blocker is not one/);
-  assert.match(row(r.stdout, 'redis'), new RegExp(`FAIL +127\\.0\\.0\\.1:${port}: connection refused \\(ECONNREFUSED\\)`));
+  assert.match(
+    row(r.stdout, 'redis'),
+    new RegExp(`FAIL +127\\.0\\.0\\.1:${port}: connection refused \\(ECONNREFUSED\\)`),
+  );
   assert.match(row(r.stdout, 'quote source'), /FAIL/);
   assert.match(row(r.stdout, 'broker'), /FAIL +unknown type: broker type must be one of 'paper'.*got 'carrier-pigeon'/);
   assert.match(row(r.stdout, 'clock'), /FAIL +not checked/);
@@ -57,7 +70,10 @@ test('unreachable Redis, unknown broker type, unwritable log folder: FAIL rows w
 
 test('an unknown quote source type and a bad config key are reported, not thrown', async () => {
   const dir = tmpDir('diagnose-unknown');
-  fs.writeFileSync(path.join(dir, 'salvo.config.json'), JSON.stringify({ tickers: ['AAPL'], quotes: { type: 'telepathy' } }));
+  fs.writeFileSync(
+    path.join(dir, 'salvo.config.json'),
+    JSON.stringify({ tickers: ['AAPL'], quotes: { type: 'telepathy' } }),
+  );
   const r = await salvo(['diagnose', '--timeout', '3'], { cwd: dir });
   assert.equal(r.code, 1);
   assert.match(row(r.stdout, 'quote source'), /FAIL +unknown type: quotes type must be one of .*got 'telepathy'/);
@@ -82,13 +98,21 @@ test('regression (issue 10, finding 5): a --timeout that is not a positive numbe
     const r = await salvo(['diagnose', '--timeout', value]);
     assert.equal(r.code, 2, value);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, `salvo diagnose: --timeout must be a number of seconds above 0 and at most 3600; got ${JSON.stringify(value)}\n`);
+    assert.equal(
+      r.stderr,
+      `salvo diagnose: --timeout must be a number of seconds above 0 and at most 3600; got ${JSON.stringify(value)}\n`,
+    );
   }
 });
 
 test('regression (issue 10, finding 9): a log folder under /proc is a FAIL row, and diagnose exits (recursive mkdir there never returns)', async () => {
   const dir = tmpDir('diagnose-proc');
-  const r = await salvo(['diagnose', '--tickers', 'AAPL', '--log-path', '/proc/salvo-diagnose', '--timeout', '3'], { cwd: dir });
+  const r = await salvo(['diagnose', '--tickers', 'AAPL', '--log-path', '/proc/salvo-diagnose', '--timeout', '3'], {
+    cwd: dir,
+  });
   assert.equal(r.code, 1, r.stdout + r.stderr);
-  assert.match(row(r.stdout, 'log folder'), /FAIL +\/proc\/salvo-diagnose: must be a folder on a disk: \/proc is a kernel file system/);
+  assert.match(
+    row(r.stdout, 'log folder'),
+    /FAIL +\/proc\/salvo-diagnose: must be a folder on a disk: \/proc is a kernel file system/,
+  );
 });

@@ -17,11 +17,30 @@ export default function strategy(ctx) {
 
 test('salvo run strategies/basket.ts --run 1s: exit 0, a trade log, status lines without a terminal', async () => {
   const logs = tmpDir('run-logs');
-  const r = await salvo(['run', 'strategies/basket.ts', '--tickers', BASKET, '--frequency', '100ms', '--run', '1s', '--log-path', logs, '--log-name', 'basket', '--status-every', '0.5']);
+  const r = await salvo([
+    'run',
+    'strategies/basket.ts',
+    '--tickers',
+    BASKET,
+    '--frequency',
+    '100ms',
+    '--run',
+    '1s',
+    '--log-path',
+    logs,
+    '--log-name',
+    'basket',
+    '--status-every',
+    '0.5',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /basket\.ts ended \(completed\) after \d+ strategy call/);
   assert.match(r.stdout, /trade log\s+.*basket\.csv/);
-  assert.match(r.stderr, /\[salvo\] 0:0\d (warm-up|running|end of session) · orders \d+ \(\d+ open\) · fills \d+/, 'a status line (stdout is not a terminal)');
+  assert.match(
+    r.stderr,
+    /\[salvo\] 0:0\d (warm-up|running|end of session) · orders \d+ \(\d+ open\) · fills \d+/,
+    'a status line (stdout is not a terminal)',
+  );
   const file = path.join(logs, 'basket.csv');
   assert.equal(fs.readFileSync(file, 'utf8').split('\n')[0], TRADE_LOG_COLUMNS.join(','));
   const orders = byOrder(readLog(file));
@@ -33,10 +52,16 @@ test('salvo run strategies/basket.ts --run 1s: exit 0, a trade log, status lines
 
 test('precedence: flags over the config file over the strategy file exports over defaults; .env is loaded', async () => {
   const dir = strategyDir('precedence');
-  fs.writeFileSync(path.join(dir, 'strat.ts'), `
+  fs.writeFileSync(
+    path.join(dir, 'strat.ts'),
+    `
 export const config = { tickers: ['AAPL', 'MSFT'], frequency: '200ms', runSeconds: 30, tradeLogName: 'from-export', eosBehavior: 'hold', numWorkers: 3 };
-${BUY_EVERY_TICK}`);
-  fs.writeFileSync(path.join(dir, 'salvo.config.yaml'), 'runSeconds: 1\ntradeLogName: from-config\nnumWorkers: 2\nquotes:\n  type: sim\n  seed: ${SALVO_TEST_SEED}\n');
+${BUY_EVERY_TICK}`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'salvo.config.yaml'),
+    'runSeconds: 1\ntradeLogName: from-config\nnumWorkers: 2\nquotes:\n  type: sim\n  seed: ${SALVO_TEST_SEED}\n',
+  );
   fs.writeFileSync(path.join(dir, '.env'), 'SALVO_TEST_SEED=7\n');
   const dry = await salvo(['run', 'strat.ts', '--log-name', 'from-flag', '--dry-run'], { cwd: dir });
   assert.equal(dry.code, 0, dry.stderr);
@@ -58,7 +83,9 @@ ${BUY_EVERY_TICK}`);
 
   // and for real: the flag's log name, the file's 1 s, the export's hold (a position is kept)
   const logs = tmpDir('precedence-logs');
-  const run = await salvo(['run', 'strat.ts', '--log-name', 'from-flag', '--log-path', logs, '--no-display'], { cwd: dir });
+  const run = await salvo(['run', 'strat.ts', '--log-name', 'from-flag', '--log-path', logs, '--no-display'], {
+    cwd: dir,
+  });
   assert.equal(run.code, 0, run.stderr);
   assert.ok(fs.existsSync(path.join(logs, 'from-flag.csv')));
   assert.match(run.stdout, /ended \(completed\) after [1-7] strategy call/, 'about 1 s at 200 ms');
@@ -70,16 +97,33 @@ ${BUY_EVERY_TICK}`);
 test('bad config: one line per problem, with "did you mean" and where it came from; exit 2', async () => {
   const dir = strategyDir('bad-config');
   fs.writeFileSync(path.join(dir, 'strat.ts'), `export const config = { tickers: ['AAPL'] };\n${BUY_EVERY_TICK}`);
-  fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ trade_log_name: 'x', frequncy: 1, eosBehavior: 'sell', numWorkers: 'four' }));
+  fs.writeFileSync(
+    path.join(dir, 'bad.json'),
+    JSON.stringify({ trade_log_name: 'x', frequncy: 1, eosBehavior: 'sell', numWorkers: 'four' }),
+  );
   const r = await salvo(['run', 'strat.ts', '--config', 'bad.json', '--run', 'soon'], { cwd: dir });
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
   const lines = r.stderr.trim().split('\n');
-  assert.ok(lines.includes("salvo run: bad.json: unknown key 'trade_log_name' (did you mean 'tradeLogName'?)"), r.stderr);
+  assert.ok(
+    lines.includes("salvo run: bad.json: unknown key 'trade_log_name' (did you mean 'tradeLogName'?)"),
+    r.stderr,
+  );
   assert.ok(lines.includes("salvo run: bad.json: unknown key 'frequncy' (did you mean 'frequency'?)"), r.stderr);
-  assert.ok(lines.some((l) => /^salvo run: bad\.json: eosBehavior must be one of 'liquidate' \| 'hold' \| 'custom'; got "sell"$/.test(l)), r.stderr);
-  assert.ok(lines.some((l) => /^salvo run: bad\.json: numWorkers must be a number; got "four"$/.test(l)), r.stderr);
-  assert.ok(lines.some((l) => /^salvo run: runSeconds.*got "soon" \(from --run\)$/.test(l)), r.stderr);
+  assert.ok(
+    lines.some((l) =>
+      /^salvo run: bad\.json: eosBehavior must be one of 'liquidate' \| 'hold' \| 'custom'; got "sell"$/.test(l),
+    ),
+    r.stderr,
+  );
+  assert.ok(
+    lines.some((l) => /^salvo run: bad\.json: numWorkers must be a number; got "four"$/.test(l)),
+    r.stderr,
+  );
+  assert.ok(
+    lines.some((l) => /^salvo run: runSeconds.*got "soon" \(from --run\)$/.test(l)),
+    r.stderr,
+  );
   assert.equal(lines.length, 5, r.stderr);
 
   const yaml = await salvo(['run', 'strat.ts', '--config', 'broken.yaml'], { cwd: dir });
@@ -100,10 +144,16 @@ test('bad config: one line per problem, with "did you mean" and where it came fr
 
 test('a strategy file without a default function export, or missing, or throwing at import: exit 2, one line', async () => {
   const dir = strategyDir('no-default');
-  fs.writeFileSync(path.join(dir, 'named.ts'), `export function strategy() { return []; }\nexport const config = { tickers: ['AAPL'] };\n`);
+  fs.writeFileSync(
+    path.join(dir, 'named.ts'),
+    `export function strategy() { return []; }\nexport const config = { tickers: ['AAPL'] };\n`,
+  );
   const r = await salvo(['run', 'named.ts'], { cwd: dir });
   assert.equal(r.code, 2);
-  assert.equal(r.stderr.trim(), "salvo run: named.ts has no default export: export the strategy function with `export default function strategy(ctx) { … }` (it exports 'strategy'; make one of them the default export)");
+  assert.equal(
+    r.stderr.trim(),
+    "salvo run: named.ts has no default export: export the strategy function with `export default function strategy(ctx) { … }` (it exports 'strategy'; make one of them the default export)",
+  );
 
   fs.writeFileSync(path.join(dir, 'object.ts'), `export default { tickers: ['AAPL'] };\n`);
   const o = await salvo(['run', 'object.ts', '--tickers', 'AAPL'], { cwd: dir });
@@ -138,16 +188,52 @@ test('a session that cannot start exits 1 with the reason', async () => {
   const dir = strategyDir('no-start');
   fs.writeFileSync(path.join(dir, 'strat.ts'), BUY_EVERY_TICK);
   // (a log folder that cannot be written is now bad input, exit 2: test/options-hardening.test.ts)
-  fs.writeFileSync(path.join(dir, 'no-redis.json'), JSON.stringify({ quotes: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeoutMs: 1000 } }));
-  const r = await salvo(['run', 'strat.ts', '--tickers', 'AAPL', '--run', '1s', '--config', 'no-redis.json', '--log-path', tmpDir('no-start-logs')], { cwd: dir });
+  fs.writeFileSync(
+    path.join(dir, 'no-redis.json'),
+    JSON.stringify({ quotes: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeoutMs: 1000 } }),
+  );
+  const r = await salvo(
+    [
+      'run',
+      'strat.ts',
+      '--tickers',
+      'AAPL',
+      '--run',
+      '1s',
+      '--config',
+      'no-redis.json',
+      '--log-path',
+      tmpDir('no-start-logs'),
+    ],
+    { cwd: dir },
+  );
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /salvo run: session did not start: .*127\.0\.0\.1:1/);
 });
 
 test('the built CLI runs as well (SALVO_FROM_DIST=1 → dist/cli/main.js)', async () => {
-  assert.ok(fs.existsSync(path.join(ROOT, 'dist/cli/main.js')), 'dist/ is not built: npm run build (npm test builds it first)');
+  assert.ok(
+    fs.existsSync(path.join(ROOT, 'dist/cli/main.js')),
+    'dist/ is not built: npm run build (npm test builds it first)',
+  );
   const logs = tmpDir('dist-logs');
-  const r = await salvo(['run', 'strategies/basket.ts', '--tickers', 'AAPL,MSFT', '--frequency', '100ms', '--run', '1s', '--log-path', logs, '--log-name', 'dist'], { env: { SALVO_FROM_DIST: '1' } });
+  const r = await salvo(
+    [
+      'run',
+      'strategies/basket.ts',
+      '--tickers',
+      'AAPL,MSFT',
+      '--frequency',
+      '100ms',
+      '--run',
+      '1s',
+      '--log-path',
+      logs,
+      '--log-name',
+      'dist',
+    ],
+    { env: { SALVO_FROM_DIST: '1' } },
+  );
   assert.equal(r.code, 0, r.stderr);
   const review = await salvo(['review', path.join(logs, 'dist.csv'), '--json'], { env: { SALVO_FROM_DIST: '1' } });
   assert.equal(review.code, 0, review.stderr);
@@ -156,16 +242,46 @@ test('the built CLI runs as well (SALVO_FROM_DIST=1 → dist/cli/main.js)', asyn
 
 test('Ctrl-C (SIGINT) ends the session through its end of session: report, trade log, exit 130', async () => {
   const logs = tmpDir('sigint-logs');
-  const child = spawn(process.execPath, [SALVO, 'run', 'strategies/basket.ts', '--tickers', BASKET, '--frequency', '100ms', '--run', '60s', '--log-path', logs, '--log-name', 'sigint'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
+  const child = spawn(
+    process.execPath,
+    [
+      SALVO,
+      'run',
+      'strategies/basket.ts',
+      '--tickers',
+      BASKET,
+      '--frequency',
+      '100ms',
+      '--run',
+      '60s',
+      '--log-path',
+      logs,
+      '--log-name',
+      'sigint',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '',
+    stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
   const csv = path.join(logs, 'sigint.csv');
   // interrupted while trading, once the first block's fills are in the log
-  await until(() => /trading for/.test(stderr) && fs.existsSync(csv) && readLog(csv).some((r) => r.status === 'filled'), { timeoutMs: 60_000, what: 'a filled row in sigint.csv', detail: () => stderr });
+  await until(
+    () => /trading for/.test(stderr) && fs.existsSync(csv) && readLog(csv).some((r) => r.status === 'filled'),
+    { timeoutMs: 60_000, what: 'a filled row in sigint.csv', detail: () => stderr },
+  );
   child.kill('SIGINT'); // once: a second SIGINT exits at once, without the end of session
-  const code = await within(closed, { timeoutMs: 60_000, what: 'salvo run to exit after SIGINT', detail: () => stderr });
+  const code = await within(closed, {
+    timeoutMs: 60_000,
+    what: 'salvo run to exit after SIGINT',
+    detail: () => stderr,
+  });
   assert.equal(code, 130, stderr);
   assert.match(stdout, /basket\.ts ended \(signal\)/);
   assert.match(stderr, /SIGINT: ending the session/);

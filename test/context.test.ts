@@ -20,8 +20,17 @@ test('getCurrentData: quotes of quoted tickers only, each fixed at its first rea
   assert.equal(quotes.AAPL.bid, 100, 'the same call sees one consistent quote per ticker');
   assert.equal(currentData(board, portfolio).quotes.AAPL.bid, 101, 'the next call sees the new one');
   assert.equal(JSON.parse(JSON.stringify(quotes)).MSFT.last, 50);
-  assert.deepEqual(Object.entries(quotes).map(([t, q]) => [t, q.timestamp]), [['AAPL', 1], ['MSFT', 2]]);
-  assert.deepEqual(positions.map((p) => [p.ticker, p.quantity, p.boughtAt]), [['AAPL', 10, 99]]);
+  assert.deepEqual(
+    Object.entries(quotes).map(([t, q]) => [t, q.timestamp]),
+    [
+      ['AAPL', 1],
+      ['MSFT', 2],
+    ],
+  );
+  assert.deepEqual(
+    positions.map((p) => [p.ticker, p.quantity, p.boughtAt]),
+    [['AAPL', 10, 99]],
+  );
   assert.ok(Math.abs(positions[0].marketValue - 10 * 100.01) < 1e-9, 'marked at the mid of the quote at call time');
 });
 

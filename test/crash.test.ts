@@ -22,12 +22,19 @@ const CHAINS = [
 ];
 const KILLS = 10;
 let ex: ExchangeProcess;
-after(async () => { await ex?.close(); });
+after(async () => {
+  await ex?.close();
+});
 
-test(`${CHAINS.length} sessions killed ${KILLS} times each at random instants, resumed each time: complete CSV, no duplicate, positions equal the venue's`, { timeout: 600_000 }, async () => {
+test(`${CHAINS.length} sessions killed ${KILLS} times each at random instants, resumed each time: complete CSV, no duplicate, positions equal the venue's`, {
+  timeout: 600_000,
+}, async () => {
   ex = await exchangeProcess({ failureRate: 0.1, timeoutRate: 0.05 });
   const results = [];
-  for (const [i, chain] of CHAINS.entries()) results.push(await killChain(ex, { dir, name: `chain-${i}`, kills: KILLS, startMs: 4000, tradingMs: 2000, ...chain }));
+  for (const [i, chain] of CHAINS.entries())
+    results.push(
+      await killChain(ex, { dir, name: `chain-${i}`, kills: KILLS, startMs: 4000, tradingMs: 2000, ...chain }),
+    );
   for (const [i, r] of results.entries()) {
     assert.deepEqual(r.problems, [], `chain ${i}`);
     assert.equal(r.kills, KILLS, `chain ${i}`);
@@ -45,5 +52,7 @@ test(`${CHAINS.length} sessions killed ${KILLS} times each at random instants, r
   const orders = results.reduce((n, r) => n + r.ordersAtVenue, 0);
   assert.ok(withOrders >= kills / 3, `${withOrders} of ${kills} kills landed after that process had journaled orders`);
   assert.ok(orders > 100, `${orders} orders reached the venue`);
-  process.stderr.write(`fault suite: ${kills} kills (${withOrders} after orders were journaled), ${orders} orders at the venue, 0 unaccounted, 0 duplicated\n`);
+  process.stderr.write(
+    `fault suite: ${kills} kills (${withOrders} after orders were journaled), ${orders} orders at the venue, 0 unaccounted, 0 duplicated\n`,
+  );
 });

@@ -6,8 +6,8 @@ import { until } from './helpers/until.js';
 import { PassThrough, Writable } from 'node:stream';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { Portfolio } from '../src/portfolio/portfolio.js';
-import type { OrderEvent } from '../src/execution/order-book.js';
-import type { Order } from '../src/execution/order.js';
+import type { OrderEvent } from '../src/execution/order-registry.js';
+import type { Order } from '../src/orders/order.js';
 import type { OrderStatus } from '../src/types.js';
 import { takeSnapshot, TradeTape, type DisplaySource } from '../src/display/snapshot.js';
 import { renderText } from '../src/display/text.js';
@@ -26,32 +26,80 @@ function fakeSession(overrides: Partial<DisplaySource> = {}): DisplaySource {
   portfolio.applyFill('MSFT', 'buy', 4, 400);
   portfolio.applyFill('MSFT', 'sell', 2, 405); // realizes +10
   return {
-    phase: 'running', clock: { ticks: 12, overruns: 1 }, clockStartedAt: NOW - 12_500, runMs: 60_000,
-    endReason: 'completed', stopping: false, strategyErrors: 1,
-    options: { tradeLogName: 'unit-strat', broker: { type: 'paper' }, quotes: { type: 'sim' }, eosBehavior: 'liquidate', frequency: 1000, numWorkers: 2 },
-    portfolio, feed: { board },
+    phase: 'running',
+    clock: { ticks: 12, overruns: 1 },
+    clockStartedAt: NOW - 12_500,
+    runMs: 60_000,
+    endReason: 'completed',
+    stopping: false,
+    strategyErrors: 1,
+    options: {
+      tradeLogName: 'unit-strat',
+      broker: { type: 'paper' },
+      quotes: { type: 'sim' },
+      eosBehavior: 'liquidate',
+      frequency: 1000,
+      numWorkers: 2,
+    },
+    portfolio,
+    feed: { board },
     desk: { stats: { retries: 2, rejections: 1, ackLatencies: Array.from({ length: 100 }, (_, i) => i + 1) } },
-    router: { backlog: 7 },
-    pool: { stats: () => [{ workerId: 1, inFlight: 1, sent: 30 }, { workerId: 2, inFlight: 0, sent: 29 }], inFlight: 1 },
+    throttle: { backlog: 7 },
+    pool: {
+      stats: () => [
+        { workerId: 1, inFlight: 1, sent: 30 },
+        { workerId: 2, inFlight: 0, sent: 29 },
+      ],
+      inFlight: 1,
+    },
     bucket: { available: () => 141, capacity: 200 },
-    log: { recent: [
-      { at: NOW - 5000, level: 'info', message: 'trading for 1m, strategy every 1s' },
-      { at: NOW - 2000, level: 'error', message: 'strategy threw on tick 9: Error: boom\n    at strategy (/x/strat.ts:12:9)\n    at more' },
-      { at: NOW - 1000, level: 'warn', message: 'something to look at' },
-    ] },
+    log: {
+      recent: [
+        { at: NOW - 5000, level: 'info', message: 'trading for 1m, strategy every 1s' },
+        {
+          at: NOW - 2000,
+          level: 'error',
+          message: 'strategy threw on tick 9: Error: boom\n    at strategy (/x/strat.ts:12:9)\n    at more',
+        },
+        { at: NOW - 1000, level: 'warn', message: 'something to look at' },
+      ],
+    },
     ...overrides,
   };
 }
 
 function order(id: string, ticker: string, side: 'buy' | 'sell', quantity: number, extra: Partial<Order> = {}): Order {
   return {
-    clientOrderId: id, ticker, side, quantity, orderType: 'market', timeInForce: 'day', action: side === 'buy' ? 'buy_long' : 'sell_long',
-    blockId: 'b-1', leg: 0, workerId: 1, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt: NOW, attempts: 0, ...extra,
+    clientOrderId: id,
+    ticker,
+    side,
+    quantity,
+    orderType: 'market',
+    timeInForce: 'day',
+    action: side === 'buy' ? 'buy_long' : 'sell_long',
+    blockId: 'b-1',
+    leg: 0,
+    workerId: 1,
+    status: 'created',
+    filledQty: 0,
+    filledAvgPrice: 0,
+    decidedAt: NOW,
+    attempts: 0,
+    ...extra,
   };
 }
 
-function event(o: Order, status: OrderStatus, at: number, fill?: { qty: number; price: number }, reason?: string): OrderEvent {
-  if (fill) { o.filledAvgPrice = (o.filledAvgPrice * o.filledQty + fill.qty * fill.price) / (o.filledQty + fill.qty); o.filledQty += fill.qty; }
+function event(
+  o: Order,
+  status: OrderStatus,
+  at: number,
+  fill?: { qty: number; price: number },
+  reason?: string,
+): OrderEvent {
+  if (fill) {
+    o.filledAvgPrice = (o.filledAvgPrice * o.filledQty + fill.qty * fill.price) / (o.filledQty + fill.qty);
+    o.filledQty += fill.qty;
+  }
   o.status = status;
   return { order: o, status, rawStatus: status, source: 'execution', at, fill, reason };
 }
@@ -76,7 +124,13 @@ function tapeWithTrades(max = 20): TradeTape {
 
 test('snapshot: positions with last, market value, P&L, totals, cash and equity from fills', () => {
   const snap = takeSnapshot(fakeSession(), tapeWithTrades(), { now: NOW });
-  assert.deepEqual(snap.positions.map((p) => [p.ticker, p.quantity]), [['AAPL', 5], ['MSFT', 2]]);
+  assert.deepEqual(
+    snap.positions.map((p) => [p.ticker, p.quantity]),
+    [
+      ['AAPL', 5],
+      ['MSFT', 2],
+    ],
+  );
   const aapl = snap.positions.find((p) => p.ticker === 'AAPL')!;
   assert.equal(aapl.boughtAt, 190);
   assert.equal(aapl.last, 200);
@@ -97,18 +151,33 @@ test('snapshot: header clock, trade updates newest first, execution counters, st
   assert.equal(snap.header.phase, 'running');
   assert.equal(snap.header.elapsedMs, 12_500);
   assert.equal(snap.header.remainingMs, 47_500);
-  assert.deepEqual(snap.trades.map((t) => [t.clientOrderId, t.status]), [
-    ['buy_long-2-eeeeeeee', 'new'], ['buy_long-0-dddddddd', 'rejected'], ['sell_long-1-cccccccc', 'filled'],
-  ]);
+  assert.deepEqual(
+    snap.trades.map((t) => [t.clientOrderId, t.status]),
+    [
+      ['buy_long-2-eeeeeeee', 'new'],
+      ['buy_long-0-dddddddd', 'rejected'],
+      ['sell_long-1-cccccccc', 'filled'],
+    ],
+  );
   assert.equal(snap.trades[0].price, 1, 'an unfilled limit order shows its limit price');
   assert.equal(snap.trades[2].price, 405);
   const e = snap.execution;
-  assert.deepEqual([e.queue, e.inFlight, e.budget, e.capacity, e.retries, e.rejections, e.overruns], [7, 1, 141, 200, 2, 1, 1]);
+  assert.deepEqual(
+    [e.queue, e.inFlight, e.budget, e.capacity, e.retries, e.rejections, e.overruns],
+    [7, 1, 141, 200, 2, 1, 1],
+  );
   assert.equal(e.ackP50, 50);
   assert.equal(e.ackP99, 99);
   assert.deepEqual(e.final, { filled: 3, canceled: 0, rejected: 1, expired: 0, failed: 0 });
   assert.equal(e.open, 1);
-  assert.deepEqual(snap.quotes.map((q) => [q.ticker, q.stale]), [['AAPL', false], ['MSFT', true], ['NVDA', true]]);
+  assert.deepEqual(
+    snap.quotes.map((q) => [q.ticker, q.stale]),
+    [
+      ['AAPL', false],
+      ['MSFT', true],
+      ['NVDA', true],
+    ],
+  );
   assert.equal(snap.quotes[0].ageMs, 300);
   assert.equal(snap.staleCount, 2);
   assert.equal(snap.log.length, 3);
@@ -118,7 +187,11 @@ test('snapshot: warm-up shows the full run ahead; after the clock, nothing remai
   const warm = takeSnapshot(fakeSession({ phase: 'warm-up', clockStartedAt: 0 }), new TradeTape(5), { now: NOW });
   assert.deepEqual([warm.header.elapsedMs, warm.header.remainingMs], [0, 60_000]);
   assert.equal(warm.totals.cash, undefined, 'no cash before the broker said');
-  const eos = takeSnapshot(fakeSession({ phase: 'end of session', stopping: true, endReason: 'display', clockStartedAt: NOW - 20_000 }), new TradeTape(5), { now: NOW });
+  const eos = takeSnapshot(
+    fakeSession({ phase: 'end of session', stopping: true, endReason: 'display', clockStartedAt: NOW - 20_000 }),
+    new TradeTape(5),
+    { now: NOW },
+  );
   assert.deepEqual([eos.header.elapsedMs, eos.header.remainingMs], [20_000, 0]);
 });
 
@@ -162,29 +235,65 @@ test('hundreds of tickers: the text output summarises, the snapshot keeps them a
 });
 
 test('layout: the panes fit the terminal and do not overlap, at 80×24 and 120×40', () => {
-  for (const [w, h] of [[80, 24], [120, 40], [200, 60], [100, 30]]) {
+  for (const [w, h] of [
+    [80, 24],
+    [120, 40],
+    [200, 60],
+    [100, 30],
+  ]) {
     const rects = Object.entries(layout(w, h));
     for (const [name, r] of rects) {
-      assert.ok(r.left >= 0 && r.top >= 2 && r.left + r.width <= w && r.top + r.height <= h, `${name} outside ${w}×${h}: ${JSON.stringify(r)}`);
+      assert.ok(
+        r.left >= 0 && r.top >= 2 && r.left + r.width <= w && r.top + r.height <= h,
+        `${name} outside ${w}×${h}: ${JSON.stringify(r)}`,
+      );
       assert.ok(r.height >= 3, `${name} too short at ${w}×${h}`);
     }
-    for (const [a, ra] of rects) for (const [b, rb] of rects) {
-      if (a >= b) continue;
-      const overlap = ra.left < rb.left + rb.width && rb.left < ra.left + ra.width && ra.top < rb.top + rb.height && rb.top < ra.top + ra.height;
-      assert.ok(!overlap, `${a} and ${b} overlap at ${w}×${h}`);
-    }
+    for (const [a, ra] of rects)
+      for (const [b, rb] of rects) {
+        if (a >= b) continue;
+        const overlap =
+          ra.left < rb.left + rb.width &&
+          rb.left < ra.left + ra.width &&
+          ra.top < rb.top + rb.height &&
+          rb.top < ra.top + ra.height;
+        assert.ok(!overlap, `${a} and ${b} overlap at ${w}×${h}`);
+      }
   }
 });
 
 test('dashboard: blessed draws every pane into a terminal stream and is torn down cleanly', async () => {
   let written = '';
-  const output = Object.assign(new Writable({ write(chunk, _enc, done) { written += chunk.toString(); done(); } }), { isTTY: true, columns: 120, rows: 40 });
+  const output = Object.assign(
+    new Writable({
+      write(chunk, _enc, done) {
+        written += chunk.toString();
+        done();
+      },
+    }),
+    { isTTY: true, columns: 120, rows: 40 },
+  );
   const input = new PassThrough();
   let stops = 0;
-  const d = new Dashboard({ input, output, onStop: () => { stops++; } });
+  const d = new Dashboard({
+    input,
+    output,
+    onStop: () => {
+      stops++;
+    },
+  });
   d.update(takeSnapshot(fakeSession(), tapeWithTrades(), { now: NOW }));
   await new Promise((resolve) => setImmediate(resolve)); // blessed flushes on the next tick
-  for (const text of ['unit-strat', 'positions (2)', 'execution', 'trade updates', 'quotes (3, 2 stale', 'buy_long-1-aaaaaaaa', 'budget', 'STALE']) {
+  for (const text of [
+    'unit-strat',
+    'positions (2)',
+    'execution',
+    'trade updates',
+    'quotes (3, 2 stale',
+    'buy_long-1-aaaaaaaa',
+    'budget',
+    'STALE',
+  ]) {
     assert.ok(written.includes(text), `missing on screen: ${text}`);
   }
   input.write('q');
@@ -211,17 +320,37 @@ test('a display that fails gives up quietly: a warning in the session log, the s
   const base = fakeSession();
   const broken = {
     ...base,
-    portfolio: { realizedPnl: 0, positions: () => { throw new Error('display bug'); } },
+    portfolio: {
+      realizedPnl: 0,
+      positions: () => {
+        throw new Error('display bug');
+      },
+    },
     options: { ...base.options, maxTradeUpdates: 5, displayRefreshRate: 0.05, broker: { type: 'paper' } },
     book: { onEvent: () => undefined },
-    log: { ...base.log, muteDefault: false, onLine: () => undefined, warn: (m: string) => { warnings.push(m); } },
+    log: {
+      ...base.log,
+      muteDefault: false,
+      onLine: () => undefined,
+      warn: (m: string) => {
+        warnings.push(m);
+      },
+    },
     broker: { account: async () => ({ cash: 1, equity: 1, buyingPower: 1, currency: 'USD' }) },
     requestStop: () => assert.fail('the display must not stop the session'),
   };
-  Object.assign(displayTarget, { mode: 'text', output: new Writable({ write(c, _e, done) { written += c; done(); } }) });
+  Object.assign(displayTarget, {
+    mode: 'text',
+    output: new Writable({
+      write(c, _e, done) {
+        written += c;
+        done();
+      },
+    }),
+  });
   try {
     const handle = startDisplay(broken as unknown as Parameters<typeof startDisplay>[0]);
-    await until(() => warnings.length > 0, { what: 'the display\'s first frame to fail and warn' });
+    await until(() => warnings.length > 0, { what: "the display's first frame to fail and warn" });
     await handle.stop();
     assert.equal(handle.stats().frames, 0);
   } finally {
@@ -232,17 +361,29 @@ test('a display that fails gives up quietly: a warning in the session log, the s
   assert.equal(written, '');
 });
 
-test('not a terminal: liveDisplay prints plain-text snapshots to stdout, no escape codes, log lines still on stderr', { timeout: 60_000 }, async () => {
+test('not a terminal: liveDisplay prints plain-text snapshots to stdout, no escape codes, log lines still on stderr', {
+  timeout: 60_000,
+}, async () => {
   const { spawn } = await import('node:child_process');
   const fs = await import('node:fs');
   const os = await import('node:os');
   const path = await import('node:path');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-display-text-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/display-session.ts', dir, 'text', '4', '4'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '', report = '';
-  child.stdout!.on('data', (d) => { stdout += d; });
-  child.stderr!.on('data', (d) => { stderr += d; });
-  (child.stdio[3] as NodeJS.ReadableStream).on('data', (d) => { report += d; });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/display-session.ts', dir, 'text', '4', '4'], {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '',
+    stderr = '',
+    report = '';
+  child.stdout!.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
+  (child.stdio[3] as NodeJS.ReadableStream).on('data', (d) => {
+    report += d;
+  });
   const code = await new Promise((resolve) => child.on('close', resolve));
   assert.equal(code, 0, stderr);
   assert.doesNotMatch(stdout, /\x1b/, 'no escape codes');

@@ -9,8 +9,11 @@ import path from 'node:path';
 test('a session runs from dist/ without tsx', () => {
   assert.ok(fs.existsSync('dist/index.js'), 'dist/ is built (run npm run build)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-dist-'));
-  const out = execFileSync(process.execPath, ['test/helpers/dist-session.mjs', dir], { encoding: 'utf8', execArgv: [] } as never);
+  const out = execFileSync(process.execPath, ['test/helpers/dist-session.mjs', dir], {
+    encoding: 'utf8',
+    execArgv: [],
+  } as never);
   const orders = JSON.parse(out.trim());
-  assert.equal(orders.filled, 4, 'two buys filled, then liquidated'); 
+  assert.equal(orders.filled, 4, 'two buys filled, then liquidated');
   assert.equal(orders.open, 0);
 });

@@ -3,15 +3,22 @@
 // several initiators on one venue, and the core integration session over FIX.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BrokerConnectError, BrokerRejection, BrokerTimeoutError, isRetryable, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
+import {
+  BrokerConnectError,
+  BrokerRejection,
+  BrokerTimeoutError,
+  isRetryable,
+  type TradeUpdate,
+  type WireOrder,
+} from '../src/brokers/broker.js';
 import { newOrderSingle, readExecReport, TIF_FROM_FIX, TIF_TO_FIX, tradeUpdateOf } from '../src/brokers/fix/codec.js';
 import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
 import { fixDriver } from '../src/brokers/fix/driver.js';
 import { describeSession, dialTcp, engineConfig, SalvoFixSession } from '../src/brokers/fix/engine.js';
 import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
 import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
-import { serveFix } from '../src/brokers/paper/fix-acceptor.js';
-import { PaperVenue } from '../src/brokers/paper/venue.js';
+import { serveFix } from '../src/exchange/fix-acceptor.js';
+import { PaperVenue } from '../src/exchange/venue.js';
 import { startQuoteFeed } from '../src/market/quote-feed.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { fixIntegrationSession, TICKERS } from './helpers/fix-integration.js';
@@ -22,8 +29,23 @@ const board = new QuoteBoard(['AAPL', 'MSFT']);
 board.write(0, { bid: 189.9, ask: 190.1, bidSize: 100, askSize: 100, last: 190, timestamp: Date.now() });
 board.write(1, { bid: 409.9, ask: 410.1, bidSize: 100, askSize: 100, last: 410, timestamp: Date.now() });
 const venue = new PaperVenue(parsePaperBrokerConfig({ type: 'paper', cash: 50_000, latencyMs: 20 }), board);
-const server = await serveFix(venue, { host: '127.0.0.1', port: 0, senderCompId: 'PAPER', targetCompId: '*', username: 'trader', password: 's3cret' });
-const base = { type: 'fix', host: '127.0.0.1', port: server.port, targetCompId: 'PAPER', username: 'trader', password: 's3cret', requestTimeoutMs: 2000 } as const;
+const server = await serveFix(venue, {
+  host: '127.0.0.1',
+  port: 0,
+  senderCompId: 'PAPER',
+  targetCompId: '*',
+  username: 'trader',
+  password: 's3cret',
+});
+const base = {
+  type: 'fix',
+  host: '127.0.0.1',
+  port: server.port,
+  targetCompId: 'PAPER',
+  username: 'trader',
+  password: 's3cret',
+  requestTimeoutMs: 2000,
+} as const;
 const owners: FixSessionOwner[] = [];
 after(async () => {
   for (const o of owners) await o.close();
@@ -31,7 +53,10 @@ after(async () => {
   venue.close();
 });
 
-async function owner(senderCompId: string, extra: Record<string, unknown> = {}): Promise<{ broker: FixSessionOwner; updates: TradeUpdate[] }> {
+async function owner(
+  senderCompId: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ broker: FixSessionOwner; updates: TradeUpdate[] }> {
   const broker = new FixSessionOwner(parseFixBrokerConfig({ ...base, senderCompId, ...extra }));
   owners.push(broker);
   const updates: TradeUpdate[] = [];
@@ -42,11 +67,17 @@ async function owner(senderCompId: string, extra: Record<string, unknown> = {}):
 
 let n = 0;
 const order = (o: Partial<WireOrder>): WireOrder => ({
-  clientOrderId: `buy_long-1-${(++n).toString(16).padStart(8, '0')}`, ticker: 'AAPL', quantity: 2, side: 'buy',
-  orderType: 'market', timeInForce: 'day', action: 'buy_long', ...o,
+  clientOrderId: `buy_long-1-${(++n).toString(16).padStart(8, '0')}`,
+  ticker: 'AAPL',
+  quantity: 2,
+  side: 'buy',
+  orderType: 'market',
+  timeInForce: 'day',
+  action: 'buy_long',
+  ...o,
 });
 
-test('a wrong password is a BrokerConnectError carrying the acceptor\'s Logout Text (through the FIX session thread); so is an unreachable peer', async () => {
+test("a wrong password is a BrokerConnectError carrying the acceptor's Logout Text (through the FIX session thread); so is an unreachable peer", async () => {
   const config = { ...base, senderCompId: 'SALVO_PW', password: 'wrong' };
   const hub = await fixDriver.prepare!(config, { boardBuffer: board.buffer, tickers: board.tickers });
   const broker = fixDriver.create(config, hub.link(0).link);
@@ -61,8 +92,13 @@ test('a wrong password is a BrokerConnectError carrying the acceptor\'s Logout T
     await hub.close();
   }
   assert.throws(() => fixDriver.create(config, { workerId: 3 }), /one session carries the whole pool/);
-  const nobody = new FixSessionOwner(parseFixBrokerConfig({ ...base, senderCompId: 'SALVO_NONE', port: await freePort(), connectTimeoutSeconds: 1 }));
-  await assert.rejects(nobody.connect(), (e: Error) => e instanceof BrokerConnectError && /cannot connect: connect ECONNREFUSED/.test(e.message));
+  const nobody = new FixSessionOwner(
+    parseFixBrokerConfig({ ...base, senderCompId: 'SALVO_NONE', port: await freePort(), connectTimeoutSeconds: 1 }),
+  );
+  await assert.rejects(
+    nobody.connect(),
+    (e: Error) => e instanceof BrokerConnectError && /cannot connect: connect ECONNREFUSED/.test(e.message),
+  );
   await nobody.close();
 });
 
@@ -78,7 +114,12 @@ test('TimeInForce: day/gtc/ioc/fok map to 0/1/3/4 both ways; an unknown value is
   const fok = order({ orderType: 'limit', limitPrice: 100, timeInForce: 'fok' });
   const gtc = order({ orderType: 'limit', limitPrice: 100, timeInForce: 'gtc' });
   await Promise.all([ioc, fok, gtc].map((o) => broker.submit(o)));
-  await until(async () => (await broker.getOrder(fok.clientOrderId))?.status === 'canceled' && (await broker.getOrder(ioc.clientOrderId))?.status === 'canceled', { what: 'the IOC and FOK orders canceled by the venue' });
+  await until(
+    async () =>
+      (await broker.getOrder(fok.clientOrderId))?.status === 'canceled' &&
+      (await broker.getOrder(ioc.clientOrderId))?.status === 'canceled',
+    { what: 'the IOC and FOK orders canceled by the venue' },
+  );
   assert.match((await broker.getOrder(ioc.clientOrderId))!.reason!, /immediate or cancel/);
   assert.match((await broker.getOrder(fok.clientOrderId))!.reason!, /fill or kill/);
   assert.equal((await broker.getOrder(gtc.clientOrderId))!.status, 'new');
@@ -93,7 +134,7 @@ test('TimeInForce: day/gtc/ioc/fok map to 0/1/3/4 both ways; an unknown value is
   assert.equal(venue.getOrder(odd.clientOrderId), undefined, 'never reached the venue');
 });
 
-test('ExecutionReports map to Alpaca\'s vocabulary: ExecType → event, OrdStatus → status, CumQty/AvgPx and LastQty/LastPx', () => {
+test("ExecutionReports map to Alpaca's vocabulary: ExecType → event, OrdStatus → status, CumQty/AvgPx and LastQty/LastPx", () => {
   const report = (tags: Record<number, unknown>) => readExecReport((tag) => tags[tag]);
   const base = { 11: 'buy_long-1-0000abcd', 37: 'X1', 17: 'E1', 55: 'AAPL', 54: '1', 38: 10 };
   const cases: Array<[Record<number, unknown>, string, string, string]> = [
@@ -118,10 +159,21 @@ test('ExecutionReports map to Alpaca\'s vocabulary: ExecType → event, OrdStatu
 });
 
 test('the acceptor answers a TimeInForce it cannot map with Reject(3) naming the tag', async () => {
-  const config = await engineConfig(describeSession({
-    type: 'initiator', name: 'raw', host: '127.0.0.1', port: server.port, beginString: 'FIX.4.4', senderCompId: 'RAW',
-    targetCompId: 'PAPER', username: 'trader', password: 's3cret', heartbeatSeconds: 30, resetSeqNum: true,
-  }));
+  const config = await engineConfig(
+    describeSession({
+      type: 'initiator',
+      name: 'raw',
+      host: '127.0.0.1',
+      port: server.port,
+      beginString: 'FIX.4.4',
+      senderCompId: 'RAW',
+      targetCompId: 'PAPER',
+      username: 'trader',
+      password: 's3cret',
+      heartbeatSeconds: 30,
+      resetSeqNum: true,
+    }),
+  );
   const got = new Promise<{ text: string; refTag: unknown }>((resolve, reject) => {
     const session = new SalvoFixSession(config, {
       ready: (s) => s.sendApp('D', { ...newOrderSingle(order({}), 'FIX.4.4'), TimeInForce: '2' }),
@@ -131,14 +183,16 @@ test('the acceptor answers a TimeInForce it cannot map with Reject(3) naming the
       },
       stopped: (_, e) => reject(e ?? new Error('stopped before the Reject')),
     });
-    void dialTcp(config, 5).transport.then((t) => session.run(t)).catch(reject);
+    void dialTcp(config, 5)
+      .transport.then((t) => session.run(t))
+      .catch(reject);
   });
   const reject = await got;
   assert.match(reject.text, /unsupported TimeInForce '2'/);
   assert.equal(reject.refTag, 59);
 });
 
-test('refusals carry the venue\'s Text: a rejected order (BrokerRejection and a rejected update), an OrderCancelReject', async () => {
+test("refusals carry the venue's Text: a rejected order (BrokerRejection and a rejected update), an OrderCancelReject", async () => {
   const { broker, updates } = await owner('SALVO_REJ');
   const unknown = order({ ticker: 'ZZZZ' });
   await assert.rejects(broker.submit(unknown), (e: Error) => {
@@ -166,18 +220,42 @@ test('refusals carry the venue\'s Text: a rejected order (BrokerRejection and a 
 
 test('getOrder asks OrderStatusRequest(H) for an order it has sent and not heard of; several initiators share the venue', async () => {
   const slow = new PaperVenue(parsePaperBrokerConfig({ type: 'paper', latencyMs: 300 }), board);
-  const slowServer = await serveFix(slow, { host: '127.0.0.1', port: 0, senderCompId: 'SLOW', targetCompId: 'SALVO_H' });
-  const broker = new FixSessionOwner(parseFixBrokerConfig({ type: 'fix', host: '127.0.0.1', port: slowServer.port, senderCompId: 'SALVO_H', targetCompId: 'SLOW', requestTimeoutMs: 150 }));
+  const slowServer = await serveFix(slow, {
+    host: '127.0.0.1',
+    port: 0,
+    senderCompId: 'SLOW',
+    targetCompId: 'SALVO_H',
+  });
+  const broker = new FixSessionOwner(
+    parseFixBrokerConfig({
+      type: 'fix',
+      host: '127.0.0.1',
+      port: slowServer.port,
+      senderCompId: 'SALVO_H',
+      targetCompId: 'SLOW',
+      requestTimeoutMs: 150,
+    }),
+  );
   try {
     await broker.connect();
-    const intruder = new FixSessionOwner(parseFixBrokerConfig({ type: 'fix', host: '127.0.0.1', port: slowServer.port, senderCompId: 'INTRUDER', targetCompId: 'SLOW' }));
+    const intruder = new FixSessionOwner(
+      parseFixBrokerConfig({
+        type: 'fix',
+        host: '127.0.0.1',
+        port: slowServer.port,
+        senderCompId: 'INTRUDER',
+        targetCompId: 'SLOW',
+      }),
+    );
     await assert.rejects(intruder.connect(), /unknown SenderCompID 'INTRUDER'/);
     await intruder.close();
-    assert.equal(broker.loggedOn, true, 'a stranger\'s logon does not displace the expected peer');
+    assert.equal(broker.loggedOn, true, "a stranger's logon does not displace the expected peer");
     const o = order({});
     await assert.rejects(broker.submit(o), BrokerTimeoutError);
     assert.equal(await broker.getOrder(o.clientOrderId), undefined, 'the venue does not have it yet: "unknown order"');
-    await until(async () => (await broker.getOrder(o.clientOrderId))?.status === 'filled', { what: 'the slow venue to report the order filled' });
+    await until(async () => (await broker.getOrder(o.clientOrderId))?.status === 'filled', {
+      what: 'the slow venue to report the order filled',
+    });
   } finally {
     await broker.close();
     await slowServer.close();
@@ -187,23 +265,59 @@ test('getOrder asks OrderStatusRequest(H) for an order it has sent and not heard
   const [a, b] = await Promise.all([owner('SALVO_A'), owner('SALVO_B')]);
   const [oa, ob] = [order({ ticker: 'MSFT', quantity: 1 }), order({ quantity: 3 })];
   await Promise.all([a.broker.submit(oa), b.broker.submit(ob)]);
-  await until(async () => (await a.broker.positions()).length > 0 && (await b.broker.positions()).length > 0, { what: 'both counterparties to hold their fills' });
-  assert.deepEqual((await a.broker.positions()).map((p) => [p.ticker, p.quantity]), [['MSFT', 1]]);
-  assert.deepEqual((await b.broker.positions()).map((p) => [p.ticker, p.quantity]), [['AAPL', 3]]);
-  await until(() => a.updates.some((u) => u.event === 'fill') && b.updates.some((u) => u.event === 'fill'), { what: 'each side\'s fill report' });
-  for (const [side, updates, own] of [['A', a.updates, oa], ['B', b.updates, ob]] as const) {
+  await until(async () => (await a.broker.positions()).length > 0 && (await b.broker.positions()).length > 0, {
+    what: 'both counterparties to hold their fills',
+  });
+  assert.deepEqual(
+    (await a.broker.positions()).map((p) => [p.ticker, p.quantity]),
+    [['MSFT', 1]],
+  );
+  assert.deepEqual(
+    (await b.broker.positions()).map((p) => [p.ticker, p.quantity]),
+    [['AAPL', 3]],
+  );
+  await until(() => a.updates.some((u) => u.event === 'fill') && b.updates.some((u) => u.event === 'fill'), {
+    what: "each side's fill report",
+  });
+  for (const [side, updates, own] of [
+    ['A', a.updates, oa],
+    ['B', b.updates, ob],
+  ] as const) {
     assert.ok(updates.length > 0, `${side} got reports`);
-    assert.deepEqual([...new Set(updates.map((u) => u.order.clientOrderId))], [own.clientOrderId], `${side} got reports of its own order only`);
+    assert.deepEqual(
+      [...new Set(updates.map((u) => u.order.clientOrderId))],
+      [own.clientOrderId],
+      `${side} got reports of its own order only`,
+    );
   }
 });
 
 test('integration over FIX: the core session (6 tickers, 4 workers, 12-leg blocks, one invalid leg each, liquidate) against serveFix', async () => {
   const feed = await startQuoteFeed({ tickers: TICKERS, source: { type: 'sim' } });
   const paper = new PaperVenue(parsePaperBrokerConfig({ type: 'paper' }), feed.board);
-  const fix = await serveFix(paper, { host: '127.0.0.1', port: 0, senderCompId: 'PAPER', targetCompId: 'SALVO', username: 'u', password: 'p' });
+  const fix = await serveFix(paper, {
+    host: '127.0.0.1',
+    port: 0,
+    senderCompId: 'PAPER',
+    targetCompId: 'SALVO',
+    username: 'u',
+    password: 'p',
+  });
   try {
     await feed.waitForQuotes(5000);
-    await fixIntegrationSession({ type: 'fix', host: '127.0.0.1', port: fix.port, senderCompId: 'SALVO', targetCompId: 'PAPER', username: 'u', password: 'p' }, 'fix-paper', false);
+    await fixIntegrationSession(
+      {
+        type: 'fix',
+        host: '127.0.0.1',
+        port: fix.port,
+        senderCompId: 'SALVO',
+        targetCompId: 'PAPER',
+        username: 'u',
+        password: 'p',
+      },
+      'fix-paper',
+      false,
+    );
     assert.deepEqual(paper.positions(), [], 'the venue is flat too');
   } finally {
     await fix.close();

@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BrokerConnectError, BrokerRejection, BrokerTransientError, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
+import {
+  BrokerConnectError,
+  BrokerRejection,
+  BrokerTransientError,
+  type TradeUpdate,
+  type WireOrder,
+} from '../src/brokers/broker.js';
 import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
 import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
 import { fixIntegrationSession } from './helpers/fix-integration.js';
@@ -26,14 +32,20 @@ after(async () => {
 const EXECUTOR: QuickFixSession = { beginString: 'FIX.4.4', senderCompId: 'EXECUTOR', targetCompId: 'SALVO' };
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
-async function peer(kind: 'executor' | 'ordermatch', sessions: QuickFixSession[], options: { showIncoming?: boolean } = {}): Promise<QuickFixPeer> {
+async function peer(
+  kind: 'executor' | 'ordermatch',
+  sessions: QuickFixSession[],
+  options: { showIncoming?: boolean } = {},
+): Promise<QuickFixPeer> {
   const p = await startQuickFix(kind, sessions, options);
   peers.push(p);
   return p;
 }
 
 function owner(config: Record<string, unknown>): { broker: FixSessionOwner; updates: TradeUpdate[] } {
-  const broker = new FixSessionOwner(parseFixBrokerConfig({ type: 'fix', host: '127.0.0.1', requestTimeoutMs: 3000, reconnectSeconds: 0.2, ...config }));
+  const broker = new FixSessionOwner(
+    parseFixBrokerConfig({ type: 'fix', host: '127.0.0.1', requestTimeoutMs: 3000, reconnectSeconds: 0.2, ...config }),
+  );
   owners.push(broker);
   const updates: TradeUpdate[] = [];
   broker.onUpdate((u) => updates.push(u));
@@ -42,13 +54,25 @@ function owner(config: Record<string, unknown>): { broker: FixSessionOwner; upda
 
 let n = 0;
 const order = (o: Partial<WireOrder>): WireOrder => ({
-  clientOrderId: `buy_long-1-${(++n).toString(16).padStart(8, '0')}`, ticker: 'IBM', quantity: 100, side: 'buy',
-  orderType: 'limit', limitPrice: 10, timeInForce: 'day', action: 'buy_long', ...o,
+  clientOrderId: `buy_long-1-${(++n).toString(16).padStart(8, '0')}`,
+  ticker: 'IBM',
+  quantity: 100,
+  side: 'buy',
+  orderType: 'limit',
+  limitPrice: 10,
+  timeInForce: 'day',
+  action: 'buy_long',
+  ...o,
 });
 
-test('executor: limit orders fill at their price; a market order is refused with the peer\'s Text', async () => {
+test("executor: limit orders fill at their price; a market order is refused with the peer's Text", async () => {
   const executor = await peer('executor', [EXECUTOR]);
-  const { broker, updates } = owner({ port: executor.port, senderCompId: 'SALVO', targetCompId: 'EXECUTOR', account: 'ACC1' });
+  const { broker, updates } = owner({
+    port: executor.port,
+    senderCompId: 'SALVO',
+    targetCompId: 'EXECUTOR',
+    account: 'ACC1',
+  });
   await broker.connect();
   const limit = order({ limitPrice: 123.45 });
   assert.deepEqual(await broker.submit(limit), { brokerOrderId: '1', status: 'filled', rawStatus: 'FILLED' });
@@ -69,13 +93,24 @@ test('executor: limit orders fill at their price; a market order is refused with
   // the executor knows no OrderCancelRequest nor OrderStatusRequest: its BusinessMessageReject
   // answers both (a cancel and a status request sent before the order's report came back)
   const raced = order({});
-  const [ack, cancel, status] = await Promise.allSettled([broker.submit(raced), broker.cancel(raced.clientOrderId), broker.getOrder(raced.clientOrderId)]);
+  const [ack, cancel, status] = await Promise.allSettled([
+    broker.submit(raced),
+    broker.cancel(raced.clientOrderId),
+    broker.getOrder(raced.clientOrderId),
+  ]);
   assert.equal(ack.status === 'fulfilled' && ack.value.status, 'filled');
   assert.ok(cancel.status === 'rejected' && cancel.reason instanceof BrokerRejection);
   assert.match(cancel.reason.reason, /Unsupported Message Type/);
-  assert.equal(status.status === 'fulfilled' && status.value?.status, 'filled', 'then getOrder answers from the reports seen');
+  assert.equal(
+    status.status === 'fulfilled' && status.value?.status,
+    'filled',
+    'then getOrder answers from the reports seen',
+  );
   await assert.rejects(broker.cancel(limit.clientOrderId), /not cancelable: filled/);
-  assert.deepEqual((await broker.positions()).map((p) => [p.ticker, p.quantity]), [['IBM', 200]]);
+  assert.deepEqual(
+    (await broker.positions()).map((p) => [p.ticker, p.quantity]),
+    [['IBM', 200]],
+  );
 });
 
 test('executor restarted mid-session: salvo reconnects, resumes its sequence numbers, and keeps them across its own restart', async () => {
@@ -94,7 +129,11 @@ test('executor restarted mid-session: salvo reconnects, resumes its sequence num
   await until(() => broker.loggedOn, { what: 'salvo logged on again', timeoutMs: 15_000 });
   assert.equal(broker.logons, 2);
   const after = broker.seqNums()!;
-  assert.equal(after.sent, before.sent + 1, `the Logon went out as ${after.sent}, right after ${before.sent}: no reset`);
+  assert.equal(
+    after.sent,
+    before.sent + 1,
+    `the Logon went out as ${after.sent}, right after ${before.sent}: no reset`,
+  );
   assert.equal((await broker.submit(order({}))).status, 'filled');
 
   // messages lost both ways while it was down: the executor asks salvo to resend (answered with a
@@ -111,16 +150,36 @@ test('executor restarted mid-session: salvo reconnects, resumes its sequence num
   // what the executor received from salvo, raw: every order exactly once and none marked as a
   // possible duplicate (PossDupFlag 43=Y), the resend answered with a gap fill (35=4, 123=Y), and
   // salvo's own ResendRequest (35=2) for what it lost
-  const received = [...executor.output().matchAll(/\((8=FIX[^)]*)\)/g)].map((m) => new Map(m[1].split('\x01').filter(Boolean).map((f) => f.split('=', 2) as [string, string])));
+  const received = [...executor.output().matchAll(/\((8=FIX[^)]*)\)/g)].map(
+    (m) =>
+      new Map(
+        m[1]
+          .split('\x01')
+          .filter(Boolean)
+          .map((f) => f.split('=', 2) as [string, string]),
+      ),
+  );
   const orders = received.filter((m) => m.get('35') === 'D');
   assert.equal(orders.length, 3, `three orders sent so far: ${orders.map((m) => m.get('11'))}`);
   assert.equal(new Set(orders.map((m) => m.get('11'))).size, orders.length, 'no order received twice');
-  assert.ok(orders.every((m) => m.get('43') !== 'Y'), 'no order replayed as a possible duplicate');
-  assert.ok(received.some((m) => m.get('35') === '4' && m.get('123') === 'Y'), 'salvo answered the resend request with a gap fill');
-  assert.ok(received.some((m) => m.get('35') === '2'), 'salvo asked the executor to resend what it lost');
+  assert.ok(
+    orders.every((m) => m.get('43') !== 'Y'),
+    'no order replayed as a possible duplicate',
+  );
+  assert.ok(
+    received.some((m) => m.get('35') === '4' && m.get('123') === 'Y'),
+    'salvo answered the resend request with a gap fill',
+  );
+  assert.ok(
+    received.some((m) => m.get('35') === '2'),
+    'salvo asked the executor to resend what it lost',
+  );
   await broker.close();
   const stored = executor.storedSeqNums(s);
-  assert.equal(fs.readFileSync(path.join(storePath, 'FIX.4.4-SALVO_R-EXECUTOR.seqnums'), 'utf8').split(':').map(Number).join(','), `${stored.target},${stored.sender}`);
+  assert.equal(
+    fs.readFileSync(path.join(storePath, 'FIX.4.4-SALVO_R-EXECUTOR.seqnums'), 'utf8').split(':').map(Number).join(','),
+    `${stored.target},${stored.sender}`,
+  );
 
   // salvo itself restarted: the numbers come from storePath, and the executor accepts them
   const again = owner(config).broker;
@@ -137,19 +196,29 @@ test('executor restarted mid-session: salvo reconnects, resumes its sequence num
 });
 
 test('ordermatch (FIX 4.2): orders from two sessions cross, a resting order is canceled, a Logout and restart is survived', async () => {
-  const sessions = ['SALVO_A', 'SALVO_B'].map((id): QuickFixSession => ({ beginString: 'FIX.4.2', senderCompId: 'ORDERMATCH', targetCompId: id }));
+  const sessions = ['SALVO_A', 'SALVO_B'].map(
+    (id): QuickFixSession => ({ beginString: 'FIX.4.2', senderCompId: 'ORDERMATCH', targetCompId: id }),
+  );
   const book = await peer('ordermatch', sessions);
-  const [a, b] = ['SALVO_A', 'SALVO_B'].map((id) => owner({ port: book.port, beginString: 'FIX.4.2', senderCompId: id, targetCompId: 'ORDERMATCH' }));
+  const [a, b] = ['SALVO_A', 'SALVO_B'].map((id) =>
+    owner({ port: book.port, beginString: 'FIX.4.2', senderCompId: id, targetCompId: 'ORDERMATCH' }),
+  );
   await Promise.all([a.broker.connect(), b.broker.connect()]);
   const buy = order({ quantity: 100, limitPrice: 10.5 });
   const sell = order({ side: 'sell', action: 'sell_long', quantity: 60, limitPrice: 10.25 });
   assert.equal((await a.broker.submit(buy)).status, 'new');
   assert.equal((await b.broker.submit(sell)).status, 'new');
-  await until(async () => (await b.broker.getOrder(sell.clientOrderId))?.status === 'filled', { what: 'the crossing sell filled', timeoutMs: 15_000 });
+  await until(async () => (await b.broker.getOrder(sell.clientOrderId))?.status === 'filled', {
+    what: 'the crossing sell filled',
+    timeoutMs: 15_000,
+  });
   const bought = await a.broker.getOrder(buy.clientOrderId);
   assert.deepEqual([bought?.status, bought?.filledQty], ['partially_filled', 60]);
   assert.ok(a.updates.some((u) => u.event === 'partial_fill' && u.fill?.qty === 60));
-  assert.deepEqual((await b.broker.positions()).map((p) => [p.ticker, p.quantity]), [['IBM', -60]]);
+  assert.deepEqual(
+    (await b.broker.positions()).map((p) => [p.ticker, p.quantity]),
+    [['IBM', -60]],
+  );
 
   await a.broker.cancel(buy.clientOrderId);
   assert.deepEqual(a.updates.at(-1)!.order.status, 'canceled');
@@ -158,12 +227,19 @@ test('ordermatch (FIX 4.2): orders from two sessions cross, a resting order is c
   await book.quit(); // ordermatch logs every session out before it stops
   await until(() => !a.broker.loggedOn && !b.broker.loggedOn, { what: 'both sessions logged out', timeoutMs: 15_000 });
   await book.start();
-  await until(() => a.broker.loggedOn && b.broker.loggedOn, { what: 'both sessions logged on again', timeoutMs: 15_000 });
+  await until(() => a.broker.loggedOn && b.broker.loggedOn, {
+    what: 'both sessions logged on again',
+    timeoutMs: 15_000,
+  });
   assert.equal((await a.broker.submit(order({ limitPrice: 9 }))).status, 'new');
   await book.quit();
 });
 
 test('integration over FIX against the executor: the core session with limit orders only, liquidated with limit sells', async () => {
   const executor = await peer('executor', [{ ...EXECUTOR, targetCompId: 'SALVO_S' }]);
-  await fixIntegrationSession({ type: 'fix', host: '127.0.0.1', port: executor.port, senderCompId: 'SALVO_S', targetCompId: 'EXECUTOR' }, 'fix-executor', true);
+  await fixIntegrationSession(
+    { type: 'fix', host: '127.0.0.1', port: executor.port, senderCompId: 'SALVO_S', targetCompId: 'EXECUTOR' },
+    'fix-executor',
+    true,
+  );
 });

@@ -23,11 +23,17 @@ let kafka: KafkaService;
 let producer: Producer;
 const publishers: QuotePublisher[] = [];
 const publisher = async (o: { format?: 'snapshot' | 'compact'; envId?: string; tickers?: string[] } = {}) => {
-  const p = await createPublisher({ to: 'kafka', brokers: kafka.brokers, envId: o.envId ?? 'real', format: o.format ?? 'snapshot' }, o.tickers ?? TICKERS);
+  const p = await createPublisher(
+    { to: 'kafka', brokers: kafka.brokers, envId: o.envId ?? 'real', format: o.format ?? 'snapshot' },
+    o.tickers ?? TICKERS,
+  );
   publishers.push(p);
   return p;
 };
-const sendAndFlush = (p: QuotePublisher) => async (t: string, u: QuoteUpdate) => { p.send(t, u); await p.flush(); };
+const sendAndFlush = (p: QuotePublisher) => async (t: string, u: QuoteUpdate) => {
+  p.send(t, u);
+  await p.flush();
+};
 
 before(async () => {
   kafka = await startKafka();
@@ -44,8 +50,17 @@ test('end to end over SASL/SCRAM: a snapshot published to real.HNXDS.VN30F2606 r
   const p = await publisher();
   const { username, password } = kafka.user;
   const r = await markerSession({
-    tickers: TICKERS, logDir, name: 'kafka-marker',
-    quotes: { type: 'kafka', brokers: kafka.saslBrokers.join(','), envId: 'real', username, password, mechanism: 'scram-sha-512' },
+    tickers: TICKERS,
+    logDir,
+    name: 'kafka-marker',
+    quotes: {
+      type: 'kafka',
+      brokers: kafka.saslBrokers.join(','),
+      envId: 'real',
+      username,
+      password,
+      mechanism: 'scram-sha-512',
+    },
     publish: sendAndFlush(p),
   });
   assertFilledAtMarker(r);
@@ -65,74 +80,149 @@ test('the latest message of each topic fills the board at start; fromTimestamp r
   for (let i = 4; i <= 6; i++) await send(TICKERS[0], { bid: i, ask: i + 1, timestamp: Date.now() });
   const run = async (extra: Record<string, unknown>, last: number) => {
     const got: Array<[string, number | undefined]> = [];
-    const sink: QuoteSink = { quote: (t, u) => got.push([t, u.bid]), malformed: () => undefined, status: () => undefined };
-    const source = new KafkaQuoteSource(kafkaQuotesSchema.parse({ type: 'kafka', brokers: kafka.brokers, envId: 'replay', format: 'compact', ...extra }));
+    const sink: QuoteSink = {
+      quote: (t, u) => got.push([t, u.bid]),
+      malformed: () => undefined,
+      status: () => undefined,
+    };
+    const source = new KafkaQuoteSource(
+      kafkaQuotesSchema.parse({ type: 'kafka', brokers: kafka.brokers, envId: 'replay', format: 'compact', ...extra }),
+    );
     await source.start(TICKERS, sink);
     const atStart = [...got];
-    await until(() => got.some(([t, b]) => t === TICKERS[0] && b === last), { what: `bid ${last} on ${TICKERS[0]}`, detail: () => JSON.stringify(got) });
+    await until(() => got.some(([t, b]) => t === TICKERS[0] && b === last), {
+      what: `bid ${last} on ${TICKERS[0]}`,
+      detail: () => JSON.stringify(got),
+    });
     await source.close();
     return { atStart, got };
   };
   const latest = await run({}, 6);
-  assert.deepEqual(latest.atStart.sort(), [[TICKERS[0], 6], [TICKERS[1], 50]], 'start() resolves with the latest quote of each instrument delivered');
+  assert.deepEqual(
+    latest.atStart.sort(),
+    [
+      [TICKERS[0], 6],
+      [TICKERS[1], 50],
+    ],
+    'start() resolves with the latest quote of each instrument delivered',
+  );
   const replay = await run({ fromTimestamp: new Date(from).toISOString() }, 6);
-  assert.deepEqual(replay.got.filter(([t]) => t === TICKERS[0]).map(([, b]) => b), [4, 5, 6]);
+  assert.deepEqual(
+    replay.got.filter(([t]) => t === TICKERS[0]).map(([, b]) => b),
+    [4, 5, 6],
+  );
 });
 
 test('bad messages are counted per reason, never reach the board, and the session goes on', async () => {
   const topic = 'real.hnx-all'; // one topic for both instruments: the message names its symbol
-  await producer.send({ topic, messages: [{ value: JSON.stringify({ symbol: 'VN30F2606', bid: 99, ask: 100, ts: Date.now() }) }] });
+  await producer.send({
+    topic,
+    messages: [{ value: JSON.stringify({ symbol: 'VN30F2606', bid: 99, ask: 100, ts: Date.now() }) }],
+  });
   const seenBids = new Set<number>();
   let tick = 0;
   let sentBad = false;
   let i = 0;
   const bad = [
-    '{"symbol":"VN30F2606","bid":', JSON.stringify({ symbol: 'VN30F9999', bid: 5, ask: 6 }), JSON.stringify({ symbol: 'VN30F2606', bid: 'n/a', ask: 7 }),
-    JSON.stringify({ symbol: 'VN30F2606', bid: -3, ask: 8 }), JSON.stringify({ symbol: 'VN30F2606', bid: 9, ask: 4 }),
-    JSON.stringify({ symbol: 'VN30F2606', bid: 11, ask: 12, ts: Date.now() - 60_000 }), JSON.stringify({ bid: 13, ask: 14 }),
+    '{"symbol":"VN30F2606","bid":',
+    JSON.stringify({ symbol: 'VN30F9999', bid: 5, ask: 6 }),
+    JSON.stringify({ symbol: 'VN30F2606', bid: 'n/a', ask: 7 }),
+    JSON.stringify({ symbol: 'VN30F2606', bid: -3, ask: 8 }),
+    JSON.stringify({ symbol: 'VN30F2606', bid: 9, ask: 4 }),
+    JSON.stringify({ symbol: 'VN30F2606', bid: 11, ask: 12, ts: Date.now() - 60_000 }),
+    JSON.stringify({ bid: 13, ask: 14 }),
   ];
   const drive = setInterval(() => {
     const messages = [{ value: JSON.stringify({ symbol: 'VN30F2606', bid: 100 + i, ask: 101 + i, ts: Date.now() }) }];
     i++;
-    if (tick >= 10 && !sentBad) { sentBad = true; messages.push(...bad.map((value) => ({ value }))); }
+    if (tick >= 10 && !sentBad) {
+      sentBad = true;
+      messages.push(...bad.map((value) => ({ value })));
+    }
     void producer.send({ topic, messages }).catch(() => undefined);
   }, 40);
   const report = await runTrading({
-    strategy: (ctx) => { tick = ctx.tick; const q = ctx.getCurrentData().quotes[TICKERS[0]]; if (q) seenBids.add(q.bid); },
-    tickers: [TICKERS[0]], quotes: { type: 'kafka', brokers: kafka.brokers, envId: 'real', topic: '{envId}.hnx-all', format: 'compact' },
-    frequency: '20ms', runSeconds: 1.5, warmUpPeriod: '5s', tradeLogPath: logDir, tradeLogName: 'kafka-bad', handleSignals: false, logger: () => undefined,
+    strategy: (ctx) => {
+      tick = ctx.tick;
+      const q = ctx.getCurrentData().quotes[TICKERS[0]];
+      if (q) seenBids.add(q.bid);
+    },
+    tickers: [TICKERS[0]],
+    quotes: { type: 'kafka', brokers: kafka.brokers, envId: 'real', topic: '{envId}.hnx-all', format: 'compact' },
+    frequency: '20ms',
+    runSeconds: 1.5,
+    warmUpPeriod: '5s',
+    tradeLogPath: logDir,
+    tradeLogName: 'kafka-bad',
+    handleSignals: false,
+    logger: () => undefined,
   }).finally(() => clearInterval(drive));
   assert.ok(sentBad);
   assert.deepEqual(report.malformedQuotes, {
-    'malformed JSON': 1, 'unknown symbol': 1, 'non-finite value': 1, 'negative price or size': 1,
-    'crossed quote': 1, 'out-of-order timestamp': 1, 'no symbol': 1,
+    'malformed JSON': 1,
+    'unknown symbol': 1,
+    'non-finite value': 1,
+    'negative price or size': 1,
+    'crossed quote': 1,
+    'out-of-order timestamp': 1,
+    'no symbol': 1,
   });
   for (const b of [5, -3, 9, 11, 13]) assert.ok(!seenBids.has(b), `bad bid ${b} never on the board`);
   assert.ok(Math.max(...seenBids) > 110, 'good quotes kept flowing after the bad ones');
 });
 
 test('wrong credentials, no broker, no topic: runTrading fails before the session with one clear error', async () => {
-  const attempt = (quotes: Record<string, unknown>) => runTrading({
-    strategy: () => undefined, tickers: TICKERS, quotes: { type: 'kafka', envId: 'real', ...quotes }, runSeconds: 1,
-    tradeLogPath: logDir, tradeLogName: 'kafka-fail', handleSignals: false, logger: () => undefined,
-  }).then(() => assert.fail('started'), (e: Error) => e.message);
-  const wrong = await attempt({ brokers: kafka.saslBrokers, username: kafka.user.username, password: 'not-the-password' });
+  const attempt = (quotes: Record<string, unknown>) =>
+    runTrading({
+      strategy: () => undefined,
+      tickers: TICKERS,
+      quotes: { type: 'kafka', envId: 'real', ...quotes },
+      runSeconds: 1,
+      tradeLogPath: logDir,
+      tradeLogName: 'kafka-fail',
+      handleSignals: false,
+      logger: () => undefined,
+    }).then(
+      () => assert.fail('started'),
+      (e: Error) => e.message,
+    );
+  const wrong = await attempt({
+    brokers: kafka.saslBrokers,
+    username: kafka.user.username,
+    password: 'not-the-password',
+  });
   assert.match(wrong, new RegExp(`${kafka.saslBrokers[0]}.*authentication failed`));
   assert.ok(!wrong.includes('not-the-password'));
   const nobody = await freePort(); // nothing listens there
-  assert.match(await attempt({ brokers: [`127.0.0.1:${nobody}`] }), new RegExp(`127\\.0\\.0\\.1:${nobody}: connection refused`));
-  assert.match(await attempt({ brokers: kafka.brokers, envId: 'nowhere' }), /no topic 'nowhere\.HNXDS\.VN30F2606', 'nowhere\.HNXDS\.VN30F2609'/);
+  assert.match(
+    await attempt({ brokers: [`127.0.0.1:${nobody}`] }),
+    new RegExp(`127\\.0\\.0\\.1:${nobody}: connection refused`),
+  );
+  assert.match(
+    await attempt({ brokers: kafka.brokers, envId: 'nowhere' }),
+    /no topic 'nowhere\.HNXDS\.VN30F2606', 'nowhere\.HNXDS\.VN30F2609'/,
+  );
 });
 
 test('the broker stopped and restarted mid-session: the ticker goes stale, quotes resume, every order ends', async () => {
   const p = await publisher({ envId: 'outage' }); // its own topics: nothing an earlier test published
   const r = await outageSession({
-    tickers: TICKERS, logDir, name: 'kafka-outage', runSeconds: 14,
+    tickers: TICKERS,
+    logDir,
+    name: 'kafka-outage',
+    runSeconds: 14,
     quotes: { type: 'kafka', brokers: kafka.brokers, envId: 'outage' },
-    publish: async (t, u) => { p.send(t, u); await p.flush().catch(() => undefined); },
+    publish: async (t, u) => {
+      p.send(t, u);
+      await p.flush().catch(() => undefined);
+    },
     // the broker stays down 1.5 s on purpose: the outage the session must ride out, and what
     // assertSurvivedOutage checks the quote visibly aged by
-    outage: async () => { await kafka.stop(); await new Promise((x) => setTimeout(x, 1500)); await kafka.restart(); },
+    outage: async () => {
+      await kafka.stop();
+      await new Promise((x) => setTimeout(x, 1500));
+      await kafka.restart();
+    },
   });
   assertSurvivedOutage(r, 1500);
 });
@@ -145,16 +235,38 @@ test('SASL logins: PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 each log in and delive
   const { username, password } = kafka.user;
   for (const mechanism of ['plain', 'scram-sha-256', 'scram-sha-512'] as const) {
     const got: Array<[string, number | undefined]> = [];
-    const sink: QuoteSink = { quote: (t, u) => got.push([t, u.bid]), malformed: () => undefined, status: () => undefined };
-    const login = { type: 'kafka', brokers: kafka.saslBrokers, envId: 'sasl', format: 'compact', username, mechanism } as const;
+    const sink: QuoteSink = {
+      quote: (t, u) => got.push([t, u.bid]),
+      malformed: () => undefined,
+      status: () => undefined,
+    };
+    const login = {
+      type: 'kafka',
+      brokers: kafka.saslBrokers,
+      envId: 'sasl',
+      format: 'compact',
+      username,
+      mechanism,
+    } as const;
     const source = new KafkaQuoteSource(kafkaQuotesSchema.parse({ ...login, password }));
     try {
       await source.start(TICKERS, sink);
-      assert.deepEqual([...got].sort(), [[TICKERS[0], 77], [TICKERS[1], 88]], `${mechanism}: logged in, the latest quotes delivered`);
+      assert.deepEqual(
+        [...got].sort(),
+        [
+          [TICKERS[0], 77],
+          [TICKERS[1], 88],
+        ],
+        `${mechanism}: logged in, the latest quotes delivered`,
+      );
     } finally {
       await source.close();
     }
     const refused = new KafkaQuoteSource(kafkaQuotesSchema.parse({ ...login, password: `${password}-wrong` }));
-    await assert.rejects(refused.start(TICKERS, sink).finally(() => refused.close()), /authentication failed/i, `${mechanism}: a wrong password is refused`);
+    await assert.rejects(
+      refused.start(TICKERS, sink).finally(() => refused.close()),
+      /authentication failed/i,
+      `${mechanism}: a wrong password is refused`,
+    );
   }
 });

@@ -7,7 +7,6 @@ import { runTrading, SalvoOptionsError, parseOptions } from '../src/index.js';
 import { parseDurationMs } from '../src/session/durations.js';
 import { base, problemsOf, strategy } from './helpers/options.js';
 
-
 test('durations: numbers are seconds, strings carry their unit', () => {
   assert.equal(parseDurationMs(1.5), 1500);
   assert.equal(parseDurationMs('250ms'), 250);
@@ -49,7 +48,10 @@ test('each invalid option is named with what it accepts', () => {
   ];
   for (const [bad, expected] of cases) {
     const problems = problemsOf({ ...base, ...bad });
-    assert.ok(problems.some((p) => expected.test(p)), `${JSON.stringify(bad)} → ${JSON.stringify(problems)}`);
+    assert.ok(
+      problems.some((p) => expected.test(p)),
+      `${JSON.stringify(bad)} → ${JSON.stringify(problems)}`,
+    );
   }
 });
 
@@ -60,6 +62,9 @@ test('several problems are all reported at once', () => {
 
 test('invalid options fail before anything starts: no log folder, no workers', async () => {
   const dir = path.join(os.tmpdir(), `salvo-never-${process.pid}`);
-  await assert.rejects(runTrading({ ...base, eosBehavior: 'hold', numWorkers: 0, tradeLogPath: dir }), SalvoOptionsError);
+  await assert.rejects(
+    runTrading({ ...base, eosBehavior: 'hold', numWorkers: 0, tradeLogPath: dir }),
+    SalvoOptionsError,
+  );
   assert.equal(fs.existsSync(dir), false);
 });

@@ -5,11 +5,16 @@ import assert from 'node:assert/strict';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { BrokerRejection, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
 import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
-import { PaperVenue } from '../src/brokers/paper/venue.js';
+import { PaperVenue } from '../src/exchange/venue.js';
 
 let seq = 0;
 const o = (x: Partial<WireOrder> & Pick<WireOrder, 'side' | 'orderType'>): WireOrder => ({
-  clientOrderId: `g-${++seq}`, ticker: 'AAPL', quantity: 10, timeInForce: 'gtc', action: x.side === 'buy' ? 'buy_long' : 'sell_long', ...x,
+  clientOrderId: `g-${++seq}`,
+  ticker: 'AAPL',
+  quantity: 10,
+  timeInForce: 'gtc',
+  action: x.side === 'buy' ? 'buy_long' : 'sell_long',
+  ...x,
 });
 
 function market(config: Record<string, unknown> = {}) {
@@ -38,14 +43,20 @@ test('bracket: exits held until the entry fills; the take-profit fills and cance
     m.quote(94, 99.5); // a bid through the stop-loss, but it is held and the entry (limit 99) has not filled
     assert.deepEqual([m.status(entry), m.status(sl)], ['new', 'held']);
     m.quote(98.5, 98.7);
-    assert.deepEqual([m.status(entry), m.status(tp), m.status(sl)], ['filled', 'new', 'new'], 'the entry filled at 98.7; exits now work');
+    assert.deepEqual(
+      [m.status(entry), m.status(tp), m.status(sl)],
+      ['filled', 'new', 'new'],
+      'the entry filled at 98.7; exits now work',
+    );
     m.quote(96, 96.2);
     assert.equal(m.status(sl), 'new');
     m.quote(105.1, 105.3);
     assert.deepEqual([m.status(tp), m.status(sl)], ['filled', 'canceled']);
     assert.equal(m.venue.getOrder(sl.clientOrderId)?.reason, `bracket: sibling ${tp.clientOrderId} filled`);
     assert.deepEqual(m.venue.positions(), []);
-  } finally { m.venue.close(); }
+  } finally {
+    m.venue.close();
+  }
 });
 
 test('bracket entry canceled after a partial fill: exits work for the part filled; canceled unfilled: the group is canceled', async () => {
@@ -58,7 +69,10 @@ test('bracket entry canceled after a partial fill: exits work for the part fille
     m.quote(98.8, 99, 4);
     assert.equal(m.venue.getOrder(entry.clientOrderId)?.filledQty, 4);
     await m.venue.cancel(entry.clientOrderId);
-    assert.deepEqual([m.status(tp), m.venue.getOrder(tp.clientOrderId)?.quantity, m.venue.getOrder(sl.clientOrderId)?.quantity], ['new', 4, 4]);
+    assert.deepEqual(
+      [m.status(tp), m.venue.getOrder(tp.clientOrderId)?.quantity, m.venue.getOrder(sl.clientOrderId)?.quantity],
+      ['new', 4, 4],
+    );
     m.quote(94.5, 94.7); // the stop-loss triggers and sells the 4
     assert.deepEqual([m.status(sl), m.status(tp)], ['filled', 'canceled']);
 
@@ -67,7 +81,9 @@ test('bracket entry canceled after a partial fill: exits work for the part fille
     await m.venue.submitGroup('oto', [e2, t2]);
     await m.venue.cancel(e2.clientOrderId);
     assert.deepEqual([m.status(e2), m.status(t2)], ['canceled', 'canceled']);
-  } finally { m.venue.close(); }
+  } finally {
+    m.venue.close();
+  }
 });
 
 test('OCO on a held position: the stop triggers and cancels the take-profit; a partial fill shrinks the sibling', async () => {
@@ -84,22 +100,61 @@ test('OCO on a held position: the stop triggers and cancels the take-profit; a p
     assert.deepEqual([m.status(sl), m.status(tp)], ['filled', 'canceled']);
     assert.equal(m.venue.getOrder(sl.clientOrderId)?.filledQty, 7);
     assert.deepEqual(m.venue.positions(), [], 'exactly the position was closed, never more');
-  } finally { m.venue.close(); }
+  } finally {
+    m.venue.close();
+  }
 });
 
 test('groups that make no sense are refused whole, with the reason', async () => {
   const m = market();
   try {
     const refuse = async (cls: 'bracket' | 'oco' | 'oto', orders: WireOrder[], re: RegExp) => {
-      const e = await m.venue.submitGroup(cls, orders).then(() => undefined, (x: unknown) => x);
+      const e = await m.venue.submitGroup(cls, orders).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
       assert.ok(e instanceof BrokerRejection && re.test(e.reason), String(e));
     };
     const entry = () => o({ side: 'buy', orderType: 'market' });
-    await refuse('bracket', [entry(), o({ side: 'sell', orderType: 'limit', limitPrice: 99 }), o({ side: 'sell', orderType: 'stop', stopPrice: 95 })], /take_profit.limit_price 99 must be above the entry's price 100.1/);
-    await refuse('bracket', [entry(), o({ side: 'sell', orderType: 'limit', limitPrice: 105 }), o({ side: 'sell', orderType: 'stop', stopPrice: 106 })], /must be above stop_loss.stop_price 106/);
-    await refuse('bracket', [entry(), o({ side: 'buy', orderType: 'limit', limitPrice: 105 }), o({ side: 'sell', orderType: 'stop', stopPrice: 95 })], /other side of the entry/);
-    await refuse('oco', [o({ side: 'sell', orderType: 'limit', limitPrice: 105 })], /needs both take_profit and stop_loss|has 2 orders/);
-    await refuse('oto', [o({ side: 'buy', orderType: 'stop', stopPrice: 101 }), o({ side: 'sell', orderType: 'limit', limitPrice: 105 })], /entry of an oto order is a market or limit order/);
+    await refuse(
+      'bracket',
+      [
+        entry(),
+        o({ side: 'sell', orderType: 'limit', limitPrice: 99 }),
+        o({ side: 'sell', orderType: 'stop', stopPrice: 95 }),
+      ],
+      /take_profit.limit_price 99 must be above the entry's price 100.1/,
+    );
+    await refuse(
+      'bracket',
+      [
+        entry(),
+        o({ side: 'sell', orderType: 'limit', limitPrice: 105 }),
+        o({ side: 'sell', orderType: 'stop', stopPrice: 106 }),
+      ],
+      /must be above stop_loss.stop_price 106/,
+    );
+    await refuse(
+      'bracket',
+      [
+        entry(),
+        o({ side: 'buy', orderType: 'limit', limitPrice: 105 }),
+        o({ side: 'sell', orderType: 'stop', stopPrice: 95 }),
+      ],
+      /other side of the entry/,
+    );
+    await refuse(
+      'oco',
+      [o({ side: 'sell', orderType: 'limit', limitPrice: 105 })],
+      /needs both take_profit and stop_loss|has 2 orders/,
+    );
+    await refuse(
+      'oto',
+      [o({ side: 'buy', orderType: 'stop', stopPrice: 101 }), o({ side: 'sell', orderType: 'limit', limitPrice: 105 })],
+      /entry of an oto order is a market or limit order/,
+    );
     assert.equal(m.updates.length, 0, 'nothing was created');
-  } finally { m.venue.close(); }
+  } finally {
+    m.venue.close();
+  }
 });

@@ -3,20 +3,40 @@ import assert from 'node:assert/strict';
 import { until as waitUntil } from './helpers/until.js';
 import { execFile } from 'node:child_process';
 import { QuoteBoard } from '../src/market/quote-board.js';
-import { BrokerRejection, BrokerTimeoutError, BrokerTransientError, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
+import {
+  BrokerRejection,
+  BrokerTimeoutError,
+  BrokerTransientError,
+  type TradeUpdate,
+  type WireOrder,
+} from '../src/brokers/broker.js';
 import { paperDriver } from '../src/brokers/paper/driver.js';
 import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
 
 let seq = 0;
 const order = (o: Partial<WireOrder> = {}): WireOrder => ({
-  clientOrderId: `pb-${++seq}`, ticker: 'AAPL', quantity: 10, side: 'buy', orderType: 'market', timeInForce: 'day', action: 'buy_long', ...o,
+  clientOrderId: `pb-${++seq}`,
+  ticker: 'AAPL',
+  quantity: 10,
+  side: 'buy',
+  orderType: 'market',
+  timeInForce: 'day',
+  action: 'buy_long',
+  ...o,
 });
 
 /** a venue thread over a board this thread writes, with the session's client (0) and one worker's (1) */
 async function venueThread(options: Record<string, unknown> = {}) {
   const config = parsePaperBrokerConfig({ type: 'paper', latencyMs: 1, ...options });
   const board = new QuoteBoard(['AAPL', 'MSFT']);
-  board.write(board.slotOf('AAPL'), { bid: 99, ask: 101, bidSize: 100, askSize: 100, last: 100, timestamp: Date.now() });
+  board.write(board.slotOf('AAPL'), {
+    bid: 99,
+    ask: 101,
+    bidSize: 100,
+    askSize: 100,
+    last: 100,
+    timestamp: Date.now(),
+  });
   const hub = await paperDriver.prepare!(config, { boardBuffer: board.buffer, tickers: board.tickers });
   const session = paperDriver.create(config, hub.link(0).link);
   const worker = paperDriver.create(config, hub.link(1).link);
@@ -33,7 +53,8 @@ async function venueThread(options: Record<string, unknown> = {}) {
 }
 
 /** the shared wait (helpers/until.ts) in this file's argument order */
-const until = (what: string, cond: () => boolean, ms = 10_000) => waitUntil(cond, { what, timeoutMs: ms, intervalMs: 2 });
+const until = (what: string, cond: () => boolean, ms = 10_000) =>
+  waitUntil(cond, { what, timeoutMs: ms, intervalMs: 2 });
 
 test('through the venue thread: ack, then updates pending_new → new → fill on the session port', async () => {
   const v = await venueThread();
@@ -42,7 +63,10 @@ test('through the venue thread: ack, then updates pending_new → new → fill o
     const ack = await v.worker.submit(buy);
     assert.equal(ack.status, 'new');
     await until('the fill update', () => v.updates.some((u) => u.event === 'fill'));
-    assert.deepEqual(v.updates.map((u) => u.event), ['pending_new', 'new', 'fill']);
+    assert.deepEqual(
+      v.updates.map((u) => u.event),
+      ['pending_new', 'new', 'fill'],
+    );
     assert.ok(v.updates.every((u) => u.order.brokerOrderId === ack.brokerOrderId));
     assert.deepEqual(v.updates[2].fill, { qty: 7, price: 101 });
     assert.deepEqual(await v.session.positions(), [{ ticker: 'AAPL', quantity: 7, avgEntryPrice: 101 }]);
@@ -55,7 +79,9 @@ test('through the venue thread: ack, then updates pending_new → new → fill o
     await v.worker.submit(sell);
     assert.equal((await v.session.openOrders()).length, 1);
     v.board.write(v.board.slotOf('AAPL'), { bid: 106, ask: 107 });
-    await until('the resting sell to fill', () => v.updates.some((u) => u.order.clientOrderId === sell.clientOrderId && u.event === 'fill'));
+    await until('the resting sell to fill', () =>
+      v.updates.some((u) => u.order.clientOrderId === sell.clientOrderId && u.event === 'fill'),
+    );
     assert.equal((await v.worker.getOrder(sell.clientOrderId))?.filledAvgPrice, 106);
   } finally {
     await v.close();
@@ -69,7 +95,10 @@ test('refusals arrive as BrokerRejection with the venue reason and code', async 
     assert.ok(error instanceof BrokerRejection);
     assert.equal(error.reason, 'insufficient buying power: need 2020.00, available 1000.00');
     assert.equal(error.code, 'insufficient_buying_power');
-    await assert.rejects(v.worker.cancel('missing'), (e: unknown) => e instanceof BrokerRejection && /unknown order 'missing'/.test(e.reason));
+    await assert.rejects(
+      v.worker.cancel('missing'),
+      (e: unknown) => e instanceof BrokerRejection && /unknown order 'missing'/.test(e.reason),
+    );
   } finally {
     await v.close();
   }
@@ -94,9 +123,16 @@ test('timeoutRate 1: BrokerTimeoutError after requestTimeoutMs, yet the order ex
   try {
     const lost = order();
     const started = Date.now();
-    await assert.rejects(v.worker.submit(lost), (e: unknown) =>
-      e instanceof BrokerTimeoutError && e.message === `paper venue did not answer submit ${lost.clientOrderId} in 150 ms`);
-    assert.ok(Date.now() - started >= 140, 'a lower bound only: the error comes after the 150 ms timeout, load can only delay it');
+    await assert.rejects(
+      v.worker.submit(lost),
+      (e: unknown) =>
+        e instanceof BrokerTimeoutError &&
+        e.message === `paper venue did not answer submit ${lost.clientOrderId} in 150 ms`,
+    );
+    assert.ok(
+      Date.now() - started >= 140,
+      'a lower bound only: the error comes after the 150 ms timeout, load can only delay it',
+    );
     const found = await v.worker.getOrder(lost.clientOrderId);
     assert.equal(found?.status, 'filled');
     assert.equal(found?.filledQty, 10);
@@ -124,7 +160,10 @@ test('closing the venue fails requests instead of leaving them hanging', async (
   await assert.rejects(v.worker.submit(order()), /paper broker is closed/);
   await v.close(); // hub gone: the session client's port closes with it
   await assert.rejects(v.session.account(), /closed/);
-  assert.throws(() => paperDriver.create(parsePaperBrokerConfig({ type: 'paper' }), { workerId: 3 }), /worker 3 has no port to the venue/);
+  assert.throws(
+    () => paperDriver.create(parsePaperBrokerConfig({ type: 'paper' }), { workerId: 3 }),
+    /worker 3 has no port to the venue/,
+  );
 });
 
 test('after close() a process with a venue thread and open orders exits by itself', async () => {
@@ -148,10 +187,22 @@ test('after close() a process with a venue thread and open orders exits by itsel
     await hub.close();
     console.log('terminated', terminated);
   `;
-  const outcome = await new Promise<{ code: number | null; killed: boolean; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 15_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (error.code as number | null) ?? null : 0, killed: error?.killed ?? false, stdout, stderr }));
-  });
+  const outcome = await new Promise<{ code: number | null; killed: boolean; stdout: string; stderr: string }>(
+    (resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script],
+        { timeout: 15_000 },
+        (error, stdout, stderr) =>
+          resolve({
+            code: error ? ((error.code as number | null) ?? null) : 0,
+            killed: error?.killed ?? false,
+            stdout,
+            stderr,
+          }),
+      );
+    },
+  );
   assert.equal(outcome.killed, false, 'the process had to be killed: something kept it alive after close()');
   assert.equal(outcome.code, 0, outcome.stderr);
   // the venue thread wound down by itself, before hub.close() had to fall back to terminate()

@@ -4,13 +4,18 @@ import { until as waitUntil } from './helpers/until.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { BrokerRejection, BrokerTransientError, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
 import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
-import { PaperVenue, type PaperVenueOptions } from '../src/brokers/paper/venue.js';
+import { PaperVenue, type PaperVenueOptions } from '../src/exchange/venue.js';
 
 let seq = 0;
 function order(o: Partial<WireOrder> & Pick<WireOrder, 'side'>): WireOrder {
   return {
-    clientOrderId: `t-${++seq}`, ticker: 'AAPL', quantity: 10, orderType: 'market', timeInForce: 'day',
-    action: o.side === 'buy' ? 'buy_long' : 'sell_long', ...o,
+    clientOrderId: `t-${++seq}`,
+    ticker: 'AAPL',
+    quantity: 10,
+    orderType: 'market',
+    timeInForce: 'day',
+    action: o.side === 'buy' ? 'buy_long' : 'sell_long',
+    ...o,
   };
 }
 
@@ -27,19 +32,29 @@ function market(config: Record<string, unknown> = {}, options?: PaperVenueOption
 }
 
 /** the shared wait (helpers/until.ts) in this file's argument order */
-const until = (what: string, cond: () => boolean, ms = 10_000) => waitUntil(cond, { what, timeoutMs: ms, intervalMs: 2 });
+const until = (what: string, cond: () => boolean, ms = 10_000) =>
+  waitUntil(cond, { what, timeoutMs: ms, intervalMs: 2 });
 
 /** resolves once the venue has matched its open orders against the board again (it polls) */
 function swept(venue: PaperVenue): () => Promise<void> {
   const v = venue as unknown as { sweep(): void };
   let sweeps = 0;
   const sweep = v.sweep.bind(venue);
-  v.sweep = () => { sweep(); sweeps++; };
-  return async () => { const from = sweeps; await until('the venue to match against the new quote', () => sweeps > from + 1); };
+  v.sweep = () => {
+    sweep();
+    sweeps++;
+  };
+  return async () => {
+    const from = sweeps;
+    await until('the venue to match against the new quote', () => sweeps > from + 1);
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => assert.fail('expected a rejection'), (e: unknown) => e);
+  const error = await promise.then(
+    () => assert.fail('expected a rejection'),
+    (e: unknown) => e,
+  );
   assert.ok(error instanceof BrokerRejection, `expected BrokerRejection, got ${error}`);
   return error.reason;
 }
@@ -88,7 +103,11 @@ test('a limit order rests until the market crosses it, then fills at the touch',
 
     const marketableSell = order({ side: 'sell', orderType: 'limit', limitPrice: 98, quantity: 5 });
     await venue.submit(marketableSell);
-    assert.deepEqual(updates.at(-1)!.fill, { qty: 5, price: 99 }, 'a marketable sell limit fills at the bid, not its limit');
+    assert.deepEqual(
+      updates.at(-1)!.fill,
+      { qty: 5, price: 99 },
+      'a marketable sell limit fills at the bid, not its limit',
+    );
   } finally {
     venue.close();
   }
@@ -156,7 +175,10 @@ test('buying power: cash minus what open buys reserve', async () => {
     assert.equal(reason, 'insufficient buying power: need 15234.84, available 10000.00');
     await venue.submit(order({ side: 'buy', orderType: 'limit', limitPrice: 90, quantity: 100 })); // rests, reserves 9000
     assert.equal(venue.account().buyingPower, 1000);
-    assert.match(await rejection(venue.submit(order({ side: 'buy', quantity: 10 }))), /need 1010\.00, available 1000\.00/);
+    assert.match(
+      await rejection(venue.submit(order({ side: 'buy', quantity: 10 }))),
+      /need 1010\.00, available 1000\.00/,
+    );
     assert.equal(venue.openOrders().length, 1, 'a rejected order is not created');
   } finally {
     venue.close();
@@ -166,7 +188,10 @@ test('buying power: cash minus what open buys reserve', async () => {
 test('allowShort false: a sell beyond the long position (minus open sells) is refused', async () => {
   const { venue } = market({ allowShort: false });
   try {
-    assert.match(await rejection(venue.submit(order({ side: 'sell', quantity: 1 }))), /^short selling not allowed: .*requested: 1, available: 0/);
+    assert.match(
+      await rejection(venue.submit(order({ side: 'sell', quantity: 1 }))),
+      /^short selling not allowed: .*requested: 1, available: 0/,
+    );
     await venue.submit(order({ side: 'buy', quantity: 30 }));
     await venue.submit(order({ side: 'sell', orderType: 'limit', limitPrice: 150, quantity: 20 })); // rests
     assert.match(await rejection(venue.submit(order({ side: 'sell', quantity: 11 }))), /requested: 11, available: 10/);
@@ -201,7 +226,10 @@ test('cancel: open orders cancel, final or unknown ones are refused', async () =
     await venue.cancel(resting.clientOrderId);
     assert.deepEqual(events(resting.clientOrderId), ['pending_new', 'new', 'canceled']);
     assert.equal(venue.getOrder(resting.clientOrderId)?.status, 'canceled');
-    assert.equal(await rejection(venue.cancel(resting.clientOrderId)), `order '${resting.clientOrderId}' is not cancelable: canceled`);
+    assert.equal(
+      await rejection(venue.cancel(resting.clientOrderId)),
+      `order '${resting.clientOrderId}' is not cancelable: canceled`,
+    );
     const filled = order({ side: 'buy' });
     await venue.submit(filled);
     assert.match(await rejection(venue.cancel(filled.clientOrderId)), /is not cancelable: filled$/);
@@ -249,7 +277,15 @@ test('gateway: rate limit 429 with retryAfterMs, injected 503 creates nothing, t
     limited.venue.close();
   }
 
-  const { venue } = market({ failureRate: 0.5, timeoutRate: 0.5 }, { random: (() => { const draws = [0.1, 0.9, 0.1]; return () => draws.shift()!; })() });
+  const { venue } = market(
+    { failureRate: 0.5, timeoutRate: 0.5 },
+    {
+      random: (() => {
+        const draws = [0.1, 0.9, 0.1];
+        return () => draws.shift()!;
+      })(),
+    },
+  );
   try {
     const failed = order({ side: 'buy', quantity: 1 });
     const error = await venue.submit(failed).catch((e: unknown) => e);
@@ -296,7 +332,9 @@ test('clock: open before closeAt in the venue time zone; day orders expire at th
   } finally {
     venue.close();
   }
-  const summer = new PaperVenue(parsePaperBrokerConfig({ type: 'paper', closeAt: '15:45' }), new QuoteBoard(['X']), { now: () => Date.parse('2024-07-15T12:00:00Z') });
+  const summer = new PaperVenue(parsePaperBrokerConfig({ type: 'paper', closeAt: '15:45' }), new QuoteBoard(['X']), {
+    now: () => Date.parse('2024-07-15T12:00:00Z'),
+  });
   assert.equal(summer.clock().nextClose.toISOString(), '2024-07-15T19:45:00.000Z', 'EDT is UTC-4');
   summer.close();
 });

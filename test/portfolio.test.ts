@@ -71,11 +71,25 @@ test('unrealized P&L uses the marks, and the entry price where there is no mark'
   close(p.unrealizedPnl(mark), 30 + 50 + 0, 'AAPL +30, MSFT short +50, NVDA unmarked 0');
   const byTicker = Object.fromEntries(p.positions(mark).map((x) => [x.ticker, x]));
   assert.deepEqual(Object.keys(byTicker), ['AAPL', 'MSFT', 'NVDA']);
-  assert.deepEqual(byTicker.NVDA, { ticker: 'NVDA', quantity: 2, boughtAt: 50, costBasis: 100, marketValue: 100, unrealizedPnl: 0 });
-  assert.deepEqual(byTicker.AAPL, { ticker: 'AAPL', quantity: 10, boughtAt: 100, costBasis: 1000, marketValue: 1030, unrealizedPnl: 30 });
+  assert.deepEqual(byTicker.NVDA, {
+    ticker: 'NVDA',
+    quantity: 2,
+    boughtAt: 50,
+    costBasis: 100,
+    marketValue: 100,
+    unrealizedPnl: 0,
+  });
+  assert.deepEqual(byTicker.AAPL, {
+    ticker: 'AAPL',
+    quantity: 10,
+    boughtAt: 100,
+    costBasis: 1000,
+    marketValue: 1030,
+    unrealizedPnl: 30,
+  });
 });
 
-test('seed starts from the broker\'s positions and replaces what was held', () => {
+test("seed starts from the broker's positions and replaces what was held", () => {
   const p = new Portfolio();
   p.applyFill('OLD', 'buy', 1, 1);
   p.seed([
@@ -84,7 +98,13 @@ test('seed starts from the broker\'s positions and replaces what was held', () =
     { ticker: 'ZERO', quantity: 0, avgEntryPrice: 10 },
   ]);
   assert.equal(p.quantity('OLD'), 0);
-  assert.deepEqual(p.positions(noMarks).map((x) => [x.ticker, x.quantity, x.boughtAt]), [['AAPL', 50, 180], ['QQQ', -20, 450]]);
+  assert.deepEqual(
+    p.positions(noMarks).map((x) => [x.ticker, x.quantity, x.boughtAt]),
+    [
+      ['AAPL', 50, 180],
+      ['QQQ', -20, 450],
+    ],
+  );
   close(p.applyFill('QQQ', 'buy', 20, 440).realized, 200, 'covering a seeded short realizes against its entry');
   close(p.applyFill('AAPL', 'sell', 10, 181).realized, 10, 'selling part of a seeded long');
 });

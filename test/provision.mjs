@@ -20,16 +20,27 @@ const isRoot = process.getuid?.() === 0;
 const PEERS = [
   { what: 'redis-server (Redis tests)', present: () => have('redis-server'), apt: 'redis-server' },
   { what: 'Java 17 (the Kafka test broker)', present: () => have('java'), apt: 'openjdk-17-jre-headless' },
-  { what: 'maven (fetches Kafka\'s jars)', present: () => have('mvn') || kafkaJars(), apt: 'maven' },
-  { what: 'Chromium (salvo review --html)', present: () => fs.existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), apt: 'chromium' },
-  { what: 'libquickfix17 (QuickFIX peers)', present: () => /libquickfix\.so\.17\b/.test(sh('ldconfig -p').stdout ?? ''), apt: 'libquickfix17' },
+  { what: "maven (fetches Kafka's jars)", present: () => have('mvn') || kafkaJars(), apt: 'maven' },
+  {
+    what: 'Chromium (salvo review --html)',
+    present: () => fs.existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'),
+    apt: 'chromium',
+  },
+  {
+    what: 'libquickfix17 (QuickFIX peers)',
+    present: () => /libquickfix\.so\.17\b/.test(sh('ldconfig -p').stdout ?? ''),
+    apt: 'libquickfix17',
+  },
   { what: 'tmux (the live display on screen)', present: () => have('tmux'), apt: 'tmux' },
 ];
-const kafkaJars = () => fs.existsSync(kafkaLib) && fs.readdirSync(kafkaLib).some((f) => /^kafka_2\.13-3\.9\.\d+\.jar$/.test(f));
-const quickfixDeb = () => fs.existsSync(quickfixHome) && fs.readdirSync(quickfixHome).some((f) => /^libquickfix-doc_.*\.deb$/.test(f));
+const kafkaJars = () =>
+  fs.existsSync(kafkaLib) && fs.readdirSync(kafkaLib).some((f) => /^kafka_2\.13-3\.9\.\d+\.jar$/.test(f));
+const quickfixDeb = () =>
+  fs.existsSync(quickfixHome) && fs.readdirSync(quickfixHome).some((f) => /^libquickfix-doc_.*\.deb$/.test(f));
 
 export const INSTALL = {
-  apt: (packages) => `${isRoot ? '' : 'sudo '}apt-get update && ${isRoot ? '' : 'sudo '}apt-get install -y ${packages.join(' ')}`,
+  apt: (packages) =>
+    `${isRoot ? '' : 'sudo '}apt-get update && ${isRoot ? '' : 'sudo '}apt-get install -y ${packages.join(' ')}`,
   kafka: 'mvn -q -B -f test/kafka/pom.xml dependency:copy-dependencies',
   quickfixDoc: 'mkdir -p test/.services/quickfix && (cd test/.services/quickfix && apt-get download libquickfix-doc)',
 };
@@ -49,7 +60,10 @@ export function provision(log = (line) => process.stderr.write(`${line}\n`)) {
   }
   if (!kafkaJars() && have('mvn')) {
     log(`provisioning test peers: ${INSTALL.kafka}`);
-    spawnSync('mvn', ['-q', '-B', '-f', path.join(root, 'test/kafka/pom.xml'), 'dependency:copy-dependencies'], { cwd: root, stdio: 'inherit' });
+    spawnSync('mvn', ['-q', '-B', '-f', path.join(root, 'test/kafka/pom.xml'), 'dependency:copy-dependencies'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
   }
   if (!kafkaJars()) problems.push(`Kafka 3.9's jars are missing from test/kafka/lib: ${INSTALL.kafka}`);
   if (!quickfixDeb()) {
@@ -57,7 +71,8 @@ export function provision(log = (line) => process.stderr.write(`${line}\n`)) {
     log('provisioning test peers: apt-get download libquickfix-doc');
     const download = `cd ${JSON.stringify(quickfixHome)} && apt-get download libquickfix-doc`;
     if (sh(download).status !== 0 && isRoot) sh(`apt-get update -q && ${download}`);
-    if (!quickfixDeb()) problems.push(`libquickfix-doc (QuickFIX's example acceptors) is missing: ${INSTALL.quickfixDoc}`);
+    if (!quickfixDeb())
+      problems.push(`libquickfix-doc (QuickFIX's example acceptors) is missing: ${INSTALL.quickfixDoc}`);
   }
   return problems;
 }

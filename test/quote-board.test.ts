@@ -44,7 +44,10 @@ test('snapshot lists quoted tickers only; missing lists the rest; a second board
   assert.equal(board.snapshot().B.ask, 10.01);
   const attached = new QuoteBoard(['A', 'B', 'C'], board.buffer);
   assert.equal(attached.read(1).bid, 10);
-  assert.throws(() => new QuoteBoard(['A', 'B', 'C', 'D'], new QuoteBoard(['A']).buffer), /smaller than its ticker list/);
+  assert.throws(
+    () => new QuoteBoard(['A', 'B', 'C', 'D'], new QuoteBoard(['A']).buffer),
+    /smaller than its ticker list/,
+  );
 });
 
 test('seqlock: readers in three threads never see half of an update while a writer runs flat out', async () => {
@@ -59,19 +62,31 @@ test('seqlock: readers in three threads never see half of an update while a writ
   };
   const workers = [start('writer'), start('reader'), start('reader')];
   try {
-    const results = workers.map((w) => new Promise<{ type: string; count?: number; result?: StressResult }>((resolve, reject) => {
-      w.on('message', (m) => { if (m.type !== 'ready') resolve(m); });
-      w.once('error', reject);
-    }));
-    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      w.once('message', (m) => (m.type === 'ready' ? resolve() : reject(new Error(`unexpected ${m.type}`))));
-      w.once('error', reject);
-    })));
+    const results = workers.map(
+      (w) =>
+        new Promise<{ type: string; count?: number; result?: StressResult }>((resolve, reject) => {
+          w.on('message', (m) => {
+            if (m.type !== 'ready') resolve(m);
+          });
+          w.once('error', reject);
+        }),
+    );
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            w.once('message', (m) => (m.type === 'ready' ? resolve() : reject(new Error(`unexpected ${m.type}`))));
+            w.once('error', reject);
+          }),
+      ),
+    );
     Atomics.store(control, 0, 1);
     Atomics.notify(control, 0);
     // about a second; longer only when a busy machine starved the threads of the updates to check
     const t0 = performance.now();
-    const enough = () => performance.now() - t0 >= 1000 && (Atomics.load(control, SEEN_TOTAL) > 20_000 || performance.now() - t0 >= 10_000);
+    const enough = () =>
+      performance.now() - t0 >= 1000 &&
+      (Atomics.load(control, SEEN_TOTAL) > 20_000 || performance.now() - t0 >= 10_000);
     const mine = readUntilStopped(board, enough, control);
     Atomics.store(control, 1, 1);
     const [written, ...theirs] = await Promise.all(results);
@@ -79,8 +94,12 @@ test('seqlock: readers in three threads never see half of an update while a writ
     for (const r of readers) assert.equal(r.torn, 0, `torn read: ${r.firstTorn}`);
     const distinct = readers.reduce((sum, r) => sum + r.distinct, 0);
     assert.ok(written.count! > 10_000, `writer wrote ${written.count}`);
-    assert.ok(distinct > 10_000, `readers saw ${distinct} distinct updates in ${(performance.now() - t0).toFixed(0)} ms: ${JSON.stringify(readers)}`);
-    for (const r of readers) assert.ok(r.distinct > 100, `every reader saw updates: ${JSON.stringify(readers.map((x) => x.distinct))}`);
+    assert.ok(
+      distinct > 10_000,
+      `readers saw ${distinct} distinct updates in ${(performance.now() - t0).toFixed(0)} ms: ${JSON.stringify(readers)}`,
+    );
+    for (const r of readers)
+      assert.ok(r.distinct > 100, `every reader saw updates: ${JSON.stringify(readers.map((x) => x.distinct))}`);
   } finally {
     Atomics.store(control, 1, 1);
     Atomics.store(control, 0, 1);

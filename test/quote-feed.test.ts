@@ -14,7 +14,10 @@ function recorder(): QuoteSink & { seen: Map<string, QuoteUpdate[]> } {
   const seen = new Map<string, QuoteUpdate[]>();
   return {
     seen,
-    quote: (t, u) => { if (!seen.has(t)) seen.set(t, []); seen.get(t)!.push(u); },
+    quote: (t, u) => {
+      if (!seen.has(t)) seen.set(t, []);
+      seen.get(t)!.push(u);
+    },
     malformed: () => assert.fail('the simulator sent a malformed quote'),
     status: () => undefined,
   };
@@ -24,10 +27,15 @@ async function simPath(seed: number, tickers: string[], steps: number): Promise<
   const market = new SimulatedMarket({ type: 'sim', seed, updatesPerSecond: 500, volatility: 2 });
   const sink = recorder();
   await market.start(tickers, sink);
-  await until(() => Math.min(...tickers.map((t) => sink.seen.get(t)?.length ?? 0)) >= steps, { what: `${steps} sim steps on ${tickers.join(', ')}` });
+  await until(() => Math.min(...tickers.map((t) => sink.seen.get(t)?.length ?? 0)) >= steps, {
+    what: `${steps} sim steps on ${tickers.join(', ')}`,
+  });
   await market.close();
   // the same step index must match; when it was sent does not
-  for (const list of sink.seen.values()) { list.length = steps; for (const u of list) delete u.timestamp; }
+  for (const list of sink.seen.values()) {
+    list.length = steps;
+    for (const u of list) delete u.timestamp;
+  }
   return sink.seen;
 }
 
@@ -39,16 +47,31 @@ test('sim: the same seed gives the same path per ticker, whatever else is on the
   assert.deepEqual(b.get('MSFT'), a.get('MSFT'));
   assert.notDeepEqual(c.get('AAPL'), a.get('AAPL'));
   const first = a.get('AAPL')![0];
-  assert.ok(first.bid! < hashPrice('AAPL') && hashPrice('AAPL') < first.ask!, 'the first quote sits around the start price');
+  assert.ok(
+    first.bid! < hashPrice('AAPL') && hashPrice('AAPL') < first.ask!,
+    'the first quote sits around the start price',
+  );
   const mids = a.get('AAPL')!.map((u) => (u.bid! + u.ask!) / 2);
   assert.ok(new Set(mids).size > 3, `the mid moves: ${mids.join(' ')}`);
 });
 
 test('sim: config defaults, limits, start prices and sizes', async () => {
   const defaults = simQuotesSchema.parse({ type: 'sim' });
-  assert.deepEqual(defaults, { type: 'sim', seed: 1, volatility: 0.5, drift: 0, spreadBps: 2, updatesPerSecond: 10, size: 100 });
+  assert.deepEqual(defaults, {
+    type: 'sim',
+    seed: 1,
+    volatility: 0.5,
+    drift: 0,
+    spreadBps: 2,
+    updatesPerSecond: 10,
+    size: 100,
+  });
   assert.equal(simQuotesSchema.safeParse({ type: 'sim', updatesPerSecond: 1001 }).success, false);
-  assert.equal(simQuotesSchema.safeParse({ type: 'sim', colour: 'red' }).success, false, 'strict: unknown keys are errors');
+  assert.equal(
+    simQuotesSchema.safeParse({ type: 'sim', colour: 'red' }).success,
+    false,
+    'strict: unknown keys are errors',
+  );
   assert.throws(() => new SimulatedMarket({ type: 'sim', volatility: -1 }), /volatility/);
   for (const t of ['A', 'BRK.B', 'VN30F2606', 'x'.repeat(40)]) {
     assert.ok(hashPrice(t) >= 20 && hashPrice(t) <= 500, `${t}: ${hashPrice(t)}`);
@@ -61,27 +84,38 @@ test('sim: config defaults, limits, start prices and sizes', async () => {
   const q = sink.seen.get('ABC')![0];
   assert.ok(q.bid! <= 42 && q.ask! >= 42 && q.bid! < q.ask!);
   assert.ok(q.last! >= q.bid! && q.last! <= q.ask!);
-  for (const size of [q.bidSize!, q.askSize!, q.lastSize!]) assert.ok(Number.isInteger(size) && size >= 1, `size ${size}`);
+  for (const size of [q.bidSize!, q.askSize!, q.lastSize!])
+    assert.ok(Number.isInteger(size) && size >= 1, `size ${size}`);
 });
 
 test('quote feed: a sim feed fills every slot in the warm-up, prices move, bid < ask always', async () => {
-  const feed = await startQuoteFeed({ tickers: TICKERS, source: { type: 'sim', seed: 3, updatesPerSecond: 100, volatility: 3 }, log: () => undefined });
+  const feed = await startQuoteFeed({
+    tickers: TICKERS,
+    source: { type: 'sim', seed: 3, updatesPerSecond: 100, volatility: 3 },
+    log: () => undefined,
+  });
   try {
     assert.deepEqual(await feed.waitForQuotes(30_000), [], 'every slot quoted in the warm-up');
     const first = feed.board.snapshot();
     assert.deepEqual(Object.keys(first).sort(), [...TICKERS].sort());
     // every board read while the feed runs is a sane quote, until each ticker has moved 10 times
     const moved = () => TICKERS.every((t) => feed.board.updates(feed.board.slotOf(t)) > first[t].updates + 10);
-    await until(() => {
-      for (const [ticker, q] of Object.entries(feed.board.snapshot())) {
-        assert.ok(q.bid > 0 && q.bid < q.ask, `${ticker}: bid ${q.bid} ask ${q.ask}`);
-        assert.ok(q.last >= q.bid && q.last <= q.ask, `${ticker}: last ${q.last} outside ${q.bid}-${q.ask}`);
-      }
-      return moved();
-    }, { what: 'every ticker to update 10 more times', intervalMs: 5 });
+    await until(
+      () => {
+        for (const [ticker, q] of Object.entries(feed.board.snapshot())) {
+          assert.ok(q.bid > 0 && q.bid < q.ask, `${ticker}: bid ${q.bid} ask ${q.ask}`);
+          assert.ok(q.last >= q.bid && q.last <= q.ask, `${ticker}: last ${q.last} outside ${q.bid}-${q.ask}`);
+        }
+        return moved();
+      },
+      { what: 'every ticker to update 10 more times', intervalMs: 5 },
+    );
     const later = feed.board.snapshot();
     for (const t of TICKERS) assert.ok(later[t].updates > first[t].updates + 10, `${t} kept updating`);
-    assert.ok(TICKERS.some((t) => later[t].bid !== first[t].bid), 'prices moved');
+    assert.ok(
+      TICKERS.some((t) => later[t].bid !== first[t].bid),
+      'prices moved',
+    );
     assert.ok(later.AAPL.timestamp >= first.AAPL.timestamp && later.AAPL.timestamp <= Date.now());
     assert.deepEqual(feed.malformedCounts(), {});
   } finally {
@@ -94,7 +128,9 @@ test('quote feed: the same seed gives the same first prices on the board', async
     const feed = await startQuoteFeed({ tickers: TICKERS, source: { type: 'sim', seed: 11, updatesPerSecond: 0.5 } });
     const snap = feed.board.snapshot();
     await feed.close();
-    return Object.fromEntries(TICKERS.map((t) => [t, [snap[t].bid, snap[t].ask, snap[t].last, snap[t].bidSize, snap[t].askSize]]));
+    return Object.fromEntries(
+      TICKERS.map((t) => [t, [snap[t].bid, snap[t].ask, snap[t].last, snap[t].bidSize, snap[t].askSize]]),
+    );
   };
   assert.deepEqual(await firstPrices(), await firstPrices());
 });
@@ -112,9 +148,15 @@ test('quote feed: 10,000 tickers are all quoted, and the last slot keeps updatin
   }
 });
 
-test('quote feed: an unknown or invalid source rejects with the source\'s message', async () => {
-  await assert.rejects(startQuoteFeed({ tickers: ['A'], source: { type: 'carrier-pigeon' } }), /unknown quote source type 'carrier-pigeon'/);
-  await assert.rejects(startQuoteFeed({ tickers: ['A'], source: { type: 'sim', volatility: 'high' } }), /sim quotes: invalid config: volatility/);
+test("quote feed: an unknown or invalid source rejects with the source's message", async () => {
+  await assert.rejects(
+    startQuoteFeed({ tickers: ['A'], source: { type: 'carrier-pigeon' } }),
+    /unknown quote source type 'carrier-pigeon'/,
+  );
+  await assert.rejects(
+    startQuoteFeed({ tickers: ['A'], source: { type: 'sim', volatility: 'high' } }),
+    /sim quotes: invalid config: volatility/,
+  );
 });
 
 test('waiting for quotes: returns the moment the last slot fills, or the missing tickers at the timeout', async () => {
@@ -122,7 +164,9 @@ test('waiting for quotes: returns the moment the last slot fills, or the missing
   board.write(1, { bid: 1, ask: 2 });
   // a timer due before the timeout has fired by the time the wait gives up: it did wait
   let waited = false;
-  setTimeout(() => { waited = true; }, 30);
+  setTimeout(() => {
+    waited = true;
+  }, 30);
   assert.deepEqual(await waitForBoard(board, 60), ['X']);
   assert.ok(waited, 'gave up only at its timeout');
   // a timeout the test's own deadline would hit first: returning at all means returning on the fill
@@ -137,10 +181,23 @@ function sinkOnBoard() {
   const lines: string[] = [];
   const states: string[] = [];
   let now = 1_000_000;
-  const sink = new BoardSink(board, { log: (level, m) => lines.push(`${level} ${m}`), onStatus: (s, d) => states.push(`${s} ${d}`), now: () => now });
+  const sink = new BoardSink(board, {
+    log: (level, m) => lines.push(`${level} ${m}`),
+    onStatus: (s, d) => states.push(`${s} ${d}`),
+    now: () => now,
+  });
   const good = { bid: 100, ask: 100.02, bidSize: 5, askSize: 7, last: 100.01, timestamp: 5_000 };
   sink.quote('AAPL', good);
-  return { board, sink, lines, states, good, advance: (ms: number) => { now += ms; } };
+  return {
+    board,
+    sink,
+    lines,
+    states,
+    good,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 /** `update` is dropped, AAPL's slot is untouched, and the reject is counted under `reason` */
@@ -180,7 +237,7 @@ test('board sink: each kind of bad update is dropped whole and counted', () => {
   assertRejected({}, REJECT.empty);
 });
 
-test('board sink: a one-sided board is never crossed; a source\'s own rejects are counted too', () => {
+test("board sink: a one-sided board is never crossed; a source's own rejects are counted too", () => {
   const { board, sink } = sinkOnBoard();
   sink.quote('MSFT', { bid: 400 });
   sink.quote('MSFT', { ask: 0 });

@@ -8,13 +8,28 @@ import { kafkaQuotesSchema, redisQuotesSchema, replayQuotesSchema } from '../src
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { BoardSink } from '../src/market/quote-sink.js';
 import { quoteFileLine, QuoteRowParser, quoteFileHeader } from '../src/market/quote-file.js';
-import { parseOptions, SalvoOptionsError } from '../src/session/options.js';
+import { parseOptions, type SalvoOptionsError } from '../src/session/options.js';
 
 const SNAPSHOT = {
-  instrument: 'HNXDS:VN30F2606', latest_matched_price: 1201.5, latest_matched_quantity: 3,
-  bid_price_1: 1201.4, bid_price_2: 1201.3, bid_price_3: 1201.2, bid_quantity_1: 10, bid_quantity_2: 20, bid_quantity_3: 30,
-  ask_price_1: 1201.6, ask_price_2: 1201.7, ask_price_3: 1201.8, ask_quantity_1: 11, ask_quantity_2: 21, ask_quantity_3: 31,
-  ref_price: 1190, spread: 0.2, total_matched_quantity: 45678, timestamp: 1_760_000_000_000,
+  instrument: 'HNXDS:VN30F2606',
+  latest_matched_price: 1201.5,
+  latest_matched_quantity: 3,
+  bid_price_1: 1201.4,
+  bid_price_2: 1201.3,
+  bid_price_3: 1201.2,
+  bid_quantity_1: 10,
+  bid_quantity_2: 20,
+  bid_quantity_3: 30,
+  ask_price_1: 1201.6,
+  ask_price_2: 1201.7,
+  ask_price_3: 1201.8,
+  ask_quantity_1: 11,
+  ask_quantity_2: 21,
+  ask_quantity_3: 31,
+  ref_price: 1190,
+  spread: 0.2,
+  total_matched_quantity: 45678,
+  timestamp: 1_760_000_000_000,
 };
 
 test('snapshot format: every QuoteSnapshot field lands on its board field', () => {
@@ -22,8 +37,22 @@ test('snapshot format: every QuoteSnapshot field lands on its board field', () =
   assert.ok(typeof d !== 'string');
   assert.equal(d.symbol, 'HNXDS:VN30F2606');
   assert.deepEqual(d.update, {
-    last: 1201.5, lastSize: 3, bid: 1201.4, bid2: 1201.3, bid3: 1201.2, bidSize: 10, bidSize2: 20, bidSize3: 30,
-    ask: 1201.6, ask2: 1201.7, ask3: 1201.8, askSize: 11, askSize2: 21, askSize3: 31, refPrice: 1190, volume: 45678,
+    last: 1201.5,
+    lastSize: 3,
+    bid: 1201.4,
+    bid2: 1201.3,
+    bid3: 1201.2,
+    bidSize: 10,
+    bidSize2: 20,
+    bidSize3: 30,
+    ask: 1201.6,
+    ask2: 1201.7,
+    ask3: 1201.8,
+    askSize: 11,
+    askSize2: 21,
+    askSize3: 31,
+    refPrice: 1190,
+    volume: 45678,
     timestamp: 1_760_000_000_000,
   });
   // and back: the publisher's message decodes to the same update
@@ -33,9 +62,15 @@ test('snapshot format: every QuoteSnapshot field lands on its board field', () =
 });
 
 test('compact format, timestamps in seconds / µs / ISO, numeric strings, and what is not a quote', () => {
-  const d = decodeQuote('{"symbol":"AAPL","bid":"189.5","ask":189.6,"bidSize":5,"askSize":7,"last":189.55,"ts":1760000000}', 'compact');
+  const d = decodeQuote(
+    '{"symbol":"AAPL","bid":"189.5","ask":189.6,"bidSize":5,"askSize":7,"last":189.55,"ts":1760000000}',
+    'compact',
+  );
   assert.ok(typeof d !== 'string');
-  assert.deepEqual(d, { symbol: 'AAPL', update: { bid: 189.5, ask: 189.6, bidSize: 5, askSize: 7, last: 189.55, timestamp: 1_760_000_000_000 } });
+  assert.deepEqual(d, {
+    symbol: 'AAPL',
+    update: { bid: 189.5, ask: 189.6, bidSize: 5, askSize: 7, last: 189.55, timestamp: 1_760_000_000_000 },
+  });
   const us = decodeQuote('{"bid":1,"ts":1760000000123456}', 'compact');
   assert.ok(typeof us !== 'string' && us.update.timestamp === 1_760_000_000_123.456);
   const iso = decodeQuote('{"bid":1,"time":"2025-10-09T08:53:20.000Z"}', 'compact');
@@ -63,11 +98,18 @@ test('inbox: one channel per instrument, a shared channel routed by symbol, bad 
   const board = new QuoteBoard(['HNXDS:VN30F2606', 'HSX:MWG', 'HSX:FPT']);
   const sink = new BoardSink(board);
   const inbox = new QuoteInbox(board.tickers, '{exchange}', {}, 'compact', true, sink);
-  assert.equal(inbox.deliver('HNXDS', '{"symbol":"VN30F2606","bid":10,"ask":11,"ts":1760000001000}'), 'HNXDS:VN30F2606');
+  assert.equal(
+    inbox.deliver('HNXDS', '{"symbol":"VN30F2606","bid":10,"ask":11,"ts":1760000001000}'),
+    'HNXDS:VN30F2606',
+  );
   assert.equal(inbox.deliver('HSX', '{"symbol":"MWG","bid":50,"ask":51,"ts":1760000001000}'), 'HSX:MWG');
   assert.equal(inbox.deliver('HSX', '{"symbol":"HSX:FPT","bid":90,"ask":91,"ts":1760000001000}'), 'HSX:FPT');
   assert.equal(inbox.deliver('somebody-else', '{"bid":1}'), undefined, 'a channel nobody asked for is ignored');
-  assert.equal(inbox.deliver('HNXDS', '{"symbol":"VN30F2609","bid":1,"ask":2}'), 'VN30F2609', 'a shared channel checks the symbol even for one instrument');
+  assert.equal(
+    inbox.deliver('HNXDS', '{"symbol":"VN30F2609","bid":1,"ask":2}'),
+    'VN30F2609',
+    'a shared channel checks the symbol even for one instrument',
+  );
   inbox.deliver('HSX', '{"bid":1,"ask":2}'); // shared channel, no symbol
   inbox.deliver('HSX', '{"symbol":"VIC","bid":1,"ask":2}'); // not on the board
   inbox.deliver('HNXDS', '{"symbol":"VN30F2606","bid":"NaN","ask":11}');
@@ -78,8 +120,13 @@ test('inbox: one channel per instrument, a shared channel routed by symbol, bad 
   // mergeUpdates: a message with only the ask moves only the ask
   inbox.deliver('HNXDS', '{"symbol":"VN30F2606","ask":10.5,"ts":1760000001001}');
   assert.deepEqual(sink.malformedCounts(), {
-    'no symbol': 1, 'unknown symbol': 2, 'non-finite value': 1, 'negative price or size': 1,
-    'crossed quote': 1, 'out-of-order timestamp': 1, 'malformed JSON': 1,
+    'no symbol': 1,
+    'unknown symbol': 2,
+    'non-finite value': 1,
+    'negative price or size': 1,
+    'crossed quote': 1,
+    'out-of-order timestamp': 1,
+    'malformed JSON': 1,
   });
   const q = board.read(board.slotOf('HNXDS:VN30F2606'));
   assert.deepEqual([q.bid, q.ask, q.timestamp, q.updates], [10, 10.5, 1760000001001, 2]);
@@ -100,26 +147,47 @@ test('quote files: CSV and NDJSON lines written by the recorder parse back to th
   }
   const snap = new QuoteRowParser('csv');
   snap.header('instrument,timestamp,bid_price_1,ask_price_1,ref_price');
-  assert.deepEqual(snap.row('"HNXDS:VN30F2606",2025-10-09T08:53:20Z,1200,1201,'), { ticker: 'HNXDS:VN30F2606', update: { timestamp: Date.parse('2025-10-09T08:53:20Z'), bid: 1200, ask: 1201 } });
+  assert.deepEqual(snap.row('"HNXDS:VN30F2606",2025-10-09T08:53:20Z,1200,1201,'), {
+    ticker: 'HNXDS:VN30F2606',
+    update: { timestamp: Date.parse('2025-10-09T08:53:20Z'), bid: 1200, ask: 1201 },
+  });
   assert.match(new QuoteRowParser('csv').header('a,b,c') ?? '', /no ticker column/);
 });
 
 test('runTrading options: the new quote types are validated before a session starts', () => {
   const base = { strategy: () => undefined, tickers: ['HNXDS:VN30F2606'] };
-  assert.equal(parseOptions({ ...base, quotes: { type: 'redis', host: 'localhost', port: 6379 } }).quotes.type, 'redis');
-  const k = parseOptions({ ...base, quotes: { type: 'kafka', brokers: 'a:9092,b:9092', envId: 'real', fromTimestamp: '2025-10-09T00:00:00Z' } }).quotes;
-  assert.deepEqual([k.brokers, k.fromTimestamp, k.topic, k.format], [['a:9092', 'b:9092'], Date.parse('2025-10-09T00:00:00Z'), '{envId}.{exchange}.{symbol}', 'snapshot']);
+  assert.equal(
+    parseOptions({ ...base, quotes: { type: 'redis', host: 'localhost', port: 6379 } }).quotes.type,
+    'redis',
+  );
+  const k = parseOptions({
+    ...base,
+    quotes: { type: 'kafka', brokers: 'a:9092,b:9092', envId: 'real', fromTimestamp: '2025-10-09T00:00:00Z' },
+  }).quotes;
+  assert.deepEqual(
+    [k.brokers, k.fromTimestamp, k.topic, k.format],
+    [['a:9092', 'b:9092'], Date.parse('2025-10-09T00:00:00Z'), '{envId}.{exchange}.{symbol}', 'snapshot'],
+  );
   assert.equal(replayQuotesSchema.parse({ type: 'replay', file: 'q.csv' }).speed, 1);
   const problems = (quotes: unknown) => {
-    try { parseOptions({ ...base, quotes }); } catch (e) { return (e as SalvoOptionsError).problems.join('\n'); }
+    try {
+      parseOptions({ ...base, quotes });
+    } catch (e) {
+      return (e as SalvoOptionsError).problems.join('\n');
+    }
     return '';
   };
   assert.match(problems({ type: 'redis', url: 'redis://x', host: 'y' }), /quotes.url or quotes.host/);
   assert.match(problems({ type: 'redis', channel: 'md.{sym}' }), /unknown placeholder \{sym\}/);
   assert.match(problems({ type: 'redis', format: 'fix' }), /quotes.format must be one of 'snapshot' \| 'compact'/);
   assert.match(problems({ type: 'kafka', brokers: [], envId: 'real' }), /quotes.brokers/);
-  assert.match(problems({ type: 'kafka', brokers: 'a:1', envId: 'real', username: 'u' }), /username and quotes.password go together/);
+  assert.match(
+    problems({ type: 'kafka', brokers: 'a:1', envId: 'real', username: 'u' }),
+    /username and quotes.password go together/,
+  );
   assert.match(problems({ type: 'replay', file: 'x.csv', speed: -1 }), /quotes.speed/);
   assert.ok(redisQuotesSchema.safeParse({ type: 'redis', pattern: true }).success);
-  assert.ok(!kafkaQuotesSchema.safeParse({ type: 'kafka', brokers: 'a:1', envId: 'real', fromTimestamp: 'yesterday' }).success);
+  assert.ok(
+    !kafkaQuotesSchema.safeParse({ type: 'kafka', brokers: 'a:1', envId: 'real', fromTimestamp: 'yesterday' }).success,
+  );
 });

@@ -30,7 +30,9 @@ const publisher = async (format: 'snapshot' | 'compact' = 'snapshot', extra = {}
   return p;
 };
 
-before(async () => { redis = await startRedis({ password: PASSWORD }); });
+before(async () => {
+  redis = await startRedis({ password: PASSWORD });
+});
 after(async () => {
   for (const p of publishers) await p.close();
   await redis?.stop();
@@ -39,9 +41,13 @@ after(async () => {
 test('end to end: a snapshot published to Redis reaches the strategy field for field and a paper buy fills at its ask', async () => {
   const p = await publisher('snapshot');
   const r = await markerSession({
-    tickers: TICKERS, logDir, name: 'redis-marker',
+    tickers: TICKERS,
+    logDir,
+    name: 'redis-marker',
     quotes: { type: 'redis', host: '127.0.0.1', port: redis.port, password: PASSWORD },
-    publish: async (t, u) => { p.send(t, u); },
+    publish: async (t, u) => {
+      p.send(t, u);
+    },
   });
   assertFilledAtMarker(r);
   assert.ok(!r.logs.join('\n').includes(PASSWORD), 'the password is never logged');
@@ -50,26 +56,59 @@ test('end to end: a snapshot published to Redis reaches the strategy field for f
 test('end to end with compact deltas: only the fields that changed travel, mergeUpdates rebuilds the quote', async () => {
   const p = await publisher('compact', { deltas: true, channel: 'md.{symbol}' });
   const r = await markerSession({
-    tickers: TICKERS, logDir, name: 'redis-deltas',
+    tickers: TICKERS,
+    logDir,
+    name: 'redis-deltas',
     quotes: { type: 'redis', url: redis.url, format: 'compact', channel: 'md.{symbol}', mergeUpdates: true },
-    publish: async (t, u) => { p.send(t, u); },
+    publish: async (t, u) => {
+      p.send(t, u);
+    },
   });
   assertFilledAtMarker(r);
 });
 
-test('npm run publish feeds a session from the simulated market; fills are at published asks', async () => {
+test('npm run publish-quotes feeds a session from the simulated market; fills are at published asks', async () => {
   const sub = new Redis(redis.url);
   const asks = new Set<number>();
   await sub.subscribe(...TICKERS);
   sub.on('message', (_c: string, m: string) => asks.add(JSON.parse(m).ask_price_1));
-  const cli = spawn(process.execPath, ['--import', 'tsx', 'src/market/publish-cli.ts', '--to', 'redis', '--url', redis.url, '--tickers', TICKERS.join(','), '--rate', '20', '--duration', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const cli = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/market/publish-cli.ts',
+      '--to',
+      'redis',
+      '--url',
+      redis.url,
+      '--tickers',
+      TICKERS.join(','),
+      '--rate',
+      '20',
+      '--duration',
+      '30',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
-  cli.stderr.on('data', (d) => { stderr += d; });
+  cli.stderr.on('data', (d) => {
+    stderr += d;
+  });
   try {
     const report = await runTrading({
-      strategy: (ctx) => (ctx.tick % 3 === 1 ? [{ ticker: TICKERS[1], quantity: 1, side: 'buy', orderType: 'market' }] : undefined),
-      tickers: TICKERS, quotes: { type: 'redis', url: redis.url }, frequency: '100ms', runSeconds: 1.5, warmUpPeriod: '20s',
-      eosBehavior: 'liquidate', tradeLogPath: logDir, tradeLogName: 'redis-cli', handleSignals: false, logger: () => undefined,
+      strategy: (ctx) =>
+        ctx.tick % 3 === 1 ? [{ ticker: TICKERS[1], quantity: 1, side: 'buy', orderType: 'market' }] : undefined,
+      tickers: TICKERS,
+      quotes: { type: 'redis', url: redis.url },
+      frequency: '100ms',
+      runSeconds: 1.5,
+      warmUpPeriod: '20s',
+      eosBehavior: 'liquidate',
+      tradeLogPath: logDir,
+      tradeLogName: 'redis-cli',
+      handleSignals: false,
+      logger: () => undefined,
     });
     const rows = readLog(report.tradeLogFile);
     const buys = rows.filter((r) => r.status === 'filled' && r.side === 'buy');
@@ -103,17 +142,39 @@ test('bad messages are counted per reason, never reach the board, and the sessio
   let sentBad = false;
   const drive = setInterval(() => {
     void raw.publish(channel, good(i++));
-    if (tick >= 10 && !sentBad) { sentBad = true; for (const m of bad) void raw.publish(channel, m); }
+    if (tick >= 10 && !sentBad) {
+      sentBad = true;
+      for (const m of bad) void raw.publish(channel, m);
+    }
   }, 40);
   await raw.publish(channel, good(i++));
   const report = await runTrading({
-    strategy: (ctx) => { tick = ctx.tick; const q = ctx.getCurrentData().quotes[TICKERS[0]]; if (q) seenBids.add(q.bid); },
-    tickers: [TICKERS[0]], quotes: { type: 'redis', url: redis.url, format: 'compact', channel: 'md.hnx' },
-    frequency: '20ms', runSeconds: 1.5, warmUpPeriod: '5s', tradeLogPath: logDir, tradeLogName: 'redis-bad', handleSignals: false, logger: () => undefined,
-  }).finally(() => { clearInterval(drive); raw.disconnect(); });
+    strategy: (ctx) => {
+      tick = ctx.tick;
+      const q = ctx.getCurrentData().quotes[TICKERS[0]];
+      if (q) seenBids.add(q.bid);
+    },
+    tickers: [TICKERS[0]],
+    quotes: { type: 'redis', url: redis.url, format: 'compact', channel: 'md.hnx' },
+    frequency: '20ms',
+    runSeconds: 1.5,
+    warmUpPeriod: '5s',
+    tradeLogPath: logDir,
+    tradeLogName: 'redis-bad',
+    handleSignals: false,
+    logger: () => undefined,
+  }).finally(() => {
+    clearInterval(drive);
+    raw.disconnect();
+  });
   assert.deepEqual(report.malformedQuotes, {
-    'malformed JSON': 1, 'unknown symbol': 1, 'non-finite value': 1, 'negative price or size': 1,
-    'crossed quote': 1, 'out-of-order timestamp': 1, 'no symbol': 1,
+    'malformed JSON': 1,
+    'unknown symbol': 1,
+    'non-finite value': 1,
+    'negative price or size': 1,
+    'crossed quote': 1,
+    'out-of-order timestamp': 1,
+    'no symbol': 1,
   });
   for (const b of [5, -3, 9, 11, 13]) assert.ok(!seenBids.has(b), `bad bid ${b} never on the board`);
   assert.ok(sentBad);
@@ -123,27 +184,49 @@ test('bad messages are counted per reason, never reach the board, and the sessio
 test('redis-server stopped and restarted mid-session: the ticker goes stale, quotes resume, every order ends', async () => {
   const p = await publisher('snapshot');
   const r = await outageSession({
-    tickers: TICKERS, logDir, name: 'redis-outage', runSeconds: 5,
+    tickers: TICKERS,
+    logDir,
+    name: 'redis-outage',
+    runSeconds: 5,
     quotes: { type: 'redis', url: redis.url },
-    publish: async (t, u) => { p.send(t, u); },
+    publish: async (t, u) => {
+      p.send(t, u);
+    },
     // redis-server stays down 1.5 s on purpose: the outage the session must ride out
-    outage: async () => { await redis.stop(); await new Promise((x) => setTimeout(x, 1500)); await redis.restart(); },
+    outage: async () => {
+      await redis.stop();
+      await new Promise((x) => setTimeout(x, 1500));
+      await redis.restart();
+    },
   });
   assertSurvivedOutage(r, 1200);
   assert.ok(byOrder(r.rows).size > 30);
 });
 
 test('wrong password or no server: runTrading fails before the session, naming host and cause, never the password', async () => {
-  const attempt = (quotes: Record<string, unknown>) => runTrading({
-    strategy: () => undefined, tickers: TICKERS, quotes: { type: 'redis', ...quotes }, runSeconds: 1,
-    tradeLogPath: logDir, tradeLogName: 'redis-fail', handleSignals: false, logger: () => undefined,
-  }).then(() => assert.fail('started'), (e: Error) => e.message);
+  const attempt = (quotes: Record<string, unknown>) =>
+    runTrading({
+      strategy: () => undefined,
+      tickers: TICKERS,
+      quotes: { type: 'redis', ...quotes },
+      runSeconds: 1,
+      tradeLogPath: logDir,
+      tradeLogName: 'redis-fail',
+      handleSignals: false,
+      logger: () => undefined,
+    }).then(
+      () => assert.fail('started'),
+      (e: Error) => e.message,
+    );
   const wrong = await attempt({ host: '127.0.0.1', port: redis.port, password: 'not-the-password' });
   assert.match(wrong, new RegExp(`127\\.0\\.0\\.1:${redis.port}.*authentication failed`));
   assert.ok(!wrong.includes('not-the-password'));
   assert.match(await attempt({ port: redis.port }), /authentication required/);
   const nobody = await freePort(); // nothing listens there
-  assert.match(await attempt({ url: `redis://:hunter2@127.0.0.1:${nobody}` }), new RegExp(`127\\.0\\.0\\.1:${nobody}: connection refused`));
+  assert.match(
+    await attempt({ url: `redis://:hunter2@127.0.0.1:${nobody}` }),
+    new RegExp(`127\\.0\\.0\\.1:${nobody}: connection refused`),
+  );
 });
 
 test('many instruments: one pattern subscription, the board filled from stored snapshots before any publish', async () => {
@@ -154,7 +237,9 @@ test('many instruments: one pattern subscription, the board filled from stored s
   const board = new QuoteBoard(tickers);
   const statuses: string[] = [];
   const sink = new BoardSink(board, { onStatus: (s, d) => statuses.push(`${s} ${d}`) });
-  const source = new RedisQuoteSource(redisQuotesSchema.parse({ type: 'redis', url: redis.url, format: 'compact', channel: 'q.{symbol}' }));
+  const source = new RedisQuoteSource(
+    redisQuotesSchema.parse({ type: 'redis', url: redis.url, format: 'compact', channel: 'q.{symbol}' }),
+  );
   await source.start(tickers, sink);
   try {
     assert.deepEqual(board.missing(), [], 'every ticker on the board as soon as start() resolves');

@@ -10,7 +10,7 @@ import { runTrading } from '../src/index.js';
 import { brokerDriver } from '../src/brokers/index.js';
 import type { Broker, WireOrder } from '../src/brokers/broker.js';
 import { accountIdentity, OrderJournal, readJournal } from '../src/journal/journal.js';
-import type { Order } from '../src/execution/order.js';
+import type { Order } from '../src/orders/order.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 import { TRADE_LOG_COLUMNS } from '../src/journal/trade-log.js';
 import { salvo, strategyDir } from './helpers/cli.js';
@@ -18,7 +18,9 @@ import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from '
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-resume-'));
 const opened: Array<{ close(): Promise<unknown> }> = [];
-after(async () => { for (const o of opened.reverse()) await o.close(); });
+after(async () => {
+  for (const o of opened.reverse()) await o.close();
+});
 
 async function exchange(): Promise<TestExchange> {
   const ex = await startAlpacaExchange({ tickers: ['AAPL', 'MSFT'] });
@@ -26,7 +28,13 @@ async function exchange(): Promise<TestExchange> {
   await quoted(ex.board);
   return ex;
 }
-const brokerOf = (ex: TestExchange) => ({ type: 'alpaca', baseUrl: ex.server.restUrl, streamUrl: ex.server.streamUrl, keyId: KEY_ID, secretKey: SECRET });
+const brokerOf = (ex: TestExchange) => ({
+  type: 'alpaca',
+  baseUrl: ex.server.restUrl,
+  streamUrl: ex.server.streamUrl,
+  keyId: KEY_ID,
+  secretKey: SECRET,
+});
 
 /** another client on the same account (a session that is gone): orders placed straight at the venue */
 async function client(ex: TestExchange): Promise<Broker> {
@@ -35,13 +43,40 @@ async function client(ex: TestExchange): Promise<Broker> {
   opened.push(b);
   return b;
 }
-const resting = (id: string, ticker = 'AAPL'): WireOrder => ({ clientOrderId: id, ticker, quantity: 1, side: 'buy', orderType: 'limit', limitPrice: 1, timeInForce: 'day', action: 'buy_long' });
-const market = (id: string, ticker = 'MSFT'): WireOrder => ({ clientOrderId: id, ticker, quantity: 3, side: 'buy', orderType: 'market', timeInForce: 'day', action: 'buy_long' });
+const resting = (id: string, ticker = 'AAPL'): WireOrder => ({
+  clientOrderId: id,
+  ticker,
+  quantity: 1,
+  side: 'buy',
+  orderType: 'limit',
+  limitPrice: 1,
+  timeInForce: 'day',
+  action: 'buy_long',
+});
+const market = (id: string, ticker = 'MSFT'): WireOrder => ({
+  clientOrderId: id,
+  ticker,
+  quantity: 3,
+  side: 'buy',
+  orderType: 'market',
+  timeInForce: 'day',
+  action: 'buy_long',
+});
 
 const idle = () => undefined;
 const session = (ex: TestExchange, name: string, extra: Record<string, unknown> = {}) => ({
-  strategy: idle, tickers: ['AAPL', 'MSFT'], frequency: '100ms', runSeconds: 0.3, warmUpPeriod: 0, numWorkers: 2, eosBehavior: 'hold' as const,
-  tradeLogPath: dir, tradeLogName: name, logger: idle, broker: brokerOf(ex), ...extra,
+  strategy: idle,
+  tickers: ['AAPL', 'MSFT'],
+  frequency: '100ms',
+  runSeconds: 0.3,
+  warmUpPeriod: 0,
+  numWorkers: 2,
+  eosBehavior: 'hold' as const,
+  tradeLogPath: dir,
+  tradeLogName: name,
+  logger: idle,
+  broker: brokerOf(ex),
+  ...extra,
 });
 
 test('orphans at start: reported (default) and left alone, canceled, or adopted and closed at the end of session', async () => {
@@ -51,12 +86,29 @@ test('orphans at start: reported (default) and left alone, canceled, or adopted 
   await other.submit(resting('buy_long-1-0000aaa2', 'MSFT'));
   await other.submit(resting('manual-order-1')); // not salvo's: never touched
   const lines: string[] = [];
-  const reported = await runTrading({ ...session(ex, 'orphans-report'), logger: (_l: string, m: string) => lines.push(m) });
-  assert.deepEqual(reported.orphans, { count: 2, tickers: ['AAPL', 'MSFT'], clientOrderIds: ['buy_long-3-0000aaa1', 'buy_long-1-0000aaa2'], action: 'report' });
-  assert.ok(lines.some((l) => l.includes("2 open order(s) with salvo client ids this session does not know, in AAPL, MSFT: left as they are")), lines.join('\n'));
+  const reported = await runTrading({
+    ...session(ex, 'orphans-report'),
+    logger: (_l: string, m: string) => lines.push(m),
+  });
+  assert.deepEqual(reported.orphans, {
+    count: 2,
+    tickers: ['AAPL', 'MSFT'],
+    clientOrderIds: ['buy_long-3-0000aaa1', 'buy_long-1-0000aaa2'],
+    action: 'report',
+  });
+  assert.ok(
+    lines.some((l) =>
+      l.includes('2 open order(s) with salvo client ids this session does not know, in AAPL, MSFT: left as they are'),
+    ),
+    lines.join('\n'),
+  );
   assert.equal(ex.venue.getOrder('buy_long-3-0000aaa1')!.status, 'new', 'report leaves them resting');
 
-  const adopted = await runTrading({ ...session(ex, 'orphans-adopt'), onStartOrphans: 'adopt', eosBehavior: 'liquidate' });
+  const adopted = await runTrading({
+    ...session(ex, 'orphans-adopt'),
+    onStartOrphans: 'adopt',
+    eosBehavior: 'liquidate',
+  });
   assert.equal(adopted.orphans.count, 2);
   const rows = byOrder(readLog(adopted.tradeLogFile));
   for (const id of ['buy_long-3-0000aaa1', 'buy_long-1-0000aaa2']) {
@@ -64,15 +116,26 @@ test('orphans at start: reported (default) and left alone, canceled, or adopted 
     assert.equal(rows.get(id)!.terminal[0].status, 'canceled');
     assert.equal(ex.venue.getOrder(id)!.status, 'canceled', 'canceled at the venue at end of session');
   }
-  assert.equal(ex.venue.getOrder('manual-order-1')!.status, 'new', 'an order that is not salvo-shaped is never adopted');
-  assert.deepEqual(readJournal(adopted.journalFile).intents.filter((i) => i.blockId === 'adopted').map((i) => i.order.clientOrderId).sort(),
-    ['buy_long-1-0000aaa2', 'buy_long-3-0000aaa1'], 'adopted orders are journaled: a resume after another crash knows them');
+  assert.equal(
+    ex.venue.getOrder('manual-order-1')!.status,
+    'new',
+    'an order that is not salvo-shaped is never adopted',
+  );
+  assert.deepEqual(
+    readJournal(adopted.journalFile)
+      .intents.filter((i) => i.blockId === 'adopted')
+      .map((i) => i.order.clientOrderId)
+      .sort(),
+    ['buy_long-1-0000aaa2', 'buy_long-3-0000aaa1'],
+    'adopted orders are journaled: a resume after another crash knows them',
+  );
 
   await other.submit(resting('short_sell-2-0000aaa3'));
   const canceled = await runTrading({ ...session(ex, 'orphans-cancel'), onStartOrphans: 'cancel' });
   assert.deepEqual(canceled.orphans.clientOrderIds, ['short_sell-2-0000aaa3']);
   const deadline = Date.now() + 5000;
-  while (ex.venue.getOrder('short_sell-2-0000aaa3')!.status !== 'canceled' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (ex.venue.getOrder('short_sell-2-0000aaa3')!.status !== 'canceled' && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
   assert.equal(ex.venue.getOrder('short_sell-2-0000aaa3')!.status, 'canceled');
   for (const file of fs.readdirSync(dir).filter((f) => f.startsWith('orphans-'))) {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
@@ -81,42 +144,103 @@ test('orphans at start: reported (default) and left alone, canceled, or adopted 
 });
 
 /** a journal as a crashed session leaves it: header, intents of one block, some statuses */
-function crashedJournal(ex: TestExchange, name: string, orders: WireOrder[], statuses: Array<[string, Order['status'], number]> = []): void {
+function crashedJournal(
+  ex: TestExchange,
+  name: string,
+  orders: WireOrder[],
+  statuses: Array<[string, Order['status'], number]> = [],
+): void {
   const j = OrderJournal.open(path.join(dir, `${name}.journal`), 'block');
-  j.header({ broker: 'alpaca', account: accountIdentity(brokerOf(ex)), session: name, sessionTag: 'c0de', startedAt: Date.now(), positions: [] });
-  const legs = orders.map((o, leg): Order => ({ ...o, blockId: 'c0de-7', leg, workerId: leg + 1, status: 'queued', filledQty: 0, filledAvgPrice: 0, decidedAt: Date.now(), attempts: 0 }));
+  j.header({
+    broker: 'alpaca',
+    account: accountIdentity(brokerOf(ex)),
+    session: name,
+    sessionTag: 'c0de',
+    startedAt: Date.now(),
+    positions: [],
+  });
+  const legs = orders.map(
+    (o, leg): Order => ({
+      ...o,
+      blockId: 'c0de-7',
+      leg,
+      workerId: leg + 1,
+      status: 'queued',
+      filledQty: 0,
+      filledAvgPrice: 0,
+      decidedAt: Date.now(),
+      attempts: 0,
+    }),
+  );
   j.intents(legs);
-  for (const [id, status, at] of statuses) j.status({ order: { ...legs.find((l) => l.clientOrderId === id)!, status }, status, rawStatus: status, source: 'execution', at });
+  for (const [id, status, at] of statuses)
+    j.status({
+      order: { ...legs.find((l) => l.clientOrderId === id)!, status },
+      status,
+      rawStatus: status,
+      source: 'execution',
+      at,
+    });
   j.close();
 }
 
-test('resume: fills and cancels that happened meanwhile written with the broker\'s times, open orders adopted, the unsent intent failed and never resent', async () => {
+test("resume: fills and cancels that happened meanwhile written with the broker's times, open orders adopted, the unsent intent failed and never resent", async () => {
   const ex = await exchange();
   const other = await client(ex);
   const filled = market('buy_long-1-00000b01');
   const open = resting('buy_long-2-00000b02');
   const canceledMeanwhile = resting('buy_long-1-00000b03', 'MSFT');
   const never = market('buy_long-2-00000b04', 'AAPL');
-  crashedJournal(ex, 'crashed', [filled, open, canceledMeanwhile, never], [['buy_long-2-00000b02', 'submitted', Date.now()]]);
+  crashedJournal(
+    ex,
+    'crashed',
+    [filled, open, canceledMeanwhile, never],
+    [['buy_long-2-00000b02', 'submitted', Date.now()]],
+  );
   for (const o of [filled, open, canceledMeanwhile]) await other.submit(o); // what reached the venue before the kill
   await other.cancel(canceledMeanwhile.clientOrderId);
   const deadline = Date.now() + 5000;
-  while (ex.venue.getOrder(filled.clientOrderId)!.status !== 'filled' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  const venueFillAt = Date.parse(String((await (await fetch(`${ex.server.restUrl}/v2/orders:by_client_order_id?client_order_id=${filled.clientOrderId}`, { headers: { 'APCA-API-KEY-ID': KEY_ID, 'APCA-API-SECRET-KEY': SECRET } })).json() as { updated_at: string }).updated_at));
+  while (ex.venue.getOrder(filled.clientOrderId)!.status !== 'filled' && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  const venueFillAt = Date.parse(
+    String(
+      (
+        (await (
+          await fetch(`${ex.server.restUrl}/v2/orders:by_client_order_id?client_order_id=${filled.clientOrderId}`, {
+            headers: { 'APCA-API-KEY-ID': KEY_ID, 'APCA-API-SECRET-KEY': SECRET },
+          })
+        ).json()) as { updated_at: string }
+      ).updated_at,
+    ),
+  );
   await new Promise((r) => setTimeout(r, 50)); // the broker's time must differ from the time salvo learns of it
   // the crashed session's CSV: its last block held only a refused leg, so it is in the CSV and not in the journal
-  fs.writeFileSync(path.join(dir, 'crashed.csv'), `${TRADE_LOG_COLUMNS.join(',')}\nlocal,buy_long-0-00000b05,NOPE,0,0,rejected,buy,buy_long,1.000000,invalid,0,c0de-9,unknown ticker\n`);
+  fs.writeFileSync(
+    path.join(dir, 'crashed.csv'),
+    `${TRADE_LOG_COLUMNS.join(',')}\nlocal,buy_long-0-00000b05,NOPE,0,0,rejected,buy,buy_long,1.000000,invalid,0,c0de-9,unknown ticker\n`,
+  );
 
   const report = await runTrading({ ...session(ex, 'crashed'), resume: true, eosBehavior: 'liquidate' });
-  assert.deepEqual(report.resumed, { journaled: 4, settled: 2, adopted: 1, notSent: 1, rowsRestored: 0, positionMismatches: [] });
+  assert.deepEqual(report.resumed, {
+    journaled: 4,
+    settled: 2,
+    adopted: 1,
+    notSent: 1,
+    rowsRestored: 0,
+    positionMismatches: [],
+  });
   const rows = byOrder(readLog(report.tradeLogFile));
   const fill = rows.get(filled.clientOrderId)!.terminal;
   assert.equal(fill.length, 1);
   assert.equal(fill[0].status, 'filled');
   assert.equal(fill[0].executed_qty, '3');
-  assert.equal(Math.round(Number(fill[0].timestamp) * 1000), venueFillAt, 'the fill row carries the venue\'s time');
+  assert.equal(Math.round(Number(fill[0].timestamp) * 1000), venueFillAt, "the fill row carries the venue's time");
   assert.equal(rows.get(canceledMeanwhile.clientOrderId)!.terminal[0].status, 'canceled');
-  assert.equal(rows.get(open.clientOrderId)!.terminal[0].status, 'canceled', 'adopted, then canceled at end of session');
+  assert.equal(
+    rows.get(open.clientOrderId)!.terminal[0].status,
+    'canceled',
+    'adopted, then canceled at end of session',
+  );
   assert.equal(ex.venue.getOrder(open.clientOrderId)!.status, 'canceled');
   const notSent = rows.get(never.clientOrderId)!.terminal;
   assert.deepEqual([notSent.length, notSent[0].status, notSent[0].reason], [1, 'failed', 'not sent (crash)']);
@@ -124,24 +248,42 @@ test('resume: fills and cancels that happened meanwhile written with the broker\
   for (const [id, n] of ex.server.createdPerClientOrderId()) assert.equal(n, 1, `${id} reached the venue once`);
   assert.equal(report.reconciled, true);
   assert.deepEqual(report.positions, [], 'the fill found at resume was liquidated at the end');
-  assert.equal(report.orphans.count, 0, 'the journal\'s own orders are not orphans');
+  assert.equal(report.orphans.count, 0, "the journal's own orders are not orphans");
   const journal = readJournal(report.journalFile);
   assert.equal(journal.headers.length, 2);
   assert.equal(journal.headers[1].resumed, true);
   assert.equal(journal.headers[1].sessionTag, 'c0de');
   const liquidation = journal.intents.filter((i) => i.order.action === 'liquidate');
-  assert.ok(liquidation.length > 0 && liquidation.every((i) => i.blockId === 'c0de-10'), 'the block numbers go on from the journal\'s and the CSV\'s');
+  assert.ok(
+    liquidation.length > 0 && liquidation.every((i) => i.blockId === 'c0de-10'),
+    "the block numbers go on from the journal's and the CSV's",
+  );
   assert.equal(rows.get('buy_long-0-00000b05')!.rows.length, 1, 'the CSV is appended to, its rows kept');
 });
 
-test('resume refuses, in one line, with no journal, another account, or the in-process paper broker; a fresh start refuses a crashed session\'s journal', async () => {
+test("resume refuses, in one line, with no journal, another account, or the in-process paper broker; a fresh start refuses a crashed session's journal", async () => {
   const ex = await exchange();
-  await assert.rejects(runTrading({ ...session(ex, 'never-ran'), resume: true }), /no order journal to resume from: .*never-ran\.journal \(ENOENT\)/);
+  await assert.rejects(
+    runTrading({ ...session(ex, 'never-ran'), resume: true }),
+    /no order journal to resume from: .*never-ran\.journal \(ENOENT\)/,
+  );
   crashedJournal(ex, 'theirs', [market('buy_long-1-00000c01')]);
-  await assert.rejects(runTrading({ ...session(ex, 'theirs'), resume: true, broker: { ...brokerOf(ex), keyId: 'PKANOTHERKEY00000' } }), /theirs\.journal was written for another alpaca account .*refusing to resume/);
-  await assert.rejects(runTrading({ ...session(ex, 'theirs'), resume: true, broker: 'paper' }), /written for broker 'alpaca', this session uses 'paper'/);
-  await assert.rejects(runTrading({ ...session(ex, 'x'), tradeLogName: undefined, resume: true }), /resume: true needs the tradeLogName/);
-  await assert.rejects(runTrading(session(ex, 'theirs')), /theirs\.journal holds 1 order\(s\) not final from a session that did not end: resume it \(resume: true, salvo run --resume theirs\)/);
+  await assert.rejects(
+    runTrading({ ...session(ex, 'theirs'), resume: true, broker: { ...brokerOf(ex), keyId: 'PKANOTHERKEY00000' } }),
+    /theirs\.journal was written for another alpaca account .*refusing to resume/,
+  );
+  await assert.rejects(
+    runTrading({ ...session(ex, 'theirs'), resume: true, broker: 'paper' }),
+    /written for broker 'alpaca', this session uses 'paper'/,
+  );
+  await assert.rejects(
+    runTrading({ ...session(ex, 'x'), tradeLogName: undefined, resume: true }),
+    /resume: true needs the tradeLogName/,
+  );
+  await assert.rejects(
+    runTrading(session(ex, 'theirs')),
+    /theirs\.journal holds 1 order\(s\) not final from a session that did not end: resume it \(resume: true, salvo run --resume theirs\)/,
+  );
   assert.equal(ex.server.createdPerClientOrderId().size, 0, 'nothing was sent');
 });
 
@@ -153,13 +295,26 @@ test('salvo run --resume: the crashed session picked up from the command line; b
   await other.submit(open);
   const cwd = strategyDir('resume-cli');
   fs.writeFileSync(path.join(cwd, 'idle.mjs'), 'export default function strategy() {}\n');
-  fs.writeFileSync(path.join(cwd, 'salvo.config.json'), JSON.stringify({ tickers: ['AAPL', 'MSFT'], broker: brokerOf(ex), warmUpPeriod: 0 }));
-  const r = await salvo(['run', 'idle.mjs', '--resume', 'cli-crashed', '--log-path', dir, '--run', '0.3', '--no-display'], { cwd });
+  fs.writeFileSync(
+    path.join(cwd, 'salvo.config.json'),
+    JSON.stringify({ tickers: ['AAPL', 'MSFT'], broker: brokerOf(ex), warmUpPeriod: 0 }),
+  );
+  const r = await salvo(
+    ['run', 'idle.mjs', '--resume', 'cli-crashed', '--log-path', dir, '--run', '0.3', '--no-display'],
+    { cwd },
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /resumed\s+1 journaled order\(s\): 0 settled while down, 1 adopted, 0 never sent/);
-  assert.equal(ex.venue.getOrder(open.clientOrderId)!.status, 'canceled', 'the adopted order is closed at the end of session');
+  assert.equal(
+    ex.venue.getOrder(open.clientOrderId)!.status,
+    'canceled',
+    'the adopted order is closed at the end of session',
+  );
   assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET));
-  const none = await salvo(['run', 'idle.mjs', '--resume', 'no-such-session', '--log-path', dir, '--run', '0.3', '--no-display'], { cwd });
+  const none = await salvo(
+    ['run', 'idle.mjs', '--resume', 'no-such-session', '--log-path', dir, '--run', '0.3', '--no-display'],
+    { cwd },
+  );
   assert.equal(none.code, 1);
   assert.match(none.stderr, /^salvo run: no order journal to resume from: .*no-such-session\.journal \(ENOENT\)$/m);
   const both = await salvo(['run', 'idle.mjs', '--resume', 'a', '--log-name', 'b', '--no-display'], { cwd });

@@ -23,22 +23,48 @@ async function until<T>(what: string, get: () => T | undefined | null | false, t
   for (;;) {
     const v = get();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${tmux('capture-pane', '-p', '-t', 'kill')}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; screen:\n${tmux('capture-pane', '-p', '-t', 'kill')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-test('display: K asks, another key cancels; K then y kills — exit code 3, every order closed out', { timeout: 120_000 }, async (t) => {
-  t.after(() => { try { tmux('kill-server'); } catch { /* gone */ } });
+test('display: K asks, another key cancels; K then y kills — exit code 3, every order closed out', {
+  timeout: 120_000,
+}, async (t) => {
+  t.after(() => {
+    try {
+      tmux('kill-server');
+    } catch {
+      /* gone */
+    }
+  });
   const dir = strategyDir('kill-display');
   writeBusyStrategyFile(dir, 120);
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  tmux('new-session', '-d', '-s', 'kill', '-x', '140', '-y', '40', '-c', dir,
-    `${q(process.execPath)} ${q(SALVO)} run busy.ts --display --log-path ${q(dir)} --log-name shown 2>${q(path.join(dir, 'stderr.txt'))}; echo "EXITED $?"; sleep 600`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'kill',
+    '-x',
+    '140',
+    '-y',
+    '40',
+    '-c',
+    dir,
+    `${q(process.execPath)} ${q(SALVO)} run busy.ts --display --log-path ${q(dir)} --log-name shown 2>${q(path.join(dir, 'stderr.txt'))}; echo "EXITED $?"; sleep 600`,
+  );
   const screen = () => tmux('capture-pane', '-p', '-t', 'kill');
   const csv = path.join(dir, 'shown.csv');
   // the header is redrawn every displayRefreshRate: wait for a frame of the running session, not the warm-up's
-  await until('three blocks out and the kill key on a running session\'s screen', () => fs.existsSync(csv) && new Set(readLog(csv).map((r) => r.block_id)).size >= 3 && /phase RUNNING +q: stop {2}K: kill/.test(screen()));
+  await until(
+    "three blocks out and the kill key on a running session's screen",
+    () =>
+      fs.existsSync(csv) &&
+      new Set(readLog(csv).map((r) => r.block_id)).size >= 3 &&
+      /phase RUNNING +q: stop {2}K: kill/.test(screen()),
+  );
 
   tmux('send-keys', '-t', 'kill', 'K');
   await until('the confirmation', () => screen().includes('KILL: cancel every open order and flatten? y = yes'));
@@ -54,9 +80,18 @@ test('display: K asks, another key cancels; K then y kills — exit code 3, ever
   assert.equal(end[1], '3', fs.readFileSync(path.join(dir, 'stderr.txt'), 'utf8'));
   const rows = readLog(csv);
   const state = rows.filter((r) => r.action === 'risk_state');
-  assert.deepEqual(state.map((r) => [r.status, r.reason]), [['halted', 'kill switch (display key K)']]);
+  assert.deepEqual(
+    state.map((r) => [r.status, r.reason]),
+    [['halted', 'kill switch (display key K)']],
+  );
   const orders = byOrder(rows.filter((r) => r.action !== 'risk_state'));
   for (const h of orders.values()) assert.equal(h.terminal.length, 1, `${h.id}: ${h.rows.map((r) => r.status)}`);
-  assert.ok([...orders.values()].some((h) => h.terminal[0].raw_status === 'not_sent'), 'the backlog was dropped with rows');
-  assert.ok([...orders.values()].some((h) => h.terminal[0].action === 'liquidate' && h.terminal[0].status === 'filled'), 'positions flattened');
+  assert.ok(
+    [...orders.values()].some((h) => h.terminal[0].raw_status === 'not_sent'),
+    'the backlog was dropped with rows',
+  );
+  assert.ok(
+    [...orders.values()].some((h) => h.terminal[0].action === 'liquidate' && h.terminal[0].status === 'filled'),
+    'positions flattened',
+  );
 });

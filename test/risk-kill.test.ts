@@ -23,7 +23,10 @@ function checkKilled(file: string): Map<string, OrderHistory> {
   const dropped = [...orders.values()].filter((h) => h.terminal[0].raw_status === 'not_sent');
   assert.ok(dropped.length > 0, 'the limiter backlog was dropped, a canceled row each');
   for (const h of dropped) assert.equal(h.terminal[0].status, 'canceled');
-  assert.ok([...orders.values()].some((h) => h.terminal[0].status === 'canceled' && h.terminal[0].type === 'execution'), 'resting orders canceled at the venue');
+  assert.ok(
+    [...orders.values()].some((h) => h.terminal[0].status === 'canceled' && h.terminal[0].type === 'execution'),
+    'resting orders canceled at the venue',
+  );
   const state = rows.filter((r) => r.action === 'risk_state');
   assert.equal(state.length, 1);
   assert.equal(state[0].status, 'halted');
@@ -39,10 +42,15 @@ test('the startTrading handle: kill with orders in flight and a backlog; a secon
     ...throttled,
     strategy: (ctx) => {
       calls++;
-      if (ctx.tick === 3) setImmediate(() => { said.push(handle.kill(), handle.kill()); }); // right after this block is handed on
+      if (ctx.tick === 3)
+        setImmediate(() => {
+          said.push(handle.kill(), handle.kill());
+        }); // right after this block is handed on
       return busyStrategy(ctx);
     },
-    tradeLogPath: dir, tradeLogName: 'handle', logger: quiet,
+    tradeLogPath: dir,
+    tradeLogName: 'handle',
+    logger: quiet,
   });
   const report = await handle.done;
   assert.equal(report.endReason, 'killed');
@@ -70,24 +78,48 @@ test('the kill file, with kill: { flatten: false }: open orders canceled, positi
       if (ctx.tick === 3) setImmediate(() => fs.writeFileSync(killFile, 'stop\n'));
       return busyStrategy(ctx);
     },
-    killFile, kill: { flatten: false }, tradeLogPath: dir, tradeLogName: 'file', logger: quiet,
+    killFile,
+    kill: { flatten: false },
+    tradeLogPath: dir,
+    tradeLogName: 'file',
+    logger: quiet,
   });
   const report = await handle.done;
   assert.equal(report.endReason, 'killed');
   assert.equal(report.risk.killedBy, `kill file ${killFile}`);
   checkKilled(report.tradeLogFile);
-  assert.ok(report.positions.some((p) => p.ticker === 'AAPL' && p.quantity > 0), 'positions kept');
+  assert.ok(
+    report.positions.some((p) => p.ticker === 'AAPL' && p.quantity > 0),
+    'positions kept',
+  );
   assert.equal(report.orders.open, 0, 'nothing left open');
-  await assert.rejects(startTrading({ ...throttled, strategy: busyStrategy, killFile, tradeLogPath: dir, tradeLogName: 'stale', logger: quiet }).done,
-    new RegExp(`session did not start: killFile ${killFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} already exists: remove it to start`));
+  await assert.rejects(
+    startTrading({
+      ...throttled,
+      strategy: busyStrategy,
+      killFile,
+      tradeLogPath: dir,
+      tradeLogName: 'stale',
+      logger: quiet,
+    }).done,
+    new RegExp(
+      `session did not start: killFile ${killFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} already exists: remove it to start`,
+    ),
+  );
 });
 
 test('`salvo kill <name>` from another terminal: the run ends with its own exit code 3, every order closed out', async () => {
   const dir = strategyDir('kill-cli');
   const strategyFile = writeBusyStrategyFile(dir, 60);
-  const run = spawn(process.execPath, [SALVO, 'run', strategyFile, '--no-display', '--log-path', dir, '--log-name', 'cli'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = spawn(
+    process.execPath,
+    [SALVO, 'run', strategyFile, '--no-display', '--log-path', dir, '--log-name', 'cli'],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
-  run.stderr.on('data', (d) => { stderr += d; });
+  run.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const exited = new Promise<number | null>((resolve) => run.on('close', resolve));
   const csv = path.join(dir, 'cli.csv');
   const deadline = Date.now() + 30_000;

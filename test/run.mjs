@@ -28,7 +28,15 @@ const files = readdirSync(path.join(root, 'test'))
   .sort()
   .map((f) => path.join('test', f));
 const result = run(process.execPath, [
-  '--import', 'tsx', '--import', './test/helpers/test-deadline.mjs',
-  '--test', '--test-concurrency=1', `--test-timeout=${FILE_TIMEOUT_MS}`, '--test-force-exit', '--test-reporter=spec', ...files,
+  '--import',
+  'tsx',
+  '--import',
+  './test/helpers/test-deadline.mjs',
+  '--test',
+  '--test-concurrency=1',
+  `--test-timeout=${FILE_TIMEOUT_MS}`,
+  '--test-force-exit',
+  '--test-reporter=spec',
+  ...files,
 ]);
 process.exit(result.status ?? 1);

@@ -17,24 +17,52 @@ const PER_MINUTE = 900; // 60 in any 4 s window
 const LIMIT = (PER_MINUTE * WINDOW_S) / 60;
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-shared-rate-'));
 const opened: Array<{ close(): Promise<void> } | RedisService> = [];
-after(async () => { for (const o of opened) await ('stop' in o ? o.stop() : o.close()); });
+after(async () => {
+  for (const o of opened) await ('stop' in o ? o.stop() : o.close());
+});
 
-async function setUp(): Promise<{ ex: TestExchange; redis: RedisService; arrivals: Array<{ at: number; id: string }> }> {
+async function setUp(): Promise<{
+  ex: TestExchange;
+  redis: RedisService;
+  arrivals: Array<{ at: number; id: string }>;
+}> {
   const redis = await startRedis();
   const ex = await startAlpacaExchange({ tickers: ['AAPL'], server: { ordersPerMinute: PER_MINUTE } });
   opened.push(redis, ex);
   await quoted(ex.board);
   const arrivals: Array<{ at: number; id: string }> = [];
-  ex.venue.onUpdate((u) => { if (u.event === 'pending_new') arrivals.push({ at: Date.now(), id: u.order.clientOrderId }); });
+  ex.venue.onUpdate((u) => {
+    if (u.event === 'pending_new') arrivals.push({ at: Date.now(), id: u.order.clientOrderId });
+  });
   return { ex, redis, arrivals };
 }
 
 function runner(name: string, ex: TestExchange, redis: RedisService, share: string, runSeconds: number) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/rate-runner.ts', logDir, name,
-    ex.server.restUrl, ex.server.streamUrl, redis.url, share, String(PER_MINUTE), String(WINDOW_S), String(runSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/helpers/rate-runner.ts',
+      logDir,
+      name,
+      ex.server.restUrl,
+      ex.server.streamUrl,
+      redis.url,
+      share,
+      String(PER_MINUTE),
+      String(WINDOW_S),
+      String(runSeconds),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
-  const trading = new Promise<void>((resolve) => child.stderr!.on('data', () => { if (err.includes('trading for')) resolve(); }));
+  const trading = new Promise<void>((resolve) =>
+    child.stderr!.on('data', () => {
+      if (err.includes('trading for')) resolve();
+    }),
+  );
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   return { name, child, trading, exited, err: () => err };
 }
@@ -63,15 +91,25 @@ test('four runners, fair share: no window over the limit at the exchange, no 429
   // use: every full window between the first and the last arrival was filled to the limit
   // use: the limit was used, every (window + margin) of the run — the margin is the runners' 1 s
   const span = (Math.max(...times) - Math.min(...times)) / 1000;
-  assert.ok(arrivals.length >= LIMIT * Math.floor(span / (WINDOW_S + 1)), `${arrivals.length} sends over ${span.toFixed(1)} s: the limit was not used`);
+  assert.ok(
+    arrivals.length >= LIMIT * Math.floor(span / (WINDOW_S + 1)),
+    `${arrivals.length} sends over ${span.toFixed(1)} s: the limit was not used`,
+  );
   // fairness while all four were trading (they start and stop a little apart)
-  const mine = runners.map((r) => { const csv = fs.readFileSync(path.join(logDir, `${r.name}.csv`), 'utf8'); return arrivals.filter((a) => csv.includes(a.id)).map((a) => a.at); });
-  assert.ok(mine.every((m) => m.length > 0), 'every runner sent');
+  const mine = runners.map((r) => {
+    const csv = fs.readFileSync(path.join(logDir, `${r.name}.csv`), 'utf8');
+    return arrivals.filter((a) => csv.includes(a.id)).map((a) => a.at);
+  });
+  assert.ok(
+    mine.every((m) => m.length > 0),
+    'every runner sent',
+  );
   const [from, to] = [Math.max(...mine.map((m) => m[0])), Math.min(...mine.map((m) => m[m.length - 1]))];
   const per = mine.map((m) => m.filter((t) => t >= from && t <= to).length);
   const fairShare = per.reduce((a, b) => a + b, 0) / 4;
   assert.ok(to - from >= WINDOW_S * 1000, `all four traded together for ${to - from} ms`);
-  for (const n of per) assert.ok(Math.abs(n - fairShare) <= fairShare * 0.2, `per runner ${per.join(', ')} vs a fair ${fairShare}`);
+  for (const n of per)
+    assert.ok(Math.abs(n - fairShare) <= fairShare * 0.2, `per runner ${per.join(', ')} vs a fair ${fairShare}`);
 });
 
 test('a runner killed mid-run: the others absorb its share; a Redis restart mid-run opens no burst', async () => {
@@ -91,16 +129,32 @@ test('a runner killed mid-run: the others absorb its share; a Redis restart mid-
   // from the kill's LIVE_MS on, the two left send the whole limit between them
   const after = times.filter((t) => t >= killedAt + 3500 && t < killedAt + 3500 + (WINDOW_S + 1) * 1000).length;
   assert.ok(after >= LIMIT * 0.9, `${after} sends in the window after the kill, the limit is ${LIMIT}`);
-  assert.ok(runners.slice(1).some((r) => r.err().includes('the shared rate limit in Redis was reset')), 'the restart was noticed');
+  assert.ok(
+    runners.slice(1).some((r) => r.err().includes('the shared rate limit in Redis was reset')),
+    'the restart was noticed',
+  );
 });
 
 test('bad rateLimit input: a wrong url is a one-line options error; an unreachable Redis stops the start with a masked url', async () => {
-  await assert.rejects(runTrading({ strategy: () => undefined, tickers: ['AAPL'], rateLimit: { redis: 'http://x' } }), /rateLimit\.redis must be a redis:\/\/ or rediss:\/\/ url/);
+  await assert.rejects(
+    runTrading({ strategy: () => undefined, tickers: ['AAPL'], rateLimit: { redis: 'http://x' } }),
+    /rateLimit\.redis must be a redis:\/\/ or rediss:\/\/ url/,
+  );
   const lines: string[] = [];
   const error = await runTrading({
-    strategy: () => undefined, tickers: ['AAPL'], rateLimit: { redis: 'redis://:hunter2-secret@127.0.0.1:1' },
-    tradeLogPath: logDir, tradeLogName: 'bad-redis', logger: (_l, m) => lines.push(m),
-  }).then(() => assert.fail('must not start'), (e: Error) => e);
-  assert.match(error.message, /session did not start: rateLimit\.redis: cannot use the shared rate limit at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
+    strategy: () => undefined,
+    tickers: ['AAPL'],
+    rateLimit: { redis: 'redis://:hunter2-secret@127.0.0.1:1' },
+    tradeLogPath: logDir,
+    tradeLogName: 'bad-redis',
+    logger: (_l, m) => lines.push(m),
+  }).then(
+    () => assert.fail('must not start'),
+    (e: Error) => e,
+  );
+  assert.match(
+    error.message,
+    /session did not start: rateLimit\.redis: cannot use the shared rate limit at redis:\/\/:\*\*\*@127\.0\.0\.1:1/,
+  );
   assert.ok(!error.message.includes('hunter2-secret') && !lines.join('\n').includes('hunter2-secret'));
 });

@@ -11,7 +11,11 @@ import { until, untilText, within } from './helpers/until.js';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-signal-'));
 
 function startSession(name: string, latencyMs = 0) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/long-session.ts', dir, name, String(latencyMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/helpers/long-session.ts', dir, name, String(latencyMs)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -19,12 +23,21 @@ function startSession(name: string, latencyMs = 0) {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const csv = path.join(dir, `${name}.csv`);
   return {
-    child, csv, out: () => stdout, err: () => stderr,
-    seen: (text: string) => untilText(() => stderr, text, { timeoutMs: 60_000, what: `"${text}" in the session's log` }),
+    child,
+    csv,
+    out: () => stdout,
+    err: () => stderr,
+    seen: (text: string) =>
+      untilText(() => stderr, text, { timeoutMs: 60_000, what: `"${text}" in the session's log` }),
     /** the process's exit code; fails naming the session if it does not exit */
-    exit: (timeoutMs = 60_000) => within(exited, { timeoutMs, what: `the ${name} session process to exit`, detail: () => stderr.slice(-2000) }),
+    exit: (timeoutMs = 60_000) =>
+      within(exited, { timeoutMs, what: `the ${name} session process to exit`, detail: () => stderr.slice(-2000) }),
     /** until the trade log holds at least `n` orders */
-    orders: (n: number) => until(() => fs.existsSync(csv) && byOrder(readLog(csv)).size >= n, { timeoutMs: 60_000, what: `${n} orders in ${name}.csv` }),
+    orders: (n: number) =>
+      until(() => fs.existsSync(csv) && byOrder(readLog(csv)).size >= n, {
+        timeoutMs: 60_000,
+        what: `${n} orders in ${name}.csv`,
+      }),
   };
 }
 
@@ -43,8 +56,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const orders = byOrder(readLog(s.csv));
     assert.ok(orders.size >= 10);
     for (const h of orders.values()) assert.equal(h.terminal.length, 1, `${h.id}: ${h.rows.map((r) => r.status)}`);
-    assert.ok([...orders.values()].some((h) => h.terminal[0].action === 'liquidate' && h.terminal[0].status === 'filled'), 'liquidated at the end');
-    assert.equal(s.err().match(new RegExp(`${signal}: ending the session`, 'g'))?.length, 1, 'the end of session ran once');
+    assert.ok(
+      [...orders.values()].some((h) => h.terminal[0].action === 'liquidate' && h.terminal[0].status === 'filled'),
+      'liquidated at the end',
+    );
+    assert.equal(
+      s.err().match(new RegExp(`${signal}: ending the session`, 'g'))?.length,
+      1,
+      'the end of session ran once',
+    );
   });
 }
 

@@ -6,11 +6,16 @@ import assert from 'node:assert/strict';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { BrokerRejection, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
 import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
-import { PaperVenue } from '../src/brokers/paper/venue.js';
+import { PaperVenue } from '../src/exchange/venue.js';
 
 let seq = 0;
 const order = (o: Partial<WireOrder> & Pick<WireOrder, 'side' | 'orderType'>): WireOrder => ({
-  clientOrderId: `s-${++seq}`, ticker: 'AAPL', quantity: 10, timeInForce: 'day', action: o.side === 'buy' ? 'buy_long' : 'sell_long', ...o,
+  clientOrderId: `s-${++seq}`,
+  ticker: 'AAPL',
+  quantity: 10,
+  timeInForce: 'day',
+  action: o.side === 'buy' ? 'buy_long' : 'sell_long',
+  ...o,
 });
 
 function market() {
@@ -31,7 +36,8 @@ function market() {
 }
 
 /** the board update a venue order was last matched at (white-box: the poll cadence is the venue's) */
-const seen = (venue: PaperVenue, id: string): number => (venue as unknown as { orders: Map<string, { seenUpdates: number }> }).orders.get(id)!.seenUpdates;
+const seen = (venue: PaperVenue, id: string): number =>
+  (venue as unknown as { orders: Map<string, { seenUpdates: number }> }).orders.get(id)!.seenUpdates;
 
 async function until(cond: () => boolean, ms = 2000): Promise<void> {
   const end = Date.now() + ms;
@@ -42,7 +48,10 @@ async function until(cond: () => boolean, ms = 2000): Promise<void> {
 }
 
 async function refused(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => assert.fail('expected a refusal'), (x: unknown) => x);
+  const e = await p.then(
+    () => assert.fail('expected a refusal'),
+    (x: unknown) => x,
+  );
   assert.ok(e instanceof BrokerRejection, String(e));
   return e.reason;
 }
@@ -56,8 +65,14 @@ test('stop buy rests until the ask reaches the stop, then fills at that ask', as
     assert.deepEqual(m.fills(o.clientOrderId), [], 'an ask 1 cent short of the stop does not trigger');
     assert.equal(m.venue.getOrder(o.clientOrderId)?.status, 'new');
     await m.quote(100.95, 101.05);
-    assert.deepEqual(m.fills(o.clientOrderId), [{ qty: 10, price: 101.05 }], 'triggered by the ask 101.05 and filled at it');
-  } finally { m.venue.close(); }
+    assert.deepEqual(
+      m.fills(o.clientOrderId),
+      [{ qty: 10, price: 101.05 }],
+      'triggered by the ask 101.05 and filled at it',
+    );
+  } finally {
+    m.venue.close();
+  }
 });
 
 test('stop sell triggers when the bid reaches the stop exactly, and fills at the bid', async () => {
@@ -69,7 +84,9 @@ test('stop sell triggers when the bid reaches the stop exactly, and fills at the
     assert.deepEqual(m.fills(o.clientOrderId), []);
     await m.quote(99, 99.1);
     assert.deepEqual(m.fills(o.clientOrderId), [{ qty: 10, price: 99 }]);
-  } finally { m.venue.close(); }
+  } finally {
+    m.venue.close();
+  }
 });
 
 test('stop-limit becomes a limit order when triggered: it fills only within its limit', async () => {
@@ -81,7 +98,9 @@ test('stop-limit becomes a limit order when triggered: it fills only within its 
     assert.deepEqual(m.fills(o.clientOrderId), [], 'triggered, but 101.5 is above the limit');
     await m.quote(100, 100.5); // back below the stop: a triggered stop-limit stays a limit
     assert.deepEqual(m.fills(o.clientOrderId), [{ qty: 10, price: 100.5 }], 'the resting limit buys at 100.5');
-  } finally { m.venue.close(); }
+  } finally {
+    m.venue.close();
+  }
 });
 
 test('trailing stop sell (percent) follows the highest bid since placement and triggers 5% under it', async () => {
@@ -98,8 +117,14 @@ test('trailing stop sell (percent) follows the highest bid since placement and t
     assert.equal(m.venue.getOrder(o.clientOrderId)?.stopPrice, 114);
     assert.deepEqual(m.fills(o.clientOrderId), []);
     await m.quote(113.9, 114.1);
-    assert.deepEqual(m.fills(o.clientOrderId), [{ qty: 10, price: 113.9 }], 'the first bid at or below 114 triggers and fills');
-  } finally { m.venue.close(); }
+    assert.deepEqual(
+      m.fills(o.clientOrderId),
+      [{ qty: 10, price: 113.9 }],
+      'the first bid at or below 114 triggers and fills',
+    );
+  } finally {
+    m.venue.close();
+  }
 });
 
 test('trailing stop buy (price) follows the lowest ask and triggers trailPrice above it', async () => {
@@ -114,24 +139,57 @@ test('trailing stop buy (price) follows the lowest ask and triggers trailPrice a
     assert.deepEqual(m.fills(o.clientOrderId), []);
     await m.quote(97.4, 97.6);
     assert.deepEqual(m.fills(o.clientOrderId), [{ qty: 10, price: 97.6 }]);
-  } finally { m.venue.close(); }
+  } finally {
+    m.venue.close();
+  }
 });
 
 test('bad stop terms are refused with one clear reason each; nothing is created', async () => {
   const m = market();
   try {
-    assert.match(await refused(m.venue.submit(order({ side: 'buy', orderType: 'stop', stopPrice: 100 }))), /stop_price 100 for a buy of AAPL must be above the ask 100.1/);
-    assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'stop', stopPrice: 99.9 }))), /must be below the bid 99.9/);
-    assert.match(await refused(m.venue.submit(order({ side: 'buy', orderType: 'stop_limit', stopPrice: 101 }))), /a stop_limit order needs a positive limit_price; got undefined/);
-    assert.match(await refused(m.venue.submit(order({ side: 'buy', orderType: 'stop' }))), /a stop order needs a positive stop_price/);
-    assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'trailing_stop', trailPercent: 100 }))), /trail_percent must be above 0 and below 100; got 100/);
-    assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'trailing_stop', trailPercent: 0 }))), /got 0/);
-    assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'trailing_stop', trailPercent: 1, trailPrice: 1 }))), /exactly one of/);
-    assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'stop', stopPrice: 90, timeInForce: 'ioc' }))), /day or gtc, not ioc/);
-    assert.match(await refused(m.venue.submit(order({ side: 'sell', orderType: 'market', stopPrice: 90 }))), /stop_price is only for stop and stop_limit orders; this one is a market order/);
+    assert.match(
+      await refused(m.venue.submit(order({ side: 'buy', orderType: 'stop', stopPrice: 100 }))),
+      /stop_price 100 for a buy of AAPL must be above the ask 100.1/,
+    );
+    assert.match(
+      await refused(m.venue.submit(order({ side: 'sell', orderType: 'stop', stopPrice: 99.9 }))),
+      /must be below the bid 99.9/,
+    );
+    assert.match(
+      await refused(m.venue.submit(order({ side: 'buy', orderType: 'stop_limit', stopPrice: 101 }))),
+      /a stop_limit order needs a positive limit_price; got undefined/,
+    );
+    assert.match(
+      await refused(m.venue.submit(order({ side: 'buy', orderType: 'stop' }))),
+      /a stop order needs a positive stop_price/,
+    );
+    assert.match(
+      await refused(m.venue.submit(order({ side: 'sell', orderType: 'trailing_stop', trailPercent: 100 }))),
+      /trail_percent must be above 0 and below 100; got 100/,
+    );
+    assert.match(
+      await refused(m.venue.submit(order({ side: 'sell', orderType: 'trailing_stop', trailPercent: 0 }))),
+      /got 0/,
+    );
+    assert.match(
+      await refused(
+        m.venue.submit(order({ side: 'sell', orderType: 'trailing_stop', trailPercent: 1, trailPrice: 1 })),
+      ),
+      /exactly one of/,
+    );
+    assert.match(
+      await refused(m.venue.submit(order({ side: 'sell', orderType: 'stop', stopPrice: 90, timeInForce: 'ioc' }))),
+      /day or gtc, not ioc/,
+    );
+    assert.match(
+      await refused(m.venue.submit(order({ side: 'sell', orderType: 'market', stopPrice: 90 }))),
+      /stop_price is only for stop and stop_limit orders; this one is a market order/,
+    );
     assert.equal(m.venue.openOrders().length, 0);
     assert.equal(m.updates.length, 0);
-  } finally { m.venue.close(); }
+  } finally {
+    m.venue.close();
+  }
 });
 
 test('replace: the old order ends replaced, the new one rests with the new terms; unknown and final orders are refused', async () => {
@@ -143,11 +201,32 @@ test('replace: the old order ends replaced, the new one rests with the new terms
     await m.venue.replace(second);
     assert.equal(m.venue.getOrder(first.clientOrderId)?.status, 'replaced');
     assert.equal(m.venue.getOrder(first.clientOrderId)?.replacedBy, 's-repl');
-    assert.deepEqual(m.venue.openOrders().map((o) => [o.clientOrderId, o.limitPrice, o.quantity, o.replaces]), [['s-repl', 96, 5, first.clientOrderId]]);
-    assert.deepEqual(m.updates.slice(-3).map((u) => [u.event, u.order.clientOrderId]), [['replaced', first.clientOrderId], ['pending_new', 's-repl'], ['new', 's-repl']]);
-    assert.match(await refused(m.venue.replace({ ...second, clientOrderId: 'x1', replaces: first.clientOrderId })), /not replaceable: replaced/);
-    assert.match(await refused(m.venue.replace({ ...second, clientOrderId: 'x2', replaces: 'nope' })), /unknown order 'nope'/);
-    assert.match(await refused(m.venue.replace({ ...second, clientOrderId: 'x3', replaces: 's-repl', side: 'sell' })), /keeps the ticker and side/);
+    assert.deepEqual(
+      m.venue.openOrders().map((o) => [o.clientOrderId, o.limitPrice, o.quantity, o.replaces]),
+      [['s-repl', 96, 5, first.clientOrderId]],
+    );
+    assert.deepEqual(
+      m.updates.slice(-3).map((u) => [u.event, u.order.clientOrderId]),
+      [
+        ['replaced', first.clientOrderId],
+        ['pending_new', 's-repl'],
+        ['new', 's-repl'],
+      ],
+    );
+    assert.match(
+      await refused(m.venue.replace({ ...second, clientOrderId: 'x1', replaces: first.clientOrderId })),
+      /not replaceable: replaced/,
+    );
+    assert.match(
+      await refused(m.venue.replace({ ...second, clientOrderId: 'x2', replaces: 'nope' })),
+      /unknown order 'nope'/,
+    );
+    assert.match(
+      await refused(m.venue.replace({ ...second, clientOrderId: 'x3', replaces: 's-repl', side: 'sell' })),
+      /keeps the ticker and side/,
+    );
     assert.equal(m.venue.openOrders().length, 1, 'a refused replace leaves the open order alone');
-  } finally { m.venue.close(); }
+  } finally {
+    m.venue.close();
+  }
 });

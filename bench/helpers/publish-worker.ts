@@ -10,17 +10,31 @@ import { addressOf } from '../../src/market/sources/addressing.js';
 import type { QuoteUpdate } from '../../src/market/sources/source.js';
 import { encodeQuote } from '../../src/market/sources/wire-format.js';
 
-const { options, tickers, rate, seconds, raw } = workerData as { options: PublisherOptions; tickers: string[]; rate: number; seconds: number; raw?: boolean };
+const { options, tickers, rate, seconds, raw } = workerData as {
+  options: PublisherOptions;
+  tickers: string[];
+  rate: number;
+  seconds: number;
+  raw?: boolean;
+};
 const port = parentPort!;
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Sender { send(ticker: string, u: QuoteUpdate): boolean; tick(): void; drain(): Promise<void>; close(): Promise<void> }
+interface Sender {
+  send(ticker: string, u: QuoteUpdate): boolean;
+  tick(): void;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
 
 async function rawRedis(): Promise<Sender> {
   const url = new URL(options.url!);
   const socket = net.connect(Number(url.port), url.hostname);
-  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+  await new Promise((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
   socket.on('data', () => undefined); // integer replies: subscriber counts, not needed
   const channels = new Map(tickers.map((t) => [t, addressOf(options.channel ?? '{ticker}', t)]));
   let out = '';
@@ -31,9 +45,16 @@ async function rawRedis(): Promise<Sender> {
       out += `*3\r\n$7\r\nPUBLISH\r\n$${Buffer.byteLength(channel)}\r\n${channel}\r\n$${Buffer.byteLength(payload)}\r\n${payload}\r\n`;
       return true;
     },
-    tick() { if (out) { socket.write(out); out = ''; } },
+    tick() {
+      if (out) {
+        socket.write(out);
+        out = '';
+      }
+    },
     drain: async () => undefined,
-    async close() { socket.end(); },
+    async close() {
+      socket.end();
+    },
   };
 }
 
@@ -43,9 +64,13 @@ async function salvoPublisher(): Promise<Sender> {
   for (const t of tickers) p.send(t, { bid: 1, ask: 1.01, timestamp: now() - 60_000 });
   await p.flush();
   return {
-    send: (t, u) => p.send(t, u), tick: () => undefined,
+    send: (t, u) => p.send(t, u),
+    tick: () => undefined,
     drain: () => p.flush().catch(() => undefined),
-    close: async () => { await p.flush().catch(() => undefined); await p.close(); },
+    close: async () => {
+      await p.flush().catch(() => undefined);
+      await p.close();
+    },
   };
 }
 
@@ -57,9 +82,23 @@ const n = tickers.length;
 const quote = (i: number): QuoteUpdate => {
   const p = 100 + (Math.floor(i / n) % 100) / 100; // walks up a dollar and starts again
   return {
-    bid: p, ask: p + 0.02, bidSize: 100, askSize: 120, last: p + 0.01, lastSize: 5,
-    bid2: p - 0.01, bid3: p - 0.02, ask2: p + 0.03, ask3: p + 0.04, bidSize2: 200, bidSize3: 300, askSize2: 220, askSize3: 320,
-    refPrice: 100, volume: i, timestamp: now(),
+    bid: p,
+    ask: p + 0.02,
+    bidSize: 100,
+    askSize: 120,
+    last: p + 0.01,
+    lastSize: 5,
+    bid2: p - 0.01,
+    bid3: p - 0.02,
+    ask2: p + 0.03,
+    ask3: p + 0.04,
+    bidSize2: 200,
+    bidSize3: 300,
+    askSize2: 220,
+    askSize3: 320,
+    refPrice: 100,
+    volume: i,
+    timestamp: now(),
   };
 };
 const started = performance.now();

@@ -11,7 +11,17 @@ const t0 = Date.now();
 let chunk = '';
 for (let i = 0; i < quotes; i++) {
   const p = 100 + (i % 50) / 100;
-  chunk += quoteFileLine('csv', tickers[i % tickers.length], { bid: p, ask: p + 0.02, bidSize: 100, askSize: 120, last: p + 0.01, timestamp: t0 + i });
-  if (chunk.length > 1 << 20) { out.write(chunk); chunk = ''; }
+  chunk += quoteFileLine('csv', tickers[i % tickers.length], {
+    bid: p,
+    ask: p + 0.02,
+    bidSize: 100,
+    askSize: 120,
+    last: p + 0.01,
+    timestamp: t0 + i,
+  });
+  if (chunk.length > 1 << 20) {
+    out.write(chunk);
+    chunk = '';
+  }
 }
 out.end(chunk, () => parentPort!.postMessage('written'));

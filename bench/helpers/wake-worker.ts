@@ -8,13 +8,20 @@
 // polling window's share of the period; the bench reports what it measured.
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { mode, shared, periodMs } = workerData as { mode: 'post' | 'doorbell' | 'spin'; shared: SharedArrayBuffer; periodMs: number };
+const { mode, shared, periodMs } = workerData as {
+  mode: 'post' | 'doorbell' | 'spin';
+  shared: SharedArrayBuffer;
+  periodMs: number;
+};
 const bell = new Int32Array(shared, 0, 2); // [ring count, samples written]
 const sentAt = new Float64Array(shared, 8, 1);
 const startAt = new Float64Array(shared, 16, 1);
 const delays = new Float64Array(shared, 32);
 const now = () => performance.timeOrigin + performance.now();
-const note = () => { delays[Atomics.load(bell, 1)] = now() - sentAt[0]; Atomics.add(bell, 1, 1); };
+const note = () => {
+  delays[Atomics.load(bell, 1)] = now() - sentAt[0];
+  Atomics.add(bell, 1, 1);
+};
 
 if (mode === 'spin') {
   parentPort!.postMessage('ready');
@@ -25,29 +32,43 @@ if (mode === 'spin') {
   for (let k = 1; seen >= 0; k++) {
     const due = startAt[0] + k * periodMs;
     // asleep until just before the tick (a ring meanwhile wakes it)
-    while (seen >= 0 && now() < due - 1 && Atomics.load(bell, 0) === seen) Atomics.wait(bell, 0, seen, Math.max(0, due - 1 - now()));
+    while (seen >= 0 && now() < due - 1 && Atomics.load(bell, 0) === seen)
+      Atomics.wait(bell, 0, seen, Math.max(0, due - 1 - now()));
     const from = now();
-    while (Atomics.load(bell, 0) === seen && now() < due + 3) { /* polling the doorbell */ }
+    while (Atomics.load(bell, 0) === seen && now() < due + 3) {
+      /* polling the doorbell */
+    }
     spun += now() - from;
     if (Atomics.load(bell, 0) === seen) Atomics.wait(bell, 0, seen, periodMs - 4);
     const rung = Atomics.load(bell, 0);
     if (rung < 0) break;
-    if (rung !== seen) { note(); seen = rung; }
+    if (rung !== seen) {
+      note();
+      seen = rung;
+    }
   }
   delays[delays.length - 1] = spun / (now() - began); // share of a core spent polling
   process.exit(0);
 } else if (mode === 'post') {
-  parentPort!.on('message', (m: string) => { if (m === 'ring') note(); else process.exit(0); });
+  parentPort!.on('message', (m: string) => {
+    if (m === 'ring') note();
+    else process.exit(0);
+  });
 } else {
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let seen = 0;
   // Node 20 has it; the TypeScript lib here predates it
-  const { waitAsync } = Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } };
+  const { waitAsync } = Atomics as unknown as {
+    waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string };
+  };
   const wait = (): void => {
     const r = waitAsync(bell, 0, seen);
     void Promise.resolve(r.value).then(() => {
       seen = Atomics.load(bell, 0);
-      if (seen < 0) { clearInterval(keepAlive); return; }
+      if (seen < 0) {
+        clearInterval(keepAlive);
+        return;
+      }
       note();
       wait();
     });

@@ -26,8 +26,15 @@ export interface WireOrder {
 
 /** Alpaca's vocabulary, which the other venues map into. */
 export type BrokerOrderStatus =
-  | 'pending_new' | 'new' | 'partially_filled' | 'filled'
-  | 'pending_cancel' | 'canceled' | 'rejected' | 'expired' | 'replaced'
+  | 'pending_new'
+  | 'new'
+  | 'partially_filled'
+  | 'filled'
+  | 'pending_cancel'
+  | 'canceled'
+  | 'rejected'
+  | 'expired'
+  | 'replaced'
   /** a bracket / OTO exit leg waiting for its entry to fill */
   | 'held';
 
@@ -80,9 +87,23 @@ export interface SubmitAck {
   rawStatus: string;
 }
 
-export interface BrokerPosition { ticker: string; quantity: number; avgEntryPrice: number }
-export interface BrokerAccount { cash: number; equity: number; buyingPower: number; currency: string }
-export interface MarketClock { now: Date; isOpen: boolean; nextOpen: Date; nextClose: Date }
+export interface BrokerPosition {
+  ticker: string;
+  quantity: number;
+  avgEntryPrice: number;
+}
+export interface BrokerAccount {
+  cash: number;
+  equity: number;
+  buyingPower: number;
+  currency: string;
+}
+export interface MarketClock {
+  now: Date;
+  isOpen: boolean;
+  nextOpen: Date;
+  nextClose: Date;
+}
 
 export interface Broker {
   readonly name: string;
@@ -132,13 +153,24 @@ export interface RateLimitInfo {
 /** The venue refused the order; final, with the venue's reason. */
 export class BrokerRejection extends Error {
   override readonly name = 'BrokerRejection';
-  constructor(readonly reason: string, readonly code?: string) { super(reason); }
+  constructor(
+    readonly reason: string,
+    readonly code?: string,
+  ) {
+    super(reason);
+  }
 }
 
 /** A failure worth retrying (5xx, 429, dropped connection). */
 export class BrokerTransientError extends Error {
   override readonly name = 'BrokerTransientError';
-  constructor(message: string, readonly status?: number, readonly retryAfterMs?: number) { super(message); }
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** No answer in time: the order may or may not exist at the venue. */
@@ -151,7 +183,15 @@ export class BrokerConnectError extends Error {
   override readonly name = 'BrokerConnectError';
 }
 
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 export function isRetryable(error: unknown): boolean {
   if (error instanceof BrokerRejection || error instanceof BrokerConnectError) return false;

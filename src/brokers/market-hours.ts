@@ -13,8 +13,14 @@ const validTimeZone = (tz: string): boolean => {
 
 /** the schema fields of such a market, shared by every broker config that has one */
 export const sessionCloseFields = {
-  closeAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "closeAt must be a time like '16:00'").default('16:00'),
-  timeZone: z.string().refine(validTimeZone, { message: 'timeZone must be an IANA time zone like America/New_York' }).default('America/New_York'),
+  closeAt: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "closeAt must be a time like '16:00'")
+    .default('16:00'),
+  timeZone: z
+    .string()
+    .refine(validTimeZone, { message: 'timeZone must be an IANA time zone like America/New_York' })
+    .default('America/New_York'),
 };
 
 const DAY_MS = 86_400_000;
@@ -23,11 +29,21 @@ const DAY_MS = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** wall-clock fields of `epochMs` in `timeZone` */
-function zonedFields(epochMs: number, timeZone: string): { y: number; m: number; d: number; h: number; min: number; s: number } {
+function zonedFields(
+  epochMs: number,
+  timeZone: string,
+): { y: number; m: number; d: number; h: number; min: number; s: number } {
   let format = formatters.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     formatters.set(timeZone, format);
   }
@@ -48,7 +64,11 @@ function zonedInstant(y: number, m: number, d: number, h: number, min: number, t
   return guess;
 }
 
-export interface MarketHours { isOpen: boolean; nextOpen: number; nextClose: number }
+export interface MarketHours {
+  isOpen: boolean;
+  nextOpen: number;
+  nextClose: number;
+}
 
 /** Open from local midnight to closeAt, every day: sessions can be tried any day before the close. */
 export function marketHours(config: { closeAt: string; timeZone: string }, nowMs: number): MarketHours {
@@ -59,6 +79,8 @@ export function marketHours(config: { closeAt: string; timeZone: string }, nowMs
   const closeToday = zonedInstant(today.y, today.m, today.d, closeH, closeMin, config.timeZone);
   const nextOpen = zonedInstant(tomorrow.y, tomorrow.m, tomorrow.d, 0, 0, config.timeZone);
   const isOpen = nowMs < closeToday;
-  const nextClose = isOpen ? closeToday : zonedInstant(tomorrow.y, tomorrow.m, tomorrow.d, closeH, closeMin, config.timeZone);
+  const nextClose = isOpen
+    ? closeToday
+    : zonedInstant(tomorrow.y, tomorrow.m, tomorrow.d, closeH, closeMin, config.timeZone);
   return { isOpen, nextOpen, nextClose };
 }

@@ -7,29 +7,56 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import dotenv from 'dotenv';
 import YAML from 'yaml';
-import { checkLogFolder, parseOptions, SalvoOptionsError, type RunTradingOptions, type SessionOptions } from '../session/options.js';
+import {
+  checkLogFolder,
+  parseOptions,
+  SalvoOptionsError,
+  type RunTradingOptions,
+  type SessionOptions,
+} from '../session/options.js';
 import { processSecrets, secretsIn } from '../util/secrets.js';
 
 /** Bad input (exit code 2): one line per problem. */
 export class CliInputError extends Error {
   override readonly name = 'CliInputError';
-  constructor(readonly problems: string[]) { super(problems.join('\n')); }
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
 }
 
 export interface ConfigFlags {
-  config?: string; tickers?: string; frequency?: string; run?: string; eos?: string;
-  broker?: string; quotes?: string; workers?: string; display?: boolean; logName?: string; logPath?: string;
+  config?: string;
+  tickers?: string;
+  frequency?: string;
+  run?: string;
+  eos?: string;
+  broker?: string;
+  quotes?: string;
+  workers?: string;
+  display?: boolean;
+  logName?: string;
+  logPath?: string;
   rateRedis?: string;
   /** the trade log name of a crashed session to pick up */
-  resume?: string; onStartOrphans?: string;
+  resume?: string;
+  onStartOrphans?: string;
 }
 
 /** the flag that sets each option */
 export const FLAG_OF: Record<string, string> = {
-  tickers: '--tickers', frequency: '--frequency', runSeconds: '--run', eosBehavior: '--eos', broker: '--broker', quotes: '--quotes',
-  numWorkers: '--workers', liveDisplay: '--display / --no-display', tradeLogName: '--log-name', tradeLogPath: '--log-path',
+  tickers: '--tickers',
+  frequency: '--frequency',
+  runSeconds: '--run',
+  eosBehavior: '--eos',
+  broker: '--broker',
+  quotes: '--quotes',
+  numWorkers: '--workers',
+  liveDisplay: '--display / --no-display',
+  tradeLogName: '--log-name',
+  tradeLogPath: '--log-path',
   rateLimit: '--rate-redis',
-  resume: '--resume', onStartOrphans: '--on-start-orphans',
+  resume: '--resume',
+  onStartOrphans: '--on-start-orphans',
 };
 
 export const CONFIG_FILES = ['salvo.config.json', 'salvo.config.yaml', 'salvo.config.yml'];
@@ -61,27 +88,47 @@ export function readConfigFile(file: string): Record<string, unknown> {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliInputError([`config file ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (error as Error).message})`}`]);
+    throw new CliInputError([
+      `config file ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (error as Error).message})`}`,
+    ]);
   }
   let data: unknown;
   if (/\.json$/i.test(file)) {
     // V8 quotes a stretch of the file in its message, and that stretch may hold a credential
-    try { data = JSON.parse(text); } catch (error) { throw new CliInputError([`${name}: not valid JSON: ${(error as Error).message.replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')}`]); }
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw new CliInputError([
+        `${name}: not valid JSON: ${(error as Error).message.replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')}`,
+      ]);
+    }
   } else {
     const doc = YAML.parseDocument(text);
     if (doc.errors.length) {
       // the parser's messages quote the token they stopped at, which may be a credential: cut it
-      const lines = doc.errors.map((e) => `${name}: line ${e.linePos?.[0].line ?? '?'}: not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').replace(/: ".*"$/, '')}`);
+      const lines = doc.errors.map(
+        (e) =>
+          `${name}: line ${e.linePos?.[0].line ?? '?'}: not valid YAML: ${e.message
+            .split('\n')[0]
+            .replace(/ at line \d+, column \d+:?$/, '')
+            .replace(/: ".*"$/, '')}`,
+      );
       throw new CliInputError([...new Set(lines)]);
     }
     data = doc.toJS();
   }
   if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) throw new CliInputError([`${name}: must hold an object of runTrading options (tickers, frequency, …)`]);
+  if (typeof data !== 'object' || Array.isArray(data))
+    throw new CliInputError([`${name}: must hold an object of runTrading options (tickers, frequency, …)`]);
   const problems: string[] = [];
-  const values = expandEnv(data as Record<string, unknown>, '', (key, variable) => problems.push(`${name}: ${key} uses \${${variable}}, which is not set (put it in .env or the environment)`));
+  const values = expandEnv(data as Record<string, unknown>, '', (key, variable) =>
+    problems.push(`${name}: ${key} uses \${${variable}}, which is not set (put it in .env or the environment)`),
+  );
   for (const key of CODE_ONLY) {
-    if (key in values) problems.push(`${name}: ${key} cannot be set in a config file${key === 'strategy' ? ': give the strategy file on the command line (salvo run <strategy.ts>)' : key === 'customShutdownAction' ? ': export it from the strategy file' : ''}`);
+    if (key in values)
+      problems.push(
+        `${name}: ${key} cannot be set in a config file${key === 'strategy' ? ': give the strategy file on the command line (salvo run <strategy.ts>)' : key === 'customShutdownAction' ? ': export it from the strategy file' : ''}`,
+      );
   }
   if (problems.length) throw new CliInputError(problems);
   secretsIn(values, processSecrets);
@@ -108,7 +155,9 @@ function expandEnv<T>(value: T, at: string, missing: (key: string, variable: str
   }
   if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, `${at}[${i}]`, missing)) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, at ? `${at}.${k}` : k, missing)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, expandEnv(v, at ? `${at}.${k}` : k, missing)]),
+    ) as T;
   }
   return value;
 }
@@ -132,19 +181,32 @@ export async function loadStrategyModule(file: string): Promise<StrategyModule> 
   const problems: string[] = [];
   const strategy = mod.default;
   if (typeof strategy !== 'function') {
-    const named = Object.entries(mod).filter(([k, v]) => typeof v === 'function' && k !== 'customShutdownAction').map(([k]) => k);
-    problems.push(strategy === undefined
-      ? `${file} has no default export: export the strategy function with \`export default function strategy(ctx) { … }\`${named.length ? ` (it exports ${named.map((n) => `'${n}'`).join(', ')}; make one of them the default export)` : ''}`
-      : `${file}: the default export must be the strategy function (ctx) => orders; got ${typeof strategy}`);
+    const named = Object.entries(mod)
+      .filter(([k, v]) => typeof v === 'function' && k !== 'customShutdownAction')
+      .map(([k]) => k);
+    problems.push(
+      strategy === undefined
+        ? `${file} has no default export: export the strategy function with \`export default function strategy(ctx) { … }\`${named.length ? ` (it exports ${named.map((n) => `'${n}'`).join(', ')}; make one of them the default export)` : ''}`
+        : `${file}: the default export must be the strategy function (ctx) => orders; got ${typeof strategy}`,
+    );
   }
   if (mod.customShutdownAction !== undefined && typeof mod.customShutdownAction !== 'function') {
-    problems.push(`${file}: export customShutdownAction must be a function (ctx) => orders; got ${typeof mod.customShutdownAction}`);
+    problems.push(
+      `${file}: export customShutdownAction must be a function (ctx) => orders; got ${typeof mod.customShutdownAction}`,
+    );
   }
   const config = mod.config ?? {};
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) problems.push(`${file}: export config must be an object of runTrading options; got ${Array.isArray(config) ? 'an array' : typeof config}`);
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    problems.push(
+      `${file}: export config must be an object of runTrading options; got ${Array.isArray(config) ? 'an array' : typeof config}`,
+    );
   if (problems.length) throw new CliInputError(problems);
   secretsIn(config, processSecrets);
-  return { strategy: strategy as StrategyModule['strategy'], customShutdownAction: mod.customShutdownAction as StrategyModule['customShutdownAction'], config: config as Record<string, unknown> };
+  return {
+    strategy: strategy as StrategyModule['strategy'],
+    customShutdownAction: mod.customShutdownAction as StrategyModule['customShutdownAction'],
+    config: config as Record<string, unknown>,
+  };
 }
 
 /**
@@ -171,19 +233,27 @@ const numberOr = (value: string) => (/^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(
 /** The options the flags set (only those given). */
 export function flagOptions(flags: ConfigFlags): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  if (flags.tickers !== undefined) o.tickers = flags.tickers.split(',').map((t) => t.trim()).filter(Boolean);
+  if (flags.tickers !== undefined)
+    o.tickers = flags.tickers
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
   if (flags.frequency !== undefined) o.frequency = numberOr(flags.frequency);
   if (flags.run !== undefined) o.runSeconds = flags.run.trim().toUpperCase() === 'EOD' ? 'EOD' : numberOr(flags.run);
   if (flags.eos !== undefined) o.eosBehavior = flags.eos;
   if (flags.broker !== undefined) o.broker = flags.broker;
   if (flags.quotes !== undefined) o.quotes = flags.quotes;
-  if (flags.workers !== undefined) o.numWorkers = /^\s*\d+\s*$/.test(flags.workers) ? Number(flags.workers) : flags.workers;
+  if (flags.workers !== undefined)
+    o.numWorkers = /^\s*\d+\s*$/.test(flags.workers) ? Number(flags.workers) : flags.workers;
   if (flags.display !== undefined) o.liveDisplay = flags.display;
   if (flags.logName !== undefined) o.tradeLogName = flags.logName;
   if (flags.logPath !== undefined) o.tradeLogPath = flags.logPath;
   if (flags.rateRedis !== undefined) o.rateLimit = { redis: flags.rateRedis };
   if (flags.resume !== undefined) {
-    if (flags.logName !== undefined && flags.logName !== flags.resume) throw new CliInputError([`--resume ${flags.resume} and --log-name ${flags.logName} name different sessions: give one`]);
+    if (flags.logName !== undefined && flags.logName !== flags.resume)
+      throw new CliInputError([
+        `--resume ${flags.resume} and --log-name ${flags.logName} name different sessions: give one`,
+      ]);
     o.resume = true;
     o.tradeLogName = flags.resume;
   }
@@ -191,7 +261,10 @@ export function flagOptions(flags: ConfigFlags): Record<string, unknown> {
   return o;
 }
 
-export interface Layer { name: string; values: Record<string, unknown> }
+export interface Layer {
+  name: string;
+  values: Record<string, unknown>;
+}
 
 const asVenue = (v: unknown) => (typeof v === 'string' ? { type: v } : v);
 
@@ -205,10 +278,16 @@ export function mergeLayers(layers: Layer[]): { merged: Record<string, unknown>;
       if (value === undefined) continue;
       const below = merged[key];
       if ((key === 'broker' || key === 'quotes') && below !== undefined) {
-        const lo = asVenue(below), hi = asVenue(value);
+        const lo = asVenue(below),
+          hi = asVenue(value);
         if (lo && hi && typeof lo === 'object' && typeof hi === 'object' && !Array.isArray(lo) && !Array.isArray(hi)) {
-          const loType = (lo as { type?: unknown }).type, hiType = (hi as { type?: unknown }).type;
-          if (hiType === undefined || hiType === loType) { merged[key] = { ...lo, ...hi }; origin[key] = layer.name; continue; }
+          const loType = (lo as { type?: unknown }).type,
+            hiType = (hi as { type?: unknown }).type;
+          if (hiType === undefined || hiType === loType) {
+            merged[key] = { ...lo, ...hi };
+            origin[key] = layer.name;
+            continue;
+          }
         }
       }
       merged[key] = value;
@@ -226,10 +305,16 @@ export function validate(merged: Record<string, unknown>, origin: Record<string,
     return options;
   } catch (error) {
     if (!(error instanceof SalvoOptionsError)) throw error;
-    const problems = error.problems.flatMap((p) => p.split('; unknown option ').map((part, i) => (i ? `unknown option ${part}` : part))).map((p) => locate(p, origin));
+    const problems = error.problems
+      .flatMap((p) => p.split('; unknown option ').map((part, i) => (i ? `unknown option ${part}` : part)))
+      .map((p) => locate(p, origin));
     if (merged.tickers === undefined) {
       const i = problems.findIndex((p) => p.startsWith('tickers '));
-      problems.splice(i < 0 ? 0 : i, i < 0 ? 0 : 1, 'no tickers: pass --tickers A,B, set tickers in the config file, or export const config = { tickers: [...] } from the strategy file');
+      problems.splice(
+        i < 0 ? 0 : i,
+        i < 0 ? 0 : 1,
+        'no tickers: pass --tickers A,B, set tickers in the config file, or export const config = { tickers: [...] } from the strategy file',
+      );
     }
     throw new CliInputError(problems);
   }
@@ -244,10 +329,19 @@ function locate(problem: string, origin: Record<string, string>): string {
   return `${from}: ${unknown ? problem.replace(/^unknown option/, 'unknown key') : problem}`;
 }
 
-export interface ResolvedRun { options: SessionOptions; configFile?: string; envFile?: string; origin: Record<string, string> }
+export interface ResolvedRun {
+  options: SessionOptions;
+  configFile?: string;
+  envFile?: string;
+  origin: Record<string, string>;
+}
 
 /** strategy file + config file + flags → validated session options (throws CliInputError) */
-export async function resolveRun(strategyFile: string, flags: ConfigFlags, defaults: Record<string, unknown> = {}): Promise<ResolvedRun> {
+export async function resolveRun(
+  strategyFile: string,
+  flags: ConfigFlags,
+  defaults: Record<string, unknown> = {},
+): Promise<ResolvedRun> {
   const envFile = loadEnv();
   const module = await loadStrategyModule(strategyFile);
   const configFile = findConfigFile(flags.config);

@@ -6,19 +6,37 @@
 // Exit codes: 0 stopped by a signal; 1 it could not start (port taken…); 2 bad flags.
 import path from 'node:path';
 import { startExchange } from '../index.js';
-import { FIX_DEFAULTS } from '../brokers/paper/exchange.js';
+import { FIX_DEFAULTS } from '../exchange/exchange.js';
 import { CliInputError, findConfigFile, loadEnv, readConfigFile } from './config.js';
 
 export interface ExchangeFlags {
-  config?: string; host?: string; httpPort?: string; fixPort?: string; latencyMs?: string; cash?: string;
-  ordersPerMinute?: string; tickers?: string; quotes?: string; keyId?: string; secretKey?: string;
-  fixCompId?: string; fixClientCompId?: string; fixUsername?: string; fixPassword?: string; fixLogonTimeout?: string;
+  config?: string;
+  host?: string;
+  httpPort?: string;
+  fixPort?: string;
+  latencyMs?: string;
+  cash?: string;
+  ordersPerMinute?: string;
+  tickers?: string;
+  quotes?: string;
+  keyId?: string;
+  secretKey?: string;
+  fixCompId?: string;
+  fixClientCompId?: string;
+  fixUsername?: string;
+  fixPassword?: string;
+  fixLogonTimeout?: string;
 }
 
 const DEFAULT_TICKERS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'META', 'TSLA', 'AVGO', 'JPM', 'V'];
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
-function number(flag: string, value: string | undefined, problems: string[], { int = false, min = 0, max = Infinity } = {}): number | undefined {
+function number(
+  flag: string,
+  value: string | undefined,
+  problems: string[],
+  { int = false, min = 0, max = Infinity } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n))) {
@@ -29,7 +47,8 @@ function number(flag: string, value: string | undefined, problems: string[], { i
   return n;
 }
 
-const port = (flag: string, value: string | undefined, problems: string[]) => number(flag, value, problems, { int: true, max: 65535 });
+const port = (flag: string, value: string | undefined, problems: string[]) =>
+  number(flag, value, problems, { int: true, max: 65535 });
 
 /** a FIX CompID or credential flag: given, it must be something */
 function text(flag: string, value: string | undefined, problems: string[]): string | undefined {
@@ -55,31 +74,53 @@ export async function exchangeCommand(flags: ExchangeFlags): Promise<number> {
     targetCompId: text('--fix-client-comp-id', flags.fixClientCompId, problems) ?? FIX_DEFAULTS.targetCompId,
     username: text('--fix-username', flags.fixUsername ?? process.env.SALVO_FIX_USERNAME, problems),
     password: text('--fix-password', flags.fixPassword ?? process.env.SALVO_FIX_PASSWORD, problems),
-    logonTimeoutSeconds: number('--fix-logon-timeout', flags.fixLogonTimeout ?? '10', problems, { min: 0.1, max: 3600 }),
+    logonTimeoutSeconds: number('--fix-logon-timeout', flags.fixLogonTimeout ?? '10', problems, {
+      min: 0.1,
+      max: 3600,
+    }),
   };
   const latencyMs = number('--latency-ms', flags.latencyMs, problems);
   const cash = number('--cash', flags.cash, problems, { min: 1 });
   const ordersPerMinute = number('--orders-per-minute', flags.ordersPerMinute, problems, { min: 1 });
-  const tickers = flags.tickers !== undefined ? flags.tickers.split(',').map((t) => t.trim()).filter(Boolean)
-    : Array.isArray(file.tickers) ? file.tickers.map(String) : DEFAULT_TICKERS;
+  const tickers =
+    flags.tickers !== undefined
+      ? flags.tickers
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : Array.isArray(file.tickers)
+        ? file.tickers.map(String)
+        : DEFAULT_TICKERS;
   if (!tickers.length) problems.push('--tickers must list at least one ticker');
   const fromFile = file.quotes;
-  const quotes = flags.quotes !== undefined ? { type: flags.quotes }
-    : typeof fromFile === 'string' ? { type: fromFile } : fromFile && typeof fromFile === 'object' ? (fromFile as { type: string }) : { type: 'sim' };
+  const quotes =
+    flags.quotes !== undefined
+      ? { type: flags.quotes }
+      : typeof fromFile === 'string'
+        ? { type: fromFile }
+        : fromFile && typeof fromFile === 'object'
+          ? (fromFile as { type: string })
+          : { type: 'sim' };
   if (problems.length) {
     for (const p of problems) err(`salvo exchange: ${p}`);
     return 2;
   }
   const keyId = flags.keyId ?? process.env.APCA_API_KEY_ID ?? 'salvo-paper';
   const secretKey = flags.secretKey ?? process.env.APCA_API_SECRET_KEY ?? 'salvo-paper-secret';
-  const secretShown = flags.secretKey ?? process.env.APCA_API_SECRET_KEY ? '*** (as given)' : secretKey;
+  const secretShown = (flags.secretKey ?? process.env.APCA_API_SECRET_KEY) ? '*** (as given)' : secretKey;
 
   let exchange;
   try {
     exchange = await startExchange({
-      host: flags.host ?? '127.0.0.1', httpPort, tickers, quotes, keyId, secretKey,
+      host: flags.host ?? '127.0.0.1',
+      httpPort,
+      tickers,
+      quotes,
+      keyId,
+      secretKey,
       ...(fixPort !== undefined ? { fixPort, fix } : {}),
-      ...(latencyMs !== undefined ? { latencyMs } : {}), ...(cash !== undefined ? { cash } : {}),
+      ...(latencyMs !== undefined ? { latencyMs } : {}),
+      ...(cash !== undefined ? { cash } : {}),
       ...(ordersPerMinute !== undefined ? { ordersPerMinute } : {}),
     });
   } catch (error) {
@@ -91,17 +132,22 @@ export async function exchangeCommand(flags: ExchangeFlags): Promise<number> {
     `  Alpaca REST     ${exchange.restUrl}`,
     `  trade updates   ${exchange.streamUrl}`,
     `  market data     ${exchange.dataStreamUrl}`,
-    ...(exchange.fixPort !== undefined ? [
-      `  FIX 4.4         ${flags.host ?? '127.0.0.1'}:${exchange.fixPort}: venue CompID ${fix.senderCompId}, initiators log on as ${fix.targetCompId === '*' ? 'any CompID' : fix.targetCompId}`
-        + `${fix.username ? `, username ${fix.username}` : ''}${fix.password ? ', password *** (as given)' : ', no password'}`,
-    ] : []),
+    ...(exchange.fixPort !== undefined
+      ? [
+          `  FIX 4.4         ${flags.host ?? '127.0.0.1'}:${exchange.fixPort}: venue CompID ${fix.senderCompId}, initiators log on as ${fix.targetCompId === '*' ? 'any CompID' : fix.targetCompId}` +
+            `${fix.username ? `, username ${fix.username}` : ''}${fix.password ? ', password *** (as given)' : ', no password'}`,
+        ]
+      : []),
     `  credentials     keyId ${keyId}, secretKey ${secretShown}`,
     `  a runner's config: broker: { type: alpaca, baseUrl: "${exchange.restUrl}", keyId: "${keyId}", secretKey: "…" }`,
     'Ctrl-C stops it.',
   ];
   process.stdout.write(`${out.join('\n')}\n`);
   await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => { err(`salvo exchange: ${signal}, closing`); resolve(); };
+    const stop = (signal: NodeJS.Signals) => {
+      err(`salvo exchange: ${signal}, closing`);
+      resolve();
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

@@ -48,11 +48,23 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
   if (flags.dryRun) {
     const shown = Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v !== 'function'));
     // credentials never reach the terminal: by key, by value, and URL passwords
-    const text = JSON.stringify({ options: shown, from: resolved.origin, configFile: resolved.configFile ?? null, envFile: resolved.envFile ?? null }, maskingReplacer(secrets), 2);
+    const text = JSON.stringify(
+      {
+        options: shown,
+        from: resolved.origin,
+        configFile: resolved.configFile ?? null,
+        envFile: resolved.envFile ?? null,
+      },
+      maskingReplacer(secrets),
+      2,
+    );
     out(secrets.mask(text));
     return 0;
   }
-  if (resolved.configFile) err(`[salvo] config: ${path.relative(process.cwd(), resolved.configFile) || resolved.configFile}${resolved.envFile ? ', environment: .env' : ''}`);
+  if (resolved.configFile)
+    err(
+      `[salvo] config: ${path.relative(process.cwd(), resolved.configFile) || resolved.configFile}${resolved.envFile ? ', environment: .env' : ''}`,
+    );
 
   let session: Session;
   try {
@@ -63,9 +75,13 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
   }
 
   let fills = 0;
-  session.book.onEvent((e) => { if (e.fill) fills++; });
+  session.book.onEvent((e) => {
+    if (e.fill) fills++;
+  });
   const started = Date.now();
-  const timer = o.liveDisplay ? undefined : setInterval(() => err(statusLine(session, fills, started)), statusEvery * 1000);
+  const timer = o.liveDisplay
+    ? undefined
+    : setInterval(() => err(statusLine(session, fills, started)), statusEvery * 1000);
   timer?.unref();
   let report: SessionReport;
   try {
@@ -85,13 +101,19 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
       err('salvo run: ended by a signal (the end of session ran)');
       return 130;
     case 'killed':
-      err(`salvo run: killed (${report.risk.killedBy ?? 'kill switch'}): open orders canceled${o.kill?.flatten === false ? ', positions kept' : ', positions flattened'}`);
+      err(
+        `salvo run: killed (${report.risk.killedBy ?? 'kill switch'}): open orders canceled${o.kill?.flatten === false ? ', positions kept' : ', positions flattened'}`,
+      );
       return 3;
     case 'risk':
-      err(`salvo run: a loss limit ended the session: ${report.risk.breaches.map((b) => b.reason).join('; ')}; trading is HALTED for the day (salvo risk reset clears it)`);
+      err(
+        `salvo run: a loss limit ended the session: ${report.risk.breaches.map((b) => b.reason).join('; ')}; trading is HALTED for the day (salvo risk reset clears it)`,
+      );
       return 4;
     default:
-      err(`salvo run: the session ended early: ${report.endReason}${report.endReason === 'halted' ? ' (the strategy threw and haltOnError is on)' : ''}`);
+      err(
+        `salvo run: the session ended early: ${report.endReason}${report.endReason === 'halted' ? ' (the strategy threw and haltOnError is on)' : ''}`,
+      );
       return 1;
   }
 }
@@ -101,7 +123,10 @@ const money = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
 function statusLine(session: Session, fills: number, started: number): string {
   const c = session.book.counts();
   const s = Math.round((Date.now() - started) / 1000);
-  const unrealized = session.phase === 'running' || session.phase === 'end of session' ? session.data().positions.reduce((sum, p) => sum + p.unrealizedPnl, 0) : 0;
+  const unrealized =
+    session.phase === 'running' || session.phase === 'end of session'
+      ? session.data().positions.reduce((sum, p) => sum + p.unrealizedPnl, 0)
+      : 0;
   return `[salvo] ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} ${session.phase} · orders ${c.total} (${c.open} open) · fills ${fills} · filled ${c.filled} · rejected ${c.rejected} · failed ${c.failed} · P&L realized ${money(session.portfolio.realizedPnl)} unrealized ${money(unrealized)}`;
 }
 
@@ -110,16 +135,34 @@ function printReport(strategyFile: string, r: SessionReport): void {
   const seconds = (r.endedAt.getTime() - r.startedAt.getTime()) / 1000;
   const acks = r.blocks.map((b) => b.ackMs).sort((a, b) => a - b);
   const positions = r.positions.filter((p) => Math.abs(p.quantity) > 1e-9);
-  out(`salvo run: ${path.basename(strategyFile)} ended (${r.endReason}) after ${r.ticks} strategy call(s) in ${seconds.toFixed(1)} s`);
-  out(`  orders      ${c.total} total: ${c.filled} filled, ${c.canceled} canceled, ${c.rejected} rejected, ${c.expired} expired, ${c.failed} failed, ${c.open} open`);
+  out(
+    `salvo run: ${path.basename(strategyFile)} ended (${r.endReason}) after ${r.ticks} strategy call(s) in ${seconds.toFixed(1)} s`,
+  );
+  out(
+    `  orders      ${c.total} total: ${c.filled} filled, ${c.canceled} canceled, ${c.rejected} rejected, ${c.expired} expired, ${c.failed} failed, ${c.open} open`,
+  );
   out(`  P&L         realized ${money(r.realizedPnl)}, unrealized ${money(r.unrealizedPnl)}`);
-  if (acks.length) out(`  blocks      ${acks.length}, strategy return → last ack median ${acks[Math.floor(acks.length / 2)].toFixed(2)} ms, max ${acks[acks.length - 1].toFixed(2)} ms`);
-  out(`  positions   ${positions.length ? positions.map((p) => `${p.ticker} ${p.quantity}`).join(', ') : 'flat'}${r.reconciled ? '' : ' (NOT reconciled with the broker: see the session log)'}`);
+  if (acks.length)
+    out(
+      `  blocks      ${acks.length}, strategy return → last ack median ${acks[Math.floor(acks.length / 2)].toFixed(2)} ms, max ${acks[acks.length - 1].toFixed(2)} ms`,
+    );
+  out(
+    `  positions   ${positions.length ? positions.map((p) => `${p.ticker} ${p.quantity}`).join(', ') : 'flat'}${r.reconciled ? '' : ' (NOT reconciled with the broker: see the session log)'}`,
+  );
   if (r.strategyErrors) out(`  strategy    threw ${r.strategyErrors} time(s): see the session log`);
   if (r.stillOpen.length) out(`  still open  ${r.stillOpen.join(', ')}`);
-  if (r.resumed) out(`  resumed     ${r.resumed.journaled} journaled order(s): ${r.resumed.settled} settled while down, ${r.resumed.adopted} adopted, ${r.resumed.notSent} never sent (failed, not resent)${r.resumed.positionMismatches.length ? `; positions differed: ${r.resumed.positionMismatches.join('; ')}` : ''}`);
-  if (r.orphans.count) out(`  orphans     ${r.orphans.count} open order(s) of another salvo session at start (${r.orphans.tickers.join(', ')}): ${r.orphans.action === 'report' ? 'left as they are' : r.orphans.action === 'adopt' ? 'adopted' : 'canceled'}`);
-  if (r.heldAtStart.length) out(`  held before ${r.heldAtStart.map((p) => `${p.ticker} ${p.quantity}`).join(', ')} (not opened by this session)`);
+  if (r.resumed)
+    out(
+      `  resumed     ${r.resumed.journaled} journaled order(s): ${r.resumed.settled} settled while down, ${r.resumed.adopted} adopted, ${r.resumed.notSent} never sent (failed, not resent)${r.resumed.positionMismatches.length ? `; positions differed: ${r.resumed.positionMismatches.join('; ')}` : ''}`,
+    );
+  if (r.orphans.count)
+    out(
+      `  orphans     ${r.orphans.count} open order(s) of another salvo session at start (${r.orphans.tickers.join(', ')}): ${r.orphans.action === 'report' ? 'left as they are' : r.orphans.action === 'adopt' ? 'adopted' : 'canceled'}`,
+    );
+  if (r.heldAtStart.length)
+    out(
+      `  held before ${r.heldAtStart.map((p) => `${p.ticker} ${p.quantity}`).join(', ')} (not opened by this session)`,
+    );
   out(`  trade log   ${r.tradeLogFile}`);
   const rel = path.relative(process.cwd(), r.tradeLogFile);
   out(`  review      npx salvo review ${rel && !rel.startsWith('..') ? rel : r.tradeLogFile}`);

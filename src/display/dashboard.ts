@@ -4,12 +4,26 @@
 // rebuilt from a snapshot by update(); blessed writes only the cells that changed.
 import blessed from 'blessed';
 import { clip, plain, seg, tagged, type Line } from './format.js';
-import { executionLines, headerLines, logLines, positionLines, positionSummary, quoteLabel, quoteLines, tradeLines } from './panes.js';
+import {
+  executionLines,
+  headerLines,
+  logLines,
+  positionLines,
+  positionSummary,
+  quoteLabel,
+  quoteLines,
+  tradeLines,
+} from './panes.js';
 import type { DisplaySnapshot } from './snapshot.js';
 
 type PaneName = 'positions' | 'execution' | 'trades' | 'quotes' | 'log';
 const PANES: readonly PaneName[] = ['positions', 'trades', 'quotes', 'log', 'execution'];
-interface Rect { top: number; left: number; width: number; height: number }
+interface Rect {
+  top: number;
+  left: number;
+  width: number;
+  height: number;
+}
 
 /** pane rectangles (title line included) for a terminal of `w` × `h` */
 export function layout(w: number, h: number): Record<PaneName, Rect> {
@@ -76,15 +90,38 @@ export class Dashboard {
 
   constructor(private readonly options: DashboardOptions) {
     this.screen = blessed.screen({
-      input: options.input as never, output: options.output as never,
-      smartCSR: true, autoPadding: true, warnings: false, title: 'salvo', dockBorders: false, fullUnicode: false,
+      input: options.input as never,
+      output: options.output as never,
+      smartCSR: true,
+      autoPadding: true,
+      warnings: false,
+      title: 'salvo',
+      dockBorders: false,
+      fullUnicode: false,
     });
     // no wrapping: a header line one column too long must not push the clock line out of its two rows
-    this.header = blessed.box({ parent: this.screen, top: 0, left: 0, width: '100%', height: 2, tags: true, wrap: false });
+    this.header = blessed.box({
+      parent: this.screen,
+      top: 0,
+      left: 0,
+      width: '100%',
+      height: 2,
+      tags: true,
+      wrap: false,
+    });
     for (const name of PANES) {
-      this.titles[name] = blessed.box({ parent: this.screen, height: 1, tags: true, style: { fg: 'white', bg: 'blue', bold: true } });
+      this.titles[name] = blessed.box({
+        parent: this.screen,
+        height: 1,
+        tags: true,
+        style: { fg: 'white', bg: 'blue', bold: true },
+      });
       this.bodies[name] = blessed.box({
-        parent: this.screen, tags: true, scrollable: true, alwaysScroll: true, wrap: false,
+        parent: this.screen,
+        tags: true,
+        scrollable: true,
+        alwaysScroll: true,
+        wrap: false,
         scrollbar: { ch: ' ', style: { bg: 'gray' } } as never,
       });
     }
@@ -107,15 +144,42 @@ export class Dashboard {
         if (this.last) this.update(this.last);
       }
     });
-    this.screen.key(['tab'], () => { this.focused = (this.focused + 1) % PANES.length; this.redraw(); });
-    this.screen.key(['S-tab'], () => { this.focused = (this.focused + PANES.length - 1) % PANES.length; this.redraw(); });
-    const scroll = (by: (body: blessed.Widgets.BoxElement) => void) => () => { by(this.bodies[PANES[this.focused]]); this.screen.render(); };
-    this.screen.key(['up', 'k'], scroll((b) => b.scroll(-1)));
-    this.screen.key(['down', 'j'], scroll((b) => b.scroll(1)));
-    this.screen.key(['pageup'], scroll((b) => b.scroll(-Math.max(1, (b.height as number) - 1))));
-    this.screen.key(['pagedown', 'space'], scroll((b) => b.scroll(Math.max(1, (b.height as number) - 1))));
-    this.screen.key(['home', 'g'], scroll((b) => b.setScrollPerc(0)));
-    this.screen.key(['end', 'S-g'], scroll((b) => b.setScrollPerc(100)));
+    this.screen.key(['tab'], () => {
+      this.focused = (this.focused + 1) % PANES.length;
+      this.redraw();
+    });
+    this.screen.key(['S-tab'], () => {
+      this.focused = (this.focused + PANES.length - 1) % PANES.length;
+      this.redraw();
+    });
+    const scroll = (by: (body: blessed.Widgets.BoxElement) => void) => () => {
+      by(this.bodies[PANES[this.focused]]);
+      this.screen.render();
+    };
+    this.screen.key(
+      ['up', 'k'],
+      scroll((b) => b.scroll(-1)),
+    );
+    this.screen.key(
+      ['down', 'j'],
+      scroll((b) => b.scroll(1)),
+    );
+    this.screen.key(
+      ['pageup'],
+      scroll((b) => b.scroll(-Math.max(1, (b.height as number) - 1))),
+    );
+    this.screen.key(
+      ['pagedown', 'space'],
+      scroll((b) => b.scroll(Math.max(1, (b.height as number) - 1))),
+    );
+    this.screen.key(
+      ['home', 'g'],
+      scroll((b) => b.setScrollPerc(0)),
+    );
+    this.screen.key(
+      ['end', 'S-g'],
+      scroll((b) => b.setScrollPerc(100)),
+    );
     this.screen.on('resize', () => this.redraw());
     this.place();
   }
@@ -126,7 +190,12 @@ export class Dashboard {
       const r = rects[name];
       Object.assign(this.titles[name], { top: r.top, left: r.left, width: r.width });
       const footer = name === 'positions' ? 1 : 0;
-      Object.assign(this.bodies[name], { top: r.top + 1, left: r.left, width: r.width, height: Math.max(1, r.height - 1 - footer) });
+      Object.assign(this.bodies[name], {
+        top: r.top + 1,
+        left: r.left,
+        width: r.width,
+        height: Math.max(1, r.height - 1 - footer),
+      });
       if (footer) Object.assign(this.footer, { top: r.top + r.height - 1, left: r.left, width: r.width });
     }
   }
@@ -139,7 +208,12 @@ export class Dashboard {
 
   update(s: DisplaySnapshot): void {
     this.last = s;
-    set(this.header, headerLines(s, this.screen.width as number).map(tagged).join('\n'));
+    set(
+      this.header,
+      headerLines(s, this.screen.width as number)
+        .map(tagged)
+        .join('\n'),
+    );
     const e = s.execution;
     const content: Record<PaneName, [Line, (s: DisplaySnapshot, w: number) => Line[]]> = {
       positions: [[seg(` positions (${s.positions.length}) `)], (x, w) => positionLines(x, w, false)],
@@ -154,12 +228,28 @@ export class Dashboard {
       const body = this.bodies[name];
       const titleWidth = this.titles[name].width as number;
       const head = clip([seg(i === this.focused ? '>' : ' '), ...title], titleWidth);
-      const stopping = name !== 'trades' ? []
-        : this.killAsked ? [seg(` KILL: cancel every open order${this.options.killFlattens === false ? '' : ' and flatten'}? y = yes, any other key = no `, 'red', true)]
-          : this.stopAsked && s.header.phase !== 'done' ? [seg(` stopping: end of session (${s.header.eosBehavior}) `, 'yellow', true)] : [];
+      const stopping =
+        name !== 'trades'
+          ? []
+          : this.killAsked
+            ? [
+                seg(
+                  ` KILL: cancel every open order${this.options.killFlattens === false ? '' : ' and flatten'}? y = yes, any other key = no `,
+                  'red',
+                  true,
+                ),
+              ]
+            : this.stopAsked && s.header.phase !== 'done'
+              ? [seg(` stopping: end of session (${s.header.eosBehavior}) `, 'yellow', true)]
+              : [];
       const full = clip([...head, ...stopping], titleWidth);
       set(this.titles[name], tagged(full) + '-'.repeat(Math.max(0, titleWidth - plain(full).length)));
-      set(body, lines(s, Math.max(10, (body.width as number) - 1)).map(tagged).join('\n'));
+      set(
+        body,
+        lines(s, Math.max(10, (body.width as number) - 1))
+          .map(tagged)
+          .join('\n'),
+      );
     });
     this.screen.render();
   }

@@ -4,7 +4,11 @@
 // ASCII only (truncation shows '~'): the display must read the same on a terminal without UTF-8.
 
 export type Color = 'green' | 'red' | 'yellow' | 'cyan' | 'blue' | 'magenta' | 'gray' | 'white';
-export interface Segment { text: string; color?: Color; bold?: boolean }
+export interface Segment {
+  text: string;
+  color?: Color;
+  bold?: boolean;
+}
 export type Line = Segment[];
 
 export const seg = (text: string, color?: Color, bold?: boolean): Segment => ({ text, color, bold });
@@ -33,19 +37,27 @@ export function table(columns: readonly Column[], rows: ReadonlyArray<readonly C
     });
     return out;
   };
-  return [line(columns.map((c) => c.title), true), ...rows.map((r) => line(r))];
+  return [
+    line(
+      columns.map((c) => c.title),
+      true,
+    ),
+    ...rows.map((r) => line(r)),
+  ];
 }
 
 function fitColumns(columns: readonly Column[], width: number): number[] {
   const keep = columns.map((_, i) => i);
   const used = () => keep.reduce((n, i) => n + columns[i].width, 0) + Math.max(0, keep.length - 1);
-  const droppable = keep.filter((i) => columns[i].drop !== undefined).sort((a, b) => columns[a].drop! - columns[b].drop!);
+  const droppable = keep
+    .filter((i) => columns[i].drop !== undefined)
+    .sort((a, b) => columns[a].drop! - columns[b].drop!);
   while (used() > width && droppable.length) keep.splice(keep.indexOf(droppable.shift()!), 1);
   return keep;
 }
 
 export function pad(text: string, width: number, align: 'left' | 'right' = 'left'): string {
-  if (text.length > width) return width <= 1 ? text.slice(0, width) : text.slice(0, width - 1) + '~';
+  if (text.length > width) return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}~`;
   return align === 'right' ? text.padStart(width) : text.padEnd(width);
 }
 
@@ -55,8 +67,12 @@ export function clip(line: Line, width: number): Line {
   let left = width;
   for (const s of line) {
     if (left <= 0) break;
-    if (s.text.length <= left) { out.push(s); left -= s.text.length; continue; }
-    out.push({ ...s, text: left > 1 ? s.text.slice(0, left - 1) + '~' : s.text.slice(0, left) });
+    if (s.text.length <= left) {
+      out.push(s);
+      left -= s.text.length;
+      continue;
+    }
+    out.push({ ...s, text: left > 1 ? `${s.text.slice(0, left - 1)}~` : s.text.slice(0, left) });
     left = 0;
   }
   return out;
@@ -66,12 +82,14 @@ export const plain = (line: Line): string => line.map((s) => s.text).join('');
 
 /** blessed tags; `{` and `}` in the text are escaped */
 export function tagged(line: Line): string {
-  return line.map((s) => {
-    let t = s.text.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
-    if (s.color) t = `{${s.color}-fg}${t}{/${s.color}-fg}`;
-    if (s.bold) t = `{bold}${t}{/bold}`;
-    return t;
-  }).join('');
+  return line
+    .map((s) => {
+      let t = s.text.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
+      if (s.color) t = `{${s.color}-fg}${t}{/${s.color}-fg}`;
+      if (s.bold) t = `{bold}${t}{/bold}`;
+      return t;
+    })
+    .join('');
 }
 
 export function num(n: number | undefined, digits = 2): string {
@@ -79,7 +97,7 @@ export function num(n: number | undefined, digits = 2): string {
   // toFixed and a grouping regex: toLocaleString builds a number formatter per call (~10 µs)
   const [int, frac] = Math.abs(n).toFixed(digits).split('.');
   const grouped = int.replace(/\B(?=(\d{3})+$)/g, ',');
-  return (n < 0 && Number(Math.abs(n).toFixed(digits)) !== 0 ? '-' : '') + grouped + (frac ? '.' + frac : '');
+  return (n < 0 && Number(Math.abs(n).toFixed(digits)) !== 0 ? '-' : '') + grouped + (frac ? `.${frac}` : '');
 }
 
 export function signed(n: number | undefined, digits = 2): string {
@@ -91,7 +109,8 @@ export function qty(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(4).replace(/0+$/, '');
 }
 
-export const pnlColor = (n: number | undefined): Color | undefined => (n === undefined || Math.abs(n) < 0.005 ? undefined : n > 0 ? 'green' : 'red');
+export const pnlColor = (n: number | undefined): Color | undefined =>
+  n === undefined || Math.abs(n) < 0.005 ? undefined : n > 0 ? 'green' : 'red';
 
 /** 0:00:05 / 1:02:03; under an hour m:ss */
 export function clockTime(ms: number): string {

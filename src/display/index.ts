@@ -18,7 +18,9 @@ export interface DisplayHandle {
 
 /** Where the display draws; tests and benches point it at a pseudo-terminal or a null stream. */
 export const displayTarget: {
-  mode?: 'tty' | 'text'; input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream;
+  mode?: 'tty' | 'text';
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
   /** frame statistics of the display that stopped last */
   lastStats?: ReturnType<DisplayHandle['stats']>;
 } = {};
@@ -26,7 +28,8 @@ export const displayTarget: {
 const TEXT_EVERY_MS = 3000;
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT'];
 
-type DisplayedSession = DisplaySource & Pick<Session, 'requestStop' | 'book' | 'log' | 'options' | 'broker'> & { risk?: { kill(source: string): string } };
+type DisplayedSession = DisplaySource &
+  Pick<Session, 'requestStop' | 'book' | 'log' | 'options' | 'broker'> & { risk?: { kill(source: string): string } };
 
 export function startDisplay(session: DisplayedSession): DisplayHandle {
   const o = session.options;
@@ -37,10 +40,17 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
   session.log.onLine((level) => tape.line(level));
   const configured = (o.broker as { cash?: unknown }).cash;
   if (typeof configured === 'number') tape.startCash = configured;
-  session.broker.account().then((a) => { tape.startCash = a.cash - tape.fillCash; }, () => undefined);
+  session.broker.account().then(
+    (a) => {
+      tape.startCash = a.cash - tape.fillCash;
+    },
+    () => undefined,
+  );
 
   const refreshMs = mode === 'tty' ? o.displayRefreshRate * 1000 : Math.max(o.displayRefreshRate * 1000, TEXT_EVERY_MS);
-  let frames = 0, totalMs = 0, maxMs = 0;
+  let frames = 0,
+    totalMs = 0,
+    maxMs = 0;
   let timer: NodeJS.Timeout | undefined;
   /** no more frames (stop() or a display failure); `done`: stop() ran */
   let stopped = false;
@@ -50,7 +60,9 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
 
   // a reader that goes away (`| head`) ends the text output, never the session
   let broken = false;
-  const onOutputError = () => { broken = true; };
+  const onOutputError = () => {
+    broken = true;
+  };
   if (mode === 'text') output.on('error', onOutputError);
   const frame = () => {
     const t0 = performance.now();
@@ -65,21 +77,37 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
       return;
     }
     const took = performance.now() - t0;
-    frames++; totalMs += took; maxMs = Math.max(maxMs, took);
+    frames++;
+    totalMs += took;
+    maxMs = Math.max(maxMs, took);
   };
   const schedule = () => {
     if (stopped) return;
     const now = Date.now();
-    timer = setTimeout(() => { frame(); schedule(); }, renderDelay(now, refreshMs, session.clockStartedAt, o.frequency));
+    timer = setTimeout(
+      () => {
+        frame();
+        schedule();
+      },
+      renderDelay(now, refreshMs, session.clockStartedAt, o.frequency),
+    );
     timer.unref();
   };
 
   let restore = () => undefined as void;
   const muted = session.log.muteDefault;
   if (mode === 'tty') {
-    const before = Object.fromEntries(['uncaughtException', ...STOP_SIGNALS].map((e) => [e, process.listeners(e as 'exit')]));
+    const before = Object.fromEntries(
+      ['uncaughtException', ...STOP_SIGNALS].map((e) => [e, process.listeners(e as 'exit')]),
+    );
     try {
-      dashboard = new Dashboard({ input: displayTarget.input, output, onStop: () => session.requestStop('display'), onKill: session.risk && (() => session.risk!.kill('display key K')), killFlattens: o.kill?.flatten !== false });
+      dashboard = new Dashboard({
+        input: displayTarget.input,
+        output,
+        onStop: () => session.requestStop('display'),
+        onKill: session.risk && (() => session.risk!.kill('display key K')),
+        killFlattens: o.kill?.flatten !== false,
+      });
     } catch (error) {
       session.log.warn(`live display could not start (${(error as Error).message}); running without it`);
       stopped = true;
@@ -96,7 +124,11 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
     const giveBack = () => {
       if (restored) return;
       restored = true;
-      try { dashboard?.destroy(); } catch { /* the terminal may be gone */ }
+      try {
+        dashboard?.destroy();
+      } catch {
+        /* the terminal may be gone */
+      }
       session.log.muteDefault = muted;
     };
     const onSignal = (signal: NodeJS.Signals) => {
@@ -127,11 +159,16 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
       clearTimeout(timer);
       tape.active = false;
       let last;
-      try { last = snap(); } catch { /* reported when the display stopped */ }
+      try {
+        last = snap();
+      } catch {
+        /* reported when the display stopped */
+      }
       restore();
       displayTarget.lastStats = { frames, meanMs: frames ? totalMs / frames : 0, maxMs, mode };
       // the last state stays readable after the full screen is gone (and ends the text output)
-      if (last && !broken && frames && (mode === 'text' || output === process.stdout)) output.write(renderText(last, { width: textWidth(output), interactive: false }));
+      if (last && !broken && frames && (mode === 'text' || output === process.stdout))
+        output.write(renderText(last, { width: textWidth(output), interactive: false }));
       if (mode === 'text') setImmediate(() => output.off('error', onOutputError)); // after the last write has failed or gone
     },
     stats: () => ({ frames, meanMs: frames ? totalMs / frames : 0, maxMs, mode }),

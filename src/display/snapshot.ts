@@ -1,7 +1,7 @@
 // What the live display shows, as one plain object taken at the display's own refresh rate. Taking
 // it reads the shared quote board (seqlock reads) and counters the session already keeps; the only
 // thing the display adds to the order path is TradeTape.record, a few field writes per status change.
-import type { OrderEvent } from '../execution/order-book.js';
+import type { OrderEvent } from '../execution/order-registry.js';
 import type { WorkerActivity } from '../execution/worker-pool.js';
 import type { DeskStats } from '../execution/order-desk.js';
 import { emptyQuote, type QuoteBoard } from '../market/quote-board.js';
@@ -18,11 +18,18 @@ export interface DisplaySource {
   endReason: string;
   stopping: boolean;
   strategyErrors: number;
-  options: { tradeLogName: string; broker: { type: string }; quotes: { type: string }; eosBehavior: string; frequency: number; numWorkers: number };
+  options: {
+    tradeLogName: string;
+    broker: { type: string };
+    quotes: { type: string };
+    eosBehavior: string;
+    frequency: number;
+    numWorkers: number;
+  };
   portfolio: { positions(mark: (ticker: string) => number | undefined): Position[]; realizedPnl: number };
   feed: { board: QuoteBoard };
   desk: { stats: DeskStats };
-  router: { backlog: number };
+  throttle: { backlog: number };
   pool: { stats(): readonly WorkerActivity[]; inFlight: number };
   bucket: { available(): number; capacity: number };
   log: { recent: ReadonlyArray<{ at: number; level: LogLevel; message: string }> };
@@ -31,10 +38,17 @@ export interface DisplaySource {
 }
 
 export interface TradeRow {
-  at: number; clientOrderId: string; ticker: string; side: string; action: string; status: string;
+  at: number;
+  clientOrderId: string;
+  ticker: string;
+  side: string;
+  action: string;
+  status: string;
   /** average fill price so far, else the limit price, else undefined (market, unfilled) */
   price?: number;
-  filledQty: number; quantity: number; reason?: string;
+  filledQty: number;
+  quantity: number;
+  reason?: string;
 }
 
 /** Listens to the order book: the latest trade updates, cash moved by fills, open and final counts. */
@@ -56,10 +70,21 @@ export class TradeTape {
     if (!this.active) return;
     const o = e.order;
     if (e.fill) this.fillCash += (o.side === 'buy' ? -1 : 1) * e.fill.qty * e.fill.price;
-    if (e.status in this.final) { this.final[e.status as TerminalStatus]++; this.openIds.delete(o.clientOrderId); } else this.openIds.add(o.clientOrderId);
+    if (e.status in this.final) {
+      this.final[e.status as TerminalStatus]++;
+      this.openIds.delete(o.clientOrderId);
+    } else this.openIds.add(o.clientOrderId);
     this.rows.push({
-      at: e.at, clientOrderId: o.clientOrderId, ticker: o.ticker, side: o.side, action: o.action, status: e.status,
-      price: o.filledAvgPrice > 0 ? o.filledAvgPrice : o.limitPrice, filledQty: o.filledQty, quantity: o.quantity, reason: e.reason,
+      at: e.at,
+      clientOrderId: o.clientOrderId,
+      ticker: o.ticker,
+      side: o.side,
+      action: o.action,
+      status: e.status,
+      price: o.filledAvgPrice > 0 ? o.filledAvgPrice : o.limitPrice,
+      filledQty: o.filledQty,
+      quantity: o.quantity,
+      reason: e.reason,
     });
     if (this.rows.length > this.max * 4) this.rows.splice(0, this.rows.length - this.max);
   }
@@ -80,24 +105,67 @@ export class TradeTape {
   }
 }
 
-export interface PositionRow extends Position { last?: number; pctChange?: number }
-export interface QuoteRow { ticker: string; bid: number; ask: number; last: number; ageMs?: number; updates: number; stale: boolean }
+export interface PositionRow extends Position {
+  last?: number;
+  pctChange?: number;
+}
+export interface QuoteRow {
+  ticker: string;
+  bid: number;
+  ask: number;
+  last: number;
+  ageMs?: number;
+  updates: number;
+  stale: boolean;
+}
 
 export interface DisplaySnapshot {
   at: number;
   header: {
-    strategy: string; broker: string; quotes: string; phase: string; stopping: boolean; endReason: string; eosBehavior: string;
-    elapsedMs: number; remainingMs: number; runMs: number; ticks: number; frequencyMs: number;
+    strategy: string;
+    broker: string;
+    quotes: string;
+    phase: string;
+    stopping: boolean;
+    endReason: string;
+    eosBehavior: string;
+    elapsedMs: number;
+    remainingMs: number;
+    runMs: number;
+    ticks: number;
+    frequencyMs: number;
     /** ACTIVE | REDUCING | HALTED, why, and how many legs the risk checks refused */
     trading?: { state: string; reason: string; refused: number };
   };
   positions: PositionRow[];
-  totals: { marketValue: number; costBasis: number; unrealizedPnl: number; pctChange?: number; realizedPnl: number; pnl: number; cash?: number; equity?: number };
+  totals: {
+    marketValue: number;
+    costBasis: number;
+    unrealizedPnl: number;
+    pctChange?: number;
+    realizedPnl: number;
+    pnl: number;
+    cash?: number;
+    equity?: number;
+  };
   trades: TradeRow[];
   execution: {
-    queue: number; inFlight: number; workers: WorkerActivity[]; budget: number; capacity: number;
-    retries: number; rejections: number; ackP50?: number; ackP99?: number; ackSamples: number; overruns: number;
-    final: Record<TerminalStatus, number>; open: number; strategyErrors: number; warnings: number; errors: number;
+    queue: number;
+    inFlight: number;
+    workers: WorkerActivity[];
+    budget: number;
+    capacity: number;
+    retries: number;
+    rejections: number;
+    ackP50?: number;
+    ackP99?: number;
+    ackSamples: number;
+    overruns: number;
+    final: Record<TerminalStatus, number>;
+    open: number;
+    strategyErrors: number;
+    warnings: number;
+    errors: number;
   };
   quotes: QuoteRow[];
   staleAfterMs: number;
@@ -105,9 +173,17 @@ export interface DisplaySnapshot {
   log: Array<{ at: number; level: LogLevel; message: string }>;
 }
 
-export interface SnapshotOptions { now?: number; staleAfterMs?: number; logLines?: number }
+export interface SnapshotOptions {
+  now?: number;
+  staleAfterMs?: number;
+  logLines?: number;
+}
 
-export function takeSnapshot(s: DisplaySource, tape: TradeTape, { now = Date.now(), staleAfterMs = 5000, logLines = 30 }: SnapshotOptions = {}): DisplaySnapshot {
+export function takeSnapshot(
+  s: DisplaySource,
+  tape: TradeTape,
+  { now = Date.now(), staleAfterMs = 5000, logLines = 30 }: SnapshotOptions = {},
+): DisplaySnapshot {
   const board = s.feed.board;
   const mark = (t: string) => markOf(board, t);
   const started = s.clockStartedAt > 0 && s.phase !== 'starting' && s.phase !== 'warm-up';
@@ -137,32 +213,61 @@ export function takeSnapshot(s: DisplaySource, tape: TradeTape, { now = Date.now
   });
 
   const latencies = [...s.desk.stats.ackLatencies].sort((a, b) => a - b);
-  const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] : undefined);
+  const pct = (p: number) =>
+    latencies.length
+      ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]
+      : undefined;
 
   return {
     at: now,
     header: {
-      strategy: s.options.tradeLogName, broker: s.options.broker.type, quotes: s.options.quotes.type,
-      phase: s.phase, stopping: s.stopping, endReason: s.endReason, eosBehavior: s.options.eosBehavior,
-      elapsedMs: clockOver ? elapsedMs : Math.min(elapsedMs, s.runMs), remainingMs: started && !clockOver ? Math.max(0, s.runMs - elapsedMs) : started ? 0 : s.runMs,
-      runMs: s.runMs, ticks: s.clock.ticks, frequencyMs: s.options.frequency,
+      strategy: s.options.tradeLogName,
+      broker: s.options.broker.type,
+      quotes: s.options.quotes.type,
+      phase: s.phase,
+      stopping: s.stopping,
+      endReason: s.endReason,
+      eosBehavior: s.options.eosBehavior,
+      elapsedMs: clockOver ? elapsedMs : Math.min(elapsedMs, s.runMs),
+      remainingMs: started && !clockOver ? Math.max(0, s.runMs - elapsedMs) : started ? 0 : s.runMs,
+      runMs: s.runMs,
+      ticks: s.clock.ticks,
+      frequencyMs: s.options.frequency,
       trading: s.risk && {
-        state: s.risk.engine.state.current, reason: s.risk.engine.state.reason,
+        state: s.risk.engine.state.current,
+        reason: s.risk.engine.state.reason,
         refused: Object.values(s.risk.engine.refusals).reduce((a, b) => a + b, 0),
       },
     },
     positions,
     totals: {
-      marketValue, costBasis, unrealizedPnl, pctChange: costBasis ? (unrealizedPnl / Math.abs(costBasis)) * 100 : undefined,
-      realizedPnl, pnl: realizedPnl + unrealizedPnl, cash, equity: cash === undefined ? undefined : cash + marketValue,
+      marketValue,
+      costBasis,
+      unrealizedPnl,
+      pctChange: costBasis ? (unrealizedPnl / Math.abs(costBasis)) * 100 : undefined,
+      realizedPnl,
+      pnl: realizedPnl + unrealizedPnl,
+      cash,
+      equity: cash === undefined ? undefined : cash + marketValue,
     },
     trades: tape.latest(),
     execution: {
-      queue: s.router.backlog, inFlight: s.pool.inFlight, workers: s.pool.stats().map((w) => ({ ...w })),
-      budget: s.bucket.available(), capacity: s.bucket.capacity,
-      retries: s.desk.stats.retries, rejections: s.desk.stats.rejections,
-      ackP50: pct(50), ackP99: pct(99), ackSamples: latencies.length, overruns: s.clock.overruns,
-      final: { ...tape.final }, open: tape.open, strategyErrors: s.strategyErrors, warnings: tape.warnings, errors: tape.errors,
+      queue: s.throttle.backlog,
+      inFlight: s.pool.inFlight,
+      workers: s.pool.stats().map((w) => ({ ...w })),
+      budget: s.bucket.available(),
+      capacity: s.bucket.capacity,
+      retries: s.desk.stats.retries,
+      rejections: s.desk.stats.rejections,
+      ackP50: pct(50),
+      ackP99: pct(99),
+      ackSamples: latencies.length,
+      overruns: s.clock.overruns,
+      final: { ...tape.final },
+      open: tape.open,
+      strategyErrors: s.strategyErrors,
+      warnings: tape.warnings,
+      errors: tape.errors,
     },
     quotes,
     staleAfterMs,

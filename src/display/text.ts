@@ -13,7 +13,10 @@ export interface TextOptions {
   interactive?: boolean;
 }
 
-export function renderText(s: DisplaySnapshot, { width = 100, maxQuotes = 20, maxLogLines = 8, interactive = false }: TextOptions = {}): string {
+export function renderText(
+  s: DisplaySnapshot,
+  { width = 100, maxQuotes = 20, maxLogLines = 8, interactive = false }: TextOptions = {},
+): string {
   const out: string[] = [];
   const section = (title: string, lines: Line[]) => {
     out.push(`-- ${title.trim()} ${'-'.repeat(Math.max(0, width - title.trim().length - 4))}`);
@@ -30,5 +33,5 @@ export function renderText(s: DisplaySnapshot, { width = 100, maxQuotes = 20, ma
   section(quoteLabel(s), shown);
   section('log', logLines({ ...s, log: s.log.slice(-maxLogLines) }, width));
   out.push(rule);
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { brokerDriver } from '../brokers/index.js';
 import type { Broker, BrokerTransientError, WireOrder } from '../brokers/broker.js';
 import type { ExecutionWorkerData, FromWorker, ToWorker } from './messages.js';
-import { preciseNow } from './order.js';
+import { preciseNow } from '../orders/order.js';
 import { RetryCutoff, submitWithRetry } from './submit-with-retry.js';
 import { describeError } from '../util/errors.js';
 
@@ -18,10 +18,30 @@ let cutoff = new RetryCutoff();
 
 async function submit(broker: Broker, order: WireOrder, handedAt: number): Promise<void> {
   let wiredAt: number | undefined; // the first attempt that left: a block's skew is about the first send
-  const outcome = await submitWithRetry(broker, order, retry, (attempt, error) =>
-    say({ type: 'retry', clientOrderId: order.clientOrderId, attempt, error: error.message, retryAfterMs: (error as BrokerTransientError).retryAfterMs }),
-  cutoff, (at) => { wiredAt ??= at; });
-  const common = { clientOrderId: order.clientOrderId, handedAt, wiredAt, ackAt: preciseNow(), attempts: outcome.attempts };
+  const outcome = await submitWithRetry(
+    broker,
+    order,
+    retry,
+    (attempt, error) =>
+      say({
+        type: 'retry',
+        clientOrderId: order.clientOrderId,
+        attempt,
+        error: error.message,
+        retryAfterMs: (error as BrokerTransientError).retryAfterMs,
+      }),
+    cutoff,
+    (at) => {
+      wiredAt ??= at;
+    },
+  );
+  const common = {
+    clientOrderId: order.clientOrderId,
+    handedAt,
+    wiredAt,
+    ackAt: preciseNow(),
+    attempts: outcome.attempts,
+  };
   if (outcome.kind === 'accepted') say({ type: 'accepted', ack: outcome.ack, ...common });
   else say({ type: outcome.kind, reason: outcome.reason, ...common });
 }
@@ -36,9 +56,14 @@ async function main(): Promise<void> {
     return;
   }
   // the venue's count is the truth; pass it on only when it runs low, not on every response
-  broker.onRateLimit?.((info) => { if (info.remaining <= Math.max(2, info.limit * 0.05)) say({ type: 'rate-limit', info }); });
+  broker.onRateLimit?.((info) => {
+    if (info.remaining <= Math.max(2, info.limit * 0.05)) say({ type: 'rate-limit', info });
+  });
   const inFlight = new Set<Promise<void>>();
-  const track = (p: Promise<void>) => { inFlight.add(p); void p.finally(() => inFlight.delete(p)); };
+  const track = (p: Promise<void>) => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  };
 
   port.on('message', (message: ToWorker) => {
     switch (message.type) {
@@ -46,8 +71,11 @@ async function main(): Promise<void> {
         for (const order of message.orders) track(submit(broker, order, preciseNow()));
         break;
       case 'cancel':
-        track(broker.cancel(message.clientOrderId).catch((e) =>
-          say({ type: 'cancel-failed', clientOrderId: message.clientOrderId, reason: errorText(e) })));
+        track(
+          broker
+            .cancel(message.clientOrderId)
+            .catch((e) => say({ type: 'cancel-failed', clientOrderId: message.clientOrderId, reason: errorText(e) })),
+        );
         break;
       case 'stop-retries':
         cutoff.cutAt(message.by);
@@ -55,10 +83,12 @@ async function main(): Promise<void> {
         break;
       case 'close':
         cutoff.cutAt(Date.now());
-        void Promise.allSettled([...inFlight]).then(() => broker.close()).finally(() => {
-          say({ type: 'closed' });
-          port.close();
-        });
+        void Promise.allSettled([...inFlight])
+          .then(() => broker.close())
+          .finally(() => {
+            say({ type: 'closed' });
+            port.close();
+          });
         break;
     }
   });

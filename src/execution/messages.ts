@@ -17,7 +17,13 @@ export type ToWorker =
   | { type: 'close' };
 
 /** epoch ms (sub-ms): handed to the adapter, first written to the venue (if it ever was), answered */
-interface Outcome { clientOrderId: string; handedAt: number; wiredAt?: number; ackAt: number; attempts: number }
+interface Outcome {
+  clientOrderId: string;
+  handedAt: number;
+  wiredAt?: number;
+  ackAt: number;
+  attempts: number;
+}
 
 export type FromWorker =
   /** width: how wide this worker's broker client sends (for the session log) */

@@ -2,12 +2,12 @@
 // order (valid or not) its client order id and a row in the log, routes the valid legs of a block
 // together, and books what the execution workers report back.
 import { randomBytes } from 'node:crypto';
-import type { SessionLog } from '../util/session-log.js';
+import type { Log } from '../util/log.js';
 import type { FromWorker } from './messages.js';
-import { clientOrderId, isTerminal, preciseNow, type Order } from './order.js';
+import { clientOrderId, isTerminal, preciseNow, type Order } from '../orders/order.js';
 import { InstructionDesk, instructionOf, openOrderView } from './order-instructions.js';
-import type { OrderBook } from './order-book.js';
-import type { Router } from './router.js';
+import type { OrderRegistry } from './order-registry.js';
+import type { Throttle } from './throttle.js';
 import { checkOrder, type CheckedRequest, type PositionView } from './validate.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -41,16 +41,24 @@ export class OrderDesk {
   private current = { blockId: '', leg: 0, decidedAt: 0 };
 
   constructor(
-    private readonly book: OrderBook,
-    private readonly router: Router,
+    private readonly book: OrderRegistry,
+    private readonly throttle: Throttle,
     private readonly pool: WorkerPool,
     private readonly view: PositionView,
-    private readonly log: SessionLog,
+    private readonly log: Log,
     private readonly risk?: RiskGate,
   ) {
     this.instructions = new InstructionDesk({
-      book, router, pool, view,
-      refuse: (kind, target, reason) => this.reject({ ticker: target?.ticker ?? '', quantity: 0, side: target?.side ?? '', action: target?.action ?? kind }, reason, { idTag: kind }),
+      book,
+      throttle,
+      pool,
+      view,
+      refuse: (kind, target, reason) =>
+        this.reject(
+          { ticker: target?.ticker ?? '', quantity: 0, side: target?.side ?? '', action: target?.action ?? kind },
+          reason,
+          { idTag: kind },
+        ),
     });
   }
 
@@ -69,7 +77,10 @@ export class OrderDesk {
       this.current = { blockId, leg, decidedAt };
       const instruction = instructionOf(raw);
       if (!instruction) return void fresh.push({ raw, leg });
-      if ('problem' in instruction) return void orders.push(this.reject({ ticker: '', quantity: 0, side: '', action: '' }, instruction.problem, { idTag: 'instruction' }));
+      if ('problem' in instruction)
+        return void orders.push(
+          this.reject({ ticker: '', quantity: 0, side: '', action: '' }, instruction.problem, { idTag: 'instruction' }),
+        );
       const replacement = this.instructions.handle(instruction, this.current);
       if (!replacement) return;
       // a replace is a new order at the venue: the same limits apply to what it asks for
@@ -95,8 +106,17 @@ export class OrderDesk {
       // a bracket's exits are orders of their own in the book and the log; they travel with their entry
       const make = (terms: CheckedRequest): Order => {
         const order: Order = {
-          ...terms, legs: undefined, clientOrderId: clientOrderId(terms.action, workerId), blockId, leg, workerId,
-          status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt, attempts: 0,
+          ...terms,
+          legs: undefined,
+          clientOrderId: clientOrderId(terms.action, workerId),
+          blockId,
+          leg,
+          workerId,
+          status: 'created',
+          filledQty: 0,
+          filledAvgPrice: 0,
+          decidedAt,
+          attempts: 0,
         };
         this.book.add(order);
         this.book.move(order, 'queued', { source: 'local' });
@@ -108,11 +128,16 @@ export class OrderDesk {
       valid.push(entry);
     });
     // one line per block, not per leg: a runaway strategy's 1,000 refused legs must not flood the log
-    if (refused.length) this.log.warn(`risk refused ${refused.length} of ${requests.length} leg(s) of block ${blockId}: ${refused.slice(0, 3).join(' | ')}${refused.length > 3 ? ` (+${refused.length - 3} more: see the trade log)` : ''}`);
+    if (refused.length)
+      this.log.warn(
+        `risk refused ${refused.length} of ${requests.length} leg(s) of block ${blockId}: ${refused.slice(0, 3).join(' | ')}${refused.length > 3 ? ` (+${refused.length - 3} more: see the trade log)` : ''}`,
+      );
     // validate → risk → journal: only what is sent is journaled, and its intent is on disk first
     if (valid.length) {
       this.awaitingJournal.add(valid);
-      this.beforeSend(valid, () => { if (this.awaitingJournal.delete(valid)) this.router.send(valid); });
+      this.beforeSend(valid, () => {
+        if (this.awaitingJournal.delete(valid)) this.throttle.send(valid);
+      });
     }
     return orders.sort((x, y) => x.leg - y.leg);
   }
@@ -128,21 +153,44 @@ export class OrderDesk {
    * limit (raw status `risk`; the block's one log line says so), else invalid (a line each).
    */
   private reject(
-    p: { ticker: string; quantity: number; side: string; action: string; orderType?: Order['orderType']; limitPrice?: number },
+    p: {
+      ticker: string;
+      quantity: number;
+      side: string;
+      action: string;
+      orderType?: Order['orderType'];
+      limitPrice?: number;
+    },
     reason: string,
     { idTag, risk = false }: { idTag?: string; risk?: boolean } = {},
   ): Order {
     const { blockId, leg, decidedAt } = this.current;
     const action = p.action || DEFAULT_ACTION[p.side] || 'invalid';
     const order: Order = {
-      clientOrderId: clientOrderId(idTag ?? action, 0), ticker: p.ticker, quantity: p.quantity,
-      side: (p.side === 'sell' ? 'sell' : 'buy'), orderType: p.orderType ?? 'market', limitPrice: p.limitPrice, timeInForce: 'day', action: action as Order['action'],
-      blockId, leg, workerId: 0, status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt, attempts: 0,
+      clientOrderId: clientOrderId(idTag ?? action, 0),
+      ticker: p.ticker,
+      quantity: p.quantity,
+      side: p.side === 'sell' ? 'sell' : 'buy',
+      orderType: p.orderType ?? 'market',
+      limitPrice: p.limitPrice,
+      timeInForce: 'day',
+      action: action as Order['action'],
+      blockId,
+      leg,
+      workerId: 0,
+      status: 'created',
+      filledQty: 0,
+      filledAvgPrice: 0,
+      decidedAt,
+      attempts: 0,
     };
     this.book.add(order);
     this.book.move(order, 'rejected', { source: 'local', rawStatus: risk ? 'risk' : 'invalid', reason });
     this.stats.rejections++;
-    if (!risk) this.log.warn(`${idTag && idTag !== 'instruction' ? `${idTag} refused` : 'order rejected before sending'} (block ${blockId}, leg ${leg}): ${reason}`);
+    if (!risk)
+      this.log.warn(
+        `${idTag && idTag !== 'instruction' ? `${idTag} refused` : 'order rejected before sending'} (block ${blockId}, leg ${leg}): ${reason}`,
+      );
     return order;
   }
 
@@ -158,22 +206,32 @@ export class OrderDesk {
 
   onWorkerMessage(workerId: number, message: FromWorker): void {
     if (message.type === 'rate-limit') {
-      this.router.venueSays(message.info);
+      this.throttle.venueSays(message.info);
       return;
     }
     if (message.type === 'retry') {
       this.stats.retries++;
-      if (message.retryAfterMs) this.router.venueSays({ retryAfterMs: message.retryAfterMs });
-      this.log.warn(`worker ${workerId} retrying ${message.clientOrderId} (attempt ${message.attempt} failed: ${message.error})`);
+      if (message.retryAfterMs) this.throttle.venueSays({ retryAfterMs: message.retryAfterMs });
+      this.log.warn(
+        `worker ${workerId} retrying ${message.clientOrderId} (attempt ${message.attempt} failed: ${message.error})`,
+      );
       return;
     }
     if (message.type === 'cancel-failed') {
       const order = this.book.get(message.clientOrderId);
       if (order && this.instructions.cancelRefused(order, message.reason)) return;
-      if (order && !isTerminal(order.status)) this.log.warn(`cancel of ${message.clientOrderId} refused: ${message.reason}`);
+      if (order && !isTerminal(order.status))
+        this.log.warn(`cancel of ${message.clientOrderId} refused: ${message.reason}`);
       return;
     }
-    if (message.type !== 'accepted' && message.type !== 'rejected' && message.type !== 'failed' && message.type !== 'not-sent' && message.type !== 'unconfirmed') return;
+    if (
+      message.type !== 'accepted' &&
+      message.type !== 'rejected' &&
+      message.type !== 'failed' &&
+      message.type !== 'not-sent' &&
+      message.type !== 'unconfirmed'
+    )
+      return;
     const order = this.book.get(message.clientOrderId);
     if (!order) return;
     order.handedAt = message.handedAt;
@@ -190,11 +248,23 @@ export class OrderDesk {
     }
     this.stats.rejections += message.type === 'rejected' ? 1 : 0;
     // not sent again at the end of session: canceled unsent; no final word from the broker: unconfirmed
-    const [status, rawStatus] = message.type === 'not-sent' ? ['canceled', 'not_sent'] as const
-      : message.type === 'unconfirmed' ? ['expired', 'unconfirmed'] as const : [message.type, message.type] as const;
-    this.book.move(order, status, { source: message.type === 'rejected' ? 'execution' : 'local', rawStatus, reason: message.reason });
+    const [status, rawStatus] =
+      message.type === 'not-sent'
+        ? (['canceled', 'not_sent'] as const)
+        : message.type === 'unconfirmed'
+          ? (['expired', 'unconfirmed'] as const)
+          : ([message.type, message.type] as const);
+    this.book.move(order, status, {
+      source: message.type === 'rejected' ? 'execution' : 'local',
+      rawStatus,
+      reason: message.reason,
+    });
     for (const exit of order.legs ?? []) {
-      this.book.move(this.book.get(exit.clientOrderId)!, status, { source: 'local', rawStatus, reason: `its ${order.orderClass} entry ${order.clientOrderId} was ${status}: ${message.reason}` });
+      this.book.move(this.book.get(exit.clientOrderId)!, status, {
+        source: 'local',
+        rawStatus,
+        reason: `its ${order.orderClass} entry ${order.clientOrderId} was ${status}: ${message.reason}`,
+      });
     }
     if (message.type === 'not-sent') return;
     this.log.warn(`order ${order.clientOrderId} ${message.type}: ${message.reason}`);
@@ -211,7 +281,10 @@ export class OrderDesk {
     const waitUntil = Date.now() + JOURNAL_WAIT_MS;
     while (this.awaitingJournal.size && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 2));
     // a bracket's exits travel with their entry: they end with it
-    const waiting = [...this.awaitingJournal].flat().concat(this.router.dropWaiting()).flatMap((o) => [o, ...((o.legs ?? []) as Order[])]);
+    const waiting = [...this.awaitingJournal]
+      .flat()
+      .concat(this.throttle.dropWaiting())
+      .flatMap((o) => [o, ...((o.legs ?? []) as Order[])]);
     this.awaitingJournal.clear();
     for (const order of waiting) this.book.move(order, 'canceled', { source: 'local', rawStatus: 'not_sent', reason });
     this.pool.stopRetries(retriesUntil);

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describeError } from '../util/errors.js';
-import type { RateDecision } from './token-bucket.js';
+import type { RateDecision } from '../util/token-bucket.js';
 
 export interface SharedRateOptions {
   /** redis://[:password@]host:port[/db] */
@@ -121,7 +121,7 @@ return {0, epoch, stored, runners}
 type Reply = [number, string, number, number];
 
 /**
- * The shared decision, as the router asks for it: `take(n)` resolves 0 when n sends are granted,
+ * The shared decision, as the throttle asks for it: `take(n)` resolves 0 when n sends are granted,
  * or the ms to wait before asking again. While Redis cannot be reached nothing is granted for
  * FALLBACK_AFTER_MS; after that the runner sends within its share of the limit (limit / runners
  * last seen), starting from nothing, and says so; it rejoins the shared log when Redis is back.
@@ -146,7 +146,13 @@ export class SharedRate implements RateDecision {
     this.windowMs = (o.windowMs ?? 60_000) + (o.marginMs ?? marginOf(o.windowMs ?? 60_000));
     const base = `salvo:rate:{${o.key}}`; // one hash slot: the script runs on Redis Cluster too
     this.keys = ['log', 'waiters', 'seen', 'meta', 'served'].map((k) => `${base}:${k}`);
-    this.redis = new Redis(o.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 1_000, retryStrategy: () => 250 });
+    this.redis = new Redis(o.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      commandTimeout: 1_000,
+      retryStrategy: () => 250,
+    });
     this.redis.on('error', () => undefined); // each failed call says what happened; the client reconnects on its own
     this.redis.defineCommand('salvoRate', { numberOfKeys: 5, lua: SCRIPT });
     this.beat = setInterval(() => void this.heartbeat(), HEARTBEAT_MS).unref();
@@ -159,9 +165,14 @@ export class SharedRate implements RateDecision {
       await rate.call('beat', 0, '');
     } catch (error) {
       rate.close();
-      throw new Error(`rateLimit.redis: cannot use the shared rate limit at ${redactUrl(o.url)}: ${describeError(error)}`);
+      throw new Error(
+        `rateLimit.redis: cannot use the shared rate limit at ${redactUrl(o.url)}: ${describeError(error)}`,
+      );
     }
-    o.log('info', `rate limit shared through Redis (key ${o.key}, ${o.share}): ${rate.capacity} orders in any ${rate.windowMs / 1000} s for the account, ${rate.runners} runner(s) on it now`);
+    o.log(
+      'info',
+      `rate limit shared through Redis (key ${o.key}, ${o.share}): ${rate.capacity} orders in any ${rate.windowMs / 1000} s for the account, ${rate.runners} runner(s) on it now`,
+    );
     return rate;
   }
 
@@ -207,7 +218,16 @@ export class SharedRate implements RateDecision {
 
   private async call(op: string, n: number, arg: string): Promise<Reply> {
     const reply = (await (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown[]>>).salvoRate(
-      ...this.keys, op, this.o.runner, n, this.o.limit, this.o.share, this.epoch, arg, this.windowMs)) as unknown[];
+      ...this.keys,
+      op,
+      this.o.runner,
+      n,
+      this.o.limit,
+      this.o.share,
+      this.epoch,
+      arg,
+      this.windowMs,
+    )) as unknown[];
     const [wait, epoch, stored, runners] = [Number(reply[0]), String(reply[1]), Number(reply[2]), Number(reply[3])];
     if (this.epoch && epoch !== this.epoch) await this.refill(epoch);
     this.epoch = epoch;
@@ -215,14 +235,20 @@ export class SharedRate implements RateDecision {
     this.storedLimit = stored;
     if (stored !== this.o.limit && !this.warnedLimit) {
       this.warnedLimit = true;
-      this.o.log('warn', `rate limit key ${this.o.key} is shared by runners configured with different ordersPerMinute: it holds ${stored}, this runner says ${this.o.limit}; ${stored} applies to all`);
+      this.o.log(
+        'warn',
+        `rate limit key ${this.o.key} is shared by runners configured with different ordersPerMinute: it holds ${stored}, this runner says ${this.o.limit}; ${stored} applies to all`,
+      );
     }
     return [wait, epoch, stored, runners];
   }
 
   /** Redis lost the log (a restart): put this runner's last minute back before anyone sends */
   private async refill(epoch: string): Promise<void> {
-    this.o.log('warn', `the shared rate limit in Redis was reset (key ${this.o.key}); restoring this runner's sends of the last minute`);
+    this.o.log(
+      'warn',
+      `the shared rate limit in Redis was reset (key ${this.o.key}); restoring this runner's sends of the last minute`,
+    );
     this.epoch = epoch;
     await this.call('beat', 0, this.ages());
   }
@@ -231,12 +257,17 @@ export class SharedRate implements RateDecision {
     try {
       await this.call('beat', 0, '');
       this.back();
-    } catch { /* take() reports the outage */ }
+    } catch {
+      /* take() reports the outage */
+    }
   }
 
   private ages(): string {
     const now = Date.now();
-    return this.mine.filter((t) => now - t < this.windowMs).map((t) => now - t).join(',');
+    return this.mine
+      .filter((t) => now - t < this.windowMs)
+      .map((t) => now - t)
+      .join(',');
   }
 
   private record(n: number): void {
@@ -249,16 +280,22 @@ export class SharedRate implements RateDecision {
     const now = Date.now();
     if (this.downSince === undefined) {
       this.downSince = now;
-      this.o.log('warn', `the shared rate limit's Redis is unreachable (${describeError(error)}); no order is sent for up to ${FALLBACK_AFTER_MS / 1000} s`);
+      this.o.log(
+        'warn',
+        `the shared rate limit's Redis is unreachable (${describeError(error)}); no order is sent for up to ${FALLBACK_AFTER_MS / 1000} s`,
+      );
     }
     if (now - this.downSince < FALLBACK_AFTER_MS) return 250;
     if (this.share === undefined) {
       this.share = Math.max(1, Math.floor(this.o.limit / this.runners));
-      this.o.log('warn', `the shared rate limit's Redis is still unreachable: sending within this runner's share, ${this.share} in any ${this.windowMs / 1000} s (${this.o.limit} / ${this.runners} runner(s))`);
+      this.o.log(
+        'warn',
+        `the shared rate limit's Redis is still unreachable: sending within this runner's share, ${this.share} in any ${this.windowMs / 1000} s (${this.o.limit} / ${this.runners} runner(s))`,
+      );
     }
     if (this.pausedUntil > now) return this.pausedUntil - now;
     // what this runner sent in the last minute counts against its share, so the account never sees more than its limit
-    if (n > this.share) return 1; // the router asks again within the share (capacity)
+    if (n > this.share) return 1; // the throttle asks again within the share (capacity)
     const used = this.sentInLastMinute();
     if (used + n <= this.share) {
       this.record(n);
@@ -297,6 +334,11 @@ function redactUrl(url: string): string {
  * FIX CompIDs) hashed, so the key says nothing of the credential it comes from.
  */
 export function accountKey(broker: { type: string } & Record<string, unknown>): string {
-  const names = ['baseUrl', 'keyId', 'host', 'port', 'senderCompId', 'targetCompId', 'account'].map((k) => broker[k] ?? '');
-  return `${broker.type}-${createHash('sha256').update(JSON.stringify([broker.type, ...names])).digest('hex').slice(0, 16)}`;
+  const names = ['baseUrl', 'keyId', 'host', 'port', 'senderCompId', 'targetCompId', 'account'].map(
+    (k) => broker[k] ?? '',
+  );
+  return `${broker.type}-${createHash('sha256')
+    .update(JSON.stringify([broker.type, ...names]))
+    .digest('hex')
+    .slice(0, 16)}`;
 }

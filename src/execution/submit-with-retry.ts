@@ -45,11 +45,23 @@ export class RetryCutoff {
 
 function send(broker: Broker, order: WireOrder, written?: (at: number) => void): Promise<SubmitAck> {
   if (order.legs?.length) {
-    if (!broker.submitGroup) return Promise.reject(new BrokerRejection(`the ${broker.name} broker cannot take ${order.orderClass} orders yet: send the entry, then its exits once it fills`, 'group_unsupported'));
+    if (!broker.submitGroup)
+      return Promise.reject(
+        new BrokerRejection(
+          `the ${broker.name} broker cannot take ${order.orderClass} orders yet: send the entry, then its exits once it fills`,
+          'group_unsupported',
+        ),
+      );
     return broker.submitGroup(order);
   }
   if (order.replaces === undefined) return broker.submit(order, written);
-  if (!broker.replace) return Promise.reject(new BrokerRejection(`the ${broker.name} broker cannot replace orders: cancel ${order.replaces} and send a new order instead`, 'replace_unsupported'));
+  if (!broker.replace)
+    return Promise.reject(
+      new BrokerRejection(
+        `the ${broker.name} broker cannot replace orders: cancel ${order.replaces} and send a new order instead`,
+        'replace_unsupported',
+      ),
+    );
   return broker.replace(order);
 }
 
@@ -103,7 +115,7 @@ export async function submitWithRetry(
       randomize: false,
       signal: cutoff.signal,
       shouldRetry: async ({ error, attemptNumber }) => {
-        const pause = error instanceof BrokerTransientError ? error.retryAfterMs ?? 0 : 0;
+        const pause = error instanceof BrokerTransientError ? (error.retryAfterMs ?? 0) : 0;
         if (Date.now() + pause + policy.baseMs * 2 ** (attemptNumber - 1) > cutoff.by) return !(cut = true);
         onRetry?.(attemptNumber, error);
         if (pause) await new Promise((r) => setTimeout(r, pause));
@@ -129,11 +141,19 @@ export async function submitWithRetry(
       try {
         found = await alreadyThere();
       } catch (error) {
-        return { kind: 'unconfirmed', reason: `the session ended after an answer was lost, and asking the broker failed (${describeError(error)}): it may hold the order`, attempts };
+        return {
+          kind: 'unconfirmed',
+          reason: `the session ended after an answer was lost, and asking the broker failed (${describeError(error)}): it may hold the order`,
+          attempts,
+        };
       }
       if (found) return { kind: 'accepted', ack: found, attempts };
     }
     const last = lastError === undefined ? '' : ` (attempt ${attempts} failed: ${describeError(lastError)})`;
-    return { kind: 'not-sent', reason: `not sent again: the session ended while the order waited to retry${last}`, attempts };
+    return {
+      kind: 'not-sent',
+      reason: `not sent again: the session ended while the order waited to retry${last}`,
+      attempts,
+    };
   }
 }

@@ -1,19 +1,26 @@
 // Order requests from a strategy are checked here; a bad one never reaches a broker.
 import { z } from 'zod';
 import type { Action, OrderRequest, Side } from '../types.js';
-import { suggest } from '../session/options.js';
+import { suggest } from '../util/suggest.js';
 import { describeError } from '../util/errors.js';
-import { priceTermsProblem, SALVO_NAMES } from './order-terms.js';
-import { exitLegs } from './order-groups.js';
+import { priceTermsProblem, SALVO_NAMES } from '../orders/terms.js';
+import { exitLegs } from '../orders/groups.js';
 
 const ACTIONS = ['buy_long', 'buy_to_cover', 'cover_short', 'sell_long', 'liquidate', 'short_sell'] as const;
 const ACTION_SIDE: Record<Action, Side> = {
-  buy_long: 'buy', buy_to_cover: 'buy', cover_short: 'buy',
-  sell_long: 'sell', liquidate: 'sell', short_sell: 'sell',
+  buy_long: 'buy',
+  buy_to_cover: 'buy',
+  cover_short: 'buy',
+  sell_long: 'sell',
+  liquidate: 'sell',
+  short_sell: 'sell',
 };
 /** which open position an action closes, if it closes one */
 const CLOSES: Partial<Record<Action, 'long' | 'short'>> = {
-  sell_long: 'long', liquidate: 'long', buy_to_cover: 'short', cover_short: 'short',
+  sell_long: 'long',
+  liquidate: 'long',
+  buy_to_cover: 'short',
+  cover_short: 'short',
 };
 
 const requestSchema = z.strictObject({
@@ -48,10 +55,14 @@ export interface PositionView {
   touch(ticker: string): { bid: number; ask: number };
 }
 
-export type CheckedRequest = Required<Pick<OrderRequest, 'ticker' | 'quantity' | 'side' | 'orderType' | 'action' | 'timeInForce'>>
-  & Pick<OrderRequest, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice' | 'orderClass'>
-  /** a bracket / OTO entry's exits: they close what the entry opens, so no position check applies to them */
-  & { legs?: CheckedRequest[] };
+export type CheckedRequest = Required<
+  Pick<OrderRequest, 'ticker' | 'quantity' | 'side' | 'orderType' | 'action' | 'timeInForce'>
+> &
+  Pick<
+    OrderRequest,
+    'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice' | 'orderClass'
+  > & /** a bracket / OTO entry's exits: they close what the entry opens, so no position check applies to them */
+  { legs?: CheckedRequest[] };
 
 export type Verdict =
   | { ok: true; order: CheckedRequest }
@@ -66,7 +77,8 @@ export class UnreadableOrder {
 const UNREAD = { ticker: '', quantity: 0, side: '', action: '' };
 
 export function checkOrder(raw: unknown, view: PositionView): Verdict {
-  if (raw instanceof UnreadableOrder) return { ok: false, reason: `the order could not be read: ${raw.why}`, partial: UNREAD };
+  if (raw instanceof UnreadableOrder)
+    return { ok: false, reason: `the order could not be read: ${raw.why}`, partial: UNREAD };
   try {
     return checkReadable(raw, view);
   } catch (error) {
@@ -85,7 +97,11 @@ function checkReadable(raw: unknown, view: PositionView): Verdict {
     action: typeof r.action === 'string' ? r.action : '',
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { ok: false, reason: `an order must be an object like { ticker, quantity, side, orderType }; got ${describe(raw)}`, partial };
+    return {
+      ok: false,
+      reason: `an order must be an object like { ticker, quantity, side, orderType }; got ${describe(raw)}`,
+      partial,
+    };
   }
   const parsed = requestSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
@@ -95,12 +111,18 @@ function checkReadable(raw: unknown, view: PositionView): Verdict {
   const o = parsed.data;
   if (!view.hasTicker(o.ticker)) problems.push(`unknown ticker '${o.ticker}': not one of this session's tickers`);
   if (o.quantity === undefined) problems.push('quantity is required');
-  else if (!isPositive(o.quantity)) problems.push(`quantity must be a positive finite number; got ${describe(o.quantity)}`);
+  else if (!isPositive(o.quantity))
+    problems.push(`quantity must be a positive finite number; got ${describe(o.quantity)}`);
   const terms = { ...o, timeInForce: o.timeInForce ?? 'day' } as Parameters<typeof priceTermsProblem>[0];
-  const termsProblem = priceTermsProblem(terms, view.hasTicker(o.ticker) ? view.touch(o.ticker) : { bid: 0, ask: 0 }, SALVO_NAMES);
+  const termsProblem = priceTermsProblem(
+    terms,
+    view.hasTicker(o.ticker) ? view.touch(o.ticker) : { bid: 0, ask: 0 },
+    SALVO_NAMES,
+  );
   if (termsProblem) problems.push(termsProblem[1]);
   const action: Action = o.action ?? (o.side === 'buy' ? 'buy_long' : 'sell_long');
-  if (ACTION_SIDE[action] !== o.side) problems.push(`action '${action}' goes with side '${ACTION_SIDE[action]}', not '${o.side}'`);
+  if (ACTION_SIDE[action] !== o.side)
+    problems.push(`action '${action}' goes with side '${ACTION_SIDE[action]}', not '${o.side}'`);
   const closes = CLOSES[action];
   if (problems.length) return { ok: false, reason: problems.join('; '), partial: { ...partial, action } };
   const quantity = o.quantity as number;
@@ -110,24 +132,62 @@ function checkReadable(raw: unknown, view: PositionView): Verdict {
     const closable = open - view.closingInFlight(o.ticker, closes);
     if (quantity > closable + 1e-9) {
       const hint = action === 'sell_long' && open === 0 && !o.action ? "; to open a short use action 'short_sell'" : '';
-      problems.push(`${action} closes a ${closes} position: ${o.ticker} ${closes} is ${open}, ${open - closable} already being closed by open orders; cannot close ${quantity}${hint}`);
+      problems.push(
+        `${action} closes a ${closes} position: ${o.ticker} ${closes} is ${open}, ${open - closable} already being closed by open orders; cannot close ${quantity}${hint}`,
+      );
     }
   }
   let legs: CheckedRequest[] | undefined;
   if (o.orderClass) {
     const touch = view.touch(o.ticker);
-    const exits = exitLegs({ ticker: o.ticker, quantity, side: o.side, orderType: o.orderType, limitPrice: o.limitPrice as number | undefined, timeInForce: o.timeInForce ?? 'day', action }, o.orderClass, o.takeProfit, o.stopLoss, touch);
+    const exits = exitLegs(
+      {
+        ticker: o.ticker,
+        quantity,
+        side: o.side,
+        orderType: o.orderType,
+        limitPrice: o.limitPrice as number | undefined,
+        timeInForce: o.timeInForce ?? 'day',
+        action,
+      },
+      o.orderClass,
+      o.takeProfit,
+      o.stopLoss,
+      touch,
+    );
     if ('problem' in exits) problems.push(exits.problem);
     else {
       legs = exits.legs as CheckedRequest[];
-      for (const leg of legs) { const p = priceTermsProblem(leg, touch, SALVO_NAMES); if (p) problems.push(`${o.orderClass} exit: ${p[1]}`); }
+      for (const leg of legs) {
+        const p = priceTermsProblem(leg, touch, SALVO_NAMES);
+        if (p) problems.push(`${o.orderClass} exit: ${p[1]}`);
+      }
     }
-  } else if (o.takeProfit !== undefined || o.stopLoss !== undefined) problems.push("takeProfit and stopLoss need orderClass 'bracket' or 'oto'");
+  } else if (o.takeProfit !== undefined || o.stopLoss !== undefined)
+    problems.push("takeProfit and stopLoss need orderClass 'bracket' or 'oto'");
   if (problems.length) return { ok: false, reason: problems.join('; '), partial: { ...partial, action } };
-  const prices = { limitPrice: o.limitPrice, stopPrice: o.stopPrice, trailPercent: o.trailPercent, trailPrice: o.trailPrice } as Pick<CheckedRequest, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice'>;
-  for (const key of ['stopPrice', 'trailPercent', 'trailPrice'] as const) if (prices[key] === undefined) delete prices[key];
+  const prices = {
+    limitPrice: o.limitPrice,
+    stopPrice: o.stopPrice,
+    trailPercent: o.trailPercent,
+    trailPrice: o.trailPrice,
+  } as Pick<CheckedRequest, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice'>;
+  for (const key of ['stopPrice', 'trailPercent', 'trailPrice'] as const)
+    if (prices[key] === undefined) delete prices[key];
   const group = o.orderClass ? { orderClass: o.orderClass, legs } : {};
-  return { ok: true, order: { ticker: o.ticker, quantity, side: o.side, orderType: o.orderType, ...prices, action, timeInForce: o.timeInForce ?? 'day', ...group } };
+  return {
+    ok: true,
+    order: {
+      ticker: o.ticker,
+      quantity,
+      side: o.side,
+      orderType: o.orderType,
+      ...prices,
+      action,
+      timeInForce: o.timeInForce ?? 'day',
+      ...group,
+    },
+  };
 }
 
 /** which position side an order's action closes, if any */
@@ -136,7 +196,8 @@ export const closesSide = (action: Action): 'long' | 'short' | undefined => CLOS
 function describeOrderIssue(issue: z.core.$ZodIssue): string {
   const field = issue.path.join('.');
   const got = 'input' in issue ? `; got ${describe(issue.input)}` : '';
-  if ((issue.code === 'invalid_value' || issue.code === 'invalid_type') && issue.input === undefined) return `${field} is required`;
+  if ((issue.code === 'invalid_value' || issue.code === 'invalid_type') && issue.input === undefined)
+    return `${field} is required`;
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((k) => NOT_YET[k] ?? `unknown field '${k}'${suggest(k, FIELDS)}`).join('; ');
@@ -155,5 +216,9 @@ function describe(v: unknown): string {
   if (v === undefined) return 'undefined';
   if (typeof v === 'number') return String(v);
   if (typeof v === 'string') return `'${v}'`;
-  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
 }

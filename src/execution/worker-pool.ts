@@ -5,10 +5,14 @@ import type { Worker } from 'node:worker_threads';
 import type { BrokerHub, WireOrder } from '../brokers/broker.js';
 import { spawnWorker } from '../util/worker-entry.js';
 import type { ExecutionWorkerData, FromWorker, ToWorker } from './messages.js';
-import type { Order } from './order.js';
+import type { Order } from '../orders/order.js';
 import type { RetryPolicy } from './submit-with-retry.js';
 
-export interface WorkerActivity { workerId: number; inFlight: number; sent: number }
+export interface WorkerActivity {
+  workerId: number;
+  inFlight: number;
+  sent: number;
+}
 
 export class WorkerPool {
   private readonly workers: Worker[] = [];
@@ -39,13 +43,20 @@ export class WorkerPool {
       const worker = spawnWorker('execution/execution-worker', { workerData: data, transferList: transfer });
       pool.workers.push(worker);
       pool.activity.push({ workerId, inFlight: 0, sent: 0 });
-      ready.push(new Promise((resolve, reject) => {
-        worker.once('error', reject);
-        worker.on('message', function first(m: FromWorker) {
-          if (m.type === 'ready') { worker.off('message', first); pool.widths[workerId - 1] = m.width ?? ''; resolve(); }
-          if (m.type === 'connect-failed') reject(new Error(`execution worker ${workerId} could not connect to the broker: ${m.message}`));
-        });
-      }));
+      ready.push(
+        new Promise((resolve, reject) => {
+          worker.once('error', reject);
+          worker.on('message', function first(m: FromWorker) {
+            if (m.type === 'ready') {
+              worker.off('message', first);
+              pool.widths[workerId - 1] = m.width ?? '';
+              resolve();
+            }
+            if (m.type === 'connect-failed')
+              reject(new Error(`execution worker ${workerId} could not connect to the broker: ${m.message}`));
+          });
+        }),
+      );
       worker.on('message', (m: FromWorker) => pool.receive(workerId, m));
       // without a listener a worker's uncaught error would crash the whole process, end of session and all
       worker.on('error', (error) => options.onCrash?.(workerId, error));
@@ -73,7 +84,8 @@ export class WorkerPool {
     const byWorker = new Map<number, Order[]>();
     for (const leg of legs) {
       const list = byWorker.get(leg.workerId);
-      if (list) list.push(leg); else byWorker.set(leg.workerId, [leg]);
+      if (list) list.push(leg);
+      else byWorker.set(leg.workerId, [leg]);
     }
     for (const [workerId, orders] of byWorker) {
       const a = this.activity[workerId - 1];
@@ -85,12 +97,16 @@ export class WorkerPool {
 
   cancel(order: Order): void {
     // an order adopted at start may name a worker of a larger pool than this one
-    this.post((((order.workerId || 1) - 1) % this.workers.length) + 1, { type: 'cancel', clientOrderId: order.clientOrderId });
+    this.post((((order.workerId || 1) - 1) % this.workers.length) + 1, {
+      type: 'cancel',
+      clientOrderId: order.clientOrderId,
+    });
   }
 
   /** end of session: no worker starts a retry after `by` (epoch ms) */
   stopRetries(by: number): void {
-    for (let workerId = 1; workerId <= this.workers.length; workerId++) this.post(workerId, { type: 'stop-retries', by });
+    for (let workerId = 1; workerId <= this.workers.length; workerId++)
+      this.post(workerId, { type: 'stop-retries', by });
   }
 
   stats(): readonly WorkerActivity[] {
@@ -103,21 +119,33 @@ export class WorkerPool {
 
   /** lets every worker finish what it started, then stops them (bounded) */
   async close(timeoutMs = 5000): Promise<void> {
-    await Promise.all(this.workers.map(async (worker, i) => {
-      const closed = new Promise<void>((resolve) => {
-        worker.on('message', (m: FromWorker) => m.type === 'closed' && resolve());
-        worker.once('exit', () => resolve());
-      });
-      try { this.post(i + 1, { type: 'close' }); } catch { /* already gone */ }
-      const timer = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
-      await Promise.race([closed, timer]);
-      await worker.terminate();
-    }));
+    await Promise.all(
+      this.workers.map(async (worker, i) => {
+        const closed = new Promise<void>((resolve) => {
+          worker.on('message', (m: FromWorker) => m.type === 'closed' && resolve());
+          worker.once('exit', () => resolve());
+        });
+        try {
+          this.post(i + 1, { type: 'close' });
+        } catch {
+          /* already gone */
+        }
+        const timer = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+        await Promise.race([closed, timer]);
+        await worker.terminate();
+      }),
+    );
   }
 
   private receive(workerId: number, message: FromWorker): void {
     if (message.type === 'ready' || message.type === 'connect-failed' || message.type === 'closed') return; // the pool's own
-    if (message.type === 'accepted' || message.type === 'rejected' || message.type === 'failed' || message.type === 'not-sent' || message.type === 'unconfirmed') {
+    if (
+      message.type === 'accepted' ||
+      message.type === 'rejected' ||
+      message.type === 'failed' ||
+      message.type === 'not-sent' ||
+      message.type === 'unconfirmed'
+    ) {
       this.activity[workerId - 1].inFlight--;
     }
     this.onMessage(workerId, message);
@@ -129,6 +157,36 @@ export class WorkerPool {
 }
 
 function toWire(o: WireOrder): WireOrder {
-  const { clientOrderId, ticker, quantity, side, orderType, limitPrice, stopPrice, trailPercent, trailPrice, timeInForce, action, replaces, orderClass, legs } = o;
-  return { clientOrderId, ticker, quantity, side, orderType, limitPrice, stopPrice, trailPercent, trailPrice, timeInForce, action, replaces, orderClass, legs: legs?.map(toWire) };
+  const {
+    clientOrderId,
+    ticker,
+    quantity,
+    side,
+    orderType,
+    limitPrice,
+    stopPrice,
+    trailPercent,
+    trailPrice,
+    timeInForce,
+    action,
+    replaces,
+    orderClass,
+    legs,
+  } = o;
+  return {
+    clientOrderId,
+    ticker,
+    quantity,
+    side,
+    orderType,
+    limitPrice,
+    stopPrice,
+    trailPercent,
+    trailPrice,
+    timeInForce,
+    action,
+    replaces,
+    orderClass,
+    legs: legs?.map(toWire),
+  };
 }

@@ -8,8 +8,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { BrokerPosition, WireOrder } from '../brokers/broker.js';
-import type { OrderEvent } from '../execution/order-book.js';
-import type { Order } from '../execution/order.js';
+import type { OrderEvent } from '../execution/order-registry.js';
+import type { Order } from '../orders/order.js';
 import type { OrderStatus } from '../types.js';
 
 export const JOURNAL_VERSION = 1;
@@ -81,14 +81,19 @@ export class OrderJournal {
   /** fdatasync calls made for blocks (sync 'block') */
   syncs = 0;
 
-  private constructor(readonly file: string, readonly sync: JournalSync, fd: number) {
+  private constructor(
+    readonly file: string,
+    readonly sync: JournalSync,
+    fd: number,
+  ) {
     this.fd = fd;
   }
 
   /** Opens for appending; `validBytes` (from readJournal) cuts a torn tail off first. */
   static open(file: string, sync: JournalSync, validBytes?: number): OrderJournal {
     try {
-      if (validBytes !== undefined && fs.existsSync(file) && fs.statSync(file).size > validBytes) fs.truncateSync(file, validBytes);
+      if (validBytes !== undefined && fs.existsSync(file) && fs.statSync(file).size > validBytes)
+        fs.truncateSync(file, validBytes);
       return new OrderJournal(file, sync, fs.openSync(file, 'a'));
     } catch (error) {
       throw new JournalError(`cannot write the order journal ${file}: ${(error as Error).message}`);
@@ -110,19 +115,60 @@ export class OrderJournal {
    * arrive meanwhile share the next one (group commit), sent in arrival order; 'always' syncs each
    * leg before returning; 'off' sends at once. Throws if the write fails; `failed` if the sync does.
    */
-  intents(legs: readonly Order[], send: () => void = () => undefined, failed: (error: Error) => void = () => undefined): void {
+  intents(
+    legs: readonly Order[],
+    send: () => void = () => undefined,
+    failed: (error: Error) => void = () => undefined,
+  ): void {
     // a bracket's exits are orders of their own: journaled with their entry, so a resume knows them
-    const text = legs.flatMap((o) => [o, ...((o.legs ?? []) as Order[])]).map((o) => {
-      this.known.add(o.clientOrderId);
-      const { clientOrderId, ticker, quantity, side, orderType, limitPrice, timeInForce, action, stopPrice, trailPercent, trailPrice, orderClass, replaces } = o;
-      return line({
-        t: 'intent', order: { clientOrderId, ticker, quantity, side, orderType, limitPrice, timeInForce, action, stopPrice, trailPercent, trailPrice, orderClass, replaces },
-        blockId: o.blockId, leg: o.leg, workerId: o.workerId, decidedAt: o.decidedAt,
+    const text = legs
+      .flatMap((o) => [o, ...((o.legs ?? []) as Order[])])
+      .map((o) => {
+        this.known.add(o.clientOrderId);
+        const {
+          clientOrderId,
+          ticker,
+          quantity,
+          side,
+          orderType,
+          limitPrice,
+          timeInForce,
+          action,
+          stopPrice,
+          trailPercent,
+          trailPrice,
+          orderClass,
+          replaces,
+        } = o;
+        return line({
+          t: 'intent',
+          order: {
+            clientOrderId,
+            ticker,
+            quantity,
+            side,
+            orderType,
+            limitPrice,
+            timeInForce,
+            action,
+            stopPrice,
+            trailPercent,
+            trailPrice,
+            orderClass,
+            replaces,
+          },
+          blockId: o.blockId,
+          leg: o.leg,
+          workerId: o.workerId,
+          decidedAt: o.decidedAt,
+        });
       });
-    });
     if (this.sync === 'always') for (const l of text) this.write(l, true);
     else this.write(text.join(''), false);
-    if (this.sync !== 'block') { send(); return; }
+    if (this.sync !== 'block') {
+      send();
+      return;
+    }
     this.afterSync.push({ send, failed });
     this.startSync();
   }
@@ -135,7 +181,9 @@ export class OrderJournal {
     fs.fdatasync(this.fd, (error) => {
       if (this.syncing !== batch) return; // closed meanwhile: close() has answered these blocks
       this.syncing = undefined;
-      for (const b of batch) if (error) b.failed(error); else b.send();
+      for (const b of batch)
+        if (error) b.failed(error);
+        else b.send();
       this.startSync();
     });
   }
@@ -157,10 +205,21 @@ export class OrderJournal {
 
   private writeStatus(event: OrderEvent): void {
     const o = event.order;
-    this.write(line({
-      t: 'status', id: o.clientOrderId, status: event.status, raw: event.rawStatus, source: event.source, at: event.at,
-      filledQty: o.filledQty, filledAvgPrice: o.filledAvgPrice, brokerOrderId: o.brokerOrderId, reason: event.reason,
-    }), this.sync === 'always');
+    this.write(
+      line({
+        t: 'status',
+        id: o.clientOrderId,
+        status: event.status,
+        raw: event.rawStatus,
+        source: event.source,
+        at: event.at,
+        filledQty: o.filledQty,
+        filledAvgPrice: o.filledAvgPrice,
+        brokerOrderId: o.brokerOrderId,
+        reason: event.reason,
+      }),
+      this.sync === 'always',
+    );
   }
 
   private write(text: string, durable: boolean): void {
@@ -176,7 +235,11 @@ export class OrderJournal {
     const waiting = [...(this.syncing ?? []), ...this.afterSync.splice(0)];
     this.syncing = undefined;
     for (const b of waiting) b.failed(new Error('the session ended before its journal was synced'));
-    try { fs.fsyncSync(this.fd); } finally { fs.closeSync(this.fd); }
+    try {
+      fs.fsyncSync(this.fd);
+    } finally {
+      fs.closeSync(this.fd);
+    }
     this.fd = undefined;
   }
 }
@@ -197,27 +260,40 @@ export function readJournal(file: string): JournalContents {
   try {
     buffer = fs.readFileSync(file);
   } catch (error) {
-    throw new JournalError(`no order journal to resume from: ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new JournalError(
+      `no order journal to resume from: ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   const out: JournalContents = { headers: [], intents: [], statuses: [], validBytes: 0, warnings: [] };
   const end = buffer.lastIndexOf(0x0a) + 1;
   out.validBytes = end;
-  if (end < buffer.length) out.warnings.push(`${file}: ignored a torn last record (${buffer.length - end} bytes, the process was killed while writing it)`);
+  if (end < buffer.length)
+    out.warnings.push(
+      `${file}: ignored a torn last record (${buffer.length - end} bytes, the process was killed while writing it)`,
+    );
   const lines = buffer.subarray(0, end).toString('utf8').split('\n');
   lines.pop();
   lines.forEach((text, i) => {
     const record = parseLine(text);
-    if (!record) { out.warnings.push(`${file}: skipped corrupt record on line ${i + 1} (checksum or JSON does not match)`); return; }
+    if (!record) {
+      out.warnings.push(`${file}: skipped corrupt record on line ${i + 1} (checksum or JSON does not match)`);
+      return;
+    }
     if (record.t === 'header') {
       if (typeof record.v !== 'number' || record.v > JOURNAL_VERSION) {
-        throw new JournalError(`${file} was written by a newer salvo (journal format ${record.v}; this salvo reads format ${JOURNAL_VERSION}): resume it with that version`);
+        throw new JournalError(
+          `${file} was written by a newer salvo (journal format ${record.v}; this salvo reads format ${JOURNAL_VERSION}): resume it with that version`,
+        );
       }
       out.headers.push(record);
     } else if (record.t === 'intent') out.intents.push(record);
     else if (record.t === 'status') out.statuses.push(record);
     else out.warnings.push(`${file}: skipped a record of unknown type on line ${i + 1}`);
   });
-  if (!out.headers.length) throw new NoHeaderError(`${file} has no readable header record: it is not a salvo order journal, or its session was stopped before it sent anything (then start it again without resume)`);
+  if (!out.headers.length)
+    throw new NoHeaderError(
+      `${file} has no readable header record: it is not a salvo order journal, or its session was stopped before it sent anything (then start it again without resume)`,
+    );
   return out;
 }
 
@@ -240,7 +316,16 @@ function parseLine(text: string): JournalRecord | undefined {
  */
 export function accountIdentity(broker: { type: string } & Record<string, unknown>): string {
   const fields = Object.entries(broker)
-    .filter(([k, v]) => (typeof v === 'string' || typeof v === 'number') && /url|host|port|keyid|compid|account/i.test(k) && !/secret|password|token/i.test(k))
+    .filter(
+      ([k, v]) =>
+        (typeof v === 'string' || typeof v === 'number') &&
+        /url|host|port|keyid|compid|account/i.test(k) &&
+        !/secret|password|token/i.test(k),
+    )
     .sort(([a], [b]) => a.localeCompare(b));
-  return crypto.createHash('sha256').update(JSON.stringify([broker.type, fields])).digest('hex').slice(0, 16);
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify([broker.type, fields]))
+    .digest('hex')
+    .slice(0, 16);
 }

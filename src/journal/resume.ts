@@ -2,31 +2,24 @@
 // broker for every order the journal left open and write what happened meanwhile, with the broker's
 // times. An intent the broker never saw is marked failed ('not sent (crash)') and never resent;
 // orders still open are adopted (tracked, and closed at the end of session like any other).
+import type { ResumeReport } from '../types.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Broker, BrokerOrderState } from '../brokers/broker.js';
-import { OrderBook } from '../execution/order-book.js';
-import { isTerminal, type Order } from '../execution/order.js';
+import { OrderRegistry } from '../execution/order-registry.js';
+import { isTerminal, type Order } from '../orders/order.js';
 import { Portfolio } from '../portfolio/portfolio.js';
-import type { SessionLog } from '../util/session-log.js';
-import { accountIdentity, JournalError, NoHeaderError, readJournal, type JournalContents, type StatusRecord } from './journal.js';
+import type { Log } from '../util/log.js';
+import {
+  accountIdentity,
+  JournalError,
+  NoHeaderError,
+  readJournal,
+  type JournalContents,
+  type StatusRecord,
+} from './journal.js';
 import type { TradeLog } from './trade-log.js';
-
-export interface ResumeReport {
-  /** orders the journal holds */
-  journaled: number;
-  /** found final at the broker (filled, canceled… while salvo was down) */
-  settled: number;
-  /** still open at the broker: tracked by this session */
-  adopted: number;
-  /** journaled but never reached the broker: failed, not resent */
-  notSent: number;
-  /** terminal rows the crash kept out of the CSV, written now */
-  rowsRestored: number;
-  /** rebuilt positions against the broker's, one line per ticker that differs */
-  positionMismatches: string[];
-}
 
 export interface Replayed {
   sessionTag: string;
@@ -44,9 +37,14 @@ export interface Prior {
   csvBlocks: Set<string>;
 }
 
-export const journalFileOf = (o: { tradeLogPath: string; tradeLogName: string }): string => path.resolve(o.tradeLogPath, `${o.tradeLogName}.journal`);
+export const journalFileOf = (o: { tradeLogPath: string; tradeLogName: string }): string =>
+  path.resolve(o.tradeLogPath, `${o.tradeLogName}.journal`);
 
-export function loadPrior(o: { tradeLogPath: string; tradeLogName: string; broker: { type: string } & Record<string, unknown> }): Prior {
+export function loadPrior(o: {
+  tradeLogPath: string;
+  tradeLogName: string;
+  broker: { type: string } & Record<string, unknown>;
+}): Prior {
   const file = journalFileOf(o);
   const contents = readJournal(file);
   checkJournalOwner(file, contents, o.broker);
@@ -61,10 +59,13 @@ export function freshJournal(file: string): void {
   if (!fs.existsSync(file)) return;
   try {
     const contents = readJournal(file);
-    const book = new OrderBook();
+    const book = new OrderRegistry();
     replayJournal(contents, book, new Portfolio());
     const open = book.open();
-    if (open.length) throw new JournalError(`${file} holds ${open.length} order(s) not final from a session that did not end: resume it (resume: true, salvo run --resume ${contents.headers[0].session}) or move the file away`);
+    if (open.length)
+      throw new JournalError(
+        `${file} holds ${open.length} order(s) not final from a session that did not end: resume it (resume: true, salvo run --resume ${contents.headers[0].session}) or move the file away`,
+      );
   } catch (error) {
     if (!(error instanceof NoHeaderError)) throw error;
   }
@@ -72,13 +73,29 @@ export function freshJournal(file: string): void {
 }
 
 /** Checks a journal belongs to this broker and account; one-line error otherwise. */
-export function checkJournalOwner(file: string, contents: JournalContents, broker: { type: string } & Record<string, unknown>): void {
+export function checkJournalOwner(
+  file: string,
+  contents: JournalContents,
+  broker: { type: string } & Record<string, unknown>,
+): void {
   const h = contents.headers[0];
-  if (h.broker !== broker.type) throw new JournalError(`${file} was written for broker '${h.broker}', this session uses '${broker.type}': refusing to resume`);
-  if (h.account !== accountIdentity(broker)) throw new JournalError(`${file} was written for another ${h.broker} account (identity ${h.account}, this one ${accountIdentity(broker)}): refusing to resume`);
+  if (h.broker !== broker.type)
+    throw new JournalError(
+      `${file} was written for broker '${h.broker}', this session uses '${broker.type}': refusing to resume`,
+    );
+  if (h.account !== accountIdentity(broker))
+    throw new JournalError(
+      `${file} was written for another ${h.broker} account (identity ${h.account}, this one ${accountIdentity(broker)}): refusing to resume`,
+    );
   // the FIX adapter can only ask about orders its own process sent: it would call every journaled order unsent
-  if (broker.type === 'fix') throw new JournalError(`${file}: resume over FIX is not supported yet (an OrderStatusRequest for orders another process sent is still to be written): settle its orders at the venue by hand`);
-  if (broker.type === 'paper') throw new JournalError(`${file}: broker 'paper' runs inside the session's process and its orders ended with it: there is nothing to resume (start a new session)`);
+  if (broker.type === 'fix')
+    throw new JournalError(
+      `${file}: resume over FIX is not supported yet (an OrderStatusRequest for orders another process sent is still to be written): settle its orders at the venue by hand`,
+    );
+  if (broker.type === 'paper')
+    throw new JournalError(
+      `${file}: broker 'paper' runs inside the session's process and its orders ended with it: there is nothing to resume (start a new session)`,
+    );
 }
 
 /** the highest block number of `tag` among `blockIds` (`<tag>-<n>`), 0 if none */
@@ -92,22 +109,52 @@ export function lastBlockSeq(blockIds: Iterable<string>, tag: string): number {
 }
 
 /** Rebuilds the orders (into `book`, without events) and the portfolio (from the first start's positions and the journaled fills). */
-export function replayJournal(contents: JournalContents, book: OrderBook, portfolio: Portfolio, csvBlocks: Iterable<string> = []): Replayed {
+export function replayJournal(
+  contents: JournalContents,
+  book: OrderRegistry,
+  portfolio: Portfolio,
+  csvBlocks: Iterable<string> = [],
+): Replayed {
   const header = contents.headers[0];
   portfolio.seed(header.positions);
-  const scratch = new OrderBook();
-  scratch.onEvent((e) => { if (e.fill) portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price); });
+  const scratch = new OrderRegistry();
+  scratch.onEvent((e) => {
+    if (e.fill) portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
+  });
   for (const i of contents.intents) {
     if (scratch.get(i.order.clientOrderId)) continue;
-    scratch.add({ ...i.order, blockId: i.blockId, leg: i.leg, workerId: i.workerId, status: 'queued', filledQty: 0, filledAvgPrice: 0, decidedAt: i.decidedAt, attempts: 0 });
+    scratch.add({
+      ...i.order,
+      blockId: i.blockId,
+      leg: i.leg,
+      workerId: i.workerId,
+      status: 'queued',
+      filledQty: 0,
+      filledAvgPrice: 0,
+      decidedAt: i.decidedAt,
+      attempts: 0,
+    });
   }
-  const blockSeq = Math.max(lastBlockSeq(contents.intents.map((i) => i.blockId), header.sessionTag), lastBlockSeq(csvBlocks, header.sessionTag));
+  const blockSeq = Math.max(
+    lastBlockSeq(
+      contents.intents.map((i) => i.blockId),
+      header.sessionTag,
+    ),
+    lastBlockSeq(csvBlocks, header.sessionTag),
+  );
   const last = new Map<string, StatusRecord>();
   for (const s of contents.statuses) {
     const order = scratch.get(s.id);
     if (!order) continue;
     if (s.brokerOrderId) order.brokerOrderId ??= s.brokerOrderId;
-    scratch.move(order, s.status, { source: s.source, rawStatus: s.raw, at: s.at, reason: s.reason, filledQty: s.filledQty, filledAvgPrice: s.filledAvgPrice });
+    scratch.move(order, s.status, {
+      source: s.source,
+      rawStatus: s.raw,
+      at: s.at,
+      reason: s.reason,
+      filledQty: s.filledQty,
+      filledAvgPrice: s.filledAvgPrice,
+    });
     last.set(s.id, s);
   }
   for (const order of scratch.all()) book.add(order);
@@ -120,8 +167,13 @@ function readCsv(file: string): { inCsv: Set<string>; csvBlocks: Set<string> } {
   if (!fs.existsSync(file)) return out;
   let text = fs.readFileSync(file, 'utf8');
   const end = text.lastIndexOf('\n') + 1;
-  if (end < text.length) { fs.truncateSync(file, Buffer.byteLength(text.slice(0, end))); text = text.slice(0, end); }
-  const rows = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Array<Record<string, string>>;
+  if (end < text.length) {
+    fs.truncateSync(file, Buffer.byteLength(text.slice(0, end)));
+    text = text.slice(0, end);
+  }
+  const rows = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Array<
+    Record<string, string>
+  >;
   for (const r of rows) {
     if (isTerminal(r.status as Order['status'])) out.inCsv.add(r.client_order_id);
     out.csvBlocks.add(r.block_id);
@@ -134,7 +186,12 @@ function readCsv(file: string): { inCsv: Set<string>; csvBlocks: Set<string> } {
  * settles every journaled order the journal left open, and writes the terminal rows the CSV lost.
  */
 export async function settleWithBroker(args: {
-  book: OrderBook; broker: Broker; log: SessionLog; tradeLog: TradeLog; replayed: Replayed; inCsv: Set<string>;
+  book: OrderRegistry;
+  broker: Broker;
+  log: Log;
+  tradeLog: TradeLog;
+  replayed: Replayed;
+  inCsv: Set<string>;
 }): Promise<Omit<ResumeReport, 'positionMismatches'>> {
   const { book, broker, log, tradeLog, replayed, inCsv } = args;
   const all = [...book.all()];
@@ -142,7 +199,14 @@ export async function settleWithBroker(args: {
   for (const order of all) {
     if (!isTerminal(order.status) || inCsv.has(order.clientOrderId)) continue;
     const s = replayed.last.get(order.clientOrderId);
-    tradeLog.record({ order, status: order.status, rawStatus: s?.raw ?? order.status, source: s?.source ?? 'local', at: s?.at ?? Date.now(), reason: order.reason });
+    tradeLog.record({
+      order,
+      status: order.status,
+      rawStatus: s?.raw ?? order.status,
+      source: s?.source ?? 'local',
+      at: s?.at ?? Date.now(),
+      reason: order.reason,
+    });
     report.rowsRestored++;
   }
   const open = all.filter((o) => !isTerminal(o.status));
@@ -155,9 +219,12 @@ export async function settleWithBroker(args: {
       return;
     }
     book.applyUpdate({ event: state.rawStatus, order: state, timestamp: state.updatedAt ?? Date.now() });
-    if (isTerminal(order.status)) report.settled++; else report.adopted++;
+    if (isTerminal(order.status)) report.settled++;
+    else report.adopted++;
   });
-  log.info(`resumed from the journal: ${report.journaled} order(s); ${report.settled} settled while down, ${report.adopted} still open (adopted), ${report.notSent} never sent (failed, not resent), ${report.rowsRestored} terminal row(s) restored to the CSV`);
+  log.info(
+    `resumed from the journal: ${report.journaled} order(s); ${report.settled} settled while down, ${report.adopted} still open (adopted), ${report.notSent} never sent (failed, not resent), ${report.rowsRestored} terminal row(s) restored to the CSV`,
+  );
   return report;
 }
 
@@ -174,12 +241,15 @@ async function askBroker(broker: Broker, id: string): Promise<BrokerOrderState |
 
 async function inBatches<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
-  for (let i = 0; i < items.length; i += width) out.push(...await Promise.all(items.slice(i, i + width).map(fn)));
+  for (let i = 0; i < items.length; i += width) out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
   return out;
 }
 
 /** Rebuilt positions against the broker's: one line per ticker that differs. */
-export function comparePositions(portfolio: Portfolio, held: ReadonlyArray<{ ticker: string; quantity: number }>): string[] {
+export function comparePositions(
+  portfolio: Portfolio,
+  held: ReadonlyArray<{ ticker: string; quantity: number }>,
+): string[] {
   const tickers = new Set([...held.map((p) => p.ticker), ...portfolio.held().map((p) => p.ticker)]);
   const out: string[] = [];
   for (const t of tickers) {
@@ -189,3 +259,5 @@ export function comparePositions(portfolio: Portfolio, held: ReadonlyArray<{ tic
   }
   return out;
 }
+
+export type { ResumeReport };

@@ -2,25 +2,25 @@
 // orders with salvo-shaped client ids that this session does not know (orphans of a crashed or
 // concurrent session) are reported, adopted or canceled as `onStartOrphans` says, and positions
 // the strategy did not open are named in the log.
+import type { StartCheck } from '../types.js';
 import type { Broker, BrokerOrderState } from '../brokers/broker.js';
-import type { OrderBook } from '../execution/order-book.js';
-import type { Order } from '../execution/order.js';
+import type { OrderRegistry } from '../execution/order-registry.js';
+import type { Order } from '../orders/order.js';
 import type { Action } from '../types.js';
-import type { SessionLog } from '../util/session-log.js';
+import type { Log } from '../util/log.js';
 
-export type OrphanPolicy = 'report' | 'adopt' | 'cancel';
+export type { OrphanPolicy } from '../types.js';
+import type { OrphanPolicy } from '../types.js';
 
 /** `<action>-<workerId>-<8 hex>`: the shape of every client order id salvo makes */
 export const SALVO_ID = /^(buy_long|buy_to_cover|cover_short|sell_long|liquidate|short_sell)-(\d+)-[0-9a-f]{8}$/;
 
-export interface StartCheck {
-  orphans: { count: number; tickers: string[]; clientOrderIds: string[]; action: OrphanPolicy };
-  /** positions held at the broker when this session started that it did not open itself */
-  heldAtStart: Array<{ ticker: string; quantity: number }>;
-}
-
 export async function checkAtStart(args: {
-  broker: Broker; book: OrderBook; log: SessionLog; policy: OrphanPolicy; numWorkers: number;
+  broker: Broker;
+  book: OrderRegistry;
+  log: Log;
+  policy: OrphanPolicy;
+  numWorkers: number;
   /** journals adopted orders, so that a resume after another crash knows them */
   adopted: (orders: Order[]) => void;
   /** the broker's positions, as listed at connect */
@@ -33,25 +33,39 @@ export async function checkAtStart(args: {
   try {
     open = await broker.openOrders();
   } catch (error) {
-    log.warn(`could not list the broker's open orders at start, so orphans of another session are not checked: ${(error as Error).message}`);
+    log.warn(
+      `could not list the broker's open orders at start, so orphans of another session are not checked: ${(error as Error).message}`,
+    );
   }
   const orphans = open.filter((o) => SALVO_ID.test(o.clientOrderId) && !book.get(o.clientOrderId));
   const tickers = [...new Set(orphans.map((o) => o.ticker))].sort();
   if (orphans.length) {
     const what = `${orphans.length} open order(s) with salvo client ids this session does not know, in ${tickers.join(', ')}`;
-    if (policy === 'report') log.warn(`${what}: left as they are (onStartOrphans 'report'; 'adopt' tracks them, 'cancel' cancels them)`);
+    if (policy === 'report')
+      log.warn(`${what}: left as they are (onStartOrphans 'report'; 'adopt' tracks them, 'cancel' cancels them)`);
     if (policy === 'cancel') {
       log.warn(`${what}: canceling them (onStartOrphans 'cancel')`);
-      await Promise.all(orphans.map((o) => broker.cancel(o.clientOrderId).catch((e: Error) => log.warn(`cancel of orphan ${o.clientOrderId} refused: ${e.message}`))));
+      await Promise.all(
+        orphans.map((o) =>
+          broker
+            .cancel(o.clientOrderId)
+            .catch((e: Error) => log.warn(`cancel of orphan ${o.clientOrderId} refused: ${e.message}`)),
+        ),
+      );
     }
     if (policy === 'adopt') {
       log.warn(`${what}: adopted (tracked, and closed at the end of session like this session's own)`);
       const orders = orphans.map((o, leg) => adopt(book, o, leg, args.numWorkers));
       args.adopted(orders);
       // what it filled before is in the broker's positions already (the portfolio starts from them): no fill event
-      orders.forEach((order, i) => book.move(order, order.filledQty > 0 ? 'partially_filled' : 'new', {
-        source: 'execution', rawStatus: orphans[i].rawStatus, reason: 'adopted at start', at: orphans[i].updatedAt,
-      }));
+      orders.forEach((order, i) =>
+        book.move(order, order.filledQty > 0 ? 'partially_filled' : 'new', {
+          source: 'execution',
+          rawStatus: orphans[i].rawStatus,
+          reason: 'adopted at start',
+          at: orphans[i].updatedAt,
+        }),
+      );
     }
   }
   const heldAtStart = args.held
@@ -59,17 +73,38 @@ export async function checkAtStart(args: {
     .map((p) => ({ ticker: p.ticker, quantity: p.quantity - (args.ours?.(p.ticker) ?? 0) }));
   // a fresh start's holdings are said once, by the session that adopts them; a resume names what is
   // held beyond what its journal accounts for
-  if (heldAtStart.length && args.ours) log.warn(`positions the resumed session's journal does not account for: ${heldAtStart.map((p) => `${p.ticker} ${p.quantity}`).join(', ')}`);
-  return { orphans: { count: orphans.length, tickers, clientOrderIds: orphans.map((o) => o.clientOrderId), action: policy }, heldAtStart };
+  if (heldAtStart.length && args.ours)
+    log.warn(
+      `positions the resumed session's journal does not account for: ${heldAtStart.map((p) => `${p.ticker} ${p.quantity}`).join(', ')}`,
+    );
+  return {
+    orphans: { count: orphans.length, tickers, clientOrderIds: orphans.map((o) => o.clientOrderId), action: policy },
+    heldAtStart,
+  };
 }
 
-function adopt(book: OrderBook, o: BrokerOrderState, leg: number, numWorkers: number): Order {
+function adopt(book: OrderRegistry, o: BrokerOrderState, leg: number, numWorkers: number): Order {
   const [, action, worker] = SALVO_ID.exec(o.clientOrderId)!;
   const order: Order = {
-    clientOrderId: o.clientOrderId, ticker: o.ticker, quantity: o.quantity, side: o.side, orderType: 'limit', timeInForce: 'day',
-    action: action as Action, blockId: 'adopted', leg, workerId: ((Number(worker) - 1 + numWorkers) % numWorkers) + 1,
-    status: 'submitted', filledQty: o.filledQty, filledAvgPrice: o.filledAvgPrice, decidedAt: Date.now(), attempts: 0, brokerOrderId: o.brokerOrderId,
+    clientOrderId: o.clientOrderId,
+    ticker: o.ticker,
+    quantity: o.quantity,
+    side: o.side,
+    orderType: 'limit',
+    timeInForce: 'day',
+    action: action as Action,
+    blockId: 'adopted',
+    leg,
+    workerId: ((Number(worker) - 1 + numWorkers) % numWorkers) + 1,
+    status: 'submitted',
+    filledQty: o.filledQty,
+    filledAvgPrice: o.filledAvgPrice,
+    decidedAt: Date.now(),
+    attempts: 0,
+    brokerOrderId: o.brokerOrderId,
   };
   book.add(order);
   return order;
 }
+
+export type { StartCheck };

@@ -4,16 +4,29 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createObjectCsvStringifier } from 'csv-writer';
-import type { OrderEvent } from '../execution/order-book.js';
+import type { OrderEvent } from '../execution/order-registry.js';
 
 export const TRADE_LOG_COLUMNS = [
-  'type', 'client_order_id', 'ticker', 'executed_price', 'executed_qty', 'status', 'side', 'action',
-  'timestamp', 'raw_status', 'worker_id', 'block_id', 'reason',
+  'type',
+  'client_order_id',
+  'ticker',
+  'executed_price',
+  'executed_qty',
+  'status',
+  'side',
+  'action',
+  'timestamp',
+  'raw_status',
+  'worker_id',
+  'block_id',
+  'reason',
 ] as const;
 export type TradeLogRow = Record<(typeof TRADE_LOG_COLUMNS)[number], string | number>;
 
 export class TradeLog {
-  private readonly stringifier = createObjectCsvStringifier({ header: TRADE_LOG_COLUMNS.map((id) => ({ id, title: id })) });
+  private readonly stringifier = createObjectCsvStringifier({
+    header: TRADE_LOG_COLUMNS.map((id) => ({ id, title: id })),
+  });
   private pending: TradeLogRow[] = [];
   private readonly timer: NodeJS.Timeout;
   private fd: number | undefined;
@@ -60,10 +73,23 @@ export class TradeLog {
    * A row that belongs to no order: a trading state change (`action` risk_state, `status` the new
    * state, `reason` why). blockpaca's ten columns keep their places; the id names the event.
    */
-  note(row: Pick<TradeLogRow, 'client_order_id' | 'status' | 'action' | 'raw_status' | 'reason'> & { at: number }): void {
+  note(
+    row: Pick<TradeLogRow, 'client_order_id' | 'status' | 'action' | 'raw_status' | 'reason'> & { at: number },
+  ): void {
     this.pending.push({
-      type: 'local', client_order_id: row.client_order_id, ticker: '', executed_price: 0, executed_qty: 0, status: row.status,
-      side: '', action: row.action, timestamp: (row.at / 1000).toFixed(6), raw_status: row.raw_status, worker_id: 0, block_id: '', reason: row.reason,
+      type: 'local',
+      client_order_id: row.client_order_id,
+      ticker: '',
+      executed_price: 0,
+      executed_qty: 0,
+      status: row.status,
+      side: '',
+      action: row.action,
+      timestamp: (row.at / 1000).toFixed(6),
+      raw_status: row.raw_status,
+      worker_id: 0,
+      block_id: '',
+      reason: row.reason,
     });
     this.rows++;
   }

@@ -1,4 +1,4 @@
-// npm run publish -- --to redis|kafka --tickers HNXDS:VN30F2606,HNXDS:VN30F2609 [...]
+// npm run publish-quotes -- --to redis|kafka --tickers HNXDS:VN30F2606,HNXDS:VN30F2609 [...]
 // Feeds Redis or Kafka from the simulated market, so runTrading({ quotes: { type: 'redis' | 'kafka' } })
 // can be tried end to end on one machine, and several runner processes can share one feed.
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -11,7 +11,11 @@ const number = (what: string) => (v: string) => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
   return n;
 };
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export function publishCommand(): Command {
   return new Command('publish')
@@ -23,7 +27,11 @@ export function publishCommand(): Command {
     .option('--rate <n>', 'updates per second per ticker', number('--rate'), 10)
     .option('--seed <n>', 'simulated market seed', (v) => Number.parseInt(v, 10), 1)
     .option('--volatility <x>', 'annualized volatility', number('--volatility'), 0.5)
-    .option('--start-price <x>', 'first mid price of every ticker (default: one per ticker from its name)', number('--start-price'))
+    .option(
+      '--start-price <x>',
+      'first mid price of every ticker (default: one per ticker from its name)',
+      number('--start-price'),
+    )
     .option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)', number('--duration'))
     .option('--url <url>', 'redis: redis://[:password@]host:port (default from MARKET_REDIS_HOST / _PORT / _PASSWORD)')
     .option('--channel <template>', 'redis: channel per instrument', '{ticker}')
@@ -33,28 +41,51 @@ export function publishCommand(): Command {
     .option('--env-id <id>', 'kafka: environment in the topic name (default from PAPERBROKER_ENV_ID)')
     .option('--topic <template>', 'kafka: topic per instrument', '{envId}.{exchange}.{symbol}')
     .option('--username <user>', 'kafka: SASL username (default from PAPERBROKER_KAFKA_USERNAME)')
-    .addOption(new Option('--mechanism <m>', 'kafka: SASL mechanism').choices(['plain', 'scram-sha-256', 'scram-sha-512']).default('plain'))
+    .addOption(
+      new Option('--mechanism <m>', 'kafka: SASL mechanism')
+        .choices(['plain', 'scram-sha-256', 'scram-sha-512'])
+        .default('plain'),
+    )
     .option('--ssl', 'kafka: connect with TLS', false)
     .action(async (opts) => {
       const env = process.env;
-      const redisUrl = opts.url ?? `redis://${env.MARKET_REDIS_PASSWORD ? `:${encodeURIComponent(env.MARKET_REDIS_PASSWORD)}@` : ''}${env.MARKET_REDIS_HOST ?? '127.0.0.1'}:${env.MARKET_REDIS_PORT ?? 6379}`;
+      const redisUrl =
+        opts.url ??
+        `redis://${env.MARKET_REDIS_PASSWORD ? `:${encodeURIComponent(env.MARKET_REDIS_PASSWORD)}@` : ''}${env.MARKET_REDIS_HOST ?? '127.0.0.1'}:${env.MARKET_REDIS_PORT ?? 6379}`;
       const username = opts.username ?? env.PAPERBROKER_KAFKA_USERNAME;
       const options: PublisherOptions = {
-        to: opts.to, format: opts.format, deltas: opts.deltas,
-        url: redisUrl, channel: opts.channel, snapshotKey: opts.snapshotKey, store: opts.store,
-        brokers: opts.brokers ?? (env.PAPERBROKER_KAFKA_BOOTSTRAP_SERVERS ? list(env.PAPERBROKER_KAFKA_BOOTSTRAP_SERVERS) : undefined),
-        envId: opts.envId ?? env.PAPERBROKER_ENV_ID, topic: opts.topic,
+        to: opts.to,
+        format: opts.format,
+        deltas: opts.deltas,
+        url: redisUrl,
+        channel: opts.channel,
+        snapshotKey: opts.snapshotKey,
+        store: opts.store,
+        brokers:
+          opts.brokers ??
+          (env.PAPERBROKER_KAFKA_BOOTSTRAP_SERVERS ? list(env.PAPERBROKER_KAFKA_BOOTSTRAP_SERVERS) : undefined),
+        envId: opts.envId ?? env.PAPERBROKER_ENV_ID,
+        topic: opts.topic,
         // the password only from the environment: a command line shows up in `ps`
-        username, password: username ? env.PAPERBROKER_KAFKA_PASSWORD ?? '' : undefined, mechanism: opts.mechanism, ssl: opts.ssl,
+        username,
+        password: username ? (env.PAPERBROKER_KAFKA_PASSWORD ?? '') : undefined,
+        mechanism: opts.mechanism,
+        ssl: opts.ssl,
       };
       await runPublisher(options, opts);
     });
 }
 
-async function runPublisher(options: PublisherOptions, opts: { tickers: string[]; rate: number; seed: number; volatility: number; startPrice?: number; duration?: number }): Promise<void> {
+async function runPublisher(
+  options: PublisherOptions,
+  opts: { tickers: string[]; rate: number; seed: number; volatility: number; startPrice?: number; duration?: number },
+): Promise<void> {
   const publisher = await createPublisher(options, opts.tickers);
   const market = new SimulatedMarket({
-    type: 'sim', seed: opts.seed, volatility: opts.volatility, updatesPerSecond: Math.min(1000, opts.rate),
+    type: 'sim',
+    seed: opts.seed,
+    volatility: opts.volatility,
+    updatesPerSecond: Math.min(1000, opts.rate),
     ...(opts.startPrice && { startPrices: Object.fromEntries(opts.tickers.map((t) => [t, opts.startPrice!])) }),
   });
   let errors = 0;
@@ -64,10 +95,14 @@ async function runPublisher(options: PublisherOptions, opts: { tickers: string[]
     malformed: () => undefined,
     status: () => undefined,
   });
-  say(`${opts.tickers.length} ticker(s) → ${options.to} (${options.format}${options.deltas ? ', deltas' : ''}), ${opts.rate} update(s)/s each`);
+  say(
+    `${opts.tickers.length} ticker(s) → ${options.to} (${options.format}${options.deltas ? ', deltas' : ''}), ${opts.rate} update(s)/s each`,
+  );
   let last = 0;
   const progress = setInterval(() => {
-    publisher.flush().catch((e: Error) => { if (errors++ < 5) say(`send failed: ${e.message}`); });
+    publisher.flush().catch((e: Error) => {
+      if (errors++ < 5) say(`send failed: ${e.message}`);
+    });
     say(`${publisher.sent} quotes published (${Math.round((publisher.sent - last) / 5)}/s)`);
     last = publisher.sent;
   }, 5000);
@@ -84,8 +119,10 @@ async function runPublisher(options: PublisherOptions, opts: { tickers: string[]
 }
 
 if (isEntryPoint(import.meta.url)) {
-  publishCommand().parseAsync(process.argv).catch((error: Error) => {
-    process.stderr.write(`publish: ${error.message}\n`);
-    process.exit(1);
-  });
+  publishCommand()
+    .parseAsync(process.argv)
+    .catch((error: Error) => {
+      process.stderr.write(`publish: ${error.message}\n`);
+      process.exit(1);
+    });
 }

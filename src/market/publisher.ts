@@ -1,7 +1,7 @@
 // The other end of the Redis and Kafka feeds: publishes quotes the way a desk's market-data
 // service does (snapshot or compact, one channel / topic per instrument, the latest snapshot
 // stored under a key for Redis late joiners), so the real path runs end to end on one machine
-// and several runner processes can share one feed. `npm run publish` drives it from SimulatedMarket.
+// and several runner processes can share one feed. `npm run publish-quotes` drives it from SimulatedMarket.
 import type { Admin, Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { addressOf } from './sources/addressing.js';
@@ -56,7 +56,9 @@ export async function createPublisher(o: PublisherOptions, tickers: readonly str
     let body = full;
     if (before) {
       body = { timestamp: update.timestamp };
-      for (const k in update) if (update[k as keyof QuoteUpdate] !== before[k as keyof QuoteUpdate]) body[k as keyof QuoteUpdate] = update[k as keyof QuoteUpdate];
+      for (const k in update)
+        if (update[k as keyof QuoteUpdate] !== before[k as keyof QuoteUpdate])
+          body[k as keyof QuoteUpdate] = update[k as keyof QuoteUpdate];
     }
     return { payload: encodeQuote(ticker, body, o.format), full };
   };
@@ -72,12 +74,16 @@ async function redisPublisher(o: PublisherOptions, messageFor: MessageFor): Prom
   const store = o.store ?? true;
   let connected = false;
   const redis: Redis = new Redis(o.url ?? 'redis://127.0.0.1:6379', {
-    enableAutoPipelining: true, lazyConnect: true,
+    enableAutoPipelining: true,
+    lazyConnect: true,
     // through an outage commands wait for the reconnect instead of failing
-    maxRetriesPerRequest: null, retryStrategy: (n) => (connected ? Math.min(100 * n, 2000) : null),
+    maxRetriesPerRequest: null,
+    retryStrategy: (n) => (connected ? Math.min(100 * n, 2000) : null),
   });
   let lastError = '';
-  redis.on('error', (e: Error) => { lastError = e.message; });
+  redis.on('error', (e: Error) => {
+    lastError = e.message;
+  });
   try {
     await redis.connect();
     connected = true;
@@ -88,13 +94,18 @@ async function redisPublisher(o: PublisherOptions, messageFor: MessageFor): Prom
   let sent = 0;
   let failure: Error | undefined;
   let pending: Promise<unknown> = Promise.resolve();
-  const fail = (e: Error) => { failure ??= e; };
+  const fail = (e: Error) => {
+    failure ??= e;
+  };
   return {
-    get sent() { return sent; },
+    get sent() {
+      return sent;
+    },
     send(ticker, update) {
       const { payload, full } = messageFor(ticker, update);
       // the snapshot first: a subscriber that GETs after seeing this publish finds it stored
-      if (store) redis.set(addressOf(key, ticker), o.deltas ? encodeQuote(ticker, full, o.format) : payload).catch(fail);
+      if (store)
+        redis.set(addressOf(key, ticker), o.deltas ? encodeQuote(ticker, full, o.format) : payload).catch(fail);
       pending = redis.publish(addressOf(channel, ticker), payload).catch(fail);
       sent++;
       return true;
@@ -110,13 +121,22 @@ async function redisPublisher(o: PublisherOptions, messageFor: MessageFor): Prom
   };
 }
 
-async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], messageFor: MessageFor): Promise<QuotePublisher> {
+async function kafkaPublisher(
+  o: PublisherOptions,
+  tickers: readonly string[],
+  messageFor: MessageFor,
+): Promise<QuotePublisher> {
   if (!o.brokers?.length || !o.envId) throw new Error('--to kafka needs --brokers and --env-id');
   const template = o.topic ?? '{envId}.{exchange}.{symbol}';
   const topicOf = new Map(tickers.map((t) => [t, addressOf(template, t, { envId: o.envId! })]));
   const kafka = kafkaClient({
-    brokers: o.brokers, username: o.username, password: o.password, mechanism: o.mechanism ?? 'plain',
-    ssl: o.ssl ?? false, clientId: 'salvo-publish', connectTimeoutMs: 5000,
+    brokers: o.brokers,
+    username: o.username,
+    password: o.password,
+    mechanism: o.mechanism ?? 'plain',
+    ssl: o.ssl ?? false,
+    clientId: 'salvo-publish',
+    connectTimeoutMs: 5000,
   });
   const admin = kafka.admin({ retry: { retries: 2 } });
   let producer: Producer;
@@ -126,11 +146,17 @@ async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], m
     const existing = new Set(await admin.listTopics());
     const missing = [...new Set(topicOf.values())].filter((t) => !existing.has(t));
     for (let i = 0; i < missing.length; i += 200) {
-      await admin.createTopics({ topics: missing.slice(i, i + 200).map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: false });
+      await admin.createTopics({
+        topics: missing.slice(i, i + 200).map((topic) => ({ topic, numPartitions: 1 })),
+        waitForLeaders: false,
+      });
     }
     await leadersElected(admin, missing);
     // new topics can answer 'not the leader' for a while after creation: retry longer than the consumer does
-    producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 } });
+    producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
     await producer.connect();
   } catch (error) {
     throw new Error(`cannot start on kafka ${o.brokers.join(', ')}: ${describeKafkaError(error)}`);
@@ -152,12 +178,24 @@ async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], m
     const topicMessages = [...batch].map(([topic, { messages }]) => ({ topic, messages }));
     batch = new Map();
     batched = 0;
-    const p: Promise<void> = producer.sendBatch({ topicMessages, acks: 1 }).then(() => undefined, (e: Error) => { failure ??= e; })
-      .finally(() => { inFlight.delete(p); ship(); });
+    const p: Promise<void> = producer
+      .sendBatch({ topicMessages, acks: 1 })
+      .then(
+        () => undefined,
+        (e: Error) => {
+          failure ??= e;
+        },
+      )
+      .finally(() => {
+        inFlight.delete(p);
+        ship();
+      });
     inFlight.add(p);
   };
   return {
-    get sent() { return sent; },
+    get sent() {
+      return sent;
+    },
     send(ticker, update) {
       const topic = topicOf.get(ticker) ?? addressOf(template, ticker, { envId: o.envId! });
       const value = messageFor(ticker, update).payload;
@@ -173,7 +211,10 @@ async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], m
     },
     async flush() {
       ship();
-      while (inFlight.size || batched) { await Promise.all(inFlight); ship(); }
+      while (inFlight.size || batched) {
+        await Promise.all(inFlight);
+        ship();
+      }
       const e = failure;
       failure = undefined;
       if (e) throw e;
@@ -189,11 +230,16 @@ async function kafkaPublisher(o: PublisherOptions, tickers: readonly string[], m
 /** new topics take a moment to get a leader; sending before that fails */
 async function leadersElected(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < topics.length;) {
+  for (let i = 0; i < topics.length; ) {
     const batch = topics.slice(i, i + 200);
-    const ready = await admin.fetchTopicMetadata({ topics: batch })
-      .then((m) => m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)), () => false);
-    if (ready) { i += 200; continue; }
+    const ready = await admin.fetchTopicMetadata({ topics: batch }).then(
+      (m) => m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
+      () => false,
+    );
+    if (ready) {
+      i += 200;
+      continue;
+    }
     if (Date.now() > deadline) throw new Error(`topics ${batch[0]}… have no leader after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }

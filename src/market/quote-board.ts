@@ -6,9 +6,24 @@ import type { Quote } from '../types.js';
 
 /** Field order inside a slot. Add new fields at the end; readers and writer follow this list. */
 export const QUOTE_FIELDS = [
-  'bid', 'ask', 'bidSize', 'askSize', 'last', 'timestamp',
+  'bid',
+  'ask',
+  'bidSize',
+  'askSize',
+  'last',
+  'timestamp',
   // depth levels 2-3, reference price, session volume and last trade size (Redis / Kafka snapshots carry them)
-  'bid2', 'bid3', 'bidSize2', 'bidSize3', 'ask2', 'ask3', 'askSize2', 'askSize3', 'refPrice', 'volume', 'lastSize',
+  'bid2',
+  'bid3',
+  'bidSize2',
+  'bidSize3',
+  'ask2',
+  'ask3',
+  'askSize2',
+  'askSize3',
+  'refPrice',
+  'volume',
+  'lastSize',
 ] as const;
 export type QuoteField = (typeof QUOTE_FIELDS)[number];
 
@@ -30,8 +45,12 @@ export class QuoteBoard {
   private readonly f64: Float64Array;
 
   /** `buffer` omitted: allocate a new board. Given: attach to an existing board (other thread). */
-  constructor(tickers: readonly string[], readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(Math.max(1, tickers.length) * SLOT_BYTES)) {
-    if (buffer.byteLength < tickers.length * SLOT_BYTES) throw new Error('quote board buffer is smaller than its ticker list');
+  constructor(
+    tickers: readonly string[],
+    readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(Math.max(1, tickers.length) * SLOT_BYTES),
+  ) {
+    if (buffer.byteLength < tickers.length * SLOT_BYTES)
+      throw new Error('quote board buffer is smaller than its ticker list');
     this.tickers = [...tickers];
     this.index = new Map(this.tickers.map((t, i) => [t, i]));
     this.seq = new Int32Array(buffer);
@@ -118,7 +137,8 @@ export class QuoteBoard {
       get: (_, key) => (quoted(key) ? get(key) : undefined),
       has: (_, key) => quoted(key),
       ownKeys: () => this.tickers.filter((t) => quoted(t)),
-      getOwnPropertyDescriptor: (_, key) => (quoted(key) ? { value: get(key), enumerable: true, configurable: true, writable: true } : undefined),
+      getOwnPropertyDescriptor: (_, key) =>
+        quoted(key) ? { value: get(key), enumerable: true, configurable: true, writable: true } : undefined,
       set: () => false,
       deleteProperty: () => false,
     });

@@ -37,26 +37,47 @@ export async function startQuoteFeed(options: QuoteFeedOptions): Promise<QuoteFe
   let started = false;
   let stopping = false;
   let exited = false;
-  const exit = new Promise<number>((resolve) => worker.once('exit', (code) => { exited = true; resolve(code); }));
+  const exit = new Promise<number>((resolve) =>
+    worker.once('exit', (code) => {
+      exited = true;
+      resolve(code);
+    }),
+  );
 
   const ready = new Promise<void>((resolve, reject) => {
     worker.on('message', (m: FromQuoteWorker) => {
       switch (m.type) {
-        case 'started': started = true; resolve(); break;
-        case 'start-failed': reject(new Error(m.message)); break;
-        case 'log': log(m.level, m.message); break;
+        case 'started':
+          started = true;
+          resolve();
+          break;
+        case 'start-failed':
+          reject(new Error(m.message));
+          break;
+        case 'log':
+          log(m.level, m.message);
+          break;
         // a disconnect is news while trading, not while closing
-        case 'status': log(m.state === 'connected' || stopping ? 'info' : 'warn', `quotes ${m.state}${m.detail ? `: ${m.detail}` : ''}`); break;
-        case 'malformed': counts = m.counts; break;
+        case 'status':
+          log(
+            m.state === 'connected' || stopping ? 'info' : 'warn',
+            `quotes ${m.state}${m.detail ? `: ${m.detail}` : ''}`,
+          );
+          break;
+        case 'malformed':
+          counts = m.counts;
+          break;
       }
     });
     // an uncaught error inside the worker: before the start it is the start's failure, after it the feed is gone
     worker.on('error', (error) => {
-      if (!started) reject(new Error(`quote worker failed while starting ${options.source.type} quotes: ${error.message}`));
+      if (!started)
+        reject(new Error(`quote worker failed while starting ${options.source.type} quotes: ${error.message}`));
       else log('error', `quote worker failed, quotes stopped updating: ${error.message}`);
     });
     void exit.then((code) => {
-      if (!started) reject(new Error(`quote worker exited (code ${code}) before ${options.source.type} quotes started`));
+      if (!started)
+        reject(new Error(`quote worker exited (code ${code}) before ${options.source.type} quotes started`));
       else if (!stopping) log('error', `quote worker exited (code ${code}); quotes stopped updating`);
     });
   });
@@ -74,24 +95,31 @@ export async function startQuoteFeed(options: QuoteFeedOptions): Promise<QuoteFe
     board,
     waitForQuotes: (timeoutMs) => waitForBoard(board, timeoutMs, () => exited),
     malformedCounts: () => ({ ...counts }),
-    close: () => (closing ??= (async () => {
-      stopping = true;
-      if (exited) return;
-      post(worker, { type: 'close' });
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS); });
-      const outcome = await Promise.race([exit, late]);
-      clearTimeout(timer);
-      if (outcome === 'late') {
-        log('warn', `quote worker did not exit within ${CLOSE_GRACE_MS} ms of close; terminated`);
-        await worker.terminate();
-      }
-    })()),
+    close: () =>
+      (closing ??= (async () => {
+        stopping = true;
+        if (exited) return;
+        post(worker, { type: 'close' });
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS);
+        });
+        const outcome = await Promise.race([exit, late]);
+        clearTimeout(timer);
+        if (outcome === 'late') {
+          log('warn', `quote worker did not exit within ${CLOSE_GRACE_MS} ms of close; terminated`);
+          await worker.terminate();
+        }
+      })()),
   };
 }
 
 /** polls until every ticker on `board` has a quote, the timeout passes, or `gone()` (no writer left); returns the missing */
-export async function waitForBoard(board: QuoteBoard, timeoutMs: number, gone: () => boolean = () => false): Promise<string[]> {
+export async function waitForBoard(
+  board: QuoteBoard,
+  timeoutMs: number,
+  gone: () => boolean = () => false,
+): Promise<string[]> {
   const deadline = performance.now() + Math.max(0, timeoutMs);
   // a slot never goes back to unquoted, so each poll only looks at the slots still waiting
   let waiting = board.tickers.map((_, slot) => slot);

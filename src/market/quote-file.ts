@@ -30,7 +30,10 @@ export function quoteFileLine(kind: QuoteFileKind, ticker: string, update: Quote
 
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-export interface QuoteRow { ticker: string; update: QuoteUpdate }
+export interface QuoteRow {
+  ticker: string;
+  update: QuoteUpdate;
+}
 
 type Column = QuoteField | 'ticker' | 'timestamp' | undefined;
 /** a timestamp cell: epoch s / ms / µs / ns, or an ISO date */
@@ -54,14 +57,18 @@ export class QuoteRowParser {
   private columns?: Column[];
   private format?: QuoteFormat;
 
-  constructor(readonly kind: QuoteFileKind, format?: QuoteFormat) {
+  constructor(
+    readonly kind: QuoteFileKind,
+    format?: QuoteFormat,
+  ) {
     this.format = format;
   }
 
   /** the CSV header; returns a problem that makes the whole file unusable */
   header(line: string): string | undefined {
     const names = splitCsv(line).map((n) => n.trim());
-    if (!names.some((n) => SYMBOL_COLUMNS.includes(n))) return `the header names no ticker column (${SYMBOL_COLUMNS.join(' / ')}): ${line.slice(0, 120)}`;
+    if (!names.some((n) => SYMBOL_COLUMNS.includes(n)))
+      return `the header names no ticker column (${SYMBOL_COLUMNS.join(' / ')}): ${line.slice(0, 120)}`;
     this.format ??= names.some((n) => SNAPSHOT_HINTS.includes(n)) ? 'snapshot' : 'compact';
     this.columns = names.map((n) => {
       if (SYMBOL_COLUMNS.includes(n)) return 'ticker';
@@ -114,7 +121,11 @@ export class QuoteRowParser {
 
   private jsonRow(line: string): QuoteRow | RowProblem {
     let message: unknown;
-    try { message = JSON.parse(line); } catch { return { problem: 'malformed JSON' }; }
+    try {
+      message = JSON.parse(line);
+    } catch {
+      return { problem: 'malformed JSON' };
+    }
     if (typeof message !== 'object' || message === null || Array.isArray(message)) return { problem: 'malformed JSON' };
     const m = message as Record<string, unknown>;
     this.format ??= SNAPSHOT_HINTS.some((k) => k in m) ? 'snapshot' : 'compact';
@@ -141,7 +152,12 @@ function decimal(line: string, start: number, end: number): number {
   let scale = -1;
   for (; i < end; i++) {
     const c = line.charCodeAt(i);
-    if (c >= 48 && c <= 57) { mantissa = mantissa * 10 + (c - 48); digits++; if (scale >= 0) scale++; } else if (c === 46 && scale < 0) scale = 0; // '.'
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      if (scale >= 0) scale++;
+    } else if (c === 46 && scale < 0)
+      scale = 0; // '.'
     else return Number(line.slice(start, end));
   }
   if (digits === 0 || digits > 15 || scale > 22) return Number(line.slice(start, end));
@@ -157,9 +173,16 @@ function splitCsv(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') quoted = false; else cell += ch;
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { out.push(cell); cell = ''; } else cell += ch;
+    else if (ch === ',') {
+      out.push(cell);
+      cell = '';
+    } else cell += ch;
   }
   out.push(cell);
   return out;

@@ -16,7 +16,12 @@ export class QuoteRecorder implements QuoteSink {
   /** quotes written (or waiting in the buffer) so far */
   recorded = 0;
 
-  private constructor(private readonly inner: QuoteSink, readonly file: string, private readonly kind: QuoteFileKind, private readonly out: fs.WriteStream) {
+  private constructor(
+    private readonly inner: QuoteSink,
+    readonly file: string,
+    private readonly kind: QuoteFileKind,
+    private readonly out: fs.WriteStream,
+  ) {
     out.on('error', (error) => {
       this.failed = true;
       process.emitWarning(`recording quotes to ${file} stopped: ${error.message}`);
@@ -83,7 +88,11 @@ export function recordingSource(source: QuoteSource, file: string): QuoteSource 
       }
     },
     async close() {
-      try { await source.close(); } finally { await recorder?.close(); }
+      try {
+        await source.close();
+      } finally {
+        await recorder?.close();
+      }
     },
   };
 }

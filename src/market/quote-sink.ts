@@ -4,7 +4,8 @@
 import { QUOTE_FIELDS, type QuoteBoard, type QuoteField } from './quote-board.js';
 import type { QuoteSink, QuoteUpdate } from './sources/source.js';
 
-export type LogLevel = 'info' | 'warn' | 'error';
+import type { LogLevel } from '../util/log.js';
+export type { LogLevel };
 export type FeedState = 'connected' | 'disconnected' | 'reconnecting';
 
 /** the reasons the sink itself rejects an update for; sources add their own via malformed() */
@@ -36,7 +37,10 @@ export class BoardSink implements QuoteSink {
   private readonly onStatus: (state: FeedState, detail?: string) => void;
   private readonly now: () => number;
 
-  constructor(readonly board: QuoteBoard, options: BoardSinkOptions = {}) {
+  constructor(
+    readonly board: QuoteBoard,
+    options: BoardSinkOptions = {},
+  ) {
     this.log = options.log ?? (() => undefined);
     this.onStatus = options.onStatus ?? (() => undefined);
     this.now = options.now ?? Date.now;
@@ -51,7 +55,8 @@ export class BoardSink implements QuoteSink {
       if (!KNOWN_FIELDS.has(key)) continue;
       const value: unknown = update[key as QuoteField];
       if (value === undefined) continue;
-      if (typeof value !== 'number' || !Number.isFinite(value)) return this.malformed(REJECT.nonFinite, `${ticker}: ${key} ${String(value)}`);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        return this.malformed(REJECT.nonFinite, `${ticker}: ${key} ${String(value)}`);
       if (value < 0) return this.malformed(REJECT.negative, `${ticker}: ${key} ${value}`);
       clean[key as QuoteField] = value;
       fields++;
@@ -61,7 +66,10 @@ export class BoardSink implements QuoteSink {
     // one writer (this sink): it reads back its own slot, which nothing else can change
     const board = this.board;
     if (clean.timestamp !== undefined && clean.timestamp < board.own(slot, 'timestamp')) {
-      return this.malformed(REJECT.outOfOrder, `${ticker}: ${clean.timestamp} is older than ${board.own(slot, 'timestamp')}`);
+      return this.malformed(
+        REJECT.outOfOrder,
+        `${ticker}: ${clean.timestamp} is older than ${board.own(slot, 'timestamp')}`,
+      );
     }
     // a partial update is judged by the quote it would leave on the board
     const bid = clean.bid ?? board.own(slot, 'bid');
@@ -114,5 +122,9 @@ function truncate(text: string): string {
 }
 
 function preview(value: unknown): string {
-  try { return JSON.stringify(value) ?? String(value); } catch { return String(value); }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }

@@ -71,7 +71,15 @@ function close(): Promise<void> {
   closing ??= starting.then(async (started) => {
     clearInterval(reportTimer);
     if (started) {
-      await source!.close().catch((e) => say({ type: 'log', level: 'warn', message: `quote source ${source!.name} did not close cleanly: ${errorText(e)}` }));
+      await source!
+        .close()
+        .catch((e) =>
+          say({
+            type: 'log',
+            level: 'warn',
+            message: `quote source ${source!.name} did not close cleanly: ${errorText(e)}`,
+          }),
+        );
     }
     reportMalformed(); // final counts, so the session report has every reject
     say({ type: 'closed' });
@@ -84,4 +92,6 @@ port.on('message', (message: ToQuoteWorker) => {
   if (message?.type === 'close') void close();
 });
 
-void starting.then((started) => { if (!started) port.close(); });
+void starting.then((started) => {
+  if (!started) port.close();
+});

@@ -32,7 +32,11 @@ export class Portfolio {
         // the same ticker listed twice: merge at the combined average
         const quantity = held.quantity + p.quantity;
         if (Math.abs(quantity) < FLAT) this.holdings.delete(p.ticker);
-        else this.holdings.set(p.ticker, { quantity, boughtAt: (held.quantity * held.boughtAt + p.quantity * p.avgEntryPrice) / quantity });
+        else
+          this.holdings.set(p.ticker, {
+            quantity,
+            boughtAt: (held.quantity * held.boughtAt + p.quantity * p.avgEntryPrice) / quantity,
+          });
       } else {
         this.holdings.set(p.ticker, { quantity: p.quantity, boughtAt: p.avgEntryPrice });
       }
@@ -41,8 +45,10 @@ export class Portfolio {
 
   /** books one fill (or the newly filled part of an order); returns the P&L it realized */
   applyFill(ticker: string, side: Side, qty: number, price: number): { realized: number } {
-    if (!Number.isFinite(qty) || qty < 0) throw new RangeError(`fill for ${ticker}: quantity must be a non-negative number, got ${qty}`);
-    if (!Number.isFinite(price) || price < 0) throw new RangeError(`fill for ${ticker}: price must be a non-negative number, got ${price}`);
+    if (!Number.isFinite(qty) || qty < 0)
+      throw new RangeError(`fill for ${ticker}: quantity must be a non-negative number, got ${qty}`);
+    if (!Number.isFinite(price) || price < 0)
+      throw new RangeError(`fill for ${ticker}: price must be a non-negative number, got ${price}`);
     if (qty < FLAT) return { realized: 0 };
     const signed = side === 'buy' ? qty : -qty;
     const held = this.holdings.get(ticker);
@@ -93,7 +99,8 @@ export class Portfolio {
 
   unrealizedPnl(markPrice: (ticker: string) => number | undefined): number {
     let total = 0;
-    for (const [ticker, { quantity, boughtAt }] of this.holdings) total += (markOf(markPrice(ticker), boughtAt) - boughtAt) * quantity;
+    for (const [ticker, { quantity, boughtAt }] of this.holdings)
+      total += (markOf(markPrice(ticker), boughtAt) - boughtAt) * quantity;
     return total;
   }
 }

@@ -17,7 +17,20 @@ import type { Breach, StateChange } from './state.js';
 /** how often unrealized P&L is marked against the loss limits (fills are checked at once too) */
 const LOSS_CHECK_MS = 50;
 
-type RiskSession = Pick<Session, 'options' | 'log' | 'tradeLog' | 'book' | 'portfolio' | 'feed' | 'phase' | 'stopping' | 'endReason' | 'requestStop' | 'desk'>;
+type RiskSession = Pick<
+  Session,
+  | 'options'
+  | 'log'
+  | 'tradeLog'
+  | 'book'
+  | 'portfolio'
+  | 'feed'
+  | 'phase'
+  | 'stopping'
+  | 'endReason'
+  | 'requestStop'
+  | 'desk'
+>;
 
 export class RiskControl {
   readonly engine: RiskEngine;
@@ -37,7 +50,10 @@ export class RiskControl {
   constructor(private readonly s: RiskSession) {
     const o = s.options;
     const limits = resolveLimits(o.risk);
-    this.engine = new RiskEngine(limits, boardView(s.feed.board, s.portfolio, () => s.phase === 'end of session'));
+    this.engine = new RiskEngine(
+      limits,
+      boardView(s.feed.board, s.portfolio, () => s.phase === 'end of session'),
+    );
     this.account = accountKey(o.broker);
     this.file = dayFile(o.tradeLogPath, this.account);
     const restored = readDay(this.file, today());
@@ -45,7 +61,10 @@ export class RiskControl {
     this.engine.state.onChange((c) => this.onStateChange(c));
     if (restored?.state === 'HALTED') {
       this.halt = { reason: restored.reason, since: restored.since };
-      this.engine.state.move('HALTED', `restored from ${path.basename(this.file)}: ${restored.reason} (since ${restored.since}); clear it with \`salvo risk reset\``);
+      this.engine.state.move(
+        'HALTED',
+        `restored from ${path.basename(this.file)}: ${restored.reason} (since ${restored.since}); clear it with \`salvo risk reset\``,
+      );
     }
     if (limits) this.loss = new LossMonitor(limits, () => this.dayPnl());
     s.book.onEvent((e) => {
@@ -53,7 +72,10 @@ export class RiskControl {
       if (!e.fill) return;
       this.checkLosses();
       // the day's realized P&L survives a crash: saved within a moment of each fill
-      this.saveTimer ??= setTimeout(() => { this.saveTimer = undefined; this.persist(); }, 200).unref();
+      this.saveTimer ??= setTimeout(() => {
+        this.saveTimer = undefined;
+        this.persist();
+      }, 200).unref();
     });
   }
 
@@ -65,7 +87,10 @@ export class RiskControl {
       this.timer.unref();
     }
     if (o.killFile) this.undo.push(watchKillFile(o.killFile, () => this.kill(`kill file ${o.killFile}`)));
-    if (o.handleSignals) this.undo.push(listenForKill(pidFile(o.tradeLogPath, o.tradeLogName), this.s.tradeLog.file, () => this.kill('salvo kill')));
+    if (o.handleSignals)
+      this.undo.push(
+        listenForKill(pidFile(o.tradeLogPath, o.tradeLogName), this.s.tradeLog.file, () => this.kill('salvo kill')),
+      );
     this.persist();
   }
 
@@ -79,7 +104,8 @@ export class RiskControl {
     let message: string;
     if (s.phase === 'done') message = `kill (${source}): the session is already over; nothing to do`;
     else if (this.killedBy) message = `kill (${source}): already killed by ${this.killedBy}; nothing more to do`;
-    else if (s.phase === 'end of session') message = `kill (${source}): the end of session (${s.endReason}) is already under way; it is not changed now`;
+    else if (s.phase === 'end of session')
+      message = `kill (${source}): the end of session (${s.endReason}) is already under way; it is not changed now`;
     else {
       this.killedBy = source;
       this.engine.state.move('HALTED', `kill switch (${source})`);
@@ -96,7 +122,10 @@ export class RiskControl {
 
   private dayPnl() {
     const board = this.s.feed.board;
-    return { realized: this.earlierRealized + this.s.portfolio.realizedPnl, unrealized: this.s.portfolio.unrealizedPnl((t) => markOf(board, t)) };
+    return {
+      realized: this.earlierRealized + this.s.portfolio.realizedPnl,
+      unrealized: this.s.portfolio.unrealizedPnl((t) => markOf(board, t)),
+    };
   }
 
   private checkLosses(): void {
@@ -120,7 +149,9 @@ export class RiskControl {
       return;
     }
     if (s.phase === 'running') {
-      s.desk.cancelOpen(s.options.eosTimeout, `canceled: trading HALTED (${b.reason})`).catch((error) => s.log.warn(`canceling after a halt: ${(error as Error).message}`));
+      s.desk
+        .cancelOpen(s.options.eosTimeout, `canceled: trading HALTED (${b.reason})`)
+        .catch((error) => s.log.warn(`canceling after a halt: ${(error as Error).message}`));
     }
   }
 
@@ -128,7 +159,14 @@ export class RiskControl {
     const line = `risk: trading state ${c.from} → ${c.to}: ${c.reason}`;
     if (c.to === 'ACTIVE') this.s.log.info(line);
     else this.s.log.warn(line);
-    this.s.tradeLog.note({ client_order_id: `risk-state-${++this.stateRows}`, status: c.to.toLowerCase(), action: 'risk_state', raw_status: 'risk', reason: c.reason, at: c.at });
+    this.s.tradeLog.note({
+      client_order_id: `risk-state-${++this.stateRows}`,
+      status: c.to.toLowerCase(),
+      action: 'risk_state',
+      raw_status: 'risk',
+      reason: c.reason,
+      at: c.at,
+    });
     this.persist();
   }
 
@@ -138,8 +176,12 @@ export class RiskControl {
     const halt = this.halt;
     try {
       writeDay(this.file, {
-        account: this.account, day: today(), realizedPnl: this.earlierRealized + this.s.portfolio.realizedPnl,
-        state: halt ? 'HALTED' : 'ACTIVE', reason: halt?.reason ?? '', since: halt?.since ?? '',
+        account: this.account,
+        day: today(),
+        realizedPnl: this.earlierRealized + this.s.portfolio.realizedPnl,
+        state: halt ? 'HALTED' : 'ACTIVE',
+        reason: halt?.reason ?? '',
+        since: halt?.since ?? '',
       });
     } catch (error) {
       this.s.log.warn(`risk: could not save the day's risk state to ${this.file}: ${(error as Error).message}`);
@@ -161,7 +203,12 @@ export class RiskControl {
 }
 
 /** the checks' view of a session: its quote board, its portfolio, and whether it is closing out */
-export function boardView(board: QuoteBoard, portfolio: Portfolio, closingOut: () => boolean, now: () => number = Date.now): MarketView {
+export function boardView(
+  board: QuoteBoard,
+  portfolio: Portfolio,
+  closingOut: () => boolean,
+  now: () => number = Date.now,
+): MarketView {
   const scratch = emptyQuote();
   return {
     quote: (ticker) => {

@@ -1,12 +1,20 @@
 // What open orders would add if they all filled (pending exposure), kept up to date from the order
 // book's events so a check never has to walk every open order: a leg is counted from the moment it
 // is queued until it is terminal, less what has filled (a fill moves it into the position).
-import type { OrderEvent } from '../execution/order-book.js';
+import type { OrderEvent } from '../execution/order-registry.js';
 import type { Side } from '../types.js';
 
-export interface OpenQty { buy: number; sell: number }
+export interface OpenQty {
+  buy: number;
+  sell: number;
+}
 
-interface Tracked { ticker: string; side: Side; remaining: number; key: string }
+interface Tracked {
+  ticker: string;
+  side: Side;
+  remaining: number;
+  key: string;
+}
 
 const TERMINAL = new Set(['filled', 'canceled', 'rejected', 'expired', 'failed']);
 
@@ -38,7 +46,12 @@ export class OpenExposure {
     let t = this.orders.get(o.clientOrderId);
     if (!t) {
       if (e.status !== 'queued') return; // refused before it was queued: never open
-      t = { ticker: o.ticker, side: o.side, remaining: o.quantity, key: duplicateKey(o.ticker, o.side, o.quantity, o.limitPrice) };
+      t = {
+        ticker: o.ticker,
+        side: o.side,
+        remaining: o.quantity,
+        key: duplicateKey(o.ticker, o.side, o.quantity, o.limitPrice),
+      };
       this.orders.set(o.clientOrderId, t);
       this.add(t, t.remaining);
       const seen = this.recent.get(t.key);

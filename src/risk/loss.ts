@@ -4,13 +4,19 @@
 import type { Breach } from './state.js';
 import type { RiskLimits } from './options.js';
 
-export interface DayPnl { realized: number; unrealized: number }
+export interface DayPnl {
+  realized: number;
+  unrealized: number;
+}
 
 export class LossMonitor {
   private peak: number | undefined;
   private readonly fired = new Set<string>();
 
-  constructor(private readonly limits: Pick<RiskLimits, 'maxDailyLoss' | 'maxDrawdown' | 'onBreach'>, private readonly pnl: () => DayPnl) {}
+  constructor(
+    private readonly limits: Pick<RiskLimits, 'maxDailyLoss' | 'maxDrawdown' | 'onBreach'>,
+    private readonly pnl: () => DayPnl,
+  ) {}
 
   get armed(): boolean {
     return this.limits.maxDailyLoss !== undefined || this.limits.maxDrawdown !== undefined;
@@ -28,14 +34,26 @@ export class LossMonitor {
     const money = (v: number) => v.toFixed(2);
     if (maxDailyLoss !== undefined && -total >= maxDailyLoss && !this.fired.has('maxDailyLoss')) {
       this.fired.add('maxDailyLoss');
-      out.push({ rule: 'maxDailyLoss', limit: maxDailyLoss, value: -total, action: onBreach, at,
-        reason: `maxDailyLoss ${money(maxDailyLoss)}: realized ${money(realized)} + unrealized ${money(unrealized)} = ${money(total)}` });
+      out.push({
+        rule: 'maxDailyLoss',
+        limit: maxDailyLoss,
+        value: -total,
+        action: onBreach,
+        at,
+        reason: `maxDailyLoss ${money(maxDailyLoss)}: realized ${money(realized)} + unrealized ${money(unrealized)} = ${money(total)}`,
+      });
     }
     const drawdown = this.peak - total;
     if (maxDrawdown !== undefined && drawdown >= maxDrawdown && !this.fired.has('maxDrawdown')) {
       this.fired.add('maxDrawdown');
-      out.push({ rule: 'maxDrawdown', limit: maxDrawdown, value: drawdown, action: onBreach, at,
-        reason: `maxDrawdown ${money(maxDrawdown)}: P&L ${money(total)} is ${money(drawdown)} below its best today ${money(this.peak)}` });
+      out.push({
+        rule: 'maxDrawdown',
+        limit: maxDrawdown,
+        value: drawdown,
+        action: onBreach,
+        at,
+        reason: `maxDrawdown ${money(maxDrawdown)}: P&L ${money(total)} is ${money(drawdown)} below its best today ${money(this.peak)}`,
+      });
     }
     return out;
   }

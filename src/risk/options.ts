@@ -2,37 +2,54 @@
 // session's options schema, and the defaults that apply when a trader sets nothing.
 import { z } from 'zod';
 
-const got = (v: unknown) => { try { return JSON.stringify(v) ?? String(v); } catch { return String(v); } };
-/** a number passing `ok`, else one line naming the option, what it accepts and what it got */
-const numberWhere = (name: string, accepts: string, ok: (v: number) => boolean) => z.unknown().transform((v, ctx): number => {
-  if (typeof v === 'number' && ok(v)) return v;
-  ctx.addIssue({ code: 'custom', message: `${name} must be ${accepts}; got ${got(v)}` });
-  return z.NEVER;
-});
-const limit = (name: string) => numberWhere(`risk.${name}`, 'a non-negative finite number', (v) => Number.isFinite(v) && v >= 0);
-const count = (name: string) => numberWhere(`risk.${name}`, 'a whole number of at least 1', (v) => Number.isInteger(v) && v >= 1);
-/** one number for every ticker, or a map ticker → number (checked against the session's tickers) */
-const perTicker = (name: string) => z.unknown().transform((v, ctx): number | Record<string, number> => {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-    const out: Record<string, number> = {};
-    for (const [ticker, value] of Object.entries(v)) {
-      const parsed = limit(`${name}.${ticker}`).safeParse(value);
-      if (parsed.success) out[ticker] = parsed.data;
-      else ctx.addIssue({ code: 'custom', message: parsed.error.issues[0].message });
-    }
-    return out;
+const got = (v: unknown) => {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
   }
-  const parsed = limit(name).safeParse(v);
-  if (parsed.success) return parsed.data;
-  ctx.addIssue({ code: 'custom', message: `risk.${name} must be a non-negative finite number, or a map { TICKER: number }; got ${got(v)}` });
-  return z.NEVER;
-});
+};
+/** a number passing `ok`, else one line naming the option, what it accepts and what it got */
+const numberWhere = (name: string, accepts: string, ok: (v: number) => boolean) =>
+  z.unknown().transform((v, ctx): number => {
+    if (typeof v === 'number' && ok(v)) return v;
+    ctx.addIssue({ code: 'custom', message: `${name} must be ${accepts}; got ${got(v)}` });
+    return z.NEVER;
+  });
+const limit = (name: string) =>
+  numberWhere(`risk.${name}`, 'a non-negative finite number', (v) => Number.isFinite(v) && v >= 0);
+const count = (name: string) =>
+  numberWhere(`risk.${name}`, 'a whole number of at least 1', (v) => Number.isInteger(v) && v >= 1);
+/** one number for every ticker, or a map ticker → number (checked against the session's tickers) */
+const perTicker = (name: string) =>
+  z.unknown().transform((v, ctx): number | Record<string, number> => {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      const out: Record<string, number> = {};
+      for (const [ticker, value] of Object.entries(v)) {
+        const parsed = limit(`${name}.${ticker}`).safeParse(value);
+        if (parsed.success) out[ticker] = parsed.data;
+        else ctx.addIssue({ code: 'custom', message: parsed.error.issues[0].message });
+      }
+      return out;
+    }
+    const parsed = limit(name).safeParse(v);
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({
+      code: 'custom',
+      message: `risk.${name} must be a non-negative finite number, or a map { TICKER: number }; got ${got(v)}`,
+    });
+    return z.NEVER;
+  });
 
 export const riskLimitsSchema = z.strictObject({
   maxOrderQuantity: limit('maxOrderQuantity').optional(),
   maxOrderNotional: limit('maxOrderNotional').optional(),
   /** a buy limit this many percent above the mid, or a sell limit this far below it, is refused */
-  priceBandPct: numberWhere('risk.priceBandPct', 'a percentage above 0 and at most 100', (v) => v > 0 && v <= 100).optional(),
+  priceBandPct: numberWhere(
+    'risk.priceBandPct',
+    'a percentage above 0 and at most 100',
+    (v) => v > 0 && v <= 100,
+  ).optional(),
   maxQuoteAgeMs: limit('maxQuoteAgeMs').optional(),
   maxPositionQuantity: perTicker('maxPositionQuantity').optional(),
   maxPositionNotional: perTicker('maxPositionNotional').optional(),
@@ -58,17 +75,23 @@ type Describe = (issue: z.core.$ZodIssue, prefix: string) => string;
 export function riskOptionKeys(describe: Describe) {
   return {
     /** pre-trade limits and loss limits; `false` turns every check off, explicitly */
-    risk: z.custom<RiskOption>(() => true).transform((v, ctx): RiskInput | false | undefined => {
-      if (v === false || v === undefined) return v;
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-        ctx.addIssue({ code: 'custom', message: `risk must be an object of limits, or false to turn every check off; got ${got(v)}` });
+    risk: z
+      .custom<RiskOption>(() => true)
+      .transform((v, ctx): RiskInput | false | undefined => {
+        if (v === false || v === undefined) return v;
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `risk must be an object of limits, or false to turn every check off; got ${got(v)}`,
+          });
+          return z.NEVER;
+        }
+        const parsed = riskLimitsSchema.safeParse(v, { reportInput: true });
+        if (parsed.success) return parsed.data;
+        for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: describe(issue, 'risk.') });
         return z.NEVER;
-      }
-      const parsed = riskLimitsSchema.safeParse(v, { reportInput: true });
-      if (parsed.success) return parsed.data;
-      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: describe(issue, 'risk.') });
-      return z.NEVER;
-    }).optional(),
+      })
+      .optional(),
     /** what the kill switch does: cancel open orders and (unless flatten: false) flatten every position */
     kill: z.strictObject({ flatten: z.boolean().default(true) }).optional(),
     /** the session is killed when this file appears */
@@ -78,10 +101,12 @@ export function riskOptionKeys(describe: Describe) {
 
 export type RiskInput = z.output<typeof riskLimitsSchema>;
 /** what a trader writes: every limit optional; a per-ticker limit as one number or { TICKER: number } */
-export type RiskOption = false | (Omit<Partial<RiskInput>, 'maxPositionQuantity' | 'maxPositionNotional'> & {
-  maxPositionQuantity?: number | Record<string, number>;
-  maxPositionNotional?: number | Record<string, number>;
-});
+export type RiskOption =
+  | false
+  | (Omit<Partial<RiskInput>, 'maxPositionQuantity' | 'maxPositionNotional'> & {
+      maxPositionQuantity?: number | Record<string, number>;
+      maxPositionNotional?: number | Record<string, number>;
+    });
 
 /**
  * The limits in force. Two defaults stop the obvious disasters without getting in the way of any
@@ -100,11 +125,20 @@ export const RISK_DEFAULTS = { priceBandPct: 10, maxQuoteAgeMs: 30_000 } as cons
 /** undefined when checks are off (`risk: false`) */
 export function resolveLimits(input: RiskInput | false | undefined): RiskLimits | undefined {
   if (input === false) return undefined;
-  return { ...RISK_DEFAULTS, ...input, onBreach: input?.onBreach ?? 'halt', blockPolicy: input?.blockPolicy ?? 'legs', allowShort: input?.allowShort ?? true };
+  return {
+    ...RISK_DEFAULTS,
+    ...input,
+    onBreach: input?.onBreach ?? 'halt',
+    blockPolicy: input?.blockPolicy ?? 'legs',
+    allowShort: input?.allowShort ?? true,
+  };
 }
 
 /** one problem per per-ticker map entry that names a ticker the session does not trade */
-export function unknownTickers(input: RiskInput | false | undefined, tickers: readonly string[]): Array<{ path: string[]; message: string }> {
+export function unknownTickers(
+  input: RiskInput | false | undefined,
+  tickers: readonly string[],
+): Array<{ path: string[]; message: string }> {
   if (!input) return [];
   const known = new Set(tickers);
   const out: Array<{ path: string[]; message: string }> = [];
@@ -112,7 +146,11 @@ export function unknownTickers(input: RiskInput | false | undefined, tickers: re
     const map = input[key];
     if (typeof map !== 'object') continue;
     for (const ticker of Object.keys(map)) {
-      if (!known.has(ticker)) out.push({ path: ['risk', key], message: `risk.${key} names '${ticker}', which is not one of this session's tickers (${tickers.join(', ')})` });
+      if (!known.has(ticker))
+        out.push({
+          path: ['risk', key],
+          message: `risk.${key} names '${ticker}', which is not one of this session's tickers (${tickers.join(', ')})`,
+        });
     }
   }
   return out;

@@ -22,7 +22,13 @@ export const today = (now = new Date()) => now.toISOString().slice(0, 10);
 
 /** a stable, credential-free name for the account a broker config trades */
 export function accountKey(broker: { type: string } & Record<string, unknown>): string {
-  const identity = [broker.type, broker.baseUrl ?? broker.host ?? '', broker.port ?? '', broker.keyId ?? broker.senderCompId ?? '', broker.account ?? ''].join('|');
+  const identity = [
+    broker.type,
+    broker.baseUrl ?? broker.host ?? '',
+    broker.port ?? '',
+    broker.keyId ?? broker.senderCompId ?? '',
+    broker.account ?? '',
+  ].join('|');
   return `${broker.type}-${createHash('sha256').update(identity).digest('hex').slice(0, 12)}`;
 }
 
@@ -31,7 +37,11 @@ export const dayFile = (dir: string, account: string) => path.resolve(dir, `.sal
 /** the record of `day`, or undefined when there is none (or it is from another day) */
 export function readDay(file: string, day: string): DayRecord | undefined {
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
   try {
     const r = JSON.parse(text) as DayRecord;
     if (r.day !== day || !Number.isFinite(r.realizedPnl)) return undefined;
@@ -45,7 +55,7 @@ export function writeDay(file: string, record: DayRecord): void {
   const temp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(temp, 'w');
   try {
-    fs.writeSync(fd, JSON.stringify(record, null, 2) + '\n');
+    fs.writeSync(fd, `${JSON.stringify(record, null, 2)}\n`);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

@@ -2,12 +2,29 @@
 // pass), HALTED (nothing passes). Every change is announced once, with its reason and time, to the
 // session log, the trade log, the display and the report.
 import type { CheckedRequest } from '../execution/validate.js';
-import type { Refusal } from './engine.js';
+
+/** why the risk engine refused a leg: the rule's name and a one-line reason */
+export interface Refusal {
+  rule: string;
+  reason: string;
+}
 
 export type TradingStateName = 'ACTIVE' | 'REDUCING' | 'HALTED';
 
-export interface StateChange { from: TradingStateName; to: TradingStateName; reason: string; at: number }
-export interface Breach { rule: string; limit: number; value: number; action: string; at: number; reason: string }
+export interface StateChange {
+  from: TradingStateName;
+  to: TradingStateName;
+  reason: string;
+  at: number;
+}
+export interface Breach {
+  rule: string;
+  limit: number;
+  value: number;
+  action: string;
+  at: number;
+  reason: string;
+}
 
 export class TradingState {
   current: TradingStateName = 'ACTIVE';
@@ -35,9 +52,13 @@ export class TradingState {
 
   refuses(leg: CheckedRequest, reduces: boolean, position: number): Refusal | undefined {
     if (this.current === 'ACTIVE') return undefined;
-    if (this.current === 'HALTED') return { rule: 'state', reason: `risk: trading state HALTED (${this.reason}): nothing passes` };
+    if (this.current === 'HALTED')
+      return { rule: 'state', reason: `risk: trading state HALTED (${this.reason}): nothing passes` };
     if (reduces) return undefined;
-    return { rule: 'state', reason: `risk: trading state REDUCING (${this.reason}): only orders that reduce a position pass; ${leg.ticker} position ${position}, this ${leg.side} ${leg.quantity} would not reduce it` };
+    return {
+      rule: 'state',
+      reason: `risk: trading state REDUCING (${this.reason}): only orders that reduce a position pass; ${leg.ticker} position ${position}, this ${leg.side} ${leg.quantity} would not reduce it`,
+    };
   }
 
   breachList(): Breach[] {

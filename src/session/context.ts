@@ -10,12 +10,18 @@ import { describeError } from '../util/errors.js';
 export const MAX_LEGS_PER_CALL = 100_000;
 
 /** `orders`: the session's open orders, read only when the strategy looks at them */
-export function currentData(board: QuoteBoard, portfolio: Portfolio, orders: () => OpenOrder[] = () => []): CurrentData {
+export function currentData(
+  board: QuoteBoard,
+  portfolio: Portfolio,
+  orders: () => OpenOrder[] = () => [],
+): CurrentData {
   let open: OpenOrder[] | undefined;
   return {
     quotes: board.view(),
     positions: portfolio.positions((t) => markOf(board, t)),
-    get orders() { return (open ??= orders()); },
+    get orders() {
+      return (open ??= orders());
+    },
   };
 }
 
@@ -54,16 +60,27 @@ export function ordersFrom(result: StrategyResult | unknown): { orders: unknown[
   try {
     if (result === undefined || result === null) return { orders: [] };
     if (Array.isArray(result)) return readLegs(result);
-    if (typeof result === 'object' && ['ticker', 'cancel', 'replace', 'cancelAll'].some((k) => k in (result as object))) return { orders: [readLeg(result)] };
-    return { orders: [], error: `strategy returned ${safeJson(result)}; expected a list of orders, one order, or nothing` };
+    if (typeof result === 'object' && ['ticker', 'cancel', 'replace', 'cancelAll'].some((k) => k in (result as object)))
+      return { orders: [readLeg(result)] };
+    return {
+      orders: [],
+      error: `strategy returned ${safeJson(result)}; expected a list of orders, one order, or nothing`,
+    };
   } catch (error) {
-    return { orders: [], error: `strategy returned something that cannot be read (${describeError(error)}); nothing was sent` };
+    return {
+      orders: [],
+      error: `strategy returned something that cannot be read (${describeError(error)}); nothing was sent`,
+    };
   }
 }
 
 function readLegs(list: readonly unknown[]): { orders: unknown[]; error?: string } {
   const n = list.length;
-  if (!(n <= MAX_LEGS_PER_CALL)) return { orders: [], error: `strategy returned ${n} orders at once; at most ${MAX_LEGS_PER_CALL} are taken in one call, so nothing was sent` };
+  if (!(n <= MAX_LEGS_PER_CALL))
+    return {
+      orders: [],
+      error: `strategy returned ${n} orders at once; at most ${MAX_LEGS_PER_CALL} are taken in one call, so nothing was sent`,
+    };
   const orders: unknown[] = [];
   for (let i = 0; i < n; i++) {
     try {
@@ -94,6 +111,10 @@ function readLeg(raw: unknown): unknown {
 
 function safeJson(v: unknown): string {
   let text: string;
-  try { text = JSON.stringify(v) ?? String(v); } catch { text = describeError(v); }
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = describeError(v);
+  }
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

@@ -2,7 +2,7 @@
 // wait for the fills), hold (leave positions), or custom (the trader's shutdown action with a live
 // ctx). Everything here finishes by `deadline` (eosTimeout after it began): a hung shutdown action is
 // abandoned, a liquidation the broker does not fill in time is reported, never waited for forever.
-import { preciseNow } from '../execution/order.js';
+import { preciseNow } from '../orders/order.js';
 import type { OrderRequest } from '../types.js';
 import { closeOutBehavior } from '../risk/kill.js';
 import { ordersFrom } from './context.js';
@@ -23,8 +23,11 @@ export async function endOfSession(s: Session, deadline: number): Promise<void> 
     await s.desk.cancelOpen((deadline - Date.now()) / 2, 'canceled to liquidate at end of session');
     const flatten = ownPositions(s);
     if (flatten.length) await sendAndWait(s, flatten, 'liquidation', deadline);
-    const left = s.portfolio.positions(() => undefined).filter((p) => Math.abs(p.quantity - (s.adopted.get(p.ticker) ?? 0)) > 1e-9);
-    if (left.length) s.log.warn(`liquidate left positions open: ${left.map((p) => `${p.ticker} ${p.quantity}`).join(', ')}`);
+    const left = s.portfolio
+      .positions(() => undefined)
+      .filter((p) => Math.abs(p.quantity - (s.adopted.get(p.ticker) ?? 0)) > 1e-9);
+    if (left.length)
+      s.log.warn(`liquidate left positions open: ${left.map((p) => `${p.ticker} ${p.quantity}`).join(', ')}`);
     return;
   }
   const call: CallState = {};
@@ -39,13 +42,20 @@ export async function endOfSession(s: Session, deadline: number): Promise<void> 
 async function customShutdown(s: Session, call: CallState, deadline: number): Promise<void> {
   const o = s.options;
   const outcome = await boundedCall(() => o.customShutdownAction!(s.context(s.clock.ticks + 1, call)), {
-    timeoutMs: Math.max(0, deadline - Date.now()), stop: new AbortController().signal, graceMs: 0,
-    late: (late) => s.log.warn(`the abandoned customShutdownAction ${late.kind === 'threw' ? threwText('finally', late.error) : 'finally returned'}; nothing from it is sent`),
+    timeoutMs: Math.max(0, deadline - Date.now()),
+    stop: new AbortController().signal,
+    graceMs: 0,
+    late: (late) =>
+      s.log.warn(
+        `the abandoned customShutdownAction ${late.kind === 'threw' ? threwText('finally', late.error) : 'finally returned'}; nothing from it is sent`,
+      ),
   });
   if (outcome.kind === 'threw') return s.log.error(threwText('customShutdownAction', outcome.error));
   if (outcome.kind === 'abandoned') {
     call.closed = 'its call was abandoned';
-    return s.log.error(`customShutdownAction abandoned: no answer by the end of eosTimeout (${o.eosTimeout} ms); its orders will not be sent`);
+    return s.log.error(
+      `customShutdownAction abandoned: no answer by the end of eosTimeout (${o.eosTimeout} ms); its orders will not be sent`,
+    );
   }
   const { orders, error } = ordersFrom(outcome.value);
   if (error) s.log.error(`customShutdownAction: ${error}`);
@@ -64,13 +74,22 @@ function ownPositions(s: Session): OrderRequest[] {
     const own = p.quantity - adopted;
     // close only what moved the position away from zero, and never past zero
     const close = Math.sign(own) === Math.sign(p.quantity) ? Math.min(Math.abs(own), Math.abs(p.quantity)) : 0;
-    if (adopted !== 0) s.log.info(`liquidate: ${p.ticker} holds ${p.quantity}, of which ${adopted} was held before this session: ${close ? `closing ${close}` : 'nothing of it is this session\'s to close'}`);
+    if (adopted !== 0)
+      s.log.info(
+        `liquidate: ${p.ticker} holds ${p.quantity}, of which ${adopted} was held before this session: ${close ? `closing ${close}` : "nothing of it is this session's to close"}`,
+      );
     if (close <= 1e-9) continue;
     if (!s.feed.board.has(p.ticker)) {
       s.log.warn(`liquidate: ${p.ticker} ${p.quantity} is not one of this session's tickers; left open`);
       continue;
     }
-    out.push({ ticker: p.ticker, quantity: close, side: p.quantity > 0 ? 'sell' : 'buy', orderType: 'market', action: p.quantity > 0 ? 'liquidate' : 'cover_short' });
+    out.push({
+      ticker: p.ticker,
+      quantity: close,
+      side: p.quantity > 0 ? 'sell' : 'buy',
+      orderType: 'market',
+      action: p.quantity > 0 ? 'liquidate' : 'cover_short',
+    });
   }
   return out;
 }
@@ -78,5 +97,8 @@ function ownPositions(s: Session): OrderRequest[] {
 async function sendAndWait(s: Session, requests: unknown[], what: string, deadline: number): Promise<void> {
   const orders = s.desk.submitBlock(requests, preciseNow());
   const open = await s.book.whenTerminal(orders, Math.max(0, deadline - Date.now()));
-  if (open.length) s.log.warn(`${what}: ${open.length} order(s) not final by the end of eosTimeout (${s.options.eosTimeout} ms): ${open.map((x) => x.clientOrderId).join(', ')}`);
+  if (open.length)
+    s.log.warn(
+      `${what}: ${open.length} order(s) not final by the end of eosTimeout (${s.options.eosTimeout} ms): ${open.map((x) => x.clientOrderId).join(', ')}`,
+    );
 }

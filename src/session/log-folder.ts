@@ -25,7 +25,8 @@ export function logFolderProblem(dir: string): string | undefined {
     }
     if (!stat.isDirectory()) return `must be a folder: ${at} is not one`;
     try {
-      if (PSEUDO_FS.has(Number(fs.statfsSync(at).type))) return `must be a folder on a disk: ${at} is a kernel file system`;
+      if (PSEUDO_FS.has(Number(fs.statfsSync(at).type)))
+        return `must be a folder on a disk: ${at} is a kernel file system`;
       fs.accessSync(at, fs.constants.W_OK);
     } catch (error) {
       return `must be a folder salvo may write: ${at}: ${(error as NodeJS.ErrnoException).code ?? 'not writable'}`;

@@ -3,7 +3,8 @@
 // contents nor for anything under a credential key; the caller masks secrets by value as well.
 import type { z } from 'zod';
 import { SECRET_KEY } from '../util/secrets.js';
-import { describeValue, kindOf } from './option-values.js';
+import { describeValue, kindOf } from '../util/option-values.js';
+import { suggest } from '../util/suggest.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -20,7 +21,15 @@ export function gotText(path: readonly PropertyKey[], input: unknown): string {
   return `; got ${secret ? `${kindOf(input)} (not shown: a credential)` : describeValue(input)}`;
 }
 
-const ARTICLE: Record<string, string> = { number: 'a number', string: 'a string', boolean: 'true or false', array: 'a list', object: 'an object', int: 'a whole number', function: 'a function' };
+const ARTICLE: Record<string, string> = {
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  int: 'a whole number',
+  function: 'a function',
+};
 
 /** One line per problem, naming the option, what it accepts and what it got. */
 export function describeIssue(issue: Issue, prefix = '', known: readonly string[] = []): string {
@@ -29,7 +38,8 @@ export function describeIssue(issue: Issue, prefix = '', known: readonly string[
   const hasInput = 'input' in issue;
   const input = hasInput ? issue.input : undefined;
   const got = hasInput && input !== undefined ? gotText(path, input) : '';
-  if ((issue.code === 'invalid_value' || issue.code === 'invalid_type') && hasInput && input === undefined) return `${name} is required`;
+  if ((issue.code === 'invalid_value' || issue.code === 'invalid_type') && hasInput && input === undefined)
+    return `${name} is required`;
   switch (issue.code) {
     case 'invalid_value':
       return `${name} must be one of ${issue.values.map((v) => `'${String(v)}'`).join(' | ')}${got}`;
@@ -40,12 +50,16 @@ export function describeIssue(issue: Issue, prefix = '', known: readonly string[
       return `${name} must be ${ARTICLE[issue.expected] ?? issue.expected}${got}`;
     case 'too_small':
     case 'too_big':
-      return isDefaultMessage(issue.message) ? `${name} must be ${rangeText(issue)}${got}` : custom(name, path, issue.message, got);
+      return isDefaultMessage(issue.message)
+        ? `${name} must be ${rangeText(issue)}${got}`
+        : custom(name, path, issue.message, got);
     case 'invalid_union':
       return `${name} must be ${unionText(issue)}${got}`;
     case 'custom':
       // a custom message already says what it got, or has nothing to show
-      return !path.length || issue.message.startsWith(name) || issue.message.startsWith(`unknown option '${name}.`) ? issue.message : custom(name, path, issue.message, '');
+      return !path.length || issue.message.startsWith(name) || issue.message.startsWith(`unknown option '${name}.`)
+        ? issue.message
+        : custom(name, path, issue.message, '');
     default:
       return custom(name, path, issue.message, got);
   }
@@ -68,41 +82,30 @@ function rangeText(issue: Extract<Issue, { code: 'too_small' | 'too_big' }>): st
   const inclusive = issue.inclusive !== false;
   switch (issue.origin) {
     case 'string':
-      return small ? (bound <= 1 ? 'a non-empty string' : `at least ${bound} characters`) : `at most ${bound} characters`;
+      return small
+        ? bound <= 1
+          ? 'a non-empty string'
+          : `at least ${bound} characters`
+        : `at most ${bound} characters`;
     case 'array':
     case 'set':
       return small ? `a list of at least ${bound}` : `a list of at most ${bound}`;
     default:
-      return small ? (inclusive ? `at least ${bound}` : `greater than ${bound}`) : (inclusive ? `at most ${bound}` : `less than ${bound}`);
+      return small
+        ? inclusive
+          ? `at least ${bound}`
+          : `greater than ${bound}`
+        : inclusive
+          ? `at most ${bound}`
+          : `less than ${bound}`;
   }
 }
 
 function unionText(issue: Extract<Issue, { code: 'invalid_union' }>): string {
   const expected = new Set<string>();
   for (const branch of issue.errors ?? []) {
-    for (const sub of branch) if (sub.code === 'invalid_type' && sub.path.length === 0) expected.add(ARTICLE[sub.expected] ?? sub.expected);
+    for (const sub of branch)
+      if (sub.code === 'invalid_type' && sub.path.length === 0) expected.add(ARTICLE[sub.expected] ?? sub.expected);
   }
   return expected.size ? [...expected].join(' or ') : 'a valid value';
-}
-
-/** " (did you mean 'x'?)" for a near miss, e.g. snake_case blockpaca names */
-export function suggest(key: string, known: readonly string[]): string {
-  if (key.length > 64) return '';
-  const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
-  const hit = known.find((k) => norm(k) === norm(key)) ?? known.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
-  return hit ? ` (did you mean '${hit}'?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length];
 }

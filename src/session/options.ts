@@ -9,12 +9,12 @@ import { secretsOf } from '../util/secrets.js';
 import { parseDurationMs } from './durations.js';
 import { logFolderProblem } from './log-folder.js';
 import { describeIssue, gotText } from './option-problems.js';
-import { readOptions } from './option-values.js';
+import { readOptions } from '../util/option-values.js';
 import { brokerConfigSchemas } from '../brokers/config-schemas.js';
 import { quoteConfigSchemas } from '../market/sources/config-schemas.js';
 import { riskOptionKeys, unknownTickers } from '../risk/options.js';
 
-export { describeIssue, suggest } from './option-problems.js';
+export { describeIssue } from './option-problems.js';
 
 export class SalvoOptionsError extends Error {
   override readonly name = 'SalvoOptionsError';
@@ -27,125 +27,208 @@ export class SalvoOptionsError extends Error {
 export const TICKER = /^[A-Za-z0-9.\/\-_^=:#+]{1,32}$/;
 const TICKER_RULE = 'a symbol of 1 to 32 letters, digits or . / - _ ^ = : # +';
 
-const fn = (what: string) => z.custom<Strategy>((v) => typeof v === 'function', { message: `${what} must be a function (ctx) => orders` });
+const fn = (what: string) =>
+  z.custom<Strategy>((v) => typeof v === 'function', { message: `${what} must be a function (ctx) => orders` });
 
-const SECOND = 1000, MINUTE = 60 * SECOND, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
-interface Bound { ms: number; text: string }
+const SECOND = 1000,
+  MINUTE = 60 * SECOND,
+  HOUR = 60 * MINUTE,
+  DAY = 24 * HOUR;
+interface Bound {
+  ms: number;
+  text: string;
+}
 const bound = (ms: number, text: string): Bound => ({ ms, text });
 
 /** seconds (a number) or '250ms' | '10s' | '1m' | '1h', within [min, max] */
 const duration = (what: string, { min, max, eod = false }: { min: Bound; max: Bound; eod?: boolean }) =>
-  z.custom<number | string>(() => true).transform((v, ctx): number | 'EOD' => {
-    if (eod && v === 'EOD') return 'EOD';
-    const ms = parseDurationMs(v);
-    const fail = (rule: string) => { ctx.addIssue({ code: 'custom', message: `${what} must be ${rule}${gotText([what], v)}` }); return z.NEVER; };
-    if (typeof v === 'number' && !Number.isFinite(v)) return fail('a finite number of seconds');
-    const accepts = `a ${min.ms > 0 ? 'positive' : 'non-negative'} number of seconds or a duration like '250ms', '10s', '1m', '1h'${eod ? ", or 'EOD'" : ''}`;
-    if (ms === undefined || ms < 0 || (ms === 0 && min.ms > 0)) return fail(accepts);
-    if (ms < min.ms) return fail(`at least ${min.text}`);
-    if (ms > max.ms) return fail(`at most ${max.text}`);
-    return ms;
-  });
+  z
+    .custom<number | string>(() => true)
+    .transform((v, ctx): number | 'EOD' => {
+      if (eod && v === 'EOD') return 'EOD';
+      const ms = parseDurationMs(v);
+      const fail = (rule: string) => {
+        ctx.addIssue({ code: 'custom', message: `${what} must be ${rule}${gotText([what], v)}` });
+        return z.NEVER;
+      };
+      if (typeof v === 'number' && !Number.isFinite(v)) return fail('a finite number of seconds');
+      const accepts = `a ${min.ms > 0 ? 'positive' : 'non-negative'} number of seconds or a duration like '250ms', '10s', '1m', '1h'${eod ? ", or 'EOD'" : ''}`;
+      if (ms === undefined || ms < 0 || (ms === 0 && min.ms > 0)) return fail(accepts);
+      if (ms < min.ms) return fail(`at least ${min.text}`);
+      if (ms > max.ms) return fail(`at most ${max.text}`);
+      return ms;
+    });
 
 /** `'paper'` or `{ type: 'paper', … }`, checked against the schema registered for that type. */
 function venueConfig(what: string, schemas: Record<string, z.ZodType>) {
-  const types = Object.keys(schemas).map((k) => `'${k}'`).join(' | ');
-  return z.custom<string | ({ type: string } & Record<string, unknown>)>(() => true).transform((v, ctx) => {
-    const fail = (message: string) => { ctx.addIssue({ code: 'custom', message }); return z.NEVER; };
-    if (typeof v !== 'string' && (typeof v !== 'object' || v === null || Array.isArray(v))) {
-      return fail(`${what} must be ${types} or an object { type: ${types}, … }${gotText([what], v)}`);
-    }
-    const config = typeof v === 'string' ? { type: v } : v;
-    if (!('type' in config) || config.type === undefined) return fail(`${what} needs a type: ${types}`);
-    // own keys only: 'constructor' or 'toString' must not find Object.prototype's function
-    const schema = typeof config.type === 'string' && Object.hasOwn(schemas, config.type) ? schemas[config.type] : undefined;
-    // a type name is quoted as the types are: got 'ibkr'
-    if (!schema) return fail(`${what} type must be one of ${types}${gotText([what, 'type'], config.type).replace(/^; got "(.*)"$/, "; got '$1'")}`);
-    const parsed = schema.safeParse(config, { reportInput: true });
-    if (!parsed.success) {
-      const known = Object.keys((schema as { shape?: object }).shape ?? {});
-      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: describeIssue(issue, `${what}.`, known) });
-      return z.NEVER;
-    }
-    return parsed.data as { type: string } & Record<string, unknown>;
-  });
+  const types = Object.keys(schemas)
+    .map((k) => `'${k}'`)
+    .join(' | ');
+  return z
+    .custom<string | ({ type: string } & Record<string, unknown>)>(() => true)
+    .transform((v, ctx) => {
+      const fail = (message: string) => {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      };
+      if (typeof v !== 'string' && (typeof v !== 'object' || v === null || Array.isArray(v))) {
+        return fail(`${what} must be ${types} or an object { type: ${types}, … }${gotText([what], v)}`);
+      }
+      const config = typeof v === 'string' ? { type: v } : v;
+      if (!('type' in config) || config.type === undefined) return fail(`${what} needs a type: ${types}`);
+      // own keys only: 'constructor' or 'toString' must not find Object.prototype's function
+      const schema =
+        typeof config.type === 'string' && Object.hasOwn(schemas, config.type) ? schemas[config.type] : undefined;
+      // a type name is quoted as the types are: got 'ibkr'
+      if (!schema)
+        return fail(
+          `${what} type must be one of ${types}${gotText([what, 'type'], config.type).replace(/^; got "(.*)"$/, "; got '$1'")}`,
+        );
+      const parsed = schema.safeParse(config, { reportInput: true });
+      if (!parsed.success) {
+        const known = Object.keys((schema as { shape?: object }).shape ?? {});
+        for (const issue of parsed.error.issues)
+          ctx.addIssue({ code: 'custom', message: describeIssue(issue, `${what}.`, known) });
+        return z.NEVER;
+      }
+      return parsed.data as { type: string } & Record<string, unknown>;
+    });
 }
 
-export const optionsSchema = z.strictObject({
-  strategy: fn('strategy'),
-  tickers: z.array(z.string().trim().regex(TICKER, `must be ${TICKER_RULE}`)).min(1, 'tickers must list at least one ticker').max(10_000)
-    .refine((t) => new Set(t).size === t.length, { message: 'tickers must not repeat a ticker' }),
-  frequency: duration('frequency', { min: bound(1, '1 ms'), max: bound(DAY, '1 day') }).prefault(1),
-  runSeconds: duration('runSeconds', { min: bound(1, '1 ms'), max: bound(7 * DAY, '7 days'), eod: true }).prefault(60),
-  eosBehavior: z.enum(['liquidate', 'hold', 'custom']).default('liquidate'),
-  customShutdownAction: fn('customShutdownAction').optional(),
-  warmUpPeriod: duration('warmUpPeriod', { min: bound(0, '0'), max: bound(HOUR, '1 hour') }).prefault(5),
-  eosTimeout: duration('eosTimeout', { min: bound(1, '1 ms'), max: bound(10 * MINUTE, '10 minutes') }).prefault(30),
-  /** a strategy call with no answer after this long is abandoned; default: 3 periods, at least 1 s */
-  strategyTimeout: duration('strategyTimeout', { min: bound(1, '1 ms'), max: bound(HOUR, '1 hour') }).optional(),
-  tradeLogName: z.string().trim().min(1).max(200).regex(/^[\w.\-]+$/, 'tradeLogName may use letters, digits, _ . - only').optional(),
-  tradeLogPath: z.string().min(1).max(4096).regex(/^[^\x00-\x1f\x7f]*$/, 'tradeLogPath must be a folder path without control characters').default('logs'),
-  numWorkers: z.number().int().min(1).max(64).default(() => Math.max(2, Math.min(8, os.availableParallelism()))),
-  ordersPerMinute: z.number().positive().max(1_000_000).default(200),
-  /** orders the limiter lets out at once; defaults to a minute's allowance less one */
-  burst: z.number().int().min(1).max(1_000_000).optional(),
-  /**
-   * Share the account's rate limit with every runner on it through Redis: at most ordersPerMinute
-   * sends in any 60 s across all of them. `key` defaults to one derived from the broker account
-   * (a hash: never a credential); `share` 'fifo' (default) serves blocks in arrival order across
-   * runners, 'fair' lets waiting runners take turns.
-   */
-  rateLimit: z.strictObject({
-    redis: z.string().regex(/^rediss?:\/\/\S+$/, 'rateLimit.redis must be a redis:// or rediss:// url'),
-    key: z.string().regex(/^[\w.:-]{1,100}$/, 'rateLimit.key may use letters, digits, _ . : - only (at most 100)').optional(),
-    share: z.enum(['fifo', 'fair']).default('fifo'),
-    /** the broker's counting window in seconds: ordersPerMinute × windowSeconds / 60 sends in any such window */
-    windowSeconds: z.number().positive().max(3600).default(60),
-    /** a send counts this much longer than the window, so delivery jitter cannot crowd one broker window (default 2 % of it, at least 250 ms) */
-    marginMs: z.number().min(0).max(60_000).optional(),
-  }).optional(),
-  maxRetries: z.number().int().min(0).max(20).default(3),
-  retryBaseMs: z.number().min(0).max(10 * MINUTE).default(100),
-  haltOnError: z.boolean().default(false),
-  cancelOpenOrdersAtEnd: z.boolean().default(true),
-  handleSignals: z.boolean().default(true),
-  liveDisplay: z.boolean().default(false),
-  displayRefreshRate: z.number().min(0.05).max(60).default(0.5),
-  maxTradeUpdates: z.number().int().min(1).max(1000).default(20),
-  broker: venueConfig('broker', brokerConfigSchemas).prefault('paper'),
-  quotes: venueConfig('quotes', quoteConfigSchemas).prefault('sim'),
-  /** write every quote the feed delivers to this .csv / .ndjson file (replay it with quotes: { type: 'replay', file }) */
-  recordQuotes: z.string().trim().min(1, 'recordQuotes must be a file path ending in .csv or .ndjson').max(4096).optional(),
-  /** the order journal beside the CSV: 'block' sends a block once its intents are synced (fdatasync off the main thread, shared by blocks waiting together), 'always' syncs every record on the spot, 'off' never (a killed process loses nothing, a power cut may) */
-  journal: z.strictObject({ sync: z.enum(['block', 'always', 'off']).default('block') }).prefault({}),
-  /** pick up the crashed session `tradeLogName` from its journal (needs tradeLogName) */
-  resume: z.boolean().default(false),
-  /** open orders with salvo client ids this session does not know, found at start */
-  onStartOrphans: z.enum(['report', 'adopt', 'cancel']).default('report'),
-  /** session log lines go here as well as to the session's .log file; default: stderr */
-  logger: z.custom<(level: LogLevel, message: string) => void>((v) => typeof v === 'function', { message: 'logger must be a function (level, message) => void' }).optional(),
-  ...riskOptionKeys((issue, prefix) => describeIssue(issue, prefix)),
-}).superRefine((o, ctx) => {
-  if (o.eosBehavior === 'custom' && !o.customShutdownAction) {
-    ctx.addIssue({ code: 'custom', path: ['customShutdownAction'], message: "customShutdownAction is required when eosBehavior is 'custom'" });
-  }
-  // a bucket larger than a minute's allowance would let more than the rate out in the first minute
-  if (o.burst !== undefined && o.burst <= 1_000_000 && o.burst > Math.max(1, o.ordersPerMinute)) {
-    ctx.addIssue({ code: 'custom', path: ['burst'], message: `burst must be at most ordersPerMinute (${o.ordersPerMinute}); got ${o.burst}` });
-  }
-  for (const problem of unknownTickers(o.risk, o.tickers)) ctx.addIssue({ code: 'custom', ...problem });
-  if (o.resume && !o.tradeLogName) {
-    ctx.addIssue({ code: 'custom', path: ['tradeLogName'], message: 'resume: true needs the tradeLogName of the session to resume' });
-  }
-});
+export const optionsSchema = z
+  .strictObject({
+    strategy: fn('strategy'),
+    tickers: z
+      .array(z.string().trim().regex(TICKER, `must be ${TICKER_RULE}`))
+      .min(1, 'tickers must list at least one ticker')
+      .max(10_000)
+      .refine((t) => new Set(t).size === t.length, { message: 'tickers must not repeat a ticker' }),
+    frequency: duration('frequency', { min: bound(1, '1 ms'), max: bound(DAY, '1 day') }).prefault(1),
+    runSeconds: duration('runSeconds', { min: bound(1, '1 ms'), max: bound(7 * DAY, '7 days'), eod: true }).prefault(
+      60,
+    ),
+    eosBehavior: z.enum(['liquidate', 'hold', 'custom']).default('liquidate'),
+    customShutdownAction: fn('customShutdownAction').optional(),
+    warmUpPeriod: duration('warmUpPeriod', { min: bound(0, '0'), max: bound(HOUR, '1 hour') }).prefault(5),
+    eosTimeout: duration('eosTimeout', { min: bound(1, '1 ms'), max: bound(10 * MINUTE, '10 minutes') }).prefault(30),
+    /** a strategy call with no answer after this long is abandoned; default: 3 periods, at least 1 s */
+    strategyTimeout: duration('strategyTimeout', { min: bound(1, '1 ms'), max: bound(HOUR, '1 hour') }).optional(),
+    tradeLogName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[\w.\-]+$/, 'tradeLogName may use letters, digits, _ . - only')
+      .optional(),
+    tradeLogPath: z
+      .string()
+      .min(1)
+      .max(4096)
+      .regex(/^[^\x00-\x1f\x7f]*$/, 'tradeLogPath must be a folder path without control characters')
+      .default('logs'),
+    numWorkers: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(() => Math.max(2, Math.min(8, os.availableParallelism()))),
+    ordersPerMinute: z.number().positive().max(1_000_000).default(200),
+    /** orders the limiter lets out at once; defaults to a minute's allowance less one */
+    burst: z.number().int().min(1).max(1_000_000).optional(),
+    /**
+     * Share the account's rate limit with every runner on it through Redis: at most ordersPerMinute
+     * sends in any 60 s across all of them. `key` defaults to one derived from the broker account
+     * (a hash: never a credential); `share` 'fifo' (default) serves blocks in arrival order across
+     * runners, 'fair' lets waiting runners take turns.
+     */
+    rateLimit: z
+      .strictObject({
+        redis: z.string().regex(/^rediss?:\/\/\S+$/, 'rateLimit.redis must be a redis:// or rediss:// url'),
+        key: z
+          .string()
+          .regex(/^[\w.:-]{1,100}$/, 'rateLimit.key may use letters, digits, _ . : - only (at most 100)')
+          .optional(),
+        share: z.enum(['fifo', 'fair']).default('fifo'),
+        /** the broker's counting window in seconds: ordersPerMinute × windowSeconds / 60 sends in any such window */
+        windowSeconds: z.number().positive().max(3600).default(60),
+        /** a send counts this much longer than the window, so delivery jitter cannot crowd one broker window (default 2 % of it, at least 250 ms) */
+        marginMs: z.number().min(0).max(60_000).optional(),
+      })
+      .optional(),
+    maxRetries: z.number().int().min(0).max(20).default(3),
+    retryBaseMs: z
+      .number()
+      .min(0)
+      .max(10 * MINUTE)
+      .default(100),
+    haltOnError: z.boolean().default(false),
+    cancelOpenOrdersAtEnd: z.boolean().default(true),
+    handleSignals: z.boolean().default(true),
+    liveDisplay: z.boolean().default(false),
+    displayRefreshRate: z.number().min(0.05).max(60).default(0.5),
+    maxTradeUpdates: z.number().int().min(1).max(1000).default(20),
+    broker: venueConfig('broker', brokerConfigSchemas).prefault('paper'),
+    quotes: venueConfig('quotes', quoteConfigSchemas).prefault('sim'),
+    /** write every quote the feed delivers to this .csv / .ndjson file (replay it with quotes: { type: 'replay', file }) */
+    recordQuotes: z
+      .string()
+      .trim()
+      .min(1, 'recordQuotes must be a file path ending in .csv or .ndjson')
+      .max(4096)
+      .optional(),
+    /** the order journal beside the CSV: 'block' sends a block once its intents are synced (fdatasync off the main thread, shared by blocks waiting together), 'always' syncs every record on the spot, 'off' never (a killed process loses nothing, a power cut may) */
+    journal: z.strictObject({ sync: z.enum(['block', 'always', 'off']).default('block') }).prefault({}),
+    /** pick up the crashed session `tradeLogName` from its journal (needs tradeLogName) */
+    resume: z.boolean().default(false),
+    /** open orders with salvo client ids this session does not know, found at start */
+    onStartOrphans: z.enum(['report', 'adopt', 'cancel']).default('report'),
+    /** session log lines go here as well as to the session's .log file; default: stderr */
+    logger: z
+      .custom<(level: LogLevel, message: string) => void>((v) => typeof v === 'function', {
+        message: 'logger must be a function (level, message) => void',
+      })
+      .optional(),
+    ...riskOptionKeys((issue, prefix) => describeIssue(issue, prefix)),
+  })
+  .superRefine((o, ctx) => {
+    if (o.eosBehavior === 'custom' && !o.customShutdownAction) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customShutdownAction'],
+        message: "customShutdownAction is required when eosBehavior is 'custom'",
+      });
+    }
+    // a bucket larger than a minute's allowance would let more than the rate out in the first minute
+    if (o.burst !== undefined && o.burst <= 1_000_000 && o.burst > Math.max(1, o.ordersPerMinute)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['burst'],
+        message: `burst must be at most ordersPerMinute (${o.ordersPerMinute}); got ${o.burst}`,
+      });
+    }
+    for (const problem of unknownTickers(o.risk, o.tickers)) ctx.addIssue({ code: 'custom', ...problem });
+    if (o.resume && !o.tradeLogName) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tradeLogName'],
+        message: 'resume: true needs the tradeLogName of the session to resume',
+      });
+    }
+  });
 
-export type LogLevel = 'info' | 'warn' | 'error';
+import type { LogLevel } from '../util/log.js';
+export type { LogLevel };
 export type RunTradingOptions = z.input<typeof optionsSchema>;
 type Parsed = z.output<typeof optionsSchema>;
 export type SessionOptions = Omit<Parsed, 'frequency' | 'warmUpPeriod' | 'eosTimeout'> & {
   /** durations in ms from here on */
-  frequency: number; warmUpPeriod: number; eosTimeout: number; runSeconds: number | 'EOD';
-  tradeLogName: string; burst: number; strategyTimeout: number;
+  frequency: number;
+  warmUpPeriod: number;
+  eosTimeout: number;
+  runSeconds: number | 'EOD';
+  tradeLogName: string;
+  burst: number;
+  strategyTimeout: number;
 };
 
 export function parseOptions(input: unknown): SessionOptions {

@@ -4,14 +4,24 @@
 import path from 'node:path';
 import { brokerDriver } from '../brokers/index.js';
 import type { Broker, BrokerHub } from '../brokers/broker.js';
-import { OrderBook } from '../execution/order-book.js';
+import { OrderRegistry } from '../execution/order-registry.js';
 import { OrderDesk } from '../execution/order-desk.js';
-import { preciseNow, type Order } from '../execution/order.js';
-import { Router } from '../execution/router.js';
-import { TokenBucket, type RateDecision } from '../execution/token-bucket.js';
+import { preciseNow, type Order } from '../orders/order.js';
+import { Throttle } from '../execution/throttle.js';
+import { TokenBucket, type RateDecision } from '../util/token-bucket.js';
 import { WorkerPool } from '../execution/worker-pool.js';
 import { accountIdentity, OrderJournal } from '../journal/journal.js';
-import { comparePositions, freshJournal, journalFileOf, loadPrior, replayJournal, settleWithBroker, type Prior, type Replayed, type ResumeReport } from '../journal/resume.js';
+import {
+  comparePositions,
+  freshJournal,
+  journalFileOf,
+  loadPrior,
+  replayJournal,
+  settleWithBroker,
+  type Prior,
+  type Replayed,
+  type ResumeReport,
+} from '../journal/resume.js';
 import { checkAtStart, type StartCheck } from '../journal/start-check.js';
 import { TradeLog } from '../journal/trade-log.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
@@ -19,8 +29,8 @@ import { Portfolio } from '../portfolio/portfolio.js';
 import { RiskControl } from '../risk/control.js';
 import type { SessionReport, Strategy } from '../types.js';
 import { secretsOf } from '../util/secrets.js';
-import { SessionLog } from '../util/session-log.js';
-import { runClock, type ClockResult } from './clock.js';
+import { SessionLog } from './session-log.js';
+import { runTickLoop, type TickLoopResult } from './tick-loop.js';
 import { currentData, makeContext, markOf, ordersFrom } from './context.js';
 import { formatDuration } from './durations.js';
 import { endOfSession } from './end-of-session.js';
@@ -31,7 +41,9 @@ import { describeError } from '../util/errors.js';
 
 export type Phase = 'starting' | 'warm-up' | 'running' | 'end of session' | 'done';
 /** one strategy or shutdown call: once `closed` (why), its ctx.submitOrder sends nothing */
-export interface CallState { closed?: string }
+export interface CallState {
+  closed?: string;
+}
 
 /** a strategy call in progress when the session stops gets this much longer, not its whole timeout */
 const STOP_GRACE_MS = 1000;
@@ -41,10 +53,10 @@ const RECONCILE_TIMEOUT_MS = 5000;
 
 export class Session {
   phase: Phase = 'starting';
-  readonly book = new OrderBook();
+  readonly book = new OrderRegistry();
   readonly portfolio = new Portfolio();
   readonly startedAt = new Date();
-  readonly clock: ClockResult = { ticks: 0, overruns: 0, lateness: [] };
+  readonly clock: TickLoopResult = { ticks: 0, overruns: 0, lateness: [] };
   /** positions the account held when the session started, by ticker (signed) */
   readonly adopted = new Map<string, number>();
   strategyErrors = 0;
@@ -59,27 +71,42 @@ export class Session {
   feed!: QuoteFeed;
   broker!: Broker;
   pool!: WorkerPool;
-  router!: Router;
+  throttle!: Throttle;
   desk!: OrderDesk;
   bucket!: RateDecision;
   risk!: RiskControl;
   journal: OrderJournal | undefined;
-  startCheck: StartCheck = { orphans: { count: 0, tickers: [], clientOrderIds: [], action: 'report' }, heldAtStart: [] };
+  startCheck: StartCheck = {
+    orphans: { count: 0, tickers: [], clientOrderIds: [], action: 'report' },
+    heldAtStart: [],
+  };
   resumed: ResumeReport | undefined;
 
-  private constructor(readonly options: SessionOptions, readonly log: SessionLog, readonly tradeLog: TradeLog) {}
+  private constructor(
+    readonly options: SessionOptions,
+    readonly log: SessionLog,
+    readonly tradeLog: TradeLog,
+  ) {}
 
   static async start(options: SessionOptions): Promise<Session> {
     // a resume reads (and checks) the journal and the CSV before anything is appended to them
     const prior = options.resume ? loadPrior(options) : undefined;
     if (!prior) freshJournal(journalFileOf(options));
     const tradeLog = TradeLog.open(options.tradeLogPath, options.tradeLogName);
-    const log = new SessionLog(path.join(options.tradeLogPath, `${options.tradeLogName}.log`), options.logger, secretsOf(options));
+    const log = new SessionLog(
+      path.join(options.tradeLogPath, `${options.tradeLogName}.log`),
+      options.logger,
+      secretsOf(options),
+    );
     const s = new Session(options, log, tradeLog);
     try {
       for (const warning of prior?.contents.warnings ?? []) log.warn(warning);
       const replayed = prior && replayJournal(prior.contents, s.book, s.portfolio, prior.csvBlocks);
-      const journal = (s.journal = OrderJournal.open(journalFileOf(options), options.journal.sync, prior?.contents.validBytes));
+      const journal = (s.journal = OrderJournal.open(
+        journalFileOf(options),
+        options.journal.sync,
+        prior?.contents.validBytes,
+      ));
       journal.remember([...s.book.all()].map((o) => o.clientOrderId));
       s.book.onEvent((e) => {
         journal.status(e); // ahead of the CSV: a row in the CSV always has its record in the journal
@@ -97,12 +124,17 @@ export class Session {
 
   private async connect(resuming?: { prior: Prior; replayed: Replayed }): Promise<void> {
     const o = this.options;
-    this.log.info(`starting ${o.tradeLogName}: ${o.tickers.length} ticker(s), broker ${o.broker.type}, quotes ${o.quotes.type}, ${o.numWorkers} execution worker(s)`);
+    this.log.info(
+      `starting ${o.tradeLogName}: ${o.tickers.length} ticker(s), broker ${o.broker.type}, quotes ${o.quotes.type}, ${o.numWorkers} execution worker(s)`,
+    );
     const driver = await brokerDriver(o.broker.type);
     const source = o.recordQuotes ? { ...o.quotes, recordTo: path.resolve(o.recordQuotes) } : o.quotes;
     this.feed = await startQuoteFeed({ tickers: o.tickers, source, log: (level, m) => this.log.write(level, m) });
     this.cleanups.push(() => this.feed.close());
-    const hub: BrokerHub | undefined = await driver.prepare?.(o.broker, { boardBuffer: this.feed.board.buffer, tickers: o.tickers });
+    const hub: BrokerHub | undefined = await driver.prepare?.(o.broker, {
+      boardBuffer: this.feed.board.buffer,
+      tickers: o.tickers,
+    });
     if (hub) this.cleanups.push(() => hub.close());
     const own = hub?.link(0);
     this.broker = driver.create(o.broker, own?.link ?? { workerId: 0 });
@@ -118,7 +150,11 @@ export class Session {
     }
     this.runMs = await this.sessionLength();
     this.pool = await WorkerPool.start({
-      size: o.numWorkers, broker: o.broker, hub, retry: { retries: o.maxRetries, baseMs: o.retryBaseMs }, width: Math.ceil(o.burst / o.numWorkers),
+      size: o.numWorkers,
+      broker: o.broker,
+      hub,
+      retry: { retries: o.maxRetries, baseMs: o.retryBaseMs },
+      width: Math.ceil(o.burst / o.numWorkers),
       onMessage: (id, m) => this.desk.onWorkerMessage(id, m),
       onCrash: (id, error) => {
         this.log.error(`execution worker ${id} crashed: ${describeError(error, { stack: true })}; ending the session`);
@@ -126,10 +162,12 @@ export class Session {
       },
     });
     this.cleanups.push(() => this.pool.close());
-    this.log.info(`block width: burst ${o.burst}, ${o.numWorkers} worker(s): ${[...new Set(this.pool.widths)].join('; ') || 'unknown'} per worker`);
+    this.log.info(
+      `block width: burst ${o.burst}, ${o.numWorkers} worker(s): ${[...new Set(this.pool.widths)].join('; ') || 'unknown'} per worker`,
+    );
     this.bucket = o.rateLimit ? await this.sharedRate(o.rateLimit) : new TokenBucket(o.burst, o.ordersPerMinute);
-    this.router = new Router(this.bucket, (legs) => this.pool.dispatch(legs));
-    this.cleanups.push(() => this.router.stop());
+    this.throttle = new Throttle(this.bucket, (legs) => this.pool.dispatch(legs));
+    this.cleanups.push(() => this.throttle.stop());
     const view = {
       hasTicker: (t: string) => this.feed.board.has(t),
       position: (t: string) => this.portfolio.quantity(t),
@@ -137,16 +175,27 @@ export class Session {
       touch: (t: string) => this.feed.board.read(this.feed.board.slotOf(t)),
     };
     this.risk = new RiskControl(this);
-    this.desk = new OrderDesk(this.book, this.router, this.pool, view, this.log, this.risk.engine);
+    this.desk = new OrderDesk(this.book, this.throttle, this.pool, view, this.log, this.risk.engine);
     this.cleanups.push(() => this.risk.close());
     if (resuming) this.desk.continueBlocks(resuming.replayed.sessionTag, resuming.replayed.blockSeq);
     this.desk.beforeSend = (legs, send) => this.journalIntents(legs, send);
     this.journal!.header({
-      broker: o.broker.type, account: accountIdentity(o.broker), session: o.tradeLogName, sessionTag: this.desk.blockTag,
-      startedAt: this.startedAt.getTime(), positions: resuming?.prior.contents.headers[0].positions ?? held, resumed: Boolean(resuming),
+      broker: o.broker.type,
+      account: accountIdentity(o.broker),
+      session: o.tradeLogName,
+      sessionTag: this.desk.blockTag,
+      startedAt: this.startedAt.getTime(),
+      positions: resuming?.prior.contents.headers[0].positions ?? held,
+      resumed: Boolean(resuming),
     });
     this.startCheck = await checkAtStart({
-      broker: this.broker, book: this.book, log: this.log, policy: o.onStartOrphans, numWorkers: o.numWorkers, held, adopted: (orders) => this.journal!.intents(orders),
+      broker: this.broker,
+      book: this.book,
+      log: this.log,
+      policy: o.onStartOrphans,
+      numWorkers: o.numWorkers,
+      held,
+      adopted: (orders) => this.journal!.intents(orders),
       ours: resuming ? (t) => this.portfolio.quantity(t) : undefined,
     });
     this.risk.arm();
@@ -165,7 +214,9 @@ export class Session {
   private noteAdopted(held: ReadonlyArray<{ ticker: string; quantity: number }>): void {
     for (const p of held) if (Math.abs(p.quantity) > 1e-9) this.adopted.set(p.ticker, p.quantity);
     if (this.adopted.size) {
-      this.log.warn(`the account already holds ${[...this.adopted].map(([t, q]) => `${t} ${q}`).join(', ')}: adopted as held before this session; the end of session will not close it`);
+      this.log.warn(
+        `the account already holds ${[...this.adopted].map(([t, q]) => `${t} ${q}`).join(', ')}: adopted as held before this session; the end of session will not close it`,
+      );
     }
   }
 
@@ -173,17 +224,32 @@ export class Session {
   private async sharedRate(rate: NonNullable<SessionOptions['rateLimit']>): Promise<RateDecision> {
     const { SharedRate, accountKey } = await import('../execution/shared-rate.js');
     const shared = await SharedRate.connect({
-      url: rate.redis, key: rate.key ?? accountKey(this.options.broker), share: rate.share,
-      limit: Math.max(1, Math.floor((this.options.ordersPerMinute * rate.windowSeconds) / 60)), windowMs: rate.windowSeconds * 1000, marginMs: rate.marginMs,
-      runner: `${this.options.tradeLogName}-${process.pid}`, log: (level, m) => this.log.write(level, m),
+      url: rate.redis,
+      key: rate.key ?? accountKey(this.options.broker),
+      share: rate.share,
+      limit: Math.max(1, Math.floor((this.options.ordersPerMinute * rate.windowSeconds) / 60)),
+      windowMs: rate.windowSeconds * 1000,
+      marginMs: rate.marginMs,
+      runner: `${this.options.tradeLogName}-${process.pid}`,
+      log: (level, m) => this.log.write(level, m),
     });
     this.cleanups.push(() => shared.close());
     return shared;
   }
 
   /** the crashed session's orders settled with the broker, its positions rebuilt and compared */
-  private async resume(resuming: { prior: Prior; replayed: Replayed }, held: Array<{ ticker: string; quantity: number }>): Promise<void> {
-    const settled = await settleWithBroker({ book: this.book, broker: this.broker, log: this.log, tradeLog: this.tradeLog, replayed: resuming.replayed, inCsv: resuming.prior.inCsv });
+  private async resume(
+    resuming: { prior: Prior; replayed: Replayed },
+    held: Array<{ ticker: string; quantity: number }>,
+  ): Promise<void> {
+    const settled = await settleWithBroker({
+      book: this.book,
+      broker: this.broker,
+      log: this.log,
+      tradeLog: this.tradeLog,
+      replayed: resuming.replayed,
+      inCsv: resuming.prior.inCsv,
+    });
     const positionMismatches = comparePositions(this.portfolio, held);
     for (const line of positionMismatches) this.log.warn(`after resume, position mismatch for ${line}`);
     this.resumed = { ...settled, positionMismatches };
@@ -194,7 +260,9 @@ export class Session {
     const refuse = (error: Error) => {
       const reason = `journal write failed: ${error.message}`;
       for (const order of legs) this.book.move(order, 'failed', { source: 'local', rawStatus: 'not_sent', reason });
-      this.log.error(`the order journal cannot be written (${error.message}): nothing more is sent; ending the session`);
+      this.log.error(
+        `the order journal cannot be written (${error.message}): nothing more is sent; ending the session`,
+      );
       this.requestStop('journal failed');
     };
     try {
@@ -211,7 +279,9 @@ export class Session {
     const clock = await this.broker.clock();
     const ms = clock.nextClose.getTime() - 30_000 - clock.now.getTime();
     if (!clock.isOpen || ms <= 0) {
-      throw new Error(`runSeconds 'EOD': the market is closed (next close ${clock.nextClose.toISOString()}, next open ${clock.nextOpen.toISOString()}); a session must end 30 s before the close`);
+      throw new Error(
+        `runSeconds 'EOD': the market is closed (next close ${clock.nextClose.toISOString()}, next open ${clock.nextOpen.toISOString()}); a session must end 30 s before the close`,
+      );
     }
     return ms;
   }
@@ -236,7 +306,12 @@ export class Session {
     const o = this.options;
     const unhook = o.handleSignals
       ? onStopSignals(
-          (signal) => { this.log.warn(`${signal}: ending the session (end of session: ${o.eosBehavior}); send it again to exit at once`); this.requestStop('signal'); },
+          (signal) => {
+            this.log.warn(
+              `${signal}: ending the session (end of session: ${o.eosBehavior}); send it again to exit at once`,
+            );
+            this.requestStop('signal');
+          },
           () => this.exitAtOnce(),
         )
       : () => undefined;
@@ -249,7 +324,13 @@ export class Session {
       this.phase = 'running';
       this.clockStartedAt = Date.now();
       this.log.info(`trading for ${formatDuration(this.runMs)}, strategy every ${formatDuration(o.frequency)}`);
-      await runClock({ periodMs: o.frequency, durationMs: this.runMs, signal: this.stop.signal, progress: this.clock, onTick: (tick) => this.callStrategy(o.strategy, tick) });
+      await runTickLoop({
+        periodMs: o.frequency,
+        durationMs: this.runMs,
+        signal: this.stop.signal,
+        progress: this.clock,
+        onTick: (tick) => this.callStrategy(o.strategy, tick),
+      });
     } catch (error) {
       failure = error;
       this.requestStop('failed');
@@ -274,7 +355,10 @@ export class Session {
     const warmUpStart = Date.now();
     const missing = await this.feed.waitForQuotes(this.stop.signal.aborted ? 0 : o.warmUpPeriod);
     this.warmUpMs = Date.now() - warmUpStart;
-    if (missing.length) this.log.warn(`warm-up ended after ${formatDuration(o.warmUpPeriod)} with no quote yet for: ${missing.join(', ')}`);
+    if (missing.length)
+      this.log.warn(
+        `warm-up ended after ${formatDuration(o.warmUpPeriod)} with no quote yet for: ${missing.join(', ')}`,
+      );
   }
 
   /**
@@ -292,9 +376,15 @@ export class Session {
     let stillOpen = this.book.open();
     if (o.cancelOpenOrdersAtEnd) {
       const open = await this.desk.cancelOpen(Math.max(deadline - Date.now(), FINAL_CANCEL_MS), 'session ended');
-      stillOpen = this.desk.closeOut(open, `no final status from the broker by the end of the session; check ${o.broker.type} for it`);
+      stillOpen = this.desk.closeOut(
+        open,
+        `no final status from the broker by the end of the session; check ${o.broker.type} for it`,
+      );
     } else {
-      for (const order of stillOpen) this.log.warn(`order ${order.clientOrderId} still ${order.status} at the end of the session: left working at the broker (cancelOpenOrdersAtEnd: false)`);
+      for (const order of stillOpen)
+        this.log.warn(
+          `order ${order.clientOrderId} still ${order.status} at the end of the session: left working at the broker (cancelOpenOrdersAtEnd: false)`,
+        );
     }
     const reconciliation = await this.reconcile();
     this.phase = 'done';
@@ -306,7 +396,9 @@ export class Session {
   private exitAtOnce(): never {
     const open = this.book.open();
     const held = this.portfolio.positions(() => undefined).map((p) => `${p.ticker} ${p.quantity}`);
-    this.log.warn(`second signal: exiting at once without the end of session; left at the broker: ${open.length} open order(s)${open.length ? ` (${open.map((x) => `${x.clientOrderId} ${x.status}`).join(', ')})` : ''}, positions: ${held.length ? held.join(', ') : 'none'}`);
+    this.log.warn(
+      `second signal: exiting at once without the end of session; left at the broker: ${open.length} open order(s)${open.length ? ` (${open.map((x) => `${x.clientOrderId} ${x.status}`).join(', ')})` : ''}, positions: ${held.length ? held.join(', ') : 'none'}`,
+    );
     this.tradeLog.flush();
     process.exit(130);
   }
@@ -320,7 +412,9 @@ export class Session {
       this.log.warn(`could not reconcile positions with the broker: ${describeError(error)}`);
       return { reconciled: false, brokerPositions: [] };
     }
-    const brokerPositions = held.filter((p) => Math.abs(p.quantity) > 1e-9).map((p) => ({ ticker: p.ticker, quantity: p.quantity }));
+    const brokerPositions = held
+      .filter((p) => Math.abs(p.quantity) > 1e-9)
+      .map((p) => ({ ticker: p.ticker, quantity: p.quantity }));
     const mismatches = comparePositions(this.portfolio, brokerPositions);
     for (const line of mismatches) this.log.warn(`position mismatch for ${line}`);
     return { reconciled: !mismatches.length, brokerPositions };
@@ -334,8 +428,13 @@ export class Session {
     const call: CallState = {};
     const ctx = this.context(tick, call, 'running');
     const outcome = await boundedCall(() => strategy(ctx), {
-      timeoutMs: this.options.strategyTimeout, stop: this.stop.signal, graceMs: STOP_GRACE_MS,
-      late: (late) => this.log.warn(`tick ${tick}: the abandoned strategy call ${late.kind === 'threw' ? threwText('finally', late.error) : 'finally returned'}; nothing from it is sent`),
+      timeoutMs: this.options.strategyTimeout,
+      stop: this.stop.signal,
+      graceMs: STOP_GRACE_MS,
+      late: (late) =>
+        this.log.warn(
+          `tick ${tick}: the abandoned strategy call ${late.kind === 'threw' ? threwText('finally', late.error) : 'finally returned'}; nothing from it is sent`,
+        ),
     });
     if (outcome.kind === 'abandoned') call.closed = 'its call was abandoned';
     if (outcome.kind === 'returned') {
@@ -346,7 +445,11 @@ export class Session {
       return;
     }
     this.strategyErrors++;
-    this.log.error(outcome.kind === 'threw' ? `strategy threw on tick ${tick}: ${describeError(outcome.error, { stack: true })}` : `strategy call on tick ${tick} abandoned: ${outcome.why}; its orders will not be sent`);
+    this.log.error(
+      outcome.kind === 'threw'
+        ? `strategy threw on tick ${tick}: ${describeError(outcome.error, { stack: true })}`
+        : `strategy call on tick ${tick} abandoned: ${outcome.why}; its orders will not be sent`,
+    );
     if (this.options.haltOnError) this.requestStop('halted');
   }
 
@@ -356,7 +459,9 @@ export class Session {
    */
   context(tick: number, call: CallState = {}, phase: Phase = this.phase) {
     return makeContext({
-      board: this.feed.board, portfolio: this.portfolio, tick,
+      board: this.feed.board,
+      portfolio: this.portfolio,
+      tick,
       submit: (requests) => {
         if (this.phase !== phase || call.closed) {
           const when = call.closed ?? (this.phase === 'done' ? 'the session ended' : `trading stopped (${this.phase})`);
@@ -408,9 +513,17 @@ export class Session {
     const cleanups = this.cleanups.reverse();
     this.cleanups = [];
     for (const cleanup of cleanups) {
-      try { await cleanup(); } catch (error) { this.log.warn(`while stopping: ${describeError(error)}`); }
+      try {
+        await cleanup();
+      } catch (error) {
+        this.log.warn(`while stopping: ${describeError(error)}`);
+      }
     }
-    try { this.journal?.close(); } catch (error) { this.log.warn(`while closing the order journal: ${(error as Error).message}`); }
+    try {
+      this.journal?.close();
+    } catch (error) {
+      this.log.warn(`while closing the order journal: ${(error as Error).message}`);
+    }
     this.tradeLog.close();
     this.log.close();
   }
@@ -418,6 +531,8 @@ export class Session {
 
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms); });
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -26,7 +26,10 @@ export async function boundedCall(fn: () => unknown, bounds: CallBounds): Promis
   try {
     const value = fn();
     settled = isThenable(value)
-      ? Promise.resolve(value).then((v) => ({ kind: 'returned' as const, value: v }), (error: unknown) => ({ kind: 'threw' as const, error }))
+      ? Promise.resolve(value).then(
+          (v) => ({ kind: 'returned' as const, value: v }),
+          (error: unknown) => ({ kind: 'threw' as const, error }),
+        )
       : Promise.resolve({ kind: 'returned' as const, value });
   } catch (error) {
     return { kind: 'threw', error };
@@ -38,7 +41,10 @@ export async function boundedCall(fn: () => unknown, bounds: CallBounds): Promis
     timer = setTimeout(() => give(`no answer within strategyTimeout (${bounds.timeoutMs} ms)`), bounds.timeoutMs);
     onStop = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => give(`still running ${bounds.graceMs} ms after the session began to stop`), bounds.graceMs);
+      timer = setTimeout(
+        () => give(`still running ${bounds.graceMs} ms after the session began to stop`),
+        bounds.graceMs,
+      );
     };
     if (bounds.stop.aborted) onStop();
     else bounds.stop.addEventListener('abort', onStop, { once: true });
@@ -52,7 +58,11 @@ export async function boundedCall(fn: () => unknown, bounds: CallBounds): Promis
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   try {
-    return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+    return (
+      (typeof v === 'object' || typeof v === 'function') &&
+      v !== null &&
+      typeof (v as { then?: unknown }).then === 'function'
+    );
   } catch {
     return false; // a Proxy whose `then` getter throws is not a promise: it is read as orders later
   }

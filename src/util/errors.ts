@@ -6,7 +6,7 @@
 export function describeError(error: unknown, { stack = false } = {}): string {
   try {
     if (error instanceof Error) {
-      const text = stack ? error.stack ?? `${error.name}: ${error.message}` : error.message;
+      const text = stack ? (error.stack ?? `${error.name}: ${error.message}`) : error.message;
       return typeof text === 'string' ? text : String(text);
     }
     if (typeof error === 'string') return error;

@@ -20,7 +20,8 @@ export const SECRET_KEY = /secret|passw|passphrase|token|sasl|credential|auth|pr
  * '@' of the token, so `u:p@ss@host` hides `p@ss`, whatever follows the '@'. Linear time: every
  * part starts at a token boundary and is bounded, so a 200,000-character value costs its length.
  */
-const USERINFO = /((?<![\w+.-])[a-z][\w+.-]{0,30}:\/\/|(?<![^\s"'`([{,=]))([^\s:@/?#"'`,]{0,256}):([^\s/?#"'`,]{1,1024})@/gi;
+const USERINFO =
+  /((?<![\w+.-])[a-z][\w+.-]{0,30}:\/\/|(?<![^\s"'`([{,=]))([^\s:@/?#"'`,]{0,256}):([^\s/?#"'`,]{1,1024})@/gi;
 
 // shorter values would mask ordinary words and numbers everywhere (a URL password is masked by
 // its place whatever its length)
@@ -39,7 +40,13 @@ export class Secrets {
   add(value: unknown): void {
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') return;
     const text = String(value);
-    for (const variant of [text, text.trim(), safeDecode(text), encodeURIComponent(text), JSON.stringify(text).slice(1, -1)]) {
+    for (const variant of [
+      text,
+      text.trim(),
+      safeDecode(text),
+      encodeURIComponent(text),
+      JSON.stringify(text).slice(1, -1),
+    ]) {
       if (variant.length >= MIN_LENGTH) this.values.add(variant);
     }
     this.sorted = undefined;
@@ -73,7 +80,11 @@ export function urlPasswords(text: string): string[] {
 }
 
 function safeDecode(text: string): string {
-  try { return decodeURIComponent(text); } catch { return text; }
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Secrets every session of this process masks: `${VAR}` values of config files, credentials from the environment. */
@@ -107,7 +118,11 @@ function walk(value: unknown, secretPlace: boolean, into: Secrets, depth: number
     for (const key of Reflect.ownKeys(value).slice(0, 10_000)) {
       if (typeof key !== 'string') continue;
       let inner: unknown;
-      try { inner = (value as Record<string, unknown>)[key]; } catch { continue; }
+      try {
+        inner = (value as Record<string, unknown>)[key];
+      } catch {
+        continue;
+      }
       walk(inner, secretPlace || SECRET_KEY.test(key), into, depth + 1, seen);
     }
   } catch {
@@ -127,7 +142,7 @@ export function secretsOf(options: object): Secrets {
   return secrets;
 }
 
-// the Alpaca adapters read ./.env without putting it into process.env (src/brokers/alpaca/credentials.ts)
+// the Alpaca adapters read ./.env without putting it into process.env (src/util/credentials.ts)
 function dotEnv(): Record<string, string> {
   try {
     return dotenv.parse(fs.readFileSync(path.join(process.cwd(), '.env')));

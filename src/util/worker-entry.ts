@@ -9,7 +9,8 @@ const runningFromSource = import.meta.url.endsWith('.ts');
  * (spawnWorker('market/quote-worker', { workerData })), or the URL of any .ts / .js file.
  */
 export function spawnWorker(entry: string | URL, options: WorkerOptions = {}): Worker {
-  const url = typeof entry === 'string' ? new URL(`../${entry}${runningFromSource ? '.ts' : '.js'}`, import.meta.url) : entry;
+  const url =
+    typeof entry === 'string' ? new URL(`../${entry}${runningFromSource ? '.ts' : '.js'}`, import.meta.url) : entry;
   if (!url.pathname.endsWith('.ts')) return new Worker(url, options);
   // Node 20 does not apply --import hooks to a worker's entry file (nodejs/node#47747, tsx#354):
   // a tiny JS entry registers tsx inside the worker, then imports the TypeScript file.

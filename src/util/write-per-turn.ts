@@ -17,7 +17,10 @@ export function writePerTurn(socket: Corkable): void {
     if (!corked) {
       corked = true;
       socket.cork();
-      setImmediate(() => { corked = false; socket.uncork(); });
+      setImmediate(() => {
+        corked = false;
+        socket.uncork();
+      });
     }
     return write(...args);
   };

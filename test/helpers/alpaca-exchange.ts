@@ -2,9 +2,9 @@
 // a seeded simulated market.
 import type { QuoteBoard } from '../../src/market/quote-board.js';
 import type { PaperBrokerConfig } from '../../src/brokers/paper/config.js';
-import type { PaperVenue } from '../../src/brokers/paper/venue.js';
-import type { AlpacaServer, AlpacaServerOptions } from '../../src/brokers/paper/alpaca-server.js';
-import { startExchange } from '../../src/brokers/paper/exchange.js';
+import type { PaperVenue } from '../../src/exchange/venue.js';
+import type { AlpacaServer, AlpacaServerOptions } from '../../src/exchange/alpaca-server.js';
+import { startExchange } from '../../src/exchange/exchange.js';
 import { until } from './until.js';
 
 export const KEY_ID = 'PKTESTKEY0000000001';
@@ -25,13 +25,29 @@ export async function startAlpacaExchange(options: {
 }): Promise<TestExchange> {
   const { ordersPerMinute, keyId, secretKey, ...alpaca } = options.server ?? {};
   const ex = await startExchange({
-    tickers: options.tickers, keyId: keyId ?? KEY_ID, secretKey: secretKey ?? SECRET, ordersPerMinute, venue: options.venue, alpaca,
-    quotes: { type: 'sim', seed: 7, volatility: 0.3, spreadBps: 2, updatesPerSecond: options.updatesPerSecond ?? 20, size: 100 },
+    tickers: options.tickers,
+    keyId: keyId ?? KEY_ID,
+    secretKey: secretKey ?? SECRET,
+    ordersPerMinute,
+    venue: options.venue,
+    alpaca,
+    quotes: {
+      type: 'sim',
+      seed: 7,
+      volatility: 0.3,
+      spreadBps: 2,
+      updatesPerSecond: options.updatesPerSecond ?? 20,
+      size: 100,
+    },
   });
   return { board: ex.board, venue: ex.venue, server: ex.alpaca, close: ex.close };
 }
 
 /** resolves when every ticker has a quote on the board */
 export async function quoted(board: QuoteBoard, timeoutMs = 10_000): Promise<void> {
-  await until(() => !board.missing().length, { what: 'a quote for every ticker', timeoutMs, detail: () => `no quotes for ${board.missing().join(', ')}` });
+  await until(() => !board.missing().length, {
+    what: 'a quote for every ticker',
+    timeoutMs,
+    detail: () => `no quotes for ${board.missing().join(', ')}`,
+  });
 }

@@ -18,10 +18,18 @@ if (role === 'writer') {
   const update = { bid: 0, ask: 0, bidSize: 0, askSize: 0, last: 0, timestamp: 0 };
   while (Atomics.load(control, 1) === 0) {
     k++;
-    update.bid = k; update.ask = k + 0.5; update.bidSize = 2 * k; update.askSize = 3 * k; update.last = k + 0.25; update.timestamp = k;
+    update.bid = k;
+    update.ask = k + 0.5;
+    update.bidSize = 2 * k;
+    update.askSize = 3 * k;
+    update.last = k + 0.25;
+    update.timestamp = k;
     board.write(k % slots, update);
   }
   parentPort!.postMessage({ type: 'written', count: k });
 } else {
-  parentPort!.postMessage({ type: 'read', result: readUntilStopped(board, () => Atomics.load(control, 1) !== 0, control) });
+  parentPort!.postMessage({
+    type: 'read',
+    result: readUntilStopped(board, () => Atomics.load(control, 1) !== 0, control),
+  });
 }

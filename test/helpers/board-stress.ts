@@ -42,12 +42,21 @@ export function readUntilStopped(board: QuoteBoard, stopped: () => boolean, cont
     const k = q.bid;
     // the writer gives slot s the updates k = s, s + slots, …: the update count follows from k
     const updates = Math.floor((k - slot) / slots) + (slot === 0 ? 0 : 1);
-    const whole = k % slots === slot && q.ask === k + 0.5 && q.bidSize === 2 * k && q.askSize === 3 * k
-      && q.last === k + 0.25 && q.timestamp === k && q.updates === updates;
+    const whole =
+      k % slots === slot &&
+      q.ask === k + 0.5 &&
+      q.bidSize === 2 * k &&
+      q.askSize === 3 * k &&
+      q.last === k + 0.25 &&
+      q.timestamp === k &&
+      q.updates === updates;
     if (!whole) {
       result.torn++;
       result.firstTorn ??= `slot ${slot}: ${JSON.stringify({ ...q })}`;
     }
-    if (k !== seen[slot]) { result.distinct++; seen[slot] = k; }
+    if (k !== seen[slot]) {
+      result.distinct++;
+      seen[slot] = k;
+    }
   }
 }

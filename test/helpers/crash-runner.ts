@@ -9,11 +9,32 @@ const tickers = args.tickers as string[];
 const report = await runTrading({
   ...args,
   strategy: (ctx) => [
-    ...tickers.map((ticker) => ({ ticker, quantity: 1 + (ctx.tick % 3), side: 'buy' as const, orderType: 'market' as const })),
-    { ticker: tickers[ctx.tick % tickers.length], quantity: 1, side: 'buy' as const, orderType: 'limit' as const, limitPrice: 1 },
+    ...tickers.map((ticker) => ({
+      ticker,
+      quantity: 1 + (ctx.tick % 3),
+      side: 'buy' as const,
+      orderType: 'market' as const,
+    })),
+    {
+      ticker: tickers[ctx.tick % tickers.length],
+      quantity: 1,
+      side: 'buy' as const,
+      orderType: 'limit' as const,
+      limitPrice: 1,
+    },
   ],
-  frequency: '100ms', warmUpPeriod: 0, numWorkers: 2, eosBehavior: 'liquidate', ordersPerMinute: 100_000, maxRetries: 8, retryBaseMs: 5,
+  frequency: '100ms',
+  warmUpPeriod: 0,
+  numWorkers: 2,
+  eosBehavior: 'liquidate',
+  ordersPerMinute: 100_000,
+  maxRetries: 8,
+  retryBaseMs: 5,
   // the fault suite times most kills from the start of trading
-  logger: (level, message) => { if (level !== 'info' || message.startsWith('trading for')) process.stderr.write(`${message}\n`); },
+  logger: (level, message) => {
+    if (level !== 'info' || message.startsWith('trading for')) process.stderr.write(`${message}\n`);
+  },
 });
-process.stdout.write(`${JSON.stringify({ orders: report.orders, positions: report.positions, reconciled: report.reconciled, resumed: report.resumed, orphans: report.orphans })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ orders: report.orders, positions: report.positions, reconciled: report.reconciled, resumed: report.resumed, orphans: report.orphans })}\n`,
+);

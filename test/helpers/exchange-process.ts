@@ -18,15 +18,28 @@ export interface ExchangeProcess {
 
 export async function startExchangeProcess(args: string[], env: Record<string, string> = {}): Promise<ExchangeProcess> {
   const child = spawn(process.execPath, [SALVO, 'exchange', '--http-port', '0', ...args], {
-    cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '', stderr = '';
+  let stdout = '',
+    stderr = '';
   let code: number | null | undefined;
-  child.stdout!.on('data', (d) => { stdout += d; });
-  child.stderr!.on('data', (d) => { stderr += d; });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (c) => { code = c; resolve(c); }));
+  child.stdout!.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (c) => {
+      code = c;
+      resolve(c);
+    }),
+  );
   const deadline = Date.now() + 30_000;
-  while (!/Ctrl-C stops it/.test(stdout) && code === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (!/Ctrl-C stops it/.test(stdout) && code === undefined && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   const restUrl = /Alpaca REST +(\S+)/.exec(stdout)?.[1];
   if (!restUrl) {
     child.kill('SIGKILL');
@@ -34,12 +47,19 @@ export async function startExchangeProcess(args: string[], env: Record<string, s
   }
   const fix = /FIX 4\.4 +[^:\s]+:(\d+)/.exec(stdout)?.[1];
   return {
-    child, restUrl, httpPort: Number(new URL(restUrl).port), fixPort: fix ? Number(fix) : undefined,
-    stdout: () => stdout, stderr: () => stderr, exitCode: () => code,
+    child,
+    restUrl,
+    httpPort: Number(new URL(restUrl).port),
+    fixPort: fix ? Number(fix) : undefined,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exitCode: () => code,
     async stop() {
       if (code === undefined) child.kill('SIGINT');
       let timer: NodeJS.Timeout | undefined;
-      const hung = new Promise<'hung'>((resolve) => { timer = setTimeout(() => resolve('hung'), 20_000); });
+      const hung = new Promise<'hung'>((resolve) => {
+        timer = setTimeout(() => resolve('hung'), 20_000);
+      });
       const result = await Promise.race([exited, hung]);
       clearTimeout(timer);
       if (result === 'hung') child.kill('SIGKILL');

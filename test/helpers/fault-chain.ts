@@ -28,15 +28,28 @@ export interface ExchangeProcess {
 }
 
 /** starts test/helpers/fault-exchange.ts and waits for its URLs */
-export async function exchangeProcess(options: { failureRate?: number; timeoutRate?: number } = {}): Promise<ExchangeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fault-exchange.ts'), JSON.stringify({ tickers: TICKERS, ...options })], { stdio: ['pipe', 'pipe', 'inherit'] });
+export async function exchangeProcess(
+  options: { failureRate?: number; timeoutRate?: number } = {},
+): Promise<ExchangeProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(here, 'fault-exchange.ts'), JSON.stringify({ tickers: TICKERS, ...options })],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const first = await lines.next();
   if (first.done) throw new Error('the exchange process ended before it printed its URLs');
   const urls = JSON.parse(first.value) as { restUrl: string; streamUrl: string };
   let asking: Promise<unknown> = Promise.resolve();
   return {
-    broker: { type: 'alpaca', baseUrl: urls.restUrl, streamUrl: urls.streamUrl, keyId: KEY_ID, secretKey: SECRET, requestTimeoutMs: 300 },
+    broker: {
+      type: 'alpaca',
+      baseUrl: urls.restUrl,
+      streamUrl: urls.streamUrl,
+      keyId: KEY_ID,
+      secretKey: SECRET,
+      requestTimeoutMs: 300,
+    },
     state() {
       // one question at a time: the answers come back in order on one pipe
       const answer = asking.then(async () => {
@@ -67,25 +80,47 @@ export function seeded(seed: number): () => number {
   };
 }
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** when to kill a runner: `fromTrading` ms after it starts trading, else `fromSpawn` ms after it started */
-interface KillAt { fromSpawn?: number; fromTrading?: number }
+interface KillAt {
+  fromSpawn?: number;
+  fromTrading?: number;
+}
 
 function runner(args: Record<string, unknown>, kill?: KillAt): Promise<Run> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'crash-runner.ts'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(here, 'crash-runner.ts'), JSON.stringify(args)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => { stdout += d; });
+  child.stdout!.on('data', (d) => {
+    stdout += d;
+  });
   let timer: NodeJS.Timeout | undefined;
-  const killIn = (ms: number) => { clearTimeout(timer); timer = setTimeout(() => child.kill('SIGKILL'), ms); };
+  const killIn = (ms: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  };
   child.stderr!.on('data', (d) => {
     stderr += d;
     if (kill?.fromTrading !== undefined && String(d).includes('trading for')) killIn(kill.fromTrading);
   });
   // a run killed from the start of trading that never gets there is killed late in its start instead
   if (kill) killIn(kill.fromSpawn ?? 60_000);
-  return new Promise((resolve) => child.once('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); }));
+  return new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    }),
+  );
 }
 
 export interface ChainResult {
@@ -110,7 +145,8 @@ export interface ChainResult {
   problems: string[];
 }
 
-const net = (list: Array<{ ticker: string; quantity: number }>) => Object.fromEntries(list.filter((p) => Math.abs(p.quantity) > 1e-9).map((p) => [p.ticker, p.quantity]));
+const net = (list: Array<{ ticker: string; quantity: number }>) =>
+  Object.fromEntries(list.filter((p) => Math.abs(p.quantity) > 1e-9).map((p) => [p.ticker, p.quantity]));
 
 /**
  * One session killed `kills` times at random instants, resumed each time: two kills in three within
@@ -118,18 +154,47 @@ const net = (list: Array<{ ticker: string; quantity: number }>) => Object.fromEn
  * within [0, startMs) of the process start (starting, resuming); `tearAt`: after that kill, half a record is appended to the journal, as a kill
  * in the middle of a journal write would leave it.
  */
-export async function killChain(ex: ExchangeProcess, o: { dir: string; name: string; tickers: string[]; kills: number; seed: number; startMs: number; tradingMs: number; tearAt?: number }): Promise<ChainResult> {
+export async function killChain(
+  ex: ExchangeProcess,
+  o: {
+    dir: string;
+    name: string;
+    tickers: string[];
+    kills: number;
+    seed: number;
+    startMs: number;
+    tradingMs: number;
+    tearAt?: number;
+  },
+): Promise<ChainResult> {
   const random = seeded(o.seed);
   const journal = path.join(o.dir, `${o.name}.journal`);
   const base = { broker: ex.broker, tickers: o.tickers, tradeLogPath: o.dir, tradeLogName: o.name, runSeconds: 1.5 };
-  const result: ChainResult = { kills: 0, endedBeforeKill: 0, killsWithOrders: 0, ordersAtVenue: 0, unaccounted: [], duplicated: [], corruptRecords: [], tornTailsSeen: 0, tearsMade: 0, positionsSalvo: {}, positionsVenue: {}, finalReport: { reconciled: false }, problems: [] };
+  const result: ChainResult = {
+    kills: 0,
+    endedBeforeKill: 0,
+    killsWithOrders: 0,
+    ordersAtVenue: 0,
+    unaccounted: [],
+    duplicated: [],
+    corruptRecords: [],
+    tornTailsSeen: 0,
+    tearsMade: 0,
+    positionsSalvo: {},
+    positionsVenue: {},
+    finalReport: { reconciled: false },
+    problems: [],
+  };
   for (let i = 0; i <= 3 * o.kills; i++) {
     const last = result.kills === o.kills;
     const resume = hasHeader(journal);
     const intentsBefore = resume ? readJournal(journal).intents.length : 0;
     const early = random() < 1 / 3;
     const at = random();
-    const run = await runner({ ...base, resume }, last ? undefined : early ? { fromSpawn: at * o.startMs } : { fromTrading: at * o.tradingMs });
+    const run = await runner(
+      { ...base, resume },
+      last ? undefined : early ? { fromSpawn: at * o.startMs } : { fromTrading: at * o.tradingMs },
+    );
     if (!last) {
       if (run.signal === 'SIGKILL') result.kills++;
       else if (run.code === 0) result.endedBeforeKill++;
@@ -146,7 +211,10 @@ export async function killChain(ex: ExchangeProcess, o: { dir: string; name: str
     if (contents.intents.length > intentsBefore) result.killsWithOrders += last ? 0 : 1;
     result.corruptRecords.push(...contents.warnings.filter((w) => !w.includes('torn last record')));
     if (last) break;
-    const intent = fs.readFileSync(journal, 'utf8').split('\n').find((l) => l.includes('"t":"intent"'));
+    const intent = fs
+      .readFileSync(journal, 'utf8')
+      .split('\n')
+      .find((l) => l.includes('"t":"intent"'));
     if (o.tearAt !== undefined && i >= o.tearAt && !result.tearsMade && intent) {
       fs.appendFileSync(journal, intent.slice(0, 40));
       result.tearsMade++;
@@ -158,7 +226,11 @@ export async function killChain(ex: ExchangeProcess, o: { dir: string; name: str
 }
 
 /** the venue's orders and positions in this chain's tickers against its CSV and final report */
-async function checkVenue(ex: ExchangeProcess, o: { dir: string; name: string; tickers: string[] }, result: ChainResult): Promise<void> {
+async function checkVenue(
+  ex: ExchangeProcess,
+  o: { dir: string; name: string; tickers: string[] },
+  result: ChainResult,
+): Promise<void> {
   const venue = await ex.state();
   const rows = byOrder(readLog(path.join(o.dir, `${o.name}.csv`)));
   const ours = new Set(venue.orders.filter((v) => o.tickers.includes(v.ticker)).map((v) => v.id));
@@ -169,12 +241,17 @@ async function checkVenue(ex: ExchangeProcess, o: { dir: string; name: string; t
     const v = venue.orders.find((x) => x.id === id)!;
     const t = rows.get(id)?.terminal ?? [];
     if (t.length !== 1 || t[0].status !== v.status || Number(t[0].executed_qty) !== v.filledQty) {
-      result.unaccounted.push(`${id}: venue ${v.status} ${v.filledQty}, CSV ${t.map((r) => `${r.status} ${r.executed_qty}`).join(' | ') || 'no terminal row'}`);
+      result.unaccounted.push(
+        `${id}: venue ${v.status} ${v.filledQty}, CSV ${t.map((r) => `${r.status} ${r.executed_qty}`).join(' | ') || 'no terminal row'}`,
+      );
     }
   }
-  for (const h of rows.values()) if (h.terminal.length > 1) result.unaccounted.push(`${h.id}: ${h.terminal.length} terminal rows`);
+  for (const h of rows.values())
+    if (h.terminal.length > 1) result.unaccounted.push(`${h.id}: ${h.terminal.length} terminal rows`);
   result.positionsVenue = net(venue.positions.filter((p) => o.tickers.includes(p.ticker)));
-  result.positionsSalvo = net((result.finalReport as { positions?: Array<{ ticker: string; quantity: number }> }).positions ?? []);
+  result.positionsSalvo = net(
+    (result.finalReport as { positions?: Array<{ ticker: string; quantity: number }> }).positions ?? [],
+  );
 }
 
 function hasHeader(journal: string): boolean {

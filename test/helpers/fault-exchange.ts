@@ -6,7 +6,10 @@ import readline from 'node:readline';
 import { quoted, startAlpacaExchange } from './alpaca-exchange.js';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { tickers: string[]; failureRate?: number; timeoutRate?: number };
-const ex = await startAlpacaExchange({ tickers: args.tickers, venue: { failureRate: args.failureRate ?? 0, timeoutRate: args.timeoutRate ?? 0 } });
+const ex = await startAlpacaExchange({
+  tickers: args.tickers,
+  venue: { failureRate: args.failureRate ?? 0, timeoutRate: args.timeoutRate ?? 0 },
+});
 await quoted(ex.board);
 process.stdout.write(`${JSON.stringify({ restUrl: ex.server.restUrl, streamUrl: ex.server.streamUrl })}\n`);
 for await (const line of readline.createInterface({ input: process.stdin })) {

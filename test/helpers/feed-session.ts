@@ -1,19 +1,44 @@
 // Sessions the Redis, Kafka and replay tests share: a known quote travels the whole path and a
 // paper order fills at it; and a session that outlives its feed going away and coming back.
 import assert from 'node:assert/strict';
-import { runTrading, type OrderRequest, type Quote, type RunTradingOptions, type SessionReport } from '../../src/index.js';
+import {
+  runTrading,
+  type OrderRequest,
+  type Quote,
+  type RunTradingOptions,
+  type SessionReport,
+} from '../../src/index.js';
 import type { QuoteUpdate } from '../../src/market/sources/source.js';
 import { byOrder, readLog, type Row } from './trade-log.js';
 import { until } from './until.js';
 
 /** a quote nobody would make up: every board field has its own value */
 export const MARKER = {
-  bid: 1234.5, ask: 1234.75, bidSize: 7, askSize: 9, last: 1234.6, lastSize: 4,
-  bid2: 1234.25, bid3: 1234, bidSize2: 17, bidSize3: 27, ask2: 1235, ask3: 1235.25, askSize2: 19, askSize3: 29,
-  refPrice: 1200, volume: 98_765,
+  bid: 1234.5,
+  ask: 1234.75,
+  bidSize: 7,
+  askSize: 9,
+  last: 1234.6,
+  lastSize: 4,
+  bid2: 1234.25,
+  bid3: 1234,
+  bidSize2: 17,
+  bidSize3: 27,
+  ask2: 1235,
+  ask3: 1235.25,
+  askSize2: 19,
+  askSize3: 29,
+  refPrice: 1200,
+  volume: 98_765,
 } as const satisfies QuoteUpdate;
 
-export const ordinary = (i: number): QuoteUpdate => ({ bid: 1000 + i / 100, ask: 1000.25 + i / 100, bidSize: 5, askSize: 5, last: 1000.1 + i / 100 });
+export const ordinary = (i: number): QuoteUpdate => ({
+  bid: 1000 + i / 100,
+  ask: 1000.25 + i / 100,
+  bidSize: 5,
+  askSize: 5,
+  last: 1000.1 + i / 100,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Publish = (ticker: string, update: QuoteUpdate) => Promise<void>;
@@ -23,17 +48,26 @@ type Publish = (ticker: string, update: QuoteUpdate) => Promise<void>;
  * MARKER; the paper venue fills at the board's ask. With `publish` omitted the feed plays itself
  * (a replay file that has MARKER in it).
  */
-export async function markerSession(o: { tickers: string[]; quotes: RunTradingOptions['quotes']; logDir: string; name: string; publish?: Publish }) {
+export async function markerSession(o: {
+  tickers: string[];
+  quotes: RunTradingOptions['quotes'];
+  logDir: string;
+  name: string;
+  publish?: Publish;
+}) {
   const [target] = o.tickers;
   let seen: Quote | undefined;
   const logs: string[] = [];
   let running = true;
-  const drive = o.publish && (async () => {
-    for (let i = 0; running; i++) {
-      for (const t of o.tickers) await o.publish!(t, { ...(t === target && i >= 8 ? MARKER : ordinary(i)), timestamp: Date.now() });
-      await sleep(50); // the publisher's pace: a quote per ticker every 50 ms
-    }
-  })();
+  const drive =
+    o.publish &&
+    (async () => {
+      for (let i = 0; running; i++) {
+        for (const t of o.tickers)
+          await o.publish!(t, { ...(t === target && i >= 8 ? MARKER : ordinary(i)), timestamp: Date.now() });
+        await sleep(50); // the publisher's pace: a quote per ticker every 50 ms
+      }
+    })();
   let report: SessionReport;
   try {
     report = await runTrading({
@@ -43,8 +77,16 @@ export async function markerSession(o: { tickers: string[]; quotes: RunTradingOp
         seen = { ...q };
         return [{ ticker: target, quantity: 2, side: 'buy', orderType: 'market' }];
       },
-      tickers: o.tickers, quotes: o.quotes, frequency: '100ms', runSeconds: 2, warmUpPeriod: '5s', eosBehavior: 'hold',
-      tradeLogPath: o.logDir, tradeLogName: o.name, handleSignals: false, logger: (_l, m) => logs.push(m),
+      tickers: o.tickers,
+      quotes: o.quotes,
+      frequency: '100ms',
+      runSeconds: 2,
+      warmUpPeriod: '5s',
+      eosBehavior: 'hold',
+      tradeLogPath: o.logDir,
+      tradeLogName: o.name,
+      handleSignals: false,
+      logger: (_l, m) => logs.push(m),
     });
   } finally {
     running = false;
@@ -62,7 +104,10 @@ export function assertFilledAtMarker(r: Awaited<ReturnType<typeof markerSession>
   assert.equal(fills.length, 1, JSON.stringify(r.rows));
   assert.equal(Number(fills[0].executed_price), MARKER.ask);
   assert.equal(Number(fills[0].executed_qty), 2);
-  assert.deepEqual(r.report.positions.map((p) => [p.ticker, p.quantity]), [[fills[0].ticker, 2]]);
+  assert.deepEqual(
+    r.report.positions.map((p) => [p.ticker, p.quantity]),
+    [[fills[0].ticker, 2]],
+  );
 }
 
 /** what the outage session's strategy throws (haltOnError) once the feed is back: the session then ends */
@@ -76,8 +121,13 @@ export const RIDDEN_OUT = 'outage ridden out: ending the session';
  * instead of failing it.
  */
 export async function outageSession(o: {
-  tickers: string[]; quotes: RunTradingOptions['quotes']; logDir: string; name: string; publish: Publish;
-  outage: () => Promise<void>; runSeconds: number;
+  tickers: string[];
+  quotes: RunTradingOptions['quotes'];
+  logDir: string;
+  name: string;
+  publish: Publish;
+  outage: () => Promise<void>;
+  runSeconds: number;
 }) {
   const [target] = o.tickers;
   const seen: Array<{ at: number; age: number; bid: number }> = [];
@@ -94,7 +144,9 @@ export async function outageSession(o: {
   })();
   const outage = (async () => {
     // the outage starts after the session's clock does
-    await until(() => ticks >= 8 || !running, { what: 'the session\'s 8th tick', timeoutMs: 60_000 }).catch(() => undefined);
+    await until(() => ticks >= 8 || !running, { what: "the session's 8th tick", timeoutMs: 60_000 }).catch(
+      () => undefined,
+    );
     if (!running) return;
     outageAt = Date.now();
     await o.outage();
@@ -117,8 +169,18 @@ export async function outageSession(o: {
         if (ctx.tick * 100 >= o.runSeconds * 1000 && recovered()) throw new Error(RIDDEN_OUT);
         return [{ ticker: target, quantity: 1, side: 'buy', orderType: 'market' }];
       },
-      tickers: o.tickers, quotes: o.quotes, frequency: '100ms', runSeconds: o.runSeconds + 60, warmUpPeriod: '5s', eosBehavior: 'hold',
-      haltOnError: true, ordersPerMinute: 100_000, tradeLogPath: o.logDir, tradeLogName: o.name, handleSignals: false, logger: (_l, m) => logs.push(m),
+      tickers: o.tickers,
+      quotes: o.quotes,
+      frequency: '100ms',
+      runSeconds: o.runSeconds + 60,
+      warmUpPeriod: '5s',
+      eosBehavior: 'hold',
+      haltOnError: true,
+      ordersPerMinute: 100_000,
+      tradeLogPath: o.logDir,
+      tradeLogName: o.name,
+      handleSignals: false,
+      logger: (_l, m) => logs.push(m),
     });
   } finally {
     running = false;
@@ -130,18 +192,31 @@ export async function outageSession(o: {
 /** the session survived: stale during the outage, fresh again after, every order terminal */
 export function assertSurvivedOutage(r: Awaited<ReturnType<typeof outageSession>>, minStaleMs: number): void {
   const log = r.logs.join('\n');
-  assert.equal(r.report.endReason, 'halted', `the strategy saw the feed back and ended the session:\n${log.slice(-4000)}`);
+  assert.equal(
+    r.report.endReason,
+    'halted',
+    `the strategy saw the feed back and ended the session:\n${log.slice(-4000)}`,
+  );
   assert.equal(r.report.strategyErrors, 1);
   assert.ok(r.logs.some((l) => l.includes(RIDDEN_OUT)));
   assert.ok(r.resumedAt > 0, 'the outage finished inside the session');
   const disconnected = r.logs.findIndex((l) => /quotes disconnected/.test(l));
   assert.ok(disconnected >= 0, `the session log warns about the lost feed:\n${log}`);
-  assert.ok(r.logs.slice(disconnected).some((l) => /quotes connected/.test(l)), `and says when it is back:\n${log}`);
+  assert.ok(
+    r.logs.slice(disconnected).some((l) => /quotes connected/.test(l)),
+    `and says when it is back:\n${log}`,
+  );
   const during = r.seen.filter((s) => s.at > r.outageAt && s.at < r.resumedAt);
-  assert.ok(Math.max(...during.map((s) => s.age)) >= minStaleMs, `the quote visibly aged during the outage: ${JSON.stringify(during.map((s) => s.age))}`);
+  assert.ok(
+    Math.max(...during.map((s) => s.age)) >= minStaleMs,
+    `the quote visibly aged during the outage: ${JSON.stringify(during.map((s) => s.age))}`,
+  );
   const before = r.seen.filter((s) => s.at <= r.outageAt).at(-1)!;
   const fresh = r.seen.filter((s) => s.at > r.resumedAt && s.age < 500);
-  assert.ok(fresh.length > 0 && fresh.at(-1)!.bid > before.bid, `quotes resumed after the outage: last ${JSON.stringify(r.seen.at(-1))}`);
+  assert.ok(
+    fresh.length > 0 && fresh.at(-1)!.bid > before.bid,
+    `quotes resumed after the outage: last ${JSON.stringify(r.seen.at(-1))}`,
+  );
   const orders = byOrder(r.rows);
   assert.equal(orders.size, r.report.ticks - 1, 'one order per tick, but the last: it ended the session');
   for (const h of orders.values()) assert.equal(h.terminal.length, 1, `${h.id}: ${h.rows.map((x: Row) => x.status)}`);

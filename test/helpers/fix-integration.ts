@@ -14,7 +14,11 @@ import { TICKERS, checkCoreSession, coreStrategy } from './integration.js';
 export { TICKERS };
 const cents = (x: number) => Math.round(x * 100) / 100;
 
-export async function fixIntegrationSession(broker: Record<string, unknown>, name: string, limitOnly: boolean): Promise<SessionReport> {
+export async function fixIntegrationSession(
+  broker: Record<string, unknown>,
+  name: string,
+  limitOnly: boolean,
+): Promise<SessionReport> {
   const strategy = coreStrategy({ limitOnly });
   const flattenWithLimits = async (ctx: StrategyContext): Promise<OrderRequest[]> => {
     // 'custom' does not cancel and wait first as 'liquidate' does (and the executor cannot cancel):
@@ -23,19 +27,40 @@ export async function fixIntegrationSession(broker: Record<string, unknown>, nam
     let seen = '';
     for (let i = 0; i < 30 && seen !== (seen = held()); i++) await new Promise((r) => setTimeout(r, 300));
     const { quotes, positions } = ctx.getCurrentData();
-    return positions.filter((p) => p.quantity > 0).map((p) => ({
-      ticker: p.ticker, quantity: p.quantity, side: 'sell', orderType: 'limit', action: 'liquidate', limitPrice: cents(quotes[p.ticker].bid * 0.99),
-    }));
+    return positions
+      .filter((p) => p.quantity > 0)
+      .map((p) => ({
+        ticker: p.ticker,
+        quantity: p.quantity,
+        side: 'sell',
+        orderType: 'limit',
+        action: 'liquidate',
+        limitPrice: cents(quotes[p.ticker].bid * 0.99),
+      }));
   };
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-fix-session-'));
   const report = await runTrading({
-    strategy, tickers: TICKERS, frequency: '200ms', runSeconds: 2.5, numWorkers: 4, ordersPerMinute: 100_000,
-    eosBehavior: limitOnly ? 'custom' : 'liquidate', ...(limitOnly ? { customShutdownAction: flattenWithLimits } : {}),
-    eosTimeout: 10, broker: broker as never, tradeLogPath: logDir, tradeLogName: name, logger: () => undefined,
+    strategy,
+    tickers: TICKERS,
+    frequency: '200ms',
+    runSeconds: 2.5,
+    numWorkers: 4,
+    ordersPerMinute: 100_000,
+    eosBehavior: limitOnly ? 'custom' : 'liquidate',
+    ...(limitOnly ? { customShutdownAction: flattenWithLimits } : {}),
+    eosTimeout: 10,
+    broker: broker as never,
+    tradeLogPath: logDir,
+    tradeLogName: name,
+    logger: () => undefined,
   });
   const { rows, orders, invalid } = checkCoreSession(report, { restingCanceled: !limitOnly });
-  if (limitOnly) assert.equal(report.orders.filled, orders.size - invalid.length, 'the executor fills every limit order');
+  if (limitOnly)
+    assert.equal(report.orders.filled, orders.size - invalid.length, 'the executor fills every limit order');
   // the venue's own words for the order states reached the trade log
-  assert.ok(rows.some((r) => r.type === 'execution' && r.raw_status === 'FILLED'), 'FIX OrdStatus in raw_status');
+  assert.ok(
+    rows.some((r) => r.type === 'execution' && r.raw_status === 'FILLED'),
+    'FIX OrdStatus in raw_status',
+  );
   return report;
 }

@@ -17,27 +17,53 @@ export function fixMessage(fields: Array<[number | string, string | number]>, be
 const now = () => new Date().toISOString().replace(/-/g, '').replace('T', '-').slice(0, 21);
 
 /** a Logon as an initiator sends it */
-export function logon(o: { sender: string; target: string; seq?: number; username?: string; password?: string; reset?: boolean }): Buffer {
-  const fields: Array<[number, string | number]> = [[35, 'A'], [49, o.sender], [56, o.target], [34, o.seq ?? 1], [52, now()], [98, 0], [108, 30]];
+export function logon(o: {
+  sender: string;
+  target: string;
+  seq?: number;
+  username?: string;
+  password?: string;
+  reset?: boolean;
+}): Buffer {
+  const fields: Array<[number, string | number]> = [
+    [35, 'A'],
+    [49, o.sender],
+    [56, o.target],
+    [34, o.seq ?? 1],
+    [52, now()],
+    [98, 0],
+    [108, 30],
+  ];
   if (o.reset ?? true) fields.push([141, 'Y']);
   if (o.username !== undefined) fields.push([553, o.username]);
   if (o.password !== undefined) fields.push([554, o.password]);
   return fixMessage(fields);
 }
 
-export interface Exchanged { received: string; closed: boolean }
+export interface Exchanged {
+  received: string;
+  closed: boolean;
+}
 
 /**
  * Writes `bytes`, then collects what comes back until the peer closes the socket, `until` matches
  * what was received, or `deadlineMs` passes (then closed is false). With `then`, a match of
  * `until` writes those bytes instead and goes on collecting until the close or the deadline.
  */
-export function exchange(port: number, bytes: Buffer | Buffer[], options: { until?: RegExp; then?: Buffer[]; deadlineMs?: number } = {}): Promise<Exchanged> {
+export function exchange(
+  port: number,
+  bytes: Buffer | Buffer[],
+  options: { until?: RegExp; then?: Buffer[]; deadlineMs?: number } = {},
+): Promise<Exchanged> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     let received = '';
     let until = options.until;
-    const finish = (closed: boolean) => { clearTimeout(timer); socket.destroy(); resolve({ received, closed }); };
+    const finish = (closed: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ received, closed });
+    };
     const timer = setTimeout(() => finish(false), options.deadlineMs ?? 15_000);
     socket.on('data', (d) => {
       received += d.toString('latin1');
@@ -68,10 +94,12 @@ export function fixMessagesIn(received: string): { messages: string[]; malformed
     if (!m) return { messages, malformed: `not a FIX message: ${JSON.stringify(rest.slice(0, 40))}` };
     const end = m[0].length + Number(m[1]);
     const trailer = /^10=(\d{3})\x01/.exec(rest.slice(end));
-    if (!trailer) return { messages, malformed: `no CheckSum after the body: ${JSON.stringify(rest.slice(0, end + 8))}` };
+    if (!trailer)
+      return { messages, malformed: `no CheckSum after the body: ${JSON.stringify(rest.slice(0, end + 8))}` };
     let sum = 0;
     for (let i = 0; i < end; i++) sum += rest.charCodeAt(i);
-    if (sum % 256 !== Number(trailer[1])) return { messages, malformed: `wrong CheckSum: ${JSON.stringify(rest.slice(0, end + 7))}` };
+    if (sum % 256 !== Number(trailer[1]))
+      return { messages, malformed: `wrong CheckSum: ${JSON.stringify(rest.slice(0, end + 7))}` };
     messages.push(rest.slice(0, end + 7));
     rest = rest.slice(end + 7);
   }

@@ -9,7 +9,12 @@ const report = await runTrading({
     ctx.log('hanging now');
     return new Promise(() => undefined);
   },
-  tickers: ['AAPL'], frequency: '50ms', runSeconds: 600, strategyTimeout: '10m', eosBehavior: 'liquidate',
-  tradeLogPath: dir, tradeLogName: name,
+  tickers: ['AAPL'],
+  frequency: '50ms',
+  runSeconds: 600,
+  strategyTimeout: '10m',
+  eosBehavior: 'liquidate',
+  tradeLogPath: dir,
+  tradeLogName: name,
 });
-process.stdout.write(JSON.stringify(report) + '\n');
+process.stdout.write(`${JSON.stringify(report)}\n`);

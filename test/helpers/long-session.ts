@@ -7,7 +7,17 @@ const report = await runTrading({
   strategy: (ctx) => [
     { ticker: 'AAPL', quantity: 1, side: 'buy', orderType: 'market' },
     { ticker: 'MSFT', quantity: 1, side: 'buy', orderType: 'limit', limitPrice: 1 }, // rests until canceled
-    ...(ctx.tick % 2 ? [] : [{ ticker: 'AAPL', quantity: 1, side: 'sell' as const, orderType: 'market' as const, action: 'sell_long' as const }]),
+    ...(ctx.tick % 2
+      ? []
+      : [
+          {
+            ticker: 'AAPL',
+            quantity: 1,
+            side: 'sell' as const,
+            orderType: 'market' as const,
+            action: 'sell_long' as const,
+          },
+        ]),
   ],
   tickers: ['AAPL', 'MSFT'],
   frequency: '50ms',
@@ -17,4 +27,4 @@ const report = await runTrading({
   tradeLogName: name,
   broker: { type: 'paper', latencyMs: Number(latencyMs) },
 });
-process.stdout.write(JSON.stringify(report) + '\n');
+process.stdout.write(`${JSON.stringify(report)}\n`);

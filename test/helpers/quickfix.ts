@@ -19,7 +19,8 @@ const binaries = {
   executor: { packed: `${examples}/executor/C++/.libs/executor.gz`, bin: path.join(home, 'bin/executor') },
   ordermatch: { packed: `${examples}/ordermatch/.libs/ordermatch.gz`, bin: path.join(home, 'bin/ordermatch') },
 };
-export const PROVISION_COMMAND = 'apt-get install -y libquickfix17 && mkdir -p test/.services/quickfix && (cd test/.services/quickfix && apt-get download libquickfix-doc)';
+export const PROVISION_COMMAND =
+  'apt-get install -y libquickfix17 && mkdir -p test/.services/quickfix && (cd test/.services/quickfix && apt-get download libquickfix-doc)';
 
 const children = new Set<ChildProcess>();
 const dirs: string[] = [];
@@ -38,7 +39,10 @@ function provision(): void {
     if (!deb) {
       const got = run('apt-get', ['download', 'libquickfix-doc']);
       deb = fs.readdirSync(home).find((f) => /^libquickfix-doc_.*\.deb$/.test(f));
-      if (!deb) throw new Error(`apt-get download libquickfix-doc failed: ${(got.stderr || got.stdout || String(got.error)).trim()}`);
+      if (!deb)
+        throw new Error(
+          `apt-get download libquickfix-doc failed: ${(got.stderr || got.stdout || String(got.error)).trim()}`,
+        );
     }
     const tree = path.join(home, 'deb');
     const x = run('dpkg', ['-x', deb, tree]);
@@ -50,8 +54,12 @@ function provision(): void {
   }
   if (!libraryPresent()) {
     let got = run('apt-get', ['install', '-y', 'libquickfix17']);
-    if (got.status !== 0) got = spawnSync('sh', ['-c', 'apt-get update && apt-get install -y libquickfix17'], { encoding: 'utf8' });
-    if (!libraryPresent()) throw new Error(`apt-get install -y libquickfix17 failed: ${(got.stderr || String(got.error)).trim().split('\n').slice(-2).join(' ')}`);
+    if (got.status !== 0)
+      got = spawnSync('sh', ['-c', 'apt-get update && apt-get install -y libquickfix17'], { encoding: 'utf8' });
+    if (!libraryPresent())
+      throw new Error(
+        `apt-get install -y libquickfix17 failed: ${(got.stderr || String(got.error)).trim().split('\n').slice(-2).join(' ')}`,
+      );
   }
 }
 
@@ -76,7 +84,11 @@ export function quickfixUnavailable(): undefined {
   return undefined;
 }
 
-export interface QuickFixSession { beginString: 'FIX.4.4' | 'FIX.4.2'; senderCompId: string; targetCompId: string }
+export interface QuickFixSession {
+  beginString: 'FIX.4.4' | 'FIX.4.2';
+  senderCompId: string;
+  targetCompId: string;
+}
 
 export interface QuickFixPeer {
   port: number;
@@ -95,33 +107,59 @@ export interface QuickFixPeer {
 }
 
 /** `showIncoming`: the peer prints every message it receives, for output() (the raw FIX, SOH-separated) */
-export async function startQuickFix(kind: keyof typeof binaries, sessions: QuickFixSession[], options: { showIncoming?: boolean } = {}): Promise<QuickFixPeer> {
+export async function startQuickFix(
+  kind: keyof typeof binaries,
+  sessions: QuickFixSession[],
+  options: { showIncoming?: boolean } = {},
+): Promise<QuickFixPeer> {
   requireQuickFix();
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `salvo-quickfix-${kind}-`));
   dirs.push(dir);
   const config = path.join(dir, 'acceptor.cfg');
-  fs.writeFileSync(config, [
-    '[DEFAULT]', 'ConnectionType=acceptor', `SocketAcceptPort=${port}`, 'SocketAcceptHost=127.0.0.1', 'SocketReuseAddress=Y',
-    `FileStorePath=${path.join(dir, 'store')}`, 'StartTime=00:00:00', 'EndTime=00:00:00', 'UseDataDictionary=N',
-    `ScreenLogShowIncoming=${options.showIncoming ? 'Y' : 'N'}`, 'ScreenLogShowOutgoing=N', 'ScreenLogShowEvents=Y',
-    ...sessions.flatMap((s) => ['', '[SESSION]', `BeginString=${s.beginString}`, `SenderCompID=${s.senderCompId}`, `TargetCompID=${s.targetCompId}`]),
-  ].join('\n') + '\n');
+  fs.writeFileSync(
+    config,
+    `${[
+      '[DEFAULT]',
+      'ConnectionType=acceptor',
+      `SocketAcceptPort=${port}`,
+      'SocketAcceptHost=127.0.0.1',
+      'SocketReuseAddress=Y',
+      `FileStorePath=${path.join(dir, 'store')}`,
+      'StartTime=00:00:00',
+      'EndTime=00:00:00',
+      'UseDataDictionary=N',
+      `ScreenLogShowIncoming=${options.showIncoming ? 'Y' : 'N'}`,
+      'ScreenLogShowOutgoing=N',
+      'ScreenLogShowEvents=Y',
+      ...sessions.flatMap((s) => [
+        '',
+        '[SESSION]',
+        `BeginString=${s.beginString}`,
+        `SenderCompID=${s.senderCompId}`,
+        `TargetCompID=${s.targetCompId}`,
+      ]),
+    ].join('\n')}\n`,
+  );
   let child: ChildProcess | undefined;
   let log = '';
-  const seqNumsFile = (s: QuickFixSession) => path.join(dir, 'store', `${s.beginString}-${s.senderCompId}-${s.targetCompId}.seqnums`);
+  const seqNumsFile = (s: QuickFixSession) =>
+    path.join(dir, 'store', `${s.beginString}-${s.senderCompId}-${s.targetCompId}.seqnums`);
   const start = async () => {
     // ordermatch reads commands from stdin: an open pipe, never EOF (at EOF it spins)
     const c = spawn(binaries[kind].bin, [config], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     child = c;
     children.add(c);
-    const keep = (chunk: Buffer) => { log = (log + chunk.toString()).slice(-32_000); };
+    const keep = (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-32_000);
+    };
     c.stdout!.on('data', keep);
     c.stderr!.on('data', keep);
     c.once('exit', () => children.delete(c));
     const deadline = Date.now() + 10_000;
     while (!(await listening(port))) {
-      if (c.exitCode !== null || Date.now() > deadline) throw new Error(`QuickFIX ${kind} did not listen on ${port}:\n${log}`);
+      if (c.exitCode !== null || Date.now() > deadline)
+        throw new Error(`QuickFIX ${kind} did not listen on ${port}:\n${log}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -137,11 +175,23 @@ export async function startQuickFix(kind: keyof typeof binaries, sessions: Quick
   };
   await start();
   return {
-    port, dir, start, output: () => log,
-    kill: () => stop(function (this: ChildProcess) { this.kill('SIGTERM'); }),
-    quit: () => stop(function (this: ChildProcess) { this.stdin!.write('#quit\n'); }),
+    port,
+    dir,
+    start,
+    output: () => log,
+    kill: () =>
+      stop(function (this: ChildProcess) {
+        this.kill('SIGTERM');
+      }),
+    quit: () =>
+      stop(function (this: ChildProcess) {
+        this.stdin!.write('#quit\n');
+      }),
     storedSeqNums: (s) => {
-      const [sender, target] = fs.readFileSync(seqNumsFile(s), 'utf8').split(':').map((x) => Number(x.trim()));
+      const [sender, target] = fs
+        .readFileSync(seqNumsFile(s), 'utf8')
+        .split(':')
+        .map((x) => Number(x.trim()));
       return { sender, target };
     },
     setStoredSeqNums: (s, next) => {
@@ -150,5 +200,3 @@ export async function startQuickFix(kind: keyof typeof binaries, sessions: Quick
     },
   };
 }
-
-

@@ -6,12 +6,37 @@
 import { runTrading } from '../../src/index.js';
 import { KEY_ID, SECRET } from './alpaca-exchange.js';
 
-const [dir, name, baseUrl, streamUrl, redis, share, perMinute, windowSeconds, runSeconds, frequency = '20ms', margin = '1000'] = process.argv.slice(2);
+const [
+  dir,
+  name,
+  baseUrl,
+  streamUrl,
+  redis,
+  share,
+  perMinute,
+  windowSeconds,
+  runSeconds,
+  frequency = '20ms',
+  margin = '1000',
+] = process.argv.slice(2);
 const report = await runTrading({
   strategy: (ctx) => ({ ticker: 'AAPL', quantity: 1, side: 'buy', orderType: 'limit', limitPrice: 1 }),
-  tickers: ['AAPL'], frequency, runSeconds: Number(runSeconds), eosBehavior: 'hold', eosTimeout: 5, numWorkers: 1,
-  ordersPerMinute: Number(perMinute), rateLimit: { redis, key: 'shared-test', share: share as 'fair' | 'fifo', windowSeconds: Number(windowSeconds), marginMs: margin === 'default' ? undefined : Number(margin) },
+  tickers: ['AAPL'],
+  frequency,
+  runSeconds: Number(runSeconds),
+  eosBehavior: 'hold',
+  eosTimeout: 5,
+  numWorkers: 1,
+  ordersPerMinute: Number(perMinute),
+  rateLimit: {
+    redis,
+    key: 'shared-test',
+    share: share as 'fair' | 'fifo',
+    windowSeconds: Number(windowSeconds),
+    marginMs: margin === 'default' ? undefined : Number(margin),
+  },
   broker: { type: 'alpaca', baseUrl, streamUrl, keyId: KEY_ID, secretKey: SECRET },
-  tradeLogPath: dir, tradeLogName: name,
+  tradeLogPath: dir,
+  tradeLogName: name,
 });
-process.stdout.write(JSON.stringify(report) + '\n');
+process.stdout.write(`${JSON.stringify(report)}\n`);

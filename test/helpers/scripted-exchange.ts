@@ -4,10 +4,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { quoteFileHeader, quoteFileLine } from '../../src/market/quote-file.js';
-import { startExchange } from '../../src/brokers/paper/exchange.js';
+import { startExchange } from '../../src/exchange/exchange.js';
 import { KEY_ID, SECRET, type TestExchange } from './alpaca-exchange.js';
 
-export interface ScriptedQuote { ticker: string; bid: number; ask: number; at?: number }
+export interface ScriptedQuote {
+  ticker: string;
+  bid: number;
+  ask: number;
+  at?: number;
+}
 
 /** a replay CSV of `quotes`, `gapMs` apart unless a quote says when (`at`, ms from the first) */
 export function replayFile(quotes: ScriptedQuote[], gapMs = 0): string {
@@ -15,15 +20,28 @@ export function replayFile(quotes: ScriptedQuote[], gapMs = 0): string {
   const t0 = Date.parse('2026-01-05T15:00:00Z');
   let text = quoteFileHeader('csv');
   quotes.forEach((q, i) => {
-    text += quoteFileLine('csv', q.ticker, { bid: q.bid, ask: q.ask, bidSize: 1000, askSize: 1000, last: (q.bid + q.ask) / 2, timestamp: t0 + (q.at ?? i * gapMs) });
+    text += quoteFileLine('csv', q.ticker, {
+      bid: q.bid,
+      ask: q.ask,
+      bidSize: 1000,
+      askSize: 1000,
+      last: (q.bid + q.ask) / 2,
+      timestamp: t0 + (q.at ?? i * gapMs),
+    });
   });
   fs.writeFileSync(file, text);
   return file;
 }
 
-export async function scriptedExchange(first: ScriptedQuote[], venue: Record<string, unknown> = {}): Promise<TestExchange & { quote(q: ScriptedQuote): void }> {
+export async function scriptedExchange(
+  first: ScriptedQuote[],
+  venue: Record<string, unknown> = {},
+): Promise<TestExchange & { quote(q: ScriptedQuote): void }> {
   const ex = await startExchange({
-    tickers: first.map((q) => q.ticker), keyId: KEY_ID, secretKey: SECRET, venue: { cash: 1_000_000, ...venue },
+    tickers: first.map((q) => q.ticker),
+    keyId: KEY_ID,
+    secretKey: SECRET,
+    venue: { cash: 1_000_000, ...venue },
     quotes: { type: 'replay', file: replayFile(first), speed: 0 },
   });
   const deadline = Date.now() + 5000;
@@ -31,6 +49,7 @@ export async function scriptedExchange(first: ScriptedQuote[], venue: Record<str
     if (Date.now() > deadline) throw new Error('the scripted quotes never reached the board');
     await new Promise((r) => setTimeout(r, 5));
   }
-  const quote = (q: ScriptedQuote) => ex.board.write(ex.board.slotOf(q.ticker), { bid: q.bid, ask: q.ask, timestamp: Date.now() });
+  const quote = (q: ScriptedQuote) =>
+    ex.board.write(ex.board.slotOf(q.ticker), { bid: q.bid, ask: q.ask, timestamp: Date.now() });
   return { board: ex.board, venue: ex.venue, server: ex.alpaca, close: ex.close, quote };
 }

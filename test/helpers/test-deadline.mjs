@@ -29,7 +29,8 @@ function hookWithDeadline(register) {
 for (const name of ['test', 'it']) {
   const original = nodeTest[name];
   const wrapped = withDeadline(original);
-  for (const variant of ['only', 'skip', 'todo']) if (typeof original[variant] === 'function') wrapped[variant] = withDeadline(original[variant]);
+  for (const variant of ['only', 'skip', 'todo'])
+    if (typeof original[variant] === 'function') wrapped[variant] = withDeadline(original[variant]);
   nodeTest[name] = wrapped;
 }
 for (const name of ['before', 'after', 'beforeEach', 'afterEach']) nodeTest[name] = hookWithDeadline(nodeTest[name]);

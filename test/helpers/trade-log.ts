@@ -16,7 +16,11 @@ export function readLog(file: string): Row[] {
   return rows;
 }
 
-export interface OrderHistory { id: string; rows: Row[]; terminal: Row[] }
+export interface OrderHistory {
+  id: string;
+  rows: Row[];
+  terminal: Row[];
+}
 
 export function byOrder(rows: Row[]): Map<string, OrderHistory> {
   const out = new Map<string, OrderHistory>();

@@ -22,7 +22,8 @@ export async function until<T>(condition: () => T | Promise<T>, options: UntilOp
   for (;;) {
     const value = await condition();
     if (value) return value as NonNullable<T>;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n${detail()}` : ''}`);
+    if (Date.now() >= deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n${detail()}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
@@ -32,7 +33,10 @@ export async function within<T>(promise: Promise<T>, options: Omit<UntilOptions,
   const { timeoutMs = 10_000, what, detail } = options;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n${detail()}` : ''}`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n${detail()}` : ''}`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([promise, late]);
@@ -44,5 +48,7 @@ export async function within<T>(promise: Promise<T>, options: Omit<UntilOptions,
 /** resolves once `text()` contains `needle` (a process's output), bounded like `until` */
 export const untilText = (text: () => string, needle: string | RegExp, options: Partial<UntilOptions> = {}) =>
   until(() => (typeof needle === 'string' ? text().includes(needle) : needle.test(text())), {
-    what: `${typeof needle === 'string' ? JSON.stringify(needle) : needle} in the output`, detail: () => text().slice(-3000), ...options,
+    what: `${typeof needle === 'string' ? JSON.stringify(needle) : needle} in the output`,
+    detail: () => text().slice(-3000),
+    ...options,
   });

@@ -4,13 +4,31 @@
 // after the reconnect every order that may have changed is read back over REST and what was
 // missed is passed on as synthesized updates.
 import {
-  BrokerConnectError, BrokerRejection,
-  type Broker, type BrokerAccount, type BrokerLink, type BrokerOrderState, type BrokerPosition,
-  type MarketClock, type RateLimitInfo, type SubmitAck, type TradeUpdate, type WireOrder,
+  BrokerConnectError,
+  BrokerRejection,
+  type Broker,
+  type BrokerAccount,
+  type BrokerLink,
+  type BrokerOrderState,
+  type BrokerPosition,
+  type MarketClock,
+  type RateLimitInfo,
+  type SubmitAck,
+  type TradeUpdate,
+  type WireOrder,
 } from '../broker.js';
 import { DEFAULT_CONNECTIONS, defaultStreamUrl, MAX_CONNECTIONS, type AlpacaBrokerConfig } from './config.js';
-import { MISSING_CREDENTIALS, resolveCredentials, type AlpacaCredentials } from './credentials.js';
-import { eventFor, orderRequest, replaceRequest, toOrderState, toPosition, toTradeUpdate, num, type AlpacaOrderJson } from './mapping.js';
+import { MISSING_CREDENTIALS, resolveCredentials, type AlpacaCredentials } from '../../util/credentials.js';
+import {
+  eventFor,
+  orderRequest,
+  replaceRequest,
+  toOrderState,
+  toPosition,
+  toTradeUpdate,
+  num,
+  type AlpacaOrderJson,
+} from './mapping.js';
 import { OrderTracker } from './order-tracker.js';
 import { AlpacaRest } from './rest-client.js';
 import { TradeStream } from './trade-stream.js';
@@ -19,7 +37,11 @@ import { TradeStream } from './trade-stream.js';
 const RESYNC_SLACK_MS = 10_000;
 const PAGE = 500;
 
-export interface CalendarDay { date: string; open: string; close: string }
+export interface CalendarDay {
+  date: string;
+  open: string;
+  close: string;
+}
 
 export class AlpacaBroker implements Broker {
   readonly name = 'alpaca';
@@ -39,7 +61,10 @@ export class AlpacaBroker implements Broker {
   /** synthesized updates emitted by resyncs, for tests and diagnostics */
   resynced = 0;
 
-  constructor(private readonly config: AlpacaBrokerConfig, private readonly link: BrokerLink) {
+  constructor(
+    private readonly config: AlpacaBrokerConfig,
+    private readonly link: BrokerLink,
+  ) {
     this.credentials = resolveCredentials(config);
     // an execution worker is as wide as its share of the burst, unless the config says otherwise
     const connections = config.connections ?? Math.min(MAX_CONNECTIONS, link.width ?? DEFAULT_CONNECTIONS);
@@ -72,7 +97,12 @@ export class AlpacaBroker implements Broker {
   }
 
   async submit(order: WireOrder, written?: (at: number) => void): Promise<SubmitAck> {
-    const o = await this.api().request<AlpacaOrderJson>('POST', '/v2/orders', { body: orderRequest(order), written }, false);
+    const o = await this.api().request<AlpacaOrderJson>(
+      'POST',
+      '/v2/orders',
+      { body: orderRequest(order), written },
+      false,
+    );
     this.ids.set(order.clientOrderId, o.id);
     const state = toOrderState(o);
     return { brokerOrderId: o.id, status: state.status, rawStatus: o.status };
@@ -86,7 +116,12 @@ export class AlpacaBroker implements Broker {
   /** PATCH /v2/orders/{id}: Alpaca swaps the order for a new one (its own id, `replaces` the old) */
   async replace(order: WireOrder): Promise<SubmitAck> {
     const id = await this.brokerId(order.replaces!);
-    const o = await this.api().request<AlpacaOrderJson>('PATCH', `/v2/orders/${encodeURIComponent(id)}`, { body: replaceRequest(order) }, false);
+    const o = await this.api().request<AlpacaOrderJson>(
+      'PATCH',
+      `/v2/orders/${encodeURIComponent(id)}`,
+      { body: replaceRequest(order) },
+      false,
+    );
     this.ids.set(order.clientOrderId, o.id);
     return { brokerOrderId: o.id, status: toOrderState(o).status, rawStatus: o.status };
   }
@@ -112,17 +147,33 @@ export class AlpacaBroker implements Broker {
   }
 
   async positions(): Promise<BrokerPosition[]> {
-    return (await this.api().get<Array<{ symbol: string; qty: string; side?: string; avg_entry_price: string }>>('/v2/positions')).map(toPosition);
+    return (
+      await this.api().get<Array<{ symbol: string; qty: string; side?: string; avg_entry_price: string }>>(
+        '/v2/positions',
+      )
+    ).map(toPosition);
   }
 
   async account(): Promise<BrokerAccount> {
     const a = await this.api().get<Record<string, string>>('/v2/account');
-    return { cash: num(a.cash), equity: num(a.equity), buyingPower: num(a.buying_power), currency: a.currency ?? 'USD' };
+    return {
+      cash: num(a.cash),
+      equity: num(a.equity),
+      buyingPower: num(a.buying_power),
+      currency: a.currency ?? 'USD',
+    };
   }
 
   async clock(): Promise<MarketClock> {
-    const c = await this.api().get<{ timestamp: string; is_open: boolean; next_open: string; next_close: string }>('/v2/clock');
-    return { now: new Date(c.timestamp), isOpen: c.is_open, nextOpen: new Date(c.next_open), nextClose: new Date(c.next_close) };
+    const c = await this.api().get<{ timestamp: string; is_open: boolean; next_open: string; next_close: string }>(
+      '/v2/clock',
+    );
+    return {
+      now: new Date(c.timestamp),
+      isOpen: c.is_open,
+      nextOpen: new Date(c.next_open),
+      nextClose: new Date(c.next_close),
+    };
   }
 
   /** trading days (YYYY-MM-DD) between start and end with their open and close, venue local time */
@@ -133,7 +184,9 @@ export class AlpacaBroker implements Broker {
   onUpdate(listener: (update: TradeUpdate) => void): () => void {
     this.listeners.add(listener);
     if (this.connected && !this.closed) this.openStream().catch(() => undefined);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   onRateLimit(listener: (info: RateLimitInfo) => void): () => void {
@@ -178,8 +231,17 @@ export class AlpacaBroker implements Broker {
     const seen = new Set<string>();
     let since = after;
     for (;;) {
-      const page = await this.api().get<AlpacaOrderJson[]>('/v2/orders', { status, limit: PAGE, direction: 'asc', after: new Date(since).toISOString() });
-      for (const o of page) if (!seen.has(o.id)) { seen.add(o.id); out.push(o); }
+      const page = await this.api().get<AlpacaOrderJson[]>('/v2/orders', {
+        status,
+        limit: PAGE,
+        direction: 'asc',
+        after: new Date(since).toISOString(),
+      });
+      for (const o of page)
+        if (!seen.has(o.id)) {
+          seen.add(o.id);
+          out.push(o);
+        }
       if (page.length < PAGE) return out;
       // `after` is exclusive and orders can share a millisecond: step back one and drop repeats
       const last = Date.parse(page[page.length - 1].created_at ?? '') - 1;
@@ -192,7 +254,9 @@ export class AlpacaBroker implements Broker {
     const url = this.config.streamUrl ?? defaultStreamUrl(this.config.baseUrl);
     this.stream = new TradeStream(url, this.credentials!, {
       onData: (data) => this.onStreamData(data),
-      onResumed: (downSince) => { void this.resync(downSince); },
+      onResumed: (downSince) => {
+        void this.resync(downSince);
+      },
     });
     this.streamStart = this.stream.start();
     return this.streamStart;

@@ -16,10 +16,19 @@ export interface AlpacaOrderJson {
 }
 
 const STATUS: Record<string, BrokerOrderStatus> = {
-  pending_new: 'pending_new', accepted: 'pending_new', accepted_for_bidding: 'pending_new',
-  new: 'new', partially_filled: 'partially_filled', filled: 'filled',
-  pending_cancel: 'pending_cancel', pending_replace: 'new', replaced: 'replaced',
-  canceled: 'canceled', expired: 'expired', rejected: 'rejected', held: 'held',
+  pending_new: 'pending_new',
+  accepted: 'pending_new',
+  accepted_for_bidding: 'pending_new',
+  new: 'new',
+  partially_filled: 'partially_filled',
+  filled: 'filled',
+  pending_cancel: 'pending_cancel',
+  pending_replace: 'new',
+  replaced: 'replaced',
+  canceled: 'canceled',
+  expired: 'expired',
+  rejected: 'rejected',
+  held: 'held',
 };
 
 const num = (v: unknown): number => {
@@ -38,32 +47,63 @@ export function toOrderState(o: AlpacaOrderJson, rawStatus = o.status): BrokerOr
   const filledQty = num(o.filled_qty);
   const updatedAt = Date.parse(o.updated_at ?? '');
   return {
-    clientOrderId: o.client_order_id, brokerOrderId: o.id, ticker: o.symbol, side: o.side, quantity: num(o.qty),
-    status: orderStatus(o.status, filledQty), rawStatus, filledQty, filledAvgPrice: filledQty > 0 ? num(o.filled_avg_price) : 0,
+    clientOrderId: o.client_order_id,
+    brokerOrderId: o.id,
+    ticker: o.symbol,
+    side: o.side,
+    quantity: num(o.qty),
+    status: orderStatus(o.status, filledQty),
+    rawStatus,
+    filledQty,
+    filledAvgPrice: filledQty > 0 ? num(o.filled_avg_price) : 0,
     ...(Number.isFinite(updatedAt) ? { updatedAt } : {}),
   };
 }
 
 /** the trade_updates event that announces a status */
 const EVENT: Record<BrokerOrderStatus, string> = {
-  pending_new: 'pending_new', new: 'new', partially_filled: 'partial_fill', filled: 'fill', pending_cancel: 'pending_cancel',
-  canceled: 'canceled', rejected: 'rejected', expired: 'expired', replaced: 'replaced', held: 'pending_new',
+  pending_new: 'pending_new',
+  new: 'new',
+  partially_filled: 'partial_fill',
+  filled: 'fill',
+  pending_cancel: 'pending_cancel',
+  canceled: 'canceled',
+  rejected: 'rejected',
+  expired: 'expired',
+  replaced: 'replaced',
+  held: 'pending_new',
 };
 
 export const eventFor = (status: BrokerOrderStatus): string => EVENT[status];
 
 /** one trade_updates message's data → salvo's update; the raw word is the event, as in the CSV */
-export function toTradeUpdate(data: { event?: unknown; order?: AlpacaOrderJson; timestamp?: unknown; price?: unknown; qty?: unknown }): TradeUpdate | undefined {
+export function toTradeUpdate(data: {
+  event?: unknown;
+  order?: AlpacaOrderJson;
+  timestamp?: unknown;
+  price?: unknown;
+  qty?: unknown;
+}): TradeUpdate | undefined {
   if (typeof data.event !== 'string' || !data.order || typeof data.order.client_order_id !== 'string') return undefined;
   const at = typeof data.timestamp === 'string' ? Date.parse(data.timestamp) : NaN;
-  const update: TradeUpdate = { event: data.event, order: toOrderState(data.order, data.event), timestamp: Number.isFinite(at) ? at : Date.now() };
-  if ((data.event === 'fill' || data.event === 'partial_fill') && data.qty !== undefined) update.fill = { qty: num(data.qty), price: num(data.price) };
+  const update: TradeUpdate = {
+    event: data.event,
+    order: toOrderState(data.order, data.event),
+    timestamp: Number.isFinite(at) ? at : Date.now(),
+  };
+  if ((data.event === 'fill' || data.event === 'partial_fill') && data.qty !== undefined)
+    update.fill = { qty: num(data.qty), price: num(data.price) };
   return update;
 }
 
 export function orderRequest(o: WireOrder): Record<string, unknown> {
   const body: Record<string, unknown> = {
-    symbol: o.ticker, qty: String(o.quantity), side: o.side, type: o.orderType, time_in_force: o.timeInForce, client_order_id: o.clientOrderId,
+    symbol: o.ticker,
+    qty: String(o.quantity),
+    side: o.side,
+    type: o.orderType,
+    time_in_force: o.timeInForce,
+    client_order_id: o.clientOrderId,
   };
   return { ...body, ...priceTerms(o) };
 }
@@ -81,12 +121,22 @@ function priceTerms(o: WireOrder): Record<string, string> {
 /** PATCH /v2/orders/{id}: the replacement's terms; Alpaca calls a trailing stop's new distance `trail` */
 export function replaceRequest(o: WireOrder): Record<string, unknown> {
   const { trail_percent: pct, trail_price: price, ...prices } = priceTerms(o);
-  return { qty: String(o.quantity), time_in_force: o.timeInForce, client_order_id: o.clientOrderId, ...prices, ...(pct ?? price ? { trail: pct ?? price } : {}) };
+  return {
+    qty: String(o.quantity),
+    time_in_force: o.timeInForce,
+    client_order_id: o.clientOrderId,
+    ...prices,
+    ...((pct ?? price) ? { trail: pct ?? price } : {}),
+  };
 }
 
 export function toPosition(p: { symbol: string; qty: string; side?: string; avg_entry_price: string }): BrokerPosition {
   const qty = Math.abs(num(p.qty));
-  return { ticker: p.symbol, quantity: p.side === 'short' || num(p.qty) < 0 ? -qty : qty, avgEntryPrice: num(p.avg_entry_price) };
+  return {
+    ticker: p.symbol,
+    quantity: p.side === 'short' || num(p.qty) < 0 ? -qty : qty,
+    avgEntryPrice: num(p.avg_entry_price),
+  };
 }
 
 export { num };

@@ -4,12 +4,24 @@
 import type { BrokerOrderStatus, TradeUpdate } from '../broker.js';
 
 const RANK: Record<BrokerOrderStatus, number> = {
-  pending_new: 1, held: 1, new: 2, pending_cancel: 2, partially_filled: 3,
-  filled: 5, canceled: 5, rejected: 5, expired: 5, replaced: 5,
+  pending_new: 1,
+  held: 1,
+  new: 2,
+  pending_cancel: 2,
+  partially_filled: 3,
+  filled: 5,
+  canceled: 5,
+  rejected: 5,
+  expired: 5,
+  replaced: 5,
 };
 const EPS = 1e-9;
 
-interface Seen { status: BrokerOrderStatus; filledQty: number; createdAt: number }
+interface Seen {
+  status: BrokerOrderStatus;
+  filledQty: number;
+  createdAt: number;
+}
 
 export class OrderTracker {
   private readonly seen = new Map<string, Seen>();
@@ -34,7 +46,8 @@ export class OrderTracker {
   /** creation time of the oldest order not yet final, if any */
   oldestOpen(): number | undefined {
     let oldest: number | undefined;
-    for (const s of this.seen.values()) if (RANK[s.status] < 5 && (oldest === undefined || s.createdAt < oldest)) oldest = s.createdAt;
+    for (const s of this.seen.values())
+      if (RANK[s.status] < 5 && (oldest === undefined || s.createdAt < oldest)) oldest = s.createdAt;
     return oldest;
   }
 }

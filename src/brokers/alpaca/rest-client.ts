@@ -8,9 +8,15 @@
 // otherwise connect.
 import type { Socket } from 'node:net';
 import { buildConnector, DecoratorHandler, Pool, type Dispatcher } from 'undici';
-import { BrokerConnectError, BrokerRejection, BrokerTimeoutError, BrokerTransientError, type RateLimitInfo } from '../broker.js';
-import { preciseNow } from '../../execution/order.js';
-import type { AlpacaCredentials } from './credentials.js';
+import {
+  BrokerConnectError,
+  BrokerRejection,
+  BrokerTimeoutError,
+  BrokerTransientError,
+  type RateLimitInfo,
+} from '../broker.js';
+import { preciseNow } from '../../orders/order.js';
+import type { AlpacaCredentials } from '../../util/credentials.js';
 
 export interface RestOptions {
   baseUrl: string;
@@ -26,7 +32,14 @@ export interface RequestOptions {
 }
 
 /** errors a request can end with before any answer was read */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /** salvo's code for Alpaca's refusal, from its message (Alpaca's numeric codes are coarse) */
@@ -54,7 +67,10 @@ export class AlpacaRest {
   /** the latest rate-limit view, whoever asked */
   rateLimit?: RateLimitInfo;
 
-  constructor(private readonly options: RestOptions, private readonly credentials: AlpacaCredentials) {
+  constructor(
+    private readonly options: RestOptions,
+    private readonly credentials: AlpacaCredentials,
+  ) {
     const url = new URL(options.baseUrl);
     this.host = url.host;
     this.prefix = url.pathname.replace(/\/+$/, '');
@@ -89,12 +105,23 @@ export class AlpacaRest {
     const opts = this.connectOptions;
     if (!opts) throw new Error('AlpacaRest.warm() before the first request');
     const wanted = this.options.connections - this.pool.stats.connected - this.warmSockets.length;
-    const opened = await Promise.all(Array.from({ length: Math.max(0, wanted) }, () => new Promise<Socket | undefined>((resolve) =>
-      this.connector(opts, (error, socket) => resolve(error ? undefined : (socket as Socket))))));
+    const opened = await Promise.all(
+      Array.from(
+        { length: Math.max(0, wanted) },
+        () =>
+          new Promise<Socket | undefined>((resolve) =>
+            this.connector(opts, (error, socket) => resolve(error ? undefined : (socket as Socket))),
+          ),
+      ),
+    );
     for (const socket of opened) {
       if (!socket) continue;
       // a warm socket the server closes meanwhile is dropped; the pool then connects as usual
-      const drop = () => { const i = this.warmSockets.indexOf(socket); if (i >= 0) this.warmSockets.splice(i, 1); socket.destroy(); };
+      const drop = () => {
+        const i = this.warmSockets.indexOf(socket);
+        if (i >= 0) this.warmSockets.splice(i, 1);
+        socket.destroy();
+      };
       socket.on('close', drop).on('error', drop);
       this.warmSockets.push(socket);
     }
@@ -103,7 +130,9 @@ export class AlpacaRest {
 
   onRateLimit(listener: (info: RateLimitInfo) => void): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   get<T>(path: string, query?: RequestOptions['query']): Promise<T> {
@@ -115,7 +144,12 @@ export class AlpacaRest {
    * means its outcome is unknown, so it surfaces as BrokerTimeoutError and salvo looks the order up
    * before sending again.
    */
-  async request<T>(method: Dispatcher.HttpMethod, path: string, options: RequestOptions = {}, idempotent = method !== 'POST'): Promise<T> {
+  async request<T>(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    options: RequestOptions = {},
+    idempotent = method !== 'POST',
+  ): Promise<T> {
     const what = `${method} ${path}`;
     const ms = this.options.requestTimeoutMs;
     let response: Dispatcher.ResponseData;
@@ -164,27 +198,47 @@ export class AlpacaRest {
   private networkError(error: unknown, what: string, idempotent: boolean): Error {
     const code = (error as { code?: string } | null)?.code ?? '';
     const cause = (error as Error)?.message ?? String(error);
-    if (TIMED_OUT.has(code)) return new BrokerTimeoutError(`Alpaca at ${this.host} did not answer ${what} within ${this.options.requestTimeoutMs} ms`);
-    if (NOT_SENT.has(code) || idempotent) return new BrokerTransientError(`cannot reach Alpaca at ${this.host} (${what}): ${code || cause}`);
-    return new BrokerTimeoutError(`connection to Alpaca at ${this.host} lost during ${what} (${code || cause}): outcome unknown`);
+    if (TIMED_OUT.has(code))
+      return new BrokerTimeoutError(
+        `Alpaca at ${this.host} did not answer ${what} within ${this.options.requestTimeoutMs} ms`,
+      );
+    if (NOT_SENT.has(code) || idempotent)
+      return new BrokerTransientError(`cannot reach Alpaca at ${this.host} (${what}): ${code || cause}`);
+    return new BrokerTimeoutError(
+      `connection to Alpaca at ${this.host} lost during ${what} (${code || cause}): outcome unknown`,
+    );
   }
 
-  private httpError(status: number, headers: Record<string, string | string[] | undefined>, text: string, what: string): Error {
+  private httpError(
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    text: string,
+    what: string,
+  ): Error {
     let code: unknown;
     let message = text.trim().slice(0, 300);
     try {
       const parsed = JSON.parse(text) as { code?: unknown; message?: unknown };
       code = parsed.code;
       if (typeof parsed.message === 'string') message = parsed.message;
-    } catch { /* not JSON: keep the text */ }
+    } catch {
+      /* not JSON: keep the text */
+    }
     const said = message ? `: ${message}` : '';
     if (status === 401 || (status === 403 && code !== 40310000 && !/buying power|insufficient qty/i.test(message))) {
-      return new BrokerConnectError(`Alpaca at ${this.host} refused the credentials (HTTP ${status}${said}) on ${what}`);
+      return new BrokerConnectError(
+        `Alpaca at ${this.host} refused the credentials (HTTP ${status}${said}) on ${what}`,
+      );
     }
     if (status === 429) {
-      return new BrokerTransientError(`Alpaca at ${this.host} rate-limited ${what} (HTTP 429${said})`, 429, retryAfterMs(headers));
+      return new BrokerTransientError(
+        `Alpaca at ${this.host} rate-limited ${what} (HTTP 429${said})`,
+        429,
+        retryAfterMs(headers),
+      );
     }
-    if (status >= 500 || status === 408) return new BrokerTransientError(`Alpaca at ${this.host} answered ${what} with HTTP ${status}${said}`, status);
+    if (status >= 500 || status === 408)
+      return new BrokerTransientError(`Alpaca at ${this.host} answered ${what} with HTTP ${status}${said}`, status);
     return new BrokerRejection(message || `HTTP ${status}`, rejectionCode(status, code, message));
   }
 
@@ -192,7 +246,12 @@ export class AlpacaRest {
     const limit = Number(header(headers, 'x-ratelimit-limit'));
     const remaining = Number(header(headers, 'x-ratelimit-remaining'));
     const reset = Number(header(headers, 'x-ratelimit-reset'));
-    if (!Number.isFinite(remaining) || !Number.isFinite(reset) || header(headers, 'x-ratelimit-remaining') === undefined) return;
+    if (
+      !Number.isFinite(remaining) ||
+      !Number.isFinite(reset) ||
+      header(headers, 'x-ratelimit-remaining') === undefined
+    )
+      return;
     const info: RateLimitInfo = { limit: Number.isFinite(limit) ? limit : NaN, remaining, resetAt: reset * 1000 };
     this.rateLimit = info;
     for (const listener of this.listeners) listener(info);
@@ -201,7 +260,10 @@ export class AlpacaRest {
 
 /** tells when undici has written the whole request (headers and body) to the socket */
 class WrittenHandler extends DecoratorHandler {
-  constructor(private readonly inner: Dispatcher.DispatchHandlers, private readonly written: (at: number) => void) {
+  constructor(
+    private readonly inner: Dispatcher.DispatchHandlers,
+    private readonly written: (at: number) => void,
+  ) {
     super(inner);
   }
 
@@ -219,7 +281,8 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 /** from X-Ratelimit-Reset (epoch seconds); Retry-After when that is missing */
 export function retryAfterMs(headers: Record<string, string | string[] | undefined>, now = Date.now()): number {
   const reset = Number(header(headers, 'x-ratelimit-reset'));
-  if (header(headers, 'x-ratelimit-reset') !== undefined && Number.isFinite(reset)) return Math.max(0, reset * 1000 - now);
+  if (header(headers, 'x-ratelimit-reset') !== undefined && Number.isFinite(reset))
+    return Math.max(0, reset * 1000 - now);
   const after = Number(header(headers, 'retry-after'));
   return Number.isFinite(after) && header(headers, 'retry-after') !== undefined ? Math.max(0, after * 1000) : 1000;
 }

@@ -4,7 +4,7 @@
 // over REST what it missed while it was gone.
 import WebSocket from 'ws';
 import { BrokerConnectError } from '../broker.js';
-import type { AlpacaCredentials } from './credentials.js';
+import type { AlpacaCredentials } from '../../util/credentials.js';
 
 export interface TradeStreamHandlers {
   /** the `data` of one trade_updates message */
@@ -30,7 +30,11 @@ export class TradeStream {
   /** drops survived, for tests and diagnostics */
   reconnects = 0;
 
-  constructor(private readonly url: string, private readonly credentials: AlpacaCredentials, private readonly handlers: TradeStreamHandlers) {
+  constructor(
+    private readonly url: string,
+    private readonly credentials: AlpacaCredentials,
+    private readonly handlers: TradeStreamHandlers,
+  ) {
     this.host = new URL(url).host;
   }
 
@@ -39,11 +43,22 @@ export class TradeStream {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.ws?.terminate();
-        reject(new BrokerConnectError(`trade_updates stream at ${this.host} did not confirm listening within ${FIRST_CONNECT_TIMEOUT_MS} ms`));
+        reject(
+          new BrokerConnectError(
+            `trade_updates stream at ${this.host} did not confirm listening within ${FIRST_CONNECT_TIMEOUT_MS} ms`,
+          ),
+        );
       }, FIRST_CONNECT_TIMEOUT_MS);
       this.open({
-        listening: () => { clearTimeout(timer); resolve(); },
-        failed: (why) => { clearTimeout(timer); this.closed = true; reject(new BrokerConnectError(why)); },
+        listening: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        failed: (why) => {
+          clearTimeout(timer);
+          this.closed = true;
+          reject(new BrokerConnectError(why));
+        },
       });
     });
   }
@@ -72,7 +87,8 @@ export class TradeStream {
         const stream = msg.stream;
         const data = (msg.data ?? {}) as Record<string, unknown>;
         if (stream === 'authorization') {
-          if (data.status === 'authorized') ws.send(JSON.stringify({ action: 'listen', data: { streams: ['trade_updates'] } }));
+          if (data.status === 'authorized')
+            ws.send(JSON.stringify({ action: 'listen', data: { streams: ['trade_updates'] } }));
           else {
             const why = `trade_updates stream at ${this.host} refused the credentials (${String(data.status ?? 'unauthorized')})`;
             if (first) first.failed(why);
@@ -103,7 +119,8 @@ export class TradeStream {
       this.stopHeartbeat();
       this.ws = undefined;
       if (this.closed) return;
-      if (first && !listening) return first.failed(`trade_updates stream at ${this.host} closed before it was listening`);
+      if (first && !listening)
+        return first.failed(`trade_updates stream at ${this.host} closed before it was listening`);
       // a connection that never got to listening leaves downSince where the last good one left it
       this.downSince ??= Date.now();
       this.scheduleReconnect();

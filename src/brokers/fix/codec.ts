@@ -7,13 +7,44 @@ import type { Side, TimeInForce } from '../../types.js';
 
 export type BeginString = 'FIX.4.4' | 'FIX.4.2';
 
-export const FINAL_STATUSES: ReadonlySet<BrokerOrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired', 'replaced']);
+export const FINAL_STATUSES: ReadonlySet<BrokerOrderStatus> = new Set([
+  'filled',
+  'canceled',
+  'rejected',
+  'expired',
+  'replaced',
+]);
 
 export const Tag = {
-  Account: 1, AvgPx: 6, ClOrdID: 11, CumQty: 14, ExecID: 17, LastPx: 31, LastQty: 32, OrderID: 37, OrderQty: 38,
-  OrdStatus: 39, OrdType: 40, OrigClOrdID: 41, PossDupFlag: 43, Price: 44, RefSeqNum: 45, Side: 54, Symbol: 55,
-  Text: 58, TimeInForce: 59, TransactTime: 60, CxlRejReason: 102, OrdRejReason: 103, ExecType: 150, LeavesQty: 151,
-  RefTagID: 371, RefMsgType: 372, SessionRejectReason: 373, BusinessRejectRefID: 379, BusinessRejectReason: 380,
+  Account: 1,
+  AvgPx: 6,
+  ClOrdID: 11,
+  CumQty: 14,
+  ExecID: 17,
+  LastPx: 31,
+  LastQty: 32,
+  OrderID: 37,
+  OrderQty: 38,
+  OrdStatus: 39,
+  OrdType: 40,
+  OrigClOrdID: 41,
+  PossDupFlag: 43,
+  Price: 44,
+  RefSeqNum: 45,
+  Side: 54,
+  Symbol: 55,
+  Text: 58,
+  TimeInForce: 59,
+  TransactTime: 60,
+  CxlRejReason: 102,
+  OrdRejReason: 103,
+  ExecType: 150,
+  LeavesQty: 151,
+  RefTagID: 371,
+  RefMsgType: 372,
+  SessionRejectReason: 373,
+  BusinessRejectRefID: 379,
+  BusinessRejectReason: 380,
 } as const;
 
 /** explicit both ways: a TimeInForce salvo does not know is an error, never a silent default */
@@ -23,7 +54,9 @@ export const TIF_FROM_FIX: Readonly<Record<string, TimeInForce>> = { 0: 'day', 1
 export function fixTimeInForce(tif: string): string {
   const value = Object.hasOwn(TIF_TO_FIX, tif) ? TIF_TO_FIX[tif as TimeInForce] : undefined;
   if (!value) {
-    const known = Object.entries(TIF_TO_FIX).map(([k, v]) => `${k}→${v}`).join(', ');
+    const known = Object.entries(TIF_TO_FIX)
+      .map(([k, v]) => `${k}→${v}`)
+      .join(', ');
     throw new Error(`FIX: no TimeInForce(59) for '${tif}' (known: ${known})`);
   }
   return value;
@@ -49,8 +82,10 @@ export function sideFromFix(side: unknown): Side | undefined {
   return undefined;
 }
 
-const instrument = (v: BeginString, symbol: string) => (v === 'FIX.4.4' ? { Instrument: { Symbol: symbol } } : { Symbol: symbol });
-const quantity = (v: BeginString, qty: number) => (v === 'FIX.4.4' ? { OrderQtyData: { OrderQty: qty } } : { OrderQty: qty });
+const instrument = (v: BeginString, symbol: string) =>
+  v === 'FIX.4.4' ? { Instrument: { Symbol: symbol } } : { Symbol: symbol };
+const quantity = (v: BeginString, qty: number) =>
+  v === 'FIX.4.4' ? { OrderQtyData: { OrderQty: qty } } : { OrderQty: qty };
 
 export function newOrderSingle(order: WireOrder, v: BeginString, account?: string): Record<string, unknown> {
   const msg: Record<string, unknown> = {
@@ -69,32 +104,67 @@ export function newOrderSingle(order: WireOrder, v: BeginString, account?: strin
   return msg;
 }
 
-export function orderCancelRequest(order: WireOrder, cancelId: string, v: BeginString, account?: string): Record<string, unknown> {
+export function orderCancelRequest(
+  order: WireOrder,
+  cancelId: string,
+  v: BeginString,
+  account?: string,
+): Record<string, unknown> {
   const msg: Record<string, unknown> = {
-    OrigClOrdID: order.clientOrderId, ClOrdID: cancelId, ...instrument(v, order.ticker), Side: fixSide(order),
-    TransactTime: new Date(), ...quantity(v, order.quantity),
+    OrigClOrdID: order.clientOrderId,
+    ClOrdID: cancelId,
+    ...instrument(v, order.ticker),
+    Side: fixSide(order),
+    TransactTime: new Date(),
+    ...quantity(v, order.quantity),
   };
   if (account) msg.Account = account;
   return msg;
 }
 
-export function orderStatusRequest(order: Pick<WireOrder, 'clientOrderId' | 'ticker' | 'side' | 'action'>, v: BeginString): Record<string, unknown> {
+export function orderStatusRequest(
+  order: Pick<WireOrder, 'clientOrderId' | 'ticker' | 'side' | 'action'>,
+  v: BeginString,
+): Record<string, unknown> {
   return { ClOrdID: order.clientOrderId, ...instrument(v, order.ticker), Side: fixSide(order) };
 }
 
 const ORD_STATUS: Readonly<Record<string, [BrokerOrderStatus | undefined, string]>> = {
-  0: ['new', 'NEW'], 1: ['partially_filled', 'PARTIALLY_FILLED'], 2: ['filled', 'FILLED'],
+  0: ['new', 'NEW'],
+  1: ['partially_filled', 'PARTIALLY_FILLED'],
+  2: ['filled', 'FILLED'],
   // done for day: the order will not trade again, which salvo treats as expired
-  3: ['expired', 'DONE_FOR_DAY'], 4: ['canceled', 'CANCELED'], 5: ['replaced', 'REPLACED'],
-  6: ['pending_cancel', 'PENDING_CANCEL'], 7: [undefined, 'STOPPED'], 8: ['rejected', 'REJECTED'],
-  9: [undefined, 'SUSPENDED'], A: ['pending_new', 'PENDING_NEW'], B: [undefined, 'CALCULATED'],
-  C: ['expired', 'EXPIRED'], D: [undefined, 'ACCEPTED_FOR_BIDDING'], E: [undefined, 'PENDING_REPLACE'],
+  3: ['expired', 'DONE_FOR_DAY'],
+  4: ['canceled', 'CANCELED'],
+  5: ['replaced', 'REPLACED'],
+  6: ['pending_cancel', 'PENDING_CANCEL'],
+  7: [undefined, 'STOPPED'],
+  8: ['rejected', 'REJECTED'],
+  9: [undefined, 'SUSPENDED'],
+  A: ['pending_new', 'PENDING_NEW'],
+  B: [undefined, 'CALCULATED'],
+  C: ['expired', 'EXPIRED'],
+  D: [undefined, 'ACCEPTED_FOR_BIDDING'],
+  E: [undefined, 'PENDING_REPLACE'],
 };
 
 const EXEC_TYPE: Readonly<Record<string, string>> = {
-  0: 'new', 3: 'done_for_day', 4: 'canceled', 5: 'replaced', 6: 'pending_cancel', 7: 'stopped', 8: 'rejected',
-  9: 'suspended', A: 'pending_new', B: 'calculated', C: 'expired', D: 'restated', E: 'pending_replace',
-  G: 'trade_correct', H: 'trade_cancel', I: 'order_status',
+  0: 'new',
+  3: 'done_for_day',
+  4: 'canceled',
+  5: 'replaced',
+  6: 'pending_cancel',
+  7: 'stopped',
+  8: 'rejected',
+  9: 'suspended',
+  A: 'pending_new',
+  B: 'calculated',
+  C: 'expired',
+  D: 'restated',
+  E: 'pending_replace',
+  G: 'trade_correct',
+  H: 'trade_cancel',
+  I: 'order_status',
 };
 
 /** ExecType F (4.4) and 1 / 2 (4.2) report a fill */
@@ -159,7 +229,11 @@ export function eventOf(er: Pick<ExecReport, 'execType' | 'ordStatus'>): string 
 }
 
 /** the TradeUpdate an ExecutionReport stands for; `known` fills in what a terse report leaves out */
-export function tradeUpdateOf(er: ExecReport, clientOrderId: string, known?: Pick<WireOrder, 'ticker' | 'side' | 'quantity'>): TradeUpdate {
+export function tradeUpdateOf(
+  er: ExecReport,
+  clientOrderId: string,
+  known?: Pick<WireOrder, 'ticker' | 'side' | 'quantity'>,
+): TradeUpdate {
   const order: BrokerOrderState = {
     clientOrderId,
     brokerOrderId: er.orderId,
@@ -173,15 +247,23 @@ export function tradeUpdateOf(er: ExecReport, clientOrderId: string, known?: Pic
   };
   if (er.text) order.reason = er.text;
   const update: TradeUpdate = { event: eventOf(er), order, timestamp: er.transactTime ?? Date.now() };
-  if (isTradeExecType(er.execType) && (er.lastQty ?? 0) > 0) update.fill = { qty: er.lastQty!, price: er.lastPx ?? er.avgPx };
+  if (isTradeExecType(er.execType) && (er.lastQty ?? 0) > 0)
+    update.fill = { qty: er.lastQty!, price: er.lastPx ?? er.avgPx };
   return update;
 }
 
 /** what the acceptor answers for one venue update: ExecType and OrdStatus from Alpaca's words */
 export function execTypeFor(event: string): string {
   const map: Record<string, string> = {
-    pending_new: 'A', new: '0', partial_fill: 'F', fill: 'F', canceled: '4', expired: 'C', rejected: '8',
-    replaced: '5', pending_cancel: '6',
+    pending_new: 'A',
+    new: '0',
+    partial_fill: 'F',
+    fill: 'F',
+    canceled: '4',
+    expired: 'C',
+    rejected: '8',
+    replaced: '5',
+    pending_cancel: '6',
   };
   const value = map[event];
   if (!value) throw new Error(`FIX: no ExecType(150) for venue event '${event}'`);
@@ -190,8 +272,16 @@ export function execTypeFor(event: string): string {
 
 export function ordStatusFor(status: BrokerOrderStatus): string {
   const map: Record<BrokerOrderStatus, string> = {
-    pending_new: 'A', new: '0', partially_filled: '1', filled: '2', pending_cancel: '6', canceled: '4',
-    rejected: '8', expired: 'C', replaced: '5', held: 'A', // a held leg is FIX's pending new
+    pending_new: 'A',
+    new: '0',
+    partially_filled: '1',
+    filled: '2',
+    pending_cancel: '6',
+    canceled: '4',
+    rejected: '8',
+    expired: 'C',
+    replaced: '5',
+    held: 'A', // a held leg is FIX's pending new
   };
   return map[status];
 }

@@ -18,7 +18,9 @@ export const fixDriver: BrokerDriver<FixBrokerInput & { type: 'fix' }> = {
 
   create(input, link: BrokerLink): FixClient {
     if (!link.port) {
-      throw new Error(`fix broker for worker ${link.workerId} has no port to the FIX session: one session carries the whole pool, get its link from fixDriver.prepare(…).link(workerId)`);
+      throw new Error(
+        `fix broker for worker ${link.workerId} has no port to the FIX session: one session carries the whole pool, get its link from fixDriver.prepare(…).link(workerId)`,
+      );
     }
     return new FixClient(parseFixBrokerConfig(input), link.port);
   },

@@ -21,14 +21,18 @@ const scopes: typeof import('jspurefix/dist/runtime/session-scope.js') = require
 export type { MsgView };
 
 /** reads one tag of a received message, whatever component it sits in */
-export const tagReader = (view: MsgView) => (tag: number): unknown => view.getTyped(tag) ?? undefined;
+export const tagReader =
+  (view: MsgView) =>
+  (tag: number): unknown =>
+    view.getTyped(tag) ?? undefined;
 
 /** jspurefix logs every state change at info; salvo shows them only with SALVO_FIX_DEBUG=1 */
 class QuietLogFactory extends jsf.JsFixLoggerFactory {
   private readonly debug = process.env.SALVO_FIX_DEBUG === '1';
   logger(type: string): Jsf.IJsFixLogger {
     if (!this.debug) return new jsf.EmptyLogger(type);
-    const say = (level: string) => (m: string | Error) => process.stderr.write(`[jspurefix ${level}] ${type}: ${m instanceof Error ? m.message : m}\n`);
+    const say = (level: string) => (m: string | Error) =>
+      process.stderr.write(`[jspurefix ${level}] ${type}: ${m instanceof Error ? m.message : m}\n`);
     return { info: say('info'), warning: say('warn'), debug: () => undefined, error: say('error') };
   }
   plain(): Jsf.IJsFixLogger {
@@ -46,11 +50,17 @@ export interface SessionHooks {
   logout?(session: SalvoFixSession, text: string | undefined): void;
   stopped(session: SalvoFixSession, error?: Error): void;
   /** acceptor only: a refusal reason, or undefined to let the peer in */
-  vetLogon?(session: SalvoFixSession, peer: { compId: string; targetCompId: string; username: string; password: string }): string | undefined;
+  vetLogon?(
+    session: SalvoFixSession,
+    peer: { compId: string; targetCompId: string; username: string; password: string },
+  ): string | undefined;
 }
 
 export class SalvoFixSession extends jsf.AsciiSession {
-  constructor(config: IJsFixConfig, private readonly hooks: SessionHooks) {
+  constructor(
+    config: IJsFixConfig,
+    private readonly hooks: SessionHooks,
+  ) {
     super(config);
     // jspurefix emits 'error' when a session ends badly, also after its own listener is gone
     this.on('error', () => undefined);
@@ -59,7 +69,10 @@ export class SalvoFixSession extends jsf.AsciiSession {
     // stopped and kept the whole process alive. One timer per session, whatever arrives.
     const engine = this as unknown as { startTimer(interval?: number): void };
     const start = engine.startTimer.bind(this);
-    engine.startTimer = (interval?: number) => { this.clearHeartbeat(); start(interval); };
+    engine.startTimer = (interval?: number) => {
+      this.clearHeartbeat();
+      start(interval);
+    };
   }
 
   private clearHeartbeat(): void {
@@ -112,7 +125,10 @@ export class SalvoFixSession extends jsf.AsciiSession {
 
   protected onLogon(view: MsgView, username: string, password: string): boolean {
     const refusal = this.hooks.vetLogon?.(this, {
-      compId: view.getString(49) ?? '', targetCompId: view.getString(56) ?? '', username: username ?? '', password: password ?? '',
+      compId: view.getString(49) ?? '',
+      targetCompId: view.getString(56) ?? '',
+      username: username ?? '',
+      password: password ?? '',
     });
     if (refusal === undefined) return true;
     // jspurefix's own refusal says only "logon rejected by application": say why, then hang up
@@ -126,7 +142,10 @@ export class SalvoFixSession extends jsf.AsciiSession {
 }
 
 /** a connection attempt: retries every reconnectSeconds until timeoutSeconds; abort() gives up */
-export function dialTcp(config: IJsFixConfig, timeoutSeconds: number): { transport: Promise<Jsf.MsgTransport>; abort(): void } {
+export function dialTcp(
+  config: IJsFixConfig,
+  timeoutSeconds: number,
+): { transport: Promise<Jsf.MsgTransport>; abort(): void } {
   const initiator = new tcp.TcpInitiator(config);
   return { transport: initiator.connect(timeoutSeconds), abort: () => initiator.end() };
 }
@@ -200,7 +219,7 @@ export class PeerStores implements Jsf.IFixSessionStoreFactory {
   create(sessionId: Jsf.SessionId): Jsf.IFixSessionStore {
     const key = sessionId.toString();
     let store = this.stores.get(key);
-    if (!store) this.stores.set(key, store = new jsf.MemorySessionStore(sessionId));
+    if (!store) this.stores.set(key, (store = new jsf.MemorySessionStore(sessionId)));
     return store;
   }
 }
@@ -212,14 +231,29 @@ export const definitionsFor = (beginString: string): string => (beginString === 
 
 /** builds the description jspurefix reads; `application` carries transport and dictionary */
 export function describeSession(d: {
-  type: 'initiator' | 'acceptor'; name: string; host: string; port: number; beginString: string;
-  senderCompId: string; targetCompId: string; username?: string; password?: string;
-  heartbeatSeconds: number; resetSeqNum: boolean; connectTimeoutSeconds?: number; reconnectSeconds?: number;
+  type: 'initiator' | 'acceptor';
+  name: string;
+  host: string;
+  port: number;
+  beginString: string;
+  senderCompId: string;
+  targetCompId: string;
+  username?: string;
+  password?: string;
+  heartbeatSeconds: number;
+  resetSeqNum: boolean;
+  connectTimeoutSeconds?: number;
+  reconnectSeconds?: number;
 }): ISessionDescription {
   return {
     application: {
-      type: d.type, name: d.name, protocol: 'ascii', dictionary: definitionsFor(d.beginString), resilient: false,
-      reconnectSeconds: d.reconnectSeconds ?? 1, connectTimeoutSeconds: d.connectTimeoutSeconds,
+      type: d.type,
+      name: d.name,
+      protocol: 'ascii',
+      dictionary: definitionsFor(d.beginString),
+      resilient: false,
+      reconnectSeconds: d.reconnectSeconds ?? 1,
+      connectTimeoutSeconds: d.connectTimeoutSeconds,
       tcp: { host: d.host, port: d.port },
     },
     Name: d.name,
@@ -243,7 +277,10 @@ export function describeSession(d: {
  * connections itself (dialTcp, its own listener) rather than through jspurefix's launcher, which
  * cannot call off a plain initiator's connection attempts nor bind a listener to one address.
  */
-export async function engineConfig(description: ISessionDescription, storeFactory?: Jsf.IFixSessionStoreFactory): Promise<IJsFixConfig> {
+export async function engineConfig(
+  description: ISessionDescription,
+  storeFactory?: Jsf.IFixSessionStoreFactory,
+): Promise<IJsFixConfig> {
   const container = new jsf.SessionContainer();
   container.registerGlobal(logFactory);
   const scope = await container.makeSystem(description);
@@ -257,7 +294,12 @@ export async function engineConfig(description: ISessionDescription, storeFactor
  * what the engine parses instead of the raw socket (the acceptor's framing gate); its output goes
  * to the socket all the same.
  */
-export function acceptedTransport(config: IJsFixConfig, id: number, socket: Socket, readable?: Readable): Jsf.MsgTransport {
+export function acceptedTransport(
+  config: IJsFixConfig,
+  id: number,
+  socket: Socket,
+  readable?: Readable,
+): Jsf.MsgTransport {
   const duplex = new jsf.TcpDuplex(socket);
   if (readable) duplex.readable = readable;
   const transport = new jsf.MsgTransport(id, scopes.makeSessionScope(config), duplex);

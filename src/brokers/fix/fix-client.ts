@@ -12,7 +12,10 @@ const MARGIN_MS = 2000;
 export class FixClient extends PortClient {
   readonly name = 'fix';
 
-  constructor(private readonly config: FixBrokerConfig, port: MessagePort) {
+  constructor(
+    private readonly config: FixBrokerConfig,
+    port: MessagePort,
+  ) {
     super(port, 'FIX session thread', config.requestTimeoutMs + MARGIN_MS);
   }
 

@@ -11,7 +11,10 @@ const EPS = 1e-9;
 /** Reject(3) arrives within a round trip; older sequence numbers are forgotten */
 const SEQ_MEMORY = 20_000;
 
-export interface Sent { kind: 'submit' | 'cancel' | 'status'; clientOrderId: string }
+export interface Sent {
+  kind: 'submit' | 'cancel' | 'status';
+  clientOrderId: string;
+}
 
 interface Known {
   wire?: WireOrder;
@@ -80,7 +83,7 @@ export class OrderCache {
   /** applies a report; undefined for one already seen */
   apply(er: ExecReport, clientOrderId: string): TradeUpdate | undefined {
     let known = this.orders.get(clientOrderId);
-    if (!known) this.orders.set(clientOrderId, known = { execIds: new Set() });
+    if (!known) this.orders.set(clientOrderId, (known = { execIds: new Set() }));
     if (er.execId) {
       if (known.execIds.has(er.execId)) return undefined;
       known.execIds.add(er.execId);
@@ -91,7 +94,8 @@ export class OrderCache {
     const prevQty = before?.filledQty ?? 0;
     const qty = update.order.filledQty - prevQty;
     if (qty > EPS) {
-      const price = (update.order.filledAvgPrice * update.order.filledQty - (before?.filledAvgPrice ?? 0) * prevQty) / qty;
+      const price =
+        (update.order.filledAvgPrice * update.order.filledQty - (before?.filledAvgPrice ?? 0) * prevQty) / qty;
       this.holdings.applyFill(update.order.ticker, update.order.side, qty, price);
     }
     known.state = update.order;
@@ -104,10 +108,17 @@ export class OrderCache {
     if (!known?.wire || (known.state && FINAL.has(known.state.status))) return undefined;
     const w = known.wire;
     known.state = {
-      clientOrderId, brokerOrderId: known.state?.brokerOrderId ?? '', ticker: w.ticker, side: w.side, quantity: w.quantity,
-      status: 'rejected', rawStatus, filledQty: known.state?.filledQty ?? 0, filledAvgPrice: known.state?.filledAvgPrice ?? 0, reason,
+      clientOrderId,
+      brokerOrderId: known.state?.brokerOrderId ?? '',
+      ticker: w.ticker,
+      side: w.side,
+      quantity: w.quantity,
+      status: 'rejected',
+      rawStatus,
+      filledQty: known.state?.filledQty ?? 0,
+      filledAvgPrice: known.state?.filledAvgPrice ?? 0,
+      reason,
     };
     return { event: 'rejected', order: { ...known.state }, timestamp: Date.now() };
   }
-
 }

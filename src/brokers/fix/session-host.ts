@@ -9,9 +9,13 @@ import { serveClients } from '../threaded/host.js';
 import { parseFixBrokerConfig, type FixBrokerConfig } from './config.js';
 import { FixSessionOwner } from './session-owner.js';
 
-export interface FixHostData { config: FixBrokerConfig }
+export interface FixHostData {
+  config: FixBrokerConfig;
+}
 
-const owner = new FixSessionOwner(parseFixBrokerConfig((workerData as FixHostData).config), (m) => process.stderr.write(`salvo: ${m}\n`));
+const owner = new FixSessionOwner(parseFixBrokerConfig((workerData as FixHostData).config), (m) =>
+  process.stderr.write(`salvo: ${m}\n`),
+);
 const logon = owner.connect();
 logon.catch(() => undefined); // reported to every client's connect()
 

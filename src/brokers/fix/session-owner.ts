@@ -13,15 +13,33 @@
 // heard about, it asks the peer with OrderStatusRequest(H), and stops asking once the peer
 // rejects H (QuickFIX's example acceptors do): then the cache is all there is.
 import {
-  BrokerConnectError, BrokerRejection, BrokerTimeoutError, BrokerTransientError,
-  type Broker, type BrokerAccount, type BrokerOrderState, type BrokerPosition, type MarketClock,
-  type SubmitAck, type TradeUpdate, type WireOrder,
+  BrokerConnectError,
+  BrokerRejection,
+  BrokerTimeoutError,
+  BrokerTransientError,
+  type Broker,
+  type BrokerAccount,
+  type BrokerOrderState,
+  type BrokerPosition,
+  type MarketClock,
+  type SubmitAck,
+  type TradeUpdate,
+  type WireOrder,
 } from '../broker.js';
-import { preciseNow } from '../../execution/order.js';
+import { preciseNow } from '../../orders/order.js';
 import { marketHours } from '../market-hours.js';
 import { newOrderSingle, orderCancelRequest, orderStatusRequest, readExecReport, Tag } from './codec.js';
 import type { FixBrokerConfig } from './config.js';
-import { describeSession, dialTcp, engineConfig, SalvoFixSession, StoreKeeper, tagReader, type MsgView, type SessionHooks } from './engine.js';
+import {
+  describeSession,
+  dialTcp,
+  engineConfig,
+  SalvoFixSession,
+  StoreKeeper,
+  tagReader,
+  type MsgView,
+  type SessionHooks,
+} from './engine.js';
 import type { IJsFixConfig } from 'jspurefix';
 import { FINAL, OrderCache, type Sent } from './order-cache.js';
 import { Waiters } from './waiters.js';
@@ -50,25 +68,43 @@ export class FixSessionOwner implements Broker {
   logons = 0;
 
   /** `log` hears of drops, the peer's Logout Text and reconnections (the session thread prints them) */
-  constructor(private readonly config: FixBrokerConfig, private readonly log: (message: string) => void = () => undefined) {
+  constructor(
+    private readonly config: FixBrokerConfig,
+    private readonly log: (message: string) => void = () => undefined,
+  ) {
     this.store = new StoreKeeper(config.storePath);
-    [this.submits, this.cancels, this.queries] = [new Waiters(config.requestTimeoutMs), new Waiters(config.requestTimeoutMs), new Waiters(config.requestTimeoutMs)];
+    [this.submits, this.cancels, this.queries] = [
+      new Waiters(config.requestTimeoutMs),
+      new Waiters(config.requestTimeoutMs),
+      new Waiters(config.requestTimeoutMs),
+    ];
   }
 
   connect(): Promise<void> {
     return (this.started ??= new Promise<void>((resolve, reject) => {
       const c = this.config;
       // a little later than the connection attempts give up, so their reason is the one reported
-      const timer = setTimeout(() => this.firstLogon?.fail(`no logon within ${c.connectTimeoutSeconds} s`), c.connectTimeoutSeconds * 1000 + 2000);
+      const timer = setTimeout(
+        () => this.firstLogon?.fail(`no logon within ${c.connectTimeoutSeconds} s`),
+        c.connectTimeoutSeconds * 1000 + 2000,
+      );
       this.firstLogon = {
-        ok: () => { clearTimeout(timer); this.firstLogon = undefined; resolve(); },
+        ok: () => {
+          clearTimeout(timer);
+          this.firstLogon = undefined;
+          resolve();
+        },
         fail: (why) => {
           clearTimeout(timer);
           this.firstLogon = undefined;
           this.halted = true;
           this.abortDial?.();
           this.current?.requestStop(why);
-          reject(new BrokerConnectError(`FIX logon to ${c.host}:${c.port} as ${c.senderCompId}→${c.targetCompId} failed: ${why}`));
+          reject(
+            new BrokerConnectError(
+              `FIX logon to ${c.host}:${c.port} as ${c.senderCompId}→${c.targetCompId} failed: ${why}`,
+            ),
+          );
         },
       };
       void this.dial();
@@ -93,18 +129,26 @@ export class FixSessionOwner implements Broker {
       session.sendApp('D', body, (error, seq) => {
         if (!error) written?.(preciseNow());
         this.sentOrFailed(this.submits, order.clientOrderId, error, seq, 'submit');
-      }));
+      }),
+    );
   }
 
   async cancel(clientOrderId: string): Promise<void> {
     const wire = this.cache.wire(clientOrderId);
     if (!wire) throw new BrokerRejection(`unknown order '${clientOrderId}': not sent on this FIX session`, 'not_found');
     const state = this.cache.state(clientOrderId);
-    if (state && FINAL.has(state.status)) throw new BrokerRejection(`order '${clientOrderId}' is not cancelable: ${state.status}`, 'not_cancelable');
+    if (state && FINAL.has(state.status))
+      throw new BrokerRejection(`order '${clientOrderId}' is not cancelable: ${state.status}`, 'not_cancelable');
     const session = this.live();
-    const body = orderCancelRequest(wire, this.cache.cancelIdFor(clientOrderId), this.config.beginString, this.config.account);
+    const body = orderCancelRequest(
+      wire,
+      this.cache.cancelIdFor(clientOrderId),
+      this.config.beginString,
+      this.config.account,
+    );
     return this.cancels.wait(clientOrderId, `OrderCancelRequest ${clientOrderId}`, () =>
-      session.sendApp('F', body, (error, seq) => this.sentOrFailed(this.cancels, clientOrderId, error, seq, 'cancel')));
+      session.sendApp('F', body, (error, seq) => this.sentOrFailed(this.cancels, clientOrderId, error, seq, 'cancel')),
+    );
   }
 
   async getOrder(clientOrderId: string): Promise<BrokerOrderState | undefined> {
@@ -114,7 +158,9 @@ export class FixSessionOwner implements Broker {
     const session = this.live();
     return this.queries.wait(clientOrderId, `OrderStatusRequest ${clientOrderId}`, () =>
       session.sendApp('H', orderStatusRequest(wire, this.config.beginString), (error, seq) =>
-        this.sentOrFailed(this.queries, clientOrderId, error, seq, 'status')));
+        this.sentOrFailed(this.queries, clientOrderId, error, seq, 'status'),
+      ),
+    );
   }
 
   async openOrders(): Promise<BrokerOrderState[]> {
@@ -140,7 +186,9 @@ export class FixSessionOwner implements Broker {
 
   onUpdate(listener: (update: TradeUpdate) => void): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   async close(): Promise<void> {
@@ -169,7 +217,10 @@ export class FixSessionOwner implements Broker {
 
   private live(): SalvoFixSession {
     if (this.closed) throw new Error('FIX broker is closed');
-    if (!this.session) throw new BrokerTransientError(`FIX session to ${this.config.host}:${this.config.port} is not logged on (reconnecting)`);
+    if (!this.session)
+      throw new BrokerTransientError(
+        `FIX session to ${this.config.host}:${this.config.port} is not logged on (reconnecting)`,
+      );
     return this.session;
   }
 
@@ -178,11 +229,23 @@ export class FixSessionOwner implements Broker {
     const c = this.config;
     let config: IJsFixConfig;
     try {
-      config = await engineConfig(describeSession({
-        type: 'initiator', name: `salvo-${c.senderCompId}`, host: c.host, port: c.port, beginString: c.beginString,
-        senderCompId: c.senderCompId, targetCompId: c.targetCompId, username: c.username, password: c.password,
-        heartbeatSeconds: c.heartbeatSeconds, resetSeqNum: c.resetSeqNumOnLogon ?? !c.storePath, reconnectSeconds: c.reconnectSeconds,
-      }), this.store);
+      config = await engineConfig(
+        describeSession({
+          type: 'initiator',
+          name: `salvo-${c.senderCompId}`,
+          host: c.host,
+          port: c.port,
+          beginString: c.beginString,
+          senderCompId: c.senderCompId,
+          targetCompId: c.targetCompId,
+          username: c.username,
+          password: c.password,
+          heartbeatSeconds: c.heartbeatSeconds,
+          resetSeqNum: c.resetSeqNumOnLogon ?? !c.storePath,
+          reconnectSeconds: c.reconnectSeconds,
+        }),
+        this.store,
+      );
     } catch (error) {
       this.firstLogon?.fail(`FIX engine did not start: ${(error as Error).message}`);
       return;
@@ -195,7 +258,10 @@ export class FixSessionOwner implements Broker {
       try {
         const transport = await attempt.transport;
         connected = true;
-        if (this.halted) { transport.end(); return; }
+        if (this.halted) {
+          transport.end();
+          return;
+        }
         this.current = new SalvoFixSession(config, this.hooks);
         await this.current.run(transport);
       } catch (error) {
@@ -205,12 +271,20 @@ export class FixSessionOwner implements Broker {
       if (this.halted) return;
       if (!this.everLoggedOn) {
         // e.g. QuickFIX hangs up without a word on CompIDs it does not know
-        this.firstLogon?.fail(this.lastLogoutText ?? (connected ? `the peer closed the connection during logon (${failure ?? 'no Logout'})` : `cannot connect: ${failure}`));
+        this.firstLogon?.fail(
+          this.lastLogoutText ??
+            (connected
+              ? `the peer closed the connection during logon (${failure ?? 'no Logout'})`
+              : `cannot connect: ${failure}`),
+        );
         return;
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, c.reconnectSeconds * 1000);
-        this.abortDial = () => { clearTimeout(timer); resolve(); };
+        this.abortDial = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
   }
@@ -218,13 +292,18 @@ export class FixSessionOwner implements Broker {
   private readonly hooks: SessionHooks = {
     ready: (session) => {
       this.session = session;
-      if (this.everLoggedOn) this.log(`${this.describe()} logged on again, sequence numbers ${session.lastSentSeqNum()} sent / ${session.lastPeerSeqNum()} received`);
+      if (this.everLoggedOn)
+        this.log(
+          `${this.describe()} logged on again, sequence numbers ${session.lastSentSeqNum()} sent / ${session.lastPeerSeqNum()} received`,
+        );
       this.everLoggedOn = true;
       this.logons++;
       this.lastLogoutText = undefined;
       this.firstLogon?.ok();
     },
-    logout: (_, text) => { this.lastLogoutText = text; },
+    logout: (_, text) => {
+      this.lastLogoutText = text;
+    },
     stopped: (session) => {
       if (this.session !== session) return;
       this.session = undefined;
@@ -245,14 +324,31 @@ export class FixSessionOwner implements Broker {
     else if (msgType === '3') {
       const tag = get(Tag.RefTagID);
       const reason = `${text(`session reject reason ${String(get(Tag.SessionRejectReason))}`)}${tag ? ` (tag ${String(tag)})` : ''}`;
-      this.refused(this.cache.carriedBy(Number(get(Tag.RefSeqNum))), reason, `session_reject_${String(get(Tag.SessionRejectReason) ?? '')}`);
+      this.refused(
+        this.cache.carriedBy(Number(get(Tag.RefSeqNum))),
+        reason,
+        `session_reject_${String(get(Tag.SessionRejectReason) ?? '')}`,
+      );
     } else if (msgType === 'j') {
-      const sent = this.cache.carriedBy(Number(get(Tag.RefSeqNum)))
-        ?? (this.submits.has(String(get(Tag.BusinessRejectRefID))) ? { kind: 'submit' as const, clientOrderId: String(get(Tag.BusinessRejectRefID)) } : undefined);
-      this.refused(sent, text(`business reject reason ${String(get(Tag.BusinessRejectReason))}`), `business_reject_${String(get(Tag.BusinessRejectReason) ?? '')}`);
+      const sent =
+        this.cache.carriedBy(Number(get(Tag.RefSeqNum))) ??
+        (this.submits.has(String(get(Tag.BusinessRejectRefID)))
+          ? { kind: 'submit' as const, clientOrderId: String(get(Tag.BusinessRejectRefID)) }
+          : undefined);
+      this.refused(
+        sent,
+        text(`business reject reason ${String(get(Tag.BusinessRejectReason))}`),
+        `business_reject_${String(get(Tag.BusinessRejectReason) ?? '')}`,
+      );
     } else if (msgType === '9') {
       const id = this.cache.orderOf(String(get(Tag.ClOrdID) ?? ''), get(Tag.OrigClOrdID) as string | undefined);
-      this.cancels.reject(id, new BrokerRejection(text('cancel rejected by the FIX peer'), `cxl_rej_reason_${String(get(Tag.CxlRejReason) ?? '')}`));
+      this.cancels.reject(
+        id,
+        new BrokerRejection(
+          text('cancel rejected by the FIX peer'),
+          `cxl_rej_reason_${String(get(Tag.CxlRejReason) ?? '')}`,
+        ),
+      );
     }
   }
 
@@ -268,7 +364,14 @@ export class FixSessionOwner implements Broker {
     for (const listener of this.listeners) listener(update);
     const { status, reason, rawStatus } = update.order;
     this.queries.resolve(id, { ...update.order });
-    if (status === 'rejected') this.submits.reject(id, new BrokerRejection(reason ?? 'rejected by the FIX peer', er.ordRejReason && `ord_rej_reason_${er.ordRejReason}`));
+    if (status === 'rejected')
+      this.submits.reject(
+        id,
+        new BrokerRejection(
+          reason ?? 'rejected by the FIX peer',
+          er.ordRejReason && `ord_rej_reason_${er.ordRejReason}`,
+        ),
+      );
     else this.submits.resolve(id, { brokerOrderId: er.orderId, status, rawStatus });
     // a fill racing a cancel is answered by the peer's OrderCancelReject, whose Text says why
     if (status === 'canceled' || status === 'expired') this.cancels.resolve(id, undefined);
@@ -290,13 +393,20 @@ export class FixSessionOwner implements Broker {
     }
   }
 
-  private sentOrFailed<T>(waiters: Waiters<T>, id: string, error: Error | null, seq: number | undefined, kind: Sent['kind']): void {
+  private sentOrFailed<T>(
+    waiters: Waiters<T>,
+    id: string,
+    error: Error | null,
+    seq: number | undefined,
+    kind: Sent['kind'],
+  ): void {
     // not encoded or no transport: nothing reached the peer, so trying again is safe
     if (error) waiters.reject(id, new BrokerTransientError(`FIX ${kind} ${id} not sent: ${error.message}`));
     else this.cache.carried(seq, { kind, clientOrderId: id });
   }
 
   private failPending(error: () => Error): void {
-    for (const waiters of [this.submits, this.cancels, this.queries] as Array<Waiters<unknown>>) waiters.rejectAll(error);
+    for (const waiters of [this.submits, this.cancels, this.queries] as Array<Waiters<unknown>>)
+      waiters.rejectAll(error);
   }
 }

@@ -3,7 +3,10 @@
 // order — or by its deadline, which means the outcome is unknown.
 import { BrokerTimeoutError } from '../broker.js';
 
-interface Waiter<T> { resolve(value: T): void; reject(error: Error): void }
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
 
 export class Waiters<T> {
   private readonly table = new Map<string, Waiter<T>>();
@@ -19,8 +22,14 @@ export class Waiters<T> {
         reject(new BrokerTimeoutError(`FIX peer did not answer ${what} in ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       const waiter: Waiter<T> = {
-        resolve: (v) => { clearTimeout(timer); resolve(v); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       };
       this.table.get(id)?.reject(new BrokerTimeoutError(`${what}: superseded by a newer request for the same order`));
       this.table.set(id, waiter);

@@ -17,7 +17,9 @@ export const paperDriver: BrokerDriver<PaperBrokerConfig> = {
 
   create(input, link: BrokerLink): PaperBroker {
     if (!link.port) {
-      throw new Error(`paper broker for worker ${link.workerId} has no port to the venue: get its link from paperDriver.prepare(…).link(workerId)`);
+      throw new Error(
+        `paper broker for worker ${link.workerId} has no port to the venue: get its link from paperDriver.prepare(…).link(workerId)`,
+      );
     }
     return new PaperBroker(parsePaperBrokerConfig(input), link.port);
   },

@@ -3,10 +3,10 @@
 // by timeoutRate gets no answer at all, like a response lost on the wire.
 import { workerData } from 'node:worker_threads';
 import { QuoteBoard } from '../../market/quote-board.js';
-import { preciseNow } from '../../execution/order.js';
+import { preciseNow } from '../../orders/order.js';
 import { serveClients } from '../threaded/host.js';
 import { parsePaperBrokerConfig, type PaperBrokerConfig } from './config.js';
-import { PaperVenue } from './venue.js';
+import { PaperVenue } from '../../exchange/venue.js';
 import type { WireOrder } from '../broker.js';
 
 export interface VenueHostData {
@@ -22,7 +22,10 @@ serveClients({
   what: 'paper venue',
   methods: {
     // the venue thread receiving the order is the paper venue's "on the wire"; 'swallowed' = no answer
-    submit: ([order], sent) => { sent(preciseNow()); return venue.submit(order as Parameters<PaperVenue['submit']>[0]); },
+    submit: ([order], sent) => {
+      sent(preciseNow());
+      return venue.submit(order as Parameters<PaperVenue['submit']>[0]);
+    },
     cancel: ([clientOrderId]) => venue.cancel(String(clientOrderId)),
     replace: ([order]) => venue.replace(order as Parameters<PaperVenue['replace']>[0]),
     submitGroup: ([order]) => {

@@ -4,15 +4,24 @@
 import type { MessagePort } from 'node:worker_threads';
 import {
   BrokerTimeoutError,
-  type Broker, type BrokerAccount, type BrokerOrderState, type BrokerPosition, type MarketClock,
-  type SubmitAck, type TradeUpdate, type WireOrder,
+  type Broker,
+  type BrokerAccount,
+  type BrokerOrderState,
+  type BrokerPosition,
+  type MarketClock,
+  type SubmitAck,
+  type TradeUpdate,
+  type WireOrder,
 } from '../broker.js';
 import { Outbox } from './outbox.js';
 import { fromWireError, type PortMessage, type PortRequest } from './protocol.js';
 
 export abstract class PortClient implements Broker {
   abstract readonly name: string;
-  private readonly pending = new Map<number, { resolve(v: any): void; reject(e: Error): void; timer: NodeJS.Timeout; sent?: (at: number) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve(v: any): void; reject(e: Error): void; timer: NodeJS.Timeout; sent?: (at: number) => void }
+  >();
   private readonly listeners = new Set<(update: TradeUpdate) => void>();
   private nextId = 1;
   private readonly outbox = new Outbox<PortRequest>();
@@ -20,20 +29,38 @@ export abstract class PortClient implements Broker {
   private closed = false;
 
   /** `what`: the thread on the other end, for messages; `waitMs`: a request's default deadline */
-  constructor(private readonly port: MessagePort, private readonly what: string, private readonly waitMs: number) {
+  constructor(
+    private readonly port: MessagePort,
+    private readonly what: string,
+    private readonly waitMs: number,
+  ) {
     port.on('message', this.onMessage);
     port.on('close', this.onClose);
   }
 
   abstract connect(): Promise<void>;
 
-  submit(order: WireOrder, written?: (at: number) => void): Promise<SubmitAck> { return this.call('submit', [order], order.clientOrderId, this.waitMs, written); }
-  cancel(clientOrderId: string): Promise<void> { return this.call('cancel', [clientOrderId], clientOrderId); }
-  getOrder(clientOrderId: string): Promise<BrokerOrderState | undefined> { return this.call('getOrder', [clientOrderId], clientOrderId); }
-  openOrders(): Promise<BrokerOrderState[]> { return this.call('openOrders', []); }
-  positions(): Promise<BrokerPosition[]> { return this.call('positions', []); }
-  account(): Promise<BrokerAccount> { return this.call('account', []); }
-  clock(): Promise<MarketClock> { return this.call('clock', []); }
+  submit(order: WireOrder, written?: (at: number) => void): Promise<SubmitAck> {
+    return this.call('submit', [order], order.clientOrderId, this.waitMs, written);
+  }
+  cancel(clientOrderId: string): Promise<void> {
+    return this.call('cancel', [clientOrderId], clientOrderId);
+  }
+  getOrder(clientOrderId: string): Promise<BrokerOrderState | undefined> {
+    return this.call('getOrder', [clientOrderId], clientOrderId);
+  }
+  openOrders(): Promise<BrokerOrderState[]> {
+    return this.call('openOrders', []);
+  }
+  positions(): Promise<BrokerPosition[]> {
+    return this.call('positions', []);
+  }
+  account(): Promise<BrokerAccount> {
+    return this.call('account', []);
+  }
+  clock(): Promise<MarketClock> {
+    return this.call('clock', []);
+  }
 
   /** the thread sends updates to this port once, whatever the number of local listeners */
   onUpdate(listener: (update: TradeUpdate) => void): () => void {
@@ -46,7 +73,9 @@ export abstract class PortClient implements Broker {
       });
       this.subscribed.catch(() => undefined);
     }
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   async close(): Promise<void> {
@@ -54,13 +83,21 @@ export abstract class PortClient implements Broker {
   }
 
   /** `sent` hears the thread's sentAt, when its answer carries one */
-  protected call<T>(method: string, args: unknown[], about?: string, waitMs = this.waitMs, sent?: (at: number) => void): Promise<T> {
+  protected call<T>(
+    method: string,
+    args: unknown[],
+    about?: string,
+    waitMs = this.waitMs,
+    sent?: (at: number) => void,
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`${this.name} broker is closed (${method})`));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new BrokerTimeoutError(`${this.what} did not answer ${method}${about ? ` ${about}` : ''} in ${waitMs} ms`));
+        reject(
+          new BrokerTimeoutError(`${this.what} did not answer ${method}${about ? ` ${about}` : ''} in ${waitMs} ms`),
+        );
       }, waitMs);
       this.pending.set(id, { resolve, reject, timer, sent });
       this.outbox.send(this.port, { id, method, args });

@@ -34,8 +34,13 @@ export function serveClients(broker: HostedBroker): void {
       if (method === 'subscribe') subscribers.add(port);
       else if (method === 'unsubscribe') subscribers.delete(port);
       const handler = broker.methods[method];
-      if (!handler && method !== 'subscribe' && method !== 'unsubscribe') throw new Error(`${broker.what} has no method '${method}'`);
-      const value = handler ? await handler(args ?? [], (at) => { sentAt ??= at; }) : undefined;
+      if (!handler && method !== 'subscribe' && method !== 'unsubscribe')
+        throw new Error(`${broker.what} has no method '${method}'`);
+      const value = handler
+        ? await handler(args ?? [], (at) => {
+            sentAt ??= at;
+          })
+        : undefined;
       if (value === NO_ANSWER) return;
       answer = { id, ok: true, value, sentAt };
     } catch (error) {
@@ -48,17 +53,25 @@ export function serveClients(broker: HostedBroker): void {
     if (message.type === 'connect' && message.port) {
       const port = message.port;
       clients.add(port);
-      port.on('message', (requests: PortRequest[]) => { for (const r of requests) void serve(port, r); });
-      // either side closing the channel ends this client
-      port.on('close', () => { clients.delete(port); subscribers.delete(port); outbox.drop(port); });
-    } else if (message.type === 'close') {
-      void Promise.resolve(broker.close()).catch(() => undefined).finally(() => {
-        outbox.flush();
-        for (const port of clients) port.close();
-        clients.clear();
-        subscribers.clear();
-        hub.close(); // nothing left to wait for: the thread exits on its own
+      port.on('message', (requests: PortRequest[]) => {
+        for (const r of requests) void serve(port, r);
       });
+      // either side closing the channel ends this client
+      port.on('close', () => {
+        clients.delete(port);
+        subscribers.delete(port);
+        outbox.drop(port);
+      });
+    } else if (message.type === 'close') {
+      void Promise.resolve(broker.close())
+        .catch(() => undefined)
+        .finally(() => {
+          outbox.flush();
+          for (const port of clients) port.close();
+          clients.clear();
+          subscribers.clear();
+          hub.close(); // nothing left to wait for: the thread exits on its own
+        });
     }
   });
   hub.postMessage({ type: 'ready' });

@@ -5,10 +5,23 @@ import { spawnWorker } from '../../util/worker-entry.js';
 
 function waitForReady(worker: Worker, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const settle = () => { worker.off('message', onMessage).off('error', onError).off('exit', onExit); };
-    const onMessage = (m: { type?: string }) => { if (m?.type === 'ready') { settle(); resolve(); } };
-    const onError = (e: Error) => { settle(); reject(new Error(`${what} failed to start: ${e.message}`)); };
-    const onExit = (code: number) => { settle(); reject(new Error(`${what} exited at start (code ${code})`)); };
+    const settle = () => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    };
+    const onMessage = (m: { type?: string }) => {
+      if (m?.type === 'ready') {
+        settle();
+        resolve();
+      }
+    };
+    const onError = (e: Error) => {
+      settle();
+      reject(new Error(`${what} failed to start: ${e.message}`));
+    };
+    const onExit = (code: number) => {
+      settle();
+      reject(new Error(`${what} exited at start (code ${code})`));
+    };
     worker.on('message', onMessage).on('error', onError).on('exit', onExit);
   });
 }
@@ -17,11 +30,21 @@ function waitForReady(worker: Worker, what: string): Promise<void> {
  * Starts `entry` (a path under src/, see spawnWorker) and waits for it to serve. `graceMs`: how long
  * close() lets the thread wind down (a venue's timers, a FIX Logout) before terminating it.
  */
-export async function startThreadHub(entry: string, workerData: unknown, what: string, graceMs: number): Promise<BrokerHub> {
+export async function startThreadHub(
+  entry: string,
+  workerData: unknown,
+  what: string,
+  graceMs: number,
+): Promise<BrokerHub> {
   const worker = spawnWorker(entry, { workerData });
   await waitForReady(worker, what);
   let exited = false;
-  const exit = new Promise<void>((resolve) => worker.once('exit', () => { exited = true; resolve(); }));
+  const exit = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   // a crash closes every client port, which fails their pending requests
   worker.on('error', (error) => console.error(`${what} crashed: ${error.stack ?? error.message}`));
   return {

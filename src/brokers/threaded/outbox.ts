@@ -27,7 +27,11 @@ export class Outbox<M> {
   readonly flush = (): void => {
     this.scheduled = false;
     for (const [port, messages] of this.queues) {
-      try { port.postMessage(messages); } catch { /* closed meanwhile: its requests fail by their own deadline */ }
+      try {
+        port.postMessage(messages);
+      } catch {
+        /* closed meanwhile: its requests fail by their own deadline */
+      }
     }
     this.queues.clear();
   };

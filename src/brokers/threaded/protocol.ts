@@ -7,10 +7,18 @@
 // Each side sends what one event-loop turn produced as one array of these (see outbox.ts).
 // Errors cross as WireError and come back as the same Broker error classes.
 import {
-  BrokerConnectError, BrokerRejection, BrokerTimeoutError, BrokerTransientError, type TradeUpdate,
+  BrokerConnectError,
+  BrokerRejection,
+  BrokerTimeoutError,
+  BrokerTransientError,
+  type TradeUpdate,
 } from '../broker.js';
 
-export interface PortRequest { id: number; method: string; args: unknown[] }
+export interface PortRequest {
+  id: number;
+  method: string;
+  args: unknown[];
+}
 
 export interface WireError {
   kind: 'rejection' | 'transient' | 'timeout' | 'connect' | 'other';
@@ -31,7 +39,8 @@ export const NO_ANSWER = 'swallowed';
 export function toWireError(error: unknown): WireError {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof BrokerRejection) return { kind: 'rejection', message: error.reason, code: error.code };
-  if (error instanceof BrokerTransientError) return { kind: 'transient', message, status: error.status, retryAfterMs: error.retryAfterMs };
+  if (error instanceof BrokerTransientError)
+    return { kind: 'transient', message, status: error.status, retryAfterMs: error.retryAfterMs };
   if (error instanceof BrokerTimeoutError) return { kind: 'timeout', message };
   if (error instanceof BrokerConnectError) return { kind: 'connect', message };
   return { kind: 'other', message };
@@ -39,10 +48,15 @@ export function toWireError(error: unknown): WireError {
 
 export function fromWireError(e: WireError): Error {
   switch (e.kind) {
-    case 'rejection': return new BrokerRejection(e.message, e.code);
-    case 'transient': return new BrokerTransientError(e.message, e.status, e.retryAfterMs);
-    case 'timeout': return new BrokerTimeoutError(e.message);
-    case 'connect': return new BrokerConnectError(e.message);
-    default: return new Error(e.message);
+    case 'rejection':
+      return new BrokerRejection(e.message, e.code);
+    case 'transient':
+      return new BrokerTransientError(e.message, e.status, e.retryAfterMs);
+    case 'timeout':
+      return new BrokerTimeoutError(e.message);
+    case 'connect':
+      return new BrokerConnectError(e.message);
+    default:
+      return new Error(e.message);
   }
 }

@@ -8,20 +8,31 @@ import { Review, type ReviewSummary } from './summary.js';
 import { escapeControls, formatReview } from './text.js';
 import { renderHtml } from './html.js';
 
-export interface ReviewOptions { html?: string; json?: boolean }
+export interface ReviewOptions {
+  html?: string;
+  json?: boolean;
+}
 
 /** Streams every file into one review; throws ReviewInputError for a file that is not a trade log. */
-export async function reviewLogs(files: string[], progress?: (file: string, index: number, bytes: number, total: number, rows: number) => void): Promise<ReviewSummary> {
+export async function reviewLogs(
+  files: string[],
+  progress?: (file: string, index: number, bytes: number, total: number, rows: number) => void,
+): Promise<ReviewSummary> {
   const review = new Review();
   const reports: FileReport[] = [];
   let rows = 0;
   for (const [i, file] of files.entries()) {
     const index = review.startFile(file);
-    reports.push(await readTradeLog(file, {
-      onHeader: (format) => review.setFormat(index, format),
-      onRow: (row) => { rows++; review.add(row, index); },
-      onProgress: progress && ((bytes, total) => progress(file, i, bytes, total, rows)),
-    }));
+    reports.push(
+      await readTradeLog(file, {
+        onHeader: (format) => review.setFormat(index, format),
+        onRow: (row) => {
+          rows++;
+          review.add(row, index);
+        },
+        onProgress: progress && ((bytes, total) => progress(file, i, bytes, total, rows)),
+      }),
+    );
   }
   return review.finish(reports);
 }
@@ -34,7 +45,9 @@ export async function reviewCommand(files: string[], options: ReviewOptions): Pr
     if (now - lastDraw < 150) return;
     lastDraw = now;
     const of = files.length > 1 ? ` (${i + 1}/${files.length})` : '';
-    process.stderr.write(`\r\x1b[Kreviewing ${escapeControls(path.basename(file))}${of}: ${Math.floor((100 * bytes) / Math.max(1, total))}% · ${rows.toLocaleString('en-US')} rows`);
+    process.stderr.write(
+      `\r\x1b[Kreviewing ${escapeControls(path.basename(file))}${of}: ${Math.floor((100 * bytes) / Math.max(1, total))}% · ${rows.toLocaleString('en-US')} rows`,
+    );
   };
   let summary: ReviewSummary;
   try {
@@ -63,6 +76,7 @@ export async function reviewCommand(files: string[], options: ReviewOptions): Pr
   // the report quotes the log's own text (tickers, ids, reasons): never raw control bytes
   process.stdout.write(escapeControls(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatReview(summary)));
   const damaged = summary.files.some((f) => f.warnings.length > 0);
-  if (summary.neverTerminal.count) process.stderr.write(`salvo review: ${summary.neverTerminal.count} order(s) never reached a terminal status\n`);
+  if (summary.neverTerminal.count)
+    process.stderr.write(`salvo review: ${summary.neverTerminal.count} order(s) never reached a terminal status\n`);
   return summary.neverTerminal.count || damaged ? 1 : 0;
 }

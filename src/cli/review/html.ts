@@ -44,62 +44,169 @@ function figure(id: string, title: string, chart: string, empty: string): string
 
 export function renderHtml(s: ReviewSummary): string {
   const files = s.files.map((f) => `${path.basename(f.file)} (${f.format}, ${int(f.rows)} rows)`).join(', ');
-  const period = s.period.start !== null ? `${formatTime(s.period.start, true)} → ${formatTime(s.period.end!)} UTC · ${n(s.period.seconds, 1)} s` : 'no rows';
+  const period =
+    s.period.start !== null
+      ? `${formatTime(s.period.start, true)} → ${formatTime(s.period.end!)} UTC · ${n(s.period.seconds, 1)} s`
+      : 'no rows';
   const fill = s.latencyMs.submitToFill;
   const hist = s.latencyMs.fillHistogram;
-  const histBars: Bar[] = hist ? hist.counts.map((c, i) => ({ from: i * hist.binMs, to: (i + 1) * hist.binMs, value: c, tip: `${msf(i * hist.binMs)}–${msf((i + 1) * hist.binMs)} ms: ${c} orders` })) : [];
-  const minuteBars: Bar[] = s.timeline.fillsPerMinute.map(([t, c]) => ({ from: t, to: t + 60, value: c, tip: `${clockLabel(t)}: ${c} fills` }));
+  const histBars: Bar[] = hist
+    ? hist.counts.map((c, i) => ({
+        from: i * hist.binMs,
+        to: (i + 1) * hist.binMs,
+        value: c,
+        tip: `${msf(i * hist.binMs)}–${msf((i + 1) * hist.binMs)} ms: ${c} orders`,
+      }))
+    : [];
+  const minuteBars: Bar[] = s.timeline.fillsPerMinute.map(([t, c]) => ({
+    from: t,
+    to: t + 60,
+    value: c,
+    tip: `${clockLabel(t)}: ${c} fills`,
+  }));
 
   const parts: string[] = [];
   if (s.neverTerminal.count) {
-    parts.push(`<div class="alarm">${int(s.neverTerminal.count)} order(s) never reached a terminal status<ul>${s.neverTerminal.orders.map((o) => `<li>${esc(o.id)} ${esc(o.ticker)} ${esc(o.side)} — last ${esc(o.lastStatus)} at ${formatTime(o.lastAt)} (${esc(path.basename(o.file))} line ${o.line})</li>`).join('')}</ul></div>`);
+    parts.push(
+      `<div class="alarm">${int(s.neverTerminal.count)} order(s) never reached a terminal status<ul>${s.neverTerminal.orders.map((o) => `<li>${esc(o.id)} ${esc(o.ticker)} ${esc(o.side)} — last ${esc(o.lastStatus)} at ${formatTime(o.lastAt)} (${esc(path.basename(o.file))} line ${o.line})</li>`).join('')}</ul></div>`,
+    );
   }
   const warnings = s.files.flatMap((f) => f.warnings.map((w) => `${path.basename(f.file)}: ${w.message}`));
-  if (warnings.length) parts.push(`<div class="warn"><b>Warnings</b><ul>${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>`);
+  if (warnings.length)
+    parts.push(`<div class="warn"><b>Warnings</b><ul>${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>`);
 
-  const card = (value: string, label: string) => `<div class="card"><b>${value}</b><span class="label">${esc(label)}</span></div>`;
-  parts.push(`<div class="cards">${[
-    card(int(s.orders.total), 'orders'),
-    card(s.fillRatio.ratio === null ? '-' : `${(s.fillRatio.ratio * 100).toFixed(1)}%`, 'fill ratio (orders filled)'),
-    card(money(s.pnl.realized), `realized P&L (${s.pnl.method})`),
-    card(fill ? `${msf(fill.p50)} ms` : '-', 'sent → fill p50'),
-    card(fill ? `${msf(fill.p99)} ms` : '-', 'sent → fill p99'),
-    card(int(s.orders.open), 'never terminal'),
-  ].join('')}</div>`);
+  const card = (value: string, label: string) =>
+    `<div class="card"><b>${value}</b><span class="label">${esc(label)}</span></div>`;
+  parts.push(
+    `<div class="cards">${[
+      card(int(s.orders.total), 'orders'),
+      card(s.fillRatio.ratio === null ? '-' : `${(s.fillRatio.ratio * 100).toFixed(1)}%`, 'fill ratio (orders filled)'),
+      card(money(s.pnl.realized), `realized P&L (${s.pnl.method})`),
+      card(fill ? `${msf(fill.p50)} ms` : '-', 'sent → fill p50'),
+      card(fill ? `${msf(fill.p99)} ms` : '-', 'sent → fill p99'),
+      card(int(s.orders.open), 'never terminal'),
+    ].join('')}</div>`,
+  );
 
-  parts.push(`<div class="charts">${[
-    figure('pnl', 'Cumulative realized P&L', lineChart('cumulative realized P&L', s.timeline.pnl, { color: '#1f6feb', xTitle: 'time (UTC)' }), 'no fills'),
-    figure('exposure', 'Gross exposure (Σ |position| × last fill price)', lineChart('gross exposure', s.timeline.gross, { color: '#8250df', area: true, xTitle: 'time (UTC)' }), 'no fills'),
-    figure('latency', `Sent → first fill latency${hist?.overflow ? ` (${hist.overflow} slower than shown)` : ''}`, barChart('latency histogram', histBars, { color: '#2da44e', xLabel: (v) => `${+v.toFixed(3)} ms`, xTitle: 'milliseconds' }), 'no filled orders'),
-    figure('fills', 'Fills per minute', barChart('fills per minute', minuteBars, { color: '#d97706', xLabel: clockLabel, xTitle: 'minute (UTC)', time: true }), 'no fills'),
-  ].join('')}</div>`);
+  parts.push(
+    `<div class="charts">${[
+      figure(
+        'pnl',
+        'Cumulative realized P&L',
+        lineChart('cumulative realized P&L', s.timeline.pnl, { color: '#1f6feb', xTitle: 'time (UTC)' }),
+        'no fills',
+      ),
+      figure(
+        'exposure',
+        'Gross exposure (Σ |position| × last fill price)',
+        lineChart('gross exposure', s.timeline.gross, { color: '#8250df', area: true, xTitle: 'time (UTC)' }),
+        'no fills',
+      ),
+      figure(
+        'latency',
+        `Sent → first fill latency${hist?.overflow ? ` (${hist.overflow} slower than shown)` : ''}`,
+        barChart('latency histogram', histBars, {
+          color: '#2da44e',
+          xLabel: (v) => `${+v.toFixed(3)} ms`,
+          xTitle: 'milliseconds',
+        }),
+        'no filled orders',
+      ),
+      figure(
+        'fills',
+        'Fills per minute',
+        barChart('fills per minute', minuteBars, {
+          color: '#d97706',
+          xLabel: clockLabel,
+          xTitle: 'minute (UTC)',
+          time: true,
+        }),
+        'no fills',
+      ),
+    ].join('')}</div>`,
+  );
 
   const statusRows = Object.entries(s.orders.byStatus).map(([k, v]) => [esc(k), v]);
   statusRows.push(['open (never terminal)', s.orders.open], ['<b>total</b>', s.orders.total]);
-  parts.push(`<section><h2>Orders by final status</h2>${rowsOf(['status', 'orders'], statusRows)}<p>${int(s.fillRatio.withFills)} orders with any fill; ${int(s.fillRatio.partialThenEnded)} partly filled then ended.</p></section>`);
+  parts.push(
+    `<section><h2>Orders by final status</h2>${rowsOf(['status', 'orders'], statusRows)}<p>${int(s.fillRatio.withFills)} orders with any fill; ${int(s.fillRatio.partialThenEnded)} partly filled then ended.</p></section>`,
+  );
 
-  const lat = (label: string, d: typeof fill) => [label, d?.count ?? 0, msf(d?.p50), msf(d?.p90), msf(d?.p99), msf(d?.max)];
-  parts.push(`<section><h2>Latency (ms)</h2>${rowsOf(['', 'n', 'p50', 'p90', 'p99', 'max'], [lat('sent → ack (new)', s.latencyMs.submitToAck), lat('sent → first fill', fill)])}</section>`);
+  const lat = (label: string, d: typeof fill) => [
+    label,
+    d?.count ?? 0,
+    msf(d?.p50),
+    msf(d?.p90),
+    msf(d?.p99),
+    msf(d?.max),
+  ];
+  parts.push(
+    `<section><h2>Latency (ms)</h2>${rowsOf(['', 'n', 'p50', 'p90', 'p99', 'max'], [lat('sent → ack (new)', s.latencyMs.submitToAck), lat('sent → first fill', fill)])}</section>`,
+  );
 
-  parts.push(`<section><h2>Per ticker — P&amp;L at ${esc(s.pnl.method)}</h2>${rowsOf(
-    ['ticker', 'fills', 'bought', 'avg buy', 'sold', 'avg sell', 'position', 'realized P&L'],
-    [...s.pnl.tickers.map((t) => [esc(t.ticker), t.fills, n(t.boughtQty, 0), t.avgBuyPrice === null ? '-' : n(t.avgBuyPrice, 4), n(t.soldQty, 0), t.avgSellPrice === null ? '-' : n(t.avgSellPrice, 4), n(t.position, 0), money(t.realized)]),
-      ['<b>total</b>', '', '', '', '', '', '', money(s.pnl.realized)]],
-  )}</section>`);
+  parts.push(
+    `<section><h2>Per ticker — P&amp;L at ${esc(s.pnl.method)}</h2>${rowsOf(
+      ['ticker', 'fills', 'bought', 'avg buy', 'sold', 'avg sell', 'position', 'realized P&L'],
+      [
+        ...s.pnl.tickers.map((t) => [
+          esc(t.ticker),
+          t.fills,
+          n(t.boughtQty, 0),
+          t.avgBuyPrice === null ? '-' : n(t.avgBuyPrice, 4),
+          n(t.soldQty, 0),
+          t.avgSellPrice === null ? '-' : n(t.avgSellPrice, 4),
+          n(t.position, 0),
+          money(t.realized),
+        ]),
+        ['<b>total</b>', '', '', '', '', '', '', money(s.pnl.realized)],
+      ],
+    )}</section>`,
+  );
 
-  if (s.rejections.length) parts.push(`<section><h2>Rejections and failures by reason</h2>${rowsOf(['reason', 'orders', 'status'], s.rejections.slice(0, 30).map((r) => [esc(r.example), r.count, esc(Object.entries(r.statuses).map(([k, v]) => `${k} ${v}`).join(', '))]))}</section>`);
+  if (s.rejections.length)
+    parts.push(
+      `<section><h2>Rejections and failures by reason</h2>${rowsOf(
+        ['reason', 'orders', 'status'],
+        s.rejections.slice(0, 30).map((r) => [
+          esc(r.example),
+          r.count,
+          esc(
+            Object.entries(r.statuses)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', '),
+          ),
+        ]),
+      )}</section>`,
+    );
   if (s.blocks) {
     const b = s.blocks;
-    parts.push(`<section><h2>Blocks</h2><p>${int(b.count)} blocks, ${int(b.multiLeg)} with two or more legs sent. Leg skew (first → last leg submitted): ${b.skewMs ? `p50 ${msf(b.skewMs.p50)} ms, p90 ${msf(b.skewMs.p90)} ms, p99 ${msf(b.skewMs.p99)} ms, max ${msf(b.skewMs.max)} ms` : '-'}.</p>${b.worst.length ? rowsOf(['block', 'legs', 'skew ms'], b.worst.map((w) => [esc(w.block), w.legs, msf(w.skewMs)])) : ''}</section>`);
+    parts.push(
+      `<section><h2>Blocks</h2><p>${int(b.count)} blocks, ${int(b.multiLeg)} with two or more legs sent. Leg skew (first → last leg submitted): ${b.skewMs ? `p50 ${msf(b.skewMs.p50)} ms, p90 ${msf(b.skewMs.p90)} ms, p99 ${msf(b.skewMs.p99)} ms, max ${msf(b.skewMs.max)} ms` : '-'}.</p>${
+        b.worst.length
+          ? rowsOf(
+              ['block', 'legs', 'skew ms'],
+              b.worst.map((w) => [esc(w.block), w.legs, msf(w.skewMs)]),
+            )
+          : ''
+      }</section>`,
+    );
   }
-  const life = (c: Lifecycle) => `<li><span class="mono">${esc(c.id)}</span> ${esc(c.ticker)} ${esc(c.side)} — ${esc(c.status)}${c.submitToFillMs !== undefined ? `, sent → fill ${msf(c.submitToFillMs)} ms` : ''}<br><span class="mono">${c.steps.map((st, i) => esc(i ? `${st.status} +${msf(st.sinceFirstMs)}ms` : `${st.status} ${formatTime(st.at)}`)).join(' → ')}</span></li>`;
+  const life = (c: Lifecycle) =>
+    `<li><span class="mono">${esc(c.id)}</span> ${esc(c.ticker)} ${esc(c.side)} — ${esc(c.status)}${c.submitToFillMs !== undefined ? `, sent → fill ${msf(c.submitToFillMs)} ms` : ''}<br><span class="mono">${c.steps.map((st, i) => esc(i ? `${st.status} +${msf(st.sinceFirstMs)}ms` : `${st.status} ${formatTime(st.at)}`)).join(' → ')}</span></li>`;
   const l = s.lifecycles;
-  const slowest = !l.all && l.slowest.length ? `<h2>Order lifecycles — slowest to fill</h2><ol class="life">${l.slowest.map(life).join('')}</ol>` : '';
-  const examples = l.examples.length ? `<h2>Order lifecycles${l.all ? '' : ' — examples'}</h2><ol class="life">${l.examples.map(life).join('')}</ol>` : '';
+  const slowest =
+    !l.all && l.slowest.length
+      ? `<h2>Order lifecycles — slowest to fill</h2><ol class="life">${l.slowest.map(life).join('')}</ol>`
+      : '';
+  const examples = l.examples.length
+    ? `<h2>Order lifecycles${l.all ? '' : ' — examples'}</h2><ol class="life">${l.examples.map(life).join('')}</ol>`
+    : '';
   if (slowest || examples) parts.push(`<section>${slowest}${examples}</section>`);
 
   const data = JSON.stringify(s).replace(/</g, '\\u003c');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>salvo review — ${esc(files)}</title><style>${CSS}</style></head>` +
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>salvo review — ${esc(files)}</title><style>${CSS}</style></head>` +
     `<body><header><h1>salvo review</h1><p>${esc(files)} · ${esc(period)}</p></header><main>${parts.join('\n')}</main>` +
-    `<script type="application/json" id="review-data">${data}</script></body></html>\n`;
+    `<script type="application/json" id="review-data">${data}</script></body></html>\n`
+  );
 }

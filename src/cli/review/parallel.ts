@@ -9,7 +9,14 @@ import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../../util/worker-entry.js';
 import { ReviewInputError, type FileSink, type LogRow } from './rows.js';
-import { CODED, LITERAL, type Batch, type FromParseWorker, type SegmentEnd, type ToParseWorker } from './parse-worker.js';
+import {
+  CODED,
+  LITERAL,
+  type Batch,
+  type FromParseWorker,
+  type SegmentEnd,
+  type ToParseWorker,
+} from './parse-worker.js';
 
 /** files at least this large are parsed in parallel, given a second core (SALVO_REVIEW_PARALLEL_BYTES overrides) */
 export const parallelThreshold = (): number =>
@@ -24,21 +31,29 @@ export function planSegments(file: string, size: number, target: number): number
   let odd = false; // inside a quoted field
   let next = target;
   try {
-    for (let pos = 0; pos < size;) {
+    for (let pos = 0; pos < size; ) {
       const n = fs.readSync(fd, chunk, 0, chunk.length, pos);
       if (n <= 0) break;
       const buf = chunk.subarray(0, n);
-      for (let i = 0; i < n;) {
+      for (let i = 0; i < n; ) {
         if (pos + i < next) {
           const stop = Math.min(n, next - pos);
           for (let q = buf.indexOf(0x22, i); q !== -1 && q < stop; q = buf.indexOf(0x22, q + 1)) odd = !odd;
           i = stop;
           continue;
         }
-        const nl = buf.indexOf(0x0a, i), q = buf.indexOf(0x22, i);
-        if (q !== -1 && (nl === -1 || q < nl)) { odd = !odd; i = q + 1; continue; }
+        const nl = buf.indexOf(0x0a, i),
+          q = buf.indexOf(0x22, i);
+        if (q !== -1 && (nl === -1 || q < nl)) {
+          odd = !odd;
+          i = q + 1;
+          continue;
+        }
         if (nl === -1) break;
-        if (!odd && pos + nl + 1 < size) { starts.push(pos + nl + 1); next = pos + nl + 1 + target; }
+        if (!odd && pos + nl + 1 < size) {
+          starts.push(pos + nl + 1);
+          next = pos + nl + 1 + target;
+        }
         i = nl + 1;
       }
       pos += n;
@@ -50,7 +65,13 @@ export function planSegments(file: string, size: number, target: number): number
 }
 
 /** Parses `file` with worker threads, feeding `sink` in file order; resolves with the last line's number. */
-export function readParallel(file: string, size: number, header: string[], sink: FileSink, onProgress?: (bytes: number, total: number) => void): Promise<number> {
+export function readParallel(
+  file: string,
+  size: number,
+  header: string[],
+  sink: FileSink,
+  onProgress?: (bytes: number, total: number) => void,
+): Promise<number> {
   const starts = planSegments(file, size, segmentBytes());
   const segments = starts.map((start, k) => ({ start, end: starts[k + 1] ?? size }));
   const count = Math.min(segments.length, Math.max(1, Math.min(4, os.availableParallelism())));
@@ -58,11 +79,22 @@ export function readParallel(file: string, size: number, header: string[], sink:
   const dicts: string[][] = [];
   const batches = new Map<number, Array<{ worker: number; batch: Batch }>>();
   const ends = new Map<number, SegmentEnd>();
-  let current = 0, lineOffset = 0, assigned = 0, done = false;
+  let current = 0,
+    lineOffset = 0,
+    assigned = 0,
+    done = false;
 
   return new Promise<number>((resolve, reject) => {
-    const stop = () => { done = true; for (const w of workers) void w.terminate(); };
-    const fail = (error: Error) => { if (!done) { stop(); reject(error); } };
+    const stop = () => {
+      done = true;
+      for (const w of workers) void w.terminate();
+    };
+    const fail = (error: Error) => {
+      if (!done) {
+        stop();
+        reject(error);
+      }
+    };
     const assign = (w: number) => {
       if (assigned >= segments.length) return;
       const seg = assigned++;
@@ -70,19 +102,38 @@ export function readParallel(file: string, size: number, header: string[], sink:
     };
     const consume = (worker: number, b: Batch) => {
       const dict = dicts[worker];
-      let id = 0, literal = 0;
+      let id = 0,
+        literal = 0;
       const str = (c: number) => (c === LITERAL ? b.literals[literal++] : dict[c]);
       const extras = new Map(b.extras.map((e) => [e.i, e]));
       for (let i = 0; i < b.n; i++) {
         const line = lineOffset + b.nums[i * 4];
         const kind = b.kinds[i];
-        if (kind === 1) { const e = extras.get(i)!; sink.bad(line, e.column!, e.value!); continue; }
-        if (kind === 2) { sink.short(line, extras.get(i)!.fields!); continue; }
+        if (kind === 1) {
+          const e = extras.get(i)!;
+          sink.bad(line, e.column!, e.value!);
+          continue;
+        }
+        if (kind === 2) {
+          sink.short(line, extras.get(i)!.fields!);
+          continue;
+        }
         const o = i * CODED.length;
         const row: LogRow = {
-          line, id: b.ids[id++], price: b.nums[i * 4 + 1], qty: b.nums[i * 4 + 2], ts: b.nums[i * 4 + 3],
-          type: str(b.codes[o]), ticker: str(b.codes[o + 1]), status: str(b.codes[o + 2]), side: str(b.codes[o + 3]), action: str(b.codes[o + 4]),
-          raw: str(b.codes[o + 5]), worker: str(b.codes[o + 6]), block: str(b.codes[o + 7]), reason: str(b.codes[o + 8]),
+          line,
+          id: b.ids[id++],
+          price: b.nums[i * 4 + 1],
+          qty: b.nums[i * 4 + 2],
+          ts: b.nums[i * 4 + 3],
+          type: str(b.codes[o]),
+          ticker: str(b.codes[o + 1]),
+          status: str(b.codes[o + 2]),
+          side: str(b.codes[o + 3]),
+          action: str(b.codes[o + 4]),
+          raw: str(b.codes[o + 5]),
+          worker: str(b.codes[o + 6]),
+          block: str(b.codes[o + 7]),
+          reason: str(b.codes[o + 8]),
         };
         sink.row(row);
       }
@@ -92,7 +143,11 @@ export function readParallel(file: string, size: number, header: string[], sink:
     const drain = () => {
       while (!done) {
         const queue = batches.get(current);
-        if (queue?.length) { const { worker, batch } = queue.shift()!; consume(worker, batch); continue; }
+        if (queue?.length) {
+          const { worker, batch } = queue.shift()!;
+          consume(worker, batch);
+          continue;
+        }
         const end = ends.get(current);
         if (!end) return;
         if (end.error) {
@@ -104,7 +159,11 @@ export function readParallel(file: string, size: number, header: string[], sink:
         }
         batches.delete(current);
         lineOffset += end.lines;
-        if (++current === segments.length) { stop(); resolve(lineOffset + 1); return; }
+        if (++current === segments.length) {
+          stop();
+          resolve(lineOffset + 1);
+          return;
+        }
       }
     };
     for (let w = 0; w < count; w++) {
@@ -125,10 +184,16 @@ export function readParallel(file: string, size: number, header: string[], sink:
           fail(new ReviewInputError(`${file}: cannot read it (${m.message})`));
           return;
         }
-        try { drain(); } catch (error) { fail(error as Error); }
+        try {
+          drain();
+        } catch (error) {
+          fail(error as Error);
+        }
       });
       worker.on('error', (error) => fail(new Error(`review parse worker failed: ${error.message}`)));
-      worker.on('exit', (code) => { if (!done) fail(new Error(`review parse worker exited (code ${code})`)); });
+      worker.on('exit', (code) => {
+        if (!done) fail(new Error(`review parse worker exited (code ${code})`));
+      });
       assign(w);
     }
   });

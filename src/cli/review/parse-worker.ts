@@ -17,7 +17,9 @@ export const CODED = ['type', 'ticker', 'status', 'side', 'action', 'raw', 'work
 const DICT_MAX = 200_000;
 
 export interface Batch {
-  type: 'batch'; seg: number; n: number;
+  type: 'batch';
+  seg: number;
+  n: number;
   /** 0 row, 1 unusable field, 2 short record */
   kinds: Uint8Array;
   /** per row: line within the segment, price, qty, ts */
@@ -31,11 +33,19 @@ export interface Batch {
   /** file position reached */
   bytes: number;
 }
-export interface SegmentEnd { type: 'end'; seg: number; lines: number; error?: { line: number; code?: string; message: string } }
+export interface SegmentEnd {
+  type: 'end';
+  seg: number;
+  lines: number;
+  error?: { line: number; code?: string; message: string };
+}
 export type FromParseWorker = Batch | SegmentEnd | { type: 'read-error'; message: string };
 export type ToParseWorker = { type: 'segment'; seg: number; start: number; end: number } | { type: 'ack' };
 
-interface Data { file: string; header: string[] }
+interface Data {
+  file: string;
+  header: string[];
+}
 
 if (parentPort && workerData?.header) {
   const port = parentPort;
@@ -50,7 +60,11 @@ if (parentPort && workerData?.header) {
   port.on('message', (m: ToParseWorker) => {
     if (m.type === 'ack') {
       inFlight--;
-      if (resume && inFlight < MAX_IN_FLIGHT / 2) { const r = resume; resume = undefined; r(); }
+      if (resume && inFlight < MAX_IN_FLIGHT / 2) {
+        const r = resume;
+        resume = undefined;
+        r();
+      }
       return;
     }
     jobs.push(m);
@@ -70,7 +84,10 @@ if (parentPort && workerData?.header) {
     const code = (s: string): number => {
       let c = dict.get(s);
       if (c === undefined) {
-        if (dict.size >= DICT_MAX) { batch.literals.push(s); return LITERAL; }
+        if (dict.size >= DICT_MAX) {
+          batch.literals.push(s);
+          return LITERAL;
+        }
         dict.set(s, (c = dict.size));
         fresh.push(s);
       }
@@ -87,7 +104,11 @@ if (parentPort && workerData?.header) {
       batch.dict = fresh;
       fresh = [];
       batch.bytes = start + source.bytesRead;
-      port.postMessage(batch, [batch.kinds.buffer as ArrayBuffer, batch.nums.buffer as ArrayBuffer, batch.codes.buffer as ArrayBuffer]);
+      port.postMessage(batch, [
+        batch.kinds.buffer as ArrayBuffer,
+        batch.nums.buffer as ArrayBuffer,
+        batch.codes.buffer as ArrayBuffer,
+      ]);
       batch = newBatch(seg);
       if (++inFlight >= MAX_IN_FLIGHT) {
         parser.pause();
@@ -96,14 +117,21 @@ if (parentPort && workerData?.header) {
     };
     let skipHeader = start === 0;
     parser.on('data', (record: string[]) => {
-      if (skipHeader) { skipHeader = false; return; }
+      if (skipHeader) {
+        skipHeader = false;
+        return;
+      }
       const line = parser.info.lines;
       const r = builder.build(record, line);
       const i = batch.n++;
       batch.nums[i * 4] = line;
-      if ('short' in r) { batch.kinds[i] = 2; batch.extras.push({ i, fields: r.short }); }
-      else if ('bad' in r) { batch.kinds[i] = 1; batch.extras.push({ i, column: r.bad, value: r.value }); }
-      else {
+      if ('short' in r) {
+        batch.kinds[i] = 2;
+        batch.extras.push({ i, fields: r.short });
+      } else if ('bad' in r) {
+        batch.kinds[i] = 1;
+        batch.extras.push({ i, column: r.bad, value: r.value });
+      } else {
         batch.nums[i * 4 + 1] = r.price;
         batch.nums[i * 4 + 2] = r.qty;
         batch.nums[i * 4 + 3] = r.ts;
@@ -130,7 +158,16 @@ if (parentPort && workerData?.header) {
 
 function newBatch(seg: number): Batch {
   return {
-    type: 'batch', seg, n: 0, kinds: new Uint8Array(BATCH_ROWS), nums: new Float64Array(BATCH_ROWS * 4),
-    codes: new Uint32Array(BATCH_ROWS * CODED.length), ids: [], literals: [], dict: [], extras: [], bytes: 0,
+    type: 'batch',
+    seg,
+    n: 0,
+    kinds: new Uint8Array(BATCH_ROWS),
+    nums: new Float64Array(BATCH_ROWS * 4),
+    codes: new Uint32Array(BATCH_ROWS * CODED.length),
+    ids: [],
+    literals: [],
+    dict: [],
+    extras: [],
+    bytes: 0,
   };
 }

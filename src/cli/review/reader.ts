@@ -12,12 +12,18 @@ import { TRADE_LOG_COLUMNS } from '../../journal/trade-log.js';
 import { FileSink, ReviewInputError, RowBuilder, type FileReport, type LogFormat, type LogRow } from './rows.js';
 import { parallelThreshold, readParallel } from './parallel.js';
 
-export { normalizeWord, ReviewInputError, type FileReport, type LogFormat, type LogRow, type LogWarning } from './rows.js';
+export {
+  normalizeWord,
+  ReviewInputError,
+  type FileReport,
+  type LogFormat,
+  type LogRow,
+  type LogWarning,
+} from './rows.js';
 
 /** blockpaca's columns, which salvo's log starts with */
 export const BLOCKPACA_COLUMNS = TRADE_LOG_COLUMNS.slice(0, 10);
 const SALVO_EXTRA = ['worker_id', 'block_id', 'reason'] as const;
-
 
 export interface ReadHandlers {
   /** once, after the header, before the first row */
@@ -35,9 +41,10 @@ export async function readTradeLog(file: string, handlers: ReadHandlers): Promis
   const unknown = header.filter((c) => !(TRADE_LOG_COLUMNS as readonly string[]).includes(c));
   if (unknown.length) sink.warn(1, `columns ignored: ${unknown.join(', ')}`);
   handlers.onHeader?.(format);
-  const lastLine = size >= parallelThreshold()
-    ? await readParallel(file, size, header, sink, handlers.onProgress)
-    : await readSequential(file, size, builder, sink, handlers.onProgress);
+  const lastLine =
+    size >= parallelThreshold()
+      ? await readParallel(file, size, header, sink, handlers.onProgress)
+      : await readSequential(file, size, builder, sink, handlers.onProgress);
   sink.finish(lastLine, () => endsWithNewline(file, size));
   return sink.report;
 }
@@ -47,19 +54,28 @@ function fileSize(file: string): number {
     const stat = fs.statSync(file);
     if (stat.isDirectory()) throw new ReviewInputError(`${file}: is a folder, not a trade log (.csv)`);
     // a pipe has no size and a device may never end (/dev/zero): only a file can be reviewed
-    if (!stat.isFile()) throw new ReviewInputError(`${file}: is not a regular file (${specialKind(stat)}): not a trade log`);
+    if (!stat.isFile())
+      throw new ReviewInputError(`${file}: is not a regular file (${specialKind(stat)}): not a trade log`);
     fs.accessSync(file, fs.constants.R_OK);
     if (stat.size === 0) throw new ReviewInputError(`${file}: the file is empty (no header line): not a trade log`);
     return stat.size;
   } catch (error) {
     if (error instanceof ReviewInputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ReviewInputError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read it (${code ?? (error as Error).message})`);
+    throw new ReviewInputError(
+      code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read it (${code ?? (error as Error).message})`,
+    );
   }
 }
 
 function specialKind(stat: fs.Stats): string {
-  return stat.isFIFO() ? 'a named pipe' : stat.isSocket() ? 'a socket' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : 'not a file';
+  return stat.isFIFO()
+    ? 'a named pipe'
+    : stat.isSocket()
+      ? 'a socket'
+      : stat.isCharacterDevice() || stat.isBlockDevice()
+        ? 'a device'
+        : 'not a file';
 }
 
 /** at most 200 characters of a header for an error message (the command escapes control characters) */
@@ -81,7 +97,8 @@ function readHeader(file: string, size: number): string[] {
     fs.closeSync(fd);
   }
   // a CSV header is text: NUL and other control bytes (tab and CR aside) mean a binary file
-  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text)) throw new ReviewInputError(`${file}: line 1: not a trade log: the first line holds binary data, not CSV text`);
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text))
+    throw new ReviewInputError(`${file}: line 1: not a trade log: the first line holds binary data, not CSV text`);
   let columns: string[];
   try {
     columns = ((parseSync(text, { bom: true, relax_column_count: true }) as string[][])[0] ?? []).map((c) => c.trim());
@@ -100,14 +117,23 @@ function readHeader(file: string, size: number): string[] {
 }
 
 /** one csv-parse stream over the whole file; resolves with the number of the last line */
-async function readSequential(file: string, size: number, builder: RowBuilder, sink: FileSink, onProgress?: ReadHandlers['onProgress']): Promise<number> {
+async function readSequential(
+  file: string,
+  size: number,
+  builder: RowBuilder,
+  sink: FileSink,
+  onProgress?: ReadHandlers['onProgress'],
+): Promise<number> {
   const source = fs.createReadStream(file, { highWaterMark: 1 << 20 });
   const parser = parse({ relax_column_count: true, skip_empty_lines: true, bom: true });
   if (onProgress) source.on('data', () => onProgress(source.bytesRead, size));
   let header = true;
   await new Promise<void>((resolve, reject) => {
     parser.on('data', (record: string[]) => {
-      if (header) { header = false; return; }
+      if (header) {
+        header = false;
+        return;
+      }
       builder.feed(record, parser.info.lines, sink);
     });
     parser.on('end', resolve);

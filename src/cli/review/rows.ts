@@ -27,7 +27,10 @@ export interface LogRow {
   reason: string;
 }
 
-export interface LogWarning { line?: number; message: string }
+export interface LogWarning {
+  line?: number;
+  message: string;
+}
 
 export interface FileReport {
   file: string;
@@ -75,7 +78,7 @@ function parseTimestamp(value: string): number {
 
 /** a quantity or price; an empty field counts as 0 (nothing filled yet) */
 const parseAmount = (value: string): number => (value === '' ? 0 : Number(value));
-const at = (record: string[], i: number): string => (i < 0 ? '' : record[i] ?? '');
+const at = (record: string[], i: number): string => (i < 0 ? '' : (record[i] ?? ''));
 
 type Column = (typeof TRADE_LOG_COLUMNS)[number];
 
@@ -112,8 +115,17 @@ export class RowBuilder {
       reason: at(record, c.reason),
     };
     // a price, a filled quantity or a time below zero is as unusable as one that is not a number
-    const bad: Column | undefined = !(row.price >= 0) ? 'executed_price' : !(row.qty >= 0) ? 'executed_qty'
-      : !(row.ts >= 0) ? 'timestamp' : !row.id ? 'client_order_id' : !row.status ? 'status' : undefined;
+    const bad: Column | undefined = !(row.price >= 0)
+      ? 'executed_price'
+      : !(row.qty >= 0)
+        ? 'executed_qty'
+        : !(row.ts >= 0)
+          ? 'timestamp'
+          : !row.id
+            ? 'client_order_id'
+            : !row.status
+              ? 'status'
+              : undefined;
     return bad ? { bad, value: at(record, c[bad]) } : row;
   }
 
@@ -134,7 +146,12 @@ export class FileSink {
   readonly report: FileReport;
   private pendingShort: { line: number; fields: number } | undefined;
 
-  constructor(file: string, format: LogFormat, private readonly width: number, private readonly onRow: (row: LogRow) => void) {
+  constructor(
+    file: string,
+    format: LogFormat,
+    private readonly width: number,
+    private readonly onRow: (row: LogRow) => void,
+  ) {
     this.report = { file, format, rows: 0, skipped: 0, warnings: [], moreWarnings: 0 };
   }
 
@@ -160,8 +177,12 @@ export class FileSink {
   bad(line: number, column: string, value: string): void {
     this.settleShort();
     const negative = column === 'timestamp' ? parseTimestamp(value) < 0 : Number(value) < 0;
-    const what = value === '' ? 'is empty' : negative ? `is ${column === 'timestamp' ? 'before 1970' : 'negative'}: ${JSON.stringify(value)}`
-      : `is not ${column === 'timestamp' ? 'a timestamp' : 'a number'}: ${JSON.stringify(value)}`;
+    const what =
+      value === ''
+        ? 'is empty'
+        : negative
+          ? `is ${column === 'timestamp' ? 'before 1970' : 'negative'}: ${JSON.stringify(value)}`
+          : `is not ${column === 'timestamp' ? 'a timestamp' : 'a number'}: ${JSON.stringify(value)}`;
     this.warn(line, `line ${line}: ${column} ${what}; row skipped`);
     this.report.skipped++;
   }
@@ -175,19 +196,28 @@ export class FileSink {
   parseError(line: number, code: string | undefined, message: string): void {
     this.settleShort();
     this.report.stoppedAt = line;
-    this.warn(line, code === 'CSV_QUOTE_NOT_CLOSED'
-      ? `line ${line}: the file ends inside a quoted field — the log was cut short (a killed session?); reviewed up to line ${line - 1}`
-      : `line ${line}: ${message}; the rest of ${path.basename(this.report.file)} was not reviewed`);
+    this.warn(
+      line,
+      code === 'CSV_QUOTE_NOT_CLOSED'
+        ? `line ${line}: the file ends inside a quoted field — the log was cut short (a killed session?); reviewed up to line ${line - 1}`
+        : `line ${line}: ${message}; the rest of ${path.basename(this.report.file)} was not reviewed`,
+    );
   }
 
   finish(lastLine: number, endsWithNewline: () => boolean): void {
     if (this.pendingShort) {
       const { line, fields } = this.pendingShort;
       this.report.stoppedAt = line;
-      this.warn(line, `line ${line} is cut short (${fields} of ${this.width} fields): the log ends mid-row (a killed session?); reviewed up to line ${line - 1}`);
+      this.warn(
+        line,
+        `line ${line} is cut short (${fields} of ${this.width} fields): the log ends mid-row (a killed session?); reviewed up to line ${line - 1}`,
+      );
       this.pendingShort = undefined;
     } else if (this.report.stoppedAt === undefined && !endsWithNewline()) {
-      this.warn(lastLine, `line ${lastLine} has no line end: the last row may have been cut short while it was written`);
+      this.warn(
+        lastLine,
+        `line ${lastLine} has no line end: the last row may have been cut short while it was written`,
+      );
     }
   }
 }

@@ -20,7 +20,14 @@ export class Samples {
   }
 }
 
-export interface Distribution { count: number; mean: number; p50: number; p90: number; p99: number; max: number }
+export interface Distribution {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
 
 /** nearest-rank percentiles of ascending `sorted` */
 export function distribution(sorted: Float64Array): Distribution | null {
@@ -29,10 +36,22 @@ export function distribution(sorted: Float64Array): Distribution | null {
   const rank = (p: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))];
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i];
-  return { count: n, mean: round(sum / n), p50: round(rank(50)), p90: round(rank(90)), p99: round(rank(99)), max: round(sorted[n - 1]) };
+  return {
+    count: n,
+    mean: round(sum / n),
+    p50: round(rank(50)),
+    p90: round(rank(90)),
+    p99: round(rank(99)),
+    max: round(sorted[n - 1]),
+  };
 }
 
-export interface Histogram { binMs: number; from: number; counts: number[]; overflow: number }
+export interface Histogram {
+  binMs: number;
+  from: number;
+  counts: number[];
+  overflow: number;
+}
 
 /** equal-width bins from 0 to about the 99th percentile; slower samples go to `overflow` */
 export function histogram(sorted: Float64Array, bins = 30): Histogram | null {
@@ -82,7 +101,13 @@ export class TickerBook {
   fill(side: 'buy' | 'sell', qty: number, price: number): void {
     this.fills++;
     this.last = price;
-    if (side === 'buy') { this.boughtQty += qty; this.boughtValue += qty * price; } else { this.soldQty += qty; this.soldValue += qty * price; }
+    if (side === 'buy') {
+      this.boughtQty += qty;
+      this.boughtValue += qty * price;
+    } else {
+      this.soldQty += qty;
+      this.soldValue += qty * price;
+    }
     const signed = side === 'buy' ? qty : -qty;
     if (this.qty === 0 || Math.sign(this.qty) === Math.sign(signed)) {
       const held = Math.abs(this.qty);
@@ -94,7 +119,10 @@ export class TickerBook {
     this.realized += closing * (price - this.avg) * Math.sign(this.qty);
     const before = this.qty;
     this.qty += signed;
-    if (Math.abs(this.qty) < 1e-9) { this.qty = 0; this.avg = 0; } else if (Math.sign(this.qty) !== Math.sign(before)) this.avg = price;
+    if (Math.abs(this.qty) < 1e-9) {
+      this.qty = 0;
+      this.avg = 0;
+    } else if (Math.sign(this.qty) !== Math.sign(before)) this.avg = price;
   }
 
   get exposure(): number {
@@ -115,7 +143,11 @@ export class Series {
 
   add(ts: number, value: number): void {
     const n = this.t.length;
-    if (n && Math.floor(this.t[n - 1] / this.res) === Math.floor(ts / this.res)) { this.t[n - 1] = ts; this.v[n - 1] = value; return; }
+    if (n && Math.floor(this.t[n - 1] / this.res) === Math.floor(ts / this.res)) {
+      this.t[n - 1] = ts;
+      this.v[n - 1] = value;
+      return;
+    }
     this.t.push(ts);
     this.v.push(value);
     if (this.t.length > Series.CAP) this.coarsen();
@@ -123,10 +155,17 @@ export class Series {
 
   private coarsen(): void {
     this.res *= 2;
-    const t: number[] = [], v: number[] = [];
+    const t: number[] = [],
+      v: number[] = [];
     for (let i = 0; i < this.t.length; i++) {
       const k = t.length;
-      if (k && Math.floor(t[k - 1] / this.res) === Math.floor(this.t[i] / this.res)) { t[k - 1] = this.t[i]; v[k - 1] = this.v[i]; } else { t.push(this.t[i]); v.push(this.v[i]); }
+      if (k && Math.floor(t[k - 1] / this.res) === Math.floor(this.t[i] / this.res)) {
+        t[k - 1] = this.t[i];
+        v[k - 1] = this.v[i];
+      } else {
+        t.push(this.t[i]);
+        v.push(this.v[i]);
+      }
     }
     this.t = t;
     this.v = v;
@@ -145,5 +184,9 @@ export class Series {
 
 /** groups reasons that differ only in their numbers: 'need 1234.5' and 'need 99' → 'need #' */
 export function reasonKey(reason: string): string {
-  return reason.replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/gi, '#').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return reason
+    .replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/gi, '#')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }

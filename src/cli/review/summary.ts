@@ -4,12 +4,22 @@
 // Fills are the increases of executed_qty per order, each priced so that the order's executed_price
 // stays the running average of its fills. P&L is average cost per ticker (see TickerBook).
 import type { FileReport, LogFormat, LogRow } from './reader.js';
-import { distribution, histogram, reasonKey, round, Samples, Series, TickerBook, type Distribution, type Histogram } from './stats.js';
+import {
+  distribution,
+  histogram,
+  reasonKey,
+  round,
+  Samples,
+  Series,
+  TickerBook,
+  type Distribution,
+  type Histogram,
+} from './stats.js';
 
 const SUBMIT = new Set(['submitted', 'pending_new']);
 /**
  * Latencies run from the order's first "sent" row: salvo's `queued` (the order left the strategy
- * for the router, stamped locally with sub-ms precision) or, without one, `submitted` /
+ * for the throttle, stamped locally with sub-ms precision) or, without one, `submitted` /
  * blockpaca's `pending_new` (the venue has it). Leg skew uses the venue's `submitted` times.
  */
 const SENT = new Set(['queued', 'submitted', 'pending_new']);
@@ -19,7 +29,13 @@ export const TERMINAL = new Set(['filled', 'canceled', 'rejected', 'expired', 'f
 const SHOW_ALL = 20;
 const SLOWEST = 5;
 
-interface Step { status: string; raw: string; ts: number; qty: number; price: number }
+interface Step {
+  status: string;
+  raw: string;
+  ts: number;
+  qty: number;
+  price: number;
+}
 
 /**
  * One order. Its rows are kept (`steps`) only for the first orders of a review, which are shown in
@@ -27,19 +43,48 @@ interface Step { status: string; raw: string; ts: number; qty: number; price: nu
  * (first row, submitted, acknowledged, first fill, terminal), so a large log allocates nothing per row.
  */
 interface Track {
-  id: string; ticker: string; side: string; action: string; block: string; worker: string; file: number;
-  firstTs: number; firstStatus: string; firstRaw: string;
-  sentTs?: number; submitTs?: number; submitStatus?: string; ackTs?: number; ackStatus?: string;
-  fillTs?: number; fillStatus?: string; fillQty?: number; fillPrice?: number;
-  terminalTs?: number; terminal?: string; terminals: number; last: string; lastTs: number; lastLine: number;
-  qty: number; price: number; fills: number; reason: string;
+  id: string;
+  ticker: string;
+  side: string;
+  action: string;
+  block: string;
+  worker: string;
+  file: number;
+  firstTs: number;
+  firstStatus: string;
+  firstRaw: string;
+  sentTs?: number;
+  submitTs?: number;
+  submitStatus?: string;
+  ackTs?: number;
+  ackStatus?: string;
+  fillTs?: number;
+  fillStatus?: string;
+  fillQty?: number;
+  fillPrice?: number;
+  terminalTs?: number;
+  terminal?: string;
+  terminals: number;
+  last: string;
+  lastTs: number;
+  lastLine: number;
+  qty: number;
+  price: number;
+  fills: number;
+  reason: string;
   steps?: Step[];
   fillMs?: number;
 }
 
 export interface Lifecycle {
-  id: string; ticker: string; side: string; action: string; block?: string; worker?: string;
-  status: string; submitToFillMs?: number;
+  id: string;
+  ticker: string;
+  side: string;
+  action: string;
+  block?: string;
+  worker?: string;
+  status: string;
+  submitToFillMs?: number;
   steps: Array<{ status: string; raw: string; at: number; sinceFirstMs: number; qty: number; price: number }>;
 }
 
@@ -48,16 +93,43 @@ export interface ReviewSummary {
   rows: number;
   period: { start: number | null; end: number | null; seconds: number };
   orders: { total: number; byStatus: Record<string, number>; open: number; multipleTerminal: number };
-  neverTerminal: { count: number; orders: Array<{ id: string; ticker: string; side: string; lastStatus: string; lastAt: number; file: string; line: number }> };
+  neverTerminal: {
+    count: number;
+    orders: Array<{
+      id: string;
+      ticker: string;
+      side: string;
+      lastStatus: string;
+      lastAt: number;
+      file: string;
+      line: number;
+    }>;
+  };
   fillRatio: { filled: number; total: number; ratio: number | null; withFills: number; partialThenEnded: number };
   rejections: Array<{ reason: string; count: number; statuses: Record<string, number>; example: string }>;
   pnl: {
-    method: 'average-cost'; realized: number;
-    tickers: Array<{ ticker: string; fills: number; boughtQty: number; avgBuyPrice: number | null; soldQty: number; avgSellPrice: number | null; position: number; avgCost: number | null; realized: number }>;
+    method: 'average-cost';
+    realized: number;
+    tickers: Array<{
+      ticker: string;
+      fills: number;
+      boughtQty: number;
+      avgBuyPrice: number | null;
+      soldQty: number;
+      avgSellPrice: number | null;
+      position: number;
+      avgCost: number | null;
+      realized: number;
+    }>;
   };
   latencyMs: { submitToAck: Distribution | null; submitToFill: Distribution | null; fillHistogram: Histogram | null };
   lifecycles: { all: boolean; examples: Lifecycle[]; slowest: Lifecycle[] };
-  blocks: null | { count: number; multiLeg: number; skewMs: Distribution | null; worst: Array<{ block: string; legs: number; skewMs: number }> };
+  blocks: null | {
+    count: number;
+    multiLeg: number;
+    skewMs: Distribution | null;
+    worst: Array<{ block: string; legs: number; skewMs: number }>;
+  };
   timeline: { pnl: Array<[number, number]>; gross: Array<[number, number]>; fillsPerMinute: Array<[number, number]> };
   anomalies: { rowsAfterTerminal: number; qtyDecreased: number; unknownSide: number };
   /** the risk rows (action risk_state): trading state changes, not orders; only when the log has some */
@@ -102,22 +174,40 @@ export class Review {
     this.rows++;
     if (row.ts < this.start) this.start = row.ts;
     if (row.ts > this.end) this.end = row.ts;
-    if (row.action === 'risk_state') { // a trading state change (salvo's risk control), not an order
+    if (row.action === 'risk_state') {
+      // a trading state change (salvo's risk control), not an order
       this.tradingStates.push({ at: row.ts, state: row.status.toUpperCase(), reason: row.reason });
       return;
     }
     let t = this.tracks.get(row.id);
     if (!t) {
       t = {
-        id: row.id, ticker: row.ticker, side: row.side, action: row.action, block: row.block, worker: row.worker, file,
-        firstTs: row.ts, firstStatus: row.status, firstRaw: row.raw, terminals: 0, last: row.status, lastTs: row.ts, lastLine: row.line,
-        qty: 0, price: 0, fills: 0, reason: '', steps: this.tracks.size < SHOW_ALL ? [] : undefined,
+        id: row.id,
+        ticker: row.ticker,
+        side: row.side,
+        action: row.action,
+        block: row.block,
+        worker: row.worker,
+        file,
+        firstTs: row.ts,
+        firstStatus: row.status,
+        firstRaw: row.raw,
+        terminals: 0,
+        last: row.status,
+        lastTs: row.ts,
+        lastLine: row.line,
+        qty: 0,
+        price: 0,
+        fills: 0,
+        reason: '',
+        steps: this.tracks.size < SHOW_ALL ? [] : undefined,
       };
       this.tracks.set(row.id, t);
       if (this.formats[file] === 'salvo' && row.block) {
         const key = `${file}:${row.block}`;
         const b = this.blocks.get(key);
-        if (b) b.legs++; else this.blocks.set(key, { legs: 1, min: Infinity, max: -Infinity, sent: 0 });
+        if (b) b.legs++;
+        else this.blocks.set(key, { legs: 1, min: Infinity, max: -Infinity, sent: 0 });
       }
     } else if (t.terminal) {
       this.anomalies.rowsAfterTerminal++;
@@ -134,7 +224,11 @@ export class Review {
       t.submitTs = row.ts;
       t.submitStatus = row.status;
       const b = this.formats[file] === 'salvo' && t.block ? this.blocks.get(`${file}:${t.block}`) : undefined;
-      if (b) { b.sent++; b.min = Math.min(b.min, row.ts); b.max = Math.max(b.max, row.ts); }
+      if (b) {
+        b.sent++;
+        b.min = Math.min(b.min, row.ts);
+        b.max = Math.max(b.max, row.ts);
+      }
     }
     if (ACK.has(row.status) && t.ackTs === undefined) {
       t.ackTs = row.ts;
@@ -171,7 +265,10 @@ export class Review {
       this.considerSlowest(t);
     }
     const side = t.side === 'buy' || t.side === 'sell' ? t.side : undefined;
-    if (!side) { this.anomalies.unknownSide++; return; }
+    if (!side) {
+      this.anomalies.unknownSide++;
+      return;
+    }
     let book = this.books.get(t.ticker);
     if (!book) this.books.set(t.ticker, (book = new TickerBook()));
     const before = book.realized;
@@ -203,7 +300,10 @@ export class Review {
     const byStatus: Record<string, number> = { filled: 0, canceled: 0, rejected: 0, expired: 0, failed: 0 };
     const rejections = new Map<string, { count: number; statuses: Record<string, number>; example: string }>();
     const open: Track[] = [];
-    let openCount = 0, multipleTerminal = 0, withFills = 0, partialThenEnded = 0;
+    let openCount = 0,
+      multipleTerminal = 0,
+      withFills = 0,
+      partialThenEnded = 0;
     for (const t of this.tracks.values()) {
       if (t.fills) withFills++;
       if (t.terminals > 1) multipleTerminal++;
@@ -229,28 +329,60 @@ export class Review {
     return {
       files: files.map((f) => ({ ...f })),
       rows: this.rows,
-      period: { start: this.rows ? this.start : null, end: this.rows ? this.end : null, seconds: this.rows ? round(this.end - this.start) : 0 },
+      period: {
+        start: this.rows ? this.start : null,
+        end: this.rows ? this.end : null,
+        seconds: this.rows ? round(this.end - this.start) : 0,
+      },
       orders: { total, byStatus, open: openCount, multipleTerminal },
       neverTerminal: {
         count: openCount,
-        orders: open.map((t) => ({ id: t.id, ticker: t.ticker, side: t.side, lastStatus: t.last, lastAt: t.lastTs, file: this.fileNames[t.file], line: t.lastLine })),
+        orders: open.map((t) => ({
+          id: t.id,
+          ticker: t.ticker,
+          side: t.side,
+          lastStatus: t.last,
+          lastAt: t.lastTs,
+          file: this.fileNames[t.file],
+          line: t.lastLine,
+        })),
       },
-      fillRatio: { filled: byStatus.filled, total, ratio: total ? round(byStatus.filled / total, 4) : null, withFills, partialThenEnded },
+      fillRatio: {
+        filled: byStatus.filled,
+        total,
+        ratio: total ? round(byStatus.filled / total, 4) : null,
+        withFills,
+        partialThenEnded,
+      },
       rejections: [...rejections.entries()].map(([reason, g]) => ({ reason, ...g })).sort((a, b) => b.count - a.count),
       pnl: {
         method: 'average-cost',
         realized: round(this.realized, 4),
-        tickers: [...this.books.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([ticker, b]) => ({
-          ticker, fills: b.fills,
-          boughtQty: round(b.boughtQty, 6), avgBuyPrice: b.boughtQty ? round(b.boughtValue / b.boughtQty, 4) : null,
-          soldQty: round(b.soldQty, 6), avgSellPrice: b.soldQty ? round(b.soldValue / b.soldQty, 4) : null,
-          position: round(b.qty, 6), avgCost: b.qty ? round(b.avg, 4) : null, realized: round(b.realized, 4),
-        })),
+        tickers: [...this.books.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([ticker, b]) => ({
+            ticker,
+            fills: b.fills,
+            boughtQty: round(b.boughtQty, 6),
+            avgBuyPrice: b.boughtQty ? round(b.boughtValue / b.boughtQty, 4) : null,
+            soldQty: round(b.soldQty, 6),
+            avgSellPrice: b.soldQty ? round(b.soldValue / b.soldQty, 4) : null,
+            position: round(b.qty, 6),
+            avgCost: b.qty ? round(b.avg, 4) : null,
+            realized: round(b.realized, 4),
+          })),
       },
-      latencyMs: { submitToAck: distribution(this.ackMs.sorted()), submitToFill: distribution(fillSorted), fillHistogram: histogram(fillSorted) },
+      latencyMs: {
+        submitToAck: distribution(this.ackMs.sorted()),
+        submitToFill: distribution(fillSorted),
+        fillHistogram: histogram(fillSorted),
+      },
       lifecycles: {
         all: total <= SHOW_ALL,
-        examples: total <= SHOW_ALL ? [...this.tracks.values()].map(lifecycle) : this.examples.filter((t) => !this.slowest.includes(t)).map(lifecycle),
+        examples:
+          total <= SHOW_ALL
+            ? [...this.tracks.values()].map(lifecycle)
+            : this.examples.filter((t) => !this.slowest.includes(t)).map(lifecycle),
         slowest: this.slowest.map(lifecycle),
       },
       blocks: this.blockSummary(),
@@ -275,7 +407,10 @@ export class Review {
       const skewMs = (b.max - b.min) * 1000;
       skews.push(skewMs);
       worst.push({ block: key.slice(key.indexOf(':') + 1), legs: b.legs, skewMs: round(skewMs) });
-      if (worst.length > 50) { worst.sort((a, c) => c.skewMs - a.skewMs); worst.length = 5; }
+      if (worst.length > 50) {
+        worst.sort((a, c) => c.skewMs - a.skewMs);
+        worst.length = 5;
+      }
     }
     worst.sort((a, c) => c.skewMs - a.skewMs);
     return { count: this.blocks.size, multiLeg, skewMs: distribution(skews.sorted()), worst: worst.slice(0, 5) };
@@ -285,11 +420,22 @@ export class Review {
     const steps = t.steps ?? milestones(t);
     const first = steps[0]?.ts ?? t.firstTs;
     return {
-      id: t.id, ticker: t.ticker, side: t.side, action: t.action,
-      ...(t.block ? { block: t.block } : {}), ...(t.worker ? { worker: t.worker } : {}),
+      id: t.id,
+      ticker: t.ticker,
+      side: t.side,
+      action: t.action,
+      ...(t.block ? { block: t.block } : {}),
+      ...(t.worker ? { worker: t.worker } : {}),
       status: t.terminal ?? `open (${t.last})`,
       ...(t.fillMs !== undefined ? { submitToFillMs: round(t.fillMs) } : {}),
-      steps: steps.map((s) => ({ status: s.status, raw: s.raw, at: s.ts, sinceFirstMs: round((s.ts - first) * 1000), qty: s.qty, price: s.price })),
+      steps: steps.map((s) => ({
+        status: s.status,
+        raw: s.raw,
+        at: s.ts,
+        sinceFirstMs: round((s.ts - first) * 1000),
+        qty: s.qty,
+        price: s.price,
+      })),
     };
   }
 }

@@ -13,7 +13,8 @@ export function splitTicker(ticker: string): { exchange: string; symbol: string 
 /** placeholders a template may use, checked when options are validated */
 export function templateProblem(template: string, allowed: readonly string[]): string | undefined {
   for (const [, name] of template.matchAll(PLACEHOLDER)) {
-    if (!allowed.includes(name)) return `unknown placeholder {${name}} (use ${allowed.map((a) => `{${a}}`).join(', ')})`;
+    if (!allowed.includes(name))
+      return `unknown placeholder {${name}} (use ${allowed.map((a) => `{${a}}`).join(', ')})`;
   }
   return undefined;
 }
@@ -61,8 +62,14 @@ export class QuoteInbox {
   readonly live = new Set<string>();
 
   /** `template` names the address of each ticker; one without {ticker} or {symbol} is shared by design */
-  constructor(tickers: readonly string[], template: string, vars: Record<string, string>,
-    private readonly format: QuoteFormat, private readonly mergeUpdates: boolean, private readonly sink: QuoteSink) {
+  constructor(
+    tickers: readonly string[],
+    template: string,
+    vars: Record<string, string>,
+    private readonly format: QuoteFormat,
+    private readonly mergeUpdates: boolean,
+    private readonly sink: QuoteSink,
+  ) {
     const perInstrument = /\{(ticker|symbol)\}/.test(template);
     const byAddress = new Map<string, string[]>();
     for (const t of tickers) {
@@ -70,7 +77,10 @@ export class QuoteInbox {
       byAddress.set(a, [...(byAddress.get(a) ?? []), t]);
     }
     for (const [address, list] of byAddress) {
-      if (list.length === 1 && perInstrument) { this.routes.set(address, list[0]); continue; }
+      if (list.length === 1 && perInstrument) {
+        this.routes.set(address, list[0]);
+        continue;
+      }
       const bySymbol = new Map<string, string>();
       for (const t of list) bySymbol.set(splitTicker(t).symbol, t);
       for (const t of list) bySymbol.set(t, t); // the full name wins over a bare symbol

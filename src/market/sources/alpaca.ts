@@ -2,7 +2,7 @@
 // auth → subscribe quotes (and trades for `last`), then batches of 'q' / 't' frames. After a drop it
 // reconnects with backoff and subscribes again; the board keeps the last quotes meanwhile.
 import WebSocket from 'ws';
-import { MISSING_CREDENTIALS, resolveCredentials, type AlpacaCredentials } from '../../brokers/alpaca/credentials.js';
+import { MISSING_CREDENTIALS, resolveCredentials, type AlpacaCredentials } from '../../util/credentials.js';
 import { alpacaDataUrl, alpacaQuotesSchema, type AlpacaQuotesConfig } from './alpaca-config.js';
 import type { QuoteSink, QuoteSource } from './source.js';
 
@@ -42,8 +42,15 @@ export class AlpacaQuoteSource implements QuoteSource {
         reject(new Error(`alpaca quotes: ${this.host} did not confirm the subscription within ${START_TIMEOUT_MS} ms`));
       }, START_TIMEOUT_MS);
       this.open({
-        ready: () => { clearTimeout(timer); resolve(); },
-        failed: (why) => { clearTimeout(timer); this.closed = true; reject(new Error(`alpaca quotes: ${why}`)); },
+        ready: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        failed: (why) => {
+          clearTimeout(timer);
+          this.closed = true;
+          reject(new Error(`alpaca quotes: ${why}`));
+        },
       });
     });
     sink.status('connected', `alpaca ${this.host}: ${tickers.length} ticker(s)`);
@@ -76,8 +83,18 @@ export class AlpacaQuoteSource implements QuoteSource {
         const frame = f as Frame;
         switch (frame.T) {
           case 'success':
-            if (frame.msg === 'connected') ws.send(JSON.stringify({ action: 'auth', key: this.credentials!.keyId, secret: this.credentials!.secretKey }));
-            else if (frame.msg === 'authenticated') ws.send(JSON.stringify({ action: 'subscribe', quotes: this.tickers, ...(this.config.trades ? { trades: this.tickers } : {}) }));
+            if (frame.msg === 'connected')
+              ws.send(
+                JSON.stringify({ action: 'auth', key: this.credentials!.keyId, secret: this.credentials!.secretKey }),
+              );
+            else if (frame.msg === 'authenticated')
+              ws.send(
+                JSON.stringify({
+                  action: 'subscribe',
+                  quotes: this.tickers,
+                  ...(this.config.trades ? { trades: this.tickers } : {}),
+                }),
+              );
             break;
           case 'subscription':
             if (subscribed) break;
@@ -88,7 +105,10 @@ export class AlpacaQuoteSource implements QuoteSource {
             break;
           case 'error': {
             const said = `${String(frame.code ?? '')} ${String(frame.msg ?? 'error')}`.trim();
-            const why = frame.code === 401 || frame.code === 402 ? `${this.host} refused the credentials (${said})` : `${this.host} answered ${said}`;
+            const why =
+              frame.code === 401 || frame.code === 402
+                ? `${this.host} refused the credentials (${said})`
+                : `${this.host} answered ${said}`;
             if (first && !subscribed) first.failed(why);
             else this.sink?.status('disconnected', why);
             break;
@@ -109,7 +129,8 @@ export class AlpacaQuoteSource implements QuoteSource {
       if (this.ws !== ws) return;
       this.ws = undefined;
       if (this.closed) return;
-      if (first && !subscribed) return first.failed(`${this.host} closed the connection before the subscription was confirmed`);
+      if (first && !subscribed)
+        return first.failed(`${this.host} closed the connection before the subscription was confirmed`);
       this.sink?.status('reconnecting', `alpaca ${this.host}: connection lost`);
       const delay = BACKOFF_MS[Math.min(this.attempt++, BACKOFF_MS.length - 1)];
       this.retryTimer = setTimeout(() => this.open(), delay);
@@ -127,7 +148,13 @@ export class AlpacaQuoteSource implements QuoteSource {
     if (typeof frame.S !== 'string') return this.sink?.malformed('no symbol', JSON.stringify(frame).slice(0, 100));
     const timestamp = this.time(frame);
     if (timestamp === undefined) return;
-    this.sink?.quote(frame.S, { bid: frame.bp as number, ask: frame.ap as number, bidSize: frame.bs as number, askSize: frame.as as number, timestamp });
+    this.sink?.quote(frame.S, {
+      bid: frame.bp as number,
+      ask: frame.ap as number,
+      bidSize: frame.bs as number,
+      askSize: frame.as as number,
+      timestamp,
+    });
   }
 
   private trade(frame: Frame): void {

@@ -1,61 +1,89 @@
 // Option schemas of the message-bus and file feeds, kept apart from the feeds themselves so
 // validating runTrading's options does not load ioredis or kafkajs on the main thread.
 import { z } from 'zod';
-import { describeValue } from '../../session/option-values.js';
+import { describeValue } from '../../util/option-values.js';
 import { templateProblem } from './addressing.js';
 import { QUOTE_FORMATS, toEpochMs, wireOptions } from './wire-format.js';
 
-const template = (what: string, allowed: string[]) => z.string().min(1).superRefine((t, ctx) => {
-  const problem = templateProblem(t, allowed);
-  if (problem) ctx.addIssue({ code: 'custom', message: `quotes.${what}: ${problem}` });
-});
+const template = (what: string, allowed: string[]) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((t, ctx) => {
+      const problem = templateProblem(t, allowed);
+      if (problem) ctx.addIssue({ code: 'custom', message: `quotes.${what}: ${problem}` });
+    });
 
-export const redisQuotesSchema = z.strictObject({
-  type: z.literal('redis'),
-  /** redis://[user:password@]host:port[/db]; or host / port / password */
-  url: z.string().regex(/^rediss?:\/\//, 'url must start with redis:// or rediss://').optional(),
-  host: z.string().min(1).optional(),
-  port: z.number().int().min(1).max(65535).optional(),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  db: z.number().int().min(0).optional(),
-  tls: z.boolean().default(false),
-  /** channel per instrument: {ticker}, {exchange}, {symbol} */
-  channel: template('channel', ['ticker', 'exchange', 'symbol']).default('{ticker}'),
-  /** key holding an instrument's latest snapshot, read at start and after a reconnect; default: the channel */
-  snapshotKey: template('snapshotKey', ['ticker', 'exchange', 'symbol']).optional(),
-  /** subscribe with one pattern instead of a channel each: true derives it; default: above 100 channels */
-  pattern: z.union([z.boolean(), z.string().min(1)]).optional(),
-  connectTimeoutMs: z.number().int().positive().max(600_000).default(5000),
-  ...wireOptions,
-}).refine((c) => !(c.url && (c.host || c.port)), { message: 'give quotes.url or quotes.host / quotes.port, not both' });
+export const redisQuotesSchema = z
+  .strictObject({
+    type: z.literal('redis'),
+    /** redis://[user:password@]host:port[/db]; or host / port / password */
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'url must start with redis:// or rediss://')
+      .optional(),
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    db: z.number().int().min(0).optional(),
+    tls: z.boolean().default(false),
+    /** channel per instrument: {ticker}, {exchange}, {symbol} */
+    channel: template('channel', ['ticker', 'exchange', 'symbol']).default('{ticker}'),
+    /** key holding an instrument's latest snapshot, read at start and after a reconnect; default: the channel */
+    snapshotKey: template('snapshotKey', ['ticker', 'exchange', 'symbol']).optional(),
+    /** subscribe with one pattern instead of a channel each: true derives it; default: above 100 channels */
+    pattern: z.union([z.boolean(), z.string().min(1)]).optional(),
+    connectTimeoutMs: z.number().int().positive().max(600_000).default(5000),
+    ...wireOptions,
+  })
+  .refine((c) => !(c.url && (c.host || c.port)), { message: 'give quotes.url or quotes.host / quotes.port, not both' });
 
 export type RedisQuotesConfig = z.infer<typeof redisQuotesSchema>;
 
-export const kafkaQuotesSchema = z.strictObject({
-  type: z.literal('kafka'),
-  /** host:port list, or one comma-separated string as in PAPERBROKER_KAFKA_BOOTSTRAP_SERVERS */
-  brokers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-    .transform((b) => (Array.isArray(b) ? b : b.split(',').map((s) => s.trim()).filter(Boolean))),
-  envId: z.string().min(1),
-  username: z.string().min(1).optional(),
-  password: z.string().optional(),
-  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).default('plain'),
-  /** true, or Node TLS options (ca, cert, key, rejectUnauthorized, servername) */
-  ssl: z.union([z.boolean(), z.looseObject({})]).default(false),
-  /** topic per instrument: {envId}, {ticker}, {exchange}, {symbol} */
-  topic: template('topic', ['envId', 'ticker', 'exchange', 'symbol']).default('{envId}.{exchange}.{symbol}'),
-  /** replay: start from the first message at or after this time (epoch ms or an ISO date) instead of the latest */
-  fromTimestamp: z.union([z.number(), z.string()]).transform((v, ctx) => {
-    const ms = toEpochMs(v);
-    if (ms === undefined || !Number.isFinite(ms)) { ctx.addIssue({ code: 'custom', message: `quotes.fromTimestamp must be epoch ms or an ISO date; got ${describeValue(v)}` }); return z.NEVER; }
-    return ms;
-  }).optional(),
-  clientId: z.string().min(1).default('salvo'),
-  groupId: z.string().min(1).optional(),
-  connectTimeoutMs: z.number().int().positive().max(600_000).default(5000),
-  ...wireOptions,
-}).refine((c) => (c.username === undefined) === (c.password === undefined), { message: 'quotes.username and quotes.password go together' });
+export const kafkaQuotesSchema = z
+  .strictObject({
+    type: z.literal('kafka'),
+    /** host:port list, or one comma-separated string as in PAPERBROKER_KAFKA_BOOTSTRAP_SERVERS */
+    brokers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((b) =>
+      Array.isArray(b)
+        ? b
+        : b
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+    ),
+    envId: z.string().min(1),
+    username: z.string().min(1).optional(),
+    password: z.string().optional(),
+    mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).default('plain'),
+    /** true, or Node TLS options (ca, cert, key, rejectUnauthorized, servername) */
+    ssl: z.union([z.boolean(), z.looseObject({})]).default(false),
+    /** topic per instrument: {envId}, {ticker}, {exchange}, {symbol} */
+    topic: template('topic', ['envId', 'ticker', 'exchange', 'symbol']).default('{envId}.{exchange}.{symbol}'),
+    /** replay: start from the first message at or after this time (epoch ms or an ISO date) instead of the latest */
+    fromTimestamp: z
+      .union([z.number(), z.string()])
+      .transform((v, ctx) => {
+        const ms = toEpochMs(v);
+        if (ms === undefined || !Number.isFinite(ms)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `quotes.fromTimestamp must be epoch ms or an ISO date; got ${describeValue(v)}`,
+          });
+          return z.NEVER;
+        }
+        return ms;
+      })
+      .optional(),
+    clientId: z.string().min(1).default('salvo'),
+    groupId: z.string().min(1).optional(),
+    connectTimeoutMs: z.number().int().positive().max(600_000).default(5000),
+    ...wireOptions,
+  })
+  .refine((c) => (c.username === undefined) === (c.password === undefined), {
+    message: 'quotes.username and quotes.password go together',
+  });
 
 export type KafkaQuotesConfig = z.infer<typeof kafkaQuotesSchema>;
 

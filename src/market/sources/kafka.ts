@@ -7,18 +7,27 @@ import { addressOf, QuoteInbox } from './addressing.js';
 import type { KafkaQuotesConfig } from './feed-schemas.js';
 import type { QuoteSink, QuoteSource } from './source.js';
 
-
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 
 /** the kafkajs client for a config; shared with the publisher so both connect the same way */
-export function kafkaClient(c: Pick<KafkaQuotesConfig, 'brokers' | 'username' | 'password' | 'mechanism' | 'ssl' | 'clientId' | 'connectTimeoutMs'>): Kafka {
+export function kafkaClient(
+  c: Pick<
+    KafkaQuotesConfig,
+    'brokers' | 'username' | 'password' | 'mechanism' | 'ssl' | 'clientId' | 'connectTimeoutMs'
+  >,
+): Kafka {
   const config: KafkaConfig = {
-    clientId: c.clientId, brokers: c.brokers, ssl: c.ssl as KafkaConfig['ssl'], logLevel: logLevel.NOTHING,
-    connectionTimeout: c.connectTimeoutMs, authenticationTimeout: c.connectTimeoutMs,
+    clientId: c.clientId,
+    brokers: c.brokers,
+    ssl: c.ssl as KafkaConfig['ssl'],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: c.connectTimeoutMs,
+    authenticationTimeout: c.connectTimeoutMs,
     // short retries: a lost broker shows as a crash within about a second, and the restart loop takes over
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
   };
-  if (c.username !== undefined) config.sasl = { mechanism: c.mechanism, username: c.username, password: c.password ?? '' } as SASLOptions;
+  if (c.username !== undefined)
+    config.sasl = { mechanism: c.mechanism, username: c.username, password: c.password ?? '' } as SASLOptions;
   return new Kafka(config);
 }
 
@@ -28,7 +37,8 @@ export function describeKafkaError(error: unknown): string {
   const m = e?.message ?? String(error);
   if (/ECONNREFUSED/.test(m)) return 'connection refused (is the broker running there?)';
   if (/ENOTFOUND|EAI_AGAIN/.test(m)) return 'host not found';
-  if (e?.name === 'KafkaJSSASLAuthenticationError' || /SASL .*authentication failed/i.test(m)) return `authentication failed: wrong username or password (${m.replace(/^.*?:\s*/, '')})`;
+  if (e?.name === 'KafkaJSSASLAuthenticationError' || /SASL .*authentication failed/i.test(m))
+    return `authentication failed: wrong username or password (${m.replace(/^.*?:\s*/, '')})`;
   if (/timeout|timed out/i.test(m)) return 'connection timed out';
   return m;
 }
@@ -65,7 +75,10 @@ export class KafkaQuoteSource implements QuoteSource {
     const c = this.config;
     const topicOf = (t: string) => addressOf(c.topic, t, { envId: c.envId });
     const bad = tickers.find((t) => !LEGAL_TOPIC.test(topicOf(t)));
-    if (bad) throw new Error(`kafka quotes: ticker ${bad} gives topic '${topicOf(bad)}', which Kafka does not allow (letters, digits, . _ - only)`);
+    if (bad)
+      throw new Error(
+        `kafka quotes: ticker ${bad} gives topic '${topicOf(bad)}', which Kafka does not allow (letters, digits, . _ - only)`,
+      );
     this.sink = sink;
     this.inbox = new QuoteInbox(tickers, c.topic, { envId: c.envId }, c.format, c.mergeUpdates, sink);
     this.topics = this.inbox.addresses;
@@ -77,7 +90,15 @@ export class KafkaQuoteSource implements QuoteSource {
       await admin.connect();
       const existing = new Set(await admin.listTopics());
       const missing = this.topics.filter((t) => !existing.has(t));
-      if (missing.length) throw new Error(`no topic ${missing.slice(0, 5).map((t) => `'${t}'`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} (is the feed publishing? check envId and the topic template)`);
+      if (missing.length)
+        throw new Error(
+          `no topic ${missing
+            .slice(0, 5)
+            .map((t) => `'${t}'`)
+            .join(
+              ', ',
+            )}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} (is the feed publishing? check envId and the topic template)`,
+        );
       await this.startOffsets(admin);
     } catch (error) {
       throw new Error(`kafka quotes: cannot start from ${this.where}: ${describeKafkaError(error)}`);
@@ -85,7 +106,9 @@ export class KafkaQuoteSource implements QuoteSource {
       await admin.disconnect().catch(() => undefined);
     }
 
-    const caughtUp = new Promise<void>((resolve) => { this.backlogDone = resolve; });
+    const caughtUp = new Promise<void>((resolve) => {
+      this.backlogDone = resolve;
+    });
     if (!this.backlog.size) this.backlogDone!();
     try {
       await this.runConsumer();
@@ -95,11 +118,19 @@ export class KafkaQuoteSource implements QuoteSource {
     }
     // the latest stored quotes first, so the board is full before the first new one (bounded wait)
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([caughtUp, new Promise((resolve) => { timer = setTimeout(resolve, c.connectTimeoutMs); })]);
+    await Promise.race([
+      caughtUp,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, c.connectTimeoutMs);
+      }),
+    ]);
     clearTimeout(timer);
     this.started = true;
     this.state = 'connected';
-    sink.status('connected', `kafka ${this.where}: ${this.topics.length} topic(s)${c.fromTimestamp !== undefined ? ` from ${new Date(c.fromTimestamp).toISOString()}` : ''}`);
+    sink.status(
+      'connected',
+      `kafka ${this.where}: ${this.topics.length} topic(s)${c.fromTimestamp !== undefined ? ` from ${new Date(c.fromTimestamp).toISOString()}` : ''}`,
+    );
   }
 
   /**
@@ -112,7 +143,11 @@ export class KafkaQuoteSource implements QuoteSource {
       groupId: `${c.groupId ?? `salvo-${process.pid}-${randomBytes(4).toString('hex')}`}-${this.generation++}`,
       // a fetch waits for 32 KB or 20 ms: at high rates batches per partition grow (kafkajs pays per
       // batch), at low rates a quote waits at most 20 ms
-      allowAutoTopicCreation: false, minBytes: 32 * 1024, maxWaitTimeInMs: 20, sessionTimeout: 10_000, heartbeatInterval: 1000,
+      allowAutoTopicCreation: false,
+      minBytes: 32 * 1024,
+      maxWaitTimeInMs: 20,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000, restartOnFailure: async () => false },
     }));
     consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -173,17 +208,23 @@ export class KafkaQuoteSource implements QuoteSource {
   private async startOffsets(admin: Admin): Promise<void> {
     const from = this.config.fromTimestamp;
     for (let i = 0; i < this.topics.length; i += 50) {
-      await Promise.all(this.topics.slice(i, i + 50).map(async (topic) => {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const starts = from === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, from);
-        for (const p of ends) {
-          const [high, low] = [BigInt(p.high), BigInt(p.low)];
-          const at = starts ? BigInt(starts.find((s) => s.partition === p.partition)?.offset ?? p.high) : high > low ? high - 1n : high;
-          const key = `${topic}:${p.partition}`;
-          this.next.set(key, at.toString());
-          if (at < high) this.backlog.set(key, high);
-        }
-      }));
+      await Promise.all(
+        this.topics.slice(i, i + 50).map(async (topic) => {
+          const ends = await admin.fetchTopicOffsets(topic);
+          const starts = from === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, from);
+          for (const p of ends) {
+            const [high, low] = [BigInt(p.high), BigInt(p.low)];
+            const at = starts
+              ? BigInt(starts.find((s) => s.partition === p.partition)?.offset ?? p.high)
+              : high > low
+                ? high - 1n
+                : high;
+            const key = `${topic}:${p.partition}`;
+            this.next.set(key, at.toString());
+            if (at < high) this.backlog.set(key, high);
+          }
+        }),
+      );
     }
   }
 

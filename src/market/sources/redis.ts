@@ -6,7 +6,6 @@ import { addressOf, globFor, QuoteInbox } from './addressing.js';
 import type { RedisQuotesConfig } from './feed-schemas.js';
 import type { QuoteSink, QuoteSource } from './source.js';
 
-
 const BACKOFF_MS = [100, 250, 500, 1000, 2000];
 
 export class RedisQuoteSource implements QuoteSource {
@@ -25,7 +24,10 @@ export class RedisQuoteSource implements QuoteSource {
   /** host:port for messages; never the url, which may carry the password */
   get where(): string {
     const c = this.config;
-    if (c.url) { const u = new URL(c.url); return `${u.hostname}:${u.port || 6379}`; }
+    if (c.url) {
+      const u = new URL(c.url);
+      return `${u.hostname}:${u.port || 6379}`;
+    }
     return `${c.host ?? '127.0.0.1'}:${c.port ?? 6379}`;
   }
 
@@ -34,8 +36,14 @@ export class RedisQuoteSource implements QuoteSource {
     this.sink = sink;
     const inbox = (this.inbox = new QuoteInbox(tickers, c.channel, {}, c.format, c.mergeUpdates, sink));
     const channels = inbox.addresses;
-    const pattern = c.pattern === undefined ? (channels.length > 100 ? globFor(channels) : undefined)
-      : c.pattern === true ? globFor(channels) : c.pattern || undefined;
+    const pattern =
+      c.pattern === undefined
+        ? channels.length > 100
+          ? globFor(channels)
+          : undefined
+        : c.pattern === true
+          ? globFor(channels)
+          : c.pattern || undefined;
 
     this.store = this.client('store');
     this.sub = this.client('sub');
@@ -58,7 +66,10 @@ export class RedisQuoteSource implements QuoteSource {
     }
     this.everReady = true;
     await this.readSnapshots(tickers);
-    sink.status('connected', `redis ${this.where}, ${pattern ? `pattern ${pattern}` : `${channels.length} channel(s)`}`);
+    sink.status(
+      'connected',
+      `redis ${this.where}, ${pattern ? `pattern ${pattern}` : `${channels.length} channel(s)`}`,
+    );
   }
 
   /** the latest stored snapshot of every instrument, so the board is full before the next publish */
@@ -70,7 +81,9 @@ export class RedisQuoteSource implements QuoteSource {
       const batch = tickers.slice(i, i + 500);
       const values = await this.store!.mget(...batch.map(keyOf));
       const now = Date.now();
-      values.forEach((v, j) => { if (v !== null) this.inbox!.deliver(channelOf(batch[j]), v, now, true); });
+      values.forEach((v, j) => {
+        if (v !== null) this.inbox!.deliver(channelOf(batch[j]), v, now, true);
+      });
     }
   }
 
@@ -93,7 +106,10 @@ export class RedisQuoteSource implements QuoteSource {
         if (!this.everReady || this.stopping) return null;
         const delay = BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)];
         if (role === 'sub') {
-          this.report('disconnected', `redis ${this.where}: connection lost${this.lastError ? ` (${this.lastError})` : ''}`);
+          this.report(
+            'disconnected',
+            `redis ${this.where}: connection lost${this.lastError ? ` (${this.lastError})` : ''}`,
+          );
           this.report('reconnecting', `redis ${this.where}: reconnecting with backoff up to ${BACKOFF_MS.at(-1)} ms`);
         }
         return delay;
@@ -103,11 +119,19 @@ export class RedisQuoteSource implements QuoteSource {
       ...(c.db !== undefined && { db: c.db }),
       ...(c.tls && { tls: {} }),
     };
-    const redis = c.url ? new Redis(c.url, options) : new Redis({ host: c.host ?? '127.0.0.1', port: c.port ?? 6379, ...options });
-    redis.on('error', (error: Error) => { this.lastError = describe(error); });
+    const redis = c.url
+      ? new Redis(c.url, options)
+      : new Redis({ host: c.host ?? '127.0.0.1', port: c.port ?? 6379, ...options });
+    redis.on('error', (error: Error) => {
+      this.lastError = describe(error);
+    });
     if (role === 'sub') {
       redis.on('close', () => {
-        if (this.everReady && !this.stopping) this.report('disconnected', `redis ${this.where}: connection lost${this.lastError ? ` (${this.lastError})` : ''}`);
+        if (this.everReady && !this.stopping)
+          this.report(
+            'disconnected',
+            `redis ${this.where}: connection lost${this.lastError ? ` (${this.lastError})` : ''}`,
+          );
       });
     }
     return redis;

@@ -23,17 +23,28 @@ export class ReplayQuoteSource implements QuoteSource {
     try {
       await fs.promises.access(file, fs.constants.R_OK);
     } catch (error) {
-      throw new Error(`replay quotes: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+      throw new Error(
+        `replay quotes: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      );
     }
     let first!: () => void;
     let failed!: (e: Error) => void;
-    const started = new Promise<void>((resolve, reject) => { first = resolve; failed = reject; });
+    const started = new Promise<void>((resolve, reject) => {
+      first = resolve;
+      failed = reject;
+    });
     this.done = this.replay(sink, first).then(
       () => first(),
-      (error: Error) => { failed(error); if (!this.closed) sink.status('disconnected', `replay of ${file} stopped: ${error.message}`); },
+      (error: Error) => {
+        failed(error);
+        if (!this.closed) sink.status('disconnected', `replay of ${file} stopped: ${error.message}`);
+      },
     );
     await started; // the first quote is on the board, or the file had none
-    sink.status('connected', `replaying ${file} at ${this.config.speed ? `${this.config.speed}x real time` : 'full speed'}`);
+    sink.status(
+      'connected',
+      `replaying ${file} at ${this.config.speed ? `${this.config.speed}x real time` : 'full speed'}`,
+    );
   }
 
   private async replay(sink: QuoteSink, onFirst: () => void): Promise<void> {
@@ -60,10 +71,16 @@ export class ReplayQuoteSource implements QuoteSource {
             continue;
           }
           const row = parser.row(line);
-          if ('problem' in row) { sink.malformed(row.problem, `${file} line ${lineNo}`); continue; }
+          if ('problem' in row) {
+            sink.malformed(row.problem, `${file} line ${lineNo}`);
+            continue;
+          }
           const ts = row.update.timestamp;
           if (speed > 0 && ts !== undefined && Number.isFinite(ts)) {
-            if (fileStart === undefined) { fileStart = ts; wallStart = Date.now(); }
+            if (fileStart === undefined) {
+              fileStart = ts;
+              wallStart = Date.now();
+            }
             const due = wallStart + (ts - fileStart) / speed;
             const wait = due - Date.now();
             if (wait >= 1) await sleep(wait);
@@ -87,7 +104,11 @@ export class ReplayQuoteSource implements QuoteSource {
       if (needHeader && pass === 0) throw new Error(`${file}: the file is empty (a CSV needs a header line)`);
       pass++;
     } while (loop && !this.closed);
-    if (!this.closed) sink.status('disconnected', `replay of ${file} finished after ${this.delivered} quote(s); the board keeps the last ones`);
+    if (!this.closed)
+      sink.status(
+        'disconnected',
+        `replay of ${file} finished after ${this.delivered} quote(s); the board keeps the last ones`,
+      );
   }
 
   async close(): Promise<void> {

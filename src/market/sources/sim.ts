@@ -75,7 +75,10 @@ export class SimulatedMarket implements QuoteSource {
     this.startedAt = performance.now();
     this.steps = 0;
     this.timer = setInterval(() => this.onTimer(), Math.max(1, Math.floor(this.periodMs)));
-    sink.status('connected', `simulated market: ${n} ticker(s), ${this.config.updatesPerSecond} update(s)/s each, seed ${seed}`);
+    sink.status(
+      'connected',
+      `simulated market: ${n} ticker(s), ${this.config.updatesPerSecond} update(s)/s each, seed ${seed}`,
+    );
   }
 
   async close(): Promise<void> {
@@ -124,7 +127,10 @@ export class SimulatedMarket implements QuoteSource {
       const lastSize = this.sizeAround(i, size);
       this.volumes[i] += lastSize;
       const update: QuoteUpdate = {
-        bid, ask, last, lastSize,
+        bid,
+        ask,
+        last,
+        lastSize,
         bidSize: this.sizeAround(i, size),
         askSize: this.sizeAround(i, size),
         refPrice: this.refPrices[i],

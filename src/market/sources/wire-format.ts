@@ -17,15 +17,30 @@ export const wireOptions = {
 };
 
 const SNAPSHOT_FIELDS: Record<string, QuoteField> = {
-  latest_matched_price: 'last', latest_matched_quantity: 'lastSize',
-  bid_price_1: 'bid', bid_price_2: 'bid2', bid_price_3: 'bid3',
-  bid_quantity_1: 'bidSize', bid_quantity_2: 'bidSize2', bid_quantity_3: 'bidSize3',
-  ask_price_1: 'ask', ask_price_2: 'ask2', ask_price_3: 'ask3',
-  ask_quantity_1: 'askSize', ask_quantity_2: 'askSize2', ask_quantity_3: 'askSize3',
-  ref_price: 'refPrice', total_matched_quantity: 'volume',
+  latest_matched_price: 'last',
+  latest_matched_quantity: 'lastSize',
+  bid_price_1: 'bid',
+  bid_price_2: 'bid2',
+  bid_price_3: 'bid3',
+  bid_quantity_1: 'bidSize',
+  bid_quantity_2: 'bidSize2',
+  bid_quantity_3: 'bidSize3',
+  ask_price_1: 'ask',
+  ask_price_2: 'ask2',
+  ask_price_3: 'ask3',
+  ask_quantity_1: 'askSize',
+  ask_quantity_2: 'askSize2',
+  ask_quantity_3: 'askSize3',
+  ref_price: 'refPrice',
+  total_matched_quantity: 'volume',
 };
-const COMPACT_FIELDS: Record<string, QuoteField> = Object.fromEntries(QUOTE_FIELDS.filter((f) => f !== 'timestamp').map((f) => [f, f]));
-const FIELD_MAPS: Record<QuoteFormat, Record<string, QuoteField>> = { snapshot: SNAPSHOT_FIELDS, compact: COMPACT_FIELDS };
+const COMPACT_FIELDS: Record<string, QuoteField> = Object.fromEntries(
+  QUOTE_FIELDS.filter((f) => f !== 'timestamp').map((f) => [f, f]),
+);
+const FIELD_MAPS: Record<QuoteFormat, Record<string, QuoteField>> = {
+  snapshot: SNAPSHOT_FIELDS,
+  compact: COMPACT_FIELDS,
+};
 // feeds disagree on what to call these two; any spelling is accepted in either format (first wins)
 const SYMBOL_KEYS = new Set(['instrument', 'symbol', 'ticker']);
 const TIME_KEYS = new Set(['ts', 'timestamp', 'time', 'updated_at']);
@@ -61,11 +76,14 @@ type Decoder = (m: Record<string, unknown>, num: typeof toNumber, time: typeof t
  */
 function compileDecoder(format: QuoteFormat): Decoder {
   const key = (k: string) => `m[${JSON.stringify(k)}]`;
-  const fields = Object.entries(FIELD_MAPS[format])
-    .map(([wire, field]) => `v = ${key(wire)}; if (v !== undefined) { v = num(v); if (v !== undefined) { u.${field} = v; any = true; } }`);
+  const fields = Object.entries(FIELD_MAPS[format]).map(
+    ([wire, field]) =>
+      `v = ${key(wire)}; if (v !== undefined) { v = num(v); if (v !== undefined) { u.${field} = v; any = true; } }`,
+  );
   const first = (keys: Set<string>, ok: string) => [...keys].map((k) => `if (!(${ok})) v = ${key(k)};`).join(' ');
   const body = [
-    'const u = {}; let any = false; let v;', ...fields,
+    'const u = {}; let any = false; let v;',
+    ...fields,
     `v = undefined; ${first(TIME_KEYS, 'v !== undefined && v !== null && v !== ""')}`,
     'if (v !== undefined) { const t = time(v); if (t !== undefined) u.timestamp = t; }',
     `v = undefined; ${first(SYMBOL_KEYS, 'typeof v === "string" && v')}`,
@@ -75,7 +93,10 @@ function compileDecoder(format: QuoteFormat): Decoder {
   return new Function('m', 'num', 'time', body) as Decoder;
 }
 
-const DECODERS: Record<QuoteFormat, Decoder> = { snapshot: compileDecoder('snapshot'), compact: compileDecoder('compact') };
+const DECODERS: Record<QuoteFormat, Decoder> = {
+  snapshot: compileDecoder('snapshot'),
+  compact: compileDecoder('compact'),
+};
 
 /** numbers pass, numeric strings convert, null / '' mean "not in this message"; anything else is NaN for the sink to reject */
 function toNumber(value: unknown): number | undefined {

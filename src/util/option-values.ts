@@ -2,7 +2,7 @@
 // once, so that a throwing getter, a Proxy, a cycle or a null-prototype object becomes a problem
 // line instead of an exception out of the options parser.
 
-import { processSecrets } from '../util/secrets.js';
+import { processSecrets } from './secrets.js';
 
 const MAX_DEPTH = 12;
 const MAX_KEYS = 10_000;
@@ -18,7 +18,9 @@ export function describeValue(value: unknown): string {
     case 'string': {
       // masked before it is cut: a cut secret would no longer be recognised
       const text = processSecrets.mask(value);
-      return text.length > ECHO_CHARS ? `${JSON.stringify(text.slice(0, ECHO_CHARS))}… (${text.length} characters)` : JSON.stringify(text);
+      return text.length > ECHO_CHARS
+        ? `${JSON.stringify(text.slice(0, ECHO_CHARS))}… (${text.length} characters)`
+        : JSON.stringify(text);
     }
     case 'symbol':
       return 'a symbol';
@@ -42,7 +44,10 @@ export function kindOf(value: unknown): string {
   return t === 'object' ? 'an object' : `a ${t}`;
 }
 
-export interface ReadOptions { value: unknown; problems: string[] }
+export interface ReadOptions {
+  value: unknown;
+  problems: string[];
+}
 
 /**
  * A plain copy of plain objects and arrays (own enumerable string keys, read once each); other
@@ -67,8 +72,14 @@ function copy(value: unknown, at: string, depth: number, path: Set<object>, prob
     return undefined;
   }
   if (!plain) return value;
-  if (path.has(value)) { problems.push(`${name} refers to itself`); return undefined; }
-  if (depth >= MAX_DEPTH) { problems.push(`${name} is nested deeper than ${MAX_DEPTH} levels`); return undefined; }
+  if (path.has(value)) {
+    problems.push(`${name} refers to itself`);
+    return undefined;
+  }
+  if (depth >= MAX_DEPTH) {
+    problems.push(`${name} is nested deeper than ${MAX_DEPTH} levels`);
+    return undefined;
+  }
   path.add(value);
   try {
     let keys: string[];
@@ -78,7 +89,10 @@ function copy(value: unknown, at: string, depth: number, path: Set<object>, prob
       problems.push(`${name}: listing its keys threw (${errorText(error)})`);
       return undefined;
     }
-    if (keys.length > MAX_KEYS) { problems.push(`${name} has ${keys.length} keys; at most ${MAX_KEYS}`); return undefined; }
+    if (keys.length > MAX_KEYS) {
+      problems.push(`${name} has ${keys.length} keys; at most ${MAX_KEYS}`);
+      return undefined;
+    }
     const out: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
     for (const key of keys) {
       const where = Array.isArray(value) ? `${at}[${key}]` : at ? `${at}.${key}` : key;
@@ -90,7 +104,12 @@ function copy(value: unknown, at: string, depth: number, path: Set<object>, prob
         continue;
       }
       // defineProperty: an own '__proto__' key (JSON.parse makes one) stays a key, not a prototype
-      Object.defineProperty(out, key, { value: copy(inner, where, depth + 1, path, problems), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: copy(inner, where, depth + 1, path, problems),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   } finally {

@@ -28,21 +28,41 @@ const isExitType = (o: WireOrder) => o.orderType === 'limit' || o.orderType === 
 const takeProfit = (legs: WireOrder[]) => legs.find((o) => o.orderType === 'limit');
 const stopLoss = (legs: WireOrder[]) => legs.find((o) => o.orderType === 'stop' || o.orderType === 'stop_limit');
 
-export interface GroupNames { tp: string; sl: string; both: string }
-const ALPACA: GroupNames = { tp: 'take_profit.limit_price', sl: 'stop_loss.stop_price', both: 'take_profit and stop_loss' };
-export const SALVO_GROUP_NAMES: GroupNames = { tp: 'takeProfit.limitPrice', sl: 'stopLoss.stopPrice', both: 'takeProfit and stopLoss' };
+export interface GroupNames {
+  tp: string;
+  sl: string;
+  both: string;
+}
+const ALPACA: GroupNames = {
+  tp: 'take_profit.limit_price',
+  sl: 'stop_loss.stop_price',
+  both: 'take_profit and stop_loss',
+};
+export const SALVO_GROUP_NAMES: GroupNames = {
+  tp: 'takeProfit.limitPrice',
+  sl: 'stopLoss.stopPrice',
+  both: 'takeProfit and stopLoss',
+};
 
 /** why the venue (or salvo's validation, with its names) refuses this group as a whole; each order's own terms are checked apart */
-export function groupProblem(orderClass: OrderClass, orders: WireOrder[], touch: { bid: number; ask: number }, n: GroupNames = ALPACA): string | undefined {
+export function groupProblem(
+  orderClass: OrderClass,
+  orders: WireOrder[],
+  touch: { bid: number; ask: number },
+  n: GroupNames = ALPACA,
+): string | undefined {
   const [first] = orders;
-  if (orders.some((o) => o.ticker !== first.ticker || o.timeInForce !== first.timeInForce)) return `the orders of ${an(orderClass)} share one symbol and time in force`;
-  if (first.timeInForce !== 'day' && first.timeInForce !== 'gtc') return `${an(orderClass)} order takes time_in_force day or gtc, not ${first.timeInForce}`;
+  if (orders.some((o) => o.ticker !== first.ticker || o.timeInForce !== first.timeInForce))
+    return `the orders of ${an(orderClass)} share one symbol and time in force`;
+  if (first.timeInForce !== 'day' && first.timeInForce !== 'gtc')
+    return `${an(orderClass)} order takes time_in_force day or gtc, not ${first.timeInForce}`;
   const want = orderClass === 'bracket' ? 3 : 2;
   if (orders.length !== want) return `${an(orderClass)} order has ${want} orders, got ${orders.length}`;
   const hasEntry = orderClass !== 'oco';
   const entry = hasEntry ? first : undefined;
   const exits = hasEntry ? orders.slice(1) : orders;
-  if (entry && entry.orderType !== 'market' && entry.orderType !== 'limit') return `the entry of ${an(orderClass)} order is a market or limit order, not ${entry.orderType}`;
+  if (entry && entry.orderType !== 'market' && entry.orderType !== 'limit')
+    return `the entry of ${an(orderClass)} order is a market or limit order, not ${entry.orderType}`;
   const exitSide = entry ? (entry.side === 'buy' ? 'sell' : 'buy') : first.side;
   if (exits.some((o) => o.side !== exitSide || !isExitType(o) || Math.abs(o.quantity - first.quantity) > 1e-9)) {
     return `the exits of ${an(orderClass)} order are a take-profit limit and a stop-loss stop for the same qty${entry ? ', on the other side of the entry' : ''}`;
@@ -55,7 +75,13 @@ export function groupProblem(orderClass: OrderClass, orders: WireOrder[], touch:
   if (tp && sl && (tp.limitPrice! - sl.stopPrice!) * up <= 0) {
     return `${n.tp} ${tp.limitPrice} must be ${up > 0 ? 'above' : 'below'} ${n.sl} ${sl.stopPrice}`;
   }
-  const base = entry ? (entry.orderType === 'limit' ? entry.limitPrice! : entry.side === 'buy' ? touch.ask : touch.bid) : 0;
+  const base = entry
+    ? entry.orderType === 'limit'
+      ? entry.limitPrice!
+      : entry.side === 'buy'
+        ? touch.ask
+        : touch.bid
+    : 0;
   if (entry && tp && base > 0 && (tp.limitPrice! - base) * up <= 0) {
     return `${n.tp} ${tp.limitPrice} must be ${up > 0 ? 'above' : 'below'} the entry's price ${base} for a ${entry.side}`;
   }
@@ -65,33 +91,64 @@ export function groupProblem(orderClass: OrderClass, orders: WireOrder[], touch:
   return undefined;
 }
 
-type Exit = Pick<WireOrder, 'ticker' | 'quantity' | 'side' | 'orderType' | 'limitPrice' | 'stopPrice' | 'timeInForce' | 'action'>;
+type Exit = Pick<
+  WireOrder,
+  'ticker' | 'quantity' | 'side' | 'orderType' | 'limitPrice' | 'stopPrice' | 'timeInForce' | 'action'
+>;
 
 /**
  * A strategy's bracket / OTO request → its exit legs (other side, closing actions, same quantity
  * and time in force), or the one-line reason it cannot be. `touch`: the current bid and ask.
  */
 export function exitLegs(
-  entry: Exit, orderClass: 'bracket' | 'oto', takeProfit: unknown, stopLoss: unknown, touch: { bid: number; ask: number },
+  entry: Exit,
+  orderClass: 'bracket' | 'oto',
+  takeProfit: unknown,
+  stopLoss: unknown,
+  touch: { bid: number; ask: number },
 ): { legs: Exit[] } | { problem: string } {
   const tp = legTerms(takeProfit, 'takeProfit', ['limitPrice']);
   const sl = legTerms(stopLoss, 'stopLoss', ['stopPrice', 'limitPrice']);
   if (typeof tp === 'string') return { problem: tp };
   if (typeof sl === 'string') return { problem: sl };
-  if (orderClass === 'oto' && !tp === !sl) return { problem: 'an oto order needs exactly one of takeProfit and stopLoss' };
-  if (orderClass === 'bracket' && (!tp || !sl)) return { problem: 'a bracket order needs both takeProfit and stopLoss' };
+  if (orderClass === 'oto' && !tp === !sl)
+    return { problem: 'an oto order needs exactly one of takeProfit and stopLoss' };
+  if (orderClass === 'bracket' && (!tp || !sl))
+    return { problem: 'a bracket order needs both takeProfit and stopLoss' };
   const side = entry.side === 'buy' ? 'sell' : 'buy';
-  const base = { ticker: entry.ticker, quantity: entry.quantity, side, timeInForce: entry.timeInForce, action: side === 'sell' ? 'sell_long' : 'buy_to_cover' } as const;
+  const base = {
+    ticker: entry.ticker,
+    quantity: entry.quantity,
+    side,
+    timeInForce: entry.timeInForce,
+    action: side === 'sell' ? 'sell_long' : 'buy_to_cover',
+  } as const;
   const legs: Exit[] = [];
   if (tp) legs.push({ ...base, orderType: 'limit', limitPrice: tp.limitPrice });
-  if (sl) legs.push({ ...base, orderType: sl.limitPrice === undefined ? 'stop' : 'stop_limit', stopPrice: sl.stopPrice, limitPrice: sl.limitPrice });
-  const problem = groupProblem(orderClass, [entry, ...legs].map((o, i) => ({ ...o, clientOrderId: String(i) })), touch, SALVO_GROUP_NAMES);
+  if (sl)
+    legs.push({
+      ...base,
+      orderType: sl.limitPrice === undefined ? 'stop' : 'stop_limit',
+      stopPrice: sl.stopPrice,
+      limitPrice: sl.limitPrice,
+    });
+  const problem = groupProblem(
+    orderClass,
+    [entry, ...legs].map((o, i) => ({ ...o, clientOrderId: String(i) })),
+    touch,
+    SALVO_GROUP_NAMES,
+  );
   return problem ? { problem } : { legs };
 }
 
-function legTerms(value: unknown, name: string, fields: string[]): Record<string, number | undefined> | undefined | string {
+function legTerms(
+  value: unknown,
+  name: string,
+  fields: string[],
+): Record<string, number | undefined> | undefined | string {
   if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${name} must be an object like { ${fields[0]} }`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `${name} must be an object like { ${fields[0]} }`;
   const v = value as Record<string, unknown>;
   const extra = Object.keys(v).filter((k) => !fields.includes(k));
   if (extra.length) return `unknown field '${name}.${extra[0]}'`;
@@ -99,7 +156,8 @@ function legTerms(value: unknown, name: string, fields: string[]): Record<string
   for (const key of fields) {
     const x = v[key];
     if (x === undefined && key !== fields[0]) continue;
-    if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) return `${name}.${key} must be a positive number; got ${JSON.stringify(x)}`;
+    if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0)
+      return `${name}.${key} must be a positive number; got ${JSON.stringify(x)}`;
     out[key] = x;
   }
   return out;

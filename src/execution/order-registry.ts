@@ -2,7 +2,7 @@
 // (trade log, portfolio, display listen here), so the log has exactly one row per status change.
 import type { BrokerOrderStatus, TradeUpdate } from '../brokers/broker.js';
 import type { BlockTiming, OrderStatus, TerminalStatus } from '../types.js';
-import { canMove, isTerminal, type Order } from './order.js';
+import { canMove, isTerminal, type Order } from '../orders/order.js';
 import { closesSide } from './validate.js';
 
 export interface OrderEvent {
@@ -20,15 +20,20 @@ export interface OrderEvent {
 }
 
 const FROM_BROKER: Partial<Record<BrokerOrderStatus, OrderStatus>> = {
-  pending_new: 'submitted', new: 'new', partially_filled: 'partially_filled', filled: 'filled',
-  canceled: 'canceled', rejected: 'rejected', expired: 'expired',
+  pending_new: 'submitted',
+  new: 'new',
+  partially_filled: 'partially_filled',
+  filled: 'filled',
+  canceled: 'canceled',
+  rejected: 'rejected',
+  expired: 'expired',
   // a replaced order is done for salvo: its replacement is an order of its own
   replaced: 'canceled',
   // a bracket exit the venue holds until its entry fills: acknowledged
   held: 'new',
 };
 
-export class OrderBook {
+export class OrderRegistry {
   private readonly orders = new Map<string, Order>();
   private readonly listeners: Array<(event: OrderEvent) => void> = [];
   private readonly blocks = new Map<string, Order[]>();
@@ -42,7 +47,8 @@ export class OrderBook {
   add(order: Order): void {
     this.orders.set(order.clientOrderId, order);
     const block = this.blocks.get(order.blockId);
-    if (block) block.push(order); else this.blocks.set(order.blockId, [order]);
+    if (block) block.push(order);
+    else this.blocks.set(order.blockId, [order]);
   }
 
   get(clientOrderId: string): Order | undefined {
@@ -50,7 +56,18 @@ export class OrderBook {
   }
 
   /** Moves an order if its state machine allows it; returns whether it moved. */
-  move(order: Order, status: OrderStatus, how: { rawStatus?: string; source: 'execution' | 'local'; reason?: string; filledQty?: number; filledAvgPrice?: number; at?: number }): boolean {
+  move(
+    order: Order,
+    status: OrderStatus,
+    how: {
+      rawStatus?: string;
+      source: 'execution' | 'local';
+      reason?: string;
+      filledQty?: number;
+      filledAvgPrice?: number;
+      at?: number;
+    },
+  ): boolean {
     const filledQty = how.filledQty ?? order.filledQty;
     if (!canMove(order, status, filledQty)) return false;
     let fill: OrderEvent['fill'];
@@ -63,7 +80,15 @@ export class OrderBook {
     }
     order.status = status;
     if (how.reason) order.reason = how.reason;
-    const event: OrderEvent = { order, status, rawStatus: how.rawStatus ?? status, source: how.source, at: how.at ?? Date.now(), reason: how.reason, fill };
+    const event: OrderEvent = {
+      order,
+      status,
+      rawStatus: how.rawStatus ?? status,
+      source: how.source,
+      at: how.at ?? Date.now(),
+      reason: how.reason,
+      fill,
+    };
     for (const listener of this.listeners) listener(event);
     return true;
   }
@@ -71,13 +96,22 @@ export class OrderBook {
   /** A trade update from the broker's stream. */
   applyUpdate(update: TradeUpdate): void {
     const order = this.orders.get(update.order.clientOrderId);
-    if (!order) { this.foreignUpdates++; return; }
+    if (!order) {
+      this.foreignUpdates++;
+      return;
+    }
     const status = FROM_BROKER[update.order.status];
     if (!status) return;
     order.brokerOrderId ??= update.order.brokerOrderId;
     this.move(order, status, {
-      source: 'execution', rawStatus: update.order.rawStatus || update.event, at: update.timestamp,
-      reason: update.order.reason ?? (update.order.status === 'replaced' ? `replaced by ${update.order.replacedBy ?? 'a new order'}` : undefined), filledQty: update.order.filledQty, filledAvgPrice: update.order.filledAvgPrice,
+      source: 'execution',
+      rawStatus: update.order.rawStatus || update.event,
+      at: update.timestamp,
+      reason:
+        update.order.reason ??
+        (update.order.status === 'replaced' ? `replaced by ${update.order.replacedBy ?? 'a new order'}` : undefined),
+      filledQty: update.order.filledQty,
+      filledAvgPrice: update.order.filledAvgPrice,
     });
   }
 
@@ -93,7 +127,8 @@ export class OrderBook {
   closingInFlight(ticker: string, side: 'long' | 'short'): number {
     let qty = 0;
     for (const o of this.orders.values()) {
-      if (o.ticker === ticker && !isTerminal(o.status) && closesSide(o.action) === side) qty += o.quantity - o.filledQty;
+      if (o.ticker === ticker && !isTerminal(o.status) && closesSide(o.action) === side)
+        qty += o.quantity - o.filledQty;
     }
     return qty;
   }
@@ -103,7 +138,8 @@ export class OrderBook {
     for (const o of this.orders.values()) {
       c.total++;
       if (o.handedAt !== undefined || o.brokerOrderId !== undefined) c.submitted++;
-      if (isTerminal(o.status)) c[o.status]++; else c.open++;
+      if (isTerminal(o.status)) c[o.status]++;
+      else c.open++;
     }
     return c;
   }

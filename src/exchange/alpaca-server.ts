@@ -6,17 +6,27 @@
 // request hangs until the client gives up) plus the stream drops configured here.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { QuoteBoard } from '../../market/quote-board.js';
-import type { BrokerOrderState } from '../broker.js';
+import type { QuoteBoard } from '../market/quote-board.js';
+import type { BrokerOrderState } from '../brokers/broker.js';
 import type { PaperVenue } from './venue.js';
 import { accountJson, calendarJson, clockJson, positionJson } from './alpaca/account-api.js';
 import { DataStreamServer } from './alpaca/data-stream.js';
-import { ApiError, checkAuth, decodePathPart, notFound, RateGate, readJson, requestUrl, sendError, sendJson } from './alpaca/http.js';
+import {
+  ApiError,
+  checkAuth,
+  decodePathPart,
+  notFound,
+  RateGate,
+  readJson,
+  requestUrl,
+  sendError,
+  sendJson,
+} from './alpaca/http.js';
 import { OrderLedger, orderJson } from './alpaca/ledger.js';
 import { cancelAll, cancelOrder, createOrder, listOrders, parseListQuery, venueError } from './alpaca/orders-api.js';
 import { closeAll, closePosition, replaceOrder } from './alpaca/order-changes.js';
 import { AccountExtras } from './alpaca/account-extras.js';
-import { TradeStreamServer } from './alpaca/trade-stream.js';
+import { TradeUpdatesServer } from './alpaca/trade-updates.js';
 
 export interface AlpacaServerOptions {
   host?: string;
@@ -78,17 +88,32 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
   const failure = options.failure ?? {};
   const ledger = new OrderLedger((id) => venue.getOrder(id));
   const gate = options.ordersPerMinute ? new RateGate(options.ordersPerMinute) : undefined;
-  const stats: AlpacaServerStats = { submitRequests: 0, swallowed: 0, rateLimited: 0, streamDrops: 0, dataStreamDrops: 0, updatesUnheard: 0 };
+  const stats: AlpacaServerStats = {
+    submitRequests: 0,
+    swallowed: 0,
+    rateLimited: 0,
+    streamDrops: 0,
+    dataStreamDrops: 0,
+    updatesUnheard: 0,
+  };
   const created = new Map<string, number>();
   const held = new Set<ServerResponse>();
-  const trades = new TradeStreamServer(venue, {
-    credentials, binaryFrames: options.binaryFrames ?? true, dropAfterMs: failure.dropStreamAfterMs, maxDrops: failure.maxStreamDrops ?? Infinity,
+  const trades = new TradeUpdatesServer(venue, {
+    credentials,
+    binaryFrames: options.binaryFrames ?? true,
+    dropAfterMs: failure.dropStreamAfterMs,
+    maxDrops: failure.maxStreamDrops ?? Infinity,
   });
   const data = new DataStreamServer({
-    credentials, board: options.board, pollMs: options.dataPollMs ?? 5, dropAfterMs: failure.dropDataStreamAfterMs, maxDrops: failure.maxDataStreamDrops ?? Infinity,
+    credentials,
+    board: options.board,
+    pollMs: options.dataPollMs ?? 5,
+    dropAfterMs: failure.dropDataStreamAfterMs,
+    maxDrops: failure.maxDataStreamDrops ?? Infinity,
   });
   const unsubscribe = venue.onUpdate((update) => {
-    if (update.event === 'pending_new') created.set(update.order.clientOrderId, (created.get(update.order.clientOrderId) ?? 0) + 1);
+    if (update.event === 'pending_new')
+      created.set(update.order.clientOrderId, (created.get(update.order.clientOrderId) ?? 0) + 1);
     trades.publish(update, ledger.record(update));
   });
 
@@ -125,7 +150,8 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
     if (method === 'GET') {
       if (path === '/v2/account') return ok(accountJson(venue, options.board));
       if (path === '/v2/clock') return ok(clockJson(venue));
-      if (path === '/v2/calendar') return ok(calendarJson(venue, url.searchParams, options.timeZone ?? 'America/New_York'));
+      if (path === '/v2/calendar')
+        return ok(calendarJson(venue, url.searchParams, options.timeZone ?? 'America/New_York'));
       if (path === '/v2/positions') return ok(venue.positions().map((p) => positionJson(options.board, p)));
       if (path.startsWith('/v2/positions/')) {
         const symbol = decodePathPart(path.slice('/v2/positions/'.length));
@@ -159,11 +185,20 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
   };
 
   /** replace, closing positions, and the account extras: kept apart from the order routes above */
-  const routeMore = async (req: IncomingMessage, method: string, url: URL): Promise<{ status: number; body?: unknown } | undefined> => {
+  const routeMore = async (
+    req: IncomingMessage,
+    method: string,
+    url: URL,
+  ): Promise<{ status: number; body?: unknown } | undefined> => {
     const path = url.pathname;
     if (method === 'PATCH' && path.startsWith('/v2/orders/')) {
       admitOrder();
-      return { status: 200, body: orderJson(await replaceOrder(venue, ledger, decodeURIComponent(path.slice('/v2/orders/'.length)), await readJson(req))) };
+      return {
+        status: 200,
+        body: orderJson(
+          await replaceOrder(venue, ledger, decodeURIComponent(path.slice('/v2/orders/'.length)), await readJson(req)),
+        ),
+      };
     }
     if (method === 'DELETE' && path === '/v2/positions') {
       admitOrder();
@@ -171,7 +206,12 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
     }
     if (method === 'DELETE' && path.startsWith('/v2/positions/')) {
       admitOrder();
-      return { status: 200, body: orderJson(await closePosition(venue, ledger, decodeURIComponent(path.slice('/v2/positions/'.length)), url.searchParams)) };
+      return {
+        status: 200,
+        body: orderJson(
+          await closePosition(venue, ledger, decodeURIComponent(path.slice('/v2/positions/'.length)), url.searchParams),
+        ),
+      };
     }
     return extras.route(req, method, url);
   };
@@ -212,7 +252,10 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => { server.off('error', reject); resolve(); });
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as { port: number }).port;
   const hostPart = host.includes(':') ? `[${host}]` : host;
@@ -225,7 +268,12 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
     port,
     dropStreams: () => trades.dropAll(),
     dropDataStreams: () => data.dropAll(),
-    stats: () => ({ ...stats, streamDrops: trades.drops, dataStreamDrops: data.drops, updatesUnheard: trades.updatesUnheard }),
+    stats: () => ({
+      ...stats,
+      streamDrops: trades.drops,
+      dataStreamDrops: data.drops,
+      updatesUnheard: trades.updatesUnheard,
+    }),
     createdPerClientOrderId: () => new Map(created),
     orders: () => ledger.all().map((o) => ({ ...o.state })),
     async close(): Promise<void> {

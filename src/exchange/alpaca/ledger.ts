@@ -3,7 +3,7 @@
 // full JSON Alpaca returns. Orders that reached the venue through another gateway (FIX, message
 // ports) are recorded from their first update, whose state carries the venue's own terms; time in
 // force defaults to day there.
-import type { BrokerOrderState, TradeUpdate, WireOrder } from '../../broker.js';
+import type { BrokerOrderState, TradeUpdate, WireOrder } from '../../brokers/broker.js';
 
 export interface LedgerOrder {
   state: BrokerOrderState;
@@ -49,7 +49,9 @@ export class OrderLedger {
   /** call before handing the order to the venue; `done` after it answered (either way) */
   expect(order: WireOrder): () => void {
     if (!this.byClientId.has(order.clientOrderId)) this.asked.set(order.clientOrderId, order);
-    return () => { this.asked.delete(order.clientOrderId); };
+    return () => {
+      this.asked.delete(order.clientOrderId);
+    };
   }
 
   /** every venue update passes here, before it is sent on the stream */
@@ -59,8 +61,13 @@ export class OrderLedger {
     if (!o) {
       const wire = this.asked.get(id);
       o = {
-        state: update.order, orderType: update.order.orderType ?? wire?.orderType ?? 'market', timeInForce: wire?.timeInForce ?? 'day',
-        limitPrice: wire?.limitPrice, createdAt: update.timestamp, updatedAt: update.timestamp, seq: ++this.seq,
+        state: update.order,
+        orderType: update.order.orderType ?? wire?.orderType ?? 'market',
+        timeInForce: wire?.timeInForce ?? 'day',
+        limitPrice: wire?.limitPrice,
+        createdAt: update.timestamp,
+        updatedAt: update.timestamp,
+        seq: ++this.seq,
       };
       this.byClientId.set(id, o);
       this.byBrokerId.set(update.order.brokerOrderId, o);

@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runClock } from '../src/session/clock.js';
+import { runTickLoop } from '../src/session/tick-loop.js';
 
-const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
+const busy = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+};
 
 // how late ticks start (p50, p99) and the drift at the last tick are bench/clock.ts's figures; here,
 // what holds however loaded the machine is: every due time is accounted for, none runs early
@@ -10,10 +13,13 @@ test('ticks stay anchored to the start: work inside a tick never accumulates int
   const period = 10;
   const t0 = performance.now();
   const starts: number[] = [];
-  const result = await runClock({
+  const result = await runTickLoop({
     periodMs: period,
     durationMs: 150 * period,
-    onTick: () => { starts.push(performance.now() - t0); busy(starts.length % 5); }, // 0–4 ms of work
+    onTick: () => {
+      starts.push(performance.now() - t0);
+      busy(starts.length % 5);
+    }, // 0–4 ms of work
   });
   // every due time k × period is either run or counted as skipped: a sleep-after-work loop (~2 ms
   // of drift per tick) would fit only about 125 ticks in the session and skip none
@@ -26,7 +32,7 @@ test('ticks stay anchored to the start: work inside a tick never accumulates int
 test('an overrun skips the missed due times and counts them; the next tick waits for its own due time', async () => {
   const t0 = performance.now();
   const started: number[] = [];
-  const result = await runClock({
+  const result = await runTickLoop({
     periodMs: 20,
     durationMs: 200,
     onTick: async (tick) => {
@@ -43,7 +49,14 @@ test('an overrun skips the missed due times and counts them; the next tick waits
 
 test('an abort ends the clock after the tick in progress', async () => {
   const stop = new AbortController();
-  const result = await runClock({ periodMs: 5, durationMs: 10_000, signal: stop.signal, onTick: (t) => { if (t === 3) stop.abort(); } });
+  const result = await runTickLoop({
+    periodMs: 5,
+    durationMs: 10_000,
+    signal: stop.signal,
+    onTick: (t) => {
+      if (t === 3) stop.abort();
+    },
+  });
   assert.equal(result.ticks, 3);
 });
 
@@ -51,7 +64,14 @@ test('the number of ticks is exact whatever the clock reads: duration / period, 
   // starts where (start + 600) − start comes out a hair under 600 in floating point
   for (const start of [3770.37500721733, 16273.49560000413, 261601.67852200943]) {
     let t = start;
-    const result = await runClock({ periodMs: 100, durationMs: 600, now: () => t, onTick: () => { t += 100; } });
+    const result = await runTickLoop({
+      periodMs: 100,
+      durationMs: 600,
+      now: () => t,
+      onTick: () => {
+        t += 100;
+      },
+    });
     assert.equal(result.ticks, 6, `clock starting at ${start}`);
   }
 });

@@ -11,12 +11,19 @@
 //   a value FIX cannot map (OrdType, Side, TimeInForce) → Reject(3) with RefTagID and Text
 //   any other application message → BusinessMessageReject(j)
 import net from 'node:net';
-import { BrokerRejection, type TradeUpdate, type WireOrder } from '../broker.js';
-import { execTypeFor, FINAL_STATUSES, ordStatusFor, Tag, TIF_FROM_FIX } from '../fix/codec.js';
+import { BrokerRejection, type TradeUpdate, type WireOrder } from '../brokers/broker.js';
+import { execTypeFor, FINAL_STATUSES, ordStatusFor, Tag, TIF_FROM_FIX } from '../brokers/fix/codec.js';
 import {
-  acceptedTransport, describeSession, engineConfig, PeerStores, SalvoFixSession, sessionRegistry, tagReader,
-  type MsgView, type SessionHooks,
-} from '../fix/engine.js';
+  acceptedTransport,
+  describeSession,
+  engineConfig,
+  PeerStores,
+  SalvoFixSession,
+  sessionRegistry,
+  tagReader,
+  type MsgView,
+  type SessionHooks,
+} from '../brokers/fix/engine.js';
 import { FixFramingGate } from './fix-framing.js';
 import type { PaperVenue } from './venue.js';
 
@@ -35,22 +42,44 @@ export interface ServeFixOptions {
   logonTimeoutSeconds?: number;
 }
 
-interface Owned { peer: string; side: string; cancelId?: string }
+interface Owned {
+  peer: string;
+  side: string;
+  cancelId?: string;
+}
 
 /** FIX OrdRejReason(103) for the venue's refusal codes */
 const ORD_REJ_REASON: Record<string, string> = {
-  unknown_symbol: '1', duplicate_client_order_id: '6', invalid_qty: '13', insufficient_buying_power: '3',
-  insufficient_qty: '3', no_quote: '2', invalid_limit_price: '99',
+  unknown_symbol: '1',
+  duplicate_client_order_id: '6',
+  invalid_qty: '13',
+  insufficient_buying_power: '3',
+  insufficient_qty: '3',
+  no_quote: '2',
+  invalid_limit_price: '99',
 };
 
-export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Promise<{ port: number; close(): Promise<void> }> {
-  const config = await engineConfig(describeSession({
-    type: 'acceptor', name: 'salvo-paper-fix', host: options.host, port: options.port, beginString: 'FIX.4.4',
-    // always a wildcard to the engine, which then keys each session on the peer that logged on: with
-    // a fixed target, any connection would claim (and stop) the expected peer's session before its
-    // logon is checked. The expected SenderCompID is checked in vetLogon instead.
-    senderCompId: options.senderCompId, targetCompId: '*', heartbeatSeconds: 30, resetSeqNum: false,
-  }), new PeerStores());
+export async function serveFix(
+  venue: PaperVenue,
+  options: ServeFixOptions,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const config = await engineConfig(
+    describeSession({
+      type: 'acceptor',
+      name: 'salvo-paper-fix',
+      host: options.host,
+      port: options.port,
+      beginString: 'FIX.4.4',
+      // always a wildcard to the engine, which then keys each session on the peer that logged on: with
+      // a fixed target, any connection would claim (and stop) the expected peer's session before its
+      // logon is checked. The expected SenderCompID is checked in vetLogon instead.
+      senderCompId: options.senderCompId,
+      targetCompId: '*',
+      heartbeatSeconds: 30,
+      resetSeqNum: false,
+    }),
+    new PeerStores(),
+  );
   config.sessionRegistry = sessionRegistry();
   const live = new Map<string, SalvoFixSession>();
   const owned = new Map<string, Owned>();
@@ -61,10 +90,18 @@ export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Pro
   const executionReport = (u: TradeUpdate, side: string, cancelId?: string): Record<string, unknown> => {
     const o = u.order;
     const er: Record<string, unknown> = {
-      OrderID: o.brokerOrderId || 'NONE', ClOrdID: cancelId ?? o.clientOrderId, ExecID: execId(),
-      ExecType: execTypeFor(u.event), OrdStatus: ordStatusFor(o.status), Instrument: { Symbol: o.ticker }, Side: side,
-      OrderQtyData: { OrderQty: o.quantity }, LeavesQty: FINAL_STATUSES.has(o.status) ? 0 : o.quantity - o.filledQty,
-      CumQty: o.filledQty, AvgPx: o.filledAvgPrice, TransactTime: new Date(u.timestamp),
+      OrderID: o.brokerOrderId || 'NONE',
+      ClOrdID: cancelId ?? o.clientOrderId,
+      ExecID: execId(),
+      ExecType: execTypeFor(u.event),
+      OrdStatus: ordStatusFor(o.status),
+      Instrument: { Symbol: o.ticker },
+      Side: side,
+      OrderQtyData: { OrderQty: o.quantity },
+      LeavesQty: FINAL_STATUSES.has(o.status) ? 0 : o.quantity - o.filledQty,
+      CumQty: o.filledQty,
+      AvgPx: o.filledAvgPrice,
+      TransactTime: new Date(u.timestamp),
     };
     if (cancelId) er.OrigClOrdID = o.clientOrderId;
     if (u.fill) Object.assign(er, { LastQty: u.fill.qty, LastPx: u.fill.price });
@@ -92,12 +129,19 @@ export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Pro
     const side = String(get(Tag.Side));
     const ordType = String(get(Tag.OrdType));
     const tif = String(get(Tag.TimeInForce) ?? '0');
-    if (!['1', '2', '5'].includes(side)) return refuse(Tag.Side, 5, `unsupported Side '${side}' (1 buy, 2 sell, 5 sell short)`);
-    if (ordType !== '1' && ordType !== '2') return refuse(Tag.OrdType, 5, `unsupported OrdType '${ordType}' (1 market, 2 limit)`);
-    if (!Object.hasOwn(TIF_FROM_FIX, tif)) return refuse(Tag.TimeInForce, 5, `unsupported TimeInForce '${tif}' (0 day, 1 GTC, 3 IOC, 4 FOK)`);
+    if (!['1', '2', '5'].includes(side))
+      return refuse(Tag.Side, 5, `unsupported Side '${side}' (1 buy, 2 sell, 5 sell short)`);
+    if (ordType !== '1' && ordType !== '2')
+      return refuse(Tag.OrdType, 5, `unsupported OrdType '${ordType}' (1 market, 2 limit)`);
+    if (!Object.hasOwn(TIF_FROM_FIX, tif))
+      return refuse(Tag.TimeInForce, 5, `unsupported TimeInForce '${tif}' (0 day, 1 GTC, 3 IOC, 4 FOK)`);
     const order: WireOrder = {
-      clientOrderId: String(id), ticker: String(ticker), quantity, side: side === '1' ? 'buy' : 'sell',
-      orderType: ordType === '2' ? 'limit' : 'market', timeInForce: TIF_FROM_FIX[tif],
+      clientOrderId: String(id),
+      ticker: String(ticker),
+      quantity,
+      side: side === '1' ? 'buy' : 'sell',
+      orderType: ordType === '2' ? 'limit' : 'market',
+      timeInForce: TIF_FROM_FIX[tif],
       action: side === '1' ? 'buy_long' : side === '5' ? 'short_sell' : 'sell_long',
     };
     if (ordType === '2') order.limitPrice = Number(get(Tag.Price));
@@ -110,10 +154,22 @@ export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Pro
       const refusal = error instanceof BrokerRejection ? error : undefined;
       const reason = refusal?.reason ?? `venue unavailable: ${(error as Error).message}`;
       session.sendApp('8', {
-        ...executionReport({
-          event: 'rejected', timestamp: Date.now(),
-          order: { ...order, brokerOrderId: '', status: 'rejected', rawStatus: 'rejected', filledQty: 0, filledAvgPrice: 0, reason },
-        }, side),
+        ...executionReport(
+          {
+            event: 'rejected',
+            timestamp: Date.now(),
+            order: {
+              ...order,
+              brokerOrderId: '',
+              status: 'rejected',
+              rawStatus: 'rejected',
+              filledQty: 0,
+              filledAvgPrice: 0,
+              reason,
+            },
+          },
+          side,
+        ),
         OrdRejReason: ORD_REJ_REASON[refusal?.code ?? ''] ?? '99',
       });
     }
@@ -126,8 +182,13 @@ export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Pro
     const cancelReject = (text: string, reason: string) => {
       const state = venue.getOrder(orig);
       session.sendApp('9', {
-        OrderID: state?.brokerOrderId || 'NONE', ClOrdID: cancelId, OrigClOrdID: orig,
-        OrdStatus: state ? ordStatusFor(state.status) : '8', CxlRejResponseTo: '1', CxlRejReason: reason, Text: text,
+        OrderID: state?.brokerOrderId || 'NONE',
+        ClOrdID: cancelId,
+        OrigClOrdID: orig,
+        OrdStatus: state ? ordStatusFor(state.status) : '8',
+        CxlRejResponseTo: '1',
+        CxlRejReason: reason,
+        Text: text,
       });
     };
     if (!mine || mine.peer !== session.peerCompId) return cancelReject(`unknown order '${orig}'`, '1');
@@ -136,7 +197,10 @@ export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Pro
       await venue.cancel(orig);
     } catch (error) {
       const code = error instanceof BrokerRejection ? error.code : undefined;
-      cancelReject(error instanceof BrokerRejection ? error.reason : (error as Error).message, code === 'not_found' ? '1' : code === 'not_cancelable' ? '0' : '99');
+      cancelReject(
+        error instanceof BrokerRejection ? error.reason : (error as Error).message,
+        code === 'not_found' ? '1' : code === 'not_cancelable' ? '0' : '99',
+      );
     }
   };
 
@@ -145,20 +209,34 @@ export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Pro
     const mine = owned.get(id);
     const state = mine?.peer === session.peerCompId ? venue.getOrder(id) : undefined;
     if (state) {
-      session.sendApp('8', { ...executionReport({ event: 'new', order: state, timestamp: Date.now() }, mine!.side), ExecType: 'I' });
+      session.sendApp('8', {
+        ...executionReport({ event: 'new', order: state, timestamp: Date.now() }, mine!.side),
+        ExecType: 'I',
+      });
       return;
     }
     session.sendApp('8', {
-      OrderID: 'NONE', ClOrdID: id, ExecID: execId(), ExecType: 'I', OrdStatus: '8', OrdRejReason: '5',
-      Instrument: { Symbol: String(get(Tag.Symbol) ?? '') }, Side: String(get(Tag.Side) ?? '1'),
-      LeavesQty: 0, CumQty: 0, AvgPx: 0, Text: `unknown order '${id}'`,
+      OrderID: 'NONE',
+      ClOrdID: id,
+      ExecID: execId(),
+      ExecType: 'I',
+      OrdStatus: '8',
+      OrdRejReason: '5',
+      Instrument: { Symbol: String(get(Tag.Symbol) ?? '') },
+      Side: String(get(Tag.Side) ?? '1'),
+      LeavesQty: 0,
+      CumQty: 0,
+      AvgPx: 0,
+      Text: `unknown order '${id}'`,
     });
   };
 
   const hooks: SessionHooks = {
     vetLogon: (_, peer) => {
-      if (peer.targetCompId !== options.senderCompId) return `TargetCompID '${peer.targetCompId}' is not this venue ('${options.senderCompId}')`;
-      if (options.targetCompId !== '*' && peer.compId !== options.targetCompId) return `unknown SenderCompID '${peer.compId}'`;
+      if (peer.targetCompId !== options.senderCompId)
+        return `TargetCompID '${peer.targetCompId}' is not this venue ('${options.senderCompId}')`;
+      if (options.targetCompId !== '*' && peer.compId !== options.targetCompId)
+        return `unknown SenderCompID '${peer.compId}'`;
       const badUser = options.username !== undefined && peer.username !== options.username;
       const badPassword = options.password !== undefined && peer.password !== options.password;
       return badUser || badPassword ? `logon refused: invalid username or password for ${peer.compId}` : undefined;
@@ -179,7 +257,12 @@ export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Pro
       else if (msgType === 'F') void onCancel(session, get);
       else if (msgType === 'H') onStatusRequest(session, get);
       else if (msgType !== '3') {
-        session.sendApp('j', { RefSeqNum: seq, RefMsgType: msgType, BusinessRejectReason: '3', Text: `unsupported message type '${msgType}'` });
+        session.sendApp('j', {
+          RefSeqNum: seq,
+          RefMsgType: msgType,
+          BusinessRejectReason: '3',
+          Text: `unsupported message type '${msgType}'`,
+        });
       }
     },
   };
@@ -192,7 +275,10 @@ export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Pro
     socket.setNoDelay(true);
     sockets.add(socket);
     // garbage, a late logon or a reset: the engine hears of it as a read error and stops the session
-    const drop = (why: string) => { gate.destroy(new Error(why)); socket.destroy(); };
+    const drop = (why: string) => {
+      gate.destroy(new Error(why));
+      socket.destroy();
+    };
     const gate = new FixFramingGate('FIX.4.4', (problem) => drop(`garbage from the counterparty: ${problem}`));
     socket.on('error', (error) => drop(error.message));
     socket.pipe(gate);
@@ -201,13 +287,23 @@ export async function serveFix(venue: PaperVenue, options: ServeFixOptions): Pro
     sessions.add(session);
     const deadline = setTimeout(() => drop(`no logon within ${logonMs / 1000} s`), logonMs);
     logonDeadlines.set(session, deadline);
-    socket.once('close', () => { clearTimeout(deadline); sockets.delete(socket); if (!gate.destroyed) gate.end(); });
+    socket.once('close', () => {
+      clearTimeout(deadline);
+      sockets.delete(socket);
+      if (!gate.destroyed) gate.end();
+    });
     // the engine ends its transport itself after a short linger; this only bounds a session that stopped without doing so
-    session.run(transport).catch(() => undefined).finally(() => setTimeout(() => socket.destroy(), 1000).unref());
+    session
+      .run(transport)
+      .catch(() => undefined)
+      .finally(() => setTimeout(() => socket.destroy(), 1000).unref());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => { server.off('error', reject); resolve(); });
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   return {
     port: (server.address() as net.AddressInfo).port,

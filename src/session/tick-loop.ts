@@ -2,14 +2,14 @@
 // shifts later ticks. A call that runs past one or more due times skips them (counted as overruns)
 // rather than firing them late in a burst.
 
-export interface ClockResult {
+export interface TickLoopResult {
   ticks: number;
   overruns: number;
   /** ms each tick started after its due time */
   lateness: number[];
 }
 
-export interface ClockOptions {
+export interface TickLoopOptions {
   periodMs: number;
   durationMs: number;
   onTick: (tick: number) => unknown;
@@ -17,14 +17,14 @@ export interface ClockOptions {
   signal?: AbortSignal;
   now?: () => number;
   /** kept up to date while the clock runs (for a live display) */
-  progress?: ClockResult;
+  progress?: TickLoopResult;
 }
 
-export async function runClock(options: ClockOptions): Promise<ClockResult> {
+export async function runTickLoop(options: TickLoopOptions): Promise<TickLoopResult> {
   const now = options.now ?? (() => performance.now());
   const { periodMs, durationMs, signal } = options;
   const start = now();
-  const result: ClockResult = options.progress ?? { ticks: 0, overruns: 0, lateness: [] };
+  const result: TickLoopResult = options.progress ?? { ticks: 0, overruns: 0, lateness: [] };
   let k = 0;
   for (;;) {
     // k × period against the duration, not (start + k × period) − start, which floating point
@@ -51,12 +51,19 @@ export async function runClock(options: ClockOptions): Promise<ClockResult> {
 export function sleepUntil(due: number, now: () => number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const onAbort = () => { clearTimeout(timer); resolve(); };
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
     let timer: NodeJS.Timeout | undefined;
     const spin = () => {
       if (signal?.aborted) return;
       const left = due - now();
-      if (left <= 0) { signal?.removeEventListener('abort', onAbort); resolve(); return; }
+      if (left <= 0) {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+        return;
+      }
       if (left > 2) timer = setTimeout(spin, left - 1.5);
       else setImmediate(spin);
     };

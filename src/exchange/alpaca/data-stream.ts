@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { decode, encode } from '@msgpack/msgpack';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { emptyQuote, type QuoteBoard } from '../../../market/quote-board.js';
+import { emptyQuote, type QuoteBoard } from '../../market/quote-board.js';
 import { credentialsMatch } from './http.js';
 
 export interface DataStreamOptions {
@@ -17,7 +17,17 @@ export interface DataStreamOptions {
   maxDrops: number;
 }
 
-const CHANNELS = ['trades', 'quotes', 'bars', 'updatedBars', 'dailyBars', 'statuses', 'lulds', 'corrections', 'cancelErrors'] as const;
+const CHANNELS = [
+  'trades',
+  'quotes',
+  'bars',
+  'updatedBars',
+  'dailyBars',
+  'statuses',
+  'lulds',
+  'corrections',
+  'cancelErrors',
+] as const;
 type Channel = (typeof CHANNELS)[number];
 const AUTH_TIMEOUT_MS = 10_000;
 
@@ -49,13 +59,20 @@ export class DataStreamServer {
 
   dropAll(): number {
     let n = 0;
-    for (const [ws, c] of this.clients) if (c.authed) { ws.terminate(); n++; }
+    for (const [ws, c] of this.clients)
+      if (c.authed) {
+        ws.terminate();
+        n++;
+      }
     return n;
   }
 
   close(): void {
     if (this.poller) clearInterval(this.poller);
-    for (const [ws, c] of this.clients) { c.timers.forEach(clearTimeout); ws.terminate(); }
+    for (const [ws, c] of this.clients) {
+      c.timers.forEach(clearTimeout);
+      ws.terminate();
+    }
     this.clients.clear();
     this.wss.close();
   }
@@ -65,13 +82,18 @@ export class DataStreamServer {
     const subs = Object.fromEntries(CHANNELS.map((c) => [c, new Set<string>()])) as Record<Channel, Set<string>>;
     const client: Client = { msgpack, authed: false, subs, timers: [] };
     this.clients.set(ws, client);
-    client.timers.push(setTimeout(() => {
-      if (client.authed) return;
-      this.send(ws, client, [{ T: 'error', code: 404, msg: 'auth timeout' }]);
-      ws.close();
-    }, AUTH_TIMEOUT_MS));
+    client.timers.push(
+      setTimeout(() => {
+        if (client.authed) return;
+        this.send(ws, client, [{ T: 'error', code: 404, msg: 'auth timeout' }]);
+        ws.close();
+      }, AUTH_TIMEOUT_MS),
+    );
     ws.on('message', (raw: Buffer, isBinary: boolean) => this.onMessage(ws, client, raw, isBinary));
-    ws.on('close', () => { client.timers.forEach(clearTimeout); this.clients.delete(ws); });
+    ws.on('close', () => {
+      client.timers.forEach(clearTimeout);
+      this.clients.delete(ws);
+    });
     ws.on('error', () => undefined);
     this.send(ws, client, [{ T: 'success', msg: 'connected' }]);
   }
@@ -110,12 +132,16 @@ export class DataStreamServer {
         for (const channel of CHANNELS) {
           const symbols = msg[channel];
           if (symbols === undefined) continue;
-          if (!Array.isArray(symbols) || symbols.some((s) => typeof s !== 'string')) return this.send(ws, client, [{ T: 'error', code: 400, msg: 'invalid syntax' }]);
+          if (!Array.isArray(symbols) || symbols.some((s) => typeof s !== 'string'))
+            return this.send(ws, client, [{ T: 'error', code: 400, msg: 'invalid syntax' }]);
           for (const s of symbols as string[]) {
-            if (msg.action === 'subscribe') client.subs[channel].add(s); else client.subs[channel].delete(s);
+            if (msg.action === 'subscribe') client.subs[channel].add(s);
+            else client.subs[channel].delete(s);
           }
         }
-        this.send(ws, client, [{ T: 'subscription', ...Object.fromEntries(CHANNELS.map((c) => [c, [...client.subs[c]]])) }]);
+        this.send(ws, client, [
+          { T: 'subscription', ...Object.fromEntries(CHANNELS.map((c) => [c, [...client.subs[c]]])) },
+        ]);
         this.watch();
         return;
       }
@@ -155,12 +181,32 @@ export class DataStreamServer {
       const at = q.timestamp > 0 ? q.timestamp : Date.now();
       const iso = new Date(at).toISOString();
       if (q.bid > 0 || q.ask > 0) {
-        const base = { T: 'q', S: symbol, bx: 'V', bp: q.bid, bs: q.bidSize, ax: 'V', ap: q.ask, as: q.askSize, c: ['R'], z: 'C' };
+        const base = {
+          T: 'q',
+          S: symbol,
+          bx: 'V',
+          bp: q.bid,
+          bs: q.bidSize,
+          ax: 'V',
+          ap: q.ask,
+          as: q.askSize,
+          c: ['R'],
+          z: 'C',
+        };
         quotes.push({ symbol, json: { ...base, t: iso }, packed: { ...base, t: new Date(at) } });
       }
       if (q.last > 0 && q.last !== this.seenLast[slot]) {
         this.seenLast[slot] = q.last;
-        const base = { T: 't', S: symbol, i: ++this.tradeSeq, x: 'V', p: q.last, s: q.lastSize > 0 ? q.lastSize : 100, c: ['@'], z: 'C' };
+        const base = {
+          T: 't',
+          S: symbol,
+          i: ++this.tradeSeq,
+          x: 'V',
+          p: q.last,
+          s: q.lastSize > 0 ? q.lastSize : 100,
+          c: ['@'],
+          z: 'C',
+        };
         trades.push({ symbol, json: { ...base, t: iso }, packed: { ...base, t: new Date(at) } });
       }
     }

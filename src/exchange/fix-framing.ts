@@ -13,9 +13,11 @@ export const MAX_FIX_BODY = 64 * 1024;
 export function frameLength(buf: Buffer, beginString: string, maxBody = MAX_FIX_BODY): number | { problem: string } {
   const prefix = `8=${beginString}\x01`;
   const head = Math.min(buf.length, prefix.length);
-  if (buf.toString('latin1', 0, head) !== prefix.slice(0, head)) return { problem: `a message does not begin with 8=${beginString}` };
+  if (buf.toString('latin1', 0, head) !== prefix.slice(0, head))
+    return { problem: `a message does not begin with 8=${beginString}` };
   if (buf.length < prefix.length + 2) return 0;
-  if (buf.toString('latin1', prefix.length, prefix.length + 2) !== '9=') return { problem: 'BodyLength(9) does not follow BeginString(8)' };
+  if (buf.toString('latin1', prefix.length, prefix.length + 2) !== '9=')
+    return { problem: 'BodyLength(9) does not follow BeginString(8)' };
   const digitsAt = prefix.length + 2;
   let at = digitsAt;
   while (at < buf.length && buf[at] >= 0x30 && buf[at] <= 0x39 && at - digitsAt < 7) at++;
@@ -26,13 +28,17 @@ export function frameLength(buf: Buffer, beginString: string, maxBody = MAX_FIX_
   const bodyStart = at + 1;
   const bodyEnd = bodyStart + bodyLength;
   if (buf.length < Math.min(bodyEnd, bodyStart + 3)) return 0;
-  if (buf.toString('latin1', bodyStart, bodyStart + 3) !== '35=') return { problem: 'MsgType(35) does not open the body' };
+  if (buf.toString('latin1', bodyStart, bodyStart + 3) !== '35=')
+    return { problem: 'MsgType(35) does not open the body' };
   if (buf.length < bodyEnd + 7) return 0;
   const trailer = buf.toString('latin1', bodyEnd, bodyEnd + 7);
   if (!/^10=\d{3}\x01$/.test(trailer)) return { problem: 'no CheckSum(10) where BodyLength(9) says the body ends' };
   let sum = 0;
   for (let i = 0; i < bodyEnd; i++) sum += buf[i];
-  if (sum % 256 !== Number(trailer.slice(3, 6))) return { problem: `CheckSum ${trailer.slice(3, 6)} is wrong (the bytes sum to ${String(sum % 256).padStart(3, '0')})` };
+  if (sum % 256 !== Number(trailer.slice(3, 6)))
+    return {
+      problem: `CheckSum ${trailer.slice(3, 6)} is wrong (the bytes sum to ${String(sum % 256).padStart(3, '0')})`,
+    };
   const field = badField(buf.toString('latin1', bodyStart, bodyEnd));
   return field ? { problem: field } : bodyEnd + 7;
 }
@@ -56,7 +62,10 @@ export class FixFramingGate extends Transform {
   private pending: Buffer = Buffer.alloc(0);
   private refused = false;
 
-  constructor(private readonly beginString: string, private readonly garbage: (problem: string) => void) {
+  constructor(
+    private readonly beginString: string,
+    private readonly garbage: (problem: string) => void,
+  ) {
     super();
   }
 

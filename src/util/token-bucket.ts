@@ -1,7 +1,7 @@
 // The rate authority: a token bucket refilled smoothly (ordersPerMinute / 60 000 per ms), so the
 // allowance comes back order by order instead of in one burst at each minute boundary.
 
-/** What the router asks before orders leave: this process's bucket, or the account's shared in Redis. */
+/** What the throttle asks before orders leave: this process's bucket, or the account's shared in Redis. */
 export interface RateDecision {
   /** the most orders one decision can grant (a block larger than this leaves in chunks) */
   readonly capacity: number;
@@ -22,7 +22,11 @@ export class TokenBucket implements RateDecision {
   private last: number;
   private readonly perMs: number;
 
-  constructor(readonly capacity: number, perMinute: number, private readonly clock: () => number = () => performance.now()) {
+  constructor(
+    readonly capacity: number,
+    perMinute: number,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
     this.tokens = capacity;
     this.perMs = perMinute / 60_000;
     this.last = clock();

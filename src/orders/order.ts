@@ -25,11 +25,25 @@ export interface Order extends WireOrder {
   attempts: number;
 }
 
-export const TERMINAL: ReadonlySet<OrderStatus> = new Set<TerminalStatus>(['filled', 'canceled', 'rejected', 'expired', 'failed']);
+export const TERMINAL: ReadonlySet<OrderStatus> = new Set<TerminalStatus>([
+  'filled',
+  'canceled',
+  'rejected',
+  'expired',
+  'failed',
+]);
 
 const RANK: Record<OrderStatus, number> = {
-  created: 0, queued: 1, submitted: 2, new: 3, partially_filled: 4,
-  filled: 5, canceled: 5, rejected: 5, expired: 5, failed: 5,
+  created: 0,
+  queued: 1,
+  submitted: 2,
+  new: 3,
+  partially_filled: 4,
+  filled: 5,
+  canceled: 5,
+  rejected: 5,
+  expired: 5,
+  failed: 5,
 };
 
 export const isTerminal = (status: OrderStatus): status is TerminalStatus => TERMINAL.has(status);
@@ -51,7 +65,10 @@ let at = 0;
 
 /** blockpaca's id shape: `<action>-<workerId>-<8 hex>`; one id for every retry of the order */
 export function clientOrderId(action: string, workerId: number): string {
-  if (at >= pool.length) { pool = randomBytes(4096).toString('hex'); at = 0; }
+  if (at >= pool.length) {
+    pool = randomBytes(4096).toString('hex');
+    at = 0;
+  }
   const hex = pool.slice(at, at + 8);
   at += 8;
   return `${action}-${workerId}-${hex}`;

@@ -4,13 +4,13 @@
 // Updates are not buffered for a disconnected client: a client that drops must resync over REST.
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { TradeUpdate } from '../../broker.js';
+import type { TradeUpdate } from '../../brokers/broker.js';
 import type { PaperVenue } from '../venue.js';
-import { writePerTurn, type Corkable } from '../../../util/write-per-turn.js';
+import { writePerTurn, type Corkable } from '../../util/write-per-turn.js';
 import { credentialsMatch } from './http.js';
 import { decimal, orderJson, type LedgerOrder } from './ledger.js';
 
-export interface TradeStreamOptions {
+export interface TradeUpdatesOptions {
   credentials: { keyId: string; secretKey: string };
   binaryFrames: boolean;
   /** an authenticated connection is cut (as by the network) this long after it authenticated */
@@ -21,9 +21,13 @@ export interface TradeStreamOptions {
 
 const AUTH_TIMEOUT_MS = 10_000;
 
-interface Client { authed: boolean; listening: boolean; timers: NodeJS.Timeout[] }
+interface Client {
+  authed: boolean;
+  listening: boolean;
+  timers: NodeJS.Timeout[];
+}
 
-export class TradeStreamServer {
+export class TradeUpdatesServer {
   readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   private readonly clients = new Map<WebSocket, Client>();
   drops = 0;
@@ -31,7 +35,10 @@ export class TradeStreamServer {
   /** venue updates published while no client was listening: lost to every client that was away */
   updatesUnheard = 0;
 
-  constructor(private readonly venue: PaperVenue, private readonly options: TradeStreamOptions) {
+  constructor(
+    private readonly venue: PaperVenue,
+    private readonly options: TradeUpdatesOptions,
+  ) {
     this.wss.on('connection', (ws) => this.accept(ws));
   }
 
@@ -42,10 +49,19 @@ export class TradeStreamServer {
       this.updatesUnheard++;
       return;
     }
-    const data: Record<string, unknown> = { event: update.event, timestamp: new Date(update.timestamp).toISOString(), order: orderJson(order) };
+    const data: Record<string, unknown> = {
+      event: update.event,
+      timestamp: new Date(update.timestamp).toISOString(),
+      order: orderJson(order),
+    };
     if (update.fill) {
       const held = this.venue.positions().find((p) => p.ticker === update.order.ticker)?.quantity ?? 0;
-      Object.assign(data, { execution_id: randomUUID(), price: decimal(update.fill.price), qty: decimal(update.fill.qty), position_qty: decimal(held) });
+      Object.assign(data, {
+        execution_id: randomUUID(),
+        price: decimal(update.fill.price),
+        qty: decimal(update.fill.qty),
+        position_qty: decimal(held),
+      });
     }
     const frame = JSON.stringify({ stream: 'trade_updates', data });
     for (const [ws] of listeners) {
@@ -85,14 +101,26 @@ export class TradeStreamServer {
     // a 100-order block makes ~300 updates in a few turns: one socket write per turn, not per frame
     const socket = (ws as unknown as { _socket?: Corkable })._socket;
     if (socket) writePerTurn(socket);
-    client.timers.push(setTimeout(() => { if (!client.authed) ws.close(1008, 'auth timeout'); }, AUTH_TIMEOUT_MS));
+    client.timers.push(
+      setTimeout(() => {
+        if (!client.authed) ws.close(1008, 'auth timeout');
+      }, AUTH_TIMEOUT_MS),
+    );
     ws.on('message', (raw) => this.onMessage(ws, client, raw.toString()));
-    ws.on('close', () => { client.timers.forEach(clearTimeout); this.clients.delete(ws); });
+    ws.on('close', () => {
+      client.timers.forEach(clearTimeout);
+      this.clients.delete(ws);
+    });
     ws.on('error', () => undefined);
   }
 
   private onMessage(ws: WebSocket, client: Client, text: string): void {
-    let msg: { action?: unknown; key?: unknown; secret?: unknown; data?: { key_id?: unknown; secret_key?: unknown; streams?: unknown } };
+    let msg: {
+      action?: unknown;
+      key?: unknown;
+      secret?: unknown;
+      data?: { key_id?: unknown; secret_key?: unknown; streams?: unknown };
+    };
     try {
       msg = JSON.parse(text);
       // `null`, a number or a string parse too; reading .action off null would throw in the listener
@@ -105,12 +133,18 @@ export class TradeStreamServer {
       const key = msg.action === 'auth' ? msg.key : msg.data?.key_id;
       const secret = msg.action === 'auth' ? msg.secret : msg.data?.secret_key;
       if (!credentialsMatch(key, secret, this.options.credentials)) {
-        this.send(ws, JSON.stringify({ stream: 'authorization', data: { status: 'unauthorized', action: 'authenticate' } }));
+        this.send(
+          ws,
+          JSON.stringify({ stream: 'authorization', data: { status: 'unauthorized', action: 'authenticate' } }),
+        );
         ws.close(1008, 'unauthorized');
         return;
       }
       client.authed = true;
-      this.send(ws, JSON.stringify({ stream: 'authorization', data: { status: 'authorized', action: 'authenticate' } }));
+      this.send(
+        ws,
+        JSON.stringify({ stream: 'authorization', data: { status: 'authorized', action: 'authenticate' } }),
+      );
       this.armDrop(ws, client);
       return;
     }
@@ -121,19 +155,27 @@ export class TradeStreamServer {
       }
       const asked = Array.isArray(msg.data?.streams) ? msg.data.streams : [];
       client.listening = asked.includes('trade_updates');
-      this.send(ws, JSON.stringify({ stream: 'listening', data: { streams: client.listening ? ['trade_updates'] : [] } }));
+      this.send(
+        ws,
+        JSON.stringify({ stream: 'listening', data: { streams: client.listening ? ['trade_updates'] : [] } }),
+      );
       return;
     }
-    this.send(ws, JSON.stringify({ action: 'error', data: { error_message: `unknown action: ${String(msg.action)}` } }));
+    this.send(
+      ws,
+      JSON.stringify({ action: 'error', data: { error_message: `unknown action: ${String(msg.action)}` } }),
+    );
   }
 
   private armDrop(ws: WebSocket, client: Client): void {
     const { dropAfterMs, maxDrops } = this.options;
     if (dropAfterMs === undefined || this.drops >= maxDrops) return;
-    client.timers.push(setTimeout(() => {
-      if (this.drops >= maxDrops || ws.readyState !== ws.OPEN) return;
-      this.drops++;
-      ws.terminate();
-    }, dropAfterMs));
+    client.timers.push(
+      setTimeout(() => {
+        if (this.drops >= maxDrops || ws.readyState !== ws.OPEN) return;
+        this.drops++;
+        ws.terminate();
+      }, dropAfterMs),
+    );
   }
 }

@@ -5,7 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 
-export interface AlpacaCredentials { keyId: string; secretKey: string }
+export interface AlpacaCredentials {
+  keyId: string;
+  secretKey: string;
+}
 
 export const KEY_ENV = 'APCA_API_KEY_ID';
 export const SECRET_ENV = 'APCA_API_SECRET_KEY';
@@ -19,7 +22,11 @@ function fromDotEnv(cwd: string): Record<string, string> {
 }
 
 /** undefined when a key is missing everywhere; the caller says where it looked */
-export function resolveCredentials(given: { keyId?: string; secretKey?: string }, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AlpacaCredentials | undefined {
+export function resolveCredentials(
+  given: { keyId?: string; secretKey?: string },
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): AlpacaCredentials | undefined {
   let keyId = given.keyId || env[KEY_ENV];
   let secretKey = given.secretKey || env[SECRET_ENV];
   if (!keyId || !secretKey) {

@@ -1,20 +1,23 @@
-// Router: orders leave in arrival order within the broker's rate. With budget to spare and no
+// Throttle: orders leave in arrival order within the broker's rate. With budget to spare and no
 // backlog, a block goes straight to the workers in the strategy's own call stack (no timer hop);
 // otherwise it waits in a bottleneck queue (FIFO, one job at a time) until the bucket refills.
 // One job carries a whole block (up to the bucket's capacity), so a 100-leg block pays bottleneck's
 // per-job timer cost once, not 100 times.
 import Bottleneck from 'bottleneck';
-import type { Order } from './order.js';
-import { TokenBucket, type RateDecision } from './token-bucket.js';
+import type { Order } from '../orders/order.js';
+import { TokenBucket, type RateDecision } from '../util/token-bucket.js';
 
-export class Router {
+export class Throttle {
   private readonly queue = new Bottleneck({ maxConcurrent: 1 });
   private readonly waitingChunks = new Set<Order[]>();
   private waiting = 0;
   private stopped = false;
   private readonly wakers = new Set<() => void>();
 
-  constructor(private readonly bucket: RateDecision, private readonly dispatch: (legs: Order[]) => void) {}
+  constructor(
+    private readonly bucket: RateDecision,
+    private readonly dispatch: (legs: Order[]) => void,
+  ) {}
 
   /** orders waiting for rate budget */
   get backlog(): number {
@@ -58,7 +61,11 @@ export class Router {
   /** a wait for budget that stop() and a withdrawal cut short, so neither waits out a slow refill */
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const wake = () => { clearTimeout(timer); this.wakers.delete(wake); resolve(); };
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
       const timer = setTimeout(wake, Math.ceil(ms));
       this.wakers.add(wake);
     });

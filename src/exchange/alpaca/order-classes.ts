@@ -1,15 +1,17 @@
 // order_class bracket / oco / oto in Alpaca's request shape → the venue's group of orders (see
 // src/execution/order-groups.ts). Each leg gets its own order id; the answer is the first order with its legs.
 import { randomUUID } from 'node:crypto';
-import type { WireOrder } from '../../broker.js';
-import type { OrderClass } from '../../../execution/order-groups.js';
+import type { WireOrder } from '../../brokers/broker.js';
+import type { OrderClass } from '../../orders/groups.js';
 import { invalid } from './http.js';
-import { parseOrderRequest, positiveNumber, present } from './orders-api.js';
+import { parseOrderRequest, positiveNumber, present } from './order-request.js';
 
 const CLASSES = new Set<string>(['bracket', 'oco', 'oto']);
 
 /** undefined for a simple order; 422 for a group Alpaca would refuse outright */
-export function parseOrderGroup(body: Record<string, unknown>): { orderClass: OrderClass; orders: WireOrder[] } | undefined {
+export function parseOrderGroup(
+  body: Record<string, unknown>,
+): { orderClass: OrderClass; orders: WireOrder[] } | undefined {
   const { order_class: cls, take_profit: tpBody, stop_loss: slBody, ...rest } = body;
   if (typeof cls !== 'string' || !CLASSES.has(cls)) return undefined;
   const orderClass = cls as OrderClass;
@@ -18,13 +20,27 @@ export function parseOrderGroup(body: Record<string, unknown>): { orderClass: Or
   if (orderClass !== 'oto' && (!tp || !sl)) throw invalid(`an ${orderClass} order needs take_profit and stop_loss`);
   if (orderClass === 'oto' && !tp === !sl) throw invalid('an oto order needs exactly one of take_profit and stop_loss');
   // an OCO is its take-profit limit order, with the stop-loss as its leg
-  const first = parseOrderRequest(orderClass === 'oco' ? { ...rest, limit_price: rest.limit_price ?? tp!.limit_price } : rest);
+  const first = parseOrderRequest(
+    orderClass === 'oco' ? { ...rest, limit_price: rest.limit_price ?? tp!.limit_price } : rest,
+  );
   const exitSide = orderClass === 'oco' ? first.side : first.side === 'buy' ? 'sell' : 'buy';
   const exit = (terms: Partial<WireOrder>): WireOrder => ({
-    clientOrderId: randomUUID(), ticker: first.ticker, quantity: first.quantity, side: exitSide, timeInForce: first.timeInForce,
-    action: exitSide === 'sell' ? 'sell_long' : 'buy_to_cover', orderType: 'limit', ...terms,
+    clientOrderId: randomUUID(),
+    ticker: first.ticker,
+    quantity: first.quantity,
+    side: exitSide,
+    timeInForce: first.timeInForce,
+    action: exitSide === 'sell' ? 'sell_long' : 'buy_to_cover',
+    orderType: 'limit',
+    ...terms,
   });
-  const stop = sl && exit(sl.limit_price === undefined ? { orderType: 'stop', stopPrice: sl.stop_price } : { orderType: 'stop_limit', stopPrice: sl.stop_price, limitPrice: sl.limit_price });
+  const stop =
+    sl &&
+    exit(
+      sl.limit_price === undefined
+        ? { orderType: 'stop', stopPrice: sl.stop_price }
+        : { orderType: 'stop_limit', stopPrice: sl.stop_price, limitPrice: sl.limit_price },
+    );
   if (orderClass === 'oco') return { orderClass, orders: [first, stop!] };
   const profit = tp && exit({ orderType: 'limit', limitPrice: tp.limit_price });
   return { orderClass, orders: [first, ...(profit ? [profit] : []), ...(stop ? [stop] : [])] };

@@ -9,19 +9,26 @@
 // old order ends 'replaced' and its replacement takes a new place at the back of the queue.
 import { randomUUID } from 'node:crypto';
 import {
-  BrokerRejection, BrokerTransientError,
-  type BrokerAccount, type BrokerOrderState, type BrokerOrderStatus, type BrokerPosition, type MarketClock,
-  type SubmitAck, type TradeUpdate, type WireOrder,
-} from '../broker.js';
-import { emptyQuote, type BoardQuote, type QuoteBoard } from '../../market/quote-board.js';
-import type { PaperBrokerConfig } from './config.js';
-import { marketHours } from '../market-hours.js';
-import { TokenBucket } from '../../execution/token-bucket.js';
-import { preciseNow } from '../../execution/order.js';
-import { Portfolio } from '../../portfolio/portfolio.js';
-import { STOP_TYPES } from '../../types.js';
-import { cleanPrice, priceTermsProblem, trailStop } from '../../execution/order-terms.js';
-import { groupProblem, type Group, type OrderClass } from '../../execution/order-groups.js';
+  BrokerRejection,
+  BrokerTransientError,
+  type BrokerAccount,
+  type BrokerOrderState,
+  type BrokerOrderStatus,
+  type BrokerPosition,
+  type MarketClock,
+  type SubmitAck,
+  type TradeUpdate,
+  type WireOrder,
+} from '../brokers/broker.js';
+import { emptyQuote, type BoardQuote, type QuoteBoard } from '../market/quote-board.js';
+import type { PaperBrokerConfig } from '../brokers/paper/config.js';
+import { marketHours } from '../brokers/market-hours.js';
+import { TokenBucket } from '../util/token-bucket.js';
+import { preciseNow } from '../orders/order.js';
+import { Portfolio } from '../portfolio/portfolio.js';
+import { STOP_TYPES } from '../types.js';
+import { cleanPrice, priceTermsProblem, trailStop } from '../orders/terms.js';
+import { groupProblem, type Group, type OrderClass } from '../orders/groups.js';
 
 interface VenueOrder {
   wire: WireOrder;
@@ -43,7 +50,10 @@ interface VenueOrder {
  * what the venue saw of each submit once tape() was called (tests, benchmarks): per client order
  * id, when it arrived and when its answer left, epoch ms with sub-ms precision
  */
-export interface SubmitTape { arrived: Map<string, number>; answered: Map<string, number> }
+export interface SubmitTape {
+  arrived: Map<string, number>;
+  answered: Map<string, number>;
+}
 
 export interface PaperVenueOptions {
   random?: () => number;
@@ -82,7 +92,11 @@ export class PaperVenue {
   private closed = false;
   private recording?: SubmitTape;
 
-  constructor(readonly config: PaperBrokerConfig, private readonly board: QuoteBoard, options: PaperVenueOptions = {}) {
+  constructor(
+    readonly config: PaperBrokerConfig,
+    private readonly board: QuoteBoard,
+    options: PaperVenueOptions = {},
+  ) {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.cash = config.cash;
@@ -112,15 +126,22 @@ export class PaperVenue {
     await this.venueLatency();
     this.admit();
     const first = orders[0];
-    if (!first || !this.board.has(first.ticker)) throw new BrokerRejection(`unknown symbol '${first?.ticker}': not traded on this paper venue`, 'unknown_symbol');
+    if (!first || !this.board.has(first.ticker))
+      throw new BrokerRejection(`unknown symbol '${first?.ticker}': not traded on this paper venue`, 'unknown_symbol');
     const q = this.board.read(this.board.slotOf(first.ticker), this.quote);
     const problem = groupProblem(orderClass, orders, q);
     if (problem) throw new BrokerRejection(problem, 'invalid_order_class');
     const hasEntry = orderClass !== 'oco';
     // the entry (or an OCO's first leg) passes every check of a plain order; exits close what it opens
-    const refusal = this.refusal(first) ?? orders.slice(1).map((o) => priceTermsProblem(o, q)).find(Boolean);
+    const refusal =
+      this.refusal(first) ??
+      orders
+        .slice(1)
+        .map((o) => priceTermsProblem(o, q))
+        .find(Boolean);
     if (refusal) throw new BrokerRejection(refusal[1], refusal[0]);
-    if (orders.some((o) => this.orders.has(o.clientOrderId))) throw new BrokerRejection('client_order_id must be unique', 'duplicate_client_order_id');
+    if (orders.some((o) => this.orders.has(o.clientOrderId)))
+      throw new BrokerRejection('client_order_id must be unique', 'duplicate_client_order_id');
     const group: Group<VenueOrder> = { orderClass, exits: [], closing: false };
     const members = orders.map((o, i) => this.accept(o, group, hasEntry && i > 0));
     if (hasEntry) group.entry = members[0];
@@ -133,7 +154,8 @@ export class PaperVenue {
     await this.venueLatency();
     const o = this.orders.get(clientOrderId);
     if (!o) throw new BrokerRejection(`unknown order '${clientOrderId}'`, 'not_found');
-    if (FINAL.has(o.state.status)) throw new BrokerRejection(`order '${clientOrderId}' is not cancelable: ${o.state.status}`, 'not_cancelable');
+    if (FINAL.has(o.state.status))
+      throw new BrokerRejection(`order '${clientOrderId}' is not cancelable: ${o.state.status}`, 'not_cancelable');
     this.finish(o, 'canceled');
   }
 
@@ -147,10 +169,18 @@ export class PaperVenue {
     this.admit();
     const old = order.replaces === undefined ? undefined : this.orders.get(order.replaces);
     if (!old) throw new BrokerRejection(`unknown order '${order.replaces}'`, 'not_found');
-    if (!this.open.has(old)) throw new BrokerRejection(`order '${order.replaces}' is not replaceable: ${old.state.status}`, 'not_replaceable');
-    if (old.group) throw new BrokerRejection(`order '${order.replaces}' is part of an ${old.group.orderClass} order: cancel the group and send it again`, 'not_replaceable');
+    if (!this.open.has(old))
+      throw new BrokerRejection(`order '${order.replaces}' is not replaceable: ${old.state.status}`, 'not_replaceable');
+    if (old.group)
+      throw new BrokerRejection(
+        `order '${order.replaces}' is part of an ${old.group.orderClass} order: cancel the group and send it again`,
+        'not_replaceable',
+      );
     if (old.wire.ticker !== order.ticker || old.wire.side !== order.side) {
-      throw new BrokerRejection(`a replace keeps the ticker and side of '${order.replaces}' (${old.wire.side} ${old.wire.ticker})`, 'invalid_replace');
+      throw new BrokerRejection(
+        `a replace keeps the ticker and side of '${order.replaces}' (${old.wire.side} ${old.wire.ticker})`,
+        'invalid_replace',
+      );
     }
     const refusal = this.refusal(order, old);
     if (refusal) throw new BrokerRejection(refusal[1], refusal[0]);
@@ -183,14 +213,22 @@ export class PaperVenue {
 
   account(): BrokerAccount {
     let equity = this.cash;
-    for (const p of this.holdings.positions((t) => (this.board.has(t) ? this.board.mid(this.board.slotOf(t)) : undefined))) equity += p.marketValue;
+    for (const p of this.holdings.positions((t) =>
+      this.board.has(t) ? this.board.mid(this.board.slotOf(t)) : undefined,
+    ))
+      equity += p.marketValue;
     return { cash: this.cash, equity, buyingPower: this.cash - this.reservedForBuys(), currency: 'USD' };
   }
 
   clock(): MarketClock {
     const now = this.now();
     const hours = marketHours(this.config, now);
-    return { now: new Date(now), isOpen: hours.isOpen, nextOpen: new Date(hours.nextOpen), nextClose: new Date(hours.nextClose) };
+    return {
+      now: new Date(now),
+      isOpen: hours.isOpen,
+      nextOpen: new Date(hours.nextOpen),
+      nextClose: new Date(hours.nextClose),
+    };
   }
 
   onUpdate(listener: (update: TradeUpdate) => void): () => void {
@@ -214,7 +252,10 @@ export class PaperVenue {
     if (this.closed) return Promise.reject(new Error('paper venue is closed'));
     if (this.config.latencyMs <= 0) return undefined;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.waits.delete(timer); resolve(); }, this.config.latencyMs);
+      const timer = setTimeout(() => {
+        this.waits.delete(timer);
+        resolve();
+      }, this.config.latencyMs);
       this.waits.set(timer, reject);
     });
   }
@@ -222,7 +263,11 @@ export class PaperVenue {
   /** the gateway in front of the venue: rate limit, then injected server errors */
   private admit(): void {
     if (this.allowance && !this.allowance.tryTake(1)) {
-      throw new BrokerTransientError(`too many requests: paper venue allows ${this.config.rateLimitPerMinute} orders per minute`, 429, Math.ceil(this.allowance.msUntil(1)));
+      throw new BrokerTransientError(
+        `too many requests: paper venue allows ${this.config.rateLimitPerMinute} orders per minute`,
+        429,
+        Math.ceil(this.allowance.msUntil(1)),
+      );
     }
     if (this.config.failureRate > 0 && this.random() < this.config.failureRate) {
       throw new BrokerTransientError('internal server error at the paper venue (injected failure)', 503);
@@ -232,27 +277,46 @@ export class PaperVenue {
   /** [code, reason] when the venue refuses the order; nothing is created then. `replacing`: its reservation is free */
   private refusal(order: WireOrder, replacing?: VenueOrder): [string, string] | undefined {
     const { clientOrderId, ticker, quantity, side } = order;
-    if (this.orders.has(clientOrderId)) return ['duplicate_client_order_id', `duplicate client_order_id '${clientOrderId}': an order with this id already exists`];
-    if (!this.board.has(ticker)) return ['unknown_symbol', `unknown symbol '${ticker}': not traded on this paper venue`];
-    if (!(quantity > 0) || !Number.isFinite(quantity)) return ['invalid_qty', `invalid qty ${quantity}: must be a positive number`];
+    if (this.orders.has(clientOrderId))
+      return [
+        'duplicate_client_order_id',
+        `duplicate client_order_id '${clientOrderId}': an order with this id already exists`,
+      ];
+    if (!this.board.has(ticker))
+      return ['unknown_symbol', `unknown symbol '${ticker}': not traded on this paper venue`];
+    if (!(quantity > 0) || !Number.isFinite(quantity))
+      return ['invalid_qty', `invalid qty ${quantity}: must be a positive number`];
     if (quantity < QTY_BOUNDS.min || quantity > QTY_BOUNDS.max) {
-      return ['invalid_qty', `invalid qty ${quantity}: the paper venue takes ${QTY_BOUNDS.min.toFixed(6)} to ${QTY_BOUNDS.max.toLocaleString('en-US')} shares`];
+      return [
+        'invalid_qty',
+        `invalid qty ${quantity}: the paper venue takes ${QTY_BOUNDS.min.toFixed(6)} to ${QTY_BOUNDS.max.toLocaleString('en-US')} shares`,
+      ];
     }
     const q = this.board.read(this.board.slotOf(ticker), this.quote);
     const terms = priceTermsProblem(order, q);
     if (terms) return terms;
     const touch = side === 'buy' ? q.ask : q.bid;
     if ((order.orderType === 'market' || order.orderType === 'trailing_stop') && !(touch > 0)) {
-      return ['no_quote', `no quote yet for ${ticker}: a ${order.orderType === 'market' ? 'market' : 'trailing stop'} ${side} needs a${side === 'buy' ? 'n ask' : ' bid'}`];
+      return [
+        'no_quote',
+        `no quote yet for ${ticker}: a ${order.orderType === 'market' ? 'market' : 'trailing stop'} ${side} needs a${side === 'buy' ? 'n ask' : ' bid'}`,
+      ];
     }
     if (side === 'buy') {
       const need = quantity * reservePrice(order, touch);
       const available = this.cash - this.reservedForBuys(replacing);
-      if (need > available + EPS) return ['insufficient_buying_power', `insufficient buying power: need ${need.toFixed(2)}, available ${available.toFixed(2)}`];
+      if (need > available + EPS)
+        return [
+          'insufficient_buying_power',
+          `insufficient buying power: need ${need.toFixed(2)}, available ${available.toFixed(2)}`,
+        ];
     } else if (!this.config.allowShort) {
       const available = Math.max(0, this.holdings.quantity(ticker) - this.reservedSells(ticker, replacing));
       if (quantity > available + EPS) {
-        return ['insufficient_qty', `short selling not allowed: insufficient qty available for order (requested: ${quantity}, available: ${available})`];
+        return [
+          'insufficient_qty',
+          `short selling not allowed: insufficient qty available for order (requested: ${quantity}, available: ${available})`,
+        ];
       }
     }
     return undefined;
@@ -268,9 +332,21 @@ export class PaperVenue {
     const o: VenueOrder = {
       wire: { ...order },
       state: {
-        clientOrderId: order.clientOrderId, brokerOrderId: randomUUID(), ticker: order.ticker, side: order.side,
-        quantity: order.quantity, status: 'pending_new', rawStatus: 'pending_new', filledQty: 0, filledAvgPrice: 0,
-        orderType, limitPrice, stopPrice, trailPercent, trailPrice, replaces,
+        clientOrderId: order.clientOrderId,
+        brokerOrderId: randomUUID(),
+        ticker: order.ticker,
+        side: order.side,
+        quantity: order.quantity,
+        status: 'pending_new',
+        rawStatus: 'pending_new',
+        filledQty: 0,
+        filledAvgPrice: 0,
+        orderType,
+        limitPrice,
+        stopPrice,
+        trailPercent,
+        trailPrice,
+        replaces,
       },
       slot,
       reservePrice: reservePrice(order, order.side === 'buy' ? q.ask : q.bid),
@@ -327,7 +403,11 @@ export class PaperVenue {
       for (const other of g.exits) {
         if (other === o || !this.open.has(other)) continue;
         if (s.status === 'filled') this.closeGroup(g, `${g.orderClass}: sibling ${s.clientOrderId} filled`);
-        else other.state.quantity = other.wire.quantity = Math.min(other.state.quantity, s.quantity - s.filledQty + other.state.filledQty);
+        else
+          other.state.quantity = other.wire.quantity = Math.min(
+            other.state.quantity,
+            s.quantity - s.filledQty + other.state.filledQty,
+          );
       }
     } else if (FINAL.has(s.status)) {
       this.closeGroup(g, `${g.orderClass}: ${s.clientOrderId} ${s.status}`);
@@ -406,7 +486,7 @@ export class PaperVenue {
   private fill(o: VenueOrder, qty: number, price: number, q: BoardQuote): void {
     if (this.config.fillAtDisplayedSize) {
       let t = this.taken.get(o.slot);
-      if (!t || t.updates !== q.updates) this.taken.set(o.slot, t = { updates: q.updates, buy: 0, sell: 0 });
+      if (!t || t.updates !== q.updates) this.taken.set(o.slot, (t = { updates: q.updates, buy: 0, sell: 0 }));
       t[o.wire.side] += qty;
     }
     const s = o.state;
@@ -422,7 +502,6 @@ export class PaperVenue {
     if (o.group && (done || o !== o.group.entry)) this.groupAfter(o);
   }
 
-
   private finish(o: VenueOrder, status: 'canceled' | 'expired', reason?: string): void {
     this.open.delete(o);
     o.state.status = o.state.rawStatus = status;
@@ -433,13 +512,16 @@ export class PaperVenue {
 
   private reservedForBuys(except?: VenueOrder): number {
     let reserved = 0;
-    for (const o of this.open) if (o.wire.side === 'buy' && o !== except) reserved += (o.state.quantity - o.state.filledQty) * o.reservePrice;
+    for (const o of this.open)
+      if (o.wire.side === 'buy' && o !== except) reserved += (o.state.quantity - o.state.filledQty) * o.reservePrice;
     return reserved;
   }
 
   private reservedSells(ticker: string, except?: VenueOrder): number {
     let reserved = 0;
-    for (const o of this.open) if (o.wire.side === 'sell' && o.wire.ticker === ticker && o !== except) reserved += o.state.quantity - o.state.filledQty;
+    for (const o of this.open)
+      if (o.wire.side === 'sell' && o.wire.ticker === ticker && o !== except)
+        reserved += o.state.quantity - o.state.filledQty;
     return reserved;
   }
 
@@ -470,7 +552,9 @@ export class PaperVenue {
         listener(update);
       } catch (error) {
         // a listener's bug must not leave a fill half-applied; surface it outside the matching loop
-        queueMicrotask(() => { throw error; });
+        queueMicrotask(() => {
+          throw error;
+        });
       }
     }
   }

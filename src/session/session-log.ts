@@ -3,19 +3,23 @@
 // session are masked (by value) in every line before it is written anywhere, and every line is
 // one line: control characters inside a message are escaped.
 import fs from 'node:fs';
-import type { LogLevel } from '../session/options.js';
-import { oneLine } from './one-line.js';
-import { Secrets } from './secrets.js';
+import type { Log, LogLevel, LogSink } from '../util/log.js';
+import { oneLine } from '../util/one-line.js';
+import { Secrets } from '../util/secrets.js';
 
-export type LogSink = (level: LogLevel, message: string) => void;
+export type { LogSink };
 
-export class SessionLog {
+export class SessionLog implements Log {
   private fd: number | undefined;
   private readonly secrets: Secrets;
   private readonly listeners: LogSink[] = [];
   readonly recent: Array<{ at: number; level: LogLevel; message: string }> = [];
 
-  constructor(file: string | undefined, private readonly sink: LogSink | undefined, secrets: Secrets | readonly string[] = []) {
+  constructor(
+    file: string | undefined,
+    private readonly sink: LogSink | undefined,
+    secrets: Secrets | readonly string[] = [],
+  ) {
     this.secrets = secrets instanceof Secrets ? secrets : new Secrets(secrets);
     if (file) this.fd = fs.openSync(file, 'a');
   }
@@ -39,13 +43,20 @@ export class SessionLog {
     if (this.recent.length > 50) this.recent.shift();
     if (this.fd !== undefined) fs.writeSync(this.fd, `${new Date(at).toISOString()} ${level.toUpperCase()} ${line}\n`);
     if (this.sink) this.sink(level, line);
-    else if (!this.muteDefault) process.stderr.write(`[salvo] ${level === 'info' ? '' : level.toUpperCase() + ' '}${line}\n`);
+    else if (!this.muteDefault)
+      process.stderr.write(`[salvo] ${level === 'info' ? '' : `${level.toUpperCase()} `}${line}\n`);
     for (const l of this.listeners) l(level, line);
   }
 
-  info(message: string): void { this.write('info', message); }
-  warn(message: string): void { this.write('warn', message); }
-  error(message: string): void { this.write('error', message); }
+  info(message: string): void {
+    this.write('info', message);
+  }
+  warn(message: string): void {
+    this.write('warn', message);
+  }
+  error(message: string): void {
+    this.write('error', message);
+  }
 
   close(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);

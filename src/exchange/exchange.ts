@@ -1,14 +1,14 @@
 // The paper exchange as a server: one venue, priced by its own quote feed, served over Alpaca's
 // Trading API v2 + trade_updates + market-data websockets and, when asked, as a FIX 4.4 acceptor.
 // Several runner processes can trade against one exchange; each protocol checks its credentials.
-import { QuoteBoard } from '../../market/quote-board.js';
-import { BoardSink } from '../../market/quote-sink.js';
-import { createQuoteSource } from '../../market/sources/index.js';
+import { QuoteBoard } from '../market/quote-board.js';
+import { BoardSink } from '../market/quote-sink.js';
+import { createQuoteSource } from '../market/sources/index.js';
 import { serveAlpaca, type AlpacaServer, type AlpacaServerOptions } from './alpaca-server.js';
-import { parsePaperBrokerConfig, type PaperBrokerConfig } from './config.js';
+import { parsePaperBrokerConfig, type PaperBrokerConfig } from '../brokers/paper/config.js';
 import type { ServeFixOptions } from './fix-acceptor.js';
 import { PaperVenue } from './venue.js';
-import { defined } from '../../util/defined.js';
+import { defined } from '../util/defined.js';
 
 export interface ExchangeOptions {
   /** loopback by default */
@@ -62,15 +62,28 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
   const source = await createQuoteSource(options.quotes ?? { type: 'sim' });
   await source.start(options.tickers, new BoardSink(board));
   const config = parsePaperBrokerConfig({
-    type: 'paper', ...options.venue,
-    ...defined({ cash: options.cash, latencyMs: options.latencyMs, failureRate: options.failureRate, timeoutRate: options.timeoutRate }),
+    type: 'paper',
+    ...options.venue,
+    ...defined({
+      cash: options.cash,
+      latencyMs: options.latencyMs,
+      failureRate: options.failureRate,
+      timeoutRate: options.timeoutRate,
+    }),
   });
   const venue = new PaperVenue(config, board);
   const closers: Array<() => unknown> = [() => source.close(), () => venue.close()];
-  const close = async () => { for (const c of closers.reverse()) await c(); };
+  const close = async () => {
+    for (const c of closers.reverse()) await c();
+  };
   try {
     const alpaca = await serveAlpaca(venue, {
-      ...options.alpaca, host, port: options.httpPort ?? 0, board, keyId: options.keyId, secretKey: options.secretKey,
+      ...options.alpaca,
+      host,
+      port: options.httpPort ?? 0,
+      board,
+      keyId: options.keyId,
+      secretKey: options.secretKey,
       ...defined({ ordersPerMinute: options.ordersPerMinute }),
     });
     closers.push(() => alpaca.close());
@@ -78,13 +91,25 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
     if (options.fix || options.fixPort !== undefined) {
       const { serveFix } = await import('./fix-acceptor.js'); // jspurefix only when FIX is asked for
       const fix = await serveFix(venue, {
-        ...options.fix, host, port: options.fixPort ?? 0,
-        senderCompId: options.fix?.senderCompId ?? FIX_DEFAULTS.senderCompId, targetCompId: options.fix?.targetCompId ?? FIX_DEFAULTS.targetCompId,
+        ...options.fix,
+        host,
+        port: options.fixPort ?? 0,
+        senderCompId: options.fix?.senderCompId ?? FIX_DEFAULTS.senderCompId,
+        targetCompId: options.fix?.targetCompId ?? FIX_DEFAULTS.targetCompId,
       });
       closers.push(() => fix.close());
       fixPort = fix.port;
     }
-    return { restUrl: alpaca.restUrl, streamUrl: alpaca.streamUrl, dataStreamUrl: alpaca.dataStreamUrl, fixPort, board, venue, alpaca, close };
+    return {
+      restUrl: alpaca.restUrl,
+      streamUrl: alpaca.streamUrl,
+      dataStreamUrl: alpaca.dataStreamUrl,
+      fixPort,
+      board,
+      venue,
+      alpaca,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

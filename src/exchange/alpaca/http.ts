@@ -2,10 +2,15 @@
 // codes), credential checks, JSON bodies, and the rate-limit headers Alpaca puts on every answer.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TokenBucket } from '../../../execution/token-bucket.js';
+import { TokenBucket } from '../../util/token-bucket.js';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -37,12 +42,19 @@ export function decodePathPart(part: string): string {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.writableEnded || res.destroyed) return;
   const text = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, {
     ...headers,
-    ...(text ? { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': String(Buffer.byteLength(text)) } : { 'Content-Length': '0' }),
+    ...(text
+      ? { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': String(Buffer.byteLength(text)) }
+      : { 'Content-Length': '0' }),
   });
   res.end(text);
 }
@@ -69,7 +81,8 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
   } catch {
     throw badRequest('request body format is invalid');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('request body format is invalid');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest('request body format is invalid');
   return body as Record<string, unknown>;
 }
 
@@ -79,8 +92,17 @@ const same = (a: string, b: string): boolean => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-export function credentialsMatch(keyId: unknown, secret: unknown, expected: { keyId: string; secretKey: string }): boolean {
-  return typeof keyId === 'string' && typeof secret === 'string' && same(keyId, expected.keyId) && same(secret, expected.secretKey);
+export function credentialsMatch(
+  keyId: unknown,
+  secret: unknown,
+  expected: { keyId: string; secretKey: string },
+): boolean {
+  return (
+    typeof keyId === 'string' &&
+    typeof secret === 'string' &&
+    same(keyId, expected.keyId) &&
+    same(secret, expected.secretKey)
+  );
 }
 
 export function checkAuth(req: IncomingMessage, expected: { keyId: string; secretKey: string }): void {
@@ -118,7 +140,9 @@ export class RateGate {
 
   tooMany(): ApiError {
     const ms = this.bucket.msUntil(1);
-    return new ApiError(429, 42910000, 'rate limit exceeded', { 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) });
+    return new ApiError(429, 42910000, 'rate limit exceeded', {
+      'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))),
+    });
   }
 }
 
