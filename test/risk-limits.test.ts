@@ -348,8 +348,24 @@ test('a runaway strategy against the exchange: 1,000 legs of 1e6 shares and the 
     assert.equal(h.rows[0].worker_id, '0');
   }
   assert.equal(report.risk.refusals.byRule.maxOrderQuantity, 1000);
-  assert.equal(report.risk.refusals.byRule.duplicateWindowMs, report.ticks - 1);
-  assert.equal(report.risk.refusals.byRule.maxPositionQuantity, report.ticks - 1 - 5, 'every AAPL buy after the fifth');
+  // every tick but the second sends the resting MSFT buy again (refused while the first rests) and an
+  // AAPL buy of 10: five go out, every later one is refused — by the position limit, or, when the
+  // previous buy of 10 has not filled yet (a slow machine), as the same order while the first is open
+  const refusedBy = (ticker: string, rule: string) =>
+    refused.filter((h) => h.rows[0].ticker === ticker && h.rows[0].reason.startsWith(`risk: ${rule} `)).length;
+  assert.equal(refusedBy('MSFT', 'duplicateWindowMs'), report.ticks - 1, 'every repeat of the resting buy');
+  assert.equal(
+    refusedBy('AAPL', 'maxPositionQuantity') + refusedBy('AAPL', 'duplicateWindowMs'),
+    report.ticks - 1 - 5,
+    'every AAPL buy of 10 after the fifth',
+  );
+  assert.ok(refusedBy('AAPL', 'maxPositionQuantity') > 0, 'the position limit refused the AAPL buys past 50');
+  assert.equal(
+    report.risk.refusals.byRule.duplicateWindowMs + report.risk.refusals.byRule.maxPositionQuantity,
+    refusedBy('MSFT', 'duplicateWindowMs') +
+      refusedBy('AAPL', 'duplicateWindowMs') +
+      refusedBy('AAPL', 'maxPositionQuantity'),
+  );
   assert.equal(refused.length, report.risk.refusals.total);
   assert.ok(
     refused.some(
