@@ -67,6 +67,8 @@ export interface OpenOrder {
   status: OrderStatus;
   /** ms since the strategy returned it */
   ageMs: number;
+  /** a replacement: the client order id of the order it swaps out */
+  replaces?: string;
 }
 
 export interface Quote {

@@ -142,10 +142,16 @@ export class OrderDesk {
     return orders.sort((x, y) => x.leg - y.leg);
   }
 
-  /** the open orders a strategy sees in getCurrentData().orders, oldest first */
+  /**
+   * The open orders a strategy sees in getCurrentData().orders, oldest first. While a replace is on
+   * its way the list shows the replacement only (its `replaces` names the order it swaps out): the
+   * strategy manages one order, and a tick that lands mid-replace must not see two and act on both.
+   */
   openOrders() {
     const now = preciseNow();
-    return this.book.open().map((o) => openOrderView(o, now));
+    const open = this.book.open();
+    const beingReplaced = new Set(open.map((o) => o.replaces));
+    return open.filter((o) => !beingReplaced.has(o.clientOrderId)).map((o) => openOrderView(o, now));
   }
 
   /**

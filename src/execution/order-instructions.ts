@@ -66,6 +66,7 @@ export function openOrderView(o: Order, now = preciseNow()): OpenOrder {
   };
   for (const key of ['limitPrice', 'stopPrice', 'trailPercent', 'trailPrice'] as const)
     if (o[key] !== undefined) view[key] = o[key];
+  if (o.replaces !== undefined) view.replaces = o.replaces;
   return view;
 }
 
