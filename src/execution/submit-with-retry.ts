@@ -73,42 +73,10 @@ export async function submitWithRetry(
   cutoff = new RetryCutoff(),
   written?: (at: number) => void,
 ): Promise<SubmitOutcome> {
-  let attempts = 0;
-  let outcomeUnknown = false;
+  const tries = new SubmitAttempts(broker, order, written);
   let cut = false;
-  let lastError: unknown;
-  // p-retry throws on abort even when the attempt in progress succeeded: keep its answer
-  let accepted: SubmitAck | undefined;
-
-  /** the venue may hold the order from an attempt whose answer was lost */
-  const alreadyThere = async (): Promise<SubmitAck | undefined> => {
-    const found = await broker.getOrder(order.clientOrderId);
-    return found && { brokerOrderId: found.brokerOrderId, status: found.status, rawStatus: found.rawStatus };
-  };
-
-  const attempt = async (): Promise<SubmitAck> => {
-    attempts++;
-    if (outcomeUnknown) {
-      const found = await alreadyThere();
-      if (found) return (accepted = found);
-    }
-    try {
-      accepted = await send(broker, order, written);
-      return accepted;
-    } catch (error) {
-      lastError = error;
-      if (error instanceof BrokerTimeoutError) outcomeUnknown = true;
-      if (error instanceof BrokerRejection && outcomeUnknown) {
-        const found = await alreadyThere(); // e.g. "duplicate client_order_id" after a lost answer
-        if (found) return (accepted = found);
-      }
-      if (!isRetryable(error)) throw new AbortError(error as Error);
-      throw error;
-    }
-  };
-
   try {
-    const ack = await pRetry(attempt, {
+    const ack = await pRetry(() => tries.attempt(), {
       retries: policy.retries,
       minTimeout: policy.baseMs,
       factor: 2,
@@ -122,24 +90,74 @@ export async function submitWithRetry(
         return true;
       },
     });
-    return { kind: 'accepted', ack, attempts };
+    return { kind: 'accepted', ack, attempts: tries.attempts };
   } catch (error) {
-    if (accepted) return { kind: 'accepted', ack: accepted, attempts };
-    if ((cut || cutoff.signal.aborted) && !(error instanceof BrokerRejection)) return notSentAgain();
+    return tries.outcome(error, cut || cutoff.signal.aborted);
+  }
+}
+
+/** One order's attempts: what each learned, and the outcome they add up to. */
+class SubmitAttempts {
+  attempts = 0;
+  /** an attempt timed out: the venue may hold the order though no answer came */
+  private outcomeUnknown = false;
+  private lastError: unknown;
+  /** p-retry throws on abort even when the attempt in progress succeeded: keep its answer */
+  private accepted: SubmitAck | undefined;
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly order: WireOrder,
+    private readonly written?: (at: number) => void,
+  ) {}
+
+  async attempt(): Promise<SubmitAck> {
+    this.attempts++;
+    if (this.outcomeUnknown) {
+      const found = await this.alreadyThere();
+      if (found) return (this.accepted = found);
+    }
+    try {
+      this.accepted = await send(this.broker, this.order, this.written);
+      return this.accepted;
+    } catch (error) {
+      this.lastError = error;
+      if (error instanceof BrokerTimeoutError) this.outcomeUnknown = true;
+      if (error instanceof BrokerRejection && this.outcomeUnknown) {
+        const found = await this.alreadyThere(); // e.g. "duplicate client_order_id" after a lost answer
+        if (found) return (this.accepted = found);
+      }
+      if (!isRetryable(error)) throw new AbortError(error as Error);
+      throw error;
+    }
+  }
+
+  /** the outcome once retrying stopped with `error`; `cut`: by the end of session's deadline */
+  async outcome(error: unknown, cut: boolean): Promise<SubmitOutcome> {
+    const attempts = this.attempts;
+    if (this.accepted) return { kind: 'accepted', ack: this.accepted, attempts };
+    if (cut && !(error instanceof BrokerRejection)) return this.notSentAgain();
     if (error instanceof BrokerRejection) return { kind: 'rejected', reason: error.reason, attempts };
-    if (outcomeUnknown) {
-      const found = await alreadyThere().catch(() => undefined);
+    if (this.outcomeUnknown) {
+      const found = await this.alreadyThere().catch(() => undefined);
       if (found) return { kind: 'accepted', ack: found, attempts };
     }
     return { kind: 'failed', reason: `not accepted after ${attempts} attempt(s): ${describeError(error)}`, attempts };
   }
 
+  /** the venue may hold the order from an attempt whose answer was lost */
+  private async alreadyThere(): Promise<SubmitAck | undefined> {
+    const found = await this.broker.getOrder(this.order.clientOrderId);
+    return found && { brokerOrderId: found.brokerOrderId, status: found.status, rawStatus: found.rawStatus };
+  }
+
   /** retries cut by the end of session: the venue is asked once more if an answer was lost */
-  async function notSentAgain(): Promise<SubmitOutcome> {
-    if (outcomeUnknown) {
+  private async notSentAgain(): Promise<SubmitOutcome> {
+    const attempts = this.attempts;
+    if (this.outcomeUnknown) {
       let found: SubmitAck | undefined;
       try {
-        found = await alreadyThere();
+        found = await this.alreadyThere();
       } catch (error) {
         return {
           kind: 'unconfirmed',
@@ -149,7 +167,7 @@ export async function submitWithRetry(
       }
       if (found) return { kind: 'accepted', ack: found, attempts };
     }
-    const last = lastError === undefined ? '' : ` (attempt ${attempts} failed: ${describeError(lastError)})`;
+    const last = this.lastError === undefined ? '' : ` (attempt ${attempts} failed: ${describeError(this.lastError)})`;
     return {
       kind: 'not-sent',
       reason: `not sent again: the session ended while the order waited to retry${last}`,
