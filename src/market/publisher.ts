@@ -127,10 +127,31 @@ async function kafkaPublisher(
   messageFor: MessageFor,
 ): Promise<QuotePublisher> {
   if (!o.brokers?.length || !o.envId) throw new Error('--to kafka needs --brokers and --env-id');
+  const envId = o.envId;
   const template = o.topic ?? '{envId}.{exchange}.{symbol}';
-  const topicOf = new Map(tickers.map((t) => [t, addressOf(template, t, { envId: o.envId! })]));
+  const topicOf = new Map(tickers.map((t) => [t, addressOf(template, t, { envId })]));
+  const producer = await kafkaProducer(o, o.brokers, [...new Set(topicOf.values())]);
+  const batches = new KafkaBatches(producer, o.lingerMs ?? 2);
+  return {
+    get sent() {
+      return batches.sent;
+    },
+    send(ticker, update) {
+      const topic = topicOf.get(ticker) ?? addressOf(template, ticker, { envId });
+      return batches.add(topic, messageFor(ticker, update).payload);
+    },
+    flush: () => batches.flush(),
+    async close() {
+      await batches.drain();
+      await producer.disconnect().catch(() => undefined);
+    },
+  };
+}
+
+/** a connected producer, after creating the feed's missing topics and waiting for their leaders */
+async function kafkaProducer(o: PublisherOptions, brokers: string[], topics: string[]): Promise<Producer> {
   const kafka = kafkaClient({
-    brokers: o.brokers,
+    brokers,
     username: o.username,
     password: o.password,
     mechanism: o.mechanism ?? 'plain',
@@ -139,12 +160,11 @@ async function kafkaPublisher(
     connectTimeoutMs: 5000,
   });
   const admin = kafka.admin({ retry: { retries: 2 } });
-  let producer: Producer;
   try {
     await admin.connect();
     // the feed owns its topics: create the missing ones (one partition keeps each instrument in order)
     const existing = new Set(await admin.listTopics());
-    const missing = [...new Set(topicOf.values())].filter((t) => !existing.has(t));
+    const missing = topics.filter((t) => !existing.has(t));
     for (let i = 0; i < missing.length; i += 200) {
       await admin.createTopics({
         topics: missing.slice(i, i + 200).map((topic) => ({ topic, numPartitions: 1 })),
@@ -153,78 +173,87 @@ async function kafkaPublisher(
     }
     await leadersElected(admin, missing);
     // new topics can answer 'not the leader' for a while after creation: retry longer than the consumer does
-    producer = kafka.producer({
+    const producer = kafka.producer({
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
     });
     await producer.connect();
+    return producer;
   } catch (error) {
-    throw new Error(`cannot start on kafka ${o.brokers.join(', ')}: ${describeKafkaError(error)}`);
+    throw new Error(`cannot start on kafka ${brokers.join(', ')}: ${describeKafkaError(error)}`);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
-  let sent = 0;
-  let batch = new Map<string, { messages: Array<{ value: string }>; bytes: number }>();
-  let batched = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const inFlight = new Set<Promise<unknown>>();
-  let failure: Error | undefined;
-  // a few requests in flight at most: when the broker is slower than the feed, batches grow
-  // (up to what one request may carry) instead of requests piling up
-  const ship = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    if (!batched || inFlight.size >= MAX_IN_FLIGHT) return;
-    const topicMessages = [...batch].map(([topic, { messages }]) => ({ topic, messages }));
-    batch = new Map();
-    batched = 0;
-    const p: Promise<void> = producer
+}
+
+/**
+ * Messages gathered per topic and shipped as one request. A few requests in flight at most: when
+ * the broker is slower than the feed, batches grow (up to what one request may carry) instead of
+ * requests piling up.
+ */
+class KafkaBatches {
+  sent = 0;
+  private batch = new Map<string, { messages: Array<{ value: string }>; bytes: number }>();
+  private batched = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly lingerMs: number,
+  ) {}
+
+  /** false when the batch is full (the caller may wait for a flush) */
+  add(topic: string, value: string): boolean {
+    let entry = this.batch.get(topic);
+    if (!entry) this.batch.set(topic, (entry = { messages: [], bytes: 0 }));
+    entry.messages.push({ value });
+    entry.bytes += value.length;
+    this.sent++;
+    // a partition's share of one request stays under the broker's 1 MB message.max.bytes
+    if (++this.batched >= KAFKA_BATCH || entry.bytes >= TOPIC_BATCH_BYTES) this.ship();
+    else this.timer ??= setTimeout(() => this.ship(), this.lingerMs);
+    return this.batched < KAFKA_BATCH && entry.bytes < TOPIC_BATCH_BYTES;
+  }
+
+  async flush(): Promise<void> {
+    this.ship();
+    while (this.inFlight.size || this.batched) {
+      await Promise.all(this.inFlight);
+      this.ship();
+    }
+    const e = this.failure;
+    this.failure = undefined;
+    if (e) throw e;
+  }
+
+  async drain(): Promise<void> {
+    this.ship();
+    while (this.inFlight.size) await Promise.all(this.inFlight);
+  }
+
+  private ship(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.batched || this.inFlight.size >= MAX_IN_FLIGHT) return;
+    const topicMessages = [...this.batch].map(([topic, { messages }]) => ({ topic, messages }));
+    this.batch = new Map();
+    this.batched = 0;
+    const p: Promise<void> = this.producer
       .sendBatch({ topicMessages, acks: 1 })
       .then(
         () => undefined,
         (e: Error) => {
-          failure ??= e;
+          this.failure ??= e;
         },
       )
       .finally(() => {
-        inFlight.delete(p);
-        ship();
+        this.inFlight.delete(p);
+        this.ship();
       });
-    inFlight.add(p);
-  };
-  return {
-    get sent() {
-      return sent;
-    },
-    send(ticker, update) {
-      const topic = topicOf.get(ticker) ?? addressOf(template, ticker, { envId: o.envId! });
-      const value = messageFor(ticker, update).payload;
-      let entry = batch.get(topic);
-      if (!entry) batch.set(topic, (entry = { messages: [], bytes: 0 }));
-      entry.messages.push({ value });
-      entry.bytes += value.length;
-      sent++;
-      // a partition's share of one request stays under the broker's 1 MB message.max.bytes
-      if (++batched >= KAFKA_BATCH || entry.bytes >= TOPIC_BATCH_BYTES) ship();
-      else timer ??= setTimeout(ship, o.lingerMs ?? 2);
-      return batched < KAFKA_BATCH && entry.bytes < TOPIC_BATCH_BYTES;
-    },
-    async flush() {
-      ship();
-      while (inFlight.size || batched) {
-        await Promise.all(inFlight);
-        ship();
-      }
-      const e = failure;
-      failure = undefined;
-      if (e) throw e;
-    },
-    async close() {
-      ship();
-      while (inFlight.size) await Promise.all(inFlight);
-      await producer.disconnect().catch(() => undefined);
-    },
-  };
+    this.inFlight.add(p);
+  }
 }
 
 /** new topics take a moment to get a leader; sending before that fails */
