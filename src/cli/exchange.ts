@@ -5,7 +5,7 @@
 // or SALVO_FIX_USERNAME / SALVO_FIX_PASSWORD).
 // Exit codes: 0 stopped by a signal; 1 it could not start (port taken…); 2 bad flags.
 import path from 'node:path';
-import { startExchange } from '../index.js';
+import { startExchange, type Exchange, type ExchangeOptions } from '../index.js';
 import { FIX_DEFAULTS } from '../exchange/exchange.js';
 import { CliInputError, findConfigFile, loadEnv, readConfigFile } from './config.js';
 
@@ -58,6 +58,60 @@ function text(flag: string, value: string | undefined, problems: string[]): stri
 
 export async function exchangeCommand(flags: ExchangeFlags): Promise<number> {
   loadEnv();
+  const read = readFlags(flags);
+  if ('problems' in read) {
+    for (const p of read.problems) err(`salvo exchange: ${p}`);
+    return 2;
+  }
+  const { options, fix, configFile } = read;
+  let exchange: Exchange;
+  try {
+    exchange = await startExchange(options);
+  } catch (error) {
+    err(`salvo exchange: could not start: ${(error as Error).message}`);
+    return 1;
+  }
+  const secretShown = (flags.secretKey ?? process.env.APCA_API_SECRET_KEY) ? '*** (as given)' : options.secretKey;
+  const out = [
+    `salvo exchange: paper venue for ${options.tickers.length} ticker(s), priced by ${options.quotes.type} quotes${configFile ? ` (${path.basename(configFile)})` : ''}`,
+    `  Alpaca REST     ${exchange.restUrl}`,
+    `  trade updates   ${exchange.streamUrl}`,
+    `  market data     ${exchange.dataStreamUrl}`,
+    ...(exchange.fixPort !== undefined
+      ? [`  FIX 4.4         ${options.host}:${exchange.fixPort}: ${fixLine(fix)}`]
+      : []),
+    `  credentials     keyId ${options.keyId}, secretKey ${secretShown}`,
+    `  a runner's config: broker: { type: alpaca, baseUrl: "${exchange.restUrl}", keyId: "${options.keyId}", secretKey: "…" }`,
+    'Ctrl-C stops it.',
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+  await untilSignal();
+  await exchange.close();
+  return 0;
+}
+
+type FixFlags = NonNullable<ExchangeOptions['fix']>;
+
+const fixLine = (fix: FixFlags): string =>
+  `venue CompID ${fix.senderCompId}, initiators log on as ${fix.targetCompId === '*' ? 'any CompID' : fix.targetCompId}` +
+  `${fix.username ? `, username ${fix.username}` : ''}${fix.password ? ', password *** (as given)' : ', no password'}`;
+
+/** the flags (and the config file's tickers / quotes) as exchange options, or every problem, one line each */
+function readFlags(
+  flags: ExchangeFlags,
+):
+  | {
+      options: ExchangeOptions & {
+        host: string;
+        tickers: string[];
+        quotes: { type: string };
+        keyId: string;
+        secretKey: string;
+      };
+      fix: FixFlags;
+      configFile?: string;
+    }
+  | { problems: string[] } {
   const problems: string[] = [];
   let file: Record<string, unknown> = {};
   const configFile = findConfigFile(flags.config);
@@ -82,68 +136,42 @@ export async function exchangeCommand(flags: ExchangeFlags): Promise<number> {
   const latencyMs = number('--latency-ms', flags.latencyMs, problems);
   const cash = number('--cash', flags.cash, problems, { min: 1 });
   const ordersPerMinute = number('--orders-per-minute', flags.ordersPerMinute, problems, { min: 1 });
-  const tickers =
-    flags.tickers !== undefined
-      ? flags.tickers
-          .split(',')
-          .map((t) => t.trim())
-          .filter(Boolean)
-      : Array.isArray(file.tickers)
-        ? file.tickers.map(String)
-        : DEFAULT_TICKERS;
+  const tickers = tickersOf(flags, file);
   if (!tickers.length) problems.push('--tickers must list at least one ticker');
-  const fromFile = file.quotes;
-  const quotes =
-    flags.quotes !== undefined
-      ? { type: flags.quotes }
-      : typeof fromFile === 'string'
-        ? { type: fromFile }
-        : fromFile && typeof fromFile === 'object'
-          ? (fromFile as { type: string })
-          : { type: 'sim' };
-  if (problems.length) {
-    for (const p of problems) err(`salvo exchange: ${p}`);
-    return 2;
-  }
-  const keyId = flags.keyId ?? process.env.APCA_API_KEY_ID ?? 'salvo-paper';
-  const secretKey = flags.secretKey ?? process.env.APCA_API_SECRET_KEY ?? 'salvo-paper-secret';
-  const secretShown = (flags.secretKey ?? process.env.APCA_API_SECRET_KEY) ? '*** (as given)' : secretKey;
+  if (problems.length) return { problems };
+  const options = {
+    host: flags.host ?? '127.0.0.1',
+    httpPort,
+    tickers,
+    quotes: quotesOf(flags, file),
+    keyId: flags.keyId ?? process.env.APCA_API_KEY_ID ?? 'salvo-paper',
+    secretKey: flags.secretKey ?? process.env.APCA_API_SECRET_KEY ?? 'salvo-paper-secret',
+    ...(fixPort !== undefined ? { fixPort, fix } : {}),
+    ...(latencyMs !== undefined ? { latencyMs } : {}),
+    ...(cash !== undefined ? { cash } : {}),
+    ...(ordersPerMinute !== undefined ? { ordersPerMinute } : {}),
+  };
+  return { options, fix, configFile };
+}
 
-  let exchange;
-  try {
-    exchange = await startExchange({
-      host: flags.host ?? '127.0.0.1',
-      httpPort,
-      tickers,
-      quotes,
-      keyId,
-      secretKey,
-      ...(fixPort !== undefined ? { fixPort, fix } : {}),
-      ...(latencyMs !== undefined ? { latencyMs } : {}),
-      ...(cash !== undefined ? { cash } : {}),
-      ...(ordersPerMinute !== undefined ? { ordersPerMinute } : {}),
-    });
-  } catch (error) {
-    err(`salvo exchange: could not start: ${(error as Error).message}`);
-    return 1;
-  }
-  const out = [
-    `salvo exchange: paper venue for ${tickers.length} ticker(s), priced by ${quotes.type} quotes${configFile ? ` (${path.basename(configFile)})` : ''}`,
-    `  Alpaca REST     ${exchange.restUrl}`,
-    `  trade updates   ${exchange.streamUrl}`,
-    `  market data     ${exchange.dataStreamUrl}`,
-    ...(exchange.fixPort !== undefined
-      ? [
-          `  FIX 4.4         ${flags.host ?? '127.0.0.1'}:${exchange.fixPort}: venue CompID ${fix.senderCompId}, initiators log on as ${fix.targetCompId === '*' ? 'any CompID' : fix.targetCompId}` +
-            `${fix.username ? `, username ${fix.username}` : ''}${fix.password ? ', password *** (as given)' : ', no password'}`,
-        ]
-      : []),
-    `  credentials     keyId ${keyId}, secretKey ${secretShown}`,
-    `  a runner's config: broker: { type: alpaca, baseUrl: "${exchange.restUrl}", keyId: "${keyId}", secretKey: "…" }`,
-    'Ctrl-C stops it.',
-  ];
-  process.stdout.write(`${out.join('\n')}\n`);
-  await new Promise<void>((resolve) => {
+function tickersOf(flags: ExchangeFlags, file: Record<string, unknown>): string[] {
+  if (flags.tickers !== undefined)
+    return flags.tickers
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+  return Array.isArray(file.tickers) ? file.tickers.map(String) : DEFAULT_TICKERS;
+}
+
+function quotesOf(flags: ExchangeFlags, file: Record<string, unknown>): { type: string } {
+  const fromFile = file.quotes;
+  if (flags.quotes !== undefined) return { type: flags.quotes };
+  if (typeof fromFile === 'string') return { type: fromFile };
+  return fromFile && typeof fromFile === 'object' ? (fromFile as { type: string }) : { type: 'sim' };
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       err(`salvo exchange: ${signal}, closing`);
       resolve();
@@ -151,6 +179,4 @@ export async function exchangeCommand(flags: ExchangeFlags): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await exchange.close();
-  return 0;
 }
