@@ -48,7 +48,52 @@ export function renderHtml(s: ReviewSummary): string {
     s.period.start !== null
       ? `${formatTime(s.period.start, true)} → ${formatTime(s.period.end!)} UTC · ${n(s.period.seconds, 1)} s`
       : 'no rows';
+  const parts = [
+    alarms(s),
+    cards(s),
+    charts(s),
+    ordersSection(s),
+    latencySection(s),
+    tickersSection(s),
+    rejectionsSection(s),
+    blocksSection(s),
+    lifecyclesSection(s),
+  ].filter(Boolean);
+  const data = JSON.stringify(s).replace(/</g, '\\u003c');
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>salvo review — ${esc(files)}</title><style>${CSS}</style></head>` +
+    `<body><header><h1>salvo review</h1><p>${esc(files)} · ${esc(period)}</p></header><main>${parts.join('\n')}</main>` +
+    `<script type="application/json" id="review-data">${data}</script></body></html>\n`
+  );
+}
+
+/** what must not be missed: orders that never ended, and the readers' warnings */
+function alarms(s: ReviewSummary): string {
+  let out = '';
+  if (s.neverTerminal.count) {
+    out += `<div class="alarm">${int(s.neverTerminal.count)} order(s) never reached a terminal status<ul>${s.neverTerminal.orders.map((o) => `<li>${esc(o.id)} ${esc(o.ticker)} ${esc(o.side)} — last ${esc(o.lastStatus)} at ${formatTime(o.lastAt)} (${esc(path.basename(o.file))} line ${o.line})</li>`).join('')}</ul></div>`;
+  }
+  const warnings = s.files.flatMap((f) => f.warnings.map((w) => `${path.basename(f.file)}: ${w.message}`));
+  if (warnings.length)
+    out += `<div class="warn"><b>Warnings</b><ul>${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>`;
+  return out;
+}
+
+function cards(s: ReviewSummary): string {
   const fill = s.latencyMs.submitToFill;
+  const card = (value: string, label: string) =>
+    `<div class="card"><b>${value}</b><span class="label">${esc(label)}</span></div>`;
+  return `<div class="cards">${[
+    card(int(s.orders.total), 'orders'),
+    card(s.fillRatio.ratio === null ? '-' : `${(s.fillRatio.ratio * 100).toFixed(1)}%`, 'fill ratio (orders filled)'),
+    card(money(s.pnl.realized), `realized P&L (${s.pnl.method})`),
+    card(fill ? `${msf(fill.p50)} ms` : '-', 'sent → fill p50'),
+    card(fill ? `${msf(fill.p99)} ms` : '-', 'sent → fill p99'),
+    card(int(s.orders.open), 'never terminal'),
+  ].join('')}</div>`;
+}
+
+function charts(s: ReviewSummary): string {
   const hist = s.latencyMs.fillHistogram;
   const histBars: Bar[] = hist
     ? hist.counts.map((c, i) => ({
@@ -64,74 +109,51 @@ export function renderHtml(s: ReviewSummary): string {
     value: c,
     tip: `${clockLabel(t)}: ${c} fills`,
   }));
+  return `<div class="charts">${[
+    figure(
+      'pnl',
+      'Cumulative realized P&L',
+      lineChart('cumulative realized P&L', s.timeline.pnl, { color: '#1f6feb', xTitle: 'time (UTC)' }),
+      'no fills',
+    ),
+    figure(
+      'exposure',
+      'Gross exposure (Σ |position| × last fill price)',
+      lineChart('gross exposure', s.timeline.gross, { color: '#8250df', area: true, xTitle: 'time (UTC)' }),
+      'no fills',
+    ),
+    figure(
+      'latency',
+      `Sent → first fill latency${hist?.overflow ? ` (${hist.overflow} slower than shown)` : ''}`,
+      barChart('latency histogram', histBars, {
+        color: '#2da44e',
+        xLabel: (v) => `${+v.toFixed(3)} ms`,
+        xTitle: 'milliseconds',
+      }),
+      'no filled orders',
+    ),
+    figure(
+      'fills',
+      'Fills per minute',
+      barChart('fills per minute', minuteBars, {
+        color: '#d97706',
+        xLabel: clockLabel,
+        xTitle: 'minute (UTC)',
+        time: true,
+      }),
+      'no fills',
+    ),
+  ].join('')}</div>`;
+}
 
-  const parts: string[] = [];
-  if (s.neverTerminal.count) {
-    parts.push(
-      `<div class="alarm">${int(s.neverTerminal.count)} order(s) never reached a terminal status<ul>${s.neverTerminal.orders.map((o) => `<li>${esc(o.id)} ${esc(o.ticker)} ${esc(o.side)} — last ${esc(o.lastStatus)} at ${formatTime(o.lastAt)} (${esc(path.basename(o.file))} line ${o.line})</li>`).join('')}</ul></div>`,
-    );
-  }
-  const warnings = s.files.flatMap((f) => f.warnings.map((w) => `${path.basename(f.file)}: ${w.message}`));
-  if (warnings.length)
-    parts.push(`<div class="warn"><b>Warnings</b><ul>${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>`);
-
-  const card = (value: string, label: string) =>
-    `<div class="card"><b>${value}</b><span class="label">${esc(label)}</span></div>`;
-  parts.push(
-    `<div class="cards">${[
-      card(int(s.orders.total), 'orders'),
-      card(s.fillRatio.ratio === null ? '-' : `${(s.fillRatio.ratio * 100).toFixed(1)}%`, 'fill ratio (orders filled)'),
-      card(money(s.pnl.realized), `realized P&L (${s.pnl.method})`),
-      card(fill ? `${msf(fill.p50)} ms` : '-', 'sent → fill p50'),
-      card(fill ? `${msf(fill.p99)} ms` : '-', 'sent → fill p99'),
-      card(int(s.orders.open), 'never terminal'),
-    ].join('')}</div>`,
-  );
-
-  parts.push(
-    `<div class="charts">${[
-      figure(
-        'pnl',
-        'Cumulative realized P&L',
-        lineChart('cumulative realized P&L', s.timeline.pnl, { color: '#1f6feb', xTitle: 'time (UTC)' }),
-        'no fills',
-      ),
-      figure(
-        'exposure',
-        'Gross exposure (Σ |position| × last fill price)',
-        lineChart('gross exposure', s.timeline.gross, { color: '#8250df', area: true, xTitle: 'time (UTC)' }),
-        'no fills',
-      ),
-      figure(
-        'latency',
-        `Sent → first fill latency${hist?.overflow ? ` (${hist.overflow} slower than shown)` : ''}`,
-        barChart('latency histogram', histBars, {
-          color: '#2da44e',
-          xLabel: (v) => `${+v.toFixed(3)} ms`,
-          xTitle: 'milliseconds',
-        }),
-        'no filled orders',
-      ),
-      figure(
-        'fills',
-        'Fills per minute',
-        barChart('fills per minute', minuteBars, {
-          color: '#d97706',
-          xLabel: clockLabel,
-          xTitle: 'minute (UTC)',
-          time: true,
-        }),
-        'no fills',
-      ),
-    ].join('')}</div>`,
-  );
-
+function ordersSection(s: ReviewSummary): string {
   const statusRows = Object.entries(s.orders.byStatus).map(([k, v]) => [esc(k), v]);
   statusRows.push(['open (never terminal)', s.orders.open], ['<b>total</b>', s.orders.total]);
-  parts.push(
-    `<section><h2>Orders by final status</h2>${rowsOf(['status', 'orders'], statusRows)}<p>${int(s.fillRatio.withFills)} orders with any fill; ${int(s.fillRatio.partialThenEnded)} partly filled then ended.</p></section>`,
-  );
+  return `<section><h2>Orders by final status</h2>${rowsOf(['status', 'orders'], statusRows)}<p>${int(s.fillRatio.withFills)} orders with any fill; ${int(s.fillRatio.partialThenEnded)} partly filled then ended.</p></section>`;
+}
 
+function latencySection(s: ReviewSummary): string {
+  const fill = s.latencyMs.submitToFill;
   const lat = (label: string, d: typeof fill) => [
     label,
     d?.count ?? 0,
@@ -140,57 +162,58 @@ export function renderHtml(s: ReviewSummary): string {
     msf(d?.p99),
     msf(d?.max),
   ];
-  parts.push(
-    `<section><h2>Latency (ms)</h2>${rowsOf(['', 'n', 'p50', 'p90', 'p99', 'max'], [lat('sent → ack (new)', s.latencyMs.submitToAck), lat('sent → first fill', fill)])}</section>`,
-  );
+  return `<section><h2>Latency (ms)</h2>${rowsOf(['', 'n', 'p50', 'p90', 'p99', 'max'], [lat('sent → ack (new)', s.latencyMs.submitToAck), lat('sent → first fill', fill)])}</section>`;
+}
 
-  parts.push(
-    `<section><h2>Per ticker — P&amp;L at ${esc(s.pnl.method)}</h2>${rowsOf(
-      ['ticker', 'fills', 'bought', 'avg buy', 'sold', 'avg sell', 'position', 'realized P&L'],
-      [
-        ...s.pnl.tickers.map((t) => [
-          esc(t.ticker),
-          t.fills,
-          n(t.boughtQty, 0),
-          t.avgBuyPrice === null ? '-' : n(t.avgBuyPrice, 4),
-          n(t.soldQty, 0),
-          t.avgSellPrice === null ? '-' : n(t.avgSellPrice, 4),
-          n(t.position, 0),
-          money(t.realized),
-        ]),
-        ['<b>total</b>', '', '', '', '', '', '', money(s.pnl.realized)],
-      ],
-    )}</section>`,
-  );
+function tickersSection(s: ReviewSummary): string {
+  return `<section><h2>Per ticker — P&amp;L at ${esc(s.pnl.method)}</h2>${rowsOf(
+    ['ticker', 'fills', 'bought', 'avg buy', 'sold', 'avg sell', 'position', 'realized P&L'],
+    [
+      ...s.pnl.tickers.map((t) => [
+        esc(t.ticker),
+        t.fills,
+        n(t.boughtQty, 0),
+        t.avgBuyPrice === null ? '-' : n(t.avgBuyPrice, 4),
+        n(t.soldQty, 0),
+        t.avgSellPrice === null ? '-' : n(t.avgSellPrice, 4),
+        n(t.position, 0),
+        money(t.realized),
+      ]),
+      ['<b>total</b>', '', '', '', '', '', '', money(s.pnl.realized)],
+    ],
+  )}</section>`;
+}
 
-  if (s.rejections.length)
-    parts.push(
-      `<section><h2>Rejections and failures by reason</h2>${rowsOf(
-        ['reason', 'orders', 'status'],
-        s.rejections.slice(0, 30).map((r) => [
-          esc(r.example),
-          r.count,
-          esc(
-            Object.entries(r.statuses)
-              .map(([k, v]) => `${k} ${v}`)
-              .join(', '),
-          ),
-        ]),
-      )}</section>`,
-    );
-  if (s.blocks) {
-    const b = s.blocks;
-    parts.push(
-      `<section><h2>Blocks</h2><p>${int(b.count)} blocks, ${int(b.multiLeg)} with two or more legs sent. Leg skew (first → last leg submitted): ${b.skewMs ? `p50 ${msf(b.skewMs.p50)} ms, p90 ${msf(b.skewMs.p90)} ms, p99 ${msf(b.skewMs.p99)} ms, max ${msf(b.skewMs.max)} ms` : '-'}.</p>${
-        b.worst.length
-          ? rowsOf(
-              ['block', 'legs', 'skew ms'],
-              b.worst.map((w) => [esc(w.block), w.legs, msf(w.skewMs)]),
-            )
-          : ''
-      }</section>`,
-    );
-  }
+function rejectionsSection(s: ReviewSummary): string {
+  if (!s.rejections.length) return '';
+  return `<section><h2>Rejections and failures by reason</h2>${rowsOf(
+    ['reason', 'orders', 'status'],
+    s.rejections.slice(0, 30).map((r) => [
+      esc(r.example),
+      r.count,
+      esc(
+        Object.entries(r.statuses)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+      ),
+    ]),
+  )}</section>`;
+}
+
+function blocksSection(s: ReviewSummary): string {
+  if (!s.blocks) return '';
+  const b = s.blocks;
+  return `<section><h2>Blocks</h2><p>${int(b.count)} blocks, ${int(b.multiLeg)} with two or more legs sent. Leg skew (first → last leg submitted): ${b.skewMs ? `p50 ${msf(b.skewMs.p50)} ms, p90 ${msf(b.skewMs.p90)} ms, p99 ${msf(b.skewMs.p99)} ms, max ${msf(b.skewMs.max)} ms` : '-'}.</p>${
+    b.worst.length
+      ? rowsOf(
+          ['block', 'legs', 'skew ms'],
+          b.worst.map((w) => [esc(w.block), w.legs, msf(w.skewMs)]),
+        )
+      : ''
+  }</section>`;
+}
+
+function lifecyclesSection(s: ReviewSummary): string {
   const life = (c: Lifecycle) =>
     `<li><span class="mono">${esc(c.id)}</span> ${esc(c.ticker)} ${esc(c.side)} — ${esc(c.status)}${c.submitToFillMs !== undefined ? `, sent → fill ${msf(c.submitToFillMs)} ms` : ''}<br><span class="mono">${c.steps.map((st, i) => esc(i ? `${st.status} +${msf(st.sinceFirstMs)}ms` : `${st.status} ${formatTime(st.at)}`)).join(' → ')}</span></li>`;
   const l = s.lifecycles;
@@ -201,12 +224,5 @@ export function renderHtml(s: ReviewSummary): string {
   const examples = l.examples.length
     ? `<h2>Order lifecycles${l.all ? '' : ' — examples'}</h2><ol class="life">${l.examples.map(life).join('')}</ol>`
     : '';
-  if (slowest || examples) parts.push(`<section>${slowest}${examples}</section>`);
-
-  const data = JSON.stringify(s).replace(/</g, '\\u003c');
-  return (
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>salvo review — ${esc(files)}</title><style>${CSS}</style></head>` +
-    `<body><header><h1>salvo review</h1><p>${esc(files)} · ${esc(period)}</p></header><main>${parts.join('\n')}</main>` +
-    `<script type="application/json" id="review-data">${data}</script></body></html>\n`
-  );
+  return slowest || examples ? `<section>${slowest}${examples}</section>` : '';
 }
