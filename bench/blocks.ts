@@ -180,12 +180,13 @@ async function idleWakeFloor(): Promise<Row[]> {
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
     await worker.terminate();
-    const c =
-      `${{
+    const c = `${
+      {
         post: 'idle worker, postMessage',
         doorbell: 'idle worker, Atomics.notify + waitAsync',
         spin: 'candidate: worker polls a doorbell 1 ms before → 3 ms after each due tick',
-      }[mode]}, every ${periodMs} ms`;
+      }[mode]
+    }, every ${periodMs} ms`;
     rows.push({
       bench: 'decision-to-wire',
       case: c,

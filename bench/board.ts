@@ -48,9 +48,8 @@ export async function benchBoard(): Promise<Row[]> {
   for (const n of [10, 1000, 10_000]) {
     const names = Array.from({ length: n }, (_, i) => `S${i}`);
     const b = new QuoteBoard(names);
-    names.forEach((_, slot) =>
-      b.write(slot, { bid: 100, ask: 100.02, bidSize: 100, askSize: 100, last: 100.01, timestamp: Date.now() }),
-    );
+    for (let slot = 0; slot < names.length; slot++)
+      b.write(slot, { bid: 100, ask: 100.02, bidSize: 100, askSize: 100, last: 100.01, timestamp: Date.now() });
     const portfolio = new Portfolio();
     for (let i = 0; i < Math.min(n, 50); i++) portfolio.applyFill(names[i], 'buy', 10, 100);
     const times: number[] = [];

@@ -56,9 +56,8 @@ export const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 1
 export async function paperClient(tickers: string[], venue: Record<string, unknown>) {
   const config = parsePaperBrokerConfig({ type: 'paper', cash: 1e12, ...venue });
   const board = new QuoteBoard(tickers);
-  tickers.forEach((_, slot) =>
-    board.write(slot, { bid: 99.99, ask: 100.01, bidSize: 100, askSize: 100, last: 100, timestamp: Date.now() }),
-  );
+  for (let slot = 0; slot < tickers.length; slot++)
+    board.write(slot, { bid: 99.99, ask: 100.01, bidSize: 100, askSize: 100, last: 100, timestamp: Date.now() });
   const hub = await paperDriver.prepare!(config, { boardBuffer: board.buffer, tickers });
   const broker = paperDriver.create(config, hub.link(1).link);
   await broker.connect();

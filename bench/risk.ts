@@ -24,7 +24,8 @@ const LEGS = 100;
 
 function engineOver(limits: RiskInput | undefined): RiskEngine {
   const board = new QuoteBoard(TICKERS);
-  TICKERS.forEach((_, slot) => board.write(slot, { bid: 99.95, ask: 100.05, last: 100, timestamp: Date.now() }));
+  for (let slot = 0; slot < TICKERS.length; slot++)
+    board.write(slot, { bid: 99.95, ask: 100.05, last: 100, timestamp: Date.now() });
   const portfolio = new Portfolio();
   for (const t of TICKERS.slice(0, 20)) portfolio.applyFill(t, 'buy', 10, 100);
   const engine = new RiskEngine(

@@ -70,7 +70,7 @@ async function feedRun(kind: 'redis' | 'kafka', n: number, publisher: PublisherO
   });
   try {
     const next = () =>
-      new Promise<any>((resolve, reject) => {
+      new Promise<{ sent: number; ms: number }>((resolve, reject) => {
         worker.once('message', resolve);
         worker.once('error', reject);
       });

@@ -125,6 +125,7 @@ export interface StrategyContext {
   log(...args: unknown[]): void;
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a strategy may be a function that returns nothing
 export type StrategyResult = OrderInstruction[] | OrderInstruction | void | undefined | null;
 export type Strategy = (ctx: StrategyContext) => StrategyResult | Promise<StrategyResult>;
 

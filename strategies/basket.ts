@@ -8,7 +8,7 @@ const EVERY = 4;
 const LOT = 5;
 const sums: Record<string, { total: number; n: number }> = {};
 
-export default function basket(ctx: StrategyContext): OrderRequest[] | void {
+export default function basket(ctx: StrategyContext): OrderRequest[] | undefined {
   const { quotes, positions } = ctx.getCurrentData();
   for (const [ticker, q] of Object.entries(quotes)) {
     const s = (sums[ticker] ??= { total: 0, n: 0 });

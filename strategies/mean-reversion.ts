@@ -7,7 +7,7 @@ const WINDOW = 20;
 const SIZE = 10;
 const mids: number[] = []; // outlives each call, like blockpaca's module-level state
 
-export default function meanReversion(ctx: StrategyContext): OrderRequest[] | void {
+export default function meanReversion(ctx: StrategyContext): OrderRequest[] | undefined {
   const { quotes, positions } = ctx.getCurrentData();
   const q = quotes[TICKER];
   if (!q) return;

@@ -347,7 +347,7 @@ test(`parseOptions on ${RUNS} hostile option objects: options or a SalvoOptionsE
   fc.assert(
     fc.property(optionsCase, ({ raw, wrap, secrets }) => {
       const options = optionsOf(raw, wrap);
-      let parsed;
+      let parsed: ReturnType<typeof parseOptions> | undefined;
       try {
         parsed = parseOptions(options);
       } catch (error) {

@@ -21,7 +21,7 @@ test('the embedded default (paper venue, simulated quotes): every check passes, 
   const dir = tmpDir('diagnose-ok');
   const r = await salvo(['diagnose', '--tickers', 'AAPL,MSFT', '--log-path', 'out'], { cwd: dir });
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /^salvo diagnose \(no config file, no \.env\)\n  check +result +detail\n/);
+  assert.match(r.stdout, /^salvo diagnose \(no config file, no \.env\)\n {2}check +result +detail\n/);
   assert.match(row(r.stdout, 'config'), /pass +broker paper, quotes sim, 2 ticker\(s\): AAPL, MSFT/);
   assert.match(
     row(r.stdout, 'log folder'),
@@ -62,9 +62,9 @@ test('unreachable Redis, unknown broker type, unwritable log folder: FAIL rows w
   assert.match(row(r.stdout, 'broker'), /FAIL +unknown type: broker type must be one of 'paper'.*got 'carrier-pigeon'/);
   assert.match(row(r.stdout, 'clock'), /FAIL +not checked/);
   const fixes = r.stdout.slice(r.stdout.indexOf('to fix:'));
-  assert.match(fixes, /  log folder: create the folder or make it writable/);
-  assert.match(fixes, /  redis: start the server at that address/);
-  assert.match(fixes, /  broker: use a broker type this build knows: .*paper/);
+  assert.match(fixes, / {2}log folder: create the folder or make it writable/);
+  assert.match(fixes, / {2}redis: start the server at that address/);
+  assert.match(fixes, / {2}broker: use a broker type this build knows: .*paper/);
   assert.match(r.stdout, /5 of 6 checks failed\n$/);
 });
 

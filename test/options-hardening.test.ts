@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseOptions, runTrading, SalvoOptionsError } from '../src/index.js';
 import { salvo, strategyDir, tmpDir } from './helpers/cli.js';
-import { base, problemsOf, } from './helpers/options.js';
+import { base, problemsOf } from './helpers/options.js';
 
 const onlyProblem = (options: Record<string, unknown>) => {
   const problems = problemsOf({ ...base, ...options });

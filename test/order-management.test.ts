@@ -19,10 +19,11 @@ test('one resting limit order moved twice then canceled: exactly one open order 
   let firstId = '';
   const steps: Array<(open: OpenOrder[]) => OrderInstruction[] | undefined> = [
     () => [{ ticker: 'AAPL', quantity: 10, side: 'buy', orderType: 'limit', limitPrice: 95, timeInForce: 'gtc' }],
-    (open) =>
-      open[0]?.status === 'new'
-        ? ((firstId = open[0].clientOrderId), [{ replace: firstId, limitPrice: 96 }])
-        : undefined,
+    (open) => {
+      if (open[0]?.status !== 'new') return undefined;
+      firstId = open[0].clientOrderId;
+      return [{ replace: firstId, limitPrice: 96 }];
+    },
     (open) =>
       open[0]?.limitPrice === 96 && open[0].status === 'new'
         ? [{ replace: open[0].clientOrderId, limitPrice: 97, quantity: 8 }]

@@ -232,7 +232,9 @@ test('wrong password or no server: runTrading fails before the session, naming h
 test('many instruments: one pattern subscription, the board filled from stored snapshots before any publish', async () => {
   const tickers = Array.from({ length: 150 }, (_, i) => `HSX:S${String(i).padStart(3, '0')}`);
   const p = await createPublisher({ to: 'redis', url: redis.url, format: 'compact', channel: 'q.{symbol}' }, tickers);
-  tickers.forEach((t, i) => p.send(t, { bid: 10 + i, ask: 11 + i, timestamp: Date.now() }));
+  tickers.forEach((t, i) => {
+    p.send(t, { bid: 10 + i, ask: 11 + i, timestamp: Date.now() });
+  });
   await p.flush();
   const board = new QuoteBoard(tickers);
   const statuses: string[] = [];

@@ -99,12 +99,12 @@ test('speed: no quote comes before its time at 1 or 4, 4 ends first, 0 replays a
   ] as const) {
     assert.equal(run.arrivals.length, 40);
     // quote i is due (i / 2) × 50 ms / speed after the first: waiting can make it late, never early
-    run.arrivals.forEach((a, i) =>
+    run.arrivals.forEach((a, i) => {
       assert.ok(
         a.at >= (Math.floor(i / 2) * 50) / speed - 2,
         `speed ${speed}: quote ${i} came ${a.at} ms in, due at ${(Math.floor(i / 2) * 50) / speed}`,
-      ),
-    );
+      );
+    });
     // replayed quotes are stamped with the time they are replayed (keepTimestamps is off)
     assert.ok(run.board.read(0).timestamp >= run.started && run.board.read(0).timestamp <= Date.now());
   }
@@ -194,7 +194,7 @@ test('recording through the quote worker: what the feed delivered, replayed from
   );
 });
 
-test("runTrading({ recordQuotes }) writes the session's quotes to a file the replay feed reads", async (t) => {
+test("runTrading({ recordQuotes }) writes the session's quotes to a file the replay feed reads", async () => {
   const file = path.join(dir, 'session.ndjson');
   const report = await runTrading({
     strategy: () => undefined,

@@ -27,7 +27,9 @@ test("throttle: a block within budget leaves at once, in the caller's stack; a b
   let now = 0;
   const sent: string[] = [];
   const bucket = new TokenBucket(4, 1200, () => now); // 20 per second (one per 50 ms), 4 at once
-  const throttle = new Throttle(bucket, (legs) => legs.forEach((l) => sent.push(l.clientOrderId)));
+  const throttle = new Throttle(bucket, (legs) => {
+    for (const l of legs) sent.push(l.clientOrderId);
+  });
   throttle.send([leg(1), leg(2), leg(3)]);
   assert.deepEqual(sent, ['o1', 'o2', 'o3'], 'sent synchronously');
   throttle.send([leg(4), leg(5)]); // 1 token left: the whole block waits, it is not split
@@ -47,7 +49,9 @@ test("throttle: a block within budget leaves at once, in the caller's stack; a b
 
 test('throttle: blocks larger than the bucket go out in chunks; dropWaiting hands back what never left', async () => {
   const sent: string[] = [];
-  const throttle = new Throttle(new TokenBucket(3, 60), (legs) => legs.forEach((l) => sent.push(l.clientOrderId)));
+  const throttle = new Throttle(new TokenBucket(3, 60), (legs) => {
+    for (const l of legs) sent.push(l.clientOrderId);
+  });
   throttle.send([1, 2, 3, 4, 5, 6, 7].map(leg));
   assert.deepEqual(sent, ['o1', 'o2', 'o3']);
   const never = throttle.dropWaiting().map((o) => o.clientOrderId);

@@ -5,6 +5,7 @@
 // writev, in order.
 
 export interface Corkable {
+  // biome-ignore lint/suspicious/noExplicitAny: matches every overload of Socket.write and Writable.write
   write(...args: any[]): boolean;
   cork(): void;
   uncork(): void;
