@@ -1,0 +1,225 @@
+// The order types of issue #13 over FIX, between salvo's FIX initiator (FixSessionOwner) and salvo's
+// exchange served as a FIX acceptor (serveFix) on 127.0.0.1, the test moving the venue's quote board:
+// stop (OrdType 3) and stop limit (4) with StopPx, a trailing stop refused with its reason,
+// OrderCancelReplaceRequest (ExecType 5, and OrderCancelReject for an unknown or final order), and a
+// bracket emulated by salvo (the exits held until the entry fills, then an OCO kept by salvo).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BrokerRejection, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
+import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
+import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
+import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
+import { serveFix } from '../src/exchange/fix-acceptor.js';
+import { PaperVenue } from '../src/exchange/venue.js';
+import { QuoteBoard } from '../src/market/quote-board.js';
+import { until } from './helpers/until.js';
+
+const TICKERS = ['STP', 'SLM', 'RPL', 'BRK'];
+const board = new QuoteBoard(TICKERS);
+const quote = (ticker: string, bid: number, ask: number) =>
+  board.write(board.slotOf(ticker), {
+    bid,
+    ask,
+    bidSize: 1000,
+    askSize: 1000,
+    last: (bid + ask) / 2,
+    timestamp: Date.now(),
+  });
+for (const t of TICKERS) quote(t, 99.9, 100.1);
+const venue = new PaperVenue(parsePaperBrokerConfig({ type: 'paper', cash: 1_000_000, allowShort: true }), board);
+const server = await serveFix(venue, { host: '127.0.0.1', port: 0, senderCompId: 'PAPER', targetCompId: '*' });
+const broker = new FixSessionOwner(
+  parseFixBrokerConfig({
+    type: 'fix',
+    host: '127.0.0.1',
+    port: server.port,
+    senderCompId: 'SALVO_ORDERS',
+    targetCompId: 'PAPER',
+    requestTimeoutMs: 3000,
+  }),
+);
+const updates: TradeUpdate[] = [];
+broker.onUpdate((u) => updates.push(u));
+await broker.connect();
+after(async () => {
+  await broker.close();
+  await server.close();
+  venue.close();
+});
+
+let n = 0;
+const order = (o: Partial<WireOrder> & Pick<WireOrder, 'ticker' | 'side' | 'orderType'>): WireOrder => ({
+  clientOrderId: `fo-${++n}`,
+  quantity: 5,
+  timeInForce: 'day',
+  action: o.side === 'buy' ? 'buy_long' : 'sell_long',
+  ...o,
+});
+const last = (id: string) => updates.filter((u) => u.order.clientOrderId === id).at(-1)?.order;
+const fills = (id: string) => updates.filter((u) => u.order.clientOrderId === id && u.fill).map((u) => u.fill);
+
+/** a quote, then the venue's next look at the board (white-box: the venue's own poll cadence) */
+async function move(ticker: string, bid: number, ask: number): Promise<void> {
+  quote(ticker, bid, ask);
+  const at = board.updates(board.slotOf(ticker));
+  const seen = (id: string) =>
+    (venue as unknown as { orders: Map<string, { seenUpdates: number }> }).orders.get(id)!.seenUpdates;
+  await until(
+    () => venue.openOrders().every((o) => o.ticker !== ticker || o.status === 'held' || seen(o.clientOrderId) >= at),
+    { what: `the venue to look at ${ticker} ${bid}/${ask}` },
+  );
+}
+
+async function refusal(p: Promise<unknown>): Promise<string> {
+  const e = await p.then(
+    () => assert.fail('expected a refusal'),
+    (x: unknown) => x,
+  );
+  assert.ok(e instanceof BrokerRejection, String(e));
+  return e.reason;
+}
+
+test('stop (OrdType 3) and stop limit (4) carry StopPx, rest untriggered, and fill at the quote that crossed', async () => {
+  const stop = order({ ticker: 'STP', side: 'buy', orderType: 'stop', stopPrice: 101 });
+  const stopLimit = order({ ticker: 'SLM', side: 'sell', orderType: 'stop_limit', stopPrice: 99, limitPrice: 98.9 });
+  await Promise.all([broker.submit(stop), broker.submit(stopLimit)]);
+  assert.deepEqual(
+    [venue.getOrder(stop.clientOrderId), venue.getOrder(stopLimit.clientOrderId)].map((s) => [
+      s?.orderType,
+      s?.stopPrice,
+      s?.limitPrice,
+      s?.status,
+    ]),
+    [
+      ['stop', 101, undefined, 'new'],
+      ['stop_limit', 99, 98.9, 'new'],
+    ],
+    'the venue holds both with the terms sent',
+  );
+  await move('STP', 100.8, 100.99);
+  await move('SLM', 99.01, 99.2);
+  assert.deepEqual([fills(stop.clientOrderId), fills(stopLimit.clientOrderId)], [[], []], 'a cent short: nothing');
+  await move('STP', 100.9, 101.03);
+  await move('SLM', 98.95, 99.1);
+  await until(
+    () => last(stop.clientOrderId)?.status === 'filled' && last(stopLimit.clientOrderId)?.status === 'filled',
+    {
+      what: 'both stops filled over FIX',
+    },
+  );
+  assert.deepEqual(fills(stop.clientOrderId), [{ qty: 5, price: 101.03 }], 'stop buy: the first ask at or above 101');
+  assert.deepEqual(
+    fills(stopLimit.clientOrderId),
+    [{ qty: 5, price: 98.95 }],
+    'stop limit sell: bid 98.95 within 98.9',
+  );
+});
+
+test('a trailing stop is refused over FIX with its reason, nothing sent; bad stop terms come back with the venue’s reason', async () => {
+  const trailing = order({ ticker: 'STP', side: 'sell', orderType: 'trailing_stop', trailPercent: 5 });
+  assert.match(await refusal(broker.submit(trailing)), /^trailing stops are not sent over FIX/);
+  assert.equal(venue.getOrder(trailing.clientOrderId), undefined, 'never reached the venue');
+  const wrongSide = order({ ticker: 'STP', side: 'buy', orderType: 'stop', stopPrice: 90 });
+  assert.match(await refusal(broker.submit(wrongSide)), /stop_price 90/);
+  assert.equal(last(wrongSide.clientOrderId)?.status, 'rejected');
+});
+
+test('replace (35=G): ExecType 5, the old order replaced, the new one working with its terms; unknown or final orders get OrderCancelReject', async () => {
+  const resting = order({ ticker: 'RPL', side: 'buy', orderType: 'limit', limitPrice: 95, timeInForce: 'gtc' });
+  await broker.submit(resting);
+  const moved = {
+    ...resting,
+    clientOrderId: `${resting.clientOrderId}-r1`,
+    limitPrice: 96,
+    quantity: 4,
+    replaces: resting.clientOrderId,
+  };
+  const ack = await broker.replace(moved);
+  assert.equal(ack.status, 'new');
+  const old = last(resting.clientOrderId)!;
+  assert.deepEqual([old.status, old.replacedBy], ['replaced', moved.clientOrderId]);
+  assert.deepEqual(
+    [
+      venue.getOrder(resting.clientOrderId)?.status,
+      venue.getOrder(moved.clientOrderId)?.limitPrice,
+      venue.getOrder(moved.clientOrderId)?.quantity,
+    ],
+    ['replaced', 96, 4],
+  );
+  assert.equal(last(moved.clientOrderId)?.status, 'new');
+  // refusals, from a second counterparty on the same venue
+  const peer = new FixSessionOwner(
+    parseFixBrokerConfig({
+      type: 'fix',
+      host: '127.0.0.1',
+      port: server.port,
+      senderCompId: 'SALVO_RAW',
+      targetCompId: 'PAPER',
+    }),
+  );
+  const seen: TradeUpdate[] = [];
+  peer.onUpdate((u) => seen.push(u));
+  await peer.connect();
+  try {
+    const own = order({ ticker: 'RPL', side: 'buy', orderType: 'limit', limitPrice: 94 });
+    await peer.submit(own);
+    await peer.cancel(own.clientOrderId);
+    const late = { ...own, clientOrderId: `${own.clientOrderId}-r1`, replaces: own.clientOrderId };
+    assert.match(await refusal(peer.replace(late)), /not replaceable: canceled/, 'refused before sending: final');
+    // the acceptor's refusal, OrderCancelReject with CxlRejResponseTo 2: another counterparty's order is
+    // unknown to this one (its wire is planted in this initiator's cache, so the G goes out)
+    const stranger = { ...own, clientOrderId: `${own.clientOrderId}-r2`, replaces: moved.clientOrderId };
+    (peer as unknown as { cache: { sent(o: WireOrder): void } }).cache.sent({ ...moved });
+    assert.match(await refusal(peer.replace(stranger)), new RegExp(`unknown order '${moved.clientOrderId}'`));
+    assert.equal(seen.find((u) => u.order.clientOrderId === stranger.clientOrderId)?.order.status, 'rejected');
+  } finally {
+    await peer.close();
+  }
+  assert.equal(
+    venue.getOrder(moved.clientOrderId)?.status,
+    'new',
+    "the refused replace left the other peer's order alone",
+  );
+  await broker.cancel(moved.clientOrderId);
+  await until(() => last(moved.clientOrderId)?.status === 'canceled', { what: 'the replacement canceled' });
+});
+
+test('bracket over FIX, emulated: exits held until the entry fills, then placed; a take-profit fill cancels the stop-loss', async () => {
+  const entry = order({ ticker: 'BRK', side: 'buy', orderType: 'market', quantity: 5 });
+  const tp = order({ ticker: 'BRK', side: 'sell', orderType: 'limit', limitPrice: 102, quantity: 5 });
+  const sl = order({ ticker: 'BRK', side: 'sell', orderType: 'stop', stopPrice: 98, quantity: 5 });
+  await broker.submitGroup({ ...entry, orderClass: 'bracket', legs: [tp, sl] });
+  await until(() => last(tp.clientOrderId)?.status === 'new' && last(sl.clientOrderId)?.status === 'new', {
+    what: 'both exits placed at the venue once the entry filled',
+  });
+  assert.deepEqual(fills(entry.clientOrderId), [{ qty: 5, price: 100.1 }]);
+  const statuses = (id: string) => updates.filter((u) => u.order.clientOrderId === id).map((u) => u.order.status);
+  assert.deepEqual(statuses(tp.clientOrderId).slice(0, 3), ['held', 'pending_new', 'new'], 'held by salvo, then sent');
+  assert.equal(venue.getOrder(sl.clientOrderId)?.stopPrice, 98);
+  await move('BRK', 101.99, 102.2);
+  assert.deepEqual(fills(tp.clientOrderId), [], 'a cent short of the take-profit');
+  await move('BRK', 102.05, 102.3);
+  await until(() => last(sl.clientOrderId)?.status === 'canceled', { what: 'the stop-loss canceled by salvo' });
+  assert.deepEqual(fills(tp.clientOrderId), [{ qty: 5, price: 102.05 }]);
+  assert.equal(last(sl.clientOrderId)?.reason, `bracket: sibling ${tp.clientOrderId} filled`);
+  assert.deepEqual(
+    (await broker.positions()).filter((p) => p.ticker === 'BRK'),
+    [],
+    'flat again',
+  );
+  // an entry that never fills: its exits end canceled without ever being sent
+  const far = order({ ticker: 'BRK', side: 'buy', orderType: 'limit', limitPrice: 90, quantity: 2 });
+  const [tp2, sl2] = [
+    order({ ticker: 'BRK', side: 'sell', orderType: 'limit', limitPrice: 95, quantity: 2 }),
+    order({ ticker: 'BRK', side: 'sell', orderType: 'stop', stopPrice: 85, quantity: 2 }),
+  ];
+  await broker.submitGroup({ ...far, orderClass: 'bracket', legs: [tp2, sl2] });
+  assert.equal((await broker.getOrder(tp2.clientOrderId))?.status, 'held');
+  await broker.cancel(sl2.clientOrderId); // canceling a held exit cancels the group, the entry at the venue too
+  await until(() => last(far.clientOrderId)?.status === 'canceled', { what: 'the entry canceled with its group' });
+  for (const id of [tp2.clientOrderId, sl2.clientOrderId]) {
+    assert.equal(last(id)?.status, 'canceled', id);
+    assert.equal(venue.getOrder(id), undefined, `${id} was never sent`);
+  }
+  assert.deepEqual(await broker.openOrders(), []);
+});
