@@ -5,6 +5,9 @@
 // bracket emulated by salvo (the exits held until the entry fills, then an OCO kept by salvo).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import { runTrading, type OrderInstruction } from '../src/index.js';
 import { BrokerRejection, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
 import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
 import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
@@ -13,6 +16,9 @@ import { serveFix } from '../src/exchange/fix-acceptor.js';
 import { PaperVenue } from '../src/exchange/venue.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { until } from './helpers/until.js';
+import { KEY_ID, SECRET } from './helpers/alpaca-exchange.js';
+import { scriptedExchange } from './helpers/scripted-exchange.js';
+import { byOrder, readLog } from './helpers/trade-log.js';
 
 const TICKERS = ['STP', 'SLM', 'RPL', 'BRK'];
 const board = new QuoteBoard(TICKERS);
@@ -59,16 +65,20 @@ const last = (id: string) => updates.filter((u) => u.order.clientOrderId === id)
 const fills = (id: string) => updates.filter((u) => u.order.clientOrderId === id && u.fill).map((u) => u.fill);
 
 /** a quote, then the venue's next look at the board (white-box: the venue's own poll cadence) */
-async function move(ticker: string, bid: number, ask: number): Promise<void> {
-  quote(ticker, bid, ask);
-  const at = board.updates(board.slotOf(ticker));
+async function lookedAt(at: { venue: PaperVenue; board: QuoteBoard }, ticker: string, bid: number, ask: number) {
+  at.board.write(at.board.slotOf(ticker), { bid, ask, timestamp: Date.now() });
+  const updates = at.board.updates(at.board.slotOf(ticker));
   const seen = (id: string) =>
-    (venue as unknown as { orders: Map<string, { seenUpdates: number }> }).orders.get(id)!.seenUpdates;
+    (at.venue as unknown as { orders: Map<string, { seenUpdates: number }> }).orders.get(id)!.seenUpdates;
   await until(
-    () => venue.openOrders().every((o) => o.ticker !== ticker || o.status === 'held' || seen(o.clientOrderId) >= at),
+    () =>
+      at.venue
+        .openOrders()
+        .every((o) => o.ticker !== ticker || o.status === 'held' || seen(o.clientOrderId) >= updates),
     { what: `the venue to look at ${ticker} ${bid}/${ask}` },
   );
 }
+const move = (ticker: string, bid: number, ask: number) => lookedAt({ venue, board }, ticker, bid, ask);
 
 async function refusal(p: Promise<unknown>): Promise<string> {
   const e = await p.then(
@@ -222,4 +232,131 @@ test('bracket over FIX, emulated: exits held until the entry fills, then placed;
     assert.equal(venue.getOrder(id), undefined, `${id} was never sent`);
   }
   assert.deepEqual(await broker.openOrders(), []);
+});
+
+test('a strategy over FIX end to end: stops fill at the crossing quote, a trailing stop is refused in the CSV, a limit is moved then canceled, a bracket ends with one terminal row per leg', async () => {
+  const first = ['STB', 'SLB', 'TRS', 'RPL', 'BRK'].map((ticker) => ({ ticker, bid: 99.9, ask: 100.1 }));
+  const ex = await scriptedExchange(first, { allowShort: true }, { fix: true });
+  let placed = false;
+  let moved = false;
+  let canceled = false;
+  const logs: string[] = [];
+  const session = runTrading({
+    strategy: (ctx): OrderInstruction[] | undefined => {
+      const { quotes, orders } = ctx.getCurrentData();
+      if (!placed) {
+        if (!first.every((q) => quotes[q.ticker].bid === 99.9)) return undefined;
+        placed = true;
+        return [
+          { ticker: 'STB', quantity: 3, side: 'buy', orderType: 'stop', stopPrice: 101 },
+          { ticker: 'SLB', quantity: 5, side: 'buy', orderType: 'stop_limit', stopPrice: 101, limitPrice: 101.25 },
+          {
+            ticker: 'TRS',
+            quantity: 6,
+            side: 'sell',
+            orderType: 'trailing_stop',
+            trailPercent: 5,
+            action: 'short_sell',
+          },
+          { ticker: 'RPL', quantity: 10, side: 'buy', orderType: 'limit', limitPrice: 95, timeInForce: 'gtc' },
+          {
+            ticker: 'BRK',
+            quantity: 5,
+            side: 'buy',
+            orderType: 'market',
+            orderClass: 'bracket',
+            takeProfit: { limitPrice: 102 },
+            stopLoss: { stopPrice: 98 },
+          },
+        ];
+      }
+      const rpl = orders.find((o) => o.ticker === 'RPL' && o.status === 'new');
+      if (rpl?.limitPrice === 95 && !moved) {
+        moved = true;
+        return [{ replace: rpl.clientOrderId, limitPrice: 96 }];
+      }
+      if (rpl?.limitPrice === 96 && !canceled) {
+        canceled = true;
+        return [{ cancel: rpl.clientOrderId }];
+      }
+      return undefined;
+    },
+    tickers: first.map((q) => q.ticker),
+    quotes: { type: 'alpaca', url: ex.server.dataStreamUrl, keyId: KEY_ID, secretKey: SECRET },
+    broker: { type: 'fix', host: '127.0.0.1', port: ex.fixPort!, senderCompId: 'SALVO', targetCompId: 'PAPER' },
+    frequency: '100ms',
+    runSeconds: 8,
+    eosBehavior: 'hold',
+    tradeLogPath: fs.mkdtempSync(`${os.tmpdir()}/salvo-fix-orders-`),
+    tradeLogName: 'fix-orders',
+    handleSignals: false,
+    logger: (_l, m) => logs.push(m),
+  });
+  const open = (ticker: string) => ex.venue.openOrders().filter((o) => o.ticker === ticker);
+  try {
+    await until(
+      () => open('STB').length && open('SLB').length && open('BRK').length === 2 && canceled && !open('RPL').length,
+      {
+        what: 'the stops resting, the bracket exits placed, the limit moved and canceled',
+        timeoutMs: 30_000,
+        detail: () =>
+          `${logs.join('\n')}\nvenue: ${JSON.stringify(ex.venue.openOrders().map((o) => [o.ticker, o.status]))} placed ${placed} moved ${moved}`,
+      },
+    );
+    const at = { venue: ex.venue, board: ex.board };
+    // within a cent of every trigger, then across, then beyond: a fill may show only the crossing quote
+    await lookedAt(at, 'STB', 100.8, 100.99);
+    await lookedAt(at, 'SLB', 100.8, 100.99);
+    await lookedAt(at, 'BRK', 101.99, 102.2);
+    await lookedAt(at, 'STB', 100.9, 101.03);
+    await lookedAt(at, 'SLB', 101, 101.21);
+    await lookedAt(at, 'BRK', 102.05, 102.3);
+    await until(() => !open('STB').length && !open('SLB').length && !open('BRK').length, {
+      what: 'the fills at the venue',
+    });
+    for (const t of ['STB', 'SLB', 'BRK']) ex.quote({ ticker: t, bid: 103, ask: 103.2 });
+  } finally {
+    // the session ends on its own clock; the exchange outlives it
+    await session.finally(() => ex.close());
+  }
+  const report = await session;
+  const orders = [...byOrder(readLog(report.tradeLogFile)).values()];
+  for (const h of orders) assert.equal(h.terminal.length, 1, `${h.id}: exactly one terminal row`);
+  const outcome = (h: (typeof orders)[number]) => [
+    h.rows[0].ticker,
+    h.terminal[0].status,
+    Number(h.terminal[0].executed_price),
+    Number(h.terminal[0].executed_qty),
+  ];
+  const byTicker = (t: string) => orders.filter((h) => h.rows[0].ticker === t && !h.id.startsWith('cancel-'));
+  assert.deepEqual(
+    byTicker('STB').map(outcome),
+    [['STB', 'filled', 101.03, 3]],
+    'stop buy: the first ask at or above 101',
+  );
+  assert.deepEqual(
+    byTicker('SLB').map(outcome),
+    [['SLB', 'filled', 101.21, 5]],
+    'stop limit: ask 101.21 within 101.25',
+  );
+  const [trs] = byTicker('TRS');
+  assert.equal(trs.terminal[0].status, 'rejected');
+  assert.match(trs.terminal[0].reason, /^trailing stops are not sent over FIX/);
+  const [rpl1, rpl2, ...more] = byTicker('RPL');
+  assert.deepEqual(more, []);
+  assert.deepEqual([rpl1.terminal[0].status, rpl1.terminal[0].reason], ['canceled', `replaced by ${rpl2.id}`]);
+  assert.equal(rpl2.terminal[0].status, 'canceled');
+  assert.deepEqual(
+    [ex.venue.getOrder(rpl1.id)?.status, ex.venue.getOrder(rpl2.id)?.limitPrice, ex.venue.getOrder(rpl2.id)?.status],
+    ['replaced', 96, 'canceled'],
+    'at the venue: replaced, then the replacement at 96 canceled',
+  );
+  const brk = byTicker('BRK');
+  assert.deepEqual(brk.map(outcome), [
+    ['BRK', 'filled', 100.1, 5],
+    ['BRK', 'filled', 102.05, 5],
+    ['BRK', 'canceled', 0, 0],
+  ]);
+  assert.equal(brk[2].terminal[0].reason, `bracket: sibling ${brk[1].id} filled`);
+  assert.equal(report.reconciled, true);
 });
