@@ -11,9 +11,8 @@
 //   - canceling a held exit cancels the rest of its group (the entry too), as the paper venue does.
 // What salvo holds lives in this process only: if the runner dies after the entry filled and
 // before the exits were sent, nothing protects the position. The journal has the exits (they are
-// journaled with their entry), but a resume does not place them: the venue never heard of them,
-// so the resumed session reports them as not at the venue and the position as held; the trader
-// places new exits.
+// journaled with their entry), but a resume does not place them: resume over FIX is refused today,
+// and where it exists the venue has never heard of them; the trader places new exits.
 import {
   BrokerRejection,
   BrokerTimeoutError,
