@@ -10,6 +10,8 @@ import os from 'node:os';
 import { runTrading, type OrderInstruction } from '../src/index.js';
 import { BrokerRejection, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
 import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
+import { readExecReport } from '../src/brokers/fix/codec.js';
+import { OrderCache } from '../src/brokers/fix/order-cache.js';
 import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
 import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
 import { serveFix } from '../src/exchange/fix-acceptor.js';
@@ -20,19 +22,22 @@ import { KEY_ID, SECRET } from './helpers/alpaca-exchange.js';
 import { scriptedExchange } from './helpers/scripted-exchange.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 
-const TICKERS = ['STP', 'SLM', 'RPL', 'BRK'];
+const TICKERS = ['STP', 'SLM', 'RPL', 'BRK', 'BRP'];
 const board = new QuoteBoard(TICKERS);
-const quote = (ticker: string, bid: number, ask: number) =>
+const quote = (ticker: string, bid: number, ask: number, bidSize = 1000) =>
   board.write(board.slotOf(ticker), {
     bid,
     ask,
-    bidSize: 1000,
+    bidSize,
     askSize: 1000,
     last: (bid + ask) / 2,
     timestamp: Date.now(),
   });
 for (const t of TICKERS) quote(t, 99.9, 100.1);
-const venue = new PaperVenue(parsePaperBrokerConfig({ type: 'paper', cash: 1_000_000, allowShort: true }), board);
+const venue = new PaperVenue(
+  parsePaperBrokerConfig({ type: 'paper', cash: 1_000_000, allowShort: true, fillAtDisplayedSize: true }),
+  board,
+);
 const server = await serveFix(venue, { host: '127.0.0.1', port: 0, senderCompId: 'PAPER', targetCompId: '*' });
 const broker = new FixSessionOwner(
   parseFixBrokerConfig({
@@ -232,6 +237,65 @@ test('bracket over FIX, emulated: exits held until the entry fills, then placed;
     assert.equal(venue.getOrder(id), undefined, `${id} was never sent`);
   }
   assert.deepEqual(await broker.openOrders(), []);
+});
+
+test('bracket over FIX, partial fill rule: the first partial fill of an exit cancels its sibling; the exit that filled works on for the rest', async () => {
+  const entry = order({ ticker: 'BRP', side: 'buy', orderType: 'market', quantity: 5 });
+  const tp = order({ ticker: 'BRP', side: 'sell', orderType: 'limit', limitPrice: 102, quantity: 5 });
+  const sl = order({ ticker: 'BRP', side: 'sell', orderType: 'stop', stopPrice: 98, quantity: 5 });
+  await broker.submitGroup({ ...entry, orderClass: 'bracket', legs: [tp, sl] });
+  await until(() => last(tp.clientOrderId)?.status === 'new' && last(sl.clientOrderId)?.status === 'new', {
+    what: 'both exits placed',
+  });
+  quote('BRP', 102.05, 102.3, 2); // two shares shown at the bid
+  await until(() => last(sl.clientOrderId)?.status === 'canceled', {
+    what: 'the stop-loss canceled on the partial fill',
+  });
+  assert.equal(last(sl.clientOrderId)?.reason, `bracket: sibling ${tp.clientOrderId} partially filled`);
+  assert.deepEqual(fills(tp.clientOrderId), [{ qty: 2, price: 102.05 }]);
+  quote('BRP', 102.1, 102.3);
+  await until(() => last(tp.clientOrderId)?.status === 'filled', { what: 'the take-profit filled for the rest' });
+  assert.deepEqual(fills(tp.clientOrderId), [
+    { qty: 2, price: 102.05 },
+    { qty: 3, price: 102.1 },
+  ]);
+  assert.deepEqual(
+    (await broker.positions()).filter((p) => p.ticker === 'BRP'),
+    [],
+    'flat again',
+  );
+});
+
+test('a venue that carries CumQty across a replace: the replacement counts only its own fills, positions once', () => {
+  const cache = new OrderCache();
+  const wire = order({ ticker: 'XYZ', side: 'buy', orderType: 'limit', limitPrice: 10, quantity: 10 });
+  const next = { ...wire, clientOrderId: `${wire.clientOrderId}-r`, replaces: wire.clientOrderId };
+  cache.sent(wire);
+  cache.sent(next);
+  const er = (tags: Record<number, unknown>) => readExecReport((tag) => tags[tag]);
+  cache.apply(
+    er({ 11: wire.clientOrderId, 17: 'e1', 150: 'F', 39: '1', 14: 3, 6: 10, 32: 3, 31: 10 }),
+    wire.clientOrderId,
+  );
+  // ExecType 5 as most venues send it: OrdStatus of the replacement, CumQty of the whole chain
+  const replaced = cache.replaced(
+    wire.clientOrderId,
+    next.clientOrderId,
+    er({ 11: next.clientOrderId, 41: wire.clientOrderId, 150: '5', 39: '0', 14: 3, 6: 10 }),
+  );
+  assert.deepEqual(
+    [replaced?.order.status, replaced?.order.filledQty, replaced?.order.replacedBy],
+    ['replaced', 3, next.clientOrderId],
+  );
+  const u = cache.apply(
+    er({ 11: next.clientOrderId, 17: 'e2', 150: 'F', 39: '2', 14: 5, 6: 10.8, 32: 2, 31: 12, 38: 5 }),
+    next.clientOrderId,
+  );
+  assert.deepEqual([u?.order.filledQty, u?.order.filledAvgPrice, u?.order.quantity], [2, 12, 2]);
+  assert.deepEqual(
+    cache.positions().map((p) => [p.ticker, p.quantity, p.avgEntryPrice]),
+    [['XYZ', 5, 10.8]],
+  );
 });
 
 test('a strategy over FIX end to end: stops fill at the crossing quote, a trailing stop is refused in the CSV, a limit is moved then canceled, a bracket ends with one terminal row per leg', async () => {
