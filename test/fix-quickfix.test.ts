@@ -220,10 +220,13 @@ test('ordermatch (FIX 4.2): orders from two sessions cross, a resting order is c
   const sell = order({ side: 'sell', action: 'sell_long', quantity: 60, limitPrice: 10.25 });
   assert.equal((await a.broker.submit(buy)).status, 'new');
   assert.equal((await b.broker.submit(sell)).status, 'new');
-  await until(async () => (await b.broker.getOrder(sell.clientOrderId))?.status === 'filled', {
-    what: 'the crossing sell filled',
-    timeoutMs: 15_000,
-  });
+  // two sessions: the buyer's report may come after the seller's
+  await until(
+    async () =>
+      (await b.broker.getOrder(sell.clientOrderId))?.status === 'filled' &&
+      (await a.broker.getOrder(buy.clientOrderId))?.filledQty,
+    { what: 'the crossing sell filled, and the buy heard of it', timeoutMs: 15_000 },
+  );
   const bought = await a.broker.getOrder(buy.clientOrderId);
   assert.deepEqual([bought?.status, bought?.filledQty], ['partially_filled', 60]);
   assert.ok(a.updates.some((u) => u.event === 'partial_fill' && u.fill?.qty === 60));
