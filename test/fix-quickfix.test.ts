@@ -2,6 +2,8 @@
 // Debian's libquickfix-doc (test/helpers/quickfix.ts). executor: limit orders fill at their
 // price, anything else is refused with a session Reject; ordermatch: a FIX 4.2 order book
 // across sessions, with cancel. Plus acceptor restarts, and sequence numbers kept in the store.
+// And the other way round: QuickFIX's tradeclient sending a stop order, a replace and a cancel to
+// salvo's own acceptor (serveFix).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -18,7 +20,17 @@ import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
 import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
 import { fixIntegrationSession } from './helpers/fix-integration.js';
 import { until } from './helpers/until.js';
-import { requireQuickFix, startQuickFix, type QuickFixPeer, type QuickFixSession } from './helpers/quickfix.js';
+import {
+  requireQuickFix,
+  startQuickFix,
+  startTradeClient,
+  type QuickFixPeer,
+  type QuickFixSession,
+} from './helpers/quickfix.js';
+import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
+import { serveFix } from '../src/exchange/fix-acceptor.js';
+import { PaperVenue } from '../src/exchange/venue.js';
+import { QuoteBoard } from '../src/market/quote-board.js';
 
 // never skipped: without the peers every test fails with the command that provisions them
 before(() => requireQuickFix());
@@ -208,10 +220,13 @@ test('ordermatch (FIX 4.2): orders from two sessions cross, a resting order is c
   const sell = order({ side: 'sell', action: 'sell_long', quantity: 60, limitPrice: 10.25 });
   assert.equal((await a.broker.submit(buy)).status, 'new');
   assert.equal((await b.broker.submit(sell)).status, 'new');
-  await until(async () => (await b.broker.getOrder(sell.clientOrderId))?.status === 'filled', {
-    what: 'the crossing sell filled',
-    timeoutMs: 15_000,
-  });
+  // two sessions: the buyer's report may come after the seller's
+  await until(
+    async () =>
+      (await b.broker.getOrder(sell.clientOrderId))?.status === 'filled' &&
+      (await a.broker.getOrder(buy.clientOrderId))?.filledQty,
+    { what: 'the crossing sell filled, and the buy heard of it', timeoutMs: 15_000 },
+  );
   const bought = await a.broker.getOrder(buy.clientOrderId);
   assert.deepEqual([bought?.status, bought?.filledQty], ['partially_filled', 60]);
   assert.ok(a.updates.some((u) => u.event === 'partial_fill' && u.fill?.qty === 60));
@@ -242,4 +257,73 @@ test('integration over FIX against the executor: the core session with limit ord
     'fix-executor',
     true,
   );
+});
+
+test("QuickFIX's tradeclient to salvo's acceptor: a stop rests and fills at the ask that crossed it; a replace is ExecType 5; an unknown one OrderCancelReject 434=2", async () => {
+  const board = new QuoteBoard(['IBM']);
+  const quote = (bid: number, ask: number) =>
+    board.write(0, { bid, ask, bidSize: 1000, askSize: 1000, last: (bid + ask) / 2, timestamp: Date.now() });
+  quote(99.9, 100.1);
+  const venue = new PaperVenue(parsePaperBrokerConfig({ type: 'paper', cash: 1_000_000 }), board);
+  const server = await serveFix(venue, { host: '127.0.0.1', port: 0, senderCompId: 'PAPER', targetCompId: 'QFCLIENT' });
+  const client = await startTradeClient(
+    { beginString: 'FIX.4.4', senderCompId: 'QFCLIENT', targetCompId: 'PAPER' },
+    server.port,
+  );
+  const reports = (id: string) => client.received().filter((m) => m['35'] === '8' && m['11'] === id);
+  const wait = (what: string, cond: () => unknown) => until(cond, { what, detail: () => client.output().slice(-4000) });
+  try {
+    // tradeclient's menu: Action 1 enter, 2 cancel, 3 replace; BeginString 5 is FIX.4.4; Side 1 buy;
+    // OrdType 2 limit, 3 stop; TimeInForce 1 day, 4 GTC
+    const fix44 = { BeginString: 5, Symbol: 'IBM', Side: 1 };
+    client.send({ ...fix44, Action: 1, ClOrdID: 'qf-stop', OrdType: 3, OrderQty: 7, TimeInForce: 1, StopPx: 101 });
+    await wait('the stop acknowledged', () => reports('qf-stop').some((m) => m['150'] === '0'));
+    assert.deepEqual(
+      [venue.getOrder('qf-stop')?.orderType, venue.getOrder('qf-stop')?.stopPrice],
+      ['stop', 101],
+      'StopPx(99) reached the venue',
+    );
+    assert.equal(reports('qf-stop').filter((m) => m['150'] === 'F').length, 0, 'untriggered at ask 100.1');
+    quote(100.9, 101.03);
+    await wait('the stop filled', () => reports('qf-stop').some((m) => m['150'] === 'F'));
+    const fill = reports('qf-stop').find((m) => m['150'] === 'F')!;
+    assert.deepEqual([fill['39'], fill['32'], fill['31']], ['2', '7', '101.03'], 'filled at the ask that crossed 101');
+
+    // a resting limit, then replaced: new price 96, new quantity 4
+    client.send({ ...fix44, Action: 1, ClOrdID: 'qf-lim', OrdType: 2, OrderQty: 10, TimeInForce: 4, Price: 95 });
+    await wait('the limit acknowledged', () => reports('qf-lim').some((m) => m['150'] === '0'));
+    const replace = {
+      ...fix44,
+      Action: 3,
+      OrdType: 2,
+      'New price?': 'y',
+      Price: 96,
+      'New quantity?': 'y',
+      OrderQty: 4,
+    };
+    client.send({ ...replace, OrigClOrdID: 'qf-lim', ClOrdID: 'qf-lim-2' });
+    await wait('the replace answered', () => reports('qf-lim-2').length);
+    const replaced = reports('qf-lim-2')[0];
+    assert.deepEqual(
+      [replaced['150'], replaced['39'], replaced['41'], replaced['38'], replaced['151'], replaced['14']],
+      ['5', '0', 'qf-lim', '4', '4', '0'],
+      'ExecType 5: the replacement works, OrigClOrdID names the replaced order',
+    );
+    assert.deepEqual([venue.getOrder('qf-lim')?.status, venue.getOrder('qf-lim-2')?.limitPrice], ['replaced', 96]);
+    client.send({ ...replace, OrigClOrdID: 'nope', ClOrdID: 'qf-x' });
+    await wait('the refused replace', () => client.received().some((m) => m['35'] === '9' && m['11'] === 'qf-x'));
+    const reject = client.received().find((m) => m['35'] === '9' && m['11'] === 'qf-x')!;
+    assert.deepEqual(
+      [reject['434'], reject['102'], reject['41'], reject['58']],
+      ['2', '1', 'nope', "unknown order 'nope'"],
+    );
+    client.send({ ...fix44, Action: 2, OrigClOrdID: 'qf-lim-2', ClOrdID: 'qf-c', OrderQty: 4 });
+    await wait('the cancel', () => reports('qf-c').some((m) => m['150'] === '4'));
+    assert.equal(reports('qf-c').find((m) => m['150'] === '4')!['41'], 'qf-lim-2');
+    assert.equal(venue.getOrder('qf-lim-2')?.status, 'canceled');
+  } finally {
+    await client.stop();
+    await server.close();
+    venue.close();
+  }
 });

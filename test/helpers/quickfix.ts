@@ -1,6 +1,7 @@
 // Independent FIX peers for the tests: QuickFIX C++'s example acceptors as Debian ships them
 // prebuilt in libquickfix-doc (executor: fills every limit order at its price, rejects other
-// types; ordermatch: FIX 4.2 order book across sessions, with cancel). Fetched with apt into the
+// types; ordermatch: FIX 4.2 order book across sessions, with cancel), and its example initiator
+// (tradeclient: asks on stdin for each order, cancel or replace, and prints what it receives). Fetched with apt into the
 // git-ignored test/.services/, started on a free port, stopped and restarted by the tests.
 // A peer that cannot be provisioned fails the tests that need it with the command to run, under
 // CI or not: nothing is skipped.
@@ -18,6 +19,7 @@ const examples = 'usr/share/doc/libquickfix-doc/examples';
 const binaries = {
   executor: { packed: `${examples}/executor/C++/.libs/executor.gz`, bin: path.join(home, 'bin/executor') },
   ordermatch: { packed: `${examples}/ordermatch/.libs/ordermatch.gz`, bin: path.join(home, 'bin/ordermatch') },
+  tradeclient: { packed: `${examples}/tradeclient/.libs/tradeclient.gz`, bin: path.join(home, 'bin/tradeclient') },
 };
 export const PROVISION_COMMAND =
   'apt-get install -y libquickfix17 && mkdir -p test/.services/quickfix && (cd test/.services/quickfix && apt-get download libquickfix-doc)';
@@ -108,7 +110,7 @@ export interface QuickFixPeer {
 
 /** `showIncoming`: the peer prints every message it receives, for output() (the raw FIX, SOH-separated) */
 export async function startQuickFix(
-  kind: keyof typeof binaries,
+  kind: 'executor' | 'ordermatch',
   sessions: QuickFixSession[],
   options: { showIncoming?: boolean } = {},
 ): Promise<QuickFixPeer> {
@@ -197,6 +199,115 @@ export async function startQuickFix(
     setStoredSeqNums: (s, next) => {
       const pad = (x: number) => String(x).padStart(10, '0');
       fs.writeFileSync(seqNumsFile(s), `${pad(next.sender)} : ${pad(next.target)}`);
+    },
+  };
+}
+
+export interface TradeClient {
+  /**
+   * one message: tradeclient's questions answered by their label (Action, BeginString, ClOrdID, Side,
+   * OrdType, Symbol, OrderQty, Price, …; 'New price?'), whatever order it asks them in; the header
+   * questions and the final "Send …?" are answered here
+   */
+  send(form: Record<string, string | number>): void;
+  /** the application messages it received, as tag → value */
+  received(): Array<Record<string, string>>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** QuickFIX's tradeclient logged on to an acceptor at 127.0.0.1:`port` */
+export async function startTradeClient(s: QuickFixSession, port: number): Promise<TradeClient> {
+  requireQuickFix();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-quickfix-tradeclient-'));
+  dirs.push(dir);
+  const config = path.join(dir, 'initiator.cfg');
+  fs.writeFileSync(
+    config,
+    `${[
+      '[DEFAULT]',
+      'ConnectionType=initiator',
+      'SocketConnectHost=127.0.0.1',
+      `SocketConnectPort=${port}`,
+      'HeartBtInt=30',
+      'ReconnectInterval=1',
+      `FileStorePath=${path.join(dir, 'store')}`,
+      'StartTime=00:00:00',
+      'EndTime=00:00:00',
+      'UseDataDictionary=N',
+      'ResetOnLogon=Y',
+      'ScreenLogShowIncoming=N',
+      'ScreenLogShowOutgoing=N',
+      'ScreenLogShowEvents=N',
+      '',
+      '[SESSION]',
+      `BeginString=${s.beginString}`,
+      `SenderCompID=${s.senderCompId}`,
+      `TargetCompID=${s.targetCompId}`,
+    ].join('\n')}\n`,
+  );
+  const child = spawn(binaries.tradeclient.bin, [config], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let log = '';
+  /** how far the questions in the log have been answered */
+  let answered = 0;
+  const forms: Array<Record<string, string | number>> = [];
+  const header = { SenderCompID: s.senderCompId, TargetCompID: s.targetCompId, 'Use a TargetSubID?': 'n' };
+  // its arguments are evaluated in an order C++ leaves open, so questions are answered by label
+  const answer = () => {
+    for (;;) {
+      const question = /\n([A-Za-z][A-Za-z ]*\??): (?=\n|$)/.exec(log.slice(answered));
+      const form = forms[0];
+      if (!question || !form) return;
+      answered += question.index + question[0].length;
+      const label = question[1];
+      if (/^Send \w+\?$/.test(label)) {
+        forms.shift();
+        child.stdin!.write('y\n');
+        continue;
+      }
+      const value = Object.hasOwn(form, label) ? form[label] : (header as Record<string, string>)[label];
+      if (value === undefined) throw new Error(`tradeclient asked '${label}', which the test did not answer`);
+      child.stdin!.write(`${value}\n`);
+    }
+  };
+  const keep = (chunk: Buffer) => {
+    log += chunk.toString();
+    answer();
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const deadline = Date.now() + 15_000;
+  while (!log.includes('Logon - ')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`QuickFIX tradeclient did not log on to port ${port}:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    send: (form) => {
+      forms.push(form);
+      answer();
+    },
+    received: () =>
+      [...log.matchAll(/IN: (8=FIX[^\n]*)/g)].map((m) =>
+        Object.fromEntries(
+          m[1]
+            .split('\x01')
+            .filter(Boolean)
+            .map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]),
+        ),
+      ),
+    output: () => log,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const late = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(late);
     },
   };
 }

@@ -36,8 +36,11 @@ export function replayFile(quotes: ScriptedQuote[], gapMs = 0): string {
 export async function scriptedExchange(
   first: ScriptedQuote[],
   venue: Record<string, unknown> = {},
-): Promise<TestExchange & { quote(q: ScriptedQuote): void }> {
+  /** a FIX acceptor too (CompIDs PAPER ← SALVO), its port in `fixPort` */
+  options: { fix?: boolean } = {},
+): Promise<TestExchange & { quote(q: ScriptedQuote): void; fixPort?: number }> {
   const ex = await startExchange({
+    ...(options.fix ? { fixPort: 0 } : {}),
     tickers: first.map((q) => q.ticker),
     keyId: KEY_ID,
     secretKey: SECRET,
@@ -51,5 +54,5 @@ export async function scriptedExchange(
   }
   const quote = (q: ScriptedQuote) =>
     ex.board.write(ex.board.slotOf(q.ticker), { bid: q.bid, ask: q.ask, timestamp: Date.now() });
-  return { board: ex.board, venue: ex.venue, server: ex.alpaca, close: ex.close, quote };
+  return { board: ex.board, venue: ex.venue, server: ex.alpaca, close: ex.close, quote, fixPort: ex.fixPort };
 }

@@ -2,8 +2,14 @@
 // Pure functions over tag values, shared by the initiator and the paper venue's acceptor, so the
 // mapping is written (and tested) once. Objects use the field names of jspurefix's QuickFIX
 // dictionaries: FIX 4.4 nests Symbol and OrderQty in components, FIX 4.2 does not.
-import type { BrokerOrderState, BrokerOrderStatus, TradeUpdate, WireOrder } from '../broker.js';
-import type { Side, TimeInForce } from '../../types.js';
+import {
+  BrokerRejection,
+  type BrokerOrderState,
+  type BrokerOrderStatus,
+  type TradeUpdate,
+  type WireOrder,
+} from '../broker.js';
+import type { OrderType, Side, TimeInForce } from '../../types.js';
 
 export type BeginString = 'FIX.4.4' | 'FIX.4.2';
 
@@ -30,6 +36,7 @@ export const Tag = {
   OrigClOrdID: 41,
   PossDupFlag: 43,
   Price: 44,
+  StopPx: 99,
   RefSeqNum: 45,
   Side: 54,
   Symbol: 55,
@@ -45,6 +52,7 @@ export const Tag = {
   SessionRejectReason: 373,
   BusinessRejectRefID: 379,
   BusinessRejectReason: 380,
+  CxlRejResponseTo: 434,
 } as const;
 
 /** explicit both ways: a TimeInForce salvo does not know is an error, never a silent default */
@@ -62,10 +70,39 @@ export function fixTimeInForce(tif: string): string {
   return value;
 }
 
+/** OrdType(40) both ways; a trailing stop has no FIX 4.4 OrdType venues agree on, so salvo does not send one */
+export const ORD_TYPE_TO_FIX: Readonly<Partial<Record<OrderType, string>>> = {
+  market: '1',
+  limit: '2',
+  stop: '3',
+  stop_limit: '4',
+};
+export const ORD_TYPE_FROM_FIX: Readonly<Record<string, OrderType>> = {
+  1: 'market',
+  2: 'limit',
+  3: 'stop',
+  4: 'stop_limit',
+};
+export const TRAILING_STOP_OVER_FIX =
+  'trailing stops are not sent over FIX (FIX 4.4 has no trailing stop venues agree on): send a stop and replace its stopPrice as the market moves, or use the paper or alpaca broker';
+
+/** a BrokerRejection (final, with the reason in the CSV) for a type salvo does not send over FIX */
 export function fixOrdType(type: string): string {
-  if (type === 'market') return '1';
-  if (type === 'limit') return '2';
-  throw new Error(`FIX: no OrdType(40) for '${type}' (known: market→1, limit→2)`);
+  const value = Object.hasOwn(ORD_TYPE_TO_FIX, type) ? ORD_TYPE_TO_FIX[type as OrderType] : undefined;
+  if (value) return value;
+  if (type === 'trailing_stop') throw new BrokerRejection(TRAILING_STOP_OVER_FIX, 'unsupported_order_type');
+  throw new BrokerRejection(
+    `FIX: no OrdType(40) for '${type}' (known: market→1, limit→2, stop→3, stop_limit→4)`,
+    'unsupported_order_type',
+  );
+}
+
+/** Price(44) and StopPx(99) as the order type has them */
+function prices(order: Pick<WireOrder, 'orderType' | 'limitPrice' | 'stopPrice'>): Record<string, unknown> {
+  const msg: Record<string, unknown> = {};
+  if (order.orderType === 'limit' || order.orderType === 'stop_limit') msg.Price = order.limitPrice;
+  if (order.orderType === 'stop' || order.orderType === 'stop_limit') msg.StopPx = order.stopPrice;
+  return msg;
 }
 
 /** short sells go out as Side 5, which venues need for their locate and short-sale rules */
@@ -98,8 +135,31 @@ export function newOrderSingle(order: WireOrder, v: BeginString, account?: strin
     ...quantity(v, order.quantity),
     OrdType: fixOrdType(order.orderType),
     TimeInForce: fixTimeInForce(order.timeInForce),
+    ...prices(order),
   };
-  if (order.orderType === 'limit') msg.Price = order.limitPrice;
+  if (account) msg.Account = account;
+  return msg;
+}
+
+/** OrderCancelReplaceRequest(G): `order` is the replacement (its own ClOrdID), `original` the open order */
+export function orderCancelReplaceRequest(
+  order: WireOrder,
+  original: WireOrder,
+  v: BeginString,
+  account?: string,
+): Record<string, unknown> {
+  const msg: Record<string, unknown> = {
+    OrigClOrdID: original.clientOrderId,
+    ClOrdID: order.clientOrderId,
+    HandlInst: '1',
+    ...instrument(v, order.ticker),
+    Side: fixSide(order),
+    TransactTime: new Date(),
+    ...quantity(v, order.quantity),
+    OrdType: fixOrdType(order.orderType),
+    TimeInForce: fixTimeInForce(order.timeInForce),
+    ...prices(order),
+  };
   if (account) msg.Account = account;
   return msg;
 }
@@ -247,8 +307,8 @@ export function tradeUpdateOf(
   };
   if (er.text) order.reason = er.text;
   const update: TradeUpdate = { event: eventOf(er), order, timestamp: er.transactTime ?? Date.now() };
-  if (isTradeExecType(er.execType) && (er.lastQty ?? 0) > 0)
-    update.fill = { qty: er.lastQty!, price: er.lastPx ?? er.avgPx };
+  const lastQty = er.lastQty ?? 0;
+  if (isTradeExecType(er.execType) && lastQty > 0) update.fill = { qty: lastQty, price: er.lastPx ?? er.avgPx };
   return update;
 }
 

@@ -12,7 +12,7 @@ const EPS = 1e-9;
 const SEQ_MEMORY = 20_000;
 
 export interface Sent {
-  kind: 'submit' | 'cancel' | 'status';
+  kind: 'submit' | 'replace' | 'cancel' | 'status';
   clientOrderId: string;
 }
 
@@ -21,6 +21,8 @@ interface Known {
   state?: BrokerOrderState;
   /** ExecIDs seen: a report resent after a reconnect (PossDupFlag) must not count twice */
   execIds: Set<string>;
+  /** a replacement: CumQty / AvgPx its venue reported at the replace, fills of the replaced order */
+  base?: { qty: number; avg: number };
 }
 
 export class OrderCache {
@@ -65,7 +67,8 @@ export class OrderCache {
   carried(seqNum: number | undefined, sent: Sent): void {
     if (seqNum === undefined) return;
     this.bySeq.set(seqNum, sent);
-    if (this.bySeq.size > SEQ_MEMORY) this.bySeq.delete(this.bySeq.keys().next().value!);
+    const oldest = this.bySeq.keys().next();
+    if (this.bySeq.size > SEQ_MEMORY && !oldest.done) this.bySeq.delete(oldest.value);
   }
 
   carriedBy(seqNum: number): Sent | undefined {
@@ -88,7 +91,7 @@ export class OrderCache {
       if (known.execIds.has(er.execId)) return undefined;
       known.execIds.add(er.execId);
     }
-    const update = tradeUpdateOf(er, clientOrderId, known.wire);
+    const update = tradeUpdateOf(known.base ? ownFills(er, known.base) : er, clientOrderId, known.wire);
     const before = known.state;
     // fills are counted from CumQty, not LastQty: a terse report or a lost one cannot skew positions
     const prevQty = before?.filledQty ?? 0;
@@ -100,6 +103,16 @@ export class OrderCache {
     }
     known.state = update.order;
     return update;
+  }
+
+  /** ExecType 5 from the venue: the replaced order's update; `er` tells what it had filled */
+  replaced(clientOrderId: string, replacementId: string, er: ExecReport): TradeUpdate | undefined {
+    const known = this.orders.get(clientOrderId);
+    const replacement = this.orders.get(replacementId);
+    if (replacement && er.cumQty > EPS) replacement.base = { qty: er.cumQty, avg: er.avgPx };
+    if (!known?.state || FINAL.has(known.state.status)) return undefined;
+    known.state = { ...known.state, status: 'replaced', rawStatus: 'REPLACED', replacedBy: replacementId };
+    return { event: 'replaced', order: { ...known.state }, timestamp: er.transactTime ?? Date.now() };
   }
 
   /** the peer refused an order outright (Reject / BusinessMessageReject): it is rejected here too */
@@ -121,4 +134,11 @@ export class OrderCache {
     };
     return { event: 'rejected', order: { ...known.state }, timestamp: Date.now() };
   }
+}
+
+/** a replacement's report net of what the replaced order had filled (venues that carry CumQty across the chain) */
+function ownFills(er: ExecReport, base: { qty: number; avg: number }): ExecReport {
+  const cumQty = Math.max(0, er.cumQty - base.qty);
+  const avgPx = cumQty > EPS ? (er.avgPx * er.cumQty - base.avg * base.qty) / cumQty : 0;
+  return { ...er, cumQty, avgPx, orderQty: er.orderQty === undefined ? undefined : er.orderQty - base.qty };
 }

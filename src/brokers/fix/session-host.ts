@@ -24,6 +24,8 @@ serveClients({
   methods: {
     connect: () => logon,
     submit: ([order], sent) => owner.submit(order as WireOrder, sent),
+    replace: ([order]) => owner.replace(order as WireOrder),
+    submitGroup: ([order]) => owner.submitGroup(order as WireOrder),
     cancel: ([id]) => owner.cancel(String(id)),
     getOrder: ([id]) => owner.getOrder(String(id)),
     openOrders: () => owner.openOrders(),

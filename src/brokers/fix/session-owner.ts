@@ -9,6 +9,11 @@
 // MsgSeqNum that carried the request (Reject, BusinessMessageReject), and trade updates go to
 // every subscribed port.
 //
+// A replace is an OrderCancelReplaceRequest(G) under the replacement's own ClOrdID, answered by an
+// ExecutionReport ExecType 5 (the old order ends 'replaced', the new one is working) or by an
+// OrderCancelReject(9) with CxlRejResponseTo 2 (the replacement is rejected, the old one stays).
+// Brackets and OTO orders are emulated here (group-emulation.ts): FIX has no order classes.
+//
 // getOrder answers from this owner's cache of ExecutionReports; for an order it has sent but not
 // heard about, it asks the peer with OrderStatusRequest(H), and stops asking once the peer
 // rejects H (QuickFIX's example acceptors do): then the cache is all there is.
@@ -28,7 +33,15 @@ import {
 } from '../broker.js';
 import { preciseNow } from '../../orders/order.js';
 import { marketHours } from '../market-hours.js';
-import { newOrderSingle, orderCancelRequest, orderStatusRequest, readExecReport, Tag } from './codec.js';
+import {
+  newOrderSingle,
+  orderCancelReplaceRequest,
+  orderCancelRequest,
+  orderStatusRequest,
+  readExecReport,
+  Tag,
+  type ExecReport,
+} from './codec.js';
 import type { FixBrokerConfig } from './config.js';
 import {
   describeSession,
@@ -43,6 +56,7 @@ import {
 import type { IJsFixConfig } from 'jspurefix';
 import { FINAL, OrderCache, type Sent } from './order-cache.js';
 import { Waiters } from './waiters.js';
+import { GroupEmulation } from './group-emulation.js';
 
 export class FixSessionOwner implements Broker {
   readonly name = 'fix';
@@ -52,6 +66,12 @@ export class FixSessionOwner implements Broker {
   private readonly submits: Waiters<SubmitAck>;
   private readonly cancels: Waiters<void>;
   private readonly queries: Waiters<BrokerOrderState | undefined>;
+  private readonly groups = new GroupEmulation({
+    submit: (order) => this.submit(order),
+    cancel: (id) => this.cancel(id),
+    emit: (update) => this.emit(update),
+    log: (message) => this.log(message),
+  });
   private session?: SalvoFixSession;
   private abortDial?: () => void;
   /** the session of the current connection, logged on or not */
@@ -133,7 +153,31 @@ export class FixSessionOwner implements Broker {
     );
   }
 
+  /** OrderCancelReplaceRequest(G); the answer is the replacement's (see onExecutionReport) */
+  async replace(order: WireOrder): Promise<SubmitAck> {
+    const original = order.replaces === undefined ? undefined : this.cache.wire(order.replaces);
+    if (!original)
+      throw new BrokerRejection(`unknown order '${order.replaces}': not sent on this FIX session`, 'not_found');
+    const state = this.cache.state(original.clientOrderId);
+    if (state && FINAL.has(state.status))
+      throw new BrokerRejection(`order '${order.replaces}' is not replaceable: ${state.status}`, 'not_replaceable');
+    const body = orderCancelReplaceRequest(order, original, this.config.beginString, this.config.account);
+    const session = this.live();
+    this.cache.sent(order);
+    return this.submits.wait(order.clientOrderId, `OrderCancelReplaceRequest ${order.clientOrderId}`, () =>
+      session.sendApp('G', body, (error, seq) =>
+        this.sentOrFailed(this.submits, order.clientOrderId, error, seq, 'replace'),
+      ),
+    );
+  }
+
+  /** a bracket or OTO: the entry now, its exits once it fills (see group-emulation.ts) */
+  submitGroup(order: WireOrder): Promise<SubmitAck> {
+    return this.groups.submit(order);
+  }
+
   async cancel(clientOrderId: string): Promise<void> {
+    if (this.groups.cancelHeld(clientOrderId)) return;
     const wire = this.cache.wire(clientOrderId);
     if (!wire) throw new BrokerRejection(`unknown order '${clientOrderId}': not sent on this FIX session`, 'not_found');
     const state = this.cache.state(clientOrderId);
@@ -152,7 +196,7 @@ export class FixSessionOwner implements Broker {
   }
 
   async getOrder(clientOrderId: string): Promise<BrokerOrderState | undefined> {
-    const known = this.cache.state(clientOrderId);
+    const known = this.cache.state(clientOrderId) ?? this.groups.heldOrder(clientOrderId);
     const wire = this.cache.wire(clientOrderId);
     if (known || !wire || this.statusRequestUnsupported) return known;
     const session = this.live();
@@ -164,7 +208,7 @@ export class FixSessionOwner implements Broker {
   }
 
   async openOrders(): Promise<BrokerOrderState[]> {
-    return this.cache.open();
+    return [...this.cache.open(), ...this.groups.held()];
   }
 
   /** net of the fills this session has seen: FIX order entry has no position query the peers share */
@@ -342,18 +386,17 @@ export class FixSessionOwner implements Broker {
       );
     } else if (msgType === '9') {
       const id = this.cache.orderOf(String(get(Tag.ClOrdID) ?? ''), get(Tag.OrigClOrdID) as string | undefined);
-      this.cancels.reject(
-        id,
-        new BrokerRejection(
-          text('cancel rejected by the FIX peer'),
-          `cxl_rej_reason_${String(get(Tag.CxlRejReason) ?? '')}`,
-        ),
-      );
+      const code = `cxl_rej_reason_${String(get(Tag.CxlRejReason) ?? '')}`;
+      // a refused replace: the replacement (its own ClOrdID) is rejected, the order it named stays
+      if (String(get(Tag.CxlRejResponseTo)) === '2')
+        this.refused({ kind: 'replace', clientOrderId: id }, text('replace rejected by the FIX peer'), code);
+      else this.cancels.reject(id, new BrokerRejection(text('cancel rejected by the FIX peer'), code));
     }
   }
 
   private onExecutionReport(view: MsgView): void {
-    const er = readExecReport(tagReader(view));
+    let er = readExecReport(tagReader(view));
+    if (er.execType === '5' && er.origClOrdId !== undefined) er = this.onReplaced(er, er.origClOrdId);
     const id = this.cache.orderOf(er.clOrdId, er.origClOrdId);
     if (er.execType === 'I' && er.ordStatus === '8' && er.ordRejReason === '5') {
       this.queries.resolve(id, undefined); // "unknown order": the peer never got it
@@ -361,7 +404,9 @@ export class FixSessionOwner implements Broker {
     }
     const update = this.cache.apply(er, id);
     if (!update) return;
-    for (const listener of this.listeners) listener(update);
+    this.groups.annotate(update);
+    this.emit(update);
+    this.groups.after(update);
     const { status, reason, rawStatus } = update.order;
     this.queries.resolve(id, { ...update.order });
     if (status === 'rejected')
@@ -377,13 +422,32 @@ export class FixSessionOwner implements Broker {
     if (status === 'canceled' || status === 'expired') this.cancels.resolve(id, undefined);
   }
 
-  /** the peer refused a request outright (Reject, BusinessMessageReject) */
+  /**
+   * ExecType 5: the order OrigClOrdID names ends 'replaced'; the report itself is the replacement's
+   * first word, a working order whatever OrdStatus the venue gives it. What it says was filled
+   * then belongs to the replaced order (venues that carry CumQty across a replace chain report it
+   * there), so the replacement's fills are counted from there on.
+   */
+  private onReplaced(er: ExecReport, replaced: string): ExecReport {
+    const update = this.cache.replaced(this.cache.orderOf(replaced), er.clOrdId, er);
+    if (update) this.emit(update);
+    return { ...er, execType: '0', ordStatus: er.ordStatus === '5' ? '0' : er.ordStatus, origClOrdId: undefined };
+  }
+
+  private emit(update: TradeUpdate): void {
+    for (const listener of this.listeners) listener(update);
+  }
+
+  /** the peer refused a request outright (Reject, BusinessMessageReject, a replace's OrderCancelReject) */
   private refused(sent: Sent | undefined, reason: string, code: string): void {
     if (!sent) return;
     const id = sent.clientOrderId;
-    if (sent.kind === 'submit') {
+    if (sent.kind === 'submit' || sent.kind === 'replace') {
       const update = this.cache.refused(id, reason, code.toUpperCase());
-      if (update) for (const listener of this.listeners) listener(update);
+      if (update) {
+        this.emit(update);
+        this.groups.after(update);
+      }
       this.submits.reject(id, new BrokerRejection(reason, code));
     } else if (sent.kind === 'cancel') {
       this.cancels.reject(id, new BrokerRejection(reason, code));

@@ -1,6 +1,6 @@
 // A client of the paper venue thread: the shared port client with the paper venue's deadlines.
 import type { MessagePort } from 'node:worker_threads';
-import { BrokerConnectError, type SubmitAck, type WireOrder } from '../broker.js';
+import { BrokerConnectError } from '../broker.js';
 import { PortClient } from '../threaded/client.js';
 import type { PaperBrokerConfig } from './config.js';
 
@@ -9,16 +9,6 @@ export class PaperBroker extends PortClient {
 
   constructor(config: Pick<PaperBrokerConfig, 'requestTimeoutMs'>, port: MessagePort) {
     super(port, 'paper venue', config.requestTimeoutMs);
-  }
-
-  /** the venue replaces in one step (see PaperVenue.replace) */
-  replace(order: WireOrder): Promise<SubmitAck> {
-    return this.call('replace', [order], order.clientOrderId);
-  }
-
-  /** a bracket / OTO entry with its legs, in one request (see PaperVenue.submitGroup) */
-  submitGroup(order: WireOrder): Promise<SubmitAck> {
-    return this.call('submitGroup', [order], order.clientOrderId);
   }
 
   /** one round trip, so a dead venue thread stops the session before it starts */

@@ -20,7 +20,7 @@ export abstract class PortClient implements Broker {
   abstract readonly name: string;
   private readonly pending = new Map<
     number,
-    { resolve(v: any): void; reject(e: Error): void; timer: NodeJS.Timeout; sent?: (at: number) => void }
+    { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout; sent?: (at: number) => void }
   >();
   private readonly listeners = new Set<(update: TradeUpdate) => void>();
   private nextId = 1;
@@ -42,6 +42,14 @@ export abstract class PortClient implements Broker {
 
   submit(order: WireOrder, written?: (at: number) => void): Promise<SubmitAck> {
     return this.call('submit', [order], order.clientOrderId, this.waitMs, written);
+  }
+  /** a replace in one step at the venue (the paper venue's replace, FIX's OrderCancelReplaceRequest) */
+  replace(order: WireOrder): Promise<SubmitAck> {
+    return this.call('replace', [order], order.clientOrderId);
+  }
+  /** a bracket / OTO entry with its legs, in one request (the paper venue's groups, FIX's emulation) */
+  submitGroup(order: WireOrder): Promise<SubmitAck> {
+    return this.call('submitGroup', [order], order.clientOrderId);
   }
   cancel(clientOrderId: string): Promise<void> {
     return this.call('cancel', [clientOrderId], clientOrderId);
