@@ -12,7 +12,8 @@
 //   any other application message → BusinessMessageReject(j)
 import net from 'node:net';
 import { BrokerRejection, type TradeUpdate, type WireOrder } from '../brokers/broker.js';
-import { execTypeFor, FINAL_STATUSES, ordStatusFor, Tag, TIF_FROM_FIX } from '../brokers/fix/codec.js';
+import { execTypeFor, ordStatusFor, Tag, TIF_FROM_FIX } from '../brokers/fix/codec.js';
+import { isFinalAtBroker } from '../orders/status.js';
 import {
   acceptedTransport,
   describeSession,
@@ -98,7 +99,7 @@ export async function serveFix(
       Instrument: { Symbol: o.ticker },
       Side: side,
       OrderQtyData: { OrderQty: o.quantity },
-      LeavesQty: FINAL_STATUSES.has(o.status) ? 0 : o.quantity - o.filledQty,
+      LeavesQty: isFinalAtBroker(o.status) ? 0 : o.quantity - o.filledQty,
       CumQty: o.filledQty,
       AvgPx: o.filledAvgPrice,
       TransactTime: new Date(u.timestamp),

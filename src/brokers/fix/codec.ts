@@ -7,14 +7,6 @@ import type { Side, TimeInForce } from '../../types.js';
 
 export type BeginString = 'FIX.4.4' | 'FIX.4.2';
 
-export const FINAL_STATUSES: ReadonlySet<BrokerOrderStatus> = new Set([
-  'filled',
-  'canceled',
-  'rejected',
-  'expired',
-  'replaced',
-]);
-
 export const Tag = {
   Account: 1,
   AvgPx: 6,
