@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { WireOrder } from '../brokers/broker.js';
 import type { OrderStatus } from './status.js';
 
+// what most users of the order model ask of its status, at hand with the model
 export { isTerminal } from './status.js';
 
 export interface Order extends WireOrder {
