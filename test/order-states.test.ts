@@ -4,6 +4,7 @@
 // the report, and a warning when it carried a fill (a fill that raced a cancel).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { Order } from '../src/orders/order.js';
 import {
   BROKER_STATE_TABLE,
@@ -19,6 +20,7 @@ import {
 } from '../src/orders/status.js';
 import { OrderRegistry, type OrderEvent } from '../src/execution/order-registry.js';
 import { OrderTracker } from '../src/brokers/alpaca/order-tracker.js';
+import { orderStatus } from '../src/brokers/alpaca/mapping.js';
 import type { BrokerOrderState, TradeUpdate } from '../src/brokers/broker.js';
 import type { OrderStatus } from '../src/types.js';
 
@@ -334,4 +336,88 @@ test('the Alpaca adapter passes on a fill that comes after a final status (the r
   assert.equal(tracker.admit(update('canceled', 'canceled')), false, 'a repeat');
   assert.equal(tracker.admit(update('fill', 'filled', 10)), true, 'more filled after the cancel');
   assert.equal(tracker.admit(update('fill', 'filled', 10)), false, 'the same fill again');
+});
+
+/** a venue's word for a status: the vocabulary, names every object inherits, or anything */
+const hostileStatus = fc.oneof(
+  fc.constantFrom(...BROKER_ALL),
+  fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'accepted', 'done_for_day'),
+  fc.string({ maxLength: 12 }),
+);
+const hostileQty = fc.oneof(
+  fc.integer({ min: -5, max: 15 }),
+  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0, 1e308),
+  fc.double({ noNaN: false }),
+);
+const IDS = ['buy_long-1-0000000a', 'buy_long-1-0000000b'];
+const hostileUpdate = fc.record({
+  id: fc.oneof(fc.constantFrom(...IDS), fc.string({ maxLength: 6 })),
+  status: hostileStatus,
+  filledQty: hostileQty,
+  event: fc.string({ maxLength: 8 }),
+  raw: fc.boolean(),
+});
+const RUNS = { seed: 1616, numRuns: 400 };
+
+test('hostile broker updates (any status word, any quantity, any id) never crash the registry or the Alpaca tracker; every order keeps one terminal status', () => {
+  fc.assert(
+    fc.property(fc.array(hostileUpdate, { maxLength: 40 }), (updates) => {
+      const warnings: string[] = [];
+      const book = new OrderRegistry({ warn: (m) => warnings.push(m) });
+      const rows = new Map<string, OrderStatus[]>();
+      book.onEvent((e) => rows.set(e.order.clientOrderId, [...(rows.get(e.order.clientOrderId) ?? []), e.status]));
+      for (const id of IDS) book.add({ ...ORDER, clientOrderId: id, status: 'submitted' });
+      const tracker = new OrderTracker();
+      let foreign = 0;
+      for (const u of updates) {
+        const status = orderStatus(u.status, Number.isFinite(u.filledQty) ? u.filledQty : 0);
+        const tu: TradeUpdate = {
+          event: u.event,
+          order: { ...state(status, u.filledQty), clientOrderId: u.id, rawStatus: u.status },
+          timestamp: 1_700_000_000_000,
+        };
+        // or the raw word straight through, as a careless adapter might pass it
+        const x = u.raw ? { ...tu, order: { ...tu.order, status: u.status as BrokerOrderStatus } } : tu;
+        if (!IDS.includes(u.id)) foreign++;
+        tracker.admit(x);
+        book.applyUpdate(x);
+        assert.ok(
+          BROKER_ALL.includes(status),
+          `the Alpaca mapping gives a broker status for ${JSON.stringify(u.status)}`,
+        );
+      }
+      tracker.oldestOpen();
+      for (const id of IDS) {
+        const order = book.get(id)!;
+        assert.ok(ALL.includes(order.status), `${id} has a status of the model: ${String(order.status)}`);
+        const seen = rows.get(id) ?? [];
+        const ends = seen.filter((x) => TERMINAL.includes(x));
+        assert.ok(ends.length <= 1, `${id}: at most one terminal row (${seen})`);
+        if (ends.length) assert.equal(seen.at(-1), ends[0], `${id}: nothing after its terminal row`);
+      }
+      const r = book.refusedTransitions();
+      assert.equal(book.foreignUpdates, foreign);
+      assert.equal(
+        Object.values(r.byReason).reduce((a, b) => a + b, 0),
+        r.count,
+      );
+      assert.equal(r.first.length, Math.min(r.count, 20));
+      assert.equal(warnings.length, r.withFill, 'one warning per refused fill');
+      assert.ok(
+        Object.keys(r.byReason).every((k) => /^\w+ → \w+: /.test(k)),
+        'every reason names its statuses',
+      );
+    }),
+    RUNS,
+  );
+});
+
+test('any status word in a trade log means a status of the model or nothing, never an inherited name', () => {
+  fc.assert(
+    fc.property(hostileStatus, (word) => {
+      const s = statusOfLogWord(word);
+      assert.ok(s === undefined || ALL.includes(s), `${JSON.stringify(word)} → ${String(s)}`);
+    }),
+    RUNS,
+  );
 });

@@ -5,7 +5,7 @@
 import type { TradeUpdate } from '../brokers/broker.js';
 import type { BlockTiming, OrderStatus, RefusedTransitions, TerminalStatus } from '../types.js';
 import type { Order } from '../orders/order.js';
-import { isTerminal, SALVO_STATUS_OF, transitionRefusal } from '../orders/status.js';
+import { isTerminal, salvoStatusOf, transitionRefusal } from '../orders/status.js';
 import type { Log } from '../util/log.js';
 import { closesSide } from './validate.js';
 
@@ -98,7 +98,7 @@ export class OrderRegistry {
       this.foreignUpdates++;
       return;
     }
-    const status = SALVO_STATUS_OF[update.order.status];
+    const status = salvoStatusOf(update.order.status);
     if (!status) return;
     order.brokerOrderId ??= update.order.brokerOrderId;
     const rawStatus = update.order.rawStatus || update.event;

@@ -121,12 +121,20 @@ export const SALVO_STATUS_OF: Readonly<Record<BrokerOrderStatus, OrderStatus | u
   replaced: 'canceled',
 };
 
+// Lookups below go through own keys only: a status is a venue's word, and a word such as
+// 'constructor' must find nothing rather than something inherited.
+const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
+
+/** what a broker status means for salvo (SALVO_STATUS_OF); undefined for no change or an unknown word */
+export const salvoStatusOf = (status: string): OrderStatus | undefined => own(SALVO_STATUS_OF, status);
+
 /** the order will not change again at the venue (its row in BROKER_STATE_TABLE is empty) */
-export const isFinalAtBroker = (status: BrokerOrderStatus): boolean => BROKER_STATE_TABLE[status].length === 0;
+export const isFinalAtBroker = (status: BrokerOrderStatus): boolean => own(BROKER_STATE_TABLE, status)?.length === 0;
 
 /** whether a later report of `to` is news for an order the venue last reported as `from` */
 export const brokerMovesOn = (from: BrokerOrderStatus, to: BrokerOrderStatus): boolean =>
-  BROKER_STATE_TABLE[from].includes(to);
+  own(BROKER_STATE_TABLE, from)?.includes(to) ?? false;
 
 /** words other trade logs write in the status column (blockpaca: the venue's words), beyond salvo's and the broker's */
 const OTHER_LOG_WORDS: Readonly<Record<string, OrderStatus>> = {
