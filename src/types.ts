@@ -1,4 +1,5 @@
 // The trader-facing shapes. Everything a strategy sees or returns is defined here.
+import type { OrderStatus, TerminalStatus } from './orders/status.js';
 
 export type Side = 'buy' | 'sell';
 export type OrderType = 'market' | 'limit' | 'stop' | 'stop_limit' | 'trailing_stop';
@@ -129,8 +130,8 @@ export interface StrategyContext {
 export type StrategyResult = OrderInstruction[] | OrderInstruction | void | undefined | null;
 export type Strategy = (ctx: StrategyContext) => StrategyResult | Promise<StrategyResult>;
 
-export type TerminalStatus = 'filled' | 'canceled' | 'rejected' | 'expired' | 'failed';
-export type OrderStatus = 'created' | 'queued' | 'submitted' | 'new' | 'partially_filled' | TerminalStatus;
+/** salvo's order statuses; their from → to table is src/orders/status.ts */
+export type { OrderStatus, TerminalStatus };
 
 export interface BlockTiming {
   blockId: string;
@@ -187,6 +188,50 @@ export interface SessionReport {
   resumed?: ResumeReport;
   /** the order journal beside the trade log */
   journalFile: string;
+  /** broker updates the order state table refused (src/orders/status.ts), e.g. a fill that came after a cancel */
+  refusedTransitions: RefusedTransitions;
+  /**
+   * trade updates for client order ids this session does not know (another client on the same
+   * account, or orders of an earlier session), counted and otherwise ignored
+   */
+  foreignUpdates: number;
+}
+
+/** one broker update the order state table refused */
+export interface RefusedTransition {
+  clientOrderId: string;
+  /** the order's status when the update came */
+  from: OrderStatus;
+  /** what the update means in salvo's statuses */
+  to: OrderStatus;
+  /** the venue's own word for it */
+  rawStatus: string;
+  /** the table's one-line reason, e.g. `canceled → filled: canceled is final` */
+  reason: string;
+  /** cumulative quantity filled, as the update reports it */
+  filledQty: number;
+  /** what salvo had booked as filled: `filledQty` above it is a fill salvo's positions do not have */
+  knownQty: number;
+  /** epoch ms at the venue */
+  at: number;
+}
+
+/**
+ * Broker updates the order state table refused. A repeat of the status an order already has, with
+ * nothing more filled (a venue's ack and its stream both saying `new`), is a duplicate, not counted.
+ */
+export interface RefusedTransitions {
+  /** refused updates in the session */
+  count: number;
+  /**
+   * of those, the ones reporting more filled than salvo had booked (a fill racing a cancel): each is
+   * a warning in the session log, and the broker's position differs from salvo's by that much
+   */
+  withFill: number;
+  /** count by reason (the table's one-line reason, e.g. `canceled → filled: canceled is final`) */
+  byReason: Record<string, number>;
+  /** the first 20 refused updates, in arrival order */
+  first: RefusedTransition[];
 }
 
 export interface ResumeReport {

@@ -343,3 +343,22 @@ test('parallel parsing (large logs) gives exactly the sequential review, damage 
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), JSON.parse(JSON.stringify(await reviewLogs([files[0]]))));
 });
+
+test('timestamps are written with the millisecond they have; a log written with six decimals reads back the same', async () => {
+  const rows = readLog(log);
+  const times = rows.map((r) => r.timestamp);
+  const bad = times.filter((t) => !/^\d{10}\.\d{3}$/.test(t));
+  assert.deepEqual(bad, [], 'epoch seconds with three decimals');
+  const [from, to] = [report.startedAt.getTime() - 1000, report.endedAt.getTime()];
+  assert.ok(
+    times.every((t) => Number(t) * 1000 >= from && Number(t) * 1000 <= to),
+    'every row stamped within the session',
+  );
+  // the same log as earlier versions wrote it: six decimals, the last three always zero
+  const text = fs.readFileSync(log, 'utf8');
+  const six = write('six-decimals.csv', text.replace(/,(\d{10}\.\d{3}),/g, ',$1000,'));
+  assert.equal(readLog(six).filter((r) => /^\d{10}\.\d{3}000$/.test(r.timestamp)).length, rows.length);
+  const { files: _a, ...now } = await reviewLogs([log]);
+  const { files: _b, ...before } = await reviewLogs([six]);
+  assert.deepEqual(before, now, 'the review is the same');
+});

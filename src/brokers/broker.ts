@@ -3,6 +3,7 @@
 // session (main thread) holds one for the trade-update stream, positions, account and clock.
 import type { MessagePort } from 'node:worker_threads';
 import type { Action, OrderType, Side, TimeInForce } from '../types.js';
+import type { BrokerOrderStatus } from '../orders/status.js';
 
 /** An order as handed to a broker: validated, with its client order id. */
 export interface WireOrder {
@@ -24,19 +25,8 @@ export interface WireOrder {
   legs?: WireOrder[];
 }
 
-/** Alpaca's vocabulary, which the other venues map into. */
-export type BrokerOrderStatus =
-  | 'pending_new'
-  | 'new'
-  | 'partially_filled'
-  | 'filled'
-  | 'pending_cancel'
-  | 'canceled'
-  | 'rejected'
-  | 'expired'
-  | 'replaced'
-  /** a bracket / OTO exit leg waiting for its entry to fill */
-  | 'held';
+/** Alpaca's vocabulary, which the other venues map into; its table and meaning: src/orders/status.ts */
+export type { BrokerOrderStatus };
 
 export interface BrokerOrderState {
   clientOrderId: string;

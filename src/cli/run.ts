@@ -151,6 +151,13 @@ function printReport(strategyFile: string, r: SessionReport): void {
   );
   if (r.strategyErrors) out(`  strategy    threw ${r.strategyErrors} time(s): see the session log`);
   if (r.stillOpen.length) out(`  still open  ${r.stillOpen.join(', ')}`);
+  const refused = r.refusedTransitions;
+  const reasons = Object.keys(refused.byReason);
+  if (refused.count)
+    out(
+      `  refused     ${refused.count} broker update(s) the order state table refused${refused.withFill ? `, ${refused.withFill} with a fill salvo did not book (see the session log)` : ''}: ${reasons.slice(0, 3).join('; ')}${reasons.length > 3 ? '; …' : ''}`,
+    );
+  if (r.foreignUpdates) out(`  foreign     ${r.foreignUpdates} update(s) for orders this session did not send`);
   if (r.resumed)
     out(
       `  resumed     ${r.resumed.journaled} journaled order(s): ${r.resumed.settled} settled while down, ${r.resumed.adopted} adopted, ${r.resumed.notSent} never sent (failed, not resent)${r.resumed.positionMismatches.length ? `; positions differed: ${r.resumed.positionMismatches.join('; ')}` : ''}`,

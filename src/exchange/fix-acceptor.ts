@@ -20,12 +20,12 @@ import net from 'node:net';
 import { BrokerRejection, type TradeUpdate, type WireOrder } from '../brokers/broker.js';
 import {
   execTypeFor,
-  FINAL_STATUSES,
   ORD_TYPE_FROM_FIX,
   ordStatusFor,
   Tag,
   TIF_FROM_FIX,
 } from '../brokers/fix/codec.js';
+import { isFinalAtBroker } from '../orders/status.js';
 import {
   acceptedTransport,
   describeSession,
@@ -105,7 +105,7 @@ function executionReport(desk: Desk, u: TradeUpdate, side: string, cancelId?: st
     Instrument: { Symbol: o.ticker },
     Side: side,
     OrderQtyData: { OrderQty: o.quantity },
-    LeavesQty: FINAL_STATUSES.has(o.status) ? 0 : o.quantity - o.filledQty,
+    LeavesQty: isFinalAtBroker(o.status) ? 0 : o.quantity - o.filledQty,
     CumQty: o.filledQty,
     AvgPx: o.filledAvgPrice,
     TransactTime: new Date(u.timestamp),

@@ -13,7 +13,6 @@ import {
   BrokerTransientError,
   type BrokerAccount,
   type BrokerOrderState,
-  type BrokerOrderStatus,
   type BrokerPosition,
   type MarketClock,
   type SubmitAck,
@@ -25,6 +24,7 @@ import type { PaperBrokerConfig } from '../brokers/paper/config.js';
 import { marketHours } from '../brokers/market-hours.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { preciseNow } from '../orders/order.js';
+import { isFinalAtBroker } from '../orders/status.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import { STOP_TYPES } from '../types.js';
 import { cleanPrice, priceTermsProblem, trailStop } from '../orders/terms.js';
@@ -60,7 +60,6 @@ export interface PaperVenueOptions {
   now?: () => number;
 }
 
-const FINAL: ReadonlySet<BrokerOrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired', 'replaced']);
 /** how often resting orders look at the board; only tickers with a new quote are matched */
 const POLL_MS = 2;
 /** tolerance for fractional quantities and cash comparisons */
@@ -154,7 +153,7 @@ export class PaperVenue {
     await this.venueLatency();
     const o = this.orders.get(clientOrderId);
     if (!o) throw new BrokerRejection(`unknown order '${clientOrderId}'`, 'not_found');
-    if (FINAL.has(o.state.status))
+    if (isFinalAtBroker(o.state.status))
       throw new BrokerRejection(`order '${clientOrderId}' is not cancelable: ${o.state.status}`, 'not_cancelable');
     this.finish(o, 'canceled');
   }
@@ -394,8 +393,8 @@ export class PaperVenue {
     if (!g || g.closing) return;
     const s = o.state;
     if (o === g.entry) {
-      if (s.status === 'filled' || (FINAL.has(s.status) && s.filledQty > EPS)) this.activateExits(g, s.filledQty);
-      else if (FINAL.has(s.status)) this.closeGroup(g, `${g.orderClass} entry ${s.status}`);
+      if (s.status === 'filled' || (isFinalAtBroker(s.status) && s.filledQty > EPS)) this.activateExits(g, s.filledQty);
+      else if (isFinalAtBroker(s.status)) this.closeGroup(g, `${g.orderClass} entry ${s.status}`);
       return;
     }
     if (s.filledQty > EPS) {
@@ -409,7 +408,7 @@ export class PaperVenue {
             s.quantity - s.filledQty + other.state.filledQty,
           );
       }
-    } else if (FINAL.has(s.status)) {
+    } else if (isFinalAtBroker(s.status)) {
       this.closeGroup(g, `${g.orderClass}: ${s.clientOrderId} ${s.status}`);
     }
   }
@@ -417,7 +416,8 @@ export class PaperVenue {
   /** cancels every member not yet final */
   private closeGroup(g: Group<VenueOrder>, reason: string): void {
     g.closing = true;
-    for (const m of [g.entry, ...g.exits]) if (m && !FINAL.has(m.state.status)) this.finish(m, 'canceled', reason);
+    for (const m of [g.entry, ...g.exits])
+      if (m && !isFinalAtBroker(m.state.status)) this.finish(m, 'canceled', reason);
     g.closing = false;
   }
 

@@ -1,8 +1,12 @@
-// Every order of the session and its one state machine. Each accepted transition is announced once
-// (trade log, portfolio, display listen here), so the log has exactly one row per status change.
-import type { BrokerOrderStatus, TradeUpdate } from '../brokers/broker.js';
-import type { BlockTiming, OrderStatus, TerminalStatus } from '../types.js';
-import { canMove, isTerminal, type Order } from '../orders/order.js';
+// Every order of the session and its one state machine (the table in orders/status.ts). Each
+// accepted transition is announced once (trade log, portfolio, display listen here), so the log has
+// exactly one row per status change. A broker update the table refuses is recorded with its reason:
+// a fill racing a cancel must not vanish unseen.
+import type { TradeUpdate } from '../brokers/broker.js';
+import type { BlockTiming, OrderStatus, RefusedTransitions, TerminalStatus } from '../types.js';
+import type { Order } from '../orders/order.js';
+import { isTerminal, salvoStatusOf, transitionRefusal } from '../orders/status.js';
+import type { Log } from '../util/log.js';
 import { closesSide } from './validate.js';
 
 export interface OrderEvent {
@@ -19,19 +23,9 @@ export interface OrderEvent {
   fill?: { qty: number; price: number };
 }
 
-const FROM_BROKER: Partial<Record<BrokerOrderStatus, OrderStatus>> = {
-  pending_new: 'submitted',
-  new: 'new',
-  partially_filled: 'partially_filled',
-  filled: 'filled',
-  canceled: 'canceled',
-  rejected: 'rejected',
-  expired: 'expired',
-  // a replaced order is done for salvo: its replacement is an order of its own
-  replaced: 'canceled',
-  // a bracket exit the venue holds until its entry fills: acknowledged
-  held: 'new',
-};
+/** refused updates kept one by one in the report; the rest are only counted */
+const REFUSALS_KEPT = 20;
+const EPS = 1e-12;
 
 export class OrderRegistry {
   private readonly orders = new Map<string, Order>();
@@ -39,6 +33,10 @@ export class OrderRegistry {
   private readonly blocks = new Map<string, Order[]>();
   /** updates for ids this session does not know (another client on the account), counted */
   foreignUpdates = 0;
+  private readonly refused: RefusedTransitions = { count: 0, withFill: 0, byReason: {}, first: [] };
+
+  /** `log` hears a warning for each refused update that carries a fill */
+  constructor(private readonly log?: Pick<Log, 'warn'>) {}
 
   onEvent(listener: (event: OrderEvent) => void): void {
     this.listeners.push(listener);
@@ -69,9 +67,9 @@ export class OrderRegistry {
     },
   ): boolean {
     const filledQty = how.filledQty ?? order.filledQty;
-    if (!canMove(order, status, filledQty)) return false;
+    if (transitionRefusal(order.status, status, filledQty > order.filledQty + EPS)) return false;
     let fill: OrderEvent['fill'];
-    if (filledQty > order.filledQty + 1e-12) {
+    if (filledQty > order.filledQty + EPS) {
       const avg = how.filledAvgPrice ?? order.filledAvgPrice;
       const qty = filledQty - order.filledQty;
       fill = { qty, price: (avg * filledQty - order.filledAvgPrice * order.filledQty) / qty };
@@ -93,19 +91,21 @@ export class OrderRegistry {
     return true;
   }
 
-  /** A trade update from the broker's stream. */
+  /** A trade update from the broker's stream; one the table refuses is recorded (see refusedTransitions). */
   applyUpdate(update: TradeUpdate): void {
     const order = this.orders.get(update.order.clientOrderId);
     if (!order) {
       this.foreignUpdates++;
       return;
     }
-    const status = FROM_BROKER[update.order.status];
+    const status = salvoStatusOf(update.order.status);
     if (!status) return;
     order.brokerOrderId ??= update.order.brokerOrderId;
-    this.move(order, status, {
+    const rawStatus = update.order.rawStatus || update.event;
+    const from = order.status;
+    const moved = this.move(order, status, {
       source: 'execution',
-      rawStatus: update.order.rawStatus || update.event,
+      rawStatus,
       at: update.timestamp,
       reason:
         update.order.reason ??
@@ -113,6 +113,36 @@ export class OrderRegistry {
       filledQty: update.order.filledQty,
       filledAvgPrice: update.order.filledAvgPrice,
     });
+    if (!moved) this.refuse(order, from, status, rawStatus, update);
+  }
+
+  /**
+   * Records a refused update. A repeat of the status the order has, with nothing more filled, is a
+   * duplicate (a venue's ack and its stream both say `new`): nothing is lost, so it is not counted.
+   */
+  private refuse(order: Order, from: OrderStatus, to: OrderStatus, rawStatus: string, update: TradeUpdate): void {
+    const filledQty = update.order.filledQty;
+    const moreFilled = filledQty > order.filledQty + EPS;
+    if (from === to && !moreFilled) return;
+    const reason = transitionRefusal(from, to, moreFilled) ?? `${from} → ${to}`;
+    const r = this.refused;
+    r.count++;
+    r.byReason[reason] = (r.byReason[reason] ?? 0) + 1;
+    const { clientOrderId } = order;
+    const knownQty = order.filledQty;
+    if (r.first.length < REFUSALS_KEPT)
+      r.first.push({ clientOrderId, from, to, rawStatus, reason, filledQty, knownQty, at: update.timestamp });
+    if (!moreFilled) return;
+    r.withFill++;
+    this.log?.warn(
+      `order ${clientOrderId} ${order.ticker}: the broker reports ${filledQty} filled (${rawStatus}), salvo booked ${knownQty}; update refused (${reason}): ${filledQty - knownQty} filled at the broker are not in salvo's positions`,
+    );
+  }
+
+  /** the broker updates the state table refused so far, for the session report */
+  refusedTransitions(): RefusedTransitions {
+    const r = this.refused;
+    return { ...r, byReason: { ...r.byReason }, first: r.first.map((x) => ({ ...x })) };
   }
 
   all(): IterableIterator<Order> {

@@ -23,6 +23,13 @@ export const TRADE_LOG_COLUMNS = [
 ] as const;
 export type TradeLogRow = Record<(typeof TRADE_LOG_COLUMNS)[number], string | number>;
 
+/**
+ * The timestamp column: epoch seconds with three decimals, the millisecond every row's time has
+ * (venue updates, FIX TransactTime, salvo's own clock; Alpaca's microseconds are not carried, so
+ * one column keeps one precision). Logs written with six decimals read back the same.
+ */
+export const epochSeconds = (ms: number): string => (ms / 1000).toFixed(3);
+
 export class TradeLog {
   private readonly stringifier = createObjectCsvStringifier({
     header: TRADE_LOG_COLUMNS.map((id) => ({ id, title: id })),
@@ -60,7 +67,7 @@ export class TradeLog {
       status: event.status,
       side: o.side,
       action: o.action,
-      timestamp: (event.at / 1000).toFixed(6),
+      timestamp: epochSeconds(event.at),
       raw_status: event.rawStatus,
       worker_id: o.workerId,
       block_id: o.blockId,
@@ -85,7 +92,7 @@ export class TradeLog {
       status: row.status,
       side: '',
       action: row.action,
-      timestamp: (row.at / 1000).toFixed(6),
+      timestamp: epochSeconds(row.at),
       raw_status: row.raw_status,
       worker_id: 0,
       block_id: '',

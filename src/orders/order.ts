@@ -1,7 +1,11 @@
-// The order model and its one state machine. Every order ends in exactly one terminal status.
+// The order model. Its statuses and the one table they move by are in status.ts; every order ends
+// in exactly one terminal status.
 import { randomBytes } from 'node:crypto';
 import type { WireOrder } from '../brokers/broker.js';
-import type { OrderStatus, TerminalStatus } from '../types.js';
+import type { OrderStatus } from './status.js';
+
+// what most users of the order model ask of its status, at hand with the model
+export { isTerminal } from './status.js';
 
 export interface Order extends WireOrder {
   blockId: string;
@@ -23,40 +27,6 @@ export interface Order extends WireOrder {
   /** broker answered the submit */
   ackAt?: number;
   attempts: number;
-}
-
-export const TERMINAL: ReadonlySet<OrderStatus> = new Set<TerminalStatus>([
-  'filled',
-  'canceled',
-  'rejected',
-  'expired',
-  'failed',
-]);
-
-const RANK: Record<OrderStatus, number> = {
-  created: 0,
-  queued: 1,
-  submitted: 2,
-  new: 3,
-  partially_filled: 4,
-  filled: 5,
-  canceled: 5,
-  rejected: 5,
-  expired: 5,
-  failed: 5,
-};
-
-export const isTerminal = (status: OrderStatus): status is TerminalStatus => TERMINAL.has(status);
-
-/**
- * Whether `order` may move to `next`. Statuses only move forward (a broker's update may overtake
- * the worker's ack and skip a step); partially_filled may repeat as more is filled; terminal is final.
- */
-export function canMove(order: Order, next: OrderStatus, nextFilledQty: number): boolean {
-  if (isTerminal(order.status)) return false;
-  if (next === 'failed' && RANK[order.status] > RANK.submitted) return false;
-  if (next === 'partially_filled' && order.status === 'partially_filled') return nextFilledQty > order.filledQty;
-  return RANK[next] > RANK[order.status];
 }
 
 // one randomBytes call per 1,024 ids: a call per id costs more than the rest of an order's checks

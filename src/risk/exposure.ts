@@ -3,6 +3,7 @@
 // is queued until it is terminal, less what has filled (a fill moves it into the position).
 import type { OrderEvent } from '../execution/order-registry.js';
 import type { Side } from '../types.js';
+import { isTerminal } from '../orders/status.js';
 
 export interface OpenQty {
   buy: number;
@@ -15,8 +16,6 @@ interface Tracked {
   remaining: number;
   key: string;
 }
-
-const TERMINAL = new Set(['filled', 'canceled', 'rejected', 'expired', 'failed']);
 
 /** the same ticker, side, quantity and price: what `duplicateWindowMs` compares */
 export const duplicateKey = (ticker: string, side: Side, quantity: number, limitPrice: number | undefined): string =>
@@ -58,7 +57,7 @@ export class OpenExposure {
       this.recent.set(t.key, { id: o.clientOrderId, at: e.at, count: (seen?.count ?? 0) + 1 });
       return;
     }
-    const left = TERMINAL.has(e.status) ? 0 : Math.max(0, o.quantity - o.filledQty);
+    const left = isTerminal(e.status) ? 0 : Math.max(0, o.quantity - o.filledQty);
     if (left !== t.remaining) {
       this.add(t, left - t.remaining);
       t.remaining = left;

@@ -53,7 +53,7 @@ const RECONCILE_TIMEOUT_MS = 5000;
 
 export class Session {
   phase: Phase = 'starting';
-  readonly book = new OrderRegistry();
+  readonly book: OrderRegistry;
   readonly portfolio = new Portfolio();
   readonly startedAt = new Date();
   readonly clock: TickLoopResult = { ticks: 0, overruns: 0, lateness: [] };
@@ -86,7 +86,9 @@ export class Session {
     readonly options: SessionOptions,
     readonly log: SessionLog,
     readonly tradeLog: TradeLog,
-  ) {}
+  ) {
+    this.book = new OrderRegistry(log);
+  }
 
   static async start(options: SessionOptions): Promise<Session> {
     // a resume reads (and checks) the journal and the CSV before anything is appended to them
@@ -505,6 +507,8 @@ export class Session {
       heldAtStart: this.startCheck.heldAtStart,
       ...(this.resumed ? { resumed: this.resumed } : {}),
       journalFile: this.journal?.file ?? '',
+      refusedTransitions: this.book.refusedTransitions(),
+      foreignUpdates: this.book.foreignUpdates,
     };
   }
 

@@ -74,6 +74,9 @@ export function checkCoreSession(report: SessionReport, { restingCanceled = true
   assert.equal(report.orders.total, orders.size);
   assert.equal(report.orders.open, 0);
   assert.equal(report.orders.failed, 0, 'every order reached the venue');
+  // the venue's updates arrive in order: the state table refuses none (a repeated ack is no refusal)
+  assert.deepEqual(report.refusedTransitions, { count: 0, withFill: 0, byReason: {}, first: [] });
+  assert.equal(report.foreignUpdates, 0, 'every update was for an order of this session');
   if (restingCanceled)
     assert.ok(report.orders.canceled >= 5 * report.ticks, 'resting limit orders were canceled at the end');
   assert.ok(

@@ -37,7 +37,8 @@ const num = (v: unknown): number => {
 };
 
 export function orderStatus(raw: string, filledQty: number): BrokerOrderStatus {
-  const s = STATUS[raw];
+  // own keys only: a status such as 'constructor' is an unknown word, not an inherited function
+  const s = Object.hasOwn(STATUS, raw) ? STATUS[raw] : undefined;
   if (s) return s;
   // done_for_day, stopped, suspended, calculated: still open for salvo
   return filledQty > 0 ? 'partially_filled' : 'new';

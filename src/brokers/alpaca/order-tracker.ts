@@ -1,20 +1,10 @@
 // The last state of every order seen on the trade stream, so that (1) after a drop the broker knows
 // which orders may have changed unseen and since when to ask, and (2) an update that arrives late
 // (a stream message older than a REST snapshot already applied) is not passed on as news.
+// Which status is later is the broker's order state table (orders/status.ts).
 import type { BrokerOrderStatus, TradeUpdate } from '../broker.js';
+import { brokerMovesOn, isFinalAtBroker } from '../../orders/status.js';
 
-const RANK: Record<BrokerOrderStatus, number> = {
-  pending_new: 1,
-  held: 1,
-  new: 2,
-  pending_cancel: 2,
-  partially_filled: 3,
-  filled: 5,
-  canceled: 5,
-  rejected: 5,
-  expired: 5,
-  replaced: 5,
-};
 const EPS = 1e-9;
 
 interface Seen {
@@ -26,16 +16,20 @@ interface Seen {
 export class OrderTracker {
   private readonly seen = new Map<string, Seen>();
 
-  /** true when `update` moves its order forward (new order, more filled, or a later status) */
+  /**
+   * true when `update` moves its order forward (new order, more filled, or a later status). After
+   * a final status only more filled is news: a fill that raced a cancel goes on to salvo's order
+   * registry, which refuses it and reports it, rather than vanishing here.
+   */
   admit(update: TradeUpdate, createdAt: number = update.timestamp): boolean {
     const o = update.order;
     const prev = this.seen.get(o.clientOrderId);
     if (prev) {
-      if (RANK[prev.status] === 5) return false;
       const more = o.filledQty > prev.filledQty + EPS;
-      const later = RANK[o.status] > RANK[prev.status] && o.filledQty >= prev.filledQty - EPS;
+      const final = isFinalAtBroker(prev.status);
+      const later = !final && brokerMovesOn(prev.status, o.status) && o.filledQty >= prev.filledQty - EPS;
       if (!more && !later) return false;
-      prev.status = o.status;
+      if (!final) prev.status = o.status;
       prev.filledQty = Math.max(prev.filledQty, o.filledQty);
       return true;
     }
@@ -47,7 +41,7 @@ export class OrderTracker {
   oldestOpen(): number | undefined {
     let oldest: number | undefined;
     for (const s of this.seen.values())
-      if (RANK[s.status] < 5 && (oldest === undefined || s.createdAt < oldest)) oldest = s.createdAt;
+      if (!isFinalAtBroker(s.status) && (oldest === undefined || s.createdAt < oldest)) oldest = s.createdAt;
     return oldest;
   }
 }

@@ -13,14 +13,6 @@ import type { OrderType, Side, TimeInForce } from '../../types.js';
 
 export type BeginString = 'FIX.4.4' | 'FIX.4.2';
 
-export const FINAL_STATUSES: ReadonlySet<BrokerOrderStatus> = new Set([
-  'filled',
-  'canceled',
-  'rejected',
-  'expired',
-  'replaced',
-]);
-
 export const Tag = {
   Account: 1,
   AvgPx: 6,

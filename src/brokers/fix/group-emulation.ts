@@ -21,7 +21,8 @@ import {
   type TradeUpdate,
   type WireOrder,
 } from '../broker.js';
-import { FINAL_STATUSES as FINAL, fixOrdType } from './codec.js';
+import { isFinalAtBroker } from '../../orders/status.js';
+import { fixOrdType } from './codec.js';
 
 /** what the emulation needs of the FIX session owner */
 export interface GroupVenue {
@@ -116,7 +117,7 @@ export class GroupEmulation {
   }
 
   private afterEntry(g: Group, s: BrokerOrderState): void {
-    if (!FINAL.has(s.status) || g.entryDone) return;
+    if (!isFinalAtBroker(s.status) || g.entryDone) return;
     g.entryDone = true;
     if (s.filledQty > EPS && !g.closing) this.place(g, s.filledQty);
     else this.endHeld(g, `${g.orderClass} entry ${s.clientOrderId} ${s.status} unfilled: its exits were never sent`);
@@ -126,7 +127,7 @@ export class GroupEmulation {
     if (g.closing) return;
     if (s.filledQty > EPS)
       g.closing = `${g.orderClass}: sibling ${s.clientOrderId} ${s.status === 'filled' ? 'filled' : 'partially filled'}`;
-    else if (FINAL.has(s.status)) g.closing = `${g.orderClass}: sibling ${s.clientOrderId} ${s.status}`;
+    else if (isFinalAtBroker(s.status)) g.closing = `${g.orderClass}: sibling ${s.clientOrderId} ${s.status}`;
     else return;
     for (const other of g.exits)
       if (other.clientOrderId !== s.clientOrderId) this.cancelMember(other.clientOrderId, g.closing);

@@ -3,10 +3,9 @@
 // BusinessMessageReject name only a sequence number), and positions netted from the fills.
 // It answers getOrder when the peer has no OrderStatusRequest.
 import type { BrokerOrderState, BrokerPosition, TradeUpdate, WireOrder } from '../broker.js';
-import { FINAL_STATUSES as FINAL, tradeUpdateOf, type ExecReport } from './codec.js';
+import { tradeUpdateOf, type ExecReport } from './codec.js';
 import { Portfolio } from '../../portfolio/portfolio.js';
-
-export { FINAL };
+import { isFinalAtBroker } from '../../orders/status.js';
 const EPS = 1e-9;
 /** Reject(3) arrives within a round trip; older sequence numbers are forgotten */
 const SEQ_MEMORY = 20_000;
@@ -50,7 +49,9 @@ export class OrderCache {
   }
 
   open(): BrokerOrderState[] {
-    return [...this.orders.values()].flatMap((k) => (k.state && !FINAL.has(k.state.status) ? [{ ...k.state }] : []));
+    return [...this.orders.values()].flatMap((k) =>
+      k.state && !isFinalAtBroker(k.state.status) ? [{ ...k.state }] : [],
+    );
   }
 
   positions(): BrokerPosition[] {
@@ -110,7 +111,7 @@ export class OrderCache {
     const known = this.orders.get(clientOrderId);
     const replacement = this.orders.get(replacementId);
     if (replacement && er.cumQty > EPS) replacement.base = { qty: er.cumQty, avg: er.avgPx };
-    if (!known?.state || FINAL.has(known.state.status)) return undefined;
+    if (!known?.state || isFinalAtBroker(known.state.status)) return undefined;
     known.state = { ...known.state, status: 'replaced', rawStatus: 'REPLACED', replacedBy: replacementId };
     return { event: 'replaced', order: { ...known.state }, timestamp: er.transactTime ?? Date.now() };
   }
@@ -118,7 +119,7 @@ export class OrderCache {
   /** the peer refused an order outright (Reject / BusinessMessageReject): it is rejected here too */
   refused(clientOrderId: string, reason: string, rawStatus: string): TradeUpdate | undefined {
     const known = this.orders.get(clientOrderId);
-    if (!known?.wire || (known.state && FINAL.has(known.state.status))) return undefined;
+    if (!known?.wire || (known.state && isFinalAtBroker(known.state.status))) return undefined;
     const w = known.wire;
     known.state = {
       clientOrderId,

@@ -54,7 +54,8 @@ import {
   type SessionHooks,
 } from './engine.js';
 import type { IJsFixConfig } from 'jspurefix';
-import { FINAL, OrderCache, type Sent } from './order-cache.js';
+import { OrderCache, type Sent } from './order-cache.js';
+import { isFinalAtBroker } from '../../orders/status.js';
 import { Waiters } from './waiters.js';
 import { GroupEmulation } from './group-emulation.js';
 
@@ -159,7 +160,7 @@ export class FixSessionOwner implements Broker {
     if (!original)
       throw new BrokerRejection(`unknown order '${order.replaces}': not sent on this FIX session`, 'not_found');
     const state = this.cache.state(original.clientOrderId);
-    if (state && FINAL.has(state.status))
+    if (state && isFinalAtBroker(state.status))
       throw new BrokerRejection(`order '${order.replaces}' is not replaceable: ${state.status}`, 'not_replaceable');
     const body = orderCancelReplaceRequest(order, original, this.config.beginString, this.config.account);
     const session = this.live();
@@ -181,7 +182,7 @@ export class FixSessionOwner implements Broker {
     const wire = this.cache.wire(clientOrderId);
     if (!wire) throw new BrokerRejection(`unknown order '${clientOrderId}': not sent on this FIX session`, 'not_found');
     const state = this.cache.state(clientOrderId);
-    if (state && FINAL.has(state.status))
+    if (state && isFinalAtBroker(state.status))
       throw new BrokerRejection(`order '${clientOrderId}' is not cancelable: ${state.status}`, 'not_cancelable');
     const session = this.live();
     const body = orderCancelRequest(

@@ -4,6 +4,7 @@
 // Fills are the increases of executed_qty per order, each priced so that the order's executed_price
 // stays the running average of its fills. P&L is average cost per ticker (see TickerBook).
 import type { FileReport, LogFormat, LogRow } from './reader.js';
+import { isTerminal, statusOfLogWord } from '../../orders/status.js';
 import {
   distribution,
   histogram,
@@ -16,15 +17,12 @@ import {
   type Histogram,
 } from './stats.js';
 
-const SUBMIT = new Set(['submitted', 'pending_new']);
-/**
- * Latencies run from the order's first "sent" row: salvo's `queued` (the order left the strategy
- * for the throttle, stamped locally with sub-ms precision) or, without one, `submitted` /
- * blockpaca's `pending_new` (the venue has it). Leg skew uses the venue's `submitted` times.
- */
-const SENT = new Set(['queued', 'submitted', 'pending_new']);
-const ACK = new Set(['new', 'accepted']);
-export const TERMINAL = new Set(['filled', 'canceled', 'rejected', 'expired', 'failed', 'replaced', 'done_for_day']);
+// Latencies run from the order's first "sent" row: salvo's `queued` (the order left the strategy
+// for the throttle, stamped locally) or, without one, `submitted` / blockpaca's `pending_new` (the
+// venue has it). Leg skew uses the venue's `submitted` times. A status word means what
+// orders/status.ts says, in salvo's log and blockpaca's alike (`accepted` is an ack, `replaced`
+// and `done_for_day` are final).
+
 /** lifecycles shown in full when a log has this many orders or fewer */
 const SHOW_ALL = 20;
 const SLOWEST = 5;
@@ -219,8 +217,9 @@ export class Review {
     if (row.worker && row.worker !== '0') t.worker = row.worker;
     if (row.reason) t.reason = row.reason;
 
-    if (SENT.has(row.status) && t.sentTs === undefined) t.sentTs = row.ts;
-    if (SUBMIT.has(row.status) && t.submitTs === undefined) {
+    const meaning = statusOfLogWord(row.status);
+    if ((row.status === 'queued' || meaning === 'submitted') && t.sentTs === undefined) t.sentTs = row.ts;
+    if (meaning === 'submitted' && t.submitTs === undefined) {
       t.submitTs = row.ts;
       t.submitStatus = row.status;
       const b = this.formats[file] === 'salvo' && t.block ? this.blocks.get(`${file}:${t.block}`) : undefined;
@@ -230,7 +229,7 @@ export class Review {
         b.max = Math.max(b.max, row.ts);
       }
     }
-    if (ACK.has(row.status) && t.ackTs === undefined) {
+    if (meaning === 'new' && t.ackTs === undefined) {
       t.ackTs = row.ts;
       t.ackStatus = row.status;
       if (t.sentTs !== undefined) this.ackMs.push((row.ts - t.sentTs) * 1000);
@@ -238,7 +237,7 @@ export class Review {
     if (row.qty > t.qty + 1e-9) this.fill(t, row);
     else if (row.qty < t.qty - 1e-9) this.anomalies.qtyDecreased++;
 
-    if (TERMINAL.has(row.status)) {
+    if (meaning && isTerminal(meaning)) {
       t.terminals++;
       t.terminal = row.status;
       t.terminalTs = row.ts;

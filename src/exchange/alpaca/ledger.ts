@@ -4,6 +4,7 @@
 // ports) are recorded from their first update, whose state carries the venue's own terms; time in
 // force defaults to day there.
 import type { BrokerOrderState, TradeUpdate, WireOrder } from '../../brokers/broker.js';
+import { isFinalAtBroker } from '../../orders/status.js';
 
 export interface LedgerOrder {
   state: BrokerOrderState;
@@ -25,10 +26,6 @@ export interface LedgerOrder {
   seq: number;
 }
 
-const OPEN = new Set(['pending_new', 'new', 'partially_filled', 'pending_cancel', 'held']);
-
-export const isOpenStatus = (status: string): boolean => OPEN.has(status);
-
 export class OrderLedger {
   private readonly byClientId = new Map<string, LedgerOrder>();
   private readonly byBrokerId = new Map<string, LedgerOrder>();
@@ -40,7 +37,7 @@ export class OrderLedger {
   constructor(private readonly live?: (clientOrderId: string) => BrokerOrderState | undefined) {}
 
   private fresh(o: LedgerOrder | undefined): LedgerOrder | undefined {
-    if (!o || !this.live || !isOpenStatus(o.state.status)) return o;
+    if (!o || !this.live || isFinalAtBroker(o.state.status)) return o;
     const now = this.live(o.state.clientOrderId);
     if (now) o.state = { ...o.state, stopPrice: now.stopPrice, hwm: now.hwm, quantity: now.quantity };
     return o;

@@ -1,10 +1,10 @@
-
 import { BrokerRejection, BrokerTransientError, type WireOrder } from '../../brokers/broker.js';
 import type { PaperVenue } from '../venue.js';
 import { ApiError, invalid, notFound, venueTooMany } from './http.js';
-import { isOpenStatus, orderJson, type LedgerOrder, type OrderLedger } from './ledger.js';
+import { orderJson, type LedgerOrder, type OrderLedger } from './ledger.js';
+import { isFinalAtBroker } from '../../orders/status.js';
 import { parseOrderGroup } from './order-classes.js';
-import { parseOrderRequest, } from './order-request.js';
+import { parseOrderRequest } from './order-request.js';
 
 /** what a submit did: an order to answer with, or nothing (the venue lost the answer on purpose) */
 export type SubmitResult = { order: LedgerOrder } | 'swallowed';
@@ -99,7 +99,7 @@ export function parseListQuery(q: URLSearchParams): ListQuery {
 
 export function listOrders(ledger: OrderLedger, q: ListQuery): Record<string, unknown>[] {
   const picked = ledger.all().filter((o) => {
-    const open = isOpenStatus(o.state.status);
+    const open = !isFinalAtBroker(o.state.status);
     if (q.status === 'open' && !open) return false;
     if (q.status === 'closed' && open) return false;
     if (q.after !== undefined && !(o.createdAt > q.after)) return false;
@@ -127,7 +127,7 @@ export async function cancelAll(
   venue: PaperVenue,
   ledger: OrderLedger,
 ): Promise<Array<{ id: string; status: number; body?: unknown }>> {
-  const open = ledger.all().filter((o) => isOpenStatus(o.state.status));
+  const open = ledger.all().filter((o) => !isFinalAtBroker(o.state.status));
   return Promise.all(
     open.map(async (o) => {
       try {
