@@ -2,7 +2,7 @@
 // peer's ExecutionReports, which outbound MsgSeqNum carried what (Reject(3) and
 // BusinessMessageReject name only a sequence number), and positions netted from the fills.
 // It answers getOrder when the peer has no OrderStatusRequest.
-import type { BrokerOrderState, BrokerPosition, TradeUpdate, WireOrder } from '../broker.js';
+import type { BrokerOrderState, BrokerPosition, RecalledOrder, TradeUpdate, WireOrder } from '../broker.js';
 import { FINAL_STATUSES as FINAL, tradeUpdateOf, type ExecReport } from './codec.js';
 import { Portfolio } from '../../portfolio/portfolio.js';
 
@@ -21,6 +21,8 @@ interface Known {
   state?: BrokerOrderState;
   /** ExecIDs seen: a report resent after a reconnect (PossDupFlag) must not count twice */
   execIds: Set<string>;
+  /** a resumed session's journaled fills, counted in the positions until the peer's first report */
+  recalled?: { filledQty: number; filledAvgPrice: number };
 }
 
 export class OrderCache {
@@ -36,6 +38,18 @@ export class OrderCache {
     const known = this.orders.get(order.clientOrderId);
     if (known) known.wire ??= order;
     else this.orders.set(order.clientOrderId, { wire: order, execIds: new Set() });
+  }
+
+  /**
+   * A resumed session's journaled orders (another process sent them): their terms, for status
+   * requests and cancels, and their journaled fills, so positions go on from where the journal was.
+   */
+  recall(orders: readonly RecalledOrder[]): void {
+    for (const { wire, filledQty, filledAvgPrice } of orders) {
+      if (this.orders.has(wire.clientOrderId)) continue;
+      this.orders.set(wire.clientOrderId, { wire, execIds: new Set(), recalled: { filledQty, filledAvgPrice } });
+      if (filledQty > EPS) this.holdings.applyFill(wire.ticker, wire.side, filledQty, filledAvgPrice);
+    }
   }
 
   wire(clientOrderId: string): WireOrder | undefined {
@@ -89,7 +103,7 @@ export class OrderCache {
       known.execIds.add(er.execId);
     }
     const update = tradeUpdateOf(er, clientOrderId, known.wire);
-    const before = known.state;
+    const before = known.state ?? known.recalled;
     // fills are counted from CumQty, not LastQty: a terse report or a lost one cannot skew positions
     const prevQty = before?.filledQty ?? 0;
     const qty = update.order.filledQty - prevQty;
