@@ -1,7 +1,6 @@
 // The fault suite at a larger scale: sessions against salvo's exchange in its own process, each
 // killed with SIGKILL at seeded random instants and resumed, one after the other in their own
-// tickers; over the Alpaca face (10 % 5xx, 5 % lost answers) and over FIX (10 % refused by the
-// venue); prints the totals (kills, orders, unaccounted, duplicated) as a table per broker.
+// tickers; over the Alpaca face (10 % 5xx, 5 % lost answers) and over FIX; prints the totals (kills, orders, unaccounted, duplicated) as a table per broker.
 // Run: npx tsx bench/crash.ts [kills per session, default 20] [alpaca|fix|both, default both]
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,8 +12,8 @@ import type { Row } from './lib.js';
 export async function benchCrash(killsPerSession = 20, broker: 'alpaca' | 'fix' = 'alpaca'): Promise<Row[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-bench-crash-'));
   const fix = broker === 'fix';
-  // FIX has no lost answer to inject: a dropped session is what the kills make
-  const ex = await exchangeProcess(fix ? { failureRate: 0.1, fix } : { failureRate: 0.1, timeoutRate: 0.05 });
+  // over FIX a refused order is final and a lost answer is a dropped session, which the kills make
+  const ex = await exchangeProcess(fix ? { fix } : { failureRate: 0.1, timeoutRate: 0.05 });
   const started = Date.now();
   const results: ChainResult[] = [];
   for (const i of [0, 1, 2]) {
@@ -34,7 +33,7 @@ export async function benchCrash(killsPerSession = 20, broker: 'alpaca' | 'fix' 
   await ex.close();
   const sum = (f: (r: (typeof results)[number]) => number) => results.reduce((n, r) => n + f(r), 0);
   const c = fix
-    ? `3 sessions × ${killsPerSession} SIGKILLs, FIX 4.4, 10 % refused by the venue`
+    ? `3 sessions × ${killsPerSession} SIGKILLs, FIX 4.4`
     : `3 sessions × ${killsPerSession} SIGKILLs, Alpaca face, 10 % 5xx + 5 % lost answers`;
   const problems = results.flatMap((r) => r.problems);
   if (problems.length) process.stderr.write(`${problems.join('\n')}\n`);

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readJournal } from '../src/journal/journal.js';
+import { salvo } from './helpers/cli.js';
 import { TRADE_LOG_COLUMNS } from '../src/journal/trade-log.js';
 import {
   checkVenue,
@@ -106,6 +107,19 @@ test('the CSV fills up: one line says so, the journal keeps what was sent, a res
   const lines = failureLines(run);
   assert.match(lines[0] ?? '', /the trade log cannot be written \(EFBIG: file too large.*no new order is sent/);
   assert.match(run.stderr, /row\(s\) could not be written to .*csv-full\.csv .*salvo review csv-full/);
+  // salvo review reads the journal beside the CSV and names the orders the CSV cannot account for
+  const csv = path.join(dir, `${name}.csv`);
+  const before = await salvo(['review', csv]);
+  assert.equal(before.code, 1, before.stderr);
+  const missing = Number(
+    /Order journal csv-full\.journal: (\d+) of \d+ journaled order\(s\) have NO TERMINAL ROW/.exec(before.stdout)?.[1],
+  );
+  assert.ok(missing > 0, before.stdout);
+  assert.match(before.stdout, /salvo run --resume csv-full/);
+  assert.match(before.stderr, new RegExp(`${missing} journaled order\\(s\\) have no terminal row in the CSV`));
   const result = await resumeAndCheck(args, name, tickers);
   assert.ok((result.finalReport.resumed as { rowsRestored: number }).rowsRestored > 0, 'the resume restored rows');
+  const after = await salvo(['review', csv]);
+  assert.match(after.stdout, /Order journal csv-full\.journal: \d+ order\(s\), each with its terminal row in the CSV/);
+  assert.equal(after.code, 0, after.stdout);
 });

@@ -24,7 +24,7 @@ export async function startAlpacaExchange(options: {
   venue?: Partial<PaperBrokerConfig>;
   server?: Partial<Omit<AlpacaServerOptions, 'board'>>;
   updatesPerSecond?: number;
-  /** also serve the venue as a FIX 4.4 acceptor on this port (0: any free one) */
+  /** also serve the venue as a FIX 4.4 acceptor on this port (0: any free one), for any SenderCompID */
   fixPort?: number;
 }): Promise<TestExchange> {
   const { ordersPerMinute, keyId, secretKey, ...alpaca } = options.server ?? {};
@@ -35,6 +35,7 @@ export async function startAlpacaExchange(options: {
     ordersPerMinute,
     venue: options.venue,
     fixPort: options.fixPort,
+    fix: options.fixPort === undefined ? undefined : { targetCompId: '*' },
     alpaca,
     quotes: {
       type: 'sim',
