@@ -14,6 +14,7 @@ import type { Order } from '../src/orders/order.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 import { TRADE_LOG_COLUMNS } from '../src/journal/trade-log.js';
 import { salvo, strategyDir } from './helpers/cli.js';
+import { accountKey, dayFile, readDay, today, writeDay } from '../src/risk/persist.js';
 import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-resume-'));
@@ -320,4 +321,61 @@ test('salvo run --resume: the crashed session picked up from the command line; b
   const both = await salvo(['run', 'idle.mjs', '--resume', 'a', '--log-name', 'b', '--no-display'], { cwd });
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--resume a and --log-name b name different sessions: give one/);
+});
+
+test("resume restores the day's risk state: the crashed session's realized P&L counted once, a halt kept", async () => {
+  const ex = await exchange();
+  const name = 'pnl-crashed';
+  // the crashed session (tag c0de) bought 10 AAPL at 100 and sold them at 90: -100, in its journal
+  const j = OrderJournal.open(path.join(dir, `${name}.journal`), 'block');
+  j.header({
+    broker: 'alpaca',
+    account: accountIdentity(brokerOf(ex)),
+    session: name,
+    sessionTag: 'c0de',
+    startedAt: Date.now(),
+    positions: [],
+  });
+  const trades: Array<[WireOrder, number]> = [
+    [{ ...market('buy_long-1-00000e01', 'AAPL'), quantity: 10 }, 100],
+    [{ ...market('sell_long-2-00000e02', 'AAPL'), quantity: 10, side: 'sell', action: 'sell_long' }, 90],
+  ];
+  for (const [leg, [o, price]] of trades.entries()) {
+    const order: Order = {
+      ...o,
+      blockId: `c0de-${leg + 1}`,
+      leg: 0,
+      workerId: 1,
+      status: 'queued',
+      filledQty: 0,
+      filledAvgPrice: 0,
+      decidedAt: Date.now(),
+      attempts: 0,
+    };
+    j.intents([order]);
+    j.status({
+      order: { ...order, status: 'filled', filledQty: 10, filledAvgPrice: price },
+      status: 'filled',
+      rawStatus: 'fill',
+      source: 'execution',
+      at: Date.now(),
+    });
+  }
+  j.close();
+  // its saved day: its own -100 (saved before the crash) and an earlier session's -50
+  const file = dayFile(dir, accountKey(brokerOf(ex)));
+  const day = { account: accountKey(brokerOf(ex)), day: today(), state: 'ACTIVE' as const, reason: '', since: '' };
+  writeDay(file, { ...day, realizedPnl: -150, bySession: { c0de: -100, f00d: -50 } });
+  // a 200 daily loss limit: -150 is within it, -250 (the crashed session counted twice) would halt
+  const report = await runTrading({ ...session(ex, name), resume: true, risk: { maxDailyLoss: 200 } });
+  assert.equal(report.risk.state, 'ACTIVE', JSON.stringify(report.risk.breaches));
+  assert.equal(report.realizedPnl, -100, "the resumed session's own P&L, rebuilt from its journal");
+  assert.equal(readDay(file, today())?.realizedPnl, -150, "the day's P&L counts the crashed session once");
+  // a halt of the day holds across a resume: the strategy's orders are refused, nothing is sent
+  writeDay(file, { ...day, realizedPnl: -150, state: 'HALTED', reason: 'maxDailyLoss breached', since: 'earlier' });
+  const buy = () => [{ ticker: 'AAPL', quantity: 1, side: 'buy' as const, orderType: 'market' as const }];
+  const halted = await runTrading({ ...session(ex, name), resume: true, strategy: buy });
+  assert.equal(halted.risk.state, 'HALTED');
+  assert.ok(halted.risk.refusals.total > 0, 'the strategy tried');
+  assert.equal(ex.server.createdPerClientOrderId().size, 0, 'nothing reached the venue while HALTED');
 });
