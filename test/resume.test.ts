@@ -145,12 +145,8 @@ test('orphans at start: reported (default) and left alone, canceled, or adopted 
 });
 
 /** a journal as a crashed session leaves it: header, intents of one block, some statuses */
-function crashedJournal(
-  ex: TestExchange,
-  name: string,
-  orders: WireOrder[],
-  statuses: Array<[string, Order['status'], number]> = [],
-): void {
+/** a journal as a crashed session of this exchange's account left it (tag c0de), header written */
+function openJournal(ex: TestExchange, name: string): OrderJournal {
   const j = OrderJournal.open(path.join(dir, `${name}.journal`), 'block');
   j.header({
     broker: 'alpaca',
@@ -160,19 +156,29 @@ function crashedJournal(
     startedAt: Date.now(),
     positions: [],
   });
-  const legs = orders.map(
-    (o, leg): Order => ({
-      ...o,
-      blockId: 'c0de-7',
-      leg,
-      workerId: leg + 1,
-      status: 'queued',
-      filledQty: 0,
-      filledAvgPrice: 0,
-      decidedAt: Date.now(),
-      attempts: 0,
-    }),
-  );
+  return j;
+}
+
+const asLeg = (o: WireOrder, leg: number, blockId = 'c0de-7'): Order => ({
+  ...o,
+  blockId,
+  leg,
+  workerId: leg + 1,
+  status: 'queued',
+  filledQty: 0,
+  filledAvgPrice: 0,
+  decidedAt: Date.now(),
+  attempts: 0,
+});
+
+function crashedJournal(
+  ex: TestExchange,
+  name: string,
+  orders: WireOrder[],
+  statuses: Array<[string, Order['status'], number]> = [],
+): void {
+  const j = openJournal(ex, name);
+  const legs = orders.map((o, leg) => asLeg(o, leg));
   j.intents(legs);
   for (const [id, status, at] of statuses)
     j.status({
@@ -327,31 +333,13 @@ test("resume restores the day's risk state: the crashed session's realized P&L c
   const ex = await exchange();
   const name = 'pnl-crashed';
   // the crashed session (tag c0de) bought 10 AAPL at 100 and sold them at 90: -100, in its journal
-  const j = OrderJournal.open(path.join(dir, `${name}.journal`), 'block');
-  j.header({
-    broker: 'alpaca',
-    account: accountIdentity(brokerOf(ex)),
-    session: name,
-    sessionTag: 'c0de',
-    startedAt: Date.now(),
-    positions: [],
-  });
+  const j = openJournal(ex, name);
   const trades: Array<[WireOrder, number]> = [
     [{ ...market('buy_long-1-00000e01', 'AAPL'), quantity: 10 }, 100],
     [{ ...market('sell_long-2-00000e02', 'AAPL'), quantity: 10, side: 'sell', action: 'sell_long' }, 90],
   ];
-  for (const [leg, [o, price]] of trades.entries()) {
-    const order: Order = {
-      ...o,
-      blockId: `c0de-${leg + 1}`,
-      leg: 0,
-      workerId: 1,
-      status: 'queued',
-      filledQty: 0,
-      filledAvgPrice: 0,
-      decidedAt: Date.now(),
-      attempts: 0,
-    };
+  for (const [n, [o, price]] of trades.entries()) {
+    const order = asLeg(o, 0, `c0de-${n + 1}`);
     j.intents([order]);
     j.status({
       order: { ...order, status: 'filled', filledQty: 10, filledAvgPrice: price },
