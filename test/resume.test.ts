@@ -15,6 +15,8 @@ import { byOrder, readLog } from './helpers/trade-log.js';
 import { TRADE_LOG_COLUMNS } from '../src/journal/trade-log.js';
 import { salvo, strategyDir } from './helpers/cli.js';
 import { accountKey, dayFile, readDay, today, writeDay } from '../src/risk/persist.js';
+import { checkAtStart, isLiveAccount } from '../src/journal/start-check.js';
+import { OrderRegistry } from '../src/execution/order-registry.js';
 import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-resume-'));
@@ -366,4 +368,38 @@ test("resume restores the day's risk state: the crashed session's realized P&L c
   assert.equal(halted.risk.state, 'HALTED');
   assert.ok(halted.risk.refusals.total > 0, 'the strategy tried');
   assert.equal(ex.server.createdPerClientOrderId().size, 0, 'nothing reached the venue while HALTED');
+});
+
+test('a live account with orphans refuses to start until onStartOrphans says what to do; paper and loopback report them', async () => {
+  for (const url of ['https://api.alpaca.markets', 'https://broker.example.com/v2'])
+    assert.equal(isLiveAccount({ type: 'alpaca', baseUrl: url }), true, url);
+  for (const url of ['https://paper-api.alpaca.markets', 'http://127.0.0.1:9090', 'http://localhost:1'])
+    assert.equal(isLiveAccount({ type: 'alpaca', baseUrl: url }), false, url);
+  assert.equal(isLiveAccount({ type: 'alpaca' }), false, "Alpaca's default is its paper endpoint");
+  const ex = await exchange();
+  const other = await client(ex);
+  await other.submit(resting('buy_long-1-00000f01'));
+  const lines: string[] = [];
+  const log = { info: () => undefined, warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+  const check = (live: boolean, policy?: 'report' | 'adopt' | 'cancel') =>
+    checkAtStart({
+      broker: other,
+      book: new OrderRegistry(),
+      log,
+      policy,
+      live,
+      numWorkers: 1,
+      adopted: () => undefined,
+      held: [],
+    });
+  await assert.rejects(
+    check(true),
+    /^Error: 1 open order\(s\) with salvo client ids this session does not know, in AAPL, on a live account: refusing to start; say what to do with them: onStartOrphans 'report'/,
+  );
+  assert.equal(ex.venue.getOrder('buy_long-1-00000f01')?.status, 'new', 'left as it was');
+  const told = await check(true, 'report');
+  assert.deepEqual([told.orphans.count, told.orphans.action], [1, 'report']);
+  const paper = await check(false);
+  assert.deepEqual([paper.orphans.count, paper.orphans.action], [1, 'report']);
+  assert.match(lines.at(-1) ?? '', /left as they are \(onStartOrphans 'report'/);
 });

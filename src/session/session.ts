@@ -22,7 +22,7 @@ import {
   type Replayed,
   type ResumeReport,
 } from '../journal/resume.js';
-import { checkAtStart, type StartCheck } from '../journal/start-check.js';
+import { checkAtStart, isLiveAccount, type StartCheck } from '../journal/start-check.js';
 import { TradeLog } from '../journal/trade-log.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
 import { Portfolio } from '../portfolio/portfolio.js';
@@ -195,6 +195,7 @@ export class Session {
       book: this.book,
       log: this.log,
       policy: o.onStartOrphans,
+      live: isLiveAccount(o.broker),
       numWorkers: o.numWorkers,
       held,
       adopted: (orders) => this.journal!.intents(orders),
