@@ -92,6 +92,14 @@ test('the journal fills up: one line says so, nothing more is sent, every order 
   await checkVenue(ex, { dir, name, tickers }, result);
   assert.deepEqual(result.unaccounted, [], 'every order the exchange saw has one terminal row');
   assert.deepEqual(result.positionsSalvo, result.positionsVenue, "salvo's positions are the venue's");
+  // the liquidation could not be journaled, so it was not sent: salvo diagnose shows what is held
+  assert.notDeepEqual(result.positionsVenue, {});
+  const cwd = path.join(dir, 'diagnose');
+  fs.mkdirSync(cwd, { recursive: true });
+  fs.writeFileSync(path.join(cwd, 'salvo.config.json'), JSON.stringify({ tickers, broker: ex.broker }));
+  const diagnosed = await salvo(['diagnose', '--log-path', dir], { cwd });
+  const held = Object.entries(result.positionsVenue).map(([t, q]) => `${t} ${q}`);
+  assert.match(diagnosed.stdout, new RegExp(`0 open order\\(s\\) with salvo client ids, positions: .*${held[0]}`));
   await resumeAndCheck(args, name, tickers);
 });
 
