@@ -1,7 +1,7 @@
-// The fault suite at a larger scale: sessions against salvo's exchange in its own process (10 %
-// 5xx, 5 % lost answers), each killed with SIGKILL at seeded random instants and resumed, one after
-// the other in their own tickers; prints the totals (kills, orders, unaccounted, duplicated) as a table.
-// Run: npx tsx bench/crash.ts [kills per session, default 20]
+// The fault suite at a larger scale: sessions against salvo's exchange in its own process, each
+// killed with SIGKILL at seeded random instants and resumed, one after the other in their own
+// tickers; over the Alpaca face (10 % 5xx, 5 % lost answers) and over FIX; prints the totals (kills, orders, unaccounted, duplicated) as a table per broker.
+// Run: npx tsx bench/crash.ts [kills per session, default 20] [alpaca|fix|both, default both]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,9 +9,11 @@ import { isEntryPoint } from '../src/util/entry-point.js';
 import { exchangeProcess, killChain, TICKERS, type ChainResult } from '../test/helpers/fault-chain.js';
 import type { Row } from './lib.js';
 
-export async function benchCrash(killsPerSession = 20): Promise<Row[]> {
+export async function benchCrash(killsPerSession = 20, broker: 'alpaca' | 'fix' = 'alpaca'): Promise<Row[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-bench-crash-'));
-  const ex = await exchangeProcess({ failureRate: 0.1, timeoutRate: 0.05 });
+  const fix = broker === 'fix';
+  // over FIX a refused order is final and a lost answer is a dropped session, which the kills make
+  const ex = await exchangeProcess(fix ? { fix } : { failureRate: 0.1, timeoutRate: 0.05 });
   const started = Date.now();
   const results: ChainResult[] = [];
   for (const i of [0, 1, 2]) {
@@ -30,7 +32,9 @@ export async function benchCrash(killsPerSession = 20): Promise<Row[]> {
   }
   await ex.close();
   const sum = (f: (r: (typeof results)[number]) => number) => results.reduce((n, r) => n + f(r), 0);
-  const c = `3 sessions × ${killsPerSession} SIGKILLs, Alpaca face, 10 % 5xx + 5 % lost answers`;
+  const c = fix
+    ? `3 sessions × ${killsPerSession} SIGKILLs, FIX 4.4`
+    : `3 sessions × ${killsPerSession} SIGKILLs, Alpaca face, 10 % 5xx + 5 % lost answers`;
   const problems = results.flatMap((r) => r.problems);
   if (problems.length) process.stderr.write(`${problems.join('\n')}\n`);
   return [
@@ -85,6 +89,11 @@ export async function benchCrash(killsPerSession = 20): Promise<Row[]> {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  const rows = await benchCrash(Number(process.argv[2] ?? 20));
-  console.table(rows.map(({ metric, value, unit }) => ({ metric, value: `${value} ${unit}`.trim() })));
+  const which = process.argv[3] ?? 'both';
+  for (const broker of ['alpaca', 'fix'] as const) {
+    if (which !== 'both' && which !== broker) continue;
+    const rows = await benchCrash(Number(process.argv[2] ?? 20), broker);
+    console.log(rows[0].case);
+    console.table(rows.map(({ metric, value, unit }) => ({ metric, value: `${value} ${unit}`.trim() })));
+  }
 }

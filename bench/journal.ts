@@ -2,12 +2,15 @@
 // 1. decision-to-wire (strategy return → leg handed to the broker adapter) with journal sync
 //    'off' / 'block' / 'always', 1- and 10-leg blocks, paper venue, the journal on this disk;
 // 2. time to resume a session whose journal holds 1,000 orders resting at salvo's exchange over
-//    Alpaca's API (read + replay, then one order lookup each, then the start check).
+//    Alpaca's API and over FIX (read + replay, then one order lookup each — an OrderStatusRequest
+//    over FIX — then the start check).
 // Run: npx tsx bench/journal.ts   (prints a table; figures for bench/RESULTS.md)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { brokerDriver } from '../src/brokers/index.js';
+import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
+import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
 import type { Order } from '../src/orders/order.js';
 import { accountIdentity, OrderJournal, readJournal } from '../src/journal/journal.js';
 import { isEntryPoint } from '../src/util/entry-point.js';
@@ -56,23 +59,28 @@ async function decisionToWire(): Promise<Row[]> {
   return rows;
 }
 
-async function resume1000(): Promise<Row[]> {
+async function resume1000(type: 'alpaca' | 'fix'): Promise<Row[]> {
   const N = 1000;
-  const ex = await startAlpacaExchange({ tickers: ['AAPL'], server: { ordersPerMinute: 1_000_000 } });
+  const ex = await startAlpacaExchange({
+    tickers: ['AAPL'],
+    server: { ordersPerMinute: 1_000_000 },
+    fixPort: type === 'fix' ? 0 : undefined,
+  });
   await quoted(ex.board);
-  const broker = {
-    type: 'alpaca',
-    baseUrl: ex.server.restUrl,
-    streamUrl: ex.server.streamUrl,
-    keyId: KEY_ID,
-    secretKey: SECRET,
-  };
-  const client = (await brokerDriver('alpaca')).create(broker, { workerId: 0 });
+  const broker =
+    type === 'fix'
+      ? { type, host: '127.0.0.1', port: ex.fixPort, senderCompId: 'SALVO', targetCompId: 'PAPER' }
+      : { type, baseUrl: ex.server.restUrl, streamUrl: ex.server.streamUrl, keyId: KEY_ID, secretKey: SECRET };
+  // the crashed session's orders, placed by a client of the same account (over FIX: the same CompID)
+  const client =
+    type === 'fix'
+      ? new FixSessionOwner(parseFixBrokerConfig(broker))
+      : (await brokerDriver('alpaca')).create(broker, { workerId: 0 });
   await client.connect();
-  const name = 'resume-1000';
+  const name = `resume-1000-${type}`;
   const journal = OrderJournal.open(path.join(dir, `${name}.journal`), 'block');
   journal.header({
-    broker: 'alpaca',
+    broker: type,
     account: accountIdentity(broker),
     session: name,
     sessionTag: 'be9c',
@@ -113,7 +121,7 @@ async function resume1000(): Promise<Row[]> {
     warmUpPeriod: 0,
     broker,
     tradeLogPath: dir,
-    tradeLogName: 'fresh-start',
+    tradeLogName: `fresh-start-${type}`,
     cancelOpenOrdersAtEnd: false,
     eosBehavior: 'hold',
   });
@@ -130,7 +138,7 @@ async function resume1000(): Promise<Row[]> {
     eosBehavior: 'hold',
   });
   await ex.close();
-  const c = `${N} journaled orders resting at the exchange (Alpaca API, loopback)`;
+  const c = `${N} journaled orders resting at the exchange (${type === 'fix' ? 'FIX 4.4' : 'Alpaca API'}, loopback)`;
   return [
     { bench: 'journal: resume', case: c, metric: 'read + check the journal', value: round(readMs, 1), unit: 'ms' },
     {
@@ -158,7 +166,7 @@ async function resume1000(): Promise<Row[]> {
 }
 
 export async function benchJournal(): Promise<Row[]> {
-  return [...(await decisionToWire()), ...(await resume1000())];
+  return [...(await decisionToWire()), ...(await resume1000('alpaca')), ...(await resume1000('fix'))];
 }
 
 if (isEntryPoint(import.meta.url)) {

@@ -164,7 +164,7 @@ export interface SessionReport {
   warmUpMs: number;
   strategyErrors: number;
   blocks: BlockTiming[];
-  /** why the session ended: 'completed' | 'signal' | 'halted' | 'display' | 'killed' (kill switch) | 'risk' (a loss limit with onBreach 'flatten') */
+  /** why the session ended: 'completed' | 'signal' | 'halted' | 'display' | 'killed' (kill switch) | 'risk' (a loss limit with onBreach 'flatten') | 'write failed' (the order journal or the CSV could not be written: a full disk) */
   endReason: string;
   /** orders still open at the end (should be empty), by client order id */
   stillOpen: string[];

@@ -120,8 +120,13 @@ test('--json: the same summary as JSON, agreeing with the CSV and the session re
     'blocks',
     'timeline',
     'anomalies',
+    'journals',
   ]);
   assert.equal(s.files[0].format, 'salvo');
+  // the session's order journal beside the CSV: every journaled order has its terminal row
+  assert.ok(s.journals[0].journaled > 0 && s.journals[0].journaled < orders.size, 'refused legs are not journaled');
+  assert.equal(s.journals[0].unaccounted.count, 0);
+  assert.deepEqual(s.journals[0].warnings, []);
   assert.equal(s.rows, readLog(log).length);
   assert.equal(s.orders.total, orders.size);
   for (const status of ['filled', 'canceled', 'rejected', 'expired', 'failed'])

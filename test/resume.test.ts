@@ -14,6 +14,9 @@ import type { Order } from '../src/orders/order.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 import { TRADE_LOG_COLUMNS } from '../src/journal/trade-log.js';
 import { salvo, strategyDir } from './helpers/cli.js';
+import { accountKey, dayFile, readDay, today, writeDay } from '../src/risk/persist.js';
+import { checkAtStart, isLiveAccount } from '../src/journal/start-check.js';
+import { OrderRegistry } from '../src/execution/order-registry.js';
 import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-resume-'));
@@ -144,12 +147,8 @@ test('orphans at start: reported (default) and left alone, canceled, or adopted 
 });
 
 /** a journal as a crashed session leaves it: header, intents of one block, some statuses */
-function crashedJournal(
-  ex: TestExchange,
-  name: string,
-  orders: WireOrder[],
-  statuses: Array<[string, Order['status'], number]> = [],
-): void {
+/** a journal as a crashed session of this exchange's account left it (tag c0de), header written */
+function openJournal(ex: TestExchange, name: string): OrderJournal {
   const j = OrderJournal.open(path.join(dir, `${name}.journal`), 'block');
   j.header({
     broker: 'alpaca',
@@ -159,19 +158,29 @@ function crashedJournal(
     startedAt: Date.now(),
     positions: [],
   });
-  const legs = orders.map(
-    (o, leg): Order => ({
-      ...o,
-      blockId: 'c0de-7',
-      leg,
-      workerId: leg + 1,
-      status: 'queued',
-      filledQty: 0,
-      filledAvgPrice: 0,
-      decidedAt: Date.now(),
-      attempts: 0,
-    }),
-  );
+  return j;
+}
+
+const asLeg = (o: WireOrder, leg: number, blockId = 'c0de-7'): Order => ({
+  ...o,
+  blockId,
+  leg,
+  workerId: leg + 1,
+  status: 'queued',
+  filledQty: 0,
+  filledAvgPrice: 0,
+  decidedAt: Date.now(),
+  attempts: 0,
+});
+
+function crashedJournal(
+  ex: TestExchange,
+  name: string,
+  orders: WireOrder[],
+  statuses: Array<[string, Order['status'], number]> = [],
+): void {
+  const j = openJournal(ex, name);
+  const legs = orders.map((o, leg) => asLeg(o, leg));
   j.intents(legs);
   for (const [id, status, at] of statuses)
     j.status({
@@ -320,4 +329,77 @@ test('salvo run --resume: the crashed session picked up from the command line; b
   const both = await salvo(['run', 'idle.mjs', '--resume', 'a', '--log-name', 'b', '--no-display'], { cwd });
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--resume a and --log-name b name different sessions: give one/);
+});
+
+test("resume restores the day's risk state: the crashed session's realized P&L counted once, a halt kept", async () => {
+  const ex = await exchange();
+  const name = 'pnl-crashed';
+  // the crashed session (tag c0de) bought 10 AAPL at 100 and sold them at 90: -100, in its journal
+  const j = openJournal(ex, name);
+  const trades: Array<[WireOrder, number]> = [
+    [{ ...market('buy_long-1-00000e01', 'AAPL'), quantity: 10 }, 100],
+    [{ ...market('sell_long-2-00000e02', 'AAPL'), quantity: 10, side: 'sell', action: 'sell_long' }, 90],
+  ];
+  for (const [n, [o, price]] of trades.entries()) {
+    const order = asLeg(o, 0, `c0de-${n + 1}`);
+    j.intents([order]);
+    j.status({
+      order: { ...order, status: 'filled', filledQty: 10, filledAvgPrice: price },
+      status: 'filled',
+      rawStatus: 'fill',
+      source: 'execution',
+      at: Date.now(),
+    });
+  }
+  j.close();
+  // its saved day: its own -100 (saved before the crash) and an earlier session's -50
+  const file = dayFile(dir, accountKey(brokerOf(ex)));
+  const day = { account: accountKey(brokerOf(ex)), day: today(), state: 'ACTIVE' as const, reason: '', since: '' };
+  writeDay(file, { ...day, realizedPnl: -150, bySession: { c0de: -100, f00d: -50 } });
+  // a 200 daily loss limit: -150 is within it, -250 (the crashed session counted twice) would halt
+  const report = await runTrading({ ...session(ex, name), resume: true, risk: { maxDailyLoss: 200 } });
+  assert.equal(report.risk.state, 'ACTIVE', JSON.stringify(report.risk.breaches));
+  assert.equal(report.realizedPnl, -100, "the resumed session's own P&L, rebuilt from its journal");
+  assert.equal(readDay(file, today())?.realizedPnl, -150, "the day's P&L counts the crashed session once");
+  // a halt of the day holds across a resume: the strategy's orders are refused, nothing is sent
+  writeDay(file, { ...day, realizedPnl: -150, state: 'HALTED', reason: 'maxDailyLoss breached', since: 'earlier' });
+  const buy = () => [{ ticker: 'AAPL', quantity: 1, side: 'buy' as const, orderType: 'market' as const }];
+  const halted = await runTrading({ ...session(ex, name), resume: true, strategy: buy });
+  assert.equal(halted.risk.state, 'HALTED');
+  assert.ok(halted.risk.refusals.total > 0, 'the strategy tried');
+  assert.equal(ex.server.createdPerClientOrderId().size, 0, 'nothing reached the venue while HALTED');
+});
+
+test('a live account with orphans refuses to start until onStartOrphans says what to do; paper and loopback report them', async () => {
+  for (const url of ['https://api.alpaca.markets', 'https://broker.example.com/v2'])
+    assert.equal(isLiveAccount({ type: 'alpaca', baseUrl: url }), true, url);
+  for (const url of ['https://paper-api.alpaca.markets', 'http://127.0.0.1:9090', 'http://localhost:1'])
+    assert.equal(isLiveAccount({ type: 'alpaca', baseUrl: url }), false, url);
+  assert.equal(isLiveAccount({ type: 'alpaca' }), false, "Alpaca's default is its paper endpoint");
+  const ex = await exchange();
+  const other = await client(ex);
+  await other.submit(resting('buy_long-1-00000f01'));
+  const lines: string[] = [];
+  const log = { info: () => undefined, warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+  const check = (live: boolean, policy?: 'report' | 'adopt' | 'cancel') =>
+    checkAtStart({
+      broker: other,
+      book: new OrderRegistry(),
+      log,
+      policy,
+      live,
+      numWorkers: 1,
+      adopted: () => undefined,
+      held: [],
+    });
+  await assert.rejects(
+    check(true),
+    /^Error: 1 open order\(s\) with salvo client ids this session does not know, in AAPL, on a live account: refusing to start; say what to do with them: onStartOrphans 'report'/,
+  );
+  assert.equal(ex.venue.getOrder('buy_long-1-00000f01')?.status, 'new', 'left as it was');
+  const told = await check(true, 'report');
+  assert.deepEqual([told.orphans.count, told.orphans.action], [1, 'report']);
+  const paper = await check(false);
+  assert.deepEqual([paper.orphans.count, paper.orphans.action], [1, 'report']);
+  assert.match(lines.at(-1) ?? '', /left as they are \(onStartOrphans 'report'/);
 });

@@ -61,6 +61,14 @@ export interface BrokerOrderState {
   updatedAt?: number;
 }
 
+/** A journaled order as a resumed session knows it: as sent, and its last journaled fills. */
+export interface RecalledOrder {
+  wire: WireOrder;
+  /** cumulative, as journaled */
+  filledQty: number;
+  filledAvgPrice: number;
+}
+
 export interface TradeUpdate {
   /** raw event name (Alpaca: new, fill, partial_fill, canceled, rejected, expired, …) */
   event: string;
@@ -115,6 +123,12 @@ export interface Broker {
   submitGroup?(order: WireOrder): Promise<SubmitAck>;
   /** undefined when the venue has no order with this client order id */
   getOrder(clientOrderId: string): Promise<BrokerOrderState | undefined>;
+  /**
+   * Optional: a resumed session tells the adapter the orders its journal holds before it asks about
+   * them. An adapter that can look an order up only by terms it sent itself (FIX's
+   * OrderStatusRequest needs the symbol and side; a cancel needs the order) has them from here.
+   */
+  recall?(orders: RecalledOrder[]): Promise<void>;
   openOrders(): Promise<BrokerOrderState[]>;
   positions(): Promise<BrokerPosition[]>;
   account(): Promise<BrokerAccount>;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { logFolderProblem } from '../session/log-folder.js';
 import { brokerDriver, brokerTypes } from '../brokers/index.js';
 import { BrokerConnectError, type Broker, type BrokerHub } from '../brokers/broker.js';
+import { SALVO_ID } from '../journal/start-check.js';
 import { QuoteBoard } from '../market/quote-board.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
 import { quoteSourceTypes } from '../market/sources/index.js';
@@ -305,7 +306,7 @@ export async function runChecks(flags: DiagnoseFlags): Promise<{ checks: Check[]
       add({
         name: 'broker',
         ok: true,
-        detail: `${type}: connected; cash ${money(account.cash)} ${account.currency}, buying power ${money(account.buyingPower)}`,
+        detail: `${type}: connected; cash ${money(account.cash)} ${account.currency}, buying power ${money(account.buyingPower)}; ${await leftAtBroker(broker, timeoutMs)}`,
       });
     } catch (error) {
       const message = (error as Error).message;
@@ -348,6 +349,25 @@ export async function runChecks(flags: DiagnoseFlags): Promise<{ checks: Check[]
     return { checks, source };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+}
+
+/**
+ * What a session would find at the broker at start: open orders with salvo client ids (a crashed
+ * session's orphans, or a running session's orders) and the positions held.
+ */
+async function leftAtBroker(broker: Broker, timeoutMs: number): Promise<string> {
+  try {
+    const [open, held] = await Promise.all([
+      withTimeout(broker.openOrders(), timeoutMs, 'open orders'),
+      withTimeout(broker.positions(), timeoutMs, 'positions'),
+    ]);
+    const ours = open.filter((o) => SALVO_ID.test(o.clientOrderId));
+    const tickers = [...new Set(ours.map((o) => o.ticker))].sort();
+    const positions = held.filter((p) => Math.abs(p.quantity) > 1e-9).map((p) => `${p.ticker} ${p.quantity}`);
+    return `${ours.length} open order(s) with salvo client ids${tickers.length ? ` (${tickers.join(', ')})` : ''}, positions: ${positions.join(', ') || 'none'}`;
+  } catch (error) {
+    return `open orders and positions not listed: ${(error as Error).message}`;
   }
 }
 

@@ -156,7 +156,8 @@ export class WorkerPool {
   }
 }
 
-function toWire(o: WireOrder): WireOrder {
+/** an order's terms as a broker takes them, without salvo's bookkeeping */
+export function toWire(o: WireOrder): WireOrder {
   const {
     clientOrderId,
     ticker,

@@ -11,6 +11,7 @@ import type { BrokerPosition, WireOrder } from '../brokers/broker.js';
 import type { OrderEvent } from '../execution/order-registry.js';
 import type { Order } from '../orders/order.js';
 import type { OrderStatus } from '../types.js';
+import { appendWhole } from '../util/append-whole.js';
 
 export const JOURNAL_VERSION = 1;
 export type JournalSync = 'block' | 'always' | 'off';
@@ -80,6 +81,8 @@ export class OrderJournal {
   private syncing: OrderJournal['afterSync'] | undefined;
   /** fdatasync calls made for blocks (sync 'block') */
   syncs = 0;
+  /** hears the first status record that could not be written (a full disk): the session stops sending */
+  onLostStatus?: (error: Error) => void;
 
   private constructor(
     readonly file: string,
@@ -198,8 +201,8 @@ export class OrderJournal {
     if (!this.known.has(o.clientOrderId) || event.status === 'queued' || event.status === 'created') return;
     try {
       this.writeStatus(event);
-    } catch {
-      this.lostStatusRecords++;
+    } catch (error) {
+      if (!this.lostStatusRecords++) this.onLostStatus?.(error as Error);
     }
   }
 
@@ -224,7 +227,7 @@ export class OrderJournal {
 
   private write(text: string, durable: boolean): void {
     if (this.fd === undefined) throw new JournalError(`the order journal ${this.file} is closed`);
-    fs.writeSync(this.fd, text);
+    appendWhole(this.fd, text);
     if (durable && this.sync !== 'off') fs.fdatasyncSync(this.fd);
     this.records++;
   }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Broker, BrokerOrderState } from '../brokers/broker.js';
 import { OrderRegistry } from '../execution/order-registry.js';
+import { toWire } from '../execution/worker-pool.js';
 import { isTerminal, type Order } from '../orders/order.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import type { Log } from '../util/log.js';
@@ -28,13 +29,22 @@ export interface Replayed {
   last: Map<string, StatusRecord>;
 }
 
-/** What a resume starts from: the journal read and checked, and the orders the CSV already closed. */
-export interface Prior {
-  file: string;
-  contents: JournalContents;
+/** What the CSV already says: the orders it closed (their terminal rows) and its blocks. */
+export interface CsvSeen {
   inCsv: Set<string>;
+  /** each closed order's terminal row, for orders whose final status the journal lost (a full disk) */
+  closedInCsv: Map<
+    string,
+    { status: Order['status']; filledQty: number; filledAvgPrice: number; at: number; raw: string }
+  >;
   /** block ids in the CSV (a block of refused legs only is in the CSV, not in the journal) */
   csvBlocks: Set<string>;
+}
+
+/** What a resume starts from: the journal read and checked, and what the CSV already says. */
+export interface Prior extends CsvSeen {
+  file: string;
+  contents: JournalContents;
 }
 
 export const journalFileOf = (o: { tradeLogPath: string; tradeLogName: string }): string =>
@@ -87,11 +97,6 @@ export function checkJournalOwner(
     throw new JournalError(
       `${file} was written for another ${h.broker} account (identity ${h.account}, this one ${accountIdentity(broker)}): refusing to resume`,
     );
-  // the FIX adapter can only ask about orders its own process sent: it would call every journaled order unsent
-  if (broker.type === 'fix')
-    throw new JournalError(
-      `${file}: resume over FIX is not supported yet (an OrderStatusRequest for orders another process sent is still to be written): settle its orders at the venue by hand`,
-    );
   if (broker.type === 'paper')
     throw new JournalError(
       `${file}: broker 'paper' runs inside the session's process and its orders ended with it: there is nothing to resume (start a new session)`,
@@ -113,7 +118,7 @@ export function replayJournal(
   contents: JournalContents,
   book: OrderRegistry,
   portfolio: Portfolio,
-  csvBlocks: Iterable<string> = [],
+  csv: Pick<CsvSeen, 'csvBlocks' | 'closedInCsv'> = { csvBlocks: new Set(), closedInCsv: new Map() },
 ): Replayed {
   const header = contents.headers[0];
   portfolio.seed(header.positions);
@@ -140,7 +145,7 @@ export function replayJournal(
       contents.intents.map((i) => i.blockId),
       header.sessionTag,
     ),
-    lastBlockSeq(csvBlocks, header.sessionTag),
+    lastBlockSeq(csv.csvBlocks, header.sessionTag),
   );
   const last = new Map<string, StatusRecord>();
   for (const s of contents.statuses) {
@@ -157,13 +162,25 @@ export function replayJournal(
     });
     last.set(s.id, s);
   }
+  // the CSV closed it but the journal lost that record (it could not be written): the CSV's row stands
+  for (const order of scratch.all()) {
+    const row = csv.closedInCsv.get(order.clientOrderId);
+    if (row && !isTerminal(order.status))
+      scratch.move(order, row.status, {
+        source: 'execution',
+        rawStatus: row.raw,
+        at: row.at,
+        filledQty: row.filledQty,
+        filledAvgPrice: row.filledAvgPrice,
+      });
+  }
   for (const order of scratch.all()) book.add(order);
   return { sessionTag: header.sessionTag, blockSeq, last };
 }
 
 /** Cuts a torn last CSV row (killed mid-write); lists the orders that already have a terminal row, and the blocks. */
-function readCsv(file: string): { inCsv: Set<string>; csvBlocks: Set<string> } {
-  const out = { inCsv: new Set<string>(), csvBlocks: new Set<string>() };
+function readCsv(file: string): CsvSeen {
+  const out: CsvSeen = { inCsv: new Set(), closedInCsv: new Map(), csvBlocks: new Set() };
   if (!fs.existsSync(file)) return out;
   let text = fs.readFileSync(file, 'utf8');
   const end = text.lastIndexOf('\n') + 1;
@@ -175,7 +192,17 @@ function readCsv(file: string): { inCsv: Set<string>; csvBlocks: Set<string> } {
     Record<string, string>
   >;
   for (const r of rows) {
-    if (isTerminal(r.status as Order['status'])) out.inCsv.add(r.client_order_id);
+    const status = r.status as Order['status'];
+    if (isTerminal(status)) {
+      out.inCsv.add(r.client_order_id);
+      out.closedInCsv.set(r.client_order_id, {
+        status,
+        filledQty: Number(r.executed_qty) || 0,
+        filledAvgPrice: Number(r.executed_price) || 0,
+        at: Number(r.timestamp) * 1000 || Date.now(),
+        raw: r.raw_status,
+      });
+    }
     out.csvBlocks.add(r.block_id);
   }
   return out;
@@ -209,6 +236,10 @@ export async function settleWithBroker(args: {
     });
     report.rowsRestored++;
   }
+  // FIX asks by the terms it sent (symbol, side): the adapter learns them, and the journaled fills, first
+  await broker.recall?.(
+    all.map((o) => ({ wire: toWire(o), filledQty: o.filledQty, filledAvgPrice: o.filledAvgPrice })),
+  );
   const open = all.filter((o) => !isTerminal(o.status));
   const states = await inBatches(open, 16, (o) => askBroker(broker, o.clientOrderId));
   open.forEach((order, i) => {

@@ -15,11 +15,29 @@ import type { OrphanPolicy } from '../types.js';
 /** `<action>-<workerId>-<8 hex>`: the shape of every client order id salvo makes */
 export const SALVO_ID = /^(buy_long|buy_to_cover|cover_short|sell_long|liquidate|short_sell)-(\d+)-[0-9a-f]{8}$/;
 
+/** Alpaca's paper endpoint, and loopback (salvo's own exchange): anything else may be real money */
+const PAPER_HOSTS = /^(paper-api\.alpaca\.markets|localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Whether the broker may be a live (real money) account: Alpaca at any host but its paper endpoint
+ * or loopback. A FIX peer does not say, so it counts as paper: set onStartOrphans for a live one.
+ */
+export function isLiveAccount(broker: { type: string } & Record<string, unknown>): boolean {
+  if (broker.type !== 'alpaca') return false;
+  try {
+    return !PAPER_HOSTS.test(new URL(String(broker.baseUrl ?? 'https://paper-api.alpaca.markets')).hostname);
+  } catch {
+    return true;
+  }
+}
+
 export async function checkAtStart(args: {
   broker: Broker;
   book: OrderRegistry;
   log: Log;
-  policy: OrphanPolicy;
+  /** unset: 'report', but a live account with orphans refuses to start (see isLiveAccount) */
+  policy: OrphanPolicy | undefined;
+  live: boolean;
   numWorkers: number;
   /** journals adopted orders, so that a resume after another crash knows them */
   adopted: (orders: Order[]) => void;
@@ -28,7 +46,8 @@ export async function checkAtStart(args: {
   /** positions the session accounts for (a resumed session's rebuilt ones); undefined: none */
   ours?: (ticker: string) => number;
 }): Promise<StartCheck> {
-  const { broker, book, log, policy } = args;
+  const { broker, book, log } = args;
+  const policy = args.policy ?? 'report';
   let open: BrokerOrderState[] = [];
   try {
     open = await broker.openOrders();
@@ -41,6 +60,11 @@ export async function checkAtStart(args: {
   const tickers = [...new Set(orphans.map((o) => o.ticker))].sort();
   if (orphans.length) {
     const what = `${orphans.length} open order(s) with salvo client ids this session does not know, in ${tickers.join(', ')}`;
+    // real money: the trader says what becomes of them before anything else is sent
+    if (args.live && args.policy === undefined)
+      throw new Error(
+        `${what}, on a live account: refusing to start; say what to do with them: onStartOrphans 'report' (leave them), 'adopt' (track and close them) or 'cancel' (--on-start-orphans)`,
+      );
     if (policy === 'report')
       log.warn(`${what}: left as they are (onStartOrphans 'report'; 'adopt' tracks them, 'cancel' cancels them)`);
     if (policy === 'cancel') {

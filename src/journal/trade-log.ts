@@ -1,9 +1,12 @@
 // The CSV trade log: blockpaca's ten columns plus worker_id, block_id and reason, one row per order
 // status change, appended as it happens. Rows are written with synchronous appends of whole lines
-// (batched every 50 ms), so a process killed between two writes leaves only complete rows.
+// (batched every 50 ms), so a process killed between two writes leaves only complete rows. A write
+// that fails (a full disk, a file size limit) leaves the file as it was and keeps its rows, to be
+// tried again with the next batch; the session hears of the first failure (onFailure).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createObjectCsvStringifier } from 'csv-writer';
+import { appendWhole } from '../util/append-whole.js';
 import type { OrderEvent } from '../execution/order-registry.js';
 
 export const TRADE_LOG_COLUMNS = [
@@ -38,10 +41,14 @@ export class TradeLog {
   private readonly timer: NodeJS.Timeout;
   private fd: number | undefined;
   rows = 0;
+  /** hears the first write that failed (ENOSPC, EFBIG…): the session stops sending */
+  onFailure?: (error: Error) => void;
+  /** the first write failure, if any */
+  failure: Error | undefined;
 
   private constructor(readonly file: string) {
     this.fd = fs.openSync(file, 'a');
-    if (fs.fstatSync(this.fd).size === 0) fs.writeSync(this.fd, this.stringifier.getHeaderString()!);
+    if (fs.fstatSync(this.fd).size === 0) appendWhole(this.fd, this.stringifier.getHeaderString() ?? '');
     this.timer = setInterval(() => this.flush(), 50).unref();
   }
 
@@ -101,12 +108,22 @@ export class TradeLog {
     this.rows++;
   }
 
-  /** writes what is pending now, synchronously (also safe inside a signal handler) */
+  /** rows recorded but not in the file (its writes failed) */
+  get unwritten(): number {
+    return this.pending.length;
+  }
+
+  /** writes what is pending now, synchronously (also safe inside a signal handler); never throws */
   flush(): void {
     if (!this.pending.length || this.fd === undefined) return;
-    const text = this.stringifier.stringifyRecords(this.pending);
-    this.pending = [];
-    fs.writeSync(this.fd, text);
+    try {
+      appendWhole(this.fd, this.stringifier.stringifyRecords(this.pending));
+      this.pending = [];
+    } catch (error) {
+      if (this.failure) return;
+      this.failure = error as Error;
+      this.onFailure?.(this.failure);
+    }
   }
 
   close(): void {

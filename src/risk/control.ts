@@ -11,7 +11,7 @@ import { RiskEngine, type MarketView } from './engine.js';
 import { listenForKill, pidFile, watchKillFile } from './kill.js';
 import { LossMonitor } from './loss.js';
 import { resolveLimits } from './options.js';
-import { accountKey, dayFile, readDay, today, writeDay } from './persist.js';
+import { accountKey, dayFile, readDay, today, writeDay, type DayRecord } from './persist.js';
 import type { Breach, StateChange } from './state.js';
 
 /** how often unrealized P&L is marked against the loss limits (fills are checked at once too) */
@@ -37,8 +37,8 @@ export class RiskControl {
   private readonly loss: LossMonitor | undefined;
   private readonly file: string;
   private readonly account: string;
-  /** realized P&L of earlier sessions today on this account */
-  private readonly earlierRealized: number;
+  /** the day's record as this session found it */
+  private readonly restored: DayRecord | undefined;
   private killedBy: string | undefined;
   /** why the day is HALTED, as saved (a restored halt keeps its original reason and time) */
   private halt: { reason: string; since: string } | undefined;
@@ -57,7 +57,7 @@ export class RiskControl {
     this.account = accountKey(o.broker);
     this.file = dayFile(o.tradeLogPath, this.account);
     const restored = readDay(this.file, today());
-    this.earlierRealized = restored?.realizedPnl ?? 0;
+    this.restored = restored;
     this.engine.state.onChange((c) => this.onStateChange(c));
     if (restored?.state === 'HALTED') {
       this.halt = { reason: restored.reason, since: restored.since };
@@ -123,7 +123,7 @@ export class RiskControl {
   private dayPnl() {
     const board = this.s.feed.board;
     return {
-      realized: this.earlierRealized + this.s.portfolio.realizedPnl,
+      realized: this.earlierRealized() + this.s.portfolio.realizedPnl,
       unrealized: this.s.portfolio.unrealizedPnl((t) => markOf(board, t)),
     };
   }
@@ -170,6 +170,16 @@ export class RiskControl {
     this.persist();
   }
 
+  /**
+   * Realized P&L of the day's other sessions on this account. A resumed session keeps its block
+   * tag and rebuilds its own P&L from its journal (the part saved before the crash too), so its own
+   * saved part is not counted twice.
+   */
+  private earlierRealized(): number {
+    const r = this.restored;
+    return r ? r.realizedPnl - (r.bySession?.[this.s.desk.blockTag] ?? 0) : 0;
+  }
+
   /** the day's realized P&L and a loss-limit halt, for a restart on the same account and day */
   private persist(): void {
     // a kill stops this session only; a loss-limit halt holds for the rest of the day
@@ -178,7 +188,8 @@ export class RiskControl {
       writeDay(this.file, {
         account: this.account,
         day: today(),
-        realizedPnl: this.earlierRealized + this.s.portfolio.realizedPnl,
+        realizedPnl: this.earlierRealized() + this.s.portfolio.realizedPnl,
+        bySession: { ...this.restored?.bySession, [this.s.desk.blockTag]: this.s.portfolio.realizedPnl },
         state: halt ? 'HALTED' : 'ACTIVE',
         reason: halt?.reason ?? '',
         since: halt?.since ?? '',

@@ -13,6 +13,11 @@ export interface DayRecord {
   /** UTC date, YYYY-MM-DD */
   day: string;
   realizedPnl: number;
+  /**
+   * The part of realizedPnl each session made, by its block tag (which a resumed session keeps): a
+   * resumed session rebuilds its own P&L from its journal, so it counts only the others' from here.
+   */
+  bySession?: Record<string, number>;
   state: TradingStateName;
   reason: string;
   since: string;

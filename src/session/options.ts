@@ -180,8 +180,12 @@ export const optionsSchema = z
     journal: z.strictObject({ sync: z.enum(['block', 'always', 'off']).default('block') }).prefault({}),
     /** pick up the crashed session `tradeLogName` from its journal (needs tradeLogName) */
     resume: z.boolean().default(false),
-    /** open orders with salvo client ids this session does not know, found at start */
-    onStartOrphans: z.enum(['report', 'adopt', 'cancel']).default('report'),
+    /**
+     * open orders with salvo client ids this session does not know, found at start: 'report' (leave
+     * them), 'adopt' (track and close them like the session's own) or 'cancel'. Unset: 'report',
+     * except on a live account, where the session refuses to start until told which
+     */
+    onStartOrphans: z.enum(['report', 'adopt', 'cancel']).optional(),
     /** session log lines go here as well as to the session's .log file; default: stderr */
     logger: z
       .custom<(level: LogLevel, message: string) => void>((v) => typeof v === 'function', {

@@ -4,6 +4,7 @@
 // one line: control characters inside a message are escaped.
 import fs from 'node:fs';
 import type { Log, LogLevel, LogSink } from '../util/log.js';
+import { appendWhole } from '../util/append-whole.js';
 import { oneLine } from '../util/one-line.js';
 import { Secrets } from '../util/secrets.js';
 
@@ -41,11 +42,28 @@ export class SessionLog implements Log {
     const at = Date.now();
     this.recent.push({ at, level, message: line });
     if (this.recent.length > 50) this.recent.shift();
-    if (this.fd !== undefined) fs.writeSync(this.fd, `${new Date(at).toISOString()} ${level.toUpperCase()} ${line}\n`);
+    const file = this.toFile(`${new Date(at).toISOString()} ${level.toUpperCase()} ${line}\n`);
+    this.emit(level, line);
+    if (file) this.emit('warn', file);
+  }
+
+  private emit(level: LogLevel, line: string): void {
     if (this.sink) this.sink(level, line);
     else if (!this.muteDefault)
       process.stderr.write(`[salvo] ${level === 'info' ? '' : `${level.toUpperCase()} `}${line}\n`);
     for (const l of this.listeners) l(level, line);
+  }
+
+  /** a line for the file; the first failure (a full disk) ends the file, and is said once by the caller */
+  private toFile(text: string): string | undefined {
+    if (this.fd === undefined) return undefined;
+    try {
+      appendWhole(this.fd, text);
+      return undefined;
+    } catch (error) {
+      this.close();
+      return `the session log file cannot be written (${(error as Error).message}): its lines go on only to the logger`;
+    }
   }
 
   info(message: string): void {

@@ -3,7 +3,7 @@
 // cannot start fails here, before the first strategy call, and what did start is stopped again.
 import path from 'node:path';
 import { brokerDriver } from '../brokers/index.js';
-import type { Broker, BrokerHub } from '../brokers/broker.js';
+import type { Broker, BrokerHub, BrokerPosition } from '../brokers/broker.js';
 import { OrderRegistry } from '../execution/order-registry.js';
 import { OrderDesk } from '../execution/order-desk.js';
 import { preciseNow, type Order } from '../orders/order.js';
@@ -22,7 +22,7 @@ import {
   type Replayed,
   type ResumeReport,
 } from '../journal/resume.js';
-import { checkAtStart, type StartCheck } from '../journal/start-check.js';
+import { checkAtStart, isLiveAccount, type StartCheck } from '../journal/start-check.js';
 import { TradeLog } from '../journal/trade-log.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
 import { Portfolio } from '../portfolio/portfolio.js';
@@ -103,13 +103,15 @@ export class Session {
     const s = new Session(options, log, tradeLog);
     try {
       for (const warning of prior?.contents.warnings ?? []) log.warn(warning);
-      const replayed = prior && replayJournal(prior.contents, s.book, s.portfolio, prior.csvBlocks);
+      const replayed = prior && replayJournal(prior.contents, s.book, s.portfolio, prior);
       const journal = (s.journal = OrderJournal.open(
         journalFileOf(options),
         options.journal.sync,
         prior?.contents.validBytes,
       ));
       journal.remember([...s.book.all()].map((o) => o.clientOrderId));
+      journal.onLostStatus = (error) => s.writeFailed('the order journal', error);
+      tradeLog.onFailure = (error) => s.writeFailed('the trade log', error);
       s.book.onEvent((e) => {
         journal.status(e); // ahead of the CSV: a row in the CSV always has its record in the journal
         if (e.fill) s.portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
@@ -143,9 +145,9 @@ export class Session {
     this.broker.onUpdate((u) => this.book.applyUpdate(u)); // before connect: no fill may slip past
     await this.broker.connect();
     this.cleanups.push(() => this.broker.close());
-    const held = await this.broker.positions();
+    let held = await this.broker.positions();
     if (resuming) {
-      await this.resume(resuming, held);
+      held = await this.resume(resuming);
       this.noteAdopted(resuming.prior.contents.headers[0].positions ?? []);
     } else {
       this.adopt(held);
@@ -195,6 +197,7 @@ export class Session {
       book: this.book,
       log: this.log,
       policy: o.onStartOrphans,
+      live: isLiveAccount(o.broker),
       numWorkers: o.numWorkers,
       held,
       adopted: (orders) => this.journal!.intents(orders),
@@ -240,10 +243,7 @@ export class Session {
   }
 
   /** the crashed session's orders settled with the broker, its positions rebuilt and compared */
-  private async resume(
-    resuming: { prior: Prior; replayed: Replayed },
-    held: Array<{ ticker: string; quantity: number }>,
-  ): Promise<void> {
+  private async resume(resuming: { prior: Prior; replayed: Replayed }): Promise<BrokerPosition[]> {
     const settled = await settleWithBroker({
       book: this.book,
       broker: this.broker,
@@ -252,9 +252,12 @@ export class Session {
       replayed: resuming.replayed,
       inCsv: resuming.prior.inCsv,
     });
+    // read once the journal's orders are settled: what filled while down is in them (FIX counts only the orders it knows)
+    const held = await this.broker.positions();
     const positionMismatches = comparePositions(this.portfolio, held);
     for (const line of positionMismatches) this.log.warn(`after resume, position mismatch for ${line}`);
     this.resumed = { ...settled, positionMismatches };
+    return held;
   }
 
   /** the desk's hook before a block is sent: its intent is durable first, or nothing is sent */
@@ -262,16 +265,27 @@ export class Session {
     const refuse = (error: Error) => {
       const reason = `journal write failed: ${error.message}`;
       for (const order of legs) this.book.move(order, 'failed', { source: 'local', rawStatus: 'not_sent', reason });
-      this.log.error(
-        `the order journal cannot be written (${error.message}): nothing more is sent; ending the session`,
-      );
-      this.requestStop('journal failed');
+      this.writeFailed('the order journal', error);
     };
     try {
       this.journal!.intents(legs, send, refuse);
     } catch (error) {
       refuse(error as Error);
     }
+  }
+
+  /**
+   * A journal or CSV write failed (a full disk, a file size limit): said once, and the session ends.
+   * No order leaves without its journaled intent, so with the journal full nothing more is sent;
+   * with only the CSV full the journal still records what the end of session does.
+   */
+  writeFailed(what: 'the order journal' | 'the trade log', error: Error): void {
+    if (this.stopping && this.endReason === 'write failed') return;
+    this.log.error(
+      `${what} cannot be written (${error.message}): no new order is sent from the strategy; ending the session`,
+    );
+    this.requestStop('write failed');
+    this.endReason = 'write failed';
   }
 
   /** runSeconds, or for 'EOD' the broker's next close less 30 s */
@@ -529,6 +543,10 @@ export class Session {
       this.log.warn(`while closing the order journal: ${(error as Error).message}`);
     }
     this.tradeLog.close();
+    if (this.tradeLog.unwritten)
+      this.log.error(
+        `${this.tradeLog.unwritten} row(s) could not be written to ${this.tradeLog.file} (${this.tradeLog.failure?.message}): the journal holds their orders; \`salvo review ${this.options.tradeLogName}\` names those without a final row`,
+      );
     this.log.close();
   }
 }

@@ -14,6 +14,8 @@ export interface TestExchange {
   board: QuoteBoard;
   venue: PaperVenue;
   server: AlpacaServer;
+  /** when a FIX acceptor was asked for */
+  fixPort?: number;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,8 @@ export async function startAlpacaExchange(options: {
   venue?: Partial<PaperBrokerConfig>;
   server?: Partial<Omit<AlpacaServerOptions, 'board'>>;
   updatesPerSecond?: number;
+  /** also serve the venue as a FIX 4.4 acceptor on this port (0: any free one), for any SenderCompID */
+  fixPort?: number;
 }): Promise<TestExchange> {
   const { ordersPerMinute, keyId, secretKey, ...alpaca } = options.server ?? {};
   const ex = await startExchange({
@@ -30,6 +34,8 @@ export async function startAlpacaExchange(options: {
     secretKey: secretKey ?? SECRET,
     ordersPerMinute,
     venue: options.venue,
+    fixPort: options.fixPort,
+    fix: options.fixPort === undefined ? undefined : { targetCompId: '*' },
     alpaca,
     quotes: {
       type: 'sim',
@@ -40,7 +46,7 @@ export async function startAlpacaExchange(options: {
       size: 100,
     },
   });
-  return { board: ex.board, venue: ex.venue, server: ex.alpaca, close: ex.close };
+  return { board: ex.board, venue: ex.venue, server: ex.alpaca, fixPort: ex.fixPort, close: ex.close };
 }
 
 /** resolves when every ticker has a quote on the board */

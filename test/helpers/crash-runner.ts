@@ -36,5 +36,5 @@ const report = await runTrading({
   },
 });
 process.stdout.write(
-  `${JSON.stringify({ orders: report.orders, positions: report.positions, reconciled: report.reconciled, resumed: report.resumed, orphans: report.orphans })}\n`,
+  `${JSON.stringify({ orders: report.orders, positions: report.positions, reconciled: report.reconciled, resumed: report.resumed, orphans: report.orphans, endReason: report.endReason, ticks: report.ticks })}\n`,
 );

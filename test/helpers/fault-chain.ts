@@ -2,6 +2,7 @@
 // its own; runner processes (crash-runner.ts) against it, each killed with SIGKILL at a seeded
 // random instant and the next one resuming the same session; the last one runs to its end. Then
 // the venue's side is checked against the CSV and the journal, as a trader would check them.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,12 @@ import { byOrder, readLog } from './trade-log.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** the venue's tickers; each chain trades two of its own, so chains can run side by side */
 export const TICKERS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'META'];
+/** the suites' three sessions: their seeds, tickers, and after which run a torn tail is made */
+export const CHAINS = [
+  { seed: 1, tickers: ['AAPL', 'MSFT'], tearAt: 3 },
+  { seed: 2, tickers: ['NVDA', 'AMZN'], tearAt: 5 },
+  { seed: 3, tickers: ['GOOGL', 'META'], tearAt: 2 },
+];
 
 interface VenueState {
   created: Array<[string, number]>;
@@ -27,9 +34,9 @@ export interface ExchangeProcess {
   close(): Promise<void>;
 }
 
-/** starts test/helpers/fault-exchange.ts and waits for its URLs */
+/** starts test/helpers/fault-exchange.ts and waits for its URLs; `fix`: runners use its FIX acceptor */
 export async function exchangeProcess(
-  options: { failureRate?: number; timeoutRate?: number } = {},
+  options: { failureRate?: number; timeoutRate?: number; fix?: boolean } = {},
 ): Promise<ExchangeProcess> {
   const child = spawn(
     process.execPath,
@@ -39,17 +46,19 @@ export async function exchangeProcess(
   const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const first = await lines.next();
   if (first.done) throw new Error('the exchange process ended before it printed its URLs');
-  const urls = JSON.parse(first.value) as { restUrl: string; streamUrl: string };
+  const urls = JSON.parse(first.value) as { restUrl: string; streamUrl: string; fixPort?: number };
   let asking: Promise<unknown> = Promise.resolve();
   return {
-    broker: {
-      type: 'alpaca',
-      baseUrl: urls.restUrl,
-      streamUrl: urls.streamUrl,
-      keyId: KEY_ID,
-      secretKey: SECRET,
-      requestTimeoutMs: 300,
-    },
+    broker: options.fix
+      ? { type: 'fix', host: '127.0.0.1', port: urls.fixPort, senderCompId: 'SALVO', targetCompId: 'PAPER' }
+      : {
+          type: 'alpaca',
+          baseUrl: urls.restUrl,
+          streamUrl: urls.streamUrl,
+          keyId: KEY_ID,
+          secretKey: SECRET,
+          requestTimeoutMs: 300,
+        },
     state() {
       // one question at a time: the answers come back in order on one pipe
       const answer = asking.then(async () => {
@@ -80,7 +89,7 @@ export function seeded(seed: number): () => number {
   };
 }
 
-interface Run {
+export interface Run {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -93,12 +102,15 @@ interface KillAt {
   fromTrading?: number;
 }
 
-function runner(args: Record<string, unknown>, kill?: KillAt): Promise<Run> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(here, 'crash-runner.ts'), JSON.stringify(args)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+/** a crash-runner.ts process; `fileSizeKb`: under that file size limit (bash's ulimit -f), as a nearly full disk */
+export function runner(args: Record<string, unknown>, kill?: KillAt, fileSizeKb?: number): Promise<Run> {
+  const argv = ['--import', 'tsx', path.join(here, 'crash-runner.ts'), JSON.stringify(args)];
+  const child: ChildProcess =
+    fileSizeKb === undefined
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('bash', ['-c', `ulimit -f ${fileSizeKb} && exec "$0" "$@"`, process.execPath, ...argv], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => {
@@ -145,6 +157,24 @@ export interface ChainResult {
   problems: string[];
 }
 
+export function emptyResult(): ChainResult {
+  return {
+    kills: 0,
+    endedBeforeKill: 0,
+    killsWithOrders: 0,
+    ordersAtVenue: 0,
+    unaccounted: [],
+    duplicated: [],
+    corruptRecords: [],
+    tornTailsSeen: 0,
+    tearsMade: 0,
+    positionsSalvo: {},
+    positionsVenue: {},
+    finalReport: { reconciled: false },
+    problems: [],
+  };
+}
+
 const net = (list: Array<{ ticker: string; quantity: number }>) =>
   Object.fromEntries(list.filter((p) => Math.abs(p.quantity) > 1e-9).map((p) => [p.ticker, p.quantity]));
 
@@ -170,21 +200,7 @@ export async function killChain(
   const random = seeded(o.seed);
   const journal = path.join(o.dir, `${o.name}.journal`);
   const base = { broker: ex.broker, tickers: o.tickers, tradeLogPath: o.dir, tradeLogName: o.name, runSeconds: 1.5 };
-  const result: ChainResult = {
-    kills: 0,
-    endedBeforeKill: 0,
-    killsWithOrders: 0,
-    ordersAtVenue: 0,
-    unaccounted: [],
-    duplicated: [],
-    corruptRecords: [],
-    tornTailsSeen: 0,
-    tearsMade: 0,
-    positionsSalvo: {},
-    positionsVenue: {},
-    finalReport: { reconciled: false },
-    problems: [],
-  };
+  const result = emptyResult();
   for (let i = 0; i <= 3 * o.kills; i++) {
     const last = result.kills === o.kills;
     const resume = hasHeader(journal);
@@ -226,7 +242,7 @@ export async function killChain(
 }
 
 /** the venue's orders and positions in this chain's tickers against its CSV and final report */
-async function checkVenue(
+export async function checkVenue(
   ex: ExchangeProcess,
   o: { dir: string; name: string; tickers: string[] },
   result: ChainResult,
@@ -263,4 +279,30 @@ function hasHeader(journal: string): boolean {
     if (error instanceof NoHeaderError) return false;
     throw error;
   }
+}
+
+/**
+ * What a trader checks after a fault suite's chains, each killed `kills` times: nothing lost,
+ * nothing duplicated, no half-written record, the made torn tail reported once, positions equal to
+ * the venue's and flat. Returns the totals line.
+ */
+export function assertFaultSuite(results: ChainResult[], kills: number, what: string): string {
+  for (const [i, r] of results.entries()) {
+    assert.deepEqual(r.problems, [], `chain ${i}`);
+    assert.equal(r.kills, kills, `chain ${i}`);
+    assert.deepEqual(r.duplicated, [], `chain ${i}: client order ids that reached the venue twice`);
+    assert.deepEqual(r.unaccounted, [], `chain ${i}: venue orders without exactly one matching terminal row`);
+    assert.deepEqual(r.corruptRecords, [], `chain ${i}: half-written journal records`);
+    assert.equal(r.tearsMade, 1, `chain ${i}: a torn tail was made`);
+    assert.equal(r.tornTailsSeen, 1, `chain ${i}: the torn tail made on purpose is reported once, and no other`);
+    assert.deepEqual(r.positionsSalvo, r.positionsVenue, `chain ${i}: salvo's positions equal the venue's`);
+    assert.deepEqual(r.positionsVenue, {}, `chain ${i}: liquidated at the end of the resumed session`);
+    assert.equal(r.finalReport.reconciled, true, `chain ${i}`);
+  }
+  const total = results.reduce((n, r) => n + r.kills, 0);
+  const withOrders = results.reduce((n, r) => n + r.killsWithOrders, 0);
+  const orders = results.reduce((n, r) => n + r.ordersAtVenue, 0);
+  assert.ok(withOrders >= total / 3, `${withOrders} of ${total} kills landed after that process had journaled orders`);
+  assert.ok(orders > 100, `${orders} orders reached the venue`);
+  return `fault suite (${what}): ${total} kills (${withOrders} after orders were journaled), ${orders} orders at the venue, 0 unaccounted, 0 duplicated`;
 }

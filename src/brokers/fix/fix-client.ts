@@ -3,6 +3,7 @@
 // session owner, which puts it on the one FIX session (see session-owner.ts).
 // The port protocol is the shared one of src/brokers/threaded/.
 import type { MessagePort } from 'node:worker_threads';
+import type { RecalledOrder } from '../broker.js';
 import { PortClient } from '../threaded/client.js';
 import type { FixBrokerConfig } from './config.js';
 
@@ -24,6 +25,11 @@ export class FixClient extends PortClient {
     // the owner gives up on the logon 2 s after its connection attempts; its reason should win
     await this.call('connect', [], undefined, this.config.connectTimeoutSeconds * 1000 + 3000 + MARGIN_MS);
     await this.subscribed;
+  }
+
+  /** a resumed session's journaled orders, told to the session owner so it can ask the peer about them */
+  recall(orders: RecalledOrder[]): Promise<void> {
+    return this.call('recall', [orders]);
   }
 
   describeWidth(): string {

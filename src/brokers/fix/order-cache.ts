@@ -2,7 +2,7 @@
 // peer's ExecutionReports, which outbound MsgSeqNum carried what (Reject(3) and
 // BusinessMessageReject name only a sequence number), and positions netted from the fills.
 // It answers getOrder when the peer has no OrderStatusRequest.
-import type { BrokerOrderState, BrokerPosition, TradeUpdate, WireOrder } from '../broker.js';
+import type { BrokerOrderState, BrokerPosition, RecalledOrder, TradeUpdate, WireOrder } from '../broker.js';
 import { tradeUpdateOf, type ExecReport } from './codec.js';
 import { Portfolio } from '../../portfolio/portfolio.js';
 import { isFinalAtBroker } from '../../orders/status.js';
@@ -22,6 +22,8 @@ interface Known {
   execIds: Set<string>;
   /** a replacement: CumQty / AvgPx its venue reported at the replace, fills of the replaced order */
   base?: { qty: number; avg: number };
+  /** a resumed session's journaled fills, counted in the positions until the peer's first report */
+  recalled?: { filledQty: number; filledAvgPrice: number };
 }
 
 export class OrderCache {
@@ -37,6 +39,18 @@ export class OrderCache {
     const known = this.orders.get(order.clientOrderId);
     if (known) known.wire ??= order;
     else this.orders.set(order.clientOrderId, { wire: order, execIds: new Set() });
+  }
+
+  /**
+   * A resumed session's journaled orders (another process sent them): their terms, for status
+   * requests and cancels, and their journaled fills, so positions go on from where the journal was.
+   */
+  recall(orders: readonly RecalledOrder[]): void {
+    for (const { wire, filledQty, filledAvgPrice } of orders) {
+      if (this.orders.has(wire.clientOrderId)) continue;
+      this.orders.set(wire.clientOrderId, { wire, execIds: new Set(), recalled: { filledQty, filledAvgPrice } });
+      if (filledQty > EPS) this.holdings.applyFill(wire.ticker, wire.side, filledQty, filledAvgPrice);
+    }
   }
 
   wire(clientOrderId: string): WireOrder | undefined {
@@ -93,7 +107,7 @@ export class OrderCache {
       known.execIds.add(er.execId);
     }
     const update = tradeUpdateOf(known.base ? ownFills(er, known.base) : er, clientOrderId, known.wire);
-    const before = known.state;
+    const before = known.state ?? known.recalled;
     // fills are counted from CumQty, not LastQty: a terse report or a lost one cannot skew positions
     const prevQty = before?.filledQty ?? 0;
     const qty = update.order.filledQty - prevQty;

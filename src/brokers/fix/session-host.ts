@@ -4,7 +4,7 @@
 // speaks the shared port protocol of src/brokers/threaded/. Heartbeats and parsing run here, so a busy
 // strategy in the main thread cannot starve the FIX session.
 import { workerData } from 'node:worker_threads';
-import type { WireOrder } from '../broker.js';
+import type { RecalledOrder, WireOrder } from '../broker.js';
 import { serveClients } from '../threaded/host.js';
 import { parseFixBrokerConfig, type FixBrokerConfig } from './config.js';
 import { FixSessionOwner } from './session-owner.js';
@@ -28,6 +28,7 @@ serveClients({
     submitGroup: ([order]) => owner.submitGroup(order as WireOrder),
     cancel: ([id]) => owner.cancel(String(id)),
     getOrder: ([id]) => owner.getOrder(String(id)),
+    recall: ([orders]) => owner.recall(orders as RecalledOrder[]),
     openOrders: () => owner.openOrders(),
     positions: () => owner.positions(),
     account: () => owner.account(),

@@ -15,8 +15,9 @@
 // Brackets and OTO orders are emulated here (group-emulation.ts): FIX has no order classes.
 //
 // getOrder answers from this owner's cache of ExecutionReports; for an order it has sent but not
-// heard about, it asks the peer with OrderStatusRequest(H), and stops asking once the peer
-// rejects H (QuickFIX's example acceptors do): then the cache is all there is.
+// heard about, or one a resumed session recalled from its journal, it asks the peer with
+// OrderStatusRequest(H), and stops asking once the peer rejects H (QuickFIX's example acceptors
+// do): then the cache is all there is.
 import {
   BrokerConnectError,
   BrokerRejection,
@@ -27,6 +28,7 @@ import {
   type BrokerOrderState,
   type BrokerPosition,
   type MarketClock,
+  type RecalledOrder,
   type SubmitAck,
   type TradeUpdate,
   type WireOrder,
@@ -206,6 +208,11 @@ export class FixSessionOwner implements Broker {
         this.sentOrFailed(this.queries, clientOrderId, error, seq, 'status'),
       ),
     );
+  }
+
+  /** a resumed session's journaled orders: getOrder can then ask the peer about them (see OrderCache.recall) */
+  async recall(orders: RecalledOrder[]): Promise<void> {
+    this.cache.recall(orders);
   }
 
   async openOrders(): Promise<BrokerOrderState[]> {

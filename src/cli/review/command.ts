@@ -1,12 +1,14 @@
 // `salvo review <log.csv> [more.csv …] [--html report.html] [--json]`
 // Exit codes: 0 reviewed, every order terminal, no damage; 1 reviewed, but an order never reached a
-// terminal status or the log is damaged (warnings); 2 a file could not be reviewed at all.
+// terminal status, the log is damaged (warnings), or the order journal beside it holds orders the
+// CSV cannot account for (a crashed session); 2 a file could not be reviewed at all.
 import fs from 'node:fs';
 import path from 'node:path';
 import { readTradeLog, ReviewInputError, type FileReport } from './reader.js';
 import { Review, type ReviewSummary } from './summary.js';
 import { escapeControls, formatReview } from './text.js';
 import { renderHtml } from './html.js';
+import { checkJournal, journalBeside } from './journal-check.js';
 
 export interface ReviewOptions {
   html?: string;
@@ -34,7 +36,12 @@ export async function reviewLogs(
       }),
     );
   }
-  return review.finish(reports);
+  const summary = review.finish(reports);
+  const journals = files.flatMap((file) => {
+    const journal = journalBeside(file);
+    return journal ? [checkJournal(journal, (id) => review.terminalOf(id))] : [];
+  });
+  return journals.length ? { ...summary, journals } : summary;
 }
 
 export async function reviewCommand(files: string[], options: ReviewOptions): Promise<number> {
@@ -78,5 +85,10 @@ export async function reviewCommand(files: string[], options: ReviewOptions): Pr
   const damaged = summary.files.some((f) => f.warnings.length > 0);
   if (summary.neverTerminal.count)
     process.stderr.write(`salvo review: ${summary.neverTerminal.count} order(s) never reached a terminal status\n`);
-  return summary.neverTerminal.count || damaged ? 1 : 0;
+  const unaccounted = (summary.journals ?? []).reduce((n, j) => n + j.unaccounted.count, 0);
+  if (unaccounted)
+    process.stderr.write(
+      `salvo review: ${unaccounted} journaled order(s) have no terminal row in the CSV (see "Order journal" above)\n`,
+    );
+  return summary.neverTerminal.count || damaged || unaccounted ? 1 : 0;
 }

@@ -64,6 +64,91 @@ export function planSegments(file: string, size: number, target: number): number
   return starts;
 }
 
+/** A batch's rows to the sink, decoded with its worker's string dictionary; lines numbered from `lineOffset`. */
+function deliverBatch(b: Batch, dict: readonly string[], lineOffset: number, sink: FileSink): void {
+  let id = 0,
+    literal = 0;
+  const str = (c: number) => (c === LITERAL ? b.literals[literal++] : dict[c]);
+  const extras = new Map(b.extras.map((e) => [e.i, e]));
+  for (let i = 0; i < b.n; i++) {
+    const line = lineOffset + b.nums[i * 4];
+    const kind = b.kinds[i];
+    if (kind !== 0) {
+      // the worker sends an extra with every unusable or short record
+      const e: Batch['extras'][number] = extras.get(i) ?? { i };
+      if (kind === 1) sink.bad(line, e.column ?? '', e.value ?? '');
+      else sink.short(line, e.fields ?? 0);
+      continue;
+    }
+    const o = i * CODED.length;
+    const row: LogRow = {
+      line,
+      id: b.ids[id++],
+      price: b.nums[i * 4 + 1],
+      qty: b.nums[i * 4 + 2],
+      ts: b.nums[i * 4 + 3],
+      type: str(b.codes[o]),
+      ticker: str(b.codes[o + 1]),
+      status: str(b.codes[o + 2]),
+      side: str(b.codes[o + 3]),
+      action: str(b.codes[o + 4]),
+      raw: str(b.codes[o + 5]),
+      worker: str(b.codes[o + 6]),
+      block: str(b.codes[o + 7]),
+      reason: str(b.codes[o + 8]),
+    };
+    sink.row(row);
+  }
+}
+
+/**
+ * The segments' batches and ends as the workers send them, in any order, handed on strictly in
+ * file order: segment k's batches, then its end, then segment k + 1's.
+ */
+class InFileOrder {
+  private readonly batches = new Map<number, Array<{ worker: number; batch: Batch }>>();
+  private readonly ends = new Map<number, SegmentEnd>();
+  private current = 0;
+  private lineOffset = 0;
+
+  constructor(
+    private readonly segments: number,
+    private readonly sink: FileSink,
+    private readonly consume: (worker: number, batch: Batch, lineOffset: number) => void,
+  ) {}
+
+  batch(worker: number, batch: Batch): void {
+    let queue = this.batches.get(batch.seg);
+    if (!queue) this.batches.set(batch.seg, (queue = []));
+    queue.push({ worker, batch });
+  }
+
+  end(end: SegmentEnd): void {
+    this.ends.set(end.seg, end);
+  }
+
+  /** consumes what is ready; the last line's number once the file is done or a parse error ended it */
+  drain(): number | undefined {
+    for (;;) {
+      const next = this.batches.get(this.current)?.shift();
+      if (next) {
+        this.consume(next.worker, next.batch, this.lineOffset);
+        continue;
+      }
+      const end = this.ends.get(this.current);
+      if (!end) return undefined;
+      if (end.error) {
+        const line = this.lineOffset + end.error.line;
+        this.sink.parseError(line, end.error.code, end.error.message);
+        return line;
+      }
+      this.batches.delete(this.current);
+      this.lineOffset += end.lines;
+      if (++this.current === this.segments) return this.lineOffset + 1;
+    }
+  }
+}
+
 /** Parses `file` with worker threads, feeding `sink` in file order; resolves with the last line's number. */
 export function readParallel(
   file: string,
@@ -77,11 +162,7 @@ export function readParallel(
   const count = Math.min(segments.length, Math.max(1, Math.min(4, os.availableParallelism())));
   const workers: Worker[] = [];
   const dicts: string[][] = [];
-  const batches = new Map<number, Array<{ worker: number; batch: Batch }>>();
-  const ends = new Map<number, SegmentEnd>();
-  let current = 0,
-    lineOffset = 0,
-    assigned = 0,
+  let assigned = 0,
     done = false;
 
   return new Promise<number>((resolve, reject) => {
@@ -100,96 +181,35 @@ export function readParallel(
       const seg = assigned++;
       workers[w].postMessage({ type: 'segment', seg, ...segments[seg] } satisfies ToParseWorker);
     };
-    const consume = (worker: number, b: Batch) => {
-      const dict = dicts[worker];
-      let id = 0,
-        literal = 0;
-      const str = (c: number) => (c === LITERAL ? b.literals[literal++] : dict[c]);
-      const extras = new Map(b.extras.map((e) => [e.i, e]));
-      for (let i = 0; i < b.n; i++) {
-        const line = lineOffset + b.nums[i * 4];
-        const kind = b.kinds[i];
-        if (kind === 1) {
-          const e = extras.get(i)!;
-          sink.bad(line, e.column!, e.value!);
-          continue;
-        }
-        if (kind === 2) {
-          sink.short(line, extras.get(i)!.fields!);
-          continue;
-        }
-        const o = i * CODED.length;
-        const row: LogRow = {
-          line,
-          id: b.ids[id++],
-          price: b.nums[i * 4 + 1],
-          qty: b.nums[i * 4 + 2],
-          ts: b.nums[i * 4 + 3],
-          type: str(b.codes[o]),
-          ticker: str(b.codes[o + 1]),
-          status: str(b.codes[o + 2]),
-          side: str(b.codes[o + 3]),
-          action: str(b.codes[o + 4]),
-          raw: str(b.codes[o + 5]),
-          worker: str(b.codes[o + 6]),
-          block: str(b.codes[o + 7]),
-          reason: str(b.codes[o + 8]),
-        };
-        sink.row(row);
-      }
-      onProgress?.(b.bytes, size);
+    const order = new InFileOrder(segments.length, sink, (worker, batch, lineOffset) => {
+      deliverBatch(batch, dicts[worker], lineOffset, sink);
+      onProgress?.(batch.bytes, size);
       workers[worker].postMessage({ type: 'ack' } satisfies ToParseWorker);
-    };
-    const drain = () => {
-      while (!done) {
-        const queue = batches.get(current);
-        if (queue?.length) {
-          const { worker, batch } = queue.shift()!;
-          consume(worker, batch);
-          continue;
-        }
-        const end = ends.get(current);
-        if (!end) return;
-        if (end.error) {
-          const line = lineOffset + end.error.line;
-          sink.parseError(line, end.error.code, end.error.message);
+    });
+    const onMessage = (w: number, m: FromParseWorker) => {
+      if (done) return;
+      if (m.type === 'batch') {
+        for (const s of m.dict) dicts[w].push(s);
+        order.batch(w, m);
+      } else if (m.type === 'end') {
+        order.end(m);
+        assign(w);
+      } else return fail(new ReviewInputError(`${file}: cannot read it (${m.message})`));
+      try {
+        const last = order.drain();
+        if (last !== undefined) {
           stop();
-          resolve(line);
-          return;
+          resolve(last);
         }
-        batches.delete(current);
-        lineOffset += end.lines;
-        if (++current === segments.length) {
-          stop();
-          resolve(lineOffset + 1);
-          return;
-        }
+      } catch (error) {
+        fail(error as Error);
       }
     };
     for (let w = 0; w < count; w++) {
       const worker = spawnWorker('cli/review/parse-worker', { workerData: { file, header } });
       workers.push(worker);
       dicts.push([]);
-      worker.on('message', (m: FromParseWorker) => {
-        if (done) return;
-        if (m.type === 'batch') {
-          for (const s of m.dict) dicts[w].push(s);
-          let queue = batches.get(m.seg);
-          if (!queue) batches.set(m.seg, (queue = []));
-          queue.push({ worker: w, batch: m });
-        } else if (m.type === 'end') {
-          ends.set(m.seg, m);
-          assign(w);
-        } else {
-          fail(new ReviewInputError(`${file}: cannot read it (${m.message})`));
-          return;
-        }
-        try {
-          drain();
-        } catch (error) {
-          fail(error as Error);
-        }
-      });
+      worker.on('message', (m: FromParseWorker) => onMessage(w, m));
       worker.on('error', (error) => fail(new Error(`review parse worker failed: ${error.message}`)));
       worker.on('exit', (code) => {
         if (!done) fail(new Error(`review parse worker exited (code ${code})`));

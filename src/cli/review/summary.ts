@@ -3,6 +3,7 @@
 // shown as an example); everything else is folded into counters, samples and per-second series.
 // Fills are the increases of executed_qty per order, each priced so that the order's executed_price
 // stays the running average of its fills. P&L is average cost per ticker (see TickerBook).
+import type { JournalCheck } from './journal-check.js';
 import type { FileReport, LogFormat, LogRow } from './reader.js';
 import { isTerminal, statusOfLogWord } from '../../orders/status.js';
 import {
@@ -88,6 +89,8 @@ export interface Lifecycle {
 
 export interface ReviewSummary {
   files: Array<Omit<FileReport, 'file'> & { file: string }>;
+  /** the order journal beside each salvo CSV that has one: the orders the CSV cannot account for */
+  journals?: JournalCheck[];
   rows: number;
   period: { start: number | null; end: number | null; seconds: number };
   orders: { total: number; byStatus: Record<string, number>; open: number; multipleTerminal: number };
@@ -293,6 +296,11 @@ export class Review {
       this.exampleStatuses.add(t.terminal!);
       this.examples.push(t);
     }
+  }
+
+  /** the order's first terminal status in the logs reviewed, if it has one */
+  terminalOf(id: string): string | undefined {
+    return this.tracks.get(id)?.terminal;
   }
 
   finish(files: FileReport[]): ReviewSummary {

@@ -69,6 +69,8 @@ export function formatReview(s: ReviewSummary): string {
       out.push(`!!!   … and ${int(s.neverTerminal.count - s.neverTerminal.orders.length)} more`);
   }
 
+  out.push(...formatJournals(s));
+
   for (const c of s.tradingStates ?? []) out.push(`trading state ${c.state} at ${formatTime(c.at)}: ${c.reason}`);
 
   out.push('', 'Orders by final status');
@@ -191,4 +193,30 @@ function lifecycleLines(c: Lifecycle): string[] {
     return i === 0 ? `${step.status} ${formatTime(step.at)}` : `${step.status}${filled} +${ms(step.sinceFirstMs)}ms`;
   });
   return [head, `      ${parts.join(' → ')}`];
+}
+
+/** the order journals beside the CSVs: what the CSV cannot account for, and what to do about it */
+function formatJournals(s: ReviewSummary): string[] {
+  const out: string[] = [];
+  for (const j of s.journals ?? []) {
+    const name = path.basename(j.file);
+    const session = name.replace(/\.journal$/, '');
+    if (!j.unaccounted.count) {
+      out.push('', `Order journal ${name}: ${int(j.journaled)} order(s), each with its terminal row in the CSV`);
+    } else {
+      const open = j.unaccounted.count - j.unaccounted.finalInJournal;
+      out.push(
+        '',
+        `!!! Order journal ${name}: ${int(j.unaccounted.count)} of ${int(j.journaled)} journaled order(s) have NO TERMINAL ROW in the CSV` +
+          ` (${int(j.unaccounted.finalInJournal)} final in the journal, ${int(open)} known only to the broker now);` +
+          ` \`salvo run --resume ${session}\` asks the broker and writes their rows:`,
+      );
+      for (const o of j.unaccounted.orders)
+        out.push(`!!!   ${o.id}  ${o.ticker} ${o.side}  journal: ${o.lastInJournal}`);
+      if (j.unaccounted.count > j.unaccounted.orders.length)
+        out.push(`!!!   … and ${int(j.unaccounted.count - j.unaccounted.orders.length)} more`);
+    }
+    for (const w of j.warnings) out.push(`warning: ${w}`);
+  }
+  return out;
 }
