@@ -41,13 +41,13 @@ export function machine() {
   };
 }
 
-/** a real session whose Session object stays readable afterwards (its order book, its stats) */
+/** a real session whose Session object stays readable afterwards (its orders, its tick loop) */
 export async function session(options: RunTradingOptions) {
   const s = await Session.start(
     parseOptions({ logger: () => undefined, tradeLogPath: os.tmpdir(), handleSignals: false, ...options }),
   );
   const report = await s.run();
-  return { session: s, report, orders: [...s.book.all()] };
+  return { session: s, report, orders: s.orders() };
 }
 
 export const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -56,9 +56,9 @@ export const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 1
 export async function paperClient(tickers: string[], venue: Record<string, unknown>) {
   const config = parsePaperBrokerConfig({ type: 'paper', cash: 1e12, ...venue });
   const board = new QuoteBoard(tickers);
-  tickers.forEach((_, slot) =>
-    board.write(slot, { bid: 99.99, ask: 100.01, bidSize: 100, askSize: 100, last: 100, timestamp: Date.now() }),
-  );
+  tickers.forEach((_, slot) => {
+    board.write(slot, { bid: 99.99, ask: 100.01, bidSize: 100, askSize: 100, last: 100, timestamp: Date.now() });
+  });
   const hub = await paperDriver.prepare!(config, { boardBuffer: board.buffer, tickers });
   const broker = paperDriver.create(config, hub.link(1).link);
   await broker.connect();

@@ -4,7 +4,9 @@
 // killed (kill switch: salvo kill, the kill file, the display's K); 4 a loss limit with onBreach
 // 'flatten' ended it; 130 it was ended by a signal (the end of session still ran).
 import path from 'node:path';
+import { runBeside } from '../display/beside.js';
 import { Session } from '../session/session.js';
+import type { StatusLineSource } from '../session/views.js';
 import type { SessionReport } from '../types.js';
 import { oneLine } from '../util/one-line.js';
 import { describeError } from '../util/errors.js';
@@ -24,7 +26,7 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 export async function runCommand(strategyFile: string, flags: RunFlags): Promise<number> {
   const stamp = new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19);
   const base = path.basename(strategyFile).replace(/\.[cm]?[jt]s$/, '');
-  let resolved;
+  let resolved: Awaited<ReturnType<typeof resolveRun>>;
   try {
     resolved = await resolveRun(strategyFile, flags, {
       // the display when there is a terminal to draw on; a status line otherwise
@@ -75,17 +77,18 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
   }
 
   let fills = 0;
-  session.book.onEvent((e) => {
+  const status = session.statusLine;
+  status.onOrderEvent((e) => {
     if (e.fill) fills++;
   });
   const started = Date.now();
   const timer = o.liveDisplay
     ? undefined
-    : setInterval(() => err(statusLine(session, fills, started)), statusEvery * 1000);
+    : setInterval(() => err(statusLine(status, fills, started)), statusEvery * 1000);
   timer?.unref();
   let report: SessionReport;
   try {
-    report = await session.run();
+    report = await runBeside(session);
   } catch (error) {
     err(`salvo run: the session failed: ${secrets.mask(describeError(error, { stack: true }))}`);
     return 1;
@@ -120,14 +123,11 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
 
 const money = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
 
-function statusLine(session: Session, fills: number, started: number): string {
-  const c = session.book.counts();
+function statusLine(status: StatusLineSource, fills: number, started: number): string {
+  const c = status.counts();
   const s = Math.round((Date.now() - started) / 1000);
-  const unrealized =
-    session.phase === 'running' || session.phase === 'end of session'
-      ? session.data().positions.reduce((sum, p) => sum + p.unrealizedPnl, 0)
-      : 0;
-  return `[salvo] ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} ${session.phase} · orders ${c.total} (${c.open} open) · fills ${fills} · filled ${c.filled} · rejected ${c.rejected} · failed ${c.failed} · P&L realized ${money(session.portfolio.realizedPnl)} unrealized ${money(unrealized)}`;
+  const unrealized = status.phase === 'running' || status.phase === 'end of session' ? status.unrealizedPnl() : 0;
+  return `[salvo] ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} ${status.phase} · orders ${c.total} (${c.open} open) · fills ${fills} · filled ${c.filled} · rejected ${c.rejected} · failed ${c.failed} · P&L realized ${money(status.realizedPnl)} unrealized ${money(unrealized)}`;
 }
 
 function printReport(strategyFile: string, r: SessionReport): void {

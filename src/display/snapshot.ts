@@ -3,39 +3,13 @@
 // thing the display adds to the order path is TradeTape.record, a few field writes per status change.
 import type { OrderEvent } from '../execution/order-registry.js';
 import type { WorkerActivity } from '../execution/worker-pool.js';
-import type { DeskStats } from '../execution/order-desk.js';
-import { emptyQuote, type QuoteBoard } from '../market/quote-board.js';
-import { markOf } from '../session/context.js';
-import type { LogLevel } from '../session/options.js';
+import { emptyQuote } from '../market/quote-board.js';
+import { markOf } from '../market/mark.js';
+import type { DisplaySource } from '../session/views.js';
+import type { LogLevel } from '../util/log.js';
 import type { Position, TerminalStatus } from '../types.js';
 
-/** the parts of a Session the display reads (a Session is one; tests pass a plain object) */
-export interface DisplaySource {
-  phase: string;
-  clock: { ticks: number; overruns: number };
-  clockStartedAt: number;
-  runMs: number;
-  endReason: string;
-  stopping: boolean;
-  strategyErrors: number;
-  options: {
-    tradeLogName: string;
-    broker: { type: string };
-    quotes: { type: string };
-    eosBehavior: string;
-    frequency: number;
-    numWorkers: number;
-  };
-  portfolio: { positions(mark: (ticker: string) => number | undefined): Position[]; realizedPnl: number };
-  feed: { board: QuoteBoard };
-  desk: { stats: DeskStats };
-  throttle: { backlog: number };
-  pool: { stats(): readonly WorkerActivity[]; inFlight: number };
-  bucket: { available(): number; capacity: number };
-  log: { recent: ReadonlyArray<{ at: number; level: LogLevel; message: string }> };
-  /** the trading state and the risk checks' refusals (absent in tests that do not need them) */
-  risk?: { engine: { state: { current: string; reason: string }; refusals: Record<string, number> } };
-}
+export type { DisplaySource };
 
 export interface TradeRow {
   at: number;
@@ -184,11 +158,12 @@ export function takeSnapshot(
   tape: TradeTape,
   { now = Date.now(), staleAfterMs = 5000, logLines = 30 }: SnapshotOptions = {},
 ): DisplaySnapshot {
-  const board = s.feed.board;
+  const board = s.board;
   const mark = (t: string) => markOf(board, t);
   const started = s.clockStartedAt > 0 && s.phase !== 'starting' && s.phase !== 'warm-up';
   const elapsedMs = started ? Math.max(0, now - s.clockStartedAt) : 0;
   const clockOver = s.phase === 'end of session' || s.phase === 'done' || s.stopping;
+  const trading = s.trading;
 
   const positions: PositionRow[] = s.portfolio.positions(mark).map((p) => {
     const last = mark(p.ticker);
@@ -212,7 +187,7 @@ export function takeSnapshot(
     quotes.push({ ticker, bid: q.bid, ask: q.ask, last: q.last, ageMs, updates: q.updates, stale });
   });
 
-  const latencies = [...s.desk.stats.ackLatencies].sort((a, b) => a - b);
+  const latencies = [...s.execution.desk.ackLatencies].sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies.length
       ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]
@@ -233,11 +208,7 @@ export function takeSnapshot(
       runMs: s.runMs,
       ticks: s.clock.ticks,
       frequencyMs: s.options.frequency,
-      trading: s.risk && {
-        state: s.risk.engine.state.current,
-        reason: s.risk.engine.state.reason,
-        refused: Object.values(s.risk.engine.refusals).reduce((a, b) => a + b, 0),
-      },
+      trading: trading && { ...trading },
     },
     positions,
     totals: {
@@ -252,13 +223,13 @@ export function takeSnapshot(
     },
     trades: tape.latest(),
     execution: {
-      queue: s.throttle.backlog,
-      inFlight: s.pool.inFlight,
-      workers: s.pool.stats().map((w) => ({ ...w })),
-      budget: s.bucket.available(),
-      capacity: s.bucket.capacity,
-      retries: s.desk.stats.retries,
-      rejections: s.desk.stats.rejections,
+      queue: s.execution.backlog,
+      inFlight: s.execution.inFlight,
+      workers: s.execution.workers().map((w) => ({ ...w })),
+      budget: s.execution.available(),
+      capacity: s.execution.capacity,
+      retries: s.execution.desk.retries,
+      rejections: s.execution.desk.rejections,
       ackP50: pct(50),
       ackP99: pct(99),
       ackSamples: latencies.length,

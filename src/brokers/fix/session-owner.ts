@@ -27,6 +27,7 @@ import {
   type WireOrder,
 } from '../broker.js';
 import { preciseNow } from '../../orders/order.js';
+import type { Log } from '../../util/log.js';
 import { marketHours } from '../market-hours.js';
 import { newOrderSingle, orderCancelRequest, orderStatusRequest, readExecReport, Tag } from './codec.js';
 import type { FixBrokerConfig } from './config.js';
@@ -43,6 +44,8 @@ import {
 import type { IJsFixConfig } from 'jspurefix';
 import { FINAL, OrderCache, type Sent } from './order-cache.js';
 import { Waiters } from './waiters.js';
+
+const SILENT: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export class FixSessionOwner implements Broker {
   readonly name = 'fix';
@@ -67,10 +70,10 @@ export class FixSessionOwner implements Broker {
   lastLogoutText?: string;
   logons = 0;
 
-  /** `log` hears of drops, the peer's Logout Text and reconnections (the session thread prints them) */
+  /** `log` hears of drops, the peer's Logout Text and reconnections (the session thread's goes to the session's log) */
   constructor(
     private readonly config: FixBrokerConfig,
-    private readonly log: (message: string) => void = () => undefined,
+    private readonly log: Log = SILENT,
   ) {
     this.store = new StoreKeeper(config.storePath);
     [this.submits, this.cancels, this.queries] = [
@@ -293,7 +296,7 @@ export class FixSessionOwner implements Broker {
     ready: (session) => {
       this.session = session;
       if (this.everLoggedOn)
-        this.log(
+        this.log.info(
           `${this.describe()} logged on again, sequence numbers ${session.lastSentSeqNum()} sent / ${session.lastPeerSeqNum()} received`,
         );
       this.everLoggedOn = true;
@@ -309,7 +312,7 @@ export class FixSessionOwner implements Broker {
       this.session = undefined;
       if (!this.closed) {
         const why = this.lastLogoutText ? `the peer logged out: "${this.lastLogoutText}"` : 'the connection dropped';
-        this.log(`${this.describe()} ended (${why}); reconnecting every ${this.config.reconnectSeconds} s`);
+        this.log.warn(`${this.describe()} ended (${why}); reconnecting every ${this.config.reconnectSeconds} s`);
       }
       // what was on the wire may or may not have reached the peer
       this.failPending(() => new BrokerTimeoutError('FIX session dropped before the answer: outcome unknown'));
