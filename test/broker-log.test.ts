@@ -3,31 +3,21 @@
 // while a live dashboard owns the terminal (nothing written to stderr over it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { nodeProcess, tmpDir } from './helpers/cli.js';
 
 const SENDER = 'SALVO_NOTICE_7f3a9c';
 
 test('a FIX reconnect under the live display: the notices are in the .log, masked, and not on stderr', {
   timeout: 180_000,
 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-broker-log-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/fix-notice-session.ts', dir], {
-    env: { ...process.env, SALVO_TEST_FIX_SENDER: SENDER },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const dir = tmpDir('broker-log');
+  const { code, stdout, stderr } = await nodeProcess(['--import', 'tsx', 'test/helpers/fix-notice-session.ts', dir], {
+    env: { SALVO_TEST_FIX_SENDER: SENDER },
+    timeoutMs: 170_000,
   });
-  let stdout = '',
-    stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const exit = await new Promise((resolve) => child.on('close', resolve));
-  assert.equal(exit, 0, `the helper failed:\n${stderr}\n${stdout}`);
+  assert.equal(code, 0, `the helper failed:\n${stderr}\n${stdout}`);
   assert.match(stdout, /EXIT 0\n$/, 'q ended the session normally');
 
   const log = fs.readFileSync(path.join(dir, 'notice.log'), 'utf8');
