@@ -1,6 +1,9 @@
 // One trading session: validate options → start the quote worker, the venue and the execution
 // workers → warm up → run the strategy clock → end of session → drain → report. Anything that
 // cannot start fails here, before the first strategy call, and what did start is stopped again.
+// The session owns its state: the display, the CLI status line, end of session and risk control
+// each get a narrow read-only view of it (views.ts, EndOfSessionView, RiskHost), and the live
+// display runs beside the session (display/beside.ts), never from inside it.
 import path from 'node:path';
 import { brokerDriver } from '../brokers/index.js';
 import type { Broker, BrokerHub, BrokerPosition } from '../brokers/broker.js';
@@ -43,10 +46,6 @@ import { Status, withStatus } from './status.js';
 import { boundedCall, threwText, type CallState } from './strategy-call.js';
 import { runTickLoop, type TickLoopResult } from './tick-loop.js';
 import type { DisplayView, ExecutionGauges, StatusLineSource } from './views.js';
-
-/** where a session is (see SessionPhase) */
-export type Phase = SessionPhase;
-export type { CallState };
 
 /** a strategy call in progress when the session stops gets this much longer, not its whole timeout */
 const STOP_GRACE_MS = 1000;
@@ -366,7 +365,7 @@ export class Session {
    * The ctx for one call. Its submitOrder works during `phase` (a strategy's callback may submit
    * while the session runs); after that, or once the call was abandoned, it says so and sends nothing.
    */
-  private context(tick: number, call: CallState, phase: Phase): StrategyContext {
+  private context(tick: number, call: CallState, phase: SessionPhase): StrategyContext {
     return makeContext({
       board: this.feed.board,
       portfolio: this.portfolio,
