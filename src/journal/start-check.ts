@@ -55,14 +55,14 @@ export async function checkAtStart(args: {
       const orders = orphans.map((o, leg) => adopt(book, o, leg, args.numWorkers));
       args.adopted(orders);
       // what it filled before is in the broker's positions already (the portfolio starts from them): no fill event
-      orders.forEach((order, i) =>
+      orders.forEach((order, i) => {
         book.move(order, order.filledQty > 0 ? 'partially_filled' : 'new', {
           source: 'execution',
           rawStatus: orphans[i].rawStatus,
           reason: 'adopted at start',
           at: orphans[i].updatedAt,
-        }),
-      );
+        });
+      });
     }
   }
   return {

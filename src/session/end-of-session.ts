@@ -60,7 +60,9 @@ export async function endOfSession(s: EndOfSessionView, deadline: number): Promi
 
 async function customShutdown(s: EndOfSessionView, call: CallState, deadline: number): Promise<void> {
   const o = s.options;
-  const outcome = await boundedCall(() => o.customShutdownAction!(s.shutdownContext(call)), {
+  const action = o.customShutdownAction;
+  if (!action) return; // parseOptions requires one with eosBehavior 'custom'
+  const outcome = await boundedCall(() => action(s.shutdownContext(call)), {
     timeoutMs: Math.max(0, deadline - Date.now()),
     stop: new AbortController().signal,
     graceMs: 0,
