@@ -79,7 +79,7 @@ async function runOnce(display: boolean, name: string, displayRefreshRate = 0.1)
   return {
     ack: report.blocks.map((b) => b.ackMs),
     skew: report.blocks.map((b) => b.skewMs),
-    lateness: [...s.clock.lateness],
+    lateness: [...s.tickLoop.lateness],
     overruns: report.overruns,
     frames: st?.frames ?? 0,
     frameMeanMs: st?.meanMs ?? 0,
@@ -119,7 +119,7 @@ async function workerRenders(): Promise<Sample> {
     }),
   );
   const tape = new TradeTape(20);
-  s.book.onEvent((e) => tape.record(e));
+  s.display.onOrderEvent((e) => tape.record(e));
   let frames = 0,
     total = 0,
     max = 0,
@@ -128,14 +128,14 @@ async function workerRenders(): Promise<Sample> {
     timer = setTimeout(
       () => {
         const t0 = performance.now();
-        worker.postMessage(takeSnapshot(s, tape));
+        worker.postMessage(takeSnapshot(s.display, tape));
         const took = performance.now() - t0;
         frames++;
         total += took;
         max = Math.max(max, took);
         loop();
       },
-      renderDelay(Date.now(), 100, s.clockStartedAt, 100),
+      renderDelay(Date.now(), 100, s.display.clockStartedAt, 100),
     );
   };
   loop();
@@ -145,7 +145,7 @@ async function workerRenders(): Promise<Sample> {
   return {
     ack: report.blocks.map((b) => b.ackMs),
     skew: report.blocks.map((b) => b.skewMs),
-    lateness: [...s.clock.lateness],
+    lateness: [...s.tickLoop.lateness],
     overruns: report.overruns,
     frames,
     frameMeanMs: frames ? total / frames : 0,

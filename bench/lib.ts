@@ -41,13 +41,13 @@ export function machine() {
   };
 }
 
-/** a real session whose Session object stays readable afterwards (its order book, its stats) */
+/** a real session whose Session object stays readable afterwards (its orders, its tick loop) */
 export async function session(options: RunTradingOptions) {
   const s = await Session.start(
     parseOptions({ logger: () => undefined, tradeLogPath: os.tmpdir(), handleSignals: false, ...options }),
   );
   const report = await s.run();
-  return { session: s, report, orders: [...s.book.all()] };
+  return { session: s, report, orders: s.orders() };
 }
 
 export const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;

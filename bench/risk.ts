@@ -5,6 +5,7 @@
 // Run alone: npx tsx bench/risk.ts (or npm run bench -- risk, which records it in RESULTS.md).
 import os from 'node:os';
 import { OrderRegistry } from '../src/execution/order-registry.js';
+import { WorkerPool } from '../src/execution/worker-pool.js';
 import type { Order } from '../src/orders/order.js';
 import type { CheckedRequest } from '../src/execution/validate.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
@@ -125,23 +126,26 @@ async function killToCancels(): Promise<{ lastRequest: number; lastConfirmed: nu
     }),
   );
   const requests: number[] = [];
-  const cancel = s.pool.cancel.bind(s.pool);
-  s.pool.cancel = (order) => {
+  // each cancel handed to an execution worker is timed where the pool takes it
+  const cancel = WorkerPool.prototype.cancel;
+  WorkerPool.prototype.cancel = function (this: WorkerPool, order) {
     requests.push(performance.now());
-    cancel(order);
+    cancel.call(this, order);
   };
-  const running = s.run();
+  const running = s.run().finally(() => {
+    WorkerPool.prototype.cancel = cancel;
+  });
   const deadline = Date.now() + 30_000;
-  while (s.book.open().filter((o) => o.status === 'new').length < TICKERS.length) {
+  while (s.orders().filter((o) => o.status === 'new').length < TICKERS.length) {
     if (Date.now() > deadline) throw new Error('the 100 resting orders were not all acknowledged');
     await new Promise((r) => setTimeout(r, 5));
   }
   let confirmed = 0;
-  s.book.onEvent((e) => {
+  s.display.onOrderEvent((e) => {
     if (e.status === 'canceled') confirmed = performance.now();
   });
   const t0 = performance.now();
-  s.risk.kill('bench');
+  s.kill('bench');
   const report = await running;
   if (report.orders.canceled !== TICKERS.length || requests.length < TICKERS.length)
     throw new Error(`kill left ${report.orders.open} open, ${requests.length} cancel requests`);

@@ -116,11 +116,7 @@ interface SalvoFigures {
 async function salvoBlocks(ex: Remote, face: Face, n: number): Promise<SalvoFigures> {
   await ex.clear();
   const lines: string[] = [];
-  const {
-    report,
-    orders,
-    session: s,
-  } = await session({
+  const { report, orders } = await session({
     strategy: (ctx) => (ctx.tick <= REPEATS ? legs(n) : undefined),
     tickers: TICKERS,
     frequency: '500ms',
@@ -142,7 +138,7 @@ async function salvoBlocks(ex: Remote, face: Face, n: number): Promise<SalvoFigu
     .filter((o) => o.wiredAt !== undefined && o.ackAt !== undefined)
     .map((o) => o.ackAt! - o.wiredAt! - LATENCY_MS);
   return {
-    startupMs: s.startupMs,
+    startupMs: report.startupMs,
     ack: median(report.blocks.map((b) => b.ackMs)),
     wire: median(report.blocks.map((b) => b.wireMs)),
     skew: median(report.blocks.map((b) => b.skewMs)),

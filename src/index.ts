@@ -1,5 +1,6 @@
 // salvo's public API.
 import { checkLogFolder, parseOptions, type RunTradingOptions } from './session/options.js';
+import { runBeside } from './display/beside.js';
 import { Session } from './session/session.js';
 import type { SessionReport } from './types.js';
 import { maskError, secretsOf } from './util/secrets.js';
@@ -21,7 +22,7 @@ export async function runTrading(options: RunTradingOptions): Promise<SessionRep
   const parsed = parseOptions(options);
   checkLogFolder(parsed);
   try {
-    return await (await Session.start(parsed)).run();
+    return await runBeside(await Session.start(parsed));
   } catch (error) {
     throw maskError(error, secretsOf(parsed)); // whatever failed, its message names no credential
   }
@@ -51,9 +52,9 @@ export function startTrading(options: RunTradingOptions): TradingHandle {
   const done = Session.start(parsed)
     .then((s) => {
       session = s;
-      if (asked === 'kill') s.risk.kill('handle');
+      if (asked === 'kill') s.kill('handle');
       else if (asked === 'stop') s.requestStop('stopped');
-      return s.run();
+      return runBeside(s);
     })
     .catch((error: unknown) => {
       throw maskError(error, secretsOf(parsed));
@@ -65,7 +66,7 @@ export function startTrading(options: RunTradingOptions): TradingHandle {
       else asked ??= 'stop';
     },
     kill: () => {
-      if (session) return session.risk.kill('handle');
+      if (session) return session.kill('handle');
       if (asked === 'kill') return 'kill (handle): already asked; the session is killed as soon as it has started';
       asked = 'kill';
       return 'kill (handle): the session is still starting; it is killed as soon as it has started';

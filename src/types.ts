@@ -182,8 +182,11 @@ export interface SessionReport {
   brokerPositions: Array<{ ticker: string; quantity: number }>;
   /** open orders with salvo client ids this session did not know at start, and what was done with them */
   orphans: StartCheck['orphans'];
-  /** positions held at the broker at start that this session did not open */
-  heldAtStart: StartCheck['heldAtStart'];
+  /**
+   * positions the account held when the session started (a resumed session: when the session it
+   * resumes started); they count toward position checks, and liquidation does not close them
+   */
+  heldAtStart: Array<{ ticker: string; quantity: number }>;
   /** what a resumed session found (resume: true only) */
   resumed?: ResumeReport;
   /** the order journal beside the trade log */
@@ -254,6 +257,7 @@ export type OrphanPolicy = 'report' | 'adopt' | 'cancel';
 
 export interface StartCheck {
   orphans: { count: number; tickers: string[]; clientOrderIds: string[]; action: OrphanPolicy };
-  /** positions held at the broker when this session started that it did not open itself */
-  heldAtStart: Array<{ ticker: string; quantity: number }>;
 }
+
+/** where a session is: connecting, waiting for quotes, calling the strategy, closing out, over */
+export type SessionPhase = 'starting' | 'warm-up' | 'running' | 'end of session' | 'done';

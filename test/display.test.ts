@@ -9,7 +9,8 @@ import { Portfolio } from '../src/portfolio/portfolio.js';
 import type { OrderEvent } from '../src/execution/order-registry.js';
 import type { Order } from '../src/orders/order.js';
 import type { OrderStatus } from '../src/types.js';
-import { takeSnapshot, TradeTape, type DisplaySource } from '../src/display/snapshot.js';
+import { takeSnapshot, TradeTape } from '../src/display/snapshot.js';
+import type { DisplaySource, DisplayView } from '../src/session/views.js';
 import { renderText } from '../src/display/text.js';
 import { layout, Dashboard } from '../src/display/dashboard.js';
 import { displayTarget, renderDelay, startDisplay } from '../src/display/index.js';
@@ -42,17 +43,18 @@ function fakeSession(overrides: Partial<DisplaySource> = {}): DisplaySource {
       numWorkers: 2,
     },
     portfolio,
-    feed: { board },
-    desk: { stats: { retries: 2, rejections: 1, ackLatencies: Array.from({ length: 100 }, (_, i) => i + 1) } },
-    throttle: { backlog: 7 },
-    pool: {
-      stats: () => [
+    board,
+    execution: {
+      backlog: 7,
+      inFlight: 1,
+      workers: () => [
         { workerId: 1, inFlight: 1, sent: 30 },
         { workerId: 2, inFlight: 0, sent: 29 },
       ],
-      inFlight: 1,
+      available: () => 141,
+      capacity: 200,
+      desk: { retries: 2, rejections: 1, ackLatencies: Array.from({ length: 100 }, (_, i) => i + 1) },
     },
-    bucket: { available: () => 141, capacity: 200 },
     log: {
       recent: [
         { at: NOW - 5000, level: 'info', message: 'trading for 1m, strategy every 1s' },
@@ -227,8 +229,10 @@ test('text output at 80 columns drops the least important columns, keeps the key
 test('hundreds of tickers: the text output summarises, the snapshot keeps them all', () => {
   const tickers = Array.from({ length: 300 }, (_, i) => `T${i}`);
   const board = new QuoteBoard(tickers);
-  tickers.forEach((_, slot) => board.write(slot, { bid: 10, ask: 10.02, timestamp: NOW - 100 }));
-  const snap = takeSnapshot(fakeSession({ feed: { board } }), new TradeTape(5), { now: NOW });
+  tickers.forEach((_, slot) => {
+    board.write(slot, { bid: 10, ask: 10.02, timestamp: NOW - 100 });
+  });
+  const snap = takeSnapshot(fakeSession({ board }), new TradeTape(5), { now: NOW });
   assert.equal(snap.quotes.length, 300);
   const text = renderText(snap, { maxQuotes: 10 });
   assert.match(text, /\.\.\. 290 more ticker\(s\)/);
@@ -326,8 +330,14 @@ test('a display that fails gives up quietly: a warning in the session log, the s
         throw new Error('display bug');
       },
     },
-    options: { ...base.options, maxTradeUpdates: 5, displayRefreshRate: 0.05, broker: { type: 'paper' } },
-    book: { onEvent: () => undefined },
+    options: {
+      ...base.options,
+      liveDisplay: true,
+      maxTradeUpdates: 5,
+      displayRefreshRate: 0.05,
+      broker: { type: 'paper' },
+    },
+    onOrderEvent: () => undefined,
     log: {
       ...base.log,
       muteDefault: false,
@@ -336,9 +346,9 @@ test('a display that fails gives up quietly: a warning in the session log, the s
         warnings.push(m);
       },
     },
-    broker: { account: async () => ({ cash: 1, equity: 1, buyingPower: 1, currency: 'USD' }) },
+    account: async () => ({ cash: 1, equity: 1, buyingPower: 1, currency: 'USD' }),
     requestStop: () => assert.fail('the display must not stop the session'),
-  };
+  } satisfies DisplayView;
   Object.assign(displayTarget, {
     mode: 'text',
     output: new Writable({
@@ -349,7 +359,7 @@ test('a display that fails gives up quietly: a warning in the session log, the s
     }),
   });
   try {
-    const handle = startDisplay(broken as unknown as Parameters<typeof startDisplay>[0]);
+    const handle = startDisplay(broken);
     await until(() => warnings.length > 0, { what: "the display's first frame to fail and warn" });
     await handle.stop();
     assert.equal(handle.stats().frames, 0);

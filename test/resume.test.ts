@@ -390,7 +390,6 @@ test('a live account with orphans refuses to start until onStartOrphans says wha
       live,
       numWorkers: 1,
       adopted: () => undefined,
-      held: [],
     });
   await assert.rejects(
     check(true),

@@ -1,6 +1,7 @@
 // The Broker seam: every venue (paper exchange, Alpaca, FIX 4.4) is one implementation of this.
 // A Broker instance lives in one thread. Execution workers hold one each for submit/cancel; the
 // session (main thread) holds one for the trade-update stream, positions, account and clock.
+import type { Log } from '../util/log.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { Action, OrderType, Side, TimeInForce } from '../types.js';
 import type { BrokerOrderStatus } from '../orders/status.js';
@@ -224,8 +225,14 @@ export interface BrokerHub {
 }
 
 export interface BrokerDriver<C extends { type: string } = { type: string }> {
-  /** main thread, once per session; `board` is the quote board's shared buffer and ticker list */
-  prepare?(config: C, shared: { boardBuffer: SharedArrayBuffer; tickers: readonly string[] }): Promise<BrokerHub>;
+  /**
+   * main thread, once per session; `board` is the quote board's shared buffer and ticker list;
+   * `log`: where the venue's thread speaks (reconnects, a crash), default stderr
+   */
+  prepare?(
+    config: C,
+    shared: { boardBuffer: SharedArrayBuffer; tickers: readonly string[]; log?: Log },
+  ): Promise<BrokerHub>;
   /** any thread */
   create(config: C, link: BrokerLink): Broker;
 }

@@ -4,12 +4,15 @@
 // killed (kill switch: salvo kill, the kill file, the display's K); 4 a loss limit with onBreach
 // 'flatten' ended it; 130 it was ended by a signal (the end of session still ran).
 import path from 'node:path';
+import { runBeside } from '../display/beside.js';
 import { Session } from '../session/session.js';
+import type { SessionOptions } from '../session/options.js';
+import type { StatusLineSource } from '../session/views.js';
 import type { SessionReport } from '../types.js';
 import { oneLine } from '../util/one-line.js';
 import { describeError } from '../util/errors.js';
-import { maskingReplacer, secretsOf } from '../util/secrets.js';
-import { CliInputError, resolveRun, type ConfigFlags } from './config.js';
+import { maskingReplacer, type Secrets, secretsOf } from '../util/secrets.js';
+import { CliInputError, type ConfigFlags, type ResolvedRun, resolveRun } from './config.js';
 
 export interface RunFlags extends ConfigFlags {
   /** seconds between status lines when the live display is off */
@@ -22,22 +25,8 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 export async function runCommand(strategyFile: string, flags: RunFlags): Promise<number> {
-  const stamp = new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19);
-  const base = path.basename(strategyFile).replace(/\.[cm]?[jt]s$/, '');
-  let resolved;
-  try {
-    resolved = await resolveRun(strategyFile, flags, {
-      // the display when there is a terminal to draw on; a status line otherwise
-      liveDisplay: Boolean(process.stdout.isTTY),
-      tradeLogName: `${base.replace(/[^\w.-]/g, '_')}-${stamp}`,
-    });
-  } catch (error) {
-    if (error instanceof CliInputError) {
-      for (const p of error.problems) err(`salvo run: ${oneLine(p)}`); // one line per problem, whatever a key or an import error holds
-      return 2;
-    }
-    throw error;
-  }
+  const resolved = await resolveOrSay(strategyFile, flags);
+  if (!resolved) return 2;
   const o = resolved.options;
   const statusEvery = Number(flags.statusEvery ?? 5);
   if (!(statusEvery > 0)) {
@@ -46,19 +35,7 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
   }
   const secrets = secretsOf(o);
   if (flags.dryRun) {
-    const shown = Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v !== 'function'));
-    // credentials never reach the terminal: by key, by value, and URL passwords
-    const text = JSON.stringify(
-      {
-        options: shown,
-        from: resolved.origin,
-        configFile: resolved.configFile ?? null,
-        envFile: resolved.envFile ?? null,
-      },
-      maskingReplacer(secrets),
-      2,
-    );
-    out(secrets.mask(text));
+    printDryRun(resolved, secrets);
     return 0;
   }
   if (resolved.configFile)
@@ -73,26 +50,74 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
     err(`salvo run: ${secrets.mask(String((error as Error)?.message ?? error))}`);
     return 1;
   }
-
-  let fills = 0;
-  session.book.onEvent((e) => {
-    if (e.fill) fills++;
-  });
-  const started = Date.now();
-  const timer = o.liveDisplay
-    ? undefined
-    : setInterval(() => err(statusLine(session, fills, started)), statusEvery * 1000);
-  timer?.unref();
   let report: SessionReport;
   try {
-    report = await session.run();
+    report = await runWithStatus(session, o.liveDisplay ? undefined : statusEvery);
   } catch (error) {
     err(`salvo run: the session failed: ${secrets.mask(describeError(error, { stack: true }))}`);
     return 1;
+  }
+  printReport(strategyFile, report);
+  return exitCode(report, o);
+}
+
+/** the options from the strategy file, config, environment and flags; undefined once the problems are said */
+async function resolveOrSay(strategyFile: string, flags: RunFlags): Promise<ResolvedRun | undefined> {
+  const stamp = new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19);
+  const base = path.basename(strategyFile).replace(/\.[cm]?[jt]s$/, '');
+  try {
+    return await resolveRun(strategyFile, flags, {
+      // the display when there is a terminal to draw on; a status line otherwise
+      liveDisplay: Boolean(process.stdout.isTTY),
+      tradeLogName: `${base.replace(/[^\w.-]/g, '_')}-${stamp}`,
+    });
+  } catch (error) {
+    if (error instanceof CliInputError) {
+      for (const p of error.problems) err(`salvo run: ${oneLine(p)}`); // one line per problem, whatever a key or an import error holds
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+function printDryRun(resolved: ResolvedRun, secrets: Secrets): void {
+  const shown = Object.fromEntries(Object.entries(resolved.options).filter(([, v]) => typeof v !== 'function'));
+  // credentials never reach the terminal: by key, by value, and URL passwords
+  const text = JSON.stringify(
+    {
+      options: shown,
+      from: resolved.origin,
+      configFile: resolved.configFile ?? null,
+      envFile: resolved.envFile ?? null,
+    },
+    maskingReplacer(secrets),
+    2,
+  );
+  out(secrets.mask(text));
+}
+
+/** the session with its display beside it, or a status line on stderr every `statusEvery` s */
+async function runWithStatus(session: Session, statusEvery: number | undefined): Promise<SessionReport> {
+  let fills = 0;
+  const status = session.statusLine;
+  status.onOrderEvent((e) => {
+    if (e.fill) fills++;
+  });
+  const started = Date.now();
+  const timer =
+    statusEvery === undefined
+      ? undefined
+      : setInterval(() => err(statusLine(status, fills, started)), statusEvery * 1000);
+  timer?.unref();
+  try {
+    return await runBeside(session);
   } finally {
     if (timer) clearInterval(timer);
   }
-  printReport(strategyFile, report);
+}
+
+/** the exit code for how the session ended (see the header), said on stderr when it is not 0 */
+function exitCode(report: SessionReport, o: SessionOptions): number {
   switch (report.endReason) {
     case 'completed':
     case 'display':
@@ -120,14 +145,11 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
 
 const money = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
 
-function statusLine(session: Session, fills: number, started: number): string {
-  const c = session.book.counts();
+function statusLine(status: StatusLineSource, fills: number, started: number): string {
+  const c = status.counts();
   const s = Math.round((Date.now() - started) / 1000);
-  const unrealized =
-    session.phase === 'running' || session.phase === 'end of session'
-      ? session.data().positions.reduce((sum, p) => sum + p.unrealizedPnl, 0)
-      : 0;
-  return `[salvo] ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} ${session.phase} · orders ${c.total} (${c.open} open) · fills ${fills} · filled ${c.filled} · rejected ${c.rejected} · failed ${c.failed} · P&L realized ${money(session.portfolio.realizedPnl)} unrealized ${money(unrealized)}`;
+  const unrealized = status.phase === 'running' || status.phase === 'end of session' ? status.unrealizedPnl() : 0;
+  return `[salvo] ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} ${status.phase} · orders ${c.total} (${c.open} open) · fills ${fills} · filled ${c.filled} · rejected ${c.rejected} · failed ${c.failed} · P&L realized ${money(status.realizedPnl)} unrealized ${money(unrealized)}`;
 }
 
 function printReport(strategyFile: string, r: SessionReport): void {

@@ -126,6 +126,14 @@ export class Dashboard {
       });
     }
     this.footer = blessed.box({ parent: this.screen, height: 1, tags: true });
+    this.bindStopKeys();
+    this.bindScrollKeys();
+    this.screen.on('resize', () => this.redraw());
+    this.place();
+  }
+
+  /** q stops the session; K then y is the kill switch */
+  private bindStopKeys(): void {
     this.screen.key(['q', 'C-c'], () => {
       if (!this.stopAsked) this.options.onStop();
       this.stopAsked = true;
@@ -144,6 +152,10 @@ export class Dashboard {
         if (this.last) this.update(this.last);
       }
     });
+  }
+
+  /** tab / shift-tab move between panes; arrows, pages, home and end scroll the focused one */
+  private bindScrollKeys(): void {
     this.screen.key(['tab'], () => {
       this.focused = (this.focused + 1) % PANES.length;
       this.redraw();
@@ -180,8 +192,6 @@ export class Dashboard {
       ['end', 'S-g'],
       scroll((b) => b.setScrollPerc(100)),
     );
-    this.screen.on('resize', () => this.redraw());
-    this.place();
   }
 
   private place(): void {

@@ -3,11 +3,13 @@
 // rate, off the order path: a frame reads the shared quote board and the session's counters, and
 // frames are kept away from each strategy tick (before: they would delay it; after: they would
 // compete with the workers sending its block).
+import type { DisplayView } from '../session/views.js';
 import { describeError } from '../util/errors.js';
-import type { Session } from '../session/session.js';
 import { Dashboard } from './dashboard.js';
-import { takeSnapshot, TradeTape, type DisplaySource } from './snapshot.js';
+import { type DisplaySnapshot, takeSnapshot, TradeTape } from './snapshot.js';
 import { renderText } from './text.js';
+
+export type { DisplayView };
 
 export interface DisplayHandle {
   /** stops refreshing and gives the terminal back (idempotent) */
@@ -28,151 +30,204 @@ export const displayTarget: {
 const TEXT_EVERY_MS = 3000;
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT'];
 
-type DisplayedSession = DisplaySource &
-  Pick<Session, 'requestStop' | 'book' | 'log' | 'options' | 'broker'> & { risk?: { kill(source: string): string } };
+/** where frames go: the full-screen dashboard, or plain-text snapshots */
+interface Screen {
+  draw(snapshot: DisplaySnapshot): void;
+  /** gives the terminal back (a display failure); idempotent */
+  release(): void;
+  /** the end: gives the terminal back and leaves `last` readable as text, when given */
+  close(last: DisplaySnapshot | undefined): void;
+}
 
-export function startDisplay(session: DisplayedSession): DisplayHandle {
-  const o = session.options;
+/** Starts the live display of a session; `view` is the session's display view. */
+export function startDisplay(view: DisplayView): DisplayHandle {
   const output = displayTarget.output ?? process.stdout;
   const mode = displayTarget.mode ?? ((output as { isTTY?: boolean }).isTTY ? 'tty' : 'text');
-  const tape = new TradeTape(o.maxTradeUpdates);
-  session.book.onEvent((e) => tape.record(e));
-  session.log.onLine((level) => tape.line(level));
-  const configured = (o.broker as { cash?: unknown }).cash;
+  const tape = tapeOf(view);
+  const screen = mode === 'tty' ? dashboardScreen(view, output) : textScreen(output);
+  return new FrameLoop(view, tape, screen, mode);
+}
+
+/** the trade tape: order events, log lines counted, and the broker's cash when the display started */
+function tapeOf(view: DisplayView): TradeTape {
+  const tape = new TradeTape(view.options.maxTradeUpdates);
+  view.onOrderEvent((e) => tape.record(e));
+  view.log.onLine((level) => tape.line(level));
+  const configured = (view.options.broker as { cash?: unknown }).cash;
   if (typeof configured === 'number') tape.startCash = configured;
-  session.broker.account().then(
+  view.account().then(
     (a) => {
       tape.startCash = a.cash - tape.fillCash;
     },
     () => undefined,
   );
+  return tape;
+}
 
-  const refreshMs = mode === 'tty' ? o.displayRefreshRate * 1000 : Math.max(o.displayRefreshRate * 1000, TEXT_EVERY_MS);
-  let frames = 0,
-    totalMs = 0,
-    maxMs = 0;
-  let timer: NodeJS.Timeout | undefined;
-  /** no more frames (stop() or a display failure); `done`: stop() ran */
-  let stopped = false;
-  let done = false;
-  let dashboard: Dashboard | undefined;
-  const snap = () => takeSnapshot(session, tape, { logLines: 30 });
-
-  // a reader that goes away (`| head`) ends the text output, never the session
+/** plain text every few seconds; a reader that goes away (`| head`) ends the output, never the session */
+function textScreen(output: NodeJS.WritableStream): Screen {
   let broken = false;
   const onOutputError = () => {
     broken = true;
   };
-  if (mode === 'text') output.on('error', onOutputError);
-  const frame = () => {
+  output.on('error', onOutputError);
+  const draw = (snapshot: DisplaySnapshot) => {
+    if (!broken) output.write(renderText(snapshot, { width: textWidth(output), interactive: false }));
+  };
+  // after the last write has failed or gone
+  const release = () => setImmediate(() => output.off('error', onOutputError));
+  return {
+    draw,
+    release,
+    close: (last) => {
+      if (last) draw(last);
+      release();
+    },
+  };
+}
+
+/** the full-screen dashboard; undefined when it cannot start (the session runs without it) */
+function dashboardScreen(view: DisplayView, output: NodeJS.WritableStream): Screen | undefined {
+  const before = Object.fromEntries(
+    ['uncaughtException', ...STOP_SIGNALS].map((e) => [e, process.listeners(e as 'exit')]),
+  );
+  let dashboard: Dashboard | undefined;
+  try {
+    dashboard = new Dashboard({
+      input: displayTarget.input,
+      output,
+      onStop: () => view.requestStop('display'),
+      onKill: view.kill && (() => view.kill?.('display key K')),
+      killFlattens: view.options.kill?.flatten !== false,
+    });
+  } catch (error) {
+    view.log.warn(`live display could not start (${(error as Error).message}); running without it`);
+  }
+  // blessed exits with code 0 on a signal nobody else handles and replaces node's own crash
+  // report; keep node's behaviour, and restore the terminal on every exit path instead.
+  for (const [event, had] of Object.entries(before)) {
+    for (const l of process.listeners(event as 'exit')) if (!had.includes(l)) process.off(event, l);
+  }
+  if (!dashboard) return undefined;
+  const release = holdTerminal(view, dashboard);
+  return {
+    draw: (snapshot) => dashboard.update(snapshot),
+    release,
+    close: (last) => {
+      release();
+      // the last state stays readable after the full screen is gone
+      if (last && output === process.stdout)
+        output.write(renderText(last, { width: textWidth(output), interactive: false }));
+    },
+  };
+}
+
+/** while the dashboard owns the terminal: the log stays off it, and every way out gives it back */
+function holdTerminal(view: DisplayView, dashboard: Dashboard): () => void {
+  const muted = view.log.muteDefault;
+  view.log.muteDefault = true;
+  let restored = false;
+  const giveBack = () => {
+    if (restored) return;
+    restored = true;
+    try {
+      dashboard.destroy();
+    } catch {
+      /* the terminal may be gone */
+    }
+    view.log.muteDefault = muted;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return; // the session handles it (graceful stop)
+    release();
+    process.kill(process.pid, signal); // die of it, as without a display
+  };
+  process.on('exit', giveBack);
+  process.on('uncaughtExceptionMonitor', giveBack); // before node prints the crash, so it stays on screen
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  const release = () => {
+    giveBack();
+    process.off('exit', giveBack);
+    process.off('uncaughtExceptionMonitor', giveBack);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+  };
+  return release;
+}
+
+/** frames at the display's own rate, kept away from strategy ticks (see renderDelay) */
+class FrameLoop implements DisplayHandle {
+  private frames = 0;
+  private totalMs = 0;
+  private maxMs = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** no more frames: stop() ran, or a frame failed */
+  private stopped = false;
+  private done = false;
+  private readonly refreshMs: number;
+
+  constructor(
+    private readonly view: DisplayView,
+    private readonly tape: TradeTape,
+    private readonly screen: Screen | undefined,
+    private readonly mode: 'tty' | 'text',
+  ) {
+    const refreshMs = view.options.displayRefreshRate * 1000;
+    this.refreshMs = mode === 'tty' ? refreshMs : Math.max(refreshMs, TEXT_EVERY_MS);
+    if (!screen) return;
+    this.frame();
+    this.schedule();
+  }
+
+  private snapshot(): DisplaySnapshot {
+    return takeSnapshot(this.view, this.tape, { logLines: 30 });
+  }
+
+  private frame(): void {
     const t0 = performance.now();
     try {
-      if (dashboard) dashboard.update(snap());
-      else if (!broken) output.write(renderText(snap(), { width: textWidth(output), interactive: false }));
+      this.screen?.draw(this.snapshot());
     } catch (error) {
       // a display bug must not end the trading session: give the terminal back and go on without it
-      stopped = true;
-      restore();
-      session.log.warn(`live display stopped: ${describeError(error, { stack: true })}`);
+      this.stopped = true;
+      this.screen?.release();
+      this.view.log.warn(`live display stopped: ${describeError(error, { stack: true })}`);
       return;
     }
     const took = performance.now() - t0;
-    frames++;
-    totalMs += took;
-    maxMs = Math.max(maxMs, took);
-  };
-  const schedule = () => {
-    if (stopped) return;
-    const now = Date.now();
-    timer = setTimeout(
-      () => {
-        frame();
-        schedule();
-      },
-      renderDelay(now, refreshMs, session.clockStartedAt, o.frequency),
-    );
-    timer.unref();
-  };
+    this.frames++;
+    this.totalMs += took;
+    this.maxMs = Math.max(this.maxMs, took);
+  }
 
-  let restore = () => undefined as void;
-  const muted = session.log.muteDefault;
-  if (mode === 'tty') {
-    const before = Object.fromEntries(
-      ['uncaughtException', ...STOP_SIGNALS].map((e) => [e, process.listeners(e as 'exit')]),
-    );
+  private schedule(): void {
+    if (this.stopped) return;
+    const delay = renderDelay(Date.now(), this.refreshMs, this.view.clockStartedAt, this.view.options.frequency);
+    this.timer = setTimeout(() => {
+      this.frame();
+      this.schedule();
+    }, delay);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.done) return;
+    this.done = this.stopped = true;
+    clearTimeout(this.timer);
+    this.tape.active = false;
+    let last: DisplaySnapshot | undefined;
     try {
-      dashboard = new Dashboard({
-        input: displayTarget.input,
-        output,
-        onStop: () => session.requestStop('display'),
-        onKill: session.risk && (() => session.risk!.kill('display key K')),
-        killFlattens: o.kill?.flatten !== false,
-      });
-    } catch (error) {
-      session.log.warn(`live display could not start (${(error as Error).message}); running without it`);
-      stopped = true;
+      if (this.frames) last = this.snapshot();
+    } catch {
+      /* reported when the display stopped */
     }
-    // blessed exits with code 0 on a signal nobody else handles and replaces node's own crash
-    // report; keep node's behaviour, and restore the terminal on every exit path instead.
-    for (const [event, had] of Object.entries(before)) {
-      for (const l of process.listeners(event as 'exit')) if (!had.includes(l)) process.off(event, l);
-    }
-  }
-  if (dashboard) {
-    session.log.muteDefault = true;
-    let restored = false;
-    const giveBack = () => {
-      if (restored) return;
-      restored = true;
-      try {
-        dashboard?.destroy();
-      } catch {
-        /* the terminal may be gone */
-      }
-      session.log.muteDefault = muted;
-    };
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (process.listenerCount(signal) > 1) return; // the session handles it (graceful stop)
-      restore();
-      process.kill(process.pid, signal); // die of it, as without a display
-    };
-    process.on('exit', giveBack);
-    process.on('uncaughtExceptionMonitor', giveBack); // before node prints the crash, so it stays on screen
-    for (const s of STOP_SIGNALS) process.on(s, onSignal);
-    restore = () => {
-      giveBack();
-      process.off('exit', giveBack);
-      process.off('uncaughtExceptionMonitor', giveBack);
-      for (const s of STOP_SIGNALS) process.off(s, onSignal);
-    };
-  }
-  if (!stopped) {
-    frame();
-    schedule();
+    this.screen?.close(last);
+    displayTarget.lastStats = this.stats();
   }
 
-  return {
-    async stop() {
-      if (done) return;
-      done = true;
-      stopped = true;
-      clearTimeout(timer);
-      tape.active = false;
-      let last;
-      try {
-        last = snap();
-      } catch {
-        /* reported when the display stopped */
-      }
-      restore();
-      displayTarget.lastStats = { frames, meanMs: frames ? totalMs / frames : 0, maxMs, mode };
-      // the last state stays readable after the full screen is gone (and ends the text output)
-      if (last && !broken && frames && (mode === 'text' || output === process.stdout))
-        output.write(renderText(last, { width: textWidth(output), interactive: false }));
-      if (mode === 'text') setImmediate(() => output.off('error', onOutputError)); // after the last write has failed or gone
-    },
-    stats: () => ({ frames, meanMs: frames ? totalMs / frames : 0, maxMs, mode }),
-  };
+  stats(): ReturnType<DisplayHandle['stats']> {
+    const { frames, totalMs, maxMs, mode } = this;
+    return { frames, meanMs: frames ? totalMs / frames : 0, maxMs, mode };
+  }
 }
 
 /**

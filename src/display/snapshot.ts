@@ -3,39 +3,13 @@
 // thing the display adds to the order path is TradeTape.record, a few field writes per status change.
 import type { OrderEvent } from '../execution/order-registry.js';
 import type { WorkerActivity } from '../execution/worker-pool.js';
-import type { DeskStats } from '../execution/order-desk.js';
-import { emptyQuote, type QuoteBoard } from '../market/quote-board.js';
-import { markOf } from '../session/context.js';
-import type { LogLevel } from '../session/options.js';
+import { emptyQuote } from '../market/quote-board.js';
+import { markOf } from '../market/mark.js';
+import type { DisplaySource } from '../session/views.js';
+import type { LogLevel } from '../util/log.js';
 import type { Position, TerminalStatus } from '../types.js';
 
-/** the parts of a Session the display reads (a Session is one; tests pass a plain object) */
-export interface DisplaySource {
-  phase: string;
-  clock: { ticks: number; overruns: number };
-  clockStartedAt: number;
-  runMs: number;
-  endReason: string;
-  stopping: boolean;
-  strategyErrors: number;
-  options: {
-    tradeLogName: string;
-    broker: { type: string };
-    quotes: { type: string };
-    eosBehavior: string;
-    frequency: number;
-    numWorkers: number;
-  };
-  portfolio: { positions(mark: (ticker: string) => number | undefined): Position[]; realizedPnl: number };
-  feed: { board: QuoteBoard };
-  desk: { stats: DeskStats };
-  throttle: { backlog: number };
-  pool: { stats(): readonly WorkerActivity[]; inFlight: number };
-  bucket: { available(): number; capacity: number };
-  log: { recent: ReadonlyArray<{ at: number; level: LogLevel; message: string }> };
-  /** the trading state and the risk checks' refusals (absent in tests that do not need them) */
-  risk?: { engine: { state: { current: string; reason: string }; refusals: Record<string, number> } };
-}
+export type { DisplaySource };
 
 export interface TradeRow {
   at: number;
@@ -184,12 +158,47 @@ export function takeSnapshot(
   tape: TradeTape,
   { now = Date.now(), staleAfterMs = 5000, logLines = 30 }: SnapshotOptions = {},
 ): DisplaySnapshot {
-  const board = s.feed.board;
-  const mark = (t: string) => markOf(board, t);
+  const { positions, totals } = book(s, tape);
+  const { quotes, staleCount } = quoteRows(s, now, staleAfterMs);
+  return {
+    at: now,
+    header: header(s, now),
+    positions,
+    totals,
+    trades: tape.latest(),
+    execution: execution(s, tape),
+    quotes,
+    staleAfterMs,
+    staleCount,
+    log: s.log.recent.slice(-logLines).map((l) => ({ ...l })),
+  };
+}
+
+function header(s: DisplaySource, now: number): DisplaySnapshot['header'] {
   const started = s.clockStartedAt > 0 && s.phase !== 'starting' && s.phase !== 'warm-up';
   const elapsedMs = started ? Math.max(0, now - s.clockStartedAt) : 0;
   const clockOver = s.phase === 'end of session' || s.phase === 'done' || s.stopping;
+  const trading = s.trading;
+  return {
+    strategy: s.options.tradeLogName,
+    broker: s.options.broker.type,
+    quotes: s.options.quotes.type,
+    phase: s.phase,
+    stopping: s.stopping,
+    endReason: s.endReason,
+    eosBehavior: s.options.eosBehavior,
+    elapsedMs: clockOver ? elapsedMs : Math.min(elapsedMs, s.runMs),
+    remainingMs: started && !clockOver ? Math.max(0, s.runMs - elapsedMs) : started ? 0 : s.runMs,
+    runMs: s.runMs,
+    ticks: s.clock.ticks,
+    frequencyMs: s.options.frequency,
+    trading: trading && { ...trading },
+  };
+}
 
+/** positions marked against the board, and their totals (cash: what the broker said at start ± fills) */
+function book(s: DisplaySource, tape: TradeTape): Pick<DisplaySnapshot, 'positions' | 'totals'> {
+  const mark = (t: string) => markOf(s.board, t);
   const positions: PositionRow[] = s.portfolio.positions(mark).map((p) => {
     const last = mark(p.ticker);
     return { ...p, last, pctChange: p.costBasis ? (p.unrealizedPnl / Math.abs(p.costBasis)) * 100 : undefined };
@@ -200,45 +209,7 @@ export function takeSnapshot(
   const unrealizedPnl = sum((p) => p.unrealizedPnl);
   const realizedPnl = s.portfolio.realizedPnl;
   const cash = tape.startCash === undefined ? undefined : tape.startCash + tape.fillCash;
-
-  const quotes: QuoteRow[] = [];
-  const q = emptyQuote();
-  let staleCount = 0;
-  board.tickers.forEach((ticker, slot) => {
-    board.read(slot, q);
-    const ageMs = q.updates > 0 && q.timestamp > 0 ? now - q.timestamp : undefined;
-    const stale = q.updates === 0 || (ageMs !== undefined && ageMs > staleAfterMs);
-    if (stale) staleCount++;
-    quotes.push({ ticker, bid: q.bid, ask: q.ask, last: q.last, ageMs, updates: q.updates, stale });
-  });
-
-  const latencies = [...s.desk.stats.ackLatencies].sort((a, b) => a - b);
-  const pct = (p: number) =>
-    latencies.length
-      ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]
-      : undefined;
-
   return {
-    at: now,
-    header: {
-      strategy: s.options.tradeLogName,
-      broker: s.options.broker.type,
-      quotes: s.options.quotes.type,
-      phase: s.phase,
-      stopping: s.stopping,
-      endReason: s.endReason,
-      eosBehavior: s.options.eosBehavior,
-      elapsedMs: clockOver ? elapsedMs : Math.min(elapsedMs, s.runMs),
-      remainingMs: started && !clockOver ? Math.max(0, s.runMs - elapsedMs) : started ? 0 : s.runMs,
-      runMs: s.runMs,
-      ticks: s.clock.ticks,
-      frequencyMs: s.options.frequency,
-      trading: s.risk && {
-        state: s.risk.engine.state.current,
-        reason: s.risk.engine.state.reason,
-        refused: Object.values(s.risk.engine.refusals).reduce((a, b) => a + b, 0),
-      },
-    },
     positions,
     totals: {
       marketValue,
@@ -250,28 +221,47 @@ export function takeSnapshot(
       cash,
       equity: cash === undefined ? undefined : cash + marketValue,
     },
-    trades: tape.latest(),
-    execution: {
-      queue: s.throttle.backlog,
-      inFlight: s.pool.inFlight,
-      workers: s.pool.stats().map((w) => ({ ...w })),
-      budget: s.bucket.available(),
-      capacity: s.bucket.capacity,
-      retries: s.desk.stats.retries,
-      rejections: s.desk.stats.rejections,
-      ackP50: pct(50),
-      ackP99: pct(99),
-      ackSamples: latencies.length,
-      overruns: s.clock.overruns,
-      final: { ...tape.final },
-      open: tape.open,
-      strategyErrors: s.strategyErrors,
-      warnings: tape.warnings,
-      errors: tape.errors,
-    },
-    quotes,
-    staleAfterMs,
-    staleCount,
-    log: s.log.recent.slice(-logLines).map((l) => ({ ...l })),
+  };
+}
+
+function quoteRows(s: DisplaySource, now: number, staleAfterMs: number): { quotes: QuoteRow[]; staleCount: number } {
+  const board = s.board;
+  const quotes: QuoteRow[] = [];
+  const q = emptyQuote();
+  let staleCount = 0;
+  board.tickers.forEach((ticker, slot) => {
+    board.read(slot, q);
+    const ageMs = q.updates > 0 && q.timestamp > 0 ? now - q.timestamp : undefined;
+    const stale = q.updates === 0 || (ageMs !== undefined && ageMs > staleAfterMs);
+    if (stale) staleCount++;
+    quotes.push({ ticker, bid: q.bid, ask: q.ask, last: q.last, ageMs, updates: q.updates, stale });
+  });
+  return { quotes, staleCount };
+}
+
+function execution(s: DisplaySource, tape: TradeTape): DisplaySnapshot['execution'] {
+  const x = s.execution;
+  const latencies = [...x.desk.ackLatencies].sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies.length
+      ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]
+      : undefined;
+  return {
+    queue: x.backlog,
+    inFlight: x.inFlight,
+    workers: x.workers().map((w) => ({ ...w })),
+    budget: x.available(),
+    capacity: x.capacity,
+    retries: x.desk.retries,
+    rejections: x.desk.rejections,
+    ackP50: pct(50),
+    ackP99: pct(99),
+    ackSamples: latencies.length,
+    overruns: s.clock.overruns,
+    final: { ...tape.final },
+    open: tape.open,
+    strategyErrors: s.strategyErrors,
+    warnings: tape.warnings,
+    errors: tape.errors,
   };
 }

@@ -1,7 +1,8 @@
 // Reconciliation at every start, resumed or not, before the first strategy call: the broker's open
 // orders with salvo-shaped client ids that this session does not know (orphans of a crashed or
-// concurrent session) are reported, adopted or canceled as `onStartOrphans` says, and positions
-// the strategy did not open are named in the log.
+// concurrent session) are reported, adopted or canceled as `onStartOrphans` says. (Positions held
+// at start are the session's: it adopts them and says so once; a resume compares its rebuilt
+// positions with the broker's.)
 import type { StartCheck } from '../types.js';
 import type { Broker, BrokerOrderState } from '../brokers/broker.js';
 import type { OrderRegistry } from '../execution/order-registry.js';
@@ -41,10 +42,6 @@ export async function checkAtStart(args: {
   numWorkers: number;
   /** journals adopted orders, so that a resume after another crash knows them */
   adopted: (orders: Order[]) => void;
-  /** the broker's positions, as listed at connect */
-  held: ReadonlyArray<{ ticker: string; quantity: number }>;
-  /** positions the session accounts for (a resumed session's rebuilt ones); undefined: none */
-  ours?: (ticker: string) => number;
 }): Promise<StartCheck> {
   const { broker, book, log } = args;
   const policy = args.policy ?? 'report';
@@ -82,28 +79,18 @@ export async function checkAtStart(args: {
       const orders = orphans.map((o, leg) => adopt(book, o, leg, args.numWorkers));
       args.adopted(orders);
       // what it filled before is in the broker's positions already (the portfolio starts from them): no fill event
-      orders.forEach((order, i) =>
+      orders.forEach((order, i) => {
         book.move(order, order.filledQty > 0 ? 'partially_filled' : 'new', {
           source: 'execution',
           rawStatus: orphans[i].rawStatus,
           reason: 'adopted at start',
           at: orphans[i].updatedAt,
-        }),
-      );
+        });
+      });
     }
   }
-  const heldAtStart = args.held
-    .filter((p) => Math.abs(p.quantity - (args.ours?.(p.ticker) ?? 0)) > 1e-9)
-    .map((p) => ({ ticker: p.ticker, quantity: p.quantity - (args.ours?.(p.ticker) ?? 0) }));
-  // a fresh start's holdings are said once, by the session that adopts them; a resume names what is
-  // held beyond what its journal accounts for
-  if (heldAtStart.length && args.ours)
-    log.warn(
-      `positions the resumed session's journal does not account for: ${heldAtStart.map((p) => `${p.ticker} ${p.quantity}`).join(', ')}`,
-    );
   return {
     orphans: { count: orphans.length, tickers, clientOrderIds: orphans.map((o) => o.clientOrderId), action: policy },
-    heldAtStart,
   };
 }
 

@@ -1,36 +1,59 @@
 // A session's risk control: the pre-trade engine, the loss monitor, the trading state (logged,
 // written to the trade log, persisted for the day) and the kill switch's triggers. The session
 // creates it before its order desk, arms it once connected and closes it in its shutdown; every
-// kill and every flatten ends through the session's own end of session.
+// kill and every flatten ends through the session's own end of session. It sees the session only
+// through RiskHost, so risk/ does not depend on the session layer above it.
 import path from 'node:path';
+import type { TradeLog } from '../journal/trade-log.js';
+import { markOf } from '../market/mark.js';
 import { emptyQuote, type QuoteBoard } from '../market/quote-board.js';
+import type { OrderRegistry } from '../execution/order-registry.js';
 import type { Portfolio } from '../portfolio/portfolio.js';
-import { markOf } from '../session/context.js';
-import type { Session } from '../session/session.js';
+import type { SessionPhase } from '../types.js';
+import type { Log } from '../util/log.js';
 import { RiskEngine, type MarketView } from './engine.js';
 import { listenForKill, pidFile, watchKillFile } from './kill.js';
 import { LossMonitor } from './loss.js';
-import { resolveLimits } from './options.js';
+import { type RiskInput, resolveLimits } from './options.js';
 import { accountKey, dayFile, readDay, today, writeDay, type DayRecord } from './persist.js';
 import type { Breach, StateChange } from './state.js';
 
 /** how often unrealized P&L is marked against the loss limits (fills are checked at once too) */
 const LOSS_CHECK_MS = 50;
 
-type RiskSession = Pick<
-  Session,
-  | 'options'
-  | 'log'
-  | 'tradeLog'
-  | 'book'
-  | 'portfolio'
-  | 'feed'
-  | 'phase'
-  | 'stopping'
-  | 'endReason'
-  | 'requestStop'
-  | 'desk'
->;
+/** the session's options risk control reads (the session's parsed options are one) */
+export interface RiskSettings {
+  readonly risk?: RiskInput | false;
+  readonly broker: { type: string } & Record<string, unknown>;
+  readonly tradeLogPath: string;
+  readonly tradeLogName: string;
+  readonly killFile?: string;
+  readonly handleSignals: boolean;
+  readonly kill?: { readonly flatten: boolean };
+  readonly eosTimeout: number;
+}
+
+/** The session as risk control sees it: what it reads, and the two things it may ask of it. */
+export interface RiskHost {
+  readonly options: RiskSettings;
+  readonly log: Log;
+  readonly tradeLog: Pick<TradeLog, 'file' | 'note'>;
+  readonly book: Pick<OrderRegistry, 'onEvent'>;
+  readonly portfolio: Pick<Portfolio, 'realizedPnl' | 'unrealizedPnl' | 'quantity' | 'held'>;
+  readonly board: QuoteBoard;
+  readonly phase: SessionPhase;
+  readonly stopping: boolean;
+  readonly endReason: string;
+  /**
+   * ends trading through the end of session; `replace`: a stop already asked for that has not
+   * begun its end of session ends for this reason instead
+   */
+  requestStop(reason: string, replace?: boolean): void;
+  /** cancels every open order, waiting at most `withinMs` */
+  cancelOpen(withinMs: number, reason: string): Promise<unknown>;
+  /** the tag of this session's blocks: the day's realized P&L is kept per session under it */
+  sessionTag(): string;
+}
 
 export class RiskControl {
   readonly engine: RiskEngine;
@@ -47,12 +70,12 @@ export class RiskControl {
   private stateRows = 0;
   private saveTimer?: NodeJS.Timeout;
 
-  constructor(private readonly s: RiskSession) {
+  constructor(private readonly s: RiskHost) {
     const o = s.options;
     const limits = resolveLimits(o.risk);
     this.engine = new RiskEngine(
       limits,
-      boardView(s.feed.board, s.portfolio, () => s.phase === 'end of session'),
+      boardView(s.board, s.portfolio, () => s.phase === 'end of session'),
     );
     this.account = accountKey(o.broker);
     this.file = dayFile(o.tradeLogPath, this.account);
@@ -110,8 +133,7 @@ export class RiskControl {
       this.killedBy = source;
       this.engine.state.move('HALTED', `kill switch (${source})`);
       // a stop already asked for (a signal, q) has not begun its end of session: the kill's replaces it
-      if (s.stopping) s.endReason = 'killed';
-      else s.requestStop('killed');
+      s.requestStop('killed', true);
       message = `kill (${source}): trading stopped; canceling open orders${s.options.kill?.flatten === false ? ' (positions kept: kill.flatten is false)' : ' and flattening every position'}`;
       s.log.warn(message);
       return message;
@@ -121,7 +143,7 @@ export class RiskControl {
   }
 
   private dayPnl() {
-    const board = this.s.feed.board;
+    const board = this.s.board;
     return {
       realized: this.earlierRealized() + this.s.portfolio.realizedPnl,
       unrealized: this.s.portfolio.unrealizedPnl((t) => markOf(board, t)),
@@ -149,9 +171,9 @@ export class RiskControl {
       return;
     }
     if (s.phase === 'running') {
-      s.desk
-        .cancelOpen(s.options.eosTimeout, `canceled: trading HALTED (${b.reason})`)
-        .catch((error) => s.log.warn(`canceling after a halt: ${(error as Error).message}`));
+      s.cancelOpen(s.options.eosTimeout, `canceled: trading HALTED (${b.reason})`).catch((error) =>
+        s.log.warn(`canceling after a halt: ${(error as Error).message}`),
+      );
     }
   }
 
@@ -177,7 +199,7 @@ export class RiskControl {
    */
   private earlierRealized(): number {
     const r = this.restored;
-    return r ? r.realizedPnl - (r.bySession?.[this.s.desk.blockTag] ?? 0) : 0;
+    return r ? r.realizedPnl - (r.bySession?.[this.s.sessionTag()] ?? 0) : 0;
   }
 
   /** the day's realized P&L and a loss-limit halt, for a restart on the same account and day */
@@ -189,7 +211,7 @@ export class RiskControl {
         account: this.account,
         day: today(),
         realizedPnl: this.earlierRealized() + this.s.portfolio.realizedPnl,
-        bySession: { ...this.restored?.bySession, [this.s.desk.blockTag]: this.s.portfolio.realizedPnl },
+        bySession: { ...this.restored?.bySession, [this.s.sessionTag()]: this.s.portfolio.realizedPnl },
         state: halt ? 'HALTED' : 'ACTIVE',
         reason: halt?.reason ?? '',
         since: halt?.since ?? '',
@@ -216,7 +238,7 @@ export class RiskControl {
 /** the checks' view of a session: its quote board, its portfolio, and whether it is closing out */
 export function boardView(
   board: QuoteBoard,
-  portfolio: Portfolio,
+  portfolio: Pick<Portfolio, 'quantity' | 'held'>,
   closingOut: () => boolean,
   now: () => number = Date.now,
 ): MarketView {

@@ -2,6 +2,7 @@
 // so getCurrentData() costs no message round trip.
 import type { CurrentData, OpenOrder, OrderInstruction, StrategyContext, StrategyResult } from '../types.js';
 import type { QuoteBoard } from '../market/quote-board.js';
+import { markOf } from '../market/mark.js';
 import type { Portfolio } from '../portfolio/portfolio.js';
 import { UnreadableOrder } from '../execution/validate.js';
 import { describeError } from '../util/errors.js';
@@ -23,14 +24,6 @@ export function currentData(
       return (open ??= orders());
     },
   };
-}
-
-/** mid of the latest quote, or last trade; undefined before the first quote */
-export function markOf(board: QuoteBoard, ticker: string): number | undefined {
-  if (!board.has(ticker)) return undefined;
-  const slot = board.slotOf(ticker);
-  if (board.updates(slot) === 0) return undefined;
-  return board.mid(slot);
 }
 
 export function makeContext(args: {

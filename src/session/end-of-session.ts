@@ -2,30 +2,49 @@
 // wait for the fills), hold (leave positions), or custom (the trader's shutdown action with a live
 // ctx). Everything here finishes by `deadline` (eosTimeout after it began): a hung shutdown action is
 // abandoned, a liquidation the broker does not fill in time is reported, never waited for forever.
-import { preciseNow } from '../orders/order.js';
-import type { OrderRequest } from '../types.js';
+import type { OrderRegistry } from '../execution/order-registry.js';
+import type { Order } from '../orders/order.js';
+import type { OrderRequest, Position, StrategyContext } from '../types.js';
+import type { Log } from '../util/log.js';
 import { closeOutBehavior } from '../risk/kill.js';
 import { ordersFrom } from './context.js';
-import type { CallState, Session } from './session.js';
-import { boundedCall, threwText } from './strategy-call.js';
+import type { SessionOptions } from './options.js';
+import type { SessionStatus } from './status.js';
+import { boundedCall, threwText, type CallState } from './strategy-call.js';
 
-export async function endOfSession(s: Session, deadline: number): Promise<void> {
+/** The session as its end of session sees it (the session builds this over its own state). */
+export interface EndOfSessionView extends SessionStatus {
+  readonly options: Pick<SessionOptions, 'eosBehavior' | 'eosTimeout' | 'kill' | 'customShutdownAction'>;
+  readonly log: Log;
+  readonly book: Pick<OrderRegistry, 'whenTerminal'>;
+  /** positions now (unmarked) */
+  positions(): Position[];
+  /** positions the account held when the session started: not this session's to close */
+  readonly heldAtStart: ReadonlyMap<string, number>;
+  /** whether the ticker is on the session's quote board (only those can be traded) */
+  trades(ticker: string): boolean;
+  cancelOpen(withinMs: number, reason: string): Promise<unknown>;
+  /** sends one block now, decided now */
+  send(requests: unknown[]): Order[];
+  /** the ctx of the customShutdownAction: it sends until `call` is closed */
+  shutdownContext(call: CallState): StrategyContext;
+}
+
+export async function endOfSession(s: EndOfSessionView, deadline: number): Promise<void> {
   const o = s.options;
   // a kill or a flatten breach closes out whatever eosBehavior says
   const behavior = closeOutBehavior(s.endReason, o.eosBehavior, o.kill);
   s.log.info(`end of session (${s.endReason}): ${behavior}`);
   if (behavior === 'hold') return;
   if (behavior === 'cancel') {
-    await s.desk.cancelOpen(Math.max(0, deadline - Date.now()), 'canceled by the kill switch');
+    await s.cancelOpen(Math.max(0, deadline - Date.now()), 'canceled by the kill switch');
     return;
   }
   if (behavior === 'liquidate') {
-    await s.desk.cancelOpen((deadline - Date.now()) / 2, 'canceled to liquidate at end of session');
+    await s.cancelOpen((deadline - Date.now()) / 2, 'canceled to liquidate at end of session');
     const flatten = ownPositions(s);
     if (flatten.length) await sendAndWait(s, flatten, 'liquidation', deadline);
-    const left = s.portfolio
-      .positions(() => undefined)
-      .filter((p) => Math.abs(p.quantity - (s.adopted.get(p.ticker) ?? 0)) > 1e-9);
+    const left = s.positions().filter((p) => Math.abs(p.quantity - (s.heldAtStart.get(p.ticker) ?? 0)) > 1e-9);
     if (left.length)
       s.log.warn(`liquidate left positions open: ${left.map((p) => `${p.ticker} ${p.quantity}`).join(', ')}`);
     return;
@@ -39,9 +58,11 @@ export async function endOfSession(s: Session, deadline: number): Promise<void> 
   }
 }
 
-async function customShutdown(s: Session, call: CallState, deadline: number): Promise<void> {
+async function customShutdown(s: EndOfSessionView, call: CallState, deadline: number): Promise<void> {
   const o = s.options;
-  const outcome = await boundedCall(() => o.customShutdownAction!(s.context(s.clock.ticks + 1, call)), {
+  const action = o.customShutdownAction;
+  if (!action) return; // parseOptions requires one with eosBehavior 'custom'
+  const outcome = await boundedCall(() => action(s.shutdownContext(call)), {
     timeoutMs: Math.max(0, deadline - Date.now()),
     stop: new AbortController().signal,
     graceMs: 0,
@@ -64,22 +85,22 @@ async function customShutdown(s: Session, call: CallState, deadline: number): Pr
 
 /**
  * The market orders that undo this session's own trading. A position the account already held at
- * start (adopted) is not this session's to close: only what the session's fills added to it is
+ * start is not this session's to close: only what the session's fills added to it is
  * sold or bought back, never more than brings the position to zero, and the rest is said in the log.
  */
-function ownPositions(s: Session): OrderRequest[] {
+function ownPositions(s: EndOfSessionView): OrderRequest[] {
   const out: OrderRequest[] = [];
-  for (const p of s.portfolio.positions(() => undefined)) {
-    const adopted = s.adopted.get(p.ticker) ?? 0;
-    const own = p.quantity - adopted;
+  for (const p of s.positions()) {
+    const held = s.heldAtStart.get(p.ticker) ?? 0;
+    const own = p.quantity - held;
     // close only what moved the position away from zero, and never past zero
     const close = Math.sign(own) === Math.sign(p.quantity) ? Math.min(Math.abs(own), Math.abs(p.quantity)) : 0;
-    if (adopted !== 0)
+    if (held !== 0)
       s.log.info(
-        `liquidate: ${p.ticker} holds ${p.quantity}, of which ${adopted} was held before this session: ${close ? `closing ${close}` : "nothing of it is this session's to close"}`,
+        `liquidate: ${p.ticker} holds ${p.quantity}, of which ${held} was held before this session: ${close ? `closing ${close}` : "nothing of it is this session's to close"}`,
       );
     if (close <= 1e-9) continue;
-    if (!s.feed.board.has(p.ticker)) {
+    if (!s.trades(p.ticker)) {
       s.log.warn(`liquidate: ${p.ticker} ${p.quantity} is not one of this session's tickers; left open`);
       continue;
     }
@@ -94,8 +115,8 @@ function ownPositions(s: Session): OrderRequest[] {
   return out;
 }
 
-async function sendAndWait(s: Session, requests: unknown[], what: string, deadline: number): Promise<void> {
-  const orders = s.desk.submitBlock(requests, preciseNow());
+async function sendAndWait(s: EndOfSessionView, requests: unknown[], what: string, deadline: number): Promise<void> {
+  const orders = s.send(requests);
   const open = await s.book.whenTerminal(orders, Math.max(0, deadline - Date.now()));
   if (open.length)
     s.log.warn(

@@ -1,10 +1,13 @@
 // One trading session: validate options → start the quote worker, the venue and the execution
 // workers → warm up → run the strategy clock → end of session → drain → report. Anything that
 // cannot start fails here, before the first strategy call, and what did start is stopped again.
+// The session owns its state: the display, the CLI status line, end of session and risk control
+// each get a narrow read-only view of it (views.ts, EndOfSessionView, RiskHost), and the live
+// display runs beside the session (display/beside.ts), never from inside it.
 import path from 'node:path';
 import { brokerDriver } from '../brokers/index.js';
 import type { Broker, BrokerHub, BrokerPosition } from '../brokers/broker.js';
-import { OrderRegistry } from '../execution/order-registry.js';
+import { OrderRegistry, type OrderEvent } from '../execution/order-registry.js';
 import { OrderDesk } from '../execution/order-desk.js';
 import { preciseNow, type Order } from '../orders/order.js';
 import { Throttle } from '../execution/throttle.js';
@@ -24,26 +27,25 @@ import {
 } from '../journal/resume.js';
 import { checkAtStart, isLiveAccount, type StartCheck } from '../journal/start-check.js';
 import { TradeLog } from '../journal/trade-log.js';
+import { markOf } from '../market/mark.js';
+import type { QuoteBoard } from '../market/quote-board.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
 import { Portfolio } from '../portfolio/portfolio.js';
-import { RiskControl } from '../risk/control.js';
-import type { SessionReport, Strategy } from '../types.js';
-import { secretsOf } from '../util/secrets.js';
-import { SessionLog } from './session-log.js';
-import { runTickLoop, type TickLoopResult } from './tick-loop.js';
-import { currentData, makeContext, markOf, ordersFrom } from './context.js';
-import { formatDuration } from './durations.js';
-import { endOfSession } from './end-of-session.js';
-import type { SessionOptions } from './options.js';
-import { onStopSignals } from './signals.js';
-import { boundedCall, threwText } from './strategy-call.js';
+import { RiskControl, type RiskHost } from '../risk/control.js';
+import type { SessionPhase, SessionReport, Strategy, StrategyContext } from '../types.js';
 import { describeError } from '../util/errors.js';
-
-export type Phase = 'starting' | 'warm-up' | 'running' | 'end of session' | 'done';
-/** one strategy or shutdown call: once `closed` (why), its ctx.submitOrder sends nothing */
-export interface CallState {
-  closed?: string;
-}
+import type { Log } from '../util/log.js';
+import { secretsOf } from '../util/secrets.js';
+import { makeContext, ordersFrom } from './context.js';
+import { formatDuration } from './durations.js';
+import { endOfSession, type EndOfSessionView } from './end-of-session.js';
+import type { SessionOptions } from './options.js';
+import { SessionLog } from './session-log.js';
+import { onStopSignals } from './signals.js';
+import { Status, withStatus } from './status.js';
+import { boundedCall, threwText, type CallState } from './strategy-call.js';
+import { runTickLoop, type TickLoopResult } from './tick-loop.js';
+import type { DisplayView, ExecutionGauges, StatusLineSource } from './views.js';
 
 /** a strategy call in progress when the session stops gets this much longer, not its whole timeout */
 const STOP_GRACE_MS = 1000;
@@ -51,43 +53,99 @@ const STOP_GRACE_MS = 1000;
 const FINAL_CANCEL_MS = 2000;
 const RECONCILE_TIMEOUT_MS = 5000;
 
-export class Session {
-  phase: Phase = 'starting';
+/** What a session has before it connects anything: its records, its books, its status. */
+interface Records {
+  readonly options: SessionOptions;
+  readonly log: SessionLog;
+  readonly tradeLog: TradeLog;
   readonly book: OrderRegistry;
-  readonly portfolio = new Portfolio();
-  readonly startedAt = new Date();
-  readonly clock: TickLoopResult = { ticks: 0, overruns: 0, lateness: [] };
-  /** positions the account held when the session started, by ticker (signed) */
-  readonly adopted = new Map<string, number>();
-  strategyErrors = 0;
-  endReason = 'completed';
-  /** when the trading clock started and for how long it runs (ms since epoch / ms) */
-  clockStartedAt = 0;
-  runMs = 0;
-  startupMs = 0;
-  warmUpMs = 0;
-  private readonly stop = new AbortController();
-  private cleanups: Array<() => unknown> = [];
-  feed!: QuoteFeed;
-  broker!: Broker;
-  pool!: WorkerPool;
-  throttle!: Throttle;
-  desk!: OrderDesk;
-  bucket!: RateDecision;
-  risk!: RiskControl;
-  journal: OrderJournal | undefined;
-  startCheck: StartCheck = {
-    orphans: { count: 0, tickers: [], clientOrderIds: [], action: 'report' },
-    heldAtStart: [],
-  };
-  resumed: ResumeReport | undefined;
+  readonly portfolio: Portfolio;
+  readonly status: Status;
+  readonly startedAt: Date;
+  /** how to stop what started, in the order it started (shutdown runs them in reverse) */
+  readonly cleanups: Array<() => unknown>;
+}
+
+/** What start() connected; the session owns all of it from then on. */
+interface Connected {
+  readonly journal: OrderJournal;
+  readonly feed: QuoteFeed;
+  readonly broker: Broker;
+  readonly pool: WorkerPool;
+  readonly bucket: RateDecision;
+  readonly throttle: Throttle;
+  readonly desk: OrderDesk;
+  readonly risk: RiskControl;
+  /** positions the account held when the session started (see SessionReport.heldAtStart), by ticker */
+  readonly heldAtStart: ReadonlyMap<string, number>;
+  readonly startCheck: StartCheck;
+  readonly resumed: ResumeReport | undefined;
+  /** how long the strategy clock runs, ms */
+  readonly runMs: number;
+}
+
+export class Session {
+  private readonly options: SessionOptions;
+  private readonly log: SessionLog;
+  private readonly tradeLog: TradeLog;
+  private readonly book: OrderRegistry;
+  private readonly portfolio: Portfolio;
+  private readonly status: Status;
+  private readonly startedAt: Date;
+  private readonly cleanups: Array<() => unknown>;
+  private readonly journal: OrderJournal;
+  private readonly feed: QuoteFeed;
+  private readonly broker: Broker;
+  private readonly pool: WorkerPool;
+  private readonly bucket: RateDecision;
+  private readonly throttle: Throttle;
+  private readonly desk: OrderDesk;
+  private readonly risk: RiskControl;
+  private readonly heldAtStart: ReadonlyMap<string, number>;
+  private readonly startCheck: StartCheck;
+  private readonly resumed: ResumeReport | undefined;
+  private readonly runMs: number;
+  private readonly clock: TickLoopResult = { ticks: 0, overruns: 0, lateness: [] };
+  /** when the trading clock started, ms since epoch (0 before) */
+  private clockStartedAt = 0;
+  private warmUpMs = 0;
+  private strategyErrors = 0;
+  /** what the live display draws and may do; start it beside the session (see src/display/beside.ts) */
+  readonly display: DisplayView;
+  /** what the CLI's status line reads */
+  readonly statusLine: StatusLineSource;
 
   private constructor(
-    readonly options: SessionOptions,
-    readonly log: SessionLog,
-    readonly tradeLog: TradeLog,
+    records: Records,
+    connected: Connected,
+    private readonly startupMs: number,
   ) {
-    this.book = new OrderRegistry(log);
+    ({
+      options: this.options,
+      log: this.log,
+      tradeLog: this.tradeLog,
+      book: this.book,
+      portfolio: this.portfolio,
+      status: this.status,
+      startedAt: this.startedAt,
+      cleanups: this.cleanups,
+    } = records);
+    ({
+      journal: this.journal,
+      feed: this.feed,
+      broker: this.broker,
+      pool: this.pool,
+      bucket: this.bucket,
+      throttle: this.throttle,
+      desk: this.desk,
+      risk: this.risk,
+      heldAtStart: this.heldAtStart,
+      startCheck: this.startCheck,
+      resumed: this.resumed,
+      runMs: this.runMs,
+    } = connected);
+    this.display = this.displayView();
+    this.statusLine = this.statusLineView();
   }
 
   static async start(options: SessionOptions): Promise<Session> {
@@ -100,217 +158,56 @@ export class Session {
       options.logger,
       secretsOf(options),
     );
-    const s = new Session(options, log, tradeLog);
+    const records: Records = {
+      options,
+      log,
+      tradeLog,
+      book: new OrderRegistry(log),
+      portfolio: new Portfolio(),
+      status: new Status(),
+      startedAt: new Date(),
+      cleanups: [],
+    };
     try {
+      const { book, portfolio } = records;
       for (const warning of prior?.contents.warnings ?? []) log.warn(warning);
-      const replayed = prior && replayJournal(prior.contents, s.book, s.portfolio, prior);
-      const journal = (s.journal = OrderJournal.open(
-        journalFileOf(options),
-        options.journal.sync,
-        prior?.contents.validBytes,
-      ));
-      journal.remember([...s.book.all()].map((o) => o.clientOrderId));
-      journal.onLostStatus = (error) => s.writeFailed('the order journal', error);
-      tradeLog.onFailure = (error) => s.writeFailed('the trade log', error);
-      s.book.onEvent((e) => {
+      const replayed = prior && replayJournal(prior.contents, book, portfolio, prior);
+      const journal = OrderJournal.open(journalFileOf(options), options.journal.sync, prior?.contents.validBytes);
+      records.cleanups.push(() => closeJournal(journal, log));
+      journal.remember([...book.all()].map((o) => o.clientOrderId));
+      journal.onLostStatus = (error) => writeFailed(records, 'the order journal', error);
+      tradeLog.onFailure = (error) => writeFailed(records, 'the trade log', error);
+      book.onEvent((e) => {
         journal.status(e); // ahead of the CSV: a row in the CSV always has its record in the journal
-        if (e.fill) s.portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
+        if (e.fill) portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
         tradeLog.record(e);
       });
-      await s.connect(prior && replayed && { prior, replayed });
-      s.startupMs = Date.now() - s.startedAt.getTime();
+      const connected = await connect(records, journal, prior && replayed && { prior, replayed });
+      return new Session(records, connected, Date.now() - records.startedAt.getTime());
     } catch (error) {
-      await s.shutdown();
+      await shutdown(records);
       throw new Error(`session did not start: ${log.mask(describeError(error))}`);
     }
-    return s;
-  }
-
-  private async connect(resuming?: { prior: Prior; replayed: Replayed }): Promise<void> {
-    const o = this.options;
-    this.log.info(
-      `starting ${o.tradeLogName}: ${o.tickers.length} ticker(s), broker ${o.broker.type}, quotes ${o.quotes.type}, ${o.numWorkers} execution worker(s)`,
-    );
-    const driver = await brokerDriver(o.broker.type);
-    const source = o.recordQuotes ? { ...o.quotes, recordTo: path.resolve(o.recordQuotes) } : o.quotes;
-    this.feed = await startQuoteFeed({ tickers: o.tickers, source, log: (level, m) => this.log.write(level, m) });
-    this.cleanups.push(() => this.feed.close());
-    const hub: BrokerHub | undefined = await driver.prepare?.(o.broker, {
-      boardBuffer: this.feed.board.buffer,
-      tickers: o.tickers,
-    });
-    if (hub) this.cleanups.push(() => hub.close());
-    const own = hub?.link(0);
-    this.broker = driver.create(o.broker, own?.link ?? { workerId: 0 });
-    this.broker.onUpdate((u) => this.book.applyUpdate(u)); // before connect: no fill may slip past
-    await this.broker.connect();
-    this.cleanups.push(() => this.broker.close());
-    let held = await this.broker.positions();
-    if (resuming) {
-      held = await this.resume(resuming);
-      this.noteAdopted(resuming.prior.contents.headers[0].positions ?? []);
-    } else {
-      this.adopt(held);
-    }
-    this.runMs = await this.sessionLength();
-    this.pool = await WorkerPool.start({
-      size: o.numWorkers,
-      broker: o.broker,
-      hub,
-      retry: { retries: o.maxRetries, baseMs: o.retryBaseMs },
-      width: Math.ceil(o.burst / o.numWorkers),
-      onMessage: (id, m) => this.desk.onWorkerMessage(id, m),
-      onCrash: (id, error) => {
-        this.log.error(`execution worker ${id} crashed: ${describeError(error, { stack: true })}; ending the session`);
-        this.requestStop('failed');
-      },
-    });
-    this.cleanups.push(() => this.pool.close());
-    this.log.info(
-      `block width: burst ${o.burst}, ${o.numWorkers} worker(s): ${[...new Set(this.pool.widths)].join('; ') || 'unknown'} per worker`,
-    );
-    this.bucket = o.rateLimit ? await this.sharedRate(o.rateLimit) : new TokenBucket(o.burst, o.ordersPerMinute);
-    this.throttle = new Throttle(this.bucket, (legs) => this.pool.dispatch(legs));
-    this.cleanups.push(() => this.throttle.stop());
-    const view = {
-      hasTicker: (t: string) => this.feed.board.has(t),
-      position: (t: string) => this.portfolio.quantity(t),
-      closingInFlight: (t: string, side: 'long' | 'short') => this.book.closingInFlight(t, side),
-      touch: (t: string) => this.feed.board.read(this.feed.board.slotOf(t)),
-    };
-    this.risk = new RiskControl(this);
-    this.desk = new OrderDesk(this.book, this.throttle, this.pool, view, this.log, this.risk.engine);
-    this.cleanups.push(() => this.risk.close());
-    if (resuming) this.desk.continueBlocks(resuming.replayed.sessionTag, resuming.replayed.blockSeq);
-    this.desk.beforeSend = (legs, send) => this.journalIntents(legs, send);
-    this.journal!.header({
-      broker: o.broker.type,
-      account: accountIdentity(o.broker),
-      session: o.tradeLogName,
-      sessionTag: this.desk.blockTag,
-      startedAt: this.startedAt.getTime(),
-      positions: resuming?.prior.contents.headers[0].positions ?? held,
-      resumed: Boolean(resuming),
-    });
-    this.startCheck = await checkAtStart({
-      broker: this.broker,
-      book: this.book,
-      log: this.log,
-      policy: o.onStartOrphans,
-      live: isLiveAccount(o.broker),
-      numWorkers: o.numWorkers,
-      held,
-      adopted: (orders) => this.journal!.intents(orders),
-      ours: resuming ? (t) => this.portfolio.quantity(t) : undefined,
-    });
-    this.risk.arm();
-  }
-
-  /**
-   * What the account holds before the first order: it counts toward position checks, but it is not
-   * this session's — liquidation at the end closes only what the session's own fills changed.
-   */
-  private adopt(held: ReadonlyArray<{ ticker: string; quantity: number; avgEntryPrice: number }>): void {
-    this.portfolio.seed(held);
-    this.noteAdopted(this.portfolio.held());
-  }
-
-  /** a resumed session adopts what the crashed one held at its start, from its journal */
-  private noteAdopted(held: ReadonlyArray<{ ticker: string; quantity: number }>): void {
-    for (const p of held) if (Math.abs(p.quantity) > 1e-9) this.adopted.set(p.ticker, p.quantity);
-    if (this.adopted.size) {
-      this.log.warn(
-        `the account already holds ${[...this.adopted].map(([t, q]) => `${t} ${q}`).join(', ')}: adopted as held before this session; the end of session will not close it`,
-      );
-    }
-  }
-
-  /** the account's limit shared with its other runners through Redis (ioredis loads only then) */
-  private async sharedRate(rate: NonNullable<SessionOptions['rateLimit']>): Promise<RateDecision> {
-    const { SharedRate, accountKey } = await import('../execution/shared-rate.js');
-    const shared = await SharedRate.connect({
-      url: rate.redis,
-      key: rate.key ?? accountKey(this.options.broker),
-      share: rate.share,
-      limit: Math.max(1, Math.floor((this.options.ordersPerMinute * rate.windowSeconds) / 60)),
-      windowMs: rate.windowSeconds * 1000,
-      marginMs: rate.marginMs,
-      runner: `${this.options.tradeLogName}-${process.pid}`,
-      log: (level, m) => this.log.write(level, m),
-    });
-    this.cleanups.push(() => shared.close());
-    return shared;
-  }
-
-  /** the crashed session's orders settled with the broker, its positions rebuilt and compared */
-  private async resume(resuming: { prior: Prior; replayed: Replayed }): Promise<BrokerPosition[]> {
-    const settled = await settleWithBroker({
-      book: this.book,
-      broker: this.broker,
-      log: this.log,
-      tradeLog: this.tradeLog,
-      replayed: resuming.replayed,
-      inCsv: resuming.prior.inCsv,
-    });
-    // read once the journal's orders are settled: what filled while down is in them (FIX counts only the orders it knows)
-    const held = await this.broker.positions();
-    const positionMismatches = comparePositions(this.portfolio, held);
-    for (const line of positionMismatches) this.log.warn(`after resume, position mismatch for ${line}`);
-    this.resumed = { ...settled, positionMismatches };
-    return held;
-  }
-
-  /** the desk's hook before a block is sent: its intent is durable first, or nothing is sent */
-  private journalIntents(legs: Order[], send: () => void): void {
-    const refuse = (error: Error) => {
-      const reason = `journal write failed: ${error.message}`;
-      for (const order of legs) this.book.move(order, 'failed', { source: 'local', rawStatus: 'not_sent', reason });
-      this.writeFailed('the order journal', error);
-    };
-    try {
-      this.journal!.intents(legs, send, refuse);
-    } catch (error) {
-      refuse(error as Error);
-    }
-  }
-
-  /**
-   * A journal or CSV write failed (a full disk, a file size limit): said once, and the session ends.
-   * No order leaves without its journaled intent, so with the journal full nothing more is sent;
-   * with only the CSV full the journal still records what the end of session does.
-   */
-  writeFailed(what: 'the order journal' | 'the trade log', error: Error): void {
-    if (this.stopping && this.endReason === 'write failed') return;
-    this.log.error(
-      `${what} cannot be written (${error.message}): no new order is sent from the strategy; ending the session`,
-    );
-    this.requestStop('write failed');
-    this.endReason = 'write failed';
-  }
-
-  /** runSeconds, or for 'EOD' the broker's next close less 30 s */
-  private async sessionLength(): Promise<number> {
-    const { runSeconds } = this.options;
-    if (runSeconds !== 'EOD') return runSeconds;
-    const clock = await this.broker.clock();
-    const ms = clock.nextClose.getTime() - 30_000 - clock.now.getTime();
-    if (!clock.isOpen || ms <= 0) {
-      throw new Error(
-        `runSeconds 'EOD': the market is closed (next close ${clock.nextClose.toISOString()}, next open ${clock.nextOpen.toISOString()}); a session must end 30 s before the close`,
-      );
-    }
-    return ms;
   }
 
   /** ends the trading clock early; the end of session still runs */
   requestStop(reason: string): void {
-    if (this.stop.signal.aborted) return;
-    this.endReason = reason;
-    this.stop.abort();
+    this.status.requestStop(reason);
   }
 
-  get stopping(): boolean {
-    return this.stop.signal.aborted;
+  /** the kill switch (see RiskControl.kill): says what it did, or why it did nothing */
+  kill(source: string): string {
+    return this.risk.kill(source);
+  }
+
+  /** every order this session tracked, as it stands (after run(): each in its final status) */
+  orders(): ReadonlyArray<Readonly<Order>> {
+    return [...this.book.all()];
+  }
+
+  /** the strategy clock's ticks, overruns and each tick's lateness (ms) */
+  get tickLoop(): Readonly<TickLoopResult> {
+    return this.clock;
   }
 
   /**
@@ -331,19 +228,17 @@ export class Session {
           () => this.exitAtOnce(),
         )
       : () => undefined;
-    let display: { stop(): Promise<void> } | undefined;
     let failure: unknown;
     try {
-      this.phase = 'warm-up';
-      if (o.liveDisplay) display = (await import('../display/index.js')).startDisplay(this);
+      this.status.phase = 'warm-up';
       await this.warmUp();
-      this.phase = 'running';
+      this.status.phase = 'running';
       this.clockStartedAt = Date.now();
       this.log.info(`trading for ${formatDuration(this.runMs)}, strategy every ${formatDuration(o.frequency)}`);
       await runTickLoop({
         periodMs: o.frequency,
         durationMs: this.runMs,
-        signal: this.stop.signal,
+        signal: this.status.signal,
         progress: this.clock,
         onTick: (tick) => this.callStrategy(o.strategy, tick),
       });
@@ -359,7 +254,6 @@ export class Session {
       await this.shutdown();
       failure ??= error;
     } finally {
-      await display?.stop(); // gives the terminal back before run() returns or throws
       unhook();
     }
     if (failure !== undefined || !report) throw failure; // after the end of session ran
@@ -369,7 +263,7 @@ export class Session {
   private async warmUp(): Promise<void> {
     const o = this.options;
     const warmUpStart = Date.now();
-    const missing = await this.feed.waitForQuotes(this.stop.signal.aborted ? 0 : o.warmUpPeriod);
+    const missing = await this.feed.waitForQuotes(this.status.stopping ? 0 : o.warmUpPeriod);
     this.warmUpMs = Date.now() - warmUpStart;
     if (missing.length)
       this.log.warn(
@@ -385,10 +279,10 @@ export class Session {
    */
   private async finish(): Promise<SessionReport> {
     const o = this.options;
-    this.phase = 'end of session';
+    this.status.phase = 'end of session';
     const deadline = Date.now() + o.eosTimeout;
     await this.desk.stopSending('the session ended before it was sent', deadline);
-    await endOfSession(this, deadline);
+    await endOfSession(this.endOfSessionView(), deadline);
     let stillOpen = this.book.open();
     if (o.cancelOpenOrdersAtEnd) {
       const open = await this.desk.cancelOpen(Math.max(deadline - Date.now(), FINAL_CANCEL_MS), 'session ended');
@@ -403,7 +297,7 @@ export class Session {
         );
     }
     const reconciliation = await this.reconcile();
-    this.phase = 'done';
+    this.status.phase = 'done';
     await this.shutdown();
     return { ...this.report(stillOpen.map((x) => x.clientOrderId)), ...reconciliation };
   }
@@ -421,7 +315,7 @@ export class Session {
 
   /** salvo's positions against the broker's: a difference means a fill salvo never saw (or one too many) */
   private async reconcile(): Promise<Pick<SessionReport, 'reconciled' | 'brokerPositions'>> {
-    let held;
+    let held: BrokerPosition[];
     try {
       held = await withTimeout(this.broker.positions(), RECONCILE_TIMEOUT_MS, 'the broker did not list its positions');
     } catch (error) {
@@ -440,12 +334,12 @@ export class Session {
    * One strategy call; never throws and never outlasts strategyTimeout. A call that throws or is
    * abandoned counts as a strategy error (haltOnError ends the session through its end of session).
    */
-  async callStrategy(strategy: Strategy, tick: number): Promise<void> {
+  private async callStrategy(strategy: Strategy, tick: number): Promise<void> {
     const call: CallState = {};
     const ctx = this.context(tick, call, 'running');
     const outcome = await boundedCall(() => strategy(ctx), {
       timeoutMs: this.options.strategyTimeout,
-      stop: this.stop.signal,
+      stop: this.status.signal,
       graceMs: STOP_GRACE_MS,
       late: (late) =>
         this.log.warn(
@@ -473,14 +367,15 @@ export class Session {
    * The ctx for one call. Its submitOrder works during `phase` (a strategy's callback may submit
    * while the session runs); after that, or once the call was abandoned, it says so and sends nothing.
    */
-  context(tick: number, call: CallState = {}, phase: Phase = this.phase) {
+  private context(tick: number, call: CallState, phase: SessionPhase): StrategyContext {
     return makeContext({
       board: this.feed.board,
       portfolio: this.portfolio,
       tick,
       submit: (requests) => {
-        if (this.phase !== phase || call.closed) {
-          const when = call.closed ?? (this.phase === 'done' ? 'the session ended' : `trading stopped (${this.phase})`);
+        const now = this.status.phase;
+        if (now !== phase || call.closed) {
+          const when = call.closed ?? (now === 'done' ? 'the session ended' : `trading stopped (${now})`);
           this.log.warn(`ctx.submitOrder on tick ${tick} after ${when}: nothing was sent`);
           return;
         }
@@ -491,10 +386,6 @@ export class Session {
       log: (message) => this.log.info(`[strategy] ${message}`),
       openOrders: () => this.desk.openOrders(),
     });
-  }
-
-  data() {
-    return currentData(this.feed.board, this.portfolio, () => this.desk.openOrders());
   }
 
   private report(stillOpen: string[]): Omit<SessionReport, 'reconciled' | 'brokerPositions'> {
@@ -513,41 +404,331 @@ export class Session {
       warmUpMs: this.warmUpMs,
       strategyErrors: this.strategyErrors,
       blocks: this.book.blockTimings(),
-      endReason: this.endReason,
+      endReason: this.status.endReason,
       stillOpen,
-      malformedQuotes: this.feed?.malformedCounts() ?? {},
+      malformedQuotes: this.feed.malformedCounts(),
       risk: this.risk.summary(),
       orphans: this.startCheck.orphans,
-      heldAtStart: this.startCheck.heldAtStart,
+      heldAtStart: [...this.heldAtStart].map(([ticker, quantity]) => ({ ticker, quantity })),
       ...(this.resumed ? { resumed: this.resumed } : {}),
-      journalFile: this.journal?.file ?? '',
+      journalFile: this.journal.file,
       refusedTransitions: this.book.refusedTransitions(),
       foreignUpdates: this.book.foreignUpdates,
     };
   }
 
-  /** stops everything that started, in reverse order; safe to call more than once */
-  private async shutdown(): Promise<void> {
-    const cleanups = this.cleanups.reverse();
-    this.cleanups = [];
-    for (const cleanup of cleanups) {
-      try {
-        await cleanup();
-      } catch (error) {
-        this.log.warn(`while stopping: ${describeError(error)}`);
-      }
-    }
+  /** the display's view: reads what the session keeps, asks it to stop or to kill */
+  private displayView(): DisplayView {
+    const { throttle, pool, bucket, desk, risk } = this;
+    const execution: ExecutionGauges = {
+      get backlog() {
+        return throttle.backlog;
+      },
+      get inFlight() {
+        return pool.inFlight;
+      },
+      workers: () => pool.stats(),
+      available: () => bucket.available(),
+      get capacity() {
+        return bucket.capacity;
+      },
+      desk: desk.stats,
+    };
+    const session = this;
+    return withStatus(this.status, {
+      clock: this.clock,
+      get clockStartedAt() {
+        return session.clockStartedAt;
+      },
+      runMs: this.runMs,
+      get strategyErrors() {
+        return session.strategyErrors;
+      },
+      options: this.options,
+      board: this.feed.board,
+      portfolio: this.portfolio,
+      execution,
+      get trading() {
+        const { state, refusals } = risk.engine;
+        const refused = Object.values(refusals).reduce((a, b) => a + b, 0);
+        return { state: state.current, reason: state.reason, refused };
+      },
+      log: this.log,
+      onOrderEvent: (listener: (e: OrderEvent) => void) => this.book.onEvent(listener),
+      account: () => this.broker.account(),
+      requestStop: (reason: string) => this.requestStop(reason),
+      kill: (source: string) => this.kill(source),
+    });
+  }
+
+  private statusLineView(): StatusLineSource {
+    const { book, portfolio, feed } = this;
+    return withStatus(this.status, {
+      counts: () => book.counts(),
+      get realizedPnl() {
+        return portfolio.realizedPnl;
+      },
+      unrealizedPnl: () => portfolio.unrealizedPnl((t) => markOf(feed.board, t)),
+      onOrderEvent: (listener: (e: OrderEvent) => void) => book.onEvent(listener),
+    });
+  }
+
+  private shutdown(): Promise<void> {
+    return shutdown({ cleanups: this.cleanups, log: this.log, tradeLog: this.tradeLog, options: this.options });
+  }
+
+  private endOfSessionView(): EndOfSessionView {
+    return withStatus(this.status, {
+      options: this.options,
+      log: this.log,
+      book: this.book,
+      positions: () => this.portfolio.positions(() => undefined),
+      heldAtStart: this.heldAtStart,
+      trades: (ticker: string) => this.feed.board.has(ticker),
+      cancelOpen: (withinMs: number, reason: string) => this.desk.cancelOpen(withinMs, reason),
+      send: (requests: unknown[]) => this.desk.submitBlock(requests, preciseNow()),
+      // the shutdown action's ctx sends during the end of session only
+      shutdownContext: (call: CallState) => this.context(this.clock.ticks + 1, call, 'end of session'),
+    });
+  }
+}
+
+/** connects the venue, then the order path: what a session needs before its first strategy call */
+async function connect(
+  records: Records,
+  journal: OrderJournal,
+  resuming?: { prior: Prior; replayed: Replayed },
+): Promise<Connected> {
+  const { options: o, log, book, portfolio, status, cleanups } = records;
+  const venue = await connectVenue(records, resuming);
+  const { feed, broker, held } = venue;
+  const pool = await WorkerPool.start({
+    size: o.numWorkers,
+    broker: o.broker,
+    hub: venue.hub,
+    retry: { retries: o.maxRetries, baseMs: o.retryBaseMs },
+    width: Math.ceil(o.burst / o.numWorkers),
+    onMessage: (id, m) => desk.onWorkerMessage(id, m),
+    onCrash: (id, error) => {
+      log.error(`execution worker ${id} crashed: ${describeError(error, { stack: true })}; ending the session`);
+      status.requestStop('failed');
+    },
+  });
+  cleanups.push(() => pool.close());
+  log.info(
+    `block width: burst ${o.burst}, ${o.numWorkers} worker(s): ${[...new Set(pool.widths)].join('; ') || 'unknown'} per worker`,
+  );
+  const bucket = o.rateLimit ? await sharedRate(records, o.rateLimit) : new TokenBucket(o.burst, o.ordersPerMinute);
+  const throttle = new Throttle(bucket, (legs) => pool.dispatch(legs));
+  cleanups.push(() => throttle.stop());
+  const view = {
+    hasTicker: (t: string) => feed.board.has(t),
+    position: (t: string) => portfolio.quantity(t),
+    closingInFlight: (t: string, side: 'long' | 'short') => book.closingInFlight(t, side),
+    touch: (t: string) => feed.board.read(feed.board.slotOf(t)),
+  };
+  const risk: RiskControl = new RiskControl(riskHostOf(records, feed.board, () => desk));
+  const desk: OrderDesk = new OrderDesk(book, throttle, pool, view, log, risk.engine);
+  cleanups.push(() => risk.close());
+  if (resuming) desk.continueBlocks(resuming.replayed.sessionTag, resuming.replayed.blockSeq);
+  desk.beforeSend = (legs, send) => journalIntents(records, journal, legs, send);
+  journal.header({
+    broker: o.broker.type,
+    account: accountIdentity(o.broker),
+    session: o.tradeLogName,
+    sessionTag: desk.blockTag,
+    startedAt: records.startedAt.getTime(),
+    positions: resuming?.prior.contents.headers[0].positions ?? held,
+    resumed: Boolean(resuming),
+  });
+  const startCheck = await checkAtStart({
+    broker,
+    book,
+    log,
+    policy: o.onStartOrphans,
+    live: isLiveAccount(o.broker),
+    numWorkers: o.numWorkers,
+    adopted: (orders) => journal.intents(orders),
+  });
+  risk.arm();
+  return { ...venue, journal, pool, bucket, throttle, desk, risk, startCheck };
+}
+
+/** the quote feed, the broker (and its hub), what the account holds, how long the session runs */
+async function connectVenue(records: Records, resuming?: { prior: Prior; replayed: Replayed }) {
+  const { options: o, log, book, cleanups } = records;
+  log.info(
+    `starting ${o.tradeLogName}: ${o.tickers.length} ticker(s), broker ${o.broker.type}, quotes ${o.quotes.type}, ${o.numWorkers} execution worker(s)`,
+  );
+  const driver = await brokerDriver(o.broker.type);
+  const source = o.recordQuotes ? { ...o.quotes, recordTo: path.resolve(o.recordQuotes) } : o.quotes;
+  const feed = await startQuoteFeed({ tickers: o.tickers, source, log: (level, m) => log.write(level, m) });
+  cleanups.push(() => feed.close());
+  const hub: BrokerHub | undefined = await driver.prepare?.(o.broker, {
+    boardBuffer: feed.board.buffer,
+    tickers: o.tickers,
+    log, // the broker's thread speaks through the session's log: masked, in the .log file, off the dashboard
+  });
+  if (hub) cleanups.push(() => hub.close());
+  const own = hub?.link(0);
+  const broker: Broker = driver.create(o.broker, own?.link ?? { workerId: 0 });
+  broker.onUpdate((u) => book.applyUpdate(u)); // before connect: no fill may slip past
+  await broker.connect();
+  cleanups.push(() => broker.close());
+  let held = await broker.positions();
+  let resumed: ResumeReport | undefined;
+  let heldAtStart: Map<string, number>;
+  if (resuming) {
+    ({ resumed, held } = await resume(records, broker, resuming));
+    // a resumed session holds what the crashed one held at its start, from its journal
+    heldAtStart = holdingsAtStart(log, resuming.prior.contents.headers[0].positions ?? []);
+  } else {
+    // it counts toward position checks, but liquidation at the end closes only what this session's fills changed
+    records.portfolio.seed(held);
+    heldAtStart = holdingsAtStart(log, records.portfolio.held());
+  }
+  const runMs = await sessionLength(o.runSeconds, broker);
+  return { feed, hub, broker, held, heldAtStart, resumed, runMs };
+}
+
+/** What the account holds before the first order (said once, in the log). */
+function holdingsAtStart(log: Log, held: ReadonlyArray<{ ticker: string; quantity: number }>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of held) if (Math.abs(p.quantity) > 1e-9) out.set(p.ticker, p.quantity);
+  if (out.size) {
+    log.warn(
+      `the account already holds ${[...out].map(([t, q]) => `${t} ${q}`).join(', ')}: adopted as held before this session; the end of session will not close it`,
+    );
+  }
+  return out;
+}
+
+/** risk control's view of the session (live: its status getters must not be copied by a spread) */
+function riskHostOf(
+  records: Records,
+  board: QuoteBoard,
+  desk: () => Pick<OrderDesk, 'cancelOpen' | 'blockTag'>,
+): RiskHost {
+  const { status } = records;
+  return withStatus(status, {
+    options: records.options,
+    log: records.log,
+    tradeLog: records.tradeLog,
+    book: records.book,
+    portfolio: records.portfolio,
+    board,
+    requestStop: (reason: string, replace?: boolean) => status.requestStop(reason, replace),
+    cancelOpen: (withinMs: number, reason: string) => desk().cancelOpen(withinMs, reason),
+    // the desk is made after risk control (it takes the engine); both are read only once trading runs
+    sessionTag: () => desk().blockTag,
+  });
+}
+
+/** the account's limit shared with its other runners through Redis (ioredis loads only then) */
+async function sharedRate(records: Records, rate: NonNullable<SessionOptions['rateLimit']>): Promise<RateDecision> {
+  const { options, log } = records;
+  const { SharedRate, accountKey } = await import('../execution/shared-rate.js');
+  const shared = await SharedRate.connect({
+    url: rate.redis,
+    key: rate.key ?? accountKey(options.broker),
+    share: rate.share,
+    limit: Math.max(1, Math.floor((options.ordersPerMinute * rate.windowSeconds) / 60)),
+    windowMs: rate.windowSeconds * 1000,
+    marginMs: rate.marginMs,
+    runner: `${options.tradeLogName}-${process.pid}`,
+    log: (level, m) => log.write(level, m),
+  });
+  records.cleanups.push(() => shared.close());
+  return shared;
+}
+
+/** the crashed session's orders settled with the broker, its positions rebuilt and compared */
+async function resume(
+  records: Records,
+  broker: Broker,
+  resuming: { prior: Prior; replayed: Replayed },
+): Promise<{ resumed: ResumeReport; held: BrokerPosition[] }> {
+  const settled = await settleWithBroker({
+    book: records.book,
+    broker,
+    log: records.log,
+    tradeLog: records.tradeLog,
+    replayed: resuming.replayed,
+    inCsv: resuming.prior.inCsv,
+  });
+  // read once the journal's orders are settled: what filled while down is in them (FIX counts only the orders it knows)
+  const held = await broker.positions();
+  const positionMismatches = comparePositions(records.portfolio, held);
+  for (const line of positionMismatches) records.log.warn(`after resume, position mismatch for ${line}`);
+  return { resumed: { ...settled, positionMismatches }, held };
+}
+
+/** the desk's hook before a block is sent: its intent is durable first, or nothing is sent */
+function journalIntents(records: Records, journal: OrderJournal, legs: Order[], send: () => void): void {
+  const refuse = (error: Error) => {
+    const reason = `journal write failed: ${error.message}`;
+    for (const order of legs) records.book.move(order, 'failed', { source: 'local', rawStatus: 'not_sent', reason });
+    writeFailed(records, 'the order journal', error);
+  };
+  try {
+    journal.intents(legs, send, refuse);
+  } catch (error) {
+    refuse(error as Error);
+  }
+}
+
+/**
+ * A journal or CSV write failed (a full disk, a file size limit): said once, and the session ends.
+ * No order leaves without its journaled intent, so with the journal full nothing more is sent;
+ * with only the CSV full the journal still records what the end of session does.
+ */
+function writeFailed(records: Records, what: 'the order journal' | 'the trade log', error: Error): void {
+  const { status, log } = records;
+  if (status.stopping && status.endReason === 'write failed') return;
+  log.error(`${what} cannot be written (${error.message}): no new order is sent from the strategy; ending the session`);
+  status.requestStop('write failed', true);
+}
+
+/** runSeconds, or for 'EOD' the broker's next close less 30 s */
+async function sessionLength(runSeconds: SessionOptions['runSeconds'], broker: Broker): Promise<number> {
+  if (runSeconds !== 'EOD') return runSeconds;
+  const clock = await broker.clock();
+  const ms = clock.nextClose.getTime() - 30_000 - clock.now.getTime();
+  if (!clock.isOpen || ms <= 0) {
+    throw new Error(
+      `runSeconds 'EOD': the market is closed (next close ${clock.nextClose.toISOString()}, next open ${clock.nextOpen.toISOString()}); a session must end 30 s before the close`,
+    );
+  }
+  return ms;
+}
+
+/** stops everything that started, in reverse order, then closes the records; safe to call more than once */
+async function shutdown(s: {
+  cleanups: Array<() => unknown>;
+  log: SessionLog;
+  tradeLog: TradeLog;
+  options: SessionOptions;
+}): Promise<void> {
+  for (const cleanup of s.cleanups.splice(0).reverse()) {
     try {
-      this.journal?.close();
+      await cleanup();
     } catch (error) {
-      this.log.warn(`while closing the order journal: ${(error as Error).message}`);
+      s.log.warn(`while stopping: ${describeError(error)}`);
     }
-    this.tradeLog.close();
-    if (this.tradeLog.unwritten)
-      this.log.error(
-        `${this.tradeLog.unwritten} row(s) could not be written to ${this.tradeLog.file} (${this.tradeLog.failure?.message}): the journal holds their orders; \`salvo review ${this.options.tradeLogName}\` names those without a final row`,
-      );
-    this.log.close();
+  }
+  s.tradeLog.close();
+  if (s.tradeLog.unwritten)
+    s.log.error(
+      `${s.tradeLog.unwritten} row(s) could not be written to ${s.tradeLog.file} (${s.tradeLog.failure?.message}): the journal holds their orders; \`salvo review ${s.options.tradeLogName}\` names those without a final row`,
+    );
+  s.log.close();
+}
+
+function closeJournal(journal: OrderJournal, log: Log): void {
+  try {
+    journal.close();
+  } catch (error) {
+    log.warn(`while closing the order journal: ${(error as Error).message}`);
   }
 }
 

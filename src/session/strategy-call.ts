@@ -5,6 +5,11 @@
 // returns or submits later is logged and never sent.
 import { describeError } from '../util/errors.js';
 
+/** one strategy or shutdown call: once `closed` (why), its ctx.submitOrder sends nothing */
+export interface CallState {
+  closed?: string;
+}
+
 export type CallOutcome =
   | { kind: 'returned'; value: unknown }
   | { kind: 'threw'; error: unknown }

@@ -12,3 +12,10 @@ export interface Log {
   warn(message: string): void;
   error(message: string): void;
 }
+
+/** where a part speaks when no session gave it a log (a venue started on its own, a bench) */
+export const stderrLog: Log = {
+  info: (m) => process.stderr.write(`salvo: ${m}\n`),
+  warn: (m) => process.stderr.write(`salvo: WARN ${m}\n`),
+  error: (m) => process.stderr.write(`salvo: ERROR ${m}\n`),
+};

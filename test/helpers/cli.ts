@@ -20,9 +20,17 @@ export function salvo(
   args: string[],
   options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
 ): Promise<Result> {
+  return nodeProcess([SALVO, ...args], { ...options, what: `salvo ${args.join(' ')}` });
+}
+
+/** runs `node …args` (a salvo command, a test helper script) and resolves when it exits */
+export function nodeProcess(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number; what?: string } = {},
+): Promise<Result> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SALVO, ...args], {
+    const child = spawn(process.execPath, args, {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,7 +45,11 @@ export function salvo(
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`salvo ${args.join(' ')} did not exit within ${options.timeoutMs ?? 60_000} ms\n${stderr}`));
+      reject(
+        new Error(
+          `${options.what ?? `node ${args.join(' ')}`} did not exit within ${options.timeoutMs ?? 60_000} ms\n${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {

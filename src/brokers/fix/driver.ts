@@ -11,9 +11,9 @@ import type { FixHostData } from './session-host.js';
 const CLOSE_GRACE_MS = 3000;
 
 export const fixDriver: BrokerDriver<FixBrokerInput & { type: 'fix' }> = {
-  prepare(input) {
+  prepare(input, shared) {
     const data: FixHostData = { config: parseFixBrokerConfig(input) };
-    return startThreadHub('brokers/fix/session-host', data, 'FIX session thread', CLOSE_GRACE_MS);
+    return startThreadHub('brokers/fix/session-host', data, 'FIX session thread', CLOSE_GRACE_MS, shared.log);
   },
 
   create(input, link: BrokerLink): FixClient {

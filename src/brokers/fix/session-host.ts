@@ -5,7 +5,7 @@
 // strategy in the main thread cannot starve the FIX session.
 import { workerData } from 'node:worker_threads';
 import type { RecalledOrder, WireOrder } from '../broker.js';
-import { serveClients } from '../threaded/host.js';
+import { hubLog, serveClients } from '../threaded/host.js';
 import { parseFixBrokerConfig, type FixBrokerConfig } from './config.js';
 import { FixSessionOwner } from './session-owner.js';
 
@@ -13,9 +13,8 @@ export interface FixHostData {
   config: FixBrokerConfig;
 }
 
-const owner = new FixSessionOwner(parseFixBrokerConfig((workerData as FixHostData).config), (m) =>
-  process.stderr.write(`salvo: ${m}\n`),
-);
+// drops, the peer's Logout Text and reconnections go to the session's log through the hub
+const owner = new FixSessionOwner(parseFixBrokerConfig((workerData as FixHostData).config), hubLog());
 const logon = owner.connect();
 logon.catch(() => undefined); // reported to every client's connect()
 

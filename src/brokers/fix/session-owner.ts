@@ -34,6 +34,7 @@ import {
   type WireOrder,
 } from '../broker.js';
 import { preciseNow } from '../../orders/order.js';
+import type { Log } from '../../util/log.js';
 import { marketHours } from '../market-hours.js';
 import {
   newOrderSingle,
@@ -61,6 +62,8 @@ import { isFinalAtBroker } from '../../orders/status.js';
 import { Waiters } from './waiters.js';
 import { GroupEmulation } from './group-emulation.js';
 
+const SILENT: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
 export class FixSessionOwner implements Broker {
   readonly name = 'fix';
   private readonly cache = new OrderCache();
@@ -73,7 +76,7 @@ export class FixSessionOwner implements Broker {
     submit: (order) => this.submit(order),
     cancel: (id) => this.cancel(id),
     emit: (update) => this.emit(update),
-    log: (message) => this.log(message),
+    log: (message) => this.log.warn(message),
   });
   private session?: SalvoFixSession;
   private abortDial?: () => void;
@@ -90,10 +93,10 @@ export class FixSessionOwner implements Broker {
   lastLogoutText?: string;
   logons = 0;
 
-  /** `log` hears of drops, the peer's Logout Text and reconnections (the session thread prints them) */
+  /** `log` hears of drops, the peer's Logout Text and reconnections (the session thread's goes to the session's log) */
   constructor(
     private readonly config: FixBrokerConfig,
-    private readonly log: (message: string) => void = () => undefined,
+    private readonly log: Log = SILENT,
   ) {
     this.store = new StoreKeeper(config.storePath);
     [this.submits, this.cancels, this.queries] = [
@@ -345,7 +348,7 @@ export class FixSessionOwner implements Broker {
     ready: (session) => {
       this.session = session;
       if (this.everLoggedOn)
-        this.log(
+        this.log.info(
           `${this.describe()} logged on again, sequence numbers ${session.lastSentSeqNum()} sent / ${session.lastPeerSeqNum()} received`,
         );
       this.everLoggedOn = true;
@@ -361,7 +364,7 @@ export class FixSessionOwner implements Broker {
       this.session = undefined;
       if (!this.closed) {
         const why = this.lastLogoutText ? `the peer logged out: "${this.lastLogoutText}"` : 'the connection dropped';
-        this.log(`${this.describe()} ended (${why}); reconnecting every ${this.config.reconnectSeconds} s`);
+        this.log.warn(`${this.describe()} ended (${why}); reconnecting every ${this.config.reconnectSeconds} s`);
       }
       // what was on the wire may or may not have reached the peer
       this.failPending(() => new BrokerTimeoutError('FIX session dropped before the answer: outcome unknown'));

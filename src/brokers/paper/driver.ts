@@ -10,9 +10,10 @@ import type { VenueHostData } from './venue-host.js';
 const CLOSE_GRACE_MS = 1000;
 
 export const paperDriver: BrokerDriver<PaperBrokerConfig> = {
-  prepare(input, { boardBuffer, tickers }) {
+  prepare(input, shared) {
+    const { boardBuffer, tickers } = shared;
     const workerData: VenueHostData = { config: parsePaperBrokerConfig(input), boardBuffer, tickers: [...tickers] };
-    return startThreadHub('brokers/paper/venue-host', workerData, 'paper venue thread', CLOSE_GRACE_MS);
+    return startThreadHub('brokers/paper/venue-host', workerData, 'paper venue thread', CLOSE_GRACE_MS, shared.log);
   },
 
   create(input, link: BrokerLink): PaperBroker {

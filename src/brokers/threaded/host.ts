@@ -3,7 +3,17 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { TradeUpdate } from '../broker.js';
 import { Outbox } from './outbox.js';
-import { NO_ANSWER, toWireError, type PortMessage, type PortRequest } from './protocol.js';
+import type { Log, LogLevel } from '../../util/log.js';
+import { NO_ANSWER, toWireError, type HubLogLine, type PortMessage, type PortRequest } from './protocol.js';
+
+/** a broker thread's log: each line goes to the hub, which hands it to the session's log */
+export function hubLog(): Log {
+  const say = (level: LogLevel) => (message: string) => {
+    const line: HubLogLine = { type: 'log', level, message: String(message) };
+    parentPort?.postMessage(line);
+  };
+  return { info: say('info'), warn: say('warn'), error: say('error') };
+}
 
 export interface HostedBroker {
   /** what this thread is, for messages ('paper venue', 'FIX session thread') */

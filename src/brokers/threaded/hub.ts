@@ -1,7 +1,10 @@
 // The driver side: starts the broker's one thread for the session and hands each client a port.
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { BrokerHub, BrokerLink } from '../broker.js';
+import { describeError } from '../../util/errors.js';
+import { stderrLog, type Log } from '../../util/log.js';
 import { spawnWorker } from '../../util/worker-entry.js';
+import { isHubLogLine } from './protocol.js';
 
 function waitForReady(worker: Worker, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -28,15 +31,21 @@ function waitForReady(worker: Worker, what: string): Promise<void> {
 
 /**
  * Starts `entry` (a path under src/, see spawnWorker) and waits for it to serve. `graceMs`: how long
- * close() lets the thread wind down (a venue's timers, a FIX Logout) before terminating it.
+ * close() lets the thread wind down (a venue's timers, a FIX Logout) before terminating it. `log`
+ * hears the thread's notices (see hubLog) and its crash: the session's log, masked, off the screen.
  */
 export async function startThreadHub(
   entry: string,
   workerData: unknown,
   what: string,
   graceMs: number,
+  log: Log = stderrLog,
 ): Promise<BrokerHub> {
   const worker = spawnWorker(entry, { workerData });
+  // listening from the start: a notice sent while the thread starts (a logon refused) is kept
+  worker.on('message', (m: unknown) => {
+    if (isHubLogLine(m)) log[m.level](m.message);
+  });
   await waitForReady(worker, what);
   let exited = false;
   const exit = new Promise<void>((resolve) =>
@@ -46,7 +55,7 @@ export async function startThreadHub(
     }),
   );
   // a crash closes every client port, which fails their pending requests
-  worker.on('error', (error) => console.error(`${what} crashed: ${error.stack ?? error.message}`));
+  worker.on('error', (error) => log.error(`${what} crashed: ${describeError(error, { stack: true })}`));
   return {
     link(workerId: number): { link: BrokerLink; transfer: MessagePort[] } {
       if (exited) throw new Error(`${what} is closed`);

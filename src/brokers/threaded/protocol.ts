@@ -6,6 +6,11 @@
 //   update   { type: 'update', update }   after method 'subscribe'
 // Each side sends what one event-loop turn produced as one array of these (see outbox.ts).
 // Errors cross as WireError and come back as the same Broker error classes.
+// The thread and its hub (the driver side, main thread) speak over parentPort:
+//   to the thread    { type: 'connect', port } | { type: 'close' }
+//   from the thread  { type: 'ready' } | { type: 'log', level, message }
+// A log line is the thread's notice (a FIX reconnect, say) for the session's log: masked there,
+// written to the .log file, and kept off a terminal the live display owns.
 import {
   BrokerConnectError,
   BrokerRejection,
@@ -13,6 +18,23 @@ import {
   BrokerTransientError,
   type TradeUpdate,
 } from '../broker.js';
+import type { LogLevel } from '../../util/log.js';
+
+/** a notice from a broker thread, for the session's log */
+export interface HubLogLine {
+  type: 'log';
+  level: LogLevel;
+  message: string;
+}
+
+export function isHubLogLine(m: unknown): m is HubLogLine {
+  const line = m as Partial<HubLogLine> | null;
+  return (
+    line?.type === 'log' &&
+    typeof line.message === 'string' &&
+    (line.level === 'info' || line.level === 'warn' || line.level === 'error')
+  );
+}
 
 export interface PortRequest {
   id: number;
