@@ -3,11 +3,12 @@
 // thread is up) and to its first message (its entry loaded and serving), then the first strategy
 // call; and the memory of the whole process once trading (RSS, PSS from smaps_rollup).
 //   node --import tsx bench/helpers/startup-timeline.ts [paper|alpaca] [tickers] [workers]
-//   node bench/helpers/startup-timeline.ts … with SALVO_FROM_DIST=1 (after npm run build) for dist/
-import { readFileSync } from 'node:fs';
+//   … --json: one JSON line (bench/resources.ts reads it)
+import { readdirSync, readFileSync } from 'node:fs';
 import module, { createRequire } from 'node:module';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { startExchangeProcess } from '../../test/helpers/exchange-process.js';
 
 const require = createRequire(import.meta.url);
 const threads = require('node:worker_threads') as typeof import('node:worker_threads');
@@ -35,42 +36,59 @@ module.syncBuiltinESMExports();
 
 const broker = process.argv[2] ?? 'paper';
 const tickerCount = Number(process.argv[3] ?? 2);
-const workers = process.argv[4] ? Number(process.argv[4]) : undefined;
+const workers = Number(process.argv[4]) || undefined;
 const tickers = Array.from({ length: tickerCount }, (_, i) => `T${i}`);
-const fromDist = process.env.SALVO_FROM_DIST === '1';
-const { runTrading, startExchange } = (await import(
-  fromDist ? '../../dist/index.js' : '../../src/index.js'
-)) as typeof import('../../src/index.js');
+const json = process.argv.includes('--json');
+const KEYS = { keyId: 'PKSTART0000000000001', secretKey: 'start-secret-000111' };
+const streamUrl = (rest: string, path: string) => `${rest.replace(/^http/, 'ws')}${path}`;
+const { runTrading } = await import('../../src/index.js');
+// the exchange in a process of its own (`salvo exchange`), as a local venue would run
 const ex =
   broker === 'alpaca'
-    ? await startExchange({ tickers, keyId: 'PKSTART0000000000001', secretKey: 'start-secret-000111', cash: 1e9 })
+    ? await startExchangeProcess([
+        '--tickers',
+        tickers.join(','),
+        '--key-id',
+        KEYS.keyId,
+        '--secret-key',
+        KEYS.secretKey,
+        '--cash',
+        '1e9',
+      ])
     : undefined;
 timeline.length = 0;
 const begin = performance.now();
+const beganHr = process.hrtime.bigint() / 1000n;
+/** runTrading() → first call on the profile's clock (µs), for reading a --cpu-prof of this run */
+let window = '';
 let first = 0;
-let memory = '';
-let cpuAtFirst: Array<{ name: string; cpu: number; waited: number }> = [];
-/** every thread of this process: its name, its time on a core and waiting for one, ms (schedstat) */
-const threadCpu = () =>
-  require('node:fs')
-    .readdirSync('/proc/self/task')
-    .map((tid: string) => {
-      const [cpu, waited] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
-      return { name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), cpu: cpu / 1e6, waited: waited / 1e6 };
-    });
+let memory = { rssMiB: 0, pssMiB: 0, threads: 0 };
+let cpuAtFirst: ThreadCpu[] = [];
+interface ThreadCpu {
+  main: boolean;
+  /** ms on a core and ms runnable but waiting for one (Linux schedstat) */
+  cpu: number;
+  waited: number;
+}
+const tasks = () => readdirSync('/proc/self/task');
+const threadCpu = (): ThreadCpu[] =>
+  tasks().map((tid) => {
+    const [cpu, waited] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { main: Number(tid) === process.pid, cpu: cpu / 1e6, waited: waited / 1e6 };
+  });
 const smaps = () => {
   const rollup = readFileSync('/proc/self/smaps_rollup', 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? Number.NaN);
-  return `RSS ${(kb('Rss') / 1024).toFixed(1)} MiB, PSS ${(kb('Pss') / 1024).toFixed(1)} MiB, threads ${readFileSyncDir()}`;
+  const mib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? Number.NaN) / 1024;
+  return { rssMiB: mib('Rss'), pssMiB: mib('Pss'), threads: tasks().length };
 };
-const readFileSyncDir = () => require('node:fs').readdirSync('/proc/self/task').length;
 const report = await runTrading({
   strategy: (ctx: { tick: number }) => {
     if (ctx.tick === 1) {
       first = performance.now();
+      window = `${beganHr}..${process.hrtime.bigint() / 1000n}`;
       cpuAtFirst = threadCpu();
     }
-    if (ctx.tick === 20) memory = smaps();
+    if (ctx.tick === 20) memory = smaps(); // two seconds into trading
   },
   tickers,
   frequency: '100ms',
@@ -81,36 +99,40 @@ const report = await runTrading({
   logger: () => undefined,
   ...(broker === 'alpaca'
     ? {
-        broker: {
-          type: 'alpaca',
-          baseUrl: ex!.restUrl,
-          streamUrl: ex!.streamUrl,
-          keyId: 'PKSTART0000000000001',
-          secretKey: 'start-secret-000111',
-        },
-        quotes: {
-          type: 'alpaca',
-          url: ex!.dataStreamUrl,
-          keyId: 'PKSTART0000000000001',
-          secretKey: 'start-secret-000111',
-        },
+        broker: { type: 'alpaca', baseUrl: ex!.restUrl, streamUrl: streamUrl(ex!.restUrl, '/stream'), ...KEYS },
+        quotes: { type: 'alpaca', url: streamUrl(ex!.restUrl, '/v2/iex'), ...KEYS },
       }
     : {}),
 } as never);
-await ex?.close();
-console.log(`${fromDist ? 'dist/' : 'tsx'}, ${broker}, ${tickerCount} tickers, load ${os.loadavg()[0].toFixed(1)}`);
-for (const line of timeline) console.log(`  ${line}`);
-console.log(
-  `  runTrading() → first strategy call ${Math.round(first - begin)} ms (warm-up ${report.warmUpMs} ms included)`,
-);
-console.log(`  once trading: ${memory}`);
-const total = cpuAtFirst.reduce((n, t) => n + t.cpu, 0);
-console.log(
-  `  CPU until the first strategy call, all threads: ${Math.round(total)} ms; per thread (ms on a core / waiting for one):`,
-);
-console.log(
-  `  ${cpuAtFirst
-    .filter((t) => t.cpu >= 5)
-    .map((t) => `${t.name} ${Math.round(t.cpu)}/${Math.round(t.waited)}`)
-    .join(', ')}`,
-);
+await ex?.stop();
+const result = {
+  broker,
+  tickers: tickerCount,
+  startupMs: first - begin,
+  warmUpMs: report.warmUpMs,
+  ...memory,
+  cpuMs: cpuAtFirst.reduce((n, t) => n + t.cpu, 0),
+  mainCpuMs: cpuAtFirst.find((t) => t.main)?.cpu ?? Number.NaN,
+  mainWaitedMs: cpuAtFirst.find((t) => t.main)?.waited ?? Number.NaN,
+  load: os.loadavg()[0],
+};
+if (json) console.log(JSON.stringify(result));
+else {
+  const ms = (x: number) => `${Math.round(x)} ms`;
+  console.log(`under tsx, ${broker}, ${tickerCount} tickers, load ${result.load.toFixed(1)} at the end`);
+  for (const line of timeline) console.log(`  ${line}`);
+  console.log(`  runTrading() → first strategy call ${ms(result.startupMs)} (warm-up ${report.warmUpMs} ms included)`);
+  console.log(
+    `  two seconds into trading: RSS ${memory.rssMiB.toFixed(1)} MiB, PSS ${memory.pssMiB.toFixed(1)} MiB, ${memory.threads} threads`,
+  );
+  console.log(`  profile window ${window}`);
+  console.log(
+    `  CPU until the first strategy call, all threads ${ms(result.cpuMs)}; per thread, on a core / waiting for one:`,
+  );
+  console.log(
+    `  ${cpuAtFirst
+      .filter((t) => t.cpu >= 5)
+      .map((t) => `${t.main ? 'main ' : ''}${ms(t.cpu)} / ${ms(t.waited)}`)
+      .join(', ')}`,
+  );
+}

@@ -29,7 +29,8 @@ const BUNDLE_FORMAT = 1;
  */
 export function spawnWorker(entry: string | URL, options: WorkerOptions = {}): Worker {
   const url = typeof entry === 'string' ? new URL(`${entry}${runningFromSource ? '.ts' : '.js'}`, sourceRoot) : entry;
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, options);
+  if (!url.pathname.endsWith('.ts'))
+    return new Worker(url, { ...options, execArgv: withoutTsx(options.execArgv ?? process.execArgv) });
   const bundled = bundleOf(url);
   if (bundled) return new Worker(bundled, { ...options, execArgv: withoutTsx(options.execArgv ?? process.execArgv) });
   // Node 20 does not apply --import hooks to a worker's entry file (nodejs/node#47747, tsx#354):
@@ -42,7 +43,7 @@ const PRELOADS = new Set(['--import', '--require', '-r', '--loader', '--experime
 
 /**
  * A worker inherits node's options, `--import tsx` too, and would load tsx (and start its loader
- * thread) only to run plain JavaScript: the bundle does without.
+ * thread) only to run plain JavaScript: a bundle or dist/ does without.
  */
 function withoutTsx(execArgv: readonly string[]): string[] {
   const kept: string[] = [];
