@@ -21,7 +21,9 @@ import { answer } from './answer.js';
 // a path the bundler cannot follow: only a TypeScript loader in this thread could import it
 const typescript = [new URL('./answer.ts', process.env.ANSWER_URL).href][0];
 const tsxLoaded = await import(typescript).then(() => true, () => false);
-parentPort!.postMessage({ answer, url: import.meta.url, execArgv: process.execArgv, tsxLoaded });
+// imported lazily, as the quote sources and broker drivers are: a chunk of its own
+const { later } = await import('./later.js');
+parentPort!.postMessage({ answer: \`\${answer} \${later}\`, url: import.meta.url, execArgv: process.execArgv, tsxLoaded });
 `;
 
 async function run(entry: string): Promise<Said> {
@@ -37,8 +39,9 @@ test('a TypeScript worker runs as one bundle without tsx, rebuilt when a source 
     const entry = path.join(dir, 'entry.ts');
     fs.writeFileSync(entry, ENTRY);
     fs.writeFileSync(path.join(dir, 'answer.ts'), `export const answer: string = 'first';\n`);
+    fs.writeFileSync(path.join(dir, 'later.ts'), `export const later: string = 'and later';\n`);
     const first = await run(entry);
-    assert.equal(first.answer, 'first');
+    assert.equal(first.answer, 'first and later');
     assert.match(
       first.url,
       /\/salvo-workers\/[0-9a-f]+\/entry-\w+\.mjs$/,
@@ -49,7 +52,7 @@ test('a TypeScript worker runs as one bundle without tsx, rebuilt when a source 
 
     fs.writeFileSync(path.join(dir, 'answer.ts'), `export const answer: string = 'second';\n`);
     const second = await run(entry);
-    assert.equal(second.answer, 'second', 'the edited source is in the next worker');
+    assert.equal(second.answer, 'second and later', 'the edited source is in the next worker');
     assert.notEqual(second.url, first.url);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,7 @@ declare const SALVO_SOURCE_ROOT: string | undefined;
 const sourceRoot = typeof SALVO_SOURCE_ROOT === 'string' ? new URL(SALVO_SOURCE_ROOT) : new URL('../', import.meta.url);
 const runningFromSource = typeof SALVO_SOURCE_ROOT === 'string' || import.meta.url.endsWith('.ts');
 /** bumped when the way bundles are made changes, so older cached bundles are not reused */
-const BUNDLE_FORMAT = 1;
+const BUNDLE_FORMAT = 2;
 
 /**
  * Starts `entry` as a worker thread: a path under src/ written without extension
@@ -139,7 +139,9 @@ function cachedBundle(entryFile: string): URL {
   });
   // every file is named by a hash of its contents: one already there is this one
   for (const file of built.outputFiles) if (!fs.existsSync(file.path)) writeAtomically(file.path, file.contents);
-  const entryOutput = Object.entries(built.metafile.outputs).find(([, output]) => output.entryPoint)?.[0];
+  // a lazily imported module is an entry point of its own chunk too: the one asked for is this file
+  const asked = path.relative(root, entryFile).split(path.sep).join('/');
+  const entryOutput = Object.entries(built.metafile.outputs).find(([, output]) => output.entryPoint === asked)?.[0];
   if (!entryOutput) throw new Error('esbuild made no entry file');
   const name = path.basename(entryOutput);
   const inputs = Object.keys(built.metafile.inputs).map((f) => path.resolve(root, f));
