@@ -3,7 +3,7 @@
 // which records every read of its FIX sockets (time, NewOrderSingles in it) and the turns in which
 // the venue took the orders. Per block: salvo's skew on the wire, the acceptor's reads, the venue's
 // arrival spread and turns.
-//   node --import tsx bench/helpers/fix-block-trace.ts [legs] [blocks]
+//   node --import tsx bench/helpers/fix-block-trace.ts [legs] [blocks] [execution workers]
 import diagnostics from 'node:diagnostics_channel';
 import type net from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -75,6 +75,7 @@ async function exchangeThread(): Promise<void> {
 async function main(): Promise<void> {
   const legs = Number(process.argv[2] ?? 10);
   const blocks = Number(process.argv[3] ?? 6);
+  const numWorkers = Number(process.argv[4]) || undefined;
   const worker = spawnWorker(new URL(import.meta.url), { workerData: { exchangeThread: true } });
   const { fixPort } = await new Promise<{ fixPort: number }>((resolve) => worker.once('message', resolve));
   const { orders } = await session({
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
     burst: 1000,
     broker: { type: 'fix', host: '127.0.0.1', port: fixPort, senderCompId: 'TRACE', targetCompId: 'PAPER' } as never,
     tradeLogName: 'bench-fix-trace',
+    ...(numWorkers ? { numWorkers } : {}),
   });
   worker.postMessage('trace');
   const trace = await new Promise<Trace>((resolve) => worker.once('message', resolve));

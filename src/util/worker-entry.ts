@@ -29,10 +29,9 @@ const BUNDLE_FORMAT = 2;
  */
 export function spawnWorker(entry: string | URL, options: WorkerOptions = {}): Worker {
   const url = typeof entry === 'string' ? new URL(`${entry}${runningFromSource ? '.ts' : '.js'}`, sourceRoot) : entry;
-  if (!url.pathname.endsWith('.ts'))
-    return new Worker(url, { ...options, execArgv: withoutTsx(options.execArgv ?? process.execArgv) });
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, withoutTsx(options));
   const bundled = bundleOf(url);
-  if (bundled) return new Worker(bundled, { ...options, execArgv: withoutTsx(options.execArgv ?? process.execArgv) });
+  if (bundled) return new Worker(bundled, withoutTsx(options));
   // Node 20 does not apply --import hooks to a worker's entry file (nodejs/node#47747, tsx#354):
   // a tiny JS entry registers tsx inside the worker, then imports the TypeScript file.
   const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
@@ -40,22 +39,33 @@ export function spawnWorker(entry: string | URL, options: WorkerOptions = {}): W
 }
 
 const PRELOADS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+/** how the main script was given (-e code, --input-type, a test run…): a worker is started from a file */
+const ENTRY_WITH_VALUE = new Set(['-e', '--eval', '-p', '--print', '--watch-path']);
+const ENTRY_FLAGS = new Set(['--input-type', '-i', '--interactive', '-c', '--check', '--test', '--watch']);
+const isTsx = (value: string | undefined) => value?.includes('tsx') ?? false;
 
 /**
  * A worker inherits node's options, `--import tsx` too, and would load tsx (and start its loader
- * thread) only to run plain JavaScript: a bundle or dist/ does without.
+ * thread) only to run plain JavaScript: a bundle or dist/ does without. Options that name the
+ * main script's form go too (given explicitly, node checks them for the worker and refuses them).
+ * Without tsx among them, node's own inheritance is left alone.
  */
-function withoutTsx(execArgv: readonly string[]): string[] {
+function withoutTsx(options: WorkerOptions): WorkerOptions {
+  const given = options.execArgv ?? process.execArgv;
+  if (!given.some(isTsx)) return options;
   const kept: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const [flag, inline] = execArgv[i].split(/=(.*)/s);
-    if (!PRELOADS.has(flag)) kept.push(execArgv[i]);
-    else if (inline !== undefined) {
-      if (!inline.includes('tsx')) kept.push(execArgv[i]);
-    } else if (!execArgv[i + 1]?.includes('tsx')) kept.push(execArgv[i], execArgv[++i]);
-    else i++;
+  for (let i = 0; i < given.length; i++) {
+    const [flag, inline] = given[i].split(/=(.*)/s);
+    const value = inline ?? given[i + 1];
+    const takesValue = PRELOADS.has(flag) || ENTRY_WITH_VALUE.has(flag);
+    const drop = ENTRY_FLAGS.has(flag) || ENTRY_WITH_VALUE.has(flag) || (PRELOADS.has(flag) && isTsx(value));
+    if (!drop) kept.push(given[i]);
+    if (takesValue && inline === undefined) {
+      i++;
+      if (!drop) kept.push(given[i]);
+    }
   }
-  return kept;
+  return { ...options, execArgv: kept };
 }
 
 /** bundling failed once in this process (no esbuild, a read-only folder): tsx from then on */
