@@ -71,7 +71,11 @@ test('npm run publish-quotes feeds a session from the simulated market; fills ar
   const sub = new Redis(redis.url);
   const asks = new Set<number>();
   await sub.subscribe(...TICKERS);
-  sub.on('message', (_c: string, m: string) => asks.add(JSON.parse(m).ask_price_1));
+  const published = new Set<string>();
+  sub.on('message', (channel: string, m: string) => {
+    asks.add(JSON.parse(m).ask_price_1);
+    published.add(channel);
+  });
   const cli = spawn(
     process.execPath,
     [
@@ -96,6 +100,13 @@ test('npm run publish-quotes feeds a session from the simulated market; fills ar
     stderr += d;
   });
   try {
+    // the earlier tests' quotes are still stored as the tickers' snapshots, which a session reads at
+    // its start: it starts once this publisher has replaced every one of them
+    await until(() => TICKERS.every((t) => published.has(t)), {
+      what: 'the publisher to quote every ticker',
+      timeoutMs: 30_000,
+      detail: () => stderr,
+    });
     const report = await runTrading({
       strategy: (ctx) =>
         ctx.tick % 3 === 1 ? [{ ticker: TICKERS[1], quantity: 1, side: 'buy', orderType: 'market' }] : undefined,
