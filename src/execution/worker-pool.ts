@@ -172,6 +172,7 @@ function toWire(o: WireOrder): WireOrder {
     replaces,
     orderClass,
     legs,
+    notional,
   } = o;
   return {
     clientOrderId,
@@ -188,5 +189,6 @@ function toWire(o: WireOrder): WireOrder {
     replaces,
     orderClass,
     legs: legs?.map(toWire),
+    ...(notional === undefined ? {} : { notional }),
   };
 }

@@ -173,6 +173,7 @@ export class Session {
       position: (t: string) => this.portfolio.quantity(t),
       closingInFlight: (t: string, side: 'long' | 'short') => this.book.closingInFlight(t, side),
       touch: (t: string) => this.feed.board.read(this.feed.board.slotOf(t)),
+      broker: { name: o.broker.type, takesNotional: driver.takesNotional ?? false },
     };
     this.risk = new RiskControl(this);
     this.desk = new OrderDesk(this.book, this.throttle, this.pool, view, this.log, this.risk.engine);

@@ -10,6 +10,7 @@ import type { VenueHostData } from './venue-host.js';
 const CLOSE_GRACE_MS = 1000;
 
 export const paperDriver: BrokerDriver<PaperBrokerConfig> = {
+  takesNotional: true,
   prepare(input, { boardBuffer, tickers }) {
     const workerData: VenueHostData = { config: parsePaperBrokerConfig(input), boardBuffer, tickers: [...tickers] };
     return startThreadHub('brokers/paper/venue-host', workerData, 'paper venue thread', CLOSE_GRACE_MS);

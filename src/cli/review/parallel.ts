@@ -134,6 +134,7 @@ export function readParallel(
           worker: str(b.codes[o + 6]),
           block: str(b.codes[o + 7]),
           reason: str(b.codes[o + 8]),
+          parent: str(b.codes[o + 9]),
         };
         sink.row(row);
       }
