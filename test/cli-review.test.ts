@@ -161,23 +161,22 @@ test('--json: the same summary as JSON, agreeing with the CSV and the session re
 });
 
 // blockpaca: the first ten columns only, OrderStatus.X raw statuses, epoch seconds with decimals
-const BLOCKPACA =
-  `${[
-    'type,client_order_id,ticker,executed_price,executed_qty,status,side,action,timestamp,raw_status',
-    'execution,buy_long-7-2304b6b1,DIA,0.0,0.0,pending_new,buy,buy_long,1766515599.059126,OrderStatus.PENDING_NEW',
-    'execution,buy_long-7-2304b6b1,DIA,0.0,0.0,new,buy,buy_long,1766515599.064126,OrderStatus.NEW',
-    'execution,buy_long-7-2304b6b1,DIA,100.0,4.0,partially_filled,buy,buy_long,1766515599.079126,OrderStatus.PARTIALLY_FILLED',
-    'execution,buy_long-7-2304b6b1,DIA,100.6,10.0,filled,buy,buy_long,1766515599.099126,OrderStatus.FILLED',
-    'execution,sell_long-3-9f00aa01,DIA,0.0,0.0,pending_new,sell,sell_long,1766515660.000000,OrderStatus.PENDING_NEW',
-    'execution,sell_long-3-9f00aa01,DIA,102.0,10.0,filled,sell,sell_long,1766515660.040000,OrderStatus.FILLED',
-    'execution,short_sell-1-00c0ffee,SPY,0.0,0.0,pending_new,sell,short_sell,1766515661.000000,OrderStatus.PENDING_NEW',
-    'execution,short_sell-1-00c0ffee,SPY,0.0,0.0,rejected,sell,short_sell,1766515661.010000,OrderStatus.REJECTED',
-    'execution,buy_long-2-0badf00d,QQQ,0.0,0.0,pending_new,buy,buy_long,1766515662.000000,OrderStatus.PENDING_NEW',
-    'execution,buy_long-2-0badf00d,QQQ,0.0,0.0,new,buy,buy_long,1766515662.005000,OrderStatus.NEW',
-    'execution,buy_long-2-0badf00d,QQQ,0.0,0.0,canceled,buy,buy_long,1766515663.000000,OrderStatus.CANCELED',
-    'execution,buy_long-4-12345678,SPY,0.0,0.0,pending_new,buy,buy_long,1766515664.000000,OrderStatus.PENDING_NEW',
-    'execution,buy_long-4-12345678,SPY,0.0,0.0,new,buy,buy_long,1766515664.003000,OrderStatus.NEW',
-  ].join('\n')}\n`;
+const BLOCKPACA = `${[
+  'type,client_order_id,ticker,executed_price,executed_qty,status,side,action,timestamp,raw_status',
+  'execution,buy_long-7-2304b6b1,DIA,0.0,0.0,pending_new,buy,buy_long,1766515599.059126,OrderStatus.PENDING_NEW',
+  'execution,buy_long-7-2304b6b1,DIA,0.0,0.0,new,buy,buy_long,1766515599.064126,OrderStatus.NEW',
+  'execution,buy_long-7-2304b6b1,DIA,100.0,4.0,partially_filled,buy,buy_long,1766515599.079126,OrderStatus.PARTIALLY_FILLED',
+  'execution,buy_long-7-2304b6b1,DIA,100.6,10.0,filled,buy,buy_long,1766515599.099126,OrderStatus.FILLED',
+  'execution,sell_long-3-9f00aa01,DIA,0.0,0.0,pending_new,sell,sell_long,1766515660.000000,OrderStatus.PENDING_NEW',
+  'execution,sell_long-3-9f00aa01,DIA,102.0,10.0,filled,sell,sell_long,1766515660.040000,OrderStatus.FILLED',
+  'execution,short_sell-1-00c0ffee,SPY,0.0,0.0,pending_new,sell,short_sell,1766515661.000000,OrderStatus.PENDING_NEW',
+  'execution,short_sell-1-00c0ffee,SPY,0.0,0.0,rejected,sell,short_sell,1766515661.010000,OrderStatus.REJECTED',
+  'execution,buy_long-2-0badf00d,QQQ,0.0,0.0,pending_new,buy,buy_long,1766515662.000000,OrderStatus.PENDING_NEW',
+  'execution,buy_long-2-0badf00d,QQQ,0.0,0.0,new,buy,buy_long,1766515662.005000,OrderStatus.NEW',
+  'execution,buy_long-2-0badf00d,QQQ,0.0,0.0,canceled,buy,buy_long,1766515663.000000,OrderStatus.CANCELED',
+  'execution,buy_long-4-12345678,SPY,0.0,0.0,pending_new,buy,buy_long,1766515664.000000,OrderStatus.PENDING_NEW',
+  'execution,buy_long-4-12345678,SPY,0.0,0.0,new,buy,buy_long,1766515664.003000,OrderStatus.NEW',
+].join('\n')}\n`;
 
 test('a blockpaca log: fills from executed_qty increases, average-cost P&L, the open order shouted', async () => {
   const file = fixtures.blockpaca();
@@ -253,7 +252,7 @@ test('a truncated log (a killed session) is reviewed up to the damage, with a wa
   assert.match(
     s.files[0].warnings[0].message,
     new RegExp(
-      `^line ${lines.length} is cut short \\(\\d+ of 13 fields\\): the log ends mid-row \\(a killed session\\?\\); reviewed up to line ${lines.length - 1}$`,
+      `^line ${lines.length} is cut short \\(\\d+ of 14 fields\\): the log ends mid-row \\(a killed session\\?\\); reviewed up to line ${lines.length - 1}$`,
     ),
   );
   const t = await salvo(['review', cut]);
