@@ -33,7 +33,8 @@ export interface HeaderRecord {
 
 export interface IntentRecord {
   t: 'intent';
-  order: WireOrder;
+  /** a group's leg carries its parent's client order id */
+  order: WireOrder & { parentId?: string };
   blockId: string;
   leg: number;
   workerId: number;
@@ -139,6 +140,8 @@ export class OrderJournal {
           trailPrice,
           orderClass,
           replaces,
+          notional,
+          parentId,
         } = o;
         return line({
           t: 'intent',
@@ -156,6 +159,8 @@ export class OrderJournal {
             trailPrice,
             orderClass,
             replaces,
+            notional,
+            parentId,
           },
           blockId: o.blockId,
           leg: o.leg,
