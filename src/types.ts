@@ -13,6 +13,7 @@ export type Action = 'buy_long' | 'buy_to_cover' | 'cover_short' | 'sell_long' |
 /** What a strategy returns (or passes to ctx.submitOrder). */
 export interface OrderRequest {
   ticker: string;
+  /** shares; fractional where the broker allows */
   quantity: number;
   side: Side;
   orderType: OrderType;
@@ -27,9 +28,12 @@ export interface OrderRequest {
   timeInForce?: TimeInForce;
   /**
    * 'bracket': this entry plus a takeProfit limit and a stopLoss stop on the other side; 'oto': one
-   * of them. The exits are orders of their own (same block id), held by the venue until the entry fills.
+   * of them. The exits are orders of their own (same block id, parent_id the entry), held by the
+   * venue until the entry fills. 'oco': two exits working at once on this order's side, closing a
+   * position — this order is the takeProfit limit (orderType 'limit', limitPrice may be left out),
+   * the stopLoss stop is its leg; a fill of one cancels the other. Default: a simple order.
    */
-  orderClass?: 'bracket' | 'oto';
+  orderClass?: 'bracket' | 'oto' | 'oco';
   takeProfit?: { limitPrice: number };
   stopLoss?: { stopPrice: number; limitPrice?: number };
 }
@@ -49,7 +53,13 @@ export interface ReplaceRequest {
 export interface CancelAllRequest {
   cancelAll: true | string;
 }
-export type OrderInstruction = OrderRequest | CancelRequest | ReplaceRequest | CancelAllRequest;
+/**
+ * An order for an amount of money instead of a quantity: a simple market order, time in force day,
+ * filled in fractional shares at the venue's price. Only where the broker takes it (the paper venue,
+ * Alpaca); salvo's own checks count it as `notional / touch` shares.
+ */
+export type NotionalOrderRequest = Omit<OrderRequest, 'quantity'> & { notional: number; quantity?: undefined };
+export type OrderInstruction = OrderRequest | NotionalOrderRequest | CancelRequest | ReplaceRequest | CancelAllRequest;
 
 /** One of the session's open orders as a strategy sees it. */
 export interface OpenOrder {

@@ -139,6 +139,7 @@ const rowOf = (o: Partial<Record<(typeof TRADE_LOG_COLUMNS)[number], string>>) =
         worker_id: '1',
         block_id: 'b1',
         reason: '',
+        parent_id: '',
       }[c],
   ).join(',');
 

@@ -85,8 +85,19 @@ test('what the venue does not honour is refused with 422 naming it; nothing is c
     'legs without a class are refused, not dropped',
   );
   await assert.rejects(
-    orders.market({ symbol: 'AAPL', notional: 100, side: 'buy' } as never),
-    refused422(/notional orders are not supported/),
+    orders.submit({
+      symbol: 'AAPL',
+      notional: 100,
+      side: 'buy',
+      type: 'limit',
+      limitPrice: 90,
+      timeInForce: 'day',
+    } as never),
+    refused422(/notional orders are simple market orders, time in force day; this one is limit, day: use qty/),
+  );
+  await assert.rejects(
+    orders.submit({ symbol: 'AAPL', qty: 1, notional: 100, side: 'buy', type: 'market', timeInForce: 'day' } as never),
+    refused422(/qty and notional cannot both be given/),
   );
   await assert.rejects(
     orders.limit({ symbol: 'AAPL', qty: 1, side: 'buy', limitPrice: 90, extendedHours: true }),
@@ -250,4 +261,18 @@ test('stop-limit and trailing stop round-trip their terms; the trailing stop rep
     orders.trailingStop({ symbol: 'MSFT', qty: 1, side: 'sell', trailPercent: 100 }),
     refused422(/above 0 and below 100/),
   );
+});
+
+test('a notional market buy through the SDK: answered with notional and no qty, filled in fractional shares at the ask', async () => {
+  ex.quote({ ticker: 'MSFT', bid: 399.9, ask: 400.1 });
+  const placed = (await orders.market({ symbol: 'MSFT', notional: 1000, side: 'buy' } as never)) as unknown as {
+    id: string;
+    notional: string | null;
+    qty: string | null;
+  };
+  assert.deepEqual([placed.notional, placed.qty ?? null], ['1000', null], 'the SDK drops a null qty');
+  await until(() => updates.some((u) => u.order.id === placed.id && u.event === 'fill'), 'the notional fill');
+  const fill = updates.find((u) => u.order.id === placed.id && u.event === 'fill')!;
+  // 1000 / 400.1 shares, to a billionth of a share
+  assert.deepEqual([fill.order.filledQty ?? fill.order.filled_qty, fill.price].map(String), ['2.499375156', '400.1']);
 });

@@ -257,7 +257,7 @@ test('a truncated log (a killed session) is reviewed up to the damage, with a wa
   assert.match(
     s.files[0].warnings[0].message,
     new RegExp(
-      `^line ${lines.length} is cut short \\(\\d+ of 13 fields\\): the log ends mid-row \\(a killed session\\?\\); reviewed up to line ${lines.length - 1}$`,
+      `^line ${lines.length} is cut short \\(\\d+ of 14 fields\\): the log ends mid-row \\(a killed session\\?\\); reviewed up to line ${lines.length - 1}$`,
     ),
   );
   const t = await salvo(['review', cut]);

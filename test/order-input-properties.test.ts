@@ -192,3 +192,91 @@ test('random markets against random stops: a stop buy never fills below its stop
   );
   assert.ok(fills > 50, `the random markets triggered only ${fills} stops: the property was barely exercised`);
 });
+
+/** well-formed groups and notional orders, one field in three replaced by a hostile value */
+const shapes = fc.oneof(
+  fc.record({
+    side: fc.constant('buy'),
+    orderType: fc.constant('market'),
+    orderClass: fc.constantFrom('bracket', 'oto'),
+    takeProfit: fc.record({ limitPrice: fc.constantFrom(104, 110) }),
+    stopLoss: fc.record({ stopPrice: fc.constantFrom(90, 97) }),
+  }),
+  fc.record({
+    side: fc.constant('sell'),
+    action: fc.constant('short_sell'),
+    orderType: fc.constant('limit'),
+    limitPrice: fc.constant(100),
+    orderClass: fc.constant('bracket'),
+    takeProfit: fc.record({ limitPrice: fc.constantFrom(95, 90) }),
+    stopLoss: fc.record({ stopPrice: fc.constantFrom(105, 110), limitPrice: fc.constant(111) }),
+  }),
+  fc.record({
+    side: fc.constantFrom('sell', 'buy'),
+    orderType: fc.constant('limit'),
+    orderClass: fc.constant('oco'),
+    takeProfit: fc.record({ limitPrice: fc.constantFrom(95, 104) }),
+    stopLoss: fc.record({ stopPrice: fc.constantFrom(97, 105) }),
+  }),
+  fc.record({
+    side: fc.constantFrom('buy', 'sell'),
+    orderType: fc.constant('market'),
+    notional: fc.constantFrom(1000, 0.01),
+  }),
+);
+const FIELDS_TO_BREAK = [
+  'quantity',
+  'notional',
+  'side',
+  'orderType',
+  'limitPrice',
+  'orderClass',
+  'takeProfit',
+  'stopLoss',
+  'action',
+  'timeInForce',
+];
+const groupRequest = fc
+  .tuple(
+    shapes,
+    fc.constantFrom(1, 5, 0.5),
+    fc.option(fc.tuple(fc.constantFrom(...FIELDS_TO_BREAK), anyValue), { freq: 2 }),
+  )
+  .map(([shape, quantity, broken]) => {
+    const order: Record<string, unknown> = { ticker: 'AAPL', ...('notional' in shape ? {} : { quantity }), ...shape };
+    if (broken) order[broken[0]] = broken[1];
+    return order;
+  });
+
+test('groups and notional orders: a verdict or one-line refusal; accepted groups are consistent, notional sized at the touch', (t) => {
+  const accepted = { group: 0, notional: 0, simple: 0 };
+  fc.assert(
+    fc.property(groupRequest, fc.constantFrom(-10, 0, 10), fc.boolean(), (raw, held, takesNotional) => {
+      const verdict = checkOrder(raw, {
+        ...view,
+        position: () => held,
+        broker: { name: 'test', takesNotional },
+      });
+      if (!verdict.ok) return assert.ok(verdict.reason.length > 0 && !verdict.reason.includes('\n'), verdict.reason);
+      const o = verdict.order;
+      accepted[o.notional !== undefined ? 'notional' : o.orderClass ? 'group' : 'simple']++;
+      assert.ok(Number.isFinite(o.quantity) && o.quantity > 0, JSON.stringify(o));
+      if (o.notional !== undefined) {
+        assert.ok(takesNotional && o.orderType === 'market' && !o.orderClass, JSON.stringify(o));
+        assert.equal(o.quantity, o.notional / (o.side === 'buy' ? 100.1 : 99.9));
+      }
+      if (!o.orderClass) return;
+      assert.ok(o.legs?.length, JSON.stringify(o));
+      for (const leg of o.legs ?? []) {
+        assert.equal(leg.quantity, o.quantity);
+        assert.equal(leg.side === o.side, o.orderClass === 'oco', `${o.orderClass} leg side`);
+      }
+    }),
+    RUNS,
+  );
+  t.diagnostic(`accepted: ${JSON.stringify(accepted)}`);
+  assert.ok(
+    accepted.group > 20 && accepted.notional > 5,
+    `the property reached accepted orders: ${JSON.stringify(accepted)}`,
+  );
+});

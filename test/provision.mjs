@@ -1,6 +1,7 @@
 // The test peers, provisioned once before the tests (test/run.mjs and .ci/run both run this):
 // redis-server, Java 17 and Kafka 3.9's jars (mvn, Maven Central), Chromium, QuickFIX C++
-// (libquickfix17, and libquickfix-doc's prebuilt example acceptors), tmux. What is missing is
+// (libquickfix17, and libquickfix-doc's prebuilt example acceptors), tmux, and alpaca-py (the
+// official Python Alpaca SDK, in a venv under test/.services from PyPI). What is missing is
 // installed with apt-get as root (apt-get update only when an install fails); without root each
 // missing peer is printed with the command that installs it, and the tests that need it fail
 // with that command. Nothing is skipped. `node test/provision.mjs` exits 1 if anything is missing.
@@ -12,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const quickfixHome = path.join(root, 'test/.services/quickfix');
 const kafkaLib = path.join(root, 'test/kafka/lib');
+/** alpaca-py's own venv: never the system Python's packages, never committed */
+export const ALPACA_PY_VENV = path.join(root, 'test/.services/alpaca-py');
+export const ALPACA_PY = path.join(ALPACA_PY_VENV, 'bin/python');
 const sh = (cmd) => spawnSync('sh', ['-c', cmd], { cwd: root, encoding: 'utf8' });
 const have = (bin) => sh(`command -v ${bin}`).status === 0;
 const isRoot = process.getuid?.() === 0;
@@ -43,7 +47,13 @@ export const INSTALL = {
     `${isRoot ? '' : 'sudo '}apt-get update && ${isRoot ? '' : 'sudo '}apt-get install -y ${packages.join(' ')}`,
   kafka: 'mvn -q -B -f test/kafka/pom.xml dependency:copy-dependencies',
   quickfixDoc: 'mkdir -p test/.services/quickfix && (cd test/.services/quickfix && apt-get download libquickfix-doc)',
+  alpacaPy: 'python3 -m venv test/.services/alpaca-py && test/.services/alpaca-py/bin/pip install -q alpaca-py',
 };
+
+/** whether the venv's Python imports alpaca-py's trading client */
+export const alpacaPyReady = () =>
+  fs.existsSync(ALPACA_PY) &&
+  spawnSync(ALPACA_PY, ['-c', 'import alpaca.trading.client'], { encoding: 'utf8' }).status === 0;
 
 /** installs what is missing; returns one line per peer still missing, with its command */
 export function provision(log = (line) => process.stderr.write(`${line}\n`)) {
@@ -73,6 +83,11 @@ export function provision(log = (line) => process.stderr.write(`${line}\n`)) {
     if (sh(download).status !== 0 && isRoot) sh(`apt-get update -q && ${download}`);
     if (!quickfixDeb())
       problems.push(`libquickfix-doc (QuickFIX's example acceptors) is missing: ${INSTALL.quickfixDoc}`);
+  }
+  if (!alpacaPyReady()) {
+    log(`provisioning test peers: ${INSTALL.alpacaPy}`);
+    sh(INSTALL.alpacaPy);
+    if (!alpacaPyReady()) problems.push(`alpaca-py (the official Python Alpaca SDK) is missing: ${INSTALL.alpacaPy}`);
   }
   return problems;
 }

@@ -226,7 +226,7 @@ test("resume: fills and cancels that happened meanwhile written with the broker'
   // the crashed session's CSV: its last block held only a refused leg, so it is in the CSV and not in the journal
   fs.writeFileSync(
     path.join(dir, 'crashed.csv'),
-    `${TRADE_LOG_COLUMNS.join(',')}\nlocal,buy_long-0-00000b05,NOPE,0,0,rejected,buy,buy_long,1.000000,invalid,0,c0de-9,unknown ticker\n`,
+    `${TRADE_LOG_COLUMNS.join(',')}\nlocal,buy_long-0-00000b05,NOPE,0,0,rejected,buy,buy_long,1.000000,invalid,0,c0de-9,unknown ticker,\n`,
   );
 
   const report = await runTrading({ ...session(ex, 'crashed'), resume: true, eosBehavior: 'liquidate' });

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { TRADE_LOG_COLUMNS } from '../src/journal/trade-log.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 import { until, untilText, within } from './helpers/until.js';
 
@@ -83,7 +84,7 @@ test('a second SIGINT exits before the end of session could finish, and leaves o
   assert.ok(text.endsWith('\n'), 'last row is complete');
   const rows = readLog(s.csv); // throws on a torn row
   assert.ok(rows.length > 0);
-  for (const r of rows) assert.equal(Object.keys(r).length, 13);
+  for (const r of rows) assert.equal(Object.keys(r).length, TRADE_LOG_COLUMNS.length);
   const open = [...byOrder(rows).values()].filter((h) => h.terminal.length === 0);
   assert.ok(open.length > 0, 'orders the end of session would have closed are still open: it was cut short');
   assert.ok(!rows.some((r) => r.action === 'liquidate' && r.status === 'filled'), 'no liquidation filled');

@@ -116,10 +116,14 @@ test('stop, stop-limit and trailing-stop requests: terms kept, one clear reason 
   assert.match(reasonOf({ ...ts, trailPercent: 1, trailPrice: 1 }), /exactly one of/);
   assert.match(reasonOf({ ...ts, trailPrice: 0 }), /trailPrice must be a positive number; got 0/);
   assert.match(reasonOf({ ...mkt, trailPrice: 1 }), /only for trailing_stop orders; this one is a market order/);
-  assert.match(reasonOf({ ...mkt, orderClass: 'oco' }), /orderClass must be one of 'bracket' \| 'oto'; got 'oco'/);
+  assert.match(reasonOf({ ...mkt, orderClass: 'oco' }), /an oco order needs both takeProfit and stopLoss/);
+  assert.match(
+    reasonOf({ ...mkt, orderClass: 'mleg' }),
+    /orderClass must be one of 'bracket' \| 'oto' \| 'oco'; got 'mleg'/,
+  );
   assert.match(
     reasonOf({ ...mkt, takeProfit: { limitPrice: 110 } }),
-    /takeProfit and stopLoss need orderClass 'bracket' or 'oto'/,
+    /takeProfit and stopLoss need orderClass 'bracket', 'oto' or 'oco'/,
   );
   assert.match(
     reasonOf({ ...mkt, orderClass: 'bracket', takeProfit: { limitPrice: 110 } }),
@@ -151,5 +155,78 @@ test('stop, stop-limit and trailing-stop requests: terms kept, one clear reason 
     ],
     'the exits close the long the entry opens, though none is held yet',
   );
-  assert.match(reasonOf({ ...mkt, notional: 500 }), /notional orders are not supported yet/);
+  assert.match(reasonOf({ ...mkt, notional: 500 }), /give quantity or notional, not both/);
+});
+
+test('notional orders: sized at the touch where the broker takes them, refused with the reason where it does not', () => {
+  const alpaca = { ...view(), broker: { name: 'alpaca', takesNotional: true } };
+  const buy = checkOrder({ ticker: 'AAPL', notional: 1001, side: 'buy', orderType: 'market' }, alpaca);
+  assert.ok(buy.ok);
+  assert.deepEqual([buy.order.notional, buy.order.quantity], [1001, 10], 'counted as 1001 / ask 100.1 shares');
+  const limit = { ticker: 'AAPL', notional: 500, side: 'buy', orderType: 'limit', limitPrice: 99 };
+  assert.equal(
+    reasonOf(limit, alpaca),
+    'the alpaca broker takes notional orders only as simple market orders, time in force day; this one is limit with limitPrice 99, day: give a quantity',
+  );
+  assert.equal(
+    reasonOf(
+      { ...limit, orderType: 'market', limitPrice: undefined },
+      { ...view(), broker: { name: 'fix', takesNotional: false } },
+    ),
+    'the fix broker does not take notional orders: give a quantity',
+  );
+  assert.match(
+    reasonOf({ ticker: 'MSFT', notional: 500, side: 'buy', orderType: 'market' }, alpaca),
+    /sized at the ask: there is none yet/,
+  );
+  assert.match(
+    reasonOf({ ticker: 'AAPL', notional: -5, side: 'buy', orderType: 'market' }, alpaca),
+    /notional must be a positive finite amount/,
+  );
+  assert.match(
+    reasonOf({ ticker: 'AAPL', side: 'buy', orderType: 'market' }, alpaca),
+    /quantity is required \(or notional/,
+  );
+  // a notional sell closes at most what is held: 1000 / bid 99.9 ≈ 10.01 > 10
+  assert.match(
+    reasonOf(
+      { ticker: 'AAPL', notional: 1000, side: 'sell', orderType: 'market' },
+      { ...view({ AAPL: 10 }), broker: alpaca.broker },
+    ),
+    /sell_long closes a long position: AAPL long is 10/,
+  );
+});
+
+test('an OCO closes a position: its take-profit limit with the stop-loss as its leg, same side', () => {
+  const oco = {
+    ticker: 'AAPL',
+    quantity: 5,
+    side: 'sell',
+    orderType: 'limit',
+    orderClass: 'oco',
+    takeProfit: { limitPrice: 104 },
+    stopLoss: { stopPrice: 97 },
+  };
+  const verdict = checkOrder(oco, view({ AAPL: 5 }));
+  assert.ok(verdict.ok);
+  assert.deepEqual(
+    [
+      verdict.order.limitPrice,
+      verdict.order.action,
+      verdict.order.legs?.map((l) => [l.side, l.action, l.orderType, l.stopPrice, l.quantity]),
+    ],
+    [104, 'sell_long', [['sell', 'sell_long', 'stop', 97, 5]]],
+  );
+  assert.match(reasonOf(oco, view()), /sell_long closes a long position: AAPL long is 0/);
+  assert.match(reasonOf({ ...oco, limitPrice: 103 }, view({ AAPL: 5 })), /an oco order is its take-profit limit order/);
+  assert.match(
+    reasonOf({ ...oco, stopLoss: { stopPrice: 105 } }, view({ AAPL: 5 })),
+    /takeProfit.limitPrice 104 must be above stopLoss.stopPrice 105/,
+  );
+  assert.match(reasonOf({ ...oco, action: 'short_sell' }, view({ AAPL: 5 })), /an oco order closes a position/);
+  const cover = checkOrder(
+    { ...oco, side: 'buy', takeProfit: { limitPrice: 95 }, stopLoss: { stopPrice: 101 } },
+    view({ AAPL: -5 }),
+  );
+  assert.ok(cover.ok && cover.order.action === 'buy_to_cover', JSON.stringify(cover));
 });

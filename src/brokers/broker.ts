@@ -21,9 +21,14 @@ export interface WireOrder {
   action: Action;
   /** set on a replacement: the client order id of the open order it replaces */
   replaces?: string;
-  /** set on a bracket / OTO entry: its exits, sent with it in one request */
-  orderClass?: 'bracket' | 'oto';
+  /** set on a bracket / OTO entry (its exits) or an OCO's take-profit (its stop-loss): sent with it in one request */
+  orderClass?: 'bracket' | 'oto' | 'oco';
   legs?: WireOrder[];
+  /**
+   * a notional order: the money to trade instead of a quantity (which is then 0 until the venue
+   * fills it); only brokers with `takesNotional` receive one
+   */
+  notional?: number;
 }
 
 /** Alpaca's vocabulary, which the other venues map into; its table and meaning: src/orders/status.ts */
@@ -84,6 +89,11 @@ export interface SubmitAck {
   brokerOrderId: string;
   status: BrokerOrderStatus;
   rawStatus: string;
+  /**
+   * a group sent to a venue that names its legs itself (Alpaca gives each leg its own ids): for each
+   * of salvo's legs, the ids the venue's updates will carry for it
+   */
+  legs?: Array<{ clientOrderId: string; venueClientOrderId: string; brokerOrderId: string }>;
 }
 
 export interface BrokerPosition {
@@ -225,6 +235,8 @@ export interface BrokerHub {
 }
 
 export interface BrokerDriver<C extends { type: string } = { type: string }> {
+  /** whether the venue takes notional orders (money instead of a quantity: market, day). Default false. */
+  takesNotional?: boolean;
   /**
    * main thread, once per session; `board` is the quote board's shared buffer and ticker list;
    * `log`: where the venue's thread speaks (reconnects, a crash), default stderr

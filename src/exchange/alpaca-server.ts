@@ -9,22 +9,12 @@ import type { Duplex } from 'node:stream';
 import type { QuoteBoard } from '../market/quote-board.js';
 import type { BrokerOrderState } from '../brokers/broker.js';
 import type { PaperVenue } from './venue.js';
-import { accountJson, calendarJson, clockJson, positionJson } from './alpaca/account-api.js';
 import { DataStreamServer } from './alpaca/data-stream.js';
-import {
-  ApiError,
-  checkAuth,
-  decodePathPart,
-  notFound,
-  RateGate,
-  readJson,
-  requestUrl,
-  sendError,
-  sendJson,
-} from './alpaca/http.js';
-import { OrderLedger, orderJson } from './alpaca/ledger.js';
-import { cancelAll, cancelOrder, createOrder, listOrders, parseListQuery, venueError } from './alpaca/orders-api.js';
-import { closeAll, closePosition, replaceOrder } from './alpaca/order-changes.js';
+import { ApiError, checkAuth, notFound, RateGate, requestUrl, sendError, sendJson } from './alpaca/http.js';
+import { OrderLedger } from './alpaca/ledger.js';
+import { marketData } from './alpaca/market-data.js';
+import { venueError } from './alpaca/orders-api.js';
+import { type RouteContext, routeTrading } from './alpaca/routes.js';
 import { AccountExtras } from './alpaca/account-extras.js';
 import { TradeUpdatesServer } from './alpaca/trade-updates.js';
 
@@ -85,187 +75,58 @@ const DATA_PATHS = new Set(['/v2/iex', '/v2/sip', '/v2/test', '/v2/delayed_sip']
 export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOptions): Promise<AlpacaServer> {
   const credentials = { keyId: options.keyId, secretKey: options.secretKey };
   if (!credentials.keyId || !credentials.secretKey) throw new Error('serveAlpaca needs keyId and secretKey');
-  const failure = options.failure ?? {};
   const ledger = new OrderLedger((id) => venue.getOrder(id));
   const gate = options.ordersPerMinute ? new RateGate(options.ordersPerMinute) : undefined;
-  const stats: AlpacaServerStats = {
-    submitRequests: 0,
-    swallowed: 0,
-    rateLimited: 0,
-    streamDrops: 0,
-    dataStreamDrops: 0,
-    updatesUnheard: 0,
-  };
+  const stats = { submitRequests: 0, swallowed: 0, rateLimited: 0 };
   const created = new Map<string, number>();
   const held = new Set<ServerResponse>();
-  const trades = new TradeUpdatesServer(venue, {
-    credentials,
-    binaryFrames: options.binaryFrames ?? true,
-    dropAfterMs: failure.dropStreamAfterMs,
-    maxDrops: failure.maxStreamDrops ?? Infinity,
-  });
-  const data = new DataStreamServer({
-    credentials,
-    board: options.board,
-    pollMs: options.dataPollMs ?? 5,
-    dropAfterMs: failure.dropDataStreamAfterMs,
-    maxDrops: failure.maxDataStreamDrops ?? Infinity,
-  });
+  const { trades, data } = openStreams(venue, options);
   const unsubscribe = venue.onUpdate((update) => {
     if (update.event === 'pending_new')
       created.set(update.order.clientOrderId, (created.get(update.order.clientOrderId) ?? 0) + 1);
     trades.publish(update, ledger.record(update));
   });
-
   const extras = new AccountExtras(venue, options.board);
-  /** what creates an order besides POST /v2/orders (replace, closing a position) counts against the same gate */
-  const admitOrder = () => {
-    stats.submitRequests++;
-    if (gate && !gate.take()) {
-      stats.rateLimited++;
-      throw gate.tooMany();
-    }
-  };
-
-  const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const { pathname: path } = url;
-    const method = req.method ?? 'GET';
-    const ok = (body: unknown, status = 200) => sendJson(res, status, body, gate?.headers());
-    if (path === '/v2/orders' && method === 'POST') {
+  const context: RouteContext = {
+    venue,
+    ledger,
+    board: options.board,
+    timeZone: options.timeZone ?? 'America/New_York',
+    // every request that creates an order (a submit, a replace, closing a position) passes the same gate
+    admitOrder: () => {
       stats.submitRequests++;
       if (gate && !gate.take()) {
         stats.rateLimited++;
         throw gate.tooMany();
       }
-      const result = await createOrder(venue, ledger, await readJson(req));
-      if (result === 'swallowed') {
-        // the order exists but its answer is lost: hold the request until the client gives up
-        stats.swallowed++;
-        held.add(res);
-        res.on('close', () => held.delete(res));
-        return;
-      }
-      return ok(orderJson(result.order));
-    }
-    if (method === 'GET') {
-      if (path === '/v2/account') return ok(accountJson(venue, options.board));
-      if (path === '/v2/clock') return ok(clockJson(venue));
-      if (path === '/v2/calendar')
-        return ok(calendarJson(venue, url.searchParams, options.timeZone ?? 'America/New_York'));
-      if (path === '/v2/positions') return ok(venue.positions().map((p) => positionJson(options.board, p)));
-      if (path.startsWith('/v2/positions/')) {
-        const symbol = decodePathPart(path.slice('/v2/positions/'.length));
-        const p = venue.positions().find((x) => x.ticker === symbol);
-        if (!p) throw notFound('position does not exist');
-        return ok(positionJson(options.board, p));
-      }
-      if (path === '/v2/orders') return ok(listOrders(ledger, parseListQuery(url.searchParams)));
-      if (path === '/v2/orders:by_client_order_id') {
-        const id = url.searchParams.get('client_order_id');
-        const o = id ? ledger.byClientOrderId(id) : undefined;
-        if (!o) throw notFound('order not found');
-        return ok(orderJson(o));
-      }
-      if (path.startsWith('/v2/orders/')) {
-        const o = ledger.byId(decodePathPart(path.slice('/v2/orders/'.length)));
-        if (!o) throw notFound('order not found');
-        return ok(orderJson(o));
-      }
-    }
-    if (method === 'DELETE') {
-      if (path === '/v2/orders') return ok(await cancelAll(venue, ledger), 207);
-      if (path.startsWith('/v2/orders/')) {
-        await cancelOrder(venue, ledger, decodePathPart(path.slice('/v2/orders/'.length)));
-        return sendJson(res, 204, undefined, gate?.headers());
-      }
-    }
-    const more = await routeMore(req, method, url);
-    if (more) return more.status === 204 ? sendJson(res, 204, undefined, gate?.headers()) : ok(more.body, more.status);
-    throw notFound('endpoint not found');
+    },
   };
-
-  /** replace, closing positions, and the account extras: kept apart from the order routes above */
-  const routeMore = async (
-    req: IncomingMessage,
-    method: string,
-    url: URL,
-  ): Promise<{ status: number; body?: unknown } | undefined> => {
-    const path = url.pathname;
-    if (method === 'PATCH' && path.startsWith('/v2/orders/')) {
-      admitOrder();
-      return {
-        status: 200,
-        body: orderJson(
-          await replaceOrder(venue, ledger, decodeURIComponent(path.slice('/v2/orders/'.length)), await readJson(req)),
-        ),
-      };
-    }
-    if (method === 'DELETE' && path === '/v2/positions') {
-      admitOrder();
-      return { status: 207, body: await closeAll(venue, ledger, url.searchParams) };
-    }
-    if (method === 'DELETE' && path.startsWith('/v2/positions/')) {
-      admitOrder();
-      return {
-        status: 200,
-        body: orderJson(
-          await closePosition(venue, ledger, decodeURIComponent(path.slice('/v2/positions/'.length)), url.searchParams),
-        ),
-      };
-    }
-    return extras.route(req, method, url);
-  };
-
-  // Guarantee: whatever bytes arrive, the answer is a 4xx (or a closed socket) and the server goes
-  // on serving. Every step that reads the request (its URL included) runs inside the catch.
-  const server = http.createServer((req, res) => {
-    (async () => {
-      const url = requestUrl(req);
-      checkAuth(req, credentials);
-      await route(req, res, url);
-    })().catch((error: unknown) => {
-      const e = error instanceof ApiError ? error : venueError(error);
-      // a body refused half-read leaves the rest of it on the socket: close it rather than read on
-      const closing: Record<string, string> = e.status === 413 ? { Connection: 'close' } : {};
-      sendError(res, e, { ...(e.status === 401 ? {} : gate?.headers()), ...closing });
-    });
-  });
-  server.keepAliveTimeout = 30_000;
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // node leaves an upgraded socket without an error listener: a reset would be an uncaught error
-    socket.on('error', () => socket.destroy());
-    let path: string;
-    try {
-      path = requestUrl(req).pathname;
-    } catch {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const answer =
+      (await routeTrading(context, req, method, url)) ??
+      (await extras.route(req, method, url)) ??
+      marketData(options.board, method, url);
+    if (!answer) throw notFound('endpoint not found');
+    if (answer === 'held') {
+      // the order exists but its answer is lost: hold the request until the client gives up
+      stats.swallowed++;
+      held.add(res);
+      res.on('close', () => held.delete(res));
       return;
     }
-    const wss = path === '/stream' ? trades.wss : DATA_PATHS.has(path) ? data.wss : undefined;
-    if (!wss) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
+    sendJson(res, answer.status, answer.status === 204 ? undefined : answer.body, gate?.headers());
+  };
 
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as { port: number }).port;
-  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const server = httpServer(credentials, gate, route);
+  server.on('upgrade', upgrader(trades, data));
+  const base = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
   let closed = false;
-
   return {
-    restUrl: `http://${hostPart}:${port}`,
-    streamUrl: `ws://${hostPart}:${port}/stream`,
-    dataStreamUrl: `ws://${hostPart}:${port}/v2/iex`,
-    port,
+    restUrl: `http://${base}`,
+    streamUrl: `ws://${base}/stream`,
+    dataStreamUrl: `ws://${base}/v2/iex`,
+    port: (server.address() as { port: number }).port,
     dropStreams: () => trades.dropAll(),
     dropDataStreams: () => data.dropAll(),
     stats: () => ({
@@ -291,4 +152,83 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
       });
     },
   };
+}
+
+/**
+ * Guarantee: whatever bytes arrive, the answer is a 4xx (or a closed socket) and the server goes on
+ * serving. Every step that reads the request (its URL included) runs inside the catch.
+ */
+function httpServer(
+  credentials: { keyId: string; secretKey: string },
+  gate: RateGate | undefined,
+  route: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>,
+): http.Server {
+  const server = http.createServer((req, res) => {
+    (async () => {
+      const url = requestUrl(req);
+      checkAuth(req, credentials);
+      await route(req, res, url);
+    })().catch((error: unknown) => {
+      const e = error instanceof ApiError ? error : venueError(error);
+      // a body refused half-read leaves the rest of it on the socket: close it rather than read on
+      const closing: Record<string, string> = e.status === 413 ? { Connection: 'close' } : {};
+      sendError(res, e, { ...(e.status === 401 ? {} : gate?.headers()), ...closing });
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  return server;
+}
+
+/** the trade_updates and market-data websockets, with the drops the options inject */
+function openStreams(venue: PaperVenue, options: AlpacaServerOptions) {
+  const credentials = { keyId: options.keyId, secretKey: options.secretKey };
+  const failure = options.failure ?? {};
+  const trades = new TradeUpdatesServer(venue, {
+    credentials,
+    binaryFrames: options.binaryFrames ?? true,
+    dropAfterMs: failure.dropStreamAfterMs,
+    maxDrops: failure.maxStreamDrops ?? Infinity,
+  });
+  const data = new DataStreamServer({
+    credentials,
+    board: options.board,
+    pollMs: options.dataPollMs ?? 5,
+    dropAfterMs: failure.dropDataStreamAfterMs,
+    maxDrops: failure.maxDataStreamDrops ?? Infinity,
+  });
+  return { trades, data };
+}
+
+/** websocket upgrades: /stream for trade updates, the data paths for quotes, anything else 404 */
+function upgrader(trades: TradeUpdatesServer, data: DataStreamServer) {
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // node leaves an upgraded socket without an error listener: a reset would be an uncaught error
+    socket.on('error', () => socket.destroy());
+    let path: string;
+    try {
+      path = requestUrl(req).pathname;
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const wss = path === '/stream' ? trades.wss : DATA_PATHS.has(path) ? data.wss : undefined;
+    if (!wss) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+}
+
+/** listens on host:port (0: any free port); resolves with `host:port` as a URL writes it */
+async function listen(server: http.Server, host: string, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as { port: number }).port;
+  return `${host.includes(':') ? `[${host}]` : host}:${bound}`;
 }

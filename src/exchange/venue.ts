@@ -109,6 +109,7 @@ export class PaperVenue {
     await this.venueLatency();
     this.recording?.answered.set(order.clientOrderId, preciseNow());
     this.admit();
+    if (order.notional !== undefined) order = this.sizeNotional(order);
     const refusal = this.refusal(order);
     if (refusal) throw new BrokerRejection(refusal[1], refusal[0]);
     const o = this.accept(order);
@@ -190,6 +191,30 @@ export class PaperVenue {
     const o = this.accept(order);
     this.matchOnArrival(o);
     return { brokerOrderId: o.state.brokerOrderId, status: 'new', rawStatus: 'new' };
+  }
+
+  /**
+   * A notional order (money, not shares) is the fractional quantity its money buys at the touch on
+   * arrival (rounded down to 1e-9 share); as at Alpaca only a market order, time in force day.
+   */
+  private sizeNotional(order: WireOrder): WireOrder {
+    const { notional = NaN, ticker, side } = order;
+    if (!(notional > 0) || !Number.isFinite(notional))
+      throw new BrokerRejection(`invalid notional ${notional}: must be a positive amount`, 'invalid_notional');
+    if (order.orderType !== 'market' || order.timeInForce !== 'day' || order.legs?.length)
+      throw new BrokerRejection(
+        `notional orders are simple market orders, time in force day; this one is ${order.orderType}, ${order.timeInForce}: use qty`,
+        'invalid_notional',
+      );
+    const q = this.board.has(ticker) ? this.board.read(this.board.slotOf(ticker), this.quote) : undefined;
+    const touch = q ? (side === 'buy' ? q.ask : q.bid) : 0;
+    if (!(touch > 0))
+      throw new BrokerRejection(
+        `no quote yet for ${ticker}: a notional ${side} is sized at the ${side === 'buy' ? 'ask' : 'bid'}`,
+        'no_quote',
+      );
+    // down to a billionth of a share; the nudge keeps 250.25 / 100.1 at 2.5, not 2.499999999
+    return { ...order, quantity: Math.floor((notional / touch) * 1e9 + 1e-6) / 1e9 };
   }
 
   /** starts recording arrivals and answers of submits (kept until the venue closes) */

@@ -104,9 +104,10 @@ export class OrderDesk {
       }
       const workerId = this.pool.assign();
       // a bracket's exits are orders of their own in the book and the log; they travel with their entry
-      const make = (terms: CheckedRequest): Order => {
+      const make = (terms: CheckedRequest, parentId?: string): Order => {
         const order: Order = {
           ...terms,
+          ...(parentId === undefined ? {} : { parentId }),
           legs: undefined,
           clientOrderId: clientOrderId(terms.action, workerId),
           blockId,
@@ -124,7 +125,7 @@ export class OrderDesk {
         return order;
       };
       const entry = make(verdict.order);
-      if (verdict.order.legs) entry.legs = verdict.order.legs.map(make);
+      if (verdict.order.legs) entry.legs = verdict.order.legs.map((terms) => make(terms, entry.clientOrderId));
       valid.push(entry);
     });
     // one line per block, not per leg: a runaway strategy's 1,000 refused legs must not flood the log
@@ -248,6 +249,8 @@ export class OrderDesk {
     if (this.stats.ackLatencies.length > 1000) this.stats.ackLatencies.pop();
     if (message.type === 'accepted') {
       order.brokerOrderId ??= message.ack.brokerOrderId;
+      for (const leg of message.ack.legs ?? [])
+        this.book.alias(leg.clientOrderId, leg.venueClientOrderId, leg.brokerOrderId);
       this.book.move(order, 'submitted', { source: 'execution', rawStatus: message.ack.rawStatus, at: Date.now() });
       this.instructions.acknowledged(order);
       return;

@@ -27,6 +27,9 @@ export interface OrderEvent {
 const REFUSALS_KEPT = 20;
 const EPS = 1e-12;
 
+/** unknown ids whose updates are kept for an alias that may still come */
+const MAX_UNCLAIMED = 1000;
+
 export class OrderRegistry {
   private readonly orders = new Map<string, Order>();
   private readonly listeners: Array<(event: OrderEvent) => void> = [];
@@ -34,6 +37,13 @@ export class OrderRegistry {
   /** updates for ids this session does not know (another client on the account), counted */
   foreignUpdates = 0;
   private readonly refused: RefusedTransitions = { count: 0, withFill: 0, byReason: {}, first: [] };
+  /** a venue's own client order ids for salvo's group legs (Alpaca names a bracket's legs itself) */
+  private readonly aliases = new Map<string, Order>();
+  /**
+   * updates for unknown ids, kept a while: a leg's first updates can overtake the ack that names
+   * it (the stream and the worker's answer race), and are applied when the alias arrives
+   */
+  private readonly unclaimed = new Map<string, TradeUpdate[]>();
 
   /** `log` hears a warning for each refused update that carries a fill */
   constructor(private readonly log?: Pick<Log, 'warn'>) {}
@@ -91,11 +101,25 @@ export class OrderRegistry {
     return true;
   }
 
+  /** the venue calls salvo's order `clientOrderId` `venueClientOrderId` (and `brokerOrderId`) in its updates */
+  alias(clientOrderId: string, venueClientOrderId: string, brokerOrderId: string): void {
+    const order = this.orders.get(clientOrderId);
+    if (!order) return;
+    order.brokerOrderId ??= brokerOrderId;
+    this.aliases.set(venueClientOrderId, order);
+    const early = this.unclaimed.get(venueClientOrderId) ?? [];
+    this.unclaimed.delete(venueClientOrderId);
+    this.foreignUpdates -= early.length;
+    for (const update of early) this.applyUpdate(update);
+  }
+
   /** A trade update from the broker's stream; one the table refuses is recorded (see refusedTransitions). */
   applyUpdate(update: TradeUpdate): void {
-    const order = this.orders.get(update.order.clientOrderId);
+    const venueId = update.order.clientOrderId;
+    const order = this.orders.get(venueId) ?? this.aliases.get(venueId);
     if (!order) {
       this.foreignUpdates++;
+      this.keepUnclaimed(update);
       return;
     }
     const status = salvoStatusOf(update.order.status);
@@ -145,6 +169,18 @@ export class OrderRegistry {
     return { ...r, byReason: { ...r.byReason }, first: r.first.map((x) => ({ ...x })) };
   }
 
+  private keepUnclaimed(update: TradeUpdate): void {
+    const id = update.order.clientOrderId;
+    const list = this.unclaimed.get(id);
+    if (list) list.push(update);
+    else this.unclaimed.set(id, [update]);
+    // another client's orders on the account must not grow this without bound: the oldest ids go
+    for (const oldest of this.unclaimed.keys()) {
+      if (this.unclaimed.size <= MAX_UNCLAIMED) break;
+      this.unclaimed.delete(oldest);
+    }
+  }
+
   all(): IterableIterator<Order> {
     return this.orders.values();
   }
@@ -153,13 +189,21 @@ export class OrderRegistry {
     return [...this.orders.values()].filter((o) => !isTerminal(o.status));
   }
 
-  /** quantity open orders are already closing on one side of a ticker (for action checks) */
+  /**
+   * quantity open orders are already closing on one side of a ticker (for action checks). The
+   * exits of one group (a bracket's two, an OCO's pair) close the same shares once: the larger counts.
+   */
   closingInFlight(ticker: string, side: 'long' | 'short'): number {
     let qty = 0;
+    const groups = new Map<string, number>();
     for (const o of this.orders.values()) {
-      if (o.ticker === ticker && !isTerminal(o.status) && closesSide(o.action) === side)
-        qty += o.quantity - o.filledQty;
+      if (o.ticker !== ticker || isTerminal(o.status) || closesSide(o.action) !== side) continue;
+      const left = o.quantity - o.filledQty;
+      const group = o.parentId ?? (o.orderClass === 'oco' ? o.clientOrderId : undefined);
+      if (group === undefined) qty += left;
+      else groups.set(group, Math.max(groups.get(group) ?? 0, left));
     }
+    for (const left of groups.values()) qty += left;
     return qty;
   }
 

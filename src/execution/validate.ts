@@ -26,7 +26,8 @@ const CLOSES: Partial<Record<Action, 'long' | 'short'>> = {
 const requestSchema = z.strictObject({
   ticker: z.string(),
   // numbers are checked by hand below, so NaN and Infinity get the same clear message as -1
-  quantity: z.unknown(),
+  quantity: z.unknown().optional(),
+  notional: z.unknown().optional(),
   side: z.enum(['buy', 'sell']),
   orderType: z.enum(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop']),
   limitPrice: z.unknown().optional(),
@@ -35,15 +36,11 @@ const requestSchema = z.strictObject({
   trailPrice: z.unknown().optional(),
   action: z.enum(ACTIONS).optional(),
   timeInForce: z.enum(['day', 'gtc', 'ioc', 'fok']).optional(),
-  orderClass: z.enum(['bracket', 'oto']).optional(),
+  orderClass: z.enum(['bracket', 'oto', 'oco']).optional(),
   takeProfit: z.unknown().optional(),
   stopLoss: z.unknown().optional(),
 });
 const FIELDS = Object.keys(requestSchema.shape);
-/** fields a trader may expect from Alpaca that salvo does not honour yet: refused by name, never dropped */
-const NOT_YET: Record<string, string> = {
-  notional: 'notional orders are not supported yet: give a quantity',
-};
 
 export interface PositionView {
   hasTicker(ticker: string): boolean;
@@ -53,16 +50,19 @@ export interface PositionView {
   closingInFlight(ticker: string, closes: 'long' | 'short'): number;
   /** the ticker's current bid and ask (0 where there is none), for stops on the wrong side of the market */
   touch(ticker: string): { bid: number; ask: number };
+  /** the session's broker and whether it takes notional orders (market, day); default: none does */
+  broker?: { name: string; takesNotional: boolean };
 }
 
 export type CheckedRequest = Required<
   Pick<OrderRequest, 'ticker' | 'quantity' | 'side' | 'orderType' | 'action' | 'timeInForce'>
 > &
-  Pick<
-    OrderRequest,
-    'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice' | 'orderClass'
-  > & /** a bracket / OTO entry's exits: they close what the entry opens, so no position check applies to them */
-  { legs?: CheckedRequest[] };
+  Pick<OrderRequest, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice' | 'orderClass'> & {
+    /** a notional order's money; `quantity` is then the estimate at the touch */
+    notional?: number;
+    /** a bracket / OTO entry's exits (they close what the entry opens), an OCO's stop-loss */
+    legs?: CheckedRequest[];
+  };
 
 export type Verdict =
   | { ok: true; order: CheckedRequest }
@@ -87,6 +87,8 @@ export function checkOrder(raw: unknown, view: PositionView): Verdict {
   }
 }
 
+type Parsed = z.infer<typeof requestSchema>;
+
 function checkReadable(raw: unknown, view: PositionView): Verdict {
   const problems: string[] = [];
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
@@ -109,70 +111,34 @@ function checkReadable(raw: unknown, view: PositionView): Verdict {
     return { ok: false, reason: problems.join('; '), partial };
   }
   const o = parsed.data;
-  if (!view.hasTicker(o.ticker)) problems.push(`unknown ticker '${o.ticker}': not one of this session's tickers`);
-  if (o.quantity === undefined) problems.push('quantity is required');
-  else if (!isPositive(o.quantity))
-    problems.push(`quantity must be a positive finite number; got ${describe(o.quantity)}`);
+  const known = view.hasTicker(o.ticker);
+  if (!known) problems.push(`unknown ticker '${o.ticker}': not one of this session's tickers`);
+  const touch = known ? view.touch(o.ticker) : { bid: 0, ask: 0 };
+  // an OCO is its take-profit limit order: its limit price may be left to takeProfit
+  const tp = o.takeProfit as { limitPrice?: unknown } | undefined;
+  if (o.orderClass === 'oco' && o.limitPrice === undefined && typeof tp === 'object' && tp !== null)
+    o.limitPrice = tp.limitPrice;
+  const quantity = sizeOf(o, view, touch, problems);
   const terms = { ...o, timeInForce: o.timeInForce ?? 'day' } as Parameters<typeof priceTermsProblem>[0];
-  const termsProblem = priceTermsProblem(
-    terms,
-    view.hasTicker(o.ticker) ? view.touch(o.ticker) : { bid: 0, ask: 0 },
-    SALVO_NAMES,
-  );
+  const termsProblem = priceTermsProblem(terms, touch, SALVO_NAMES);
   if (termsProblem) problems.push(termsProblem[1]);
-  const action: Action = o.action ?? (o.side === 'buy' ? 'buy_long' : 'sell_long');
+  const action: Action = o.action ?? defaultAction(o);
   if (ACTION_SIDE[action] !== o.side)
     problems.push(`action '${action}' goes with side '${ACTION_SIDE[action]}', not '${o.side}'`);
-  const closes = CLOSES[action];
   if (problems.length) return { ok: false, reason: problems.join('; '), partial: { ...partial, action } };
-  const quantity = o.quantity as number;
-  if (closes) {
-    const held = view.position(o.ticker);
-    const open = closes === 'long' ? Math.max(0, held) : Math.max(0, -held);
-    const closable = open - view.closingInFlight(o.ticker, closes);
-    if (quantity > closable + 1e-9) {
-      const hint = action === 'sell_long' && open === 0 && !o.action ? "; to open a short use action 'short_sell'" : '';
-      problems.push(
-        `${action} closes a ${closes} position: ${o.ticker} ${closes} is ${open}, ${open - closable} already being closed by open orders; cannot close ${quantity}${hint}`,
-      );
-    }
-  }
-  let legs: CheckedRequest[] | undefined;
-  if (o.orderClass) {
-    const touch = view.touch(o.ticker);
-    const exits = exitLegs(
-      {
-        ticker: o.ticker,
-        quantity,
-        side: o.side,
-        orderType: o.orderType,
-        limitPrice: o.limitPrice as number | undefined,
-        timeInForce: o.timeInForce ?? 'day',
-        action,
-      },
-      o.orderClass,
-      o.takeProfit,
-      o.stopLoss,
-      touch,
-    );
-    if ('problem' in exits) problems.push(exits.problem);
-    else {
-      legs = exits.legs as CheckedRequest[];
-      for (const leg of legs) {
-        const p = priceTermsProblem(leg, touch, SALVO_NAMES);
-        if (p) problems.push(`${o.orderClass} exit: ${p[1]}`);
-      }
-    }
-  } else if (o.takeProfit !== undefined || o.stopLoss !== undefined)
-    problems.push("takeProfit and stopLoss need orderClass 'bracket' or 'oto'");
+  closingProblem(o, action, quantity, view, problems);
+  const legs = o.orderClass ? groupLegs(o, o.orderClass, action, quantity, touch, problems) : undefined;
+  if (!o.orderClass && (o.takeProfit !== undefined || o.stopLoss !== undefined))
+    problems.push("takeProfit and stopLoss need orderClass 'bracket', 'oto' or 'oco'");
   if (problems.length) return { ok: false, reason: problems.join('; '), partial: { ...partial, action } };
   const prices = {
     limitPrice: o.limitPrice,
     stopPrice: o.stopPrice,
     trailPercent: o.trailPercent,
     trailPrice: o.trailPrice,
-  } as Pick<CheckedRequest, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice'>;
-  for (const key of ['stopPrice', 'trailPercent', 'trailPrice'] as const)
+    notional: o.notional,
+  } as Pick<CheckedRequest, 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice' | 'notional'>;
+  for (const key of ['stopPrice', 'trailPercent', 'trailPrice', 'notional'] as const)
     if (prices[key] === undefined) delete prices[key];
   const group = o.orderClass ? { orderClass: o.orderClass, legs } : {};
   return {
@@ -190,6 +156,90 @@ function checkReadable(raw: unknown, view: PositionView): Verdict {
   };
 }
 
+/** an OCO closes a position, so a buying one covers a short; any other order opens or adds by default */
+const defaultAction = (o: Parsed): Action =>
+  o.side === 'buy' ? (o.orderClass === 'oco' ? 'buy_to_cover' : 'buy_long') : 'sell_long';
+
+/**
+ * The order's quantity: as given, or for a notional order the estimate at the touch (what salvo's
+ * position and risk checks count; the venue fills notional / its own price). 0 with a problem noted.
+ */
+function sizeOf(o: Parsed, view: PositionView, touch: { bid: number; ask: number }, problems: string[]): number {
+  if (o.notional === undefined) {
+    if (o.quantity === undefined) problems.push('quantity is required (or notional, the money to trade)');
+    else if (!isPositive(o.quantity))
+      problems.push(`quantity must be a positive finite number; got ${describe(o.quantity)}`);
+    return isPositive(o.quantity) ? o.quantity : 0;
+  }
+  const broker = view.broker ?? { name: 'session', takesNotional: false };
+  const before = problems.length;
+  if (o.quantity !== undefined) problems.push('give quantity or notional, not both');
+  else if (!isPositive(o.notional))
+    problems.push(`notional must be a positive finite amount of money; got ${describe(o.notional)}`);
+  else if (!broker.takesNotional)
+    problems.push(`the ${broker.name} broker does not take notional orders: give a quantity`);
+  else if (o.orderType !== 'market' || (o.timeInForce ?? 'day') !== 'day' || o.orderClass)
+    problems.push(
+      `the ${broker.name} broker takes notional orders only as simple market orders, time in force day; this one is ${o.orderClass ? `an ${o.orderClass} ` : ''}${o.orderType}${o.limitPrice !== undefined ? ` with limitPrice ${describe(o.limitPrice)}` : ''}, ${o.timeInForce ?? 'day'}: give a quantity`,
+    );
+  if (problems.length > before) return 0;
+  const price = o.side === 'buy' ? touch.ask : touch.bid;
+  if (!(price > 0)) {
+    problems.push(
+      `a notional order for ${o.ticker} is sized at the ${o.side === 'buy' ? 'ask' : 'bid'}: there is none yet`,
+    );
+    return 0;
+  }
+  return (o.notional as number) / price;
+}
+
+/** an order that closes a position may close no more than is open and not already being closed */
+function closingProblem(o: Parsed, action: Action, quantity: number, view: PositionView, problems: string[]): void {
+  const closes = CLOSES[action];
+  if (!closes) return;
+  const held = view.position(o.ticker);
+  const open = closes === 'long' ? Math.max(0, held) : Math.max(0, -held);
+  const closable = open - view.closingInFlight(o.ticker, closes);
+  if (quantity > closable + 1e-9) {
+    const hint = action === 'sell_long' && open === 0 && !o.action ? "; to open a short use action 'short_sell'" : '';
+    problems.push(
+      `${action} closes a ${closes} position: ${o.ticker} ${closes} is ${open}, ${open - closable} already being closed by open orders; cannot close ${quantity}${hint}`,
+    );
+  }
+}
+
+/** a bracket / OTO entry's exits, or an OCO's stop-loss: checked as a group, each with its own terms */
+function groupLegs(
+  o: Parsed,
+  orderClass: NonNullable<Parsed['orderClass']>,
+  action: Action,
+  quantity: number,
+  touch: { bid: number; ask: number },
+  problems: string[],
+): CheckedRequest[] | undefined {
+  if (orderClass === 'oco' && !CLOSES[action])
+    problems.push(
+      `an oco order closes a position: its action is sell_long / liquidate (a long) or buy_to_cover / cover_short (a short), not ${action}`,
+    );
+  const head = {
+    ticker: o.ticker,
+    quantity,
+    side: o.side,
+    orderType: o.orderType,
+    limitPrice: o.limitPrice as number | undefined,
+    timeInForce: o.timeInForce ?? 'day',
+    action,
+  };
+  const exits = exitLegs(head, orderClass, o.takeProfit, o.stopLoss, touch);
+  if ('problem' in exits) return void problems.push(exits.problem);
+  const legs = exits.legs as CheckedRequest[];
+  for (const leg of legs) {
+    const p = priceTermsProblem(leg, touch, SALVO_NAMES);
+    if (p) problems.push(`${orderClass} ${orderClass === 'oco' ? 'stopLoss' : 'exit'}: ${p[1]}`);
+  }
+  return legs;
+}
+
 /** which position side an order's action closes, if any */
 export const closesSide = (action: Action): 'long' | 'short' | undefined => CLOSES[action];
 
@@ -200,7 +250,7 @@ function describeOrderIssue(issue: z.core.$ZodIssue): string {
     return `${field} is required`;
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((k) => NOT_YET[k] ?? `unknown field '${k}'${suggest(k, FIELDS)}`).join('; ');
+      return issue.keys.map((k) => `unknown field '${k}'${suggest(k, FIELDS)}`).join('; ');
     case 'invalid_value':
       return `${field} must be one of ${issue.values.map((v) => `'${String(v)}'`).join(' | ')}${got}`;
     case 'invalid_type':

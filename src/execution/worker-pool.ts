@@ -173,6 +173,7 @@ export function toWire(o: WireOrder): WireOrder {
     replaces,
     orderClass,
     legs,
+    notional,
   } = o;
   return {
     clientOrderId,
@@ -189,5 +190,6 @@ export function toWire(o: WireOrder): WireOrder {
     replaces,
     orderClass,
     legs: legs?.map(toWire),
+    ...(notional === undefined ? {} : { notional }),
   };
 }

@@ -34,7 +34,8 @@ export interface HeaderRecord {
 
 export interface IntentRecord {
   t: 'intent';
-  order: WireOrder;
+  /** a group's leg carries its parent's client order id */
+  order: WireOrder & { parentId?: string };
   blockId: string;
   leg: number;
   workerId: number;
@@ -142,6 +143,8 @@ export class OrderJournal {
           trailPrice,
           orderClass,
           replaces,
+          notional,
+          parentId,
         } = o;
         return line({
           t: 'intent',
@@ -159,6 +162,8 @@ export class OrderJournal {
             trailPrice,
             orderClass,
             replaces,
+            notional,
+            parentId,
           },
           blockId: o.blockId,
           leg: o.leg,

@@ -1,6 +1,6 @@
-// The CSV trade log: blockpaca's ten columns plus worker_id, block_id and reason, one row per order
-// status change, appended as it happens. Rows are written with synchronous appends of whole lines
-// (batched every 50 ms), so a process killed between two writes leaves only complete rows. A write
+// The CSV trade log: blockpaca's ten columns plus worker_id, block_id, reason and parent_id, one row
+// per order status change, appended as it happens. Rows are written with synchronous appends of whole
+// lines (batched every 50 ms), so a process killed between two writes leaves only complete rows. A write
 // that fails (a full disk, a file size limit) leaves the file as it was and keeps its rows, to be
 // tried again with the next batch; the session hears of the first failure (onFailure).
 import fs from 'node:fs';
@@ -23,6 +23,8 @@ export const TRADE_LOG_COLUMNS = [
   'worker_id',
   'block_id',
   'reason',
+  /** a leg of a bracket / OTO / OCO: its parent's client order id; empty for every other order */
+  'parent_id',
 ] as const;
 export type TradeLogRow = Record<(typeof TRADE_LOG_COLUMNS)[number], string | number>;
 
@@ -34,9 +36,7 @@ export type TradeLogRow = Record<(typeof TRADE_LOG_COLUMNS)[number], string | nu
 export const epochSeconds = (ms: number): string => (ms / 1000).toFixed(3);
 
 export class TradeLog {
-  private readonly stringifier = createObjectCsvStringifier({
-    header: TRADE_LOG_COLUMNS.map((id) => ({ id, title: id })),
-  });
+  private readonly stringifier: ReturnType<typeof createObjectCsvStringifier>;
   private pending: TradeLogRow[] = [];
   private readonly timer: NodeJS.Timeout;
   private fd: number | undefined;
@@ -47,8 +47,12 @@ export class TradeLog {
   failure: Error | undefined;
 
   private constructor(readonly file: string) {
-    this.fd = fs.openSync(file, 'a');
-    if (fs.fstatSync(this.fd).size === 0) appendWhole(this.fd, this.stringifier.getHeaderString() ?? '');
+    this.fd = fs.openSync(file, 'a+');
+    // a resumed log written before a column was added keeps its own columns: every row fits its header
+    const fresh = fs.fstatSync(this.fd).size === 0;
+    const columns = fresh ? TRADE_LOG_COLUMNS : headerOf(this.fd);
+    this.stringifier = createObjectCsvStringifier({ header: columns.map((id) => ({ id, title: id })) });
+    if (fresh) appendWhole(this.fd, this.stringifier.getHeaderString() ?? '');
     this.timer = setInterval(() => this.flush(), 50).unref();
   }
 
@@ -79,6 +83,7 @@ export class TradeLog {
       worker_id: o.workerId,
       block_id: o.blockId,
       reason: event.reason ?? '',
+      parent_id: o.parentId ?? '',
     });
     this.rows++;
   }
@@ -104,6 +109,7 @@ export class TradeLog {
       worker_id: 0,
       block_id: '',
       reason: row.reason,
+      parent_id: '',
     });
     this.rows++;
   }
@@ -132,4 +138,15 @@ export class TradeLog {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
   }
+}
+
+/** the columns named on an existing log's first line that salvo writes (an older log lacks the newer ones) */
+function headerOf(fd: number): readonly string[] {
+  const head = Buffer.alloc(4096);
+  const n = fs.readSync(fd, head, 0, head.length, 0);
+  const first = head.subarray(0, n).toString('utf8').split(/\r?\n/)[0];
+  const named = new Set(first.split(',').map((c) => c.trim()));
+  const known = TRADE_LOG_COLUMNS.filter((c) => named.has(c));
+  // not a header salvo wrote (cut, or foreign): rows in today's columns, which review names as it reads
+  return known.includes('client_order_id') ? known : TRADE_LOG_COLUMNS;
 }

@@ -98,11 +98,12 @@ type Exit = Pick<
 
 /**
  * A strategy's bracket / OTO request → its exit legs (other side, closing actions, same quantity
- * and time in force), or the one-line reason it cannot be. `touch`: the current bid and ask.
+ * and time in force); an OCO request (its take-profit limit) → its stop-loss leg (same side and
+ * action); or the one-line reason it cannot be. `touch`: the current bid and ask.
  */
 export function exitLegs(
   entry: Exit,
-  orderClass: 'bracket' | 'oto',
+  orderClass: OrderClass,
   takeProfit: unknown,
   stopLoss: unknown,
   touch: { bid: number; ask: number },
@@ -113,18 +114,23 @@ export function exitLegs(
   if (typeof sl === 'string') return { problem: sl };
   if (orderClass === 'oto' && !tp === !sl)
     return { problem: 'an oto order needs exactly one of takeProfit and stopLoss' };
-  if (orderClass === 'bracket' && (!tp || !sl))
-    return { problem: 'a bracket order needs both takeProfit and stopLoss' };
-  const side = entry.side === 'buy' ? 'sell' : 'buy';
+  if (orderClass !== 'oto' && (!tp || !sl))
+    return { problem: `${an(orderClass)} order needs both takeProfit and stopLoss` };
+  const oco = orderClass === 'oco';
+  if (oco && (entry.orderType !== 'limit' || entry.limitPrice !== tp?.limitPrice))
+    return {
+      problem: `an oco order is its take-profit limit order: orderType 'limit', limitPrice left out or equal to takeProfit.limitPrice ${tp?.limitPrice}`,
+    };
+  const side = oco ? entry.side : entry.side === 'buy' ? 'sell' : 'buy';
   const base = {
     ticker: entry.ticker,
     quantity: entry.quantity,
     side,
     timeInForce: entry.timeInForce,
-    action: side === 'sell' ? 'sell_long' : 'buy_to_cover',
+    action: oco ? entry.action : side === 'sell' ? 'sell_long' : 'buy_to_cover',
   } as const;
   const legs: Exit[] = [];
-  if (tp) legs.push({ ...base, orderType: 'limit', limitPrice: tp.limitPrice });
+  if (tp && !oco) legs.push({ ...base, orderType: 'limit', limitPrice: tp.limitPrice });
   if (sl)
     legs.push({
       ...base,

@@ -18,6 +18,8 @@ export interface Order extends WireOrder {
   filledAvgPrice: number;
   reason?: string;
   brokerOrderId?: string;
+  /** a leg of a bracket / OTO / OCO: the client order id of the order it belongs to (the entry, or an OCO's take-profit) */
+  parentId?: string;
   /** epoch ms (sub-ms precision) the strategy returned the order */
   decidedAt: number;
   /** first attempt handed to the broker adapter */

@@ -526,6 +526,7 @@ async function connect(
     position: (t: string) => portfolio.quantity(t),
     closingInFlight: (t: string, side: 'long' | 'short') => book.closingInFlight(t, side),
     touch: (t: string) => feed.board.read(feed.board.slotOf(t)),
+    broker: { name: o.broker.type, takesNotional: venue.takesNotional },
   };
   const risk: RiskControl = new RiskControl(riskHostOf(records, feed.board, () => desk));
   const desk: OrderDesk = new OrderDesk(book, throttle, pool, view, log, risk.engine);
@@ -588,7 +589,7 @@ async function connectVenue(records: Records, resuming?: { prior: Prior; replaye
     heldAtStart = holdingsAtStart(log, records.portfolio.held());
   }
   const runMs = await sessionLength(o.runSeconds, broker);
-  return { feed, hub, broker, held, heldAtStart, resumed, runMs };
+  return { feed, hub, broker, held, heldAtStart, resumed, runMs, takesNotional: driver.takesNotional ?? false };
 }
 
 /** What the account holds before the first order (said once, in the log). */

@@ -27,6 +27,7 @@ import {
   toPosition,
   toTradeUpdate,
   num,
+  pairLegs,
   type AlpacaOrderJson,
 } from './mapping.js';
 import { OrderTracker } from './order-tracker.js';
@@ -106,6 +107,18 @@ export class AlpacaBroker implements Broker {
     this.ids.set(order.clientOrderId, o.id);
     const state = toOrderState(o);
     return { brokerOrderId: o.id, status: state.status, rawStatus: o.status };
+  }
+
+  /**
+   * A bracket / OTO / OCO as one request (`order_class`, `take_profit`, `stop_loss`). Alpaca gives
+   * each leg its own ids: the ack pairs them with salvo's legs, so their trade updates find them.
+   */
+  async submitGroup(order: WireOrder): Promise<SubmitAck> {
+    const o = await this.api().request<AlpacaOrderJson>('POST', '/v2/orders', { body: orderRequest(order) }, false);
+    this.ids.set(order.clientOrderId, o.id);
+    const legs = pairLegs(order.legs ?? [], o);
+    for (const leg of legs) this.ids.set(leg.clientOrderId, leg.brokerOrderId);
+    return { brokerOrderId: o.id, status: toOrderState(o).status, rawStatus: o.status, legs };
   }
 
   async cancel(clientOrderId: string): Promise<void> {

@@ -6,6 +6,7 @@ import { AlpacaBroker } from './alpaca-broker.js';
 import { parseAlpacaBrokerConfig, type AlpacaBrokerConfig } from './config.js';
 
 export const alpacaDriver: BrokerDriver<AlpacaBrokerConfig> = {
+  takesNotional: true,
   create(input, link: BrokerLink): AlpacaBroker {
     return new AlpacaBroker(parseAlpacaBrokerConfig(input), link);
   },

@@ -8,6 +8,10 @@ export interface AlpacaOrderJson {
   symbol: string;
   side: 'buy' | 'sell';
   qty: string | null;
+  type?: string;
+  order_class?: string;
+  /** a bracket / OTO entry's exits, an OCO take-profit's stop-loss, each with the ids Alpaca gave it */
+  legs?: AlpacaOrderJson[] | null;
   filled_qty?: string | null;
   filled_avg_price?: string | null;
   status: string;
@@ -100,13 +104,56 @@ export function toTradeUpdate(data: {
 export function orderRequest(o: WireOrder): Record<string, unknown> {
   const body: Record<string, unknown> = {
     symbol: o.ticker,
-    qty: String(o.quantity),
+    // a notional order sends its money; its quantity is only salvo's estimate
+    ...(o.notional === undefined ? { qty: String(o.quantity) } : { notional: String(o.notional) }),
     side: o.side,
     type: o.orderType,
     time_in_force: o.timeInForce,
     client_order_id: o.clientOrderId,
   };
-  return { ...body, ...priceTerms(o) };
+  return { ...body, ...priceTerms(o), ...groupTerms(o) };
+}
+
+const isStop = (o: { orderType?: string; type?: string }) => {
+  const type = o.orderType ?? o.type;
+  return type === 'stop' || type === 'stop_limit';
+};
+
+/** a group's legs in Alpaca's request shape: order_class with take_profit / stop_loss */
+function groupTerms(o: WireOrder): Record<string, unknown> {
+  if (!o.orderClass || !o.legs?.length) return {};
+  const takeProfit = o.orderClass === 'oco' ? o : o.legs.find((leg) => leg.orderType === 'limit');
+  const stopLoss = o.legs.find(isStop);
+  return {
+    order_class: o.orderClass,
+    ...(takeProfit ? { take_profit: { limit_price: String(takeProfit.limitPrice) } } : {}),
+    ...(stopLoss
+      ? {
+          stop_loss: {
+            stop_price: String(stopLoss.stopPrice),
+            ...(stopLoss.limitPrice === undefined ? {} : { limit_price: String(stopLoss.limitPrice) }),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * Alpaca names a group's legs itself: salvo's legs paired with the ones in its answer, a take-profit
+ * with the limit leg and a stop-loss with the stop leg. A leg the answer lacks stays unpaired: its
+ * order is then never confirmed, and the end of session closes it out as unconfirmed.
+ */
+export function pairLegs(
+  sent: WireOrder[],
+  answer: AlpacaOrderJson,
+): Array<{ clientOrderId: string; venueClientOrderId: string; brokerOrderId: string }> {
+  const theirs = [...(answer.legs ?? [])];
+  return sent.flatMap((leg) => {
+    const i = theirs.findIndex((t) => isStop(t) === isStop(leg));
+    if (i < 0) return [];
+    const [t] = theirs.splice(i, 1);
+    return [{ clientOrderId: leg.clientOrderId, venueClientOrderId: t.client_order_id, brokerOrderId: t.id }];
+  });
 }
 
 /** the prices an order type carries, in Alpaca's names (strings, as Alpaca sends numbers) */

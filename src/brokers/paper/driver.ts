@@ -10,6 +10,7 @@ import type { VenueHostData } from './venue-host.js';
 const CLOSE_GRACE_MS = 1000;
 
 export const paperDriver: BrokerDriver<PaperBrokerConfig> = {
+  takesNotional: true,
   prepare(input, shared) {
     const { boardBuffer, tickers } = shared;
     const workerData: VenueHostData = { config: parsePaperBrokerConfig(input), boardBuffer, tickers: [...tickers] };

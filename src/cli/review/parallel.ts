@@ -96,6 +96,7 @@ function deliverBatch(b: Batch, dict: readonly string[], lineOffset: number, sin
       worker: str(b.codes[o + 6]),
       block: str(b.codes[o + 7]),
       reason: str(b.codes[o + 8]),
+      parent: str(b.codes[o + 9]),
     };
     sink.row(row);
   }

@@ -13,7 +13,18 @@ export const MAX_IN_FLIGHT = 64;
 /** a code meaning "the string is the next one in `literals`" (the dictionary is full) */
 export const LITERAL = 0xffffffff;
 /** string fields of a row, in code order */
-export const CODED = ['type', 'ticker', 'status', 'side', 'action', 'raw', 'worker', 'block', 'reason'] as const;
+export const CODED = [
+  'type',
+  'ticker',
+  'status',
+  'side',
+  'action',
+  'raw',
+  'worker',
+  'block',
+  'reason',
+  'parent',
+] as const;
 const DICT_MAX = 200_000;
 
 export interface Batch {

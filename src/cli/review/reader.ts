@@ -23,7 +23,7 @@ export {
 
 /** blockpaca's columns, which salvo's log starts with */
 export const BLOCKPACA_COLUMNS = TRADE_LOG_COLUMNS.slice(0, 10);
-const SALVO_EXTRA = ['worker_id', 'block_id', 'reason'] as const;
+const SALVO_EXTRA = TRADE_LOG_COLUMNS.slice(10);
 
 export interface ReadHandlers {
   /** once, after the header, before the first row */

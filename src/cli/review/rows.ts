@@ -25,6 +25,8 @@ export interface LogRow {
   worker: string;
   block: string;
   reason: string;
+  /** a bracket / OTO / OCO leg's parent client order id ('' in older logs and for other orders) */
+  parent: string;
 }
 
 export interface LogWarning {
@@ -113,6 +115,7 @@ export class RowBuilder {
       worker: at(record, c.worker_id),
       block: at(record, c.block_id),
       reason: at(record, c.reason),
+      parent: at(record, c.parent_id),
     };
     // a price, a filled quantity or a time below zero is as unusable as one that is not a number
     const bad: Column | undefined = !(row.price >= 0)

@@ -11,6 +11,8 @@ export interface LedgerOrder {
   orderType: WireOrder['orderType'];
   timeInForce: WireOrder['timeInForce'];
   limitPrice?: number;
+  /** a notional order's money (its qty is then null in Alpaca's answer) */
+  notional?: number;
   createdAt: number;
   updatedAt: number;
   filledAt?: number;
@@ -62,6 +64,7 @@ export class OrderLedger {
         orderType: update.order.orderType ?? wire?.orderType ?? 'market',
         timeInForce: wire?.timeInForce ?? 'day',
         limitPrice: wire?.limitPrice,
+        notional: wire?.notional,
         createdAt: update.timestamp,
         updatedAt: update.timestamp,
         seq: ++this.seq,
@@ -129,8 +132,8 @@ export function orderJson(o: LedgerOrder): Record<string, unknown> {
     asset_id: assetId(s.ticker),
     symbol: s.ticker,
     asset_class: 'us_equity',
-    notional: null,
-    qty: decimal(s.quantity),
+    notional: o.notional === undefined ? null : decimal(o.notional),
+    qty: o.notional === undefined ? decimal(s.quantity) : null,
     filled_qty: decimal(s.filledQty),
     filled_avg_price: s.filledQty > 0 ? decimal(s.filledAvgPrice) : null,
     order_class: s.orderClass ?? '',

@@ -108,7 +108,7 @@ export async function closeAll(
   ledger: OrderLedger,
   q: URLSearchParams,
 ): Promise<Array<{ symbol: string; status: number; body: unknown }>> {
-  if (q.get('cancel_orders') === 'true') await cancelAll(venue, ledger);
+  if (queryBool(q.get('cancel_orders'), 'cancel_orders')) await cancelAll(venue, ledger);
   return Promise.all(
     venue
       .positions()
@@ -126,4 +126,15 @@ export async function closeAll(
         }
       }),
   );
+}
+
+/**
+ * A boolean query parameter as Alpaca's server reads one (Go's ParseBool): alpaca-py sends Python's
+ * `True`, the JS SDK `true`; anything else is refused rather than read as false.
+ */
+export function queryBool(value: string | null, name: string): boolean {
+  if (value === null || value === '') return false;
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
+  throw invalid(`invalid ${name}: ${JSON.stringify(value)} (true | false)`);
 }

@@ -15,6 +15,7 @@ export function parseOrderGroup(
   const { order_class: cls, take_profit: tpBody, stop_loss: slBody, ...rest } = body;
   if (typeof cls !== 'string' || !CLASSES.has(cls)) return undefined;
   const orderClass = cls as OrderClass;
+  if (present(rest.notional)) throw invalid(`notional orders are simple orders: an ${orderClass} order takes qty`);
   const tp = leg(tpBody, 'take_profit', ['limit_price']);
   const sl = leg(slBody, 'stop_loss', ['stop_price', 'limit_price']);
   if (orderClass !== 'oto' && (!tp || !sl)) throw invalid(`an ${orderClass} order needs take_profit and stop_loss`);

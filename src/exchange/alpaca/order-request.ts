@@ -57,7 +57,6 @@ function refuseUnsupported(body: Record<string, unknown>): void {
     if (present(body[key])) throw invalid(`${key} needs order_class bracket, oco or oto`);
   for (const key of ['legs', 'advanced_instructions'])
     if (present(body[key])) throw invalid(`${key} is not supported by the paper venue`);
-  if (present(body.notional)) throw invalid('notional orders are not supported by the paper venue; use qty');
   if (present(body.extended_hours)) throw invalid('extended_hours orders are not supported by the paper venue');
   const intent = body.position_intent;
   if (present(intent) && !(typeof intent === 'string' && intent.startsWith(`${String(body.side)}_to_`))) {
@@ -71,7 +70,9 @@ export function parseOrderRequest(body: Record<string, unknown>): WireOrder {
   const symbol = body.symbol;
   if (typeof symbol !== 'string' || !symbol.trim()) throw invalid('symbol is required');
   const qty = positiveNumber(body.qty, 'qty');
-  if (qty === undefined) throw invalid('qty is required');
+  const notional = positiveNumber(body.notional, 'notional');
+  if (qty === undefined && notional === undefined) throw invalid('qty or notional is required');
+  if (qty !== undefined && notional !== undefined) throw invalid('qty and notional cannot both be given');
   const side = body.side;
   if (side !== 'buy' && side !== 'sell') throw invalid(`invalid side: ${JSON.stringify(side)} (buy | sell)`);
   const type = body.type ?? body.order_type;
@@ -86,7 +87,9 @@ export function parseOrderRequest(body: Record<string, unknown>): WireOrder {
   const order: WireOrder = {
     clientOrderId: typeof id === 'string' && id ? id : randomUUID(),
     ticker: symbol.trim(),
-    quantity: qty,
+    // a notional order's quantity is what its money buys when the venue takes it
+    quantity: qty ?? 0,
+    ...(notional === undefined ? {} : { notional }),
     side,
     orderType: type as WireOrder['orderType'],
     timeInForce: tif as WireOrder['timeInForce'],
