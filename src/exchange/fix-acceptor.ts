@@ -24,7 +24,7 @@ import {
   ordStatusFor,
   Tag,
   TIF_FROM_FIX,
-} from '../brokers/fix/codec.js';
+} from '../fix/codec.js';
 import { isFinalAtBroker } from '../orders/status.js';
 import {
   acceptedTransport,
@@ -36,7 +36,7 @@ import {
   tagReader,
   type MsgView,
   type SessionHooks,
-} from '../brokers/fix/engine.js';
+} from '../fix/engine.js';
 import type { IJsFixConfig } from 'jspurefix';
 import { describeError } from '../util/errors.js';
 import { FixFramingGate } from './fix-framing.js';

@@ -2,7 +2,7 @@
 // to there?" are answered here and nowhere else: salvo's statuses and their from → to table, the
 // broker vocabulary every venue reports in (Alpaca's words) with its own table and what each word
 // means for salvo, and the other words a trade log may hold. Each venue maps its raw statuses onto
-// the broker vocabulary in one place (FIX OrdStatus: brokers/fix/codec.ts; Alpaca and the paper
+// the broker vocabulary in one place (FIX OrdStatus: fix/codec.ts; Alpaca and the paper
 // venue speak it). The tables are literals so a reader can scan them; test/order-states.test.ts
 // walks every pair.
 

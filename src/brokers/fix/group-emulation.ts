@@ -22,7 +22,7 @@ import {
   type WireOrder,
 } from '../broker.js';
 import { isFinalAtBroker } from '../../orders/status.js';
-import { fixOrdType } from './codec.js';
+import { fixOrdType } from '../../fix/codec.js';
 
 /** what the emulation needs of the FIX session owner */
 export interface GroupVenue {

@@ -3,7 +3,7 @@
 // BusinessMessageReject name only a sequence number), and positions netted from the fills.
 // It answers getOrder when the peer has no OrderStatusRequest.
 import type { BrokerOrderState, BrokerPosition, RecalledOrder, TradeUpdate, WireOrder } from '../broker.js';
-import { tradeUpdateOf, type ExecReport } from './codec.js';
+import { tradeUpdateOf, type ExecReport } from '../../fix/codec.js';
 import { Portfolio } from '../../portfolio/portfolio.js';
 import { isFinalAtBroker } from '../../orders/status.js';
 const EPS = 1e-9;

@@ -44,7 +44,7 @@ import {
   readExecReport,
   Tag,
   type ExecReport,
-} from './codec.js';
+} from '../../fix/codec.js';
 import type { FixBrokerConfig } from './config.js';
 import {
   describeSession,
@@ -55,7 +55,7 @@ import {
   tagReader,
   type MsgView,
   type SessionHooks,
-} from './engine.js';
+} from '../../fix/engine.js';
 import type { IJsFixConfig } from 'jspurefix';
 import { OrderCache, type Sent } from './order-cache.js';
 import { isFinalAtBroker } from '../../orders/status.js';

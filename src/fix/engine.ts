@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { writePerTurn, type Corkable } from '../../util/write-per-turn.js';
+import { writePerTurn, type Corkable } from '../util/write-per-turn.js';
 import type * as Jsf from 'jspurefix';
 import type { IJsFixConfig, ISessionDescription, MsgView } from 'jspurefix';
 

@@ -8,8 +8,8 @@ import {
   type BrokerOrderStatus,
   type TradeUpdate,
   type WireOrder,
-} from '../broker.js';
-import type { OrderType, Side, TimeInForce } from '../../types.js';
+} from '../brokers/broker.js';
+import type { OrderType, Side, TimeInForce } from '../types.js';
 
 export type BeginString = 'FIX.4.4' | 'FIX.4.2';
 
