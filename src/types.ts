@@ -147,9 +147,20 @@ export interface BlockTiming {
 
 export interface SessionReport {
   orders: Record<TerminalStatus, number> & { submitted: number; total: number; open: number };
+  /** this runner's strategy id (option `strategyId`; default: the trade log name) */
+  strategyId: string;
+  /**
+   * this runner's own book: the positions its own fills opened (orders carrying its strategy id),
+   * valued at its last quotes. What the account held at start, and other runners' fills, are not in
+   * it: see `account`.
+   */
   positions: Position[];
+  /** P&L its own fills realized (average cost, own fills only) */
   realizedPnl: number;
+  /** P&L open in `positions` at its last quotes */
   unrealizedPnl: number;
+  /** the whole account at the end, every runner's and anything else on it */
+  account: AccountBook;
   tradeLogFile: string;
   startedAt: Date;
   endedAt: Date;
@@ -165,7 +176,10 @@ export interface SessionReport {
   /** orders still open at the end (should be empty), by client order id */
   stillOpen: string[];
   malformedQuotes: Record<string, number>;
-  /** whether salvo's positions (from the fills it saw) agree with what the broker holds at the end */
+  /**
+   * whether the broker's positions at the end are what this runner accounts for: held at start, plus
+   * its own fills, plus other runners' fills seen on the account's update stream (see `account`)
+   */
   reconciled: boolean;
   /** the trading state at the end, risk refusals by rule, loss-limit breaches, and who killed the session */
   risk: {
@@ -180,10 +194,25 @@ export interface SessionReport {
   orphans: StartCheck['orphans'];
   /** positions held at the broker at start that this session did not open */
   heldAtStart: StartCheck['heldAtStart'];
+  /** open orders of other runners on the account at start (another strategy id): left alone */
+  otherRunnersAtStart: StartCheck['otherRunners'];
   /** what a resumed session found (resume: true only) */
   resumed?: ResumeReport;
   /** the order journal beside the trade log */
   journalFile: string;
+}
+
+/** The account a runner trades on, as its report shows it beside the runner's own book. */
+export interface AccountBook {
+  /** the broker's positions at the end, valued at this runner's last quotes (entry price without one); [] when the broker did not list them */
+  positions: Position[];
+  unrealizedPnl: number;
+  /**
+   * net quantity other runners filled during this session, by strategy id, then ticker (buys +,
+   * sells −): what the broker's update stream showed of orders carrying another strategy id. Alpaca
+   * streams every order on the account; a FIX session hears only its own, so this stays {} there.
+   */
+  otherRunners: Record<string, Record<string, number>>;
 }
 
 export interface ResumeReport {
@@ -208,4 +237,9 @@ export interface StartCheck {
   orphans: { count: number; tickers: string[]; clientOrderIds: string[]; action: OrphanPolicy };
   /** positions held at the broker when this session started that it did not open itself */
   heldAtStart: Array<{ ticker: string; quantity: number }>;
+  /**
+   * open orders at start that carry another runner's strategy id: that runner's, so never adopted
+   * or canceled (whatever onStartOrphans says), only counted here and in the log
+   */
+  otherRunners: { count: number; strategies: string[]; clientOrderIds: string[] };
 }

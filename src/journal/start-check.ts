@@ -1,25 +1,28 @@
 // Reconciliation at every start, resumed or not, before the first strategy call: the broker's open
-// orders with salvo-shaped client ids that this session does not know (orphans of a crashed or
-// concurrent session) are reported, adopted or canceled as `onStartOrphans` says, and positions
-// the strategy did not open are named in the log.
+// orders with salvo-shaped client ids that this session does not know (orphans of a crashed session
+// of this strategy, or ids made before strategy ids) are reported, adopted or canceled as
+// `onStartOrphans` says; open orders carrying another strategy id belong to another runner on the
+// account and are only reported; positions the strategy did not open are named in the log.
 import type { StartCheck } from '../types.js';
 import type { Broker, BrokerOrderState } from '../brokers/broker.js';
 import type { OrderRegistry } from '../execution/order-registry.js';
-import type { Order } from '../orders/order.js';
+import { CLIENT_ID_SHAPE, strategyOf, type Order } from '../orders/order.js';
 import type { Action } from '../types.js';
 import type { Log } from '../util/log.js';
 
 export type { OrphanPolicy } from '../types.js';
 import type { OrphanPolicy } from '../types.js';
 
-/** `<action>-<workerId>-<8 hex>`: the shape of every client order id salvo makes */
-export const SALVO_ID = /^(buy_long|buy_to_cover|cover_short|sell_long|liquidate|short_sell)-(\d+)-[0-9a-f]{8}$/;
+/** `<action>-<workerId>-<8 hex>[-<strategyId>]`: the shape of every client order id salvo makes, old and new */
+export const SALVO_ID = CLIENT_ID_SHAPE;
 
 export async function checkAtStart(args: {
   broker: Broker;
   book: OrderRegistry;
   log: Log;
   policy: OrphanPolicy;
+  /** this runner's: an open order carrying another strategy id is another runner's, never an orphan */
+  strategyId: string;
   numWorkers: number;
   /** journals adopted orders, so that a resume after another crash knows them */
   adopted: (orders: Order[]) => void;
@@ -37,7 +40,10 @@ export async function checkAtStart(args: {
       `could not list the broker's open orders at start, so orphans of another session are not checked: ${(error as Error).message}`,
     );
   }
-  const orphans = open.filter((o) => SALVO_ID.test(o.clientOrderId) && !book.get(o.clientOrderId));
+  const unknown = open.filter((o) => SALVO_ID.test(o.clientOrderId) && !book.get(o.clientOrderId));
+  const isOthers = (o: BrokerOrderState) => (strategyOf(o.clientOrderId) ?? args.strategyId) !== args.strategyId;
+  const orphans = unknown.filter((o) => !isOthers(o));
+  const otherRunners = othersOf(unknown.filter(isOthers), log);
   const tickers = [...new Set(orphans.map((o) => o.ticker))].sort();
   if (orphans.length) {
     const what = `${orphans.length} open order(s) with salvo client ids this session does not know, in ${tickers.join(', ')}`;
@@ -80,7 +86,18 @@ export async function checkAtStart(args: {
   return {
     orphans: { count: orphans.length, tickers, clientOrderIds: orphans.map((o) => o.clientOrderId), action: policy },
     heldAtStart,
+    otherRunners,
   };
+}
+
+/** other runners' open orders: said once, left alone whatever onStartOrphans says */
+function othersOf(orders: BrokerOrderState[], log: Log): StartCheck['otherRunners'] {
+  const strategies = [...new Set(orders.map((o) => strategyOf(o.clientOrderId) ?? ''))].sort();
+  if (orders.length)
+    log.info(
+      `${orders.length} open order(s) of other runners on this account (strategy ${strategies.join(', ')}): theirs, left alone`,
+    );
+  return { count: orders.length, strategies, clientOrderIds: orders.map((o) => o.clientOrderId) };
 }
 
 function adopt(book: OrderRegistry, o: BrokerOrderState, leg: number, numWorkers: number): Order {

@@ -3,7 +3,7 @@
 // cannot start fails here, before the first strategy call, and what did start is stopped again.
 import path from 'node:path';
 import { brokerDriver } from '../brokers/index.js';
-import type { Broker, BrokerHub } from '../brokers/broker.js';
+import type { Broker, BrokerHub, BrokerPosition } from '../brokers/broker.js';
 import { OrderRegistry } from '../execution/order-registry.js';
 import { OrderDesk } from '../execution/order-desk.js';
 import { preciseNow, type Order } from '../orders/order.js';
@@ -34,6 +34,7 @@ import { runTickLoop, type TickLoopResult } from './tick-loop.js';
 import { currentData, makeContext, markOf, ordersFrom } from './context.js';
 import { formatDuration } from './durations.js';
 import { endOfSession } from './end-of-session.js';
+import { RunnerBooks } from './books.js';
 import type { SessionOptions } from './options.js';
 import { onStopSignals } from './signals.js';
 import { boundedCall, threwText } from './strategy-call.js';
@@ -54,7 +55,10 @@ const RECONCILE_TIMEOUT_MS = 5000;
 export class Session {
   phase: Phase = 'starting';
   readonly book = new OrderRegistry();
+  /** the account as this runner knows it: held at start + its own fills (ctx positions, checks) */
   readonly portfolio = new Portfolio();
+  /** its own book and other runners' fills on the account */
+  readonly books: RunnerBooks;
   readonly startedAt = new Date();
   readonly clock: TickLoopResult = { ticks: 0, overruns: 0, lateness: [] };
   /** positions the account held when the session started, by ticker (signed) */
@@ -79,6 +83,7 @@ export class Session {
   startCheck: StartCheck = {
     orphans: { count: 0, tickers: [], clientOrderIds: [], action: 'report' },
     heldAtStart: [],
+    otherRunners: { count: 0, strategies: [], clientOrderIds: [] },
   };
   resumed: ResumeReport | undefined;
 
@@ -86,7 +91,9 @@ export class Session {
     readonly options: SessionOptions,
     readonly log: SessionLog,
     readonly tradeLog: TradeLog,
-  ) {}
+  ) {
+    this.books = new RunnerBooks(options.strategyId);
+  }
 
   static async start(options: SessionOptions): Promise<Session> {
     // a resume reads (and checks) the journal and the CSV before anything is appended to them
@@ -101,7 +108,7 @@ export class Session {
     const s = new Session(options, log, tradeLog);
     try {
       for (const warning of prior?.contents.warnings ?? []) log.warn(warning);
-      const replayed = prior && replayJournal(prior.contents, s.book, s.portfolio, prior.csvBlocks);
+      const replayed = prior && replayJournal(prior.contents, s.book, s.portfolio, prior.csvBlocks, s.books.own);
       const journal = (s.journal = OrderJournal.open(
         journalFileOf(options),
         options.journal.sync,
@@ -110,7 +117,10 @@ export class Session {
       journal.remember([...s.book.all()].map((o) => o.clientOrderId));
       s.book.onEvent((e) => {
         journal.status(e); // ahead of the CSV: a row in the CSV always has its record in the journal
-        if (e.fill) s.portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
+        if (e.fill) {
+          s.portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
+          s.books.own.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
+        }
         tradeLog.record(e);
       });
       await s.connect(prior && replayed && { prior, replayed });
@@ -138,7 +148,11 @@ export class Session {
     if (hub) this.cleanups.push(() => hub.close());
     const own = hub?.link(0);
     this.broker = driver.create(o.broker, own?.link ?? { workerId: 0 });
-    this.broker.onUpdate((u) => this.book.applyUpdate(u)); // before connect: no fill may slip past
+    // before connect: no fill may slip past
+    this.broker.onUpdate((u) => {
+      if (!this.book.get(u.order.clientOrderId)) this.books.noteForeign(u);
+      this.book.applyUpdate(u);
+    });
     await this.broker.connect();
     this.cleanups.push(() => this.broker.close());
     const held = await this.broker.positions();
@@ -179,6 +193,7 @@ export class Session {
     this.cleanups.push(() => this.risk.close());
     if (resuming) this.desk.continueBlocks(resuming.replayed.sessionTag, resuming.replayed.blockSeq);
     this.desk.beforeSend = (legs, send) => this.journalIntents(legs, send);
+    this.desk.strategyId = o.strategyId;
     this.journal!.header({
       broker: o.broker.type,
       account: accountIdentity(o.broker),
@@ -193,6 +208,7 @@ export class Session {
       book: this.book,
       log: this.log,
       policy: o.onStartOrphans,
+      strategyId: o.strategyId,
       numWorkers: o.numWorkers,
       held,
       adopted: (orders) => this.journal!.intents(orders),
@@ -403,21 +419,25 @@ export class Session {
     process.exit(130);
   }
 
-  /** salvo's positions against the broker's: a difference means a fill salvo never saw (or one too many) */
-  private async reconcile(): Promise<Pick<SessionReport, 'reconciled' | 'brokerPositions'>> {
-    let held;
+  /**
+   * The broker's positions against what this runner accounts for (held at start + its own fills +
+   * other runners' fills it saw): a difference means a fill salvo never saw, or a trade on the
+   * account by something other than a salvo runner.
+   */
+  private async reconcile(): Promise<Pick<SessionReport, 'reconciled' | 'brokerPositions' | 'account'>> {
+    const mark = (t: string) => markOf(this.feed.board, t);
+    let held: BrokerPosition[];
     try {
       held = await withTimeout(this.broker.positions(), RECONCILE_TIMEOUT_MS, 'the broker did not list its positions');
     } catch (error) {
       this.log.warn(`could not reconcile positions with the broker: ${describeError(error)}`);
-      return { reconciled: false, brokerPositions: [] };
+      return { reconciled: false, brokerPositions: [], account: this.books.account([], mark) };
     }
-    const brokerPositions = held
-      .filter((p) => Math.abs(p.quantity) > 1e-9)
-      .map((p) => ({ ticker: p.ticker, quantity: p.quantity }));
-    const mismatches = comparePositions(this.portfolio, brokerPositions);
+    held = held.filter((p) => Math.abs(p.quantity) > 1e-9);
+    const brokerPositions = held.map((p) => ({ ticker: p.ticker, quantity: p.quantity }));
+    const mismatches = comparePositions(this.books.expected(this.portfolio), brokerPositions);
     for (const line of mismatches) this.log.warn(`position mismatch for ${line}`);
-    return { reconciled: !mismatches.length, brokerPositions };
+    return { reconciled: !mismatches.length, brokerPositions, account: this.books.account(held, mark) };
   }
 
   /**
@@ -481,13 +501,15 @@ export class Session {
     return currentData(this.feed.board, this.portfolio, () => this.desk.openOrders());
   }
 
-  private report(stillOpen: string[]): Omit<SessionReport, 'reconciled' | 'brokerPositions'> {
+  private report(stillOpen: string[]): Omit<SessionReport, 'reconciled' | 'brokerPositions' | 'account'> {
     const mark = (t: string) => markOf(this.feed.board, t);
+    const own = this.books.own;
     return {
       orders: this.book.counts(),
-      positions: this.portfolio.positions(mark),
-      realizedPnl: this.portfolio.realizedPnl,
-      unrealizedPnl: this.portfolio.unrealizedPnl(mark),
+      strategyId: this.options.strategyId,
+      positions: own.positions(mark),
+      realizedPnl: own.realizedPnl,
+      unrealizedPnl: own.unrealizedPnl(mark),
       tradeLogFile: this.tradeLog.file,
       startedAt: this.startedAt,
       endedAt: new Date(),
@@ -503,6 +525,7 @@ export class Session {
       risk: this.risk.summary(),
       orphans: this.startCheck.orphans,
       heldAtStart: this.startCheck.heldAtStart,
+      otherRunnersAtStart: this.startCheck.otherRunners,
       ...(this.resumed ? { resumed: this.resumed } : {}),
       journalFile: this.journal?.file ?? '',
     };
