@@ -5,6 +5,7 @@
 // 'flatten' ended it; 130 it was ended by a signal (the end of session still ran).
 import path from 'node:path';
 import { Session } from '../session/session.js';
+import { strategyIdFrom } from '../orders/order.js';
 import type { SessionReport } from '../types.js';
 import { oneLine } from '../util/one-line.js';
 import { describeError } from '../util/errors.js';
@@ -30,6 +31,8 @@ export async function runCommand(strategyFile: string, flags: RunFlags): Promise
       // the display when there is a terminal to draw on; a status line otherwise
       liveDisplay: Boolean(process.stdout.isTTY),
       tradeLogName: `${base.replace(/[^\w.-]/g, '_')}-${stamp}`,
+      // one id across runs (and resumes) of a strategy file: its open orders from an earlier run are its own
+      strategyId: strategyIdFrom(base),
     });
   } catch (error) {
     if (error instanceof CliInputError) {

@@ -66,6 +66,13 @@ let at = 0;
 /** a strategy id: what `strategyId` may be; it ends the client order ids of its runner */
 export const STRATEGY_ID = /^[A-Za-z0-9][\w.-]{0,31}$/;
 
+/** a strategy id made from a name (a trade log name, a strategy file): its first 32 safe characters */
+export const strategyIdFrom = (name: string): string =>
+  name
+    .replace(/[^\w.-]/g, '_')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 32) || 'salvo';
+
 /**
  * Every client order id salvo makes: blockpaca's `<action>-<workerId>-<8 hex>`, then, since strategy
  * ids, `-<strategyId>`. The hex is always 8 digits, so a strategy id with '-' in it parses back.

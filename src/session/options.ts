@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import type { Strategy } from '../types.js';
-import { STRATEGY_ID } from '../orders/order.js';
+import { STRATEGY_ID, strategyIdFrom } from '../orders/order.js';
 import { oneLine } from '../util/one-line.js';
 import { secretsOf } from '../util/secrets.js';
 import { parseDurationMs } from './durations.js';
@@ -256,7 +256,7 @@ export function parseOptions(input: unknown): SessionOptions {
   return {
     ...(o as SessionOptions),
     tradeLogName,
-    strategyId: o.strategyId ?? (tradeLogName.replace(/^[^A-Za-z0-9]+/, '').slice(0, 32) || 'salvo'),
+    strategyId: o.strategyId ?? strategyIdFrom(tradeLogName),
     // one order of headroom: a venue counting the same allowance sees our sends a little later
     // and not always in the same spacing, and must never find itself a fraction of a token short
     burst: o.burst ?? Math.max(1, Math.floor(o.ordersPerMinute) - 1),
