@@ -7,7 +7,7 @@ import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import { SharedRate } from '../src/execution/shared-rate.js';
 import { startRedis, type RedisService } from '../test/helpers/services.js';
-import { percentile, type Row } from './lib.js';
+import { latencyRows, type Row } from './lib.js';
 
 const WINDOW_MS = 4_000;
 /**
@@ -66,24 +66,9 @@ async function perJob(redis: RedisService): Promise<Row[]> {
   const perJobCalls = calls.reduce((n, [, , c]) => n + Number(c), 0) / JOBS;
   plain.disconnect();
   await limiter.disconnect(false);
-  const c = "bottleneck datastore 'ioredis', one job at a time";
+  const c = "bottleneck datastore 'ioredis', one job at a time: schedule → job starts";
   return [
-    {
-      bench: 'shared rate',
-      case: c,
-      metric: 'schedule → job starts, p50',
-      value: round(percentile(costs, 50)),
-      unit: 'ms',
-    },
-    {
-      bench: 'shared rate',
-      case: c,
-      metric: 'schedule → job starts, p99',
-      value: round(percentile(costs, 99)),
-      unit: 'ms',
-      target: '<= 1 ms',
-      met: percentile(costs, 99) <= 1,
-    },
+    ...latencyRows('shared rate', c, costs, 1),
     { bench: 'shared rate', case: c, metric: 'Redis commands per job', value: round(perJobCalls, 1), unit: '' },
   ];
 }

@@ -15,7 +15,7 @@ import { TokenBucket } from '../src/util/token-bucket.js';
 import { isEntryPoint } from '../src/util/entry-point.js';
 import { startRedis } from '../test/helpers/services.js';
 import { quoted, startAlpacaExchange } from '../test/helpers/alpaca-exchange.js';
-import { percentile, type Row } from './lib.js';
+import { latencyRows, percentile, type Row } from './lib.js';
 
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 
@@ -68,36 +68,8 @@ async function decisionCost(): Promise<Row[]> {
       value: round(inRedis / 1000, 4),
       unit: 'ms',
     },
-    {
-      bench: 'shared rate',
-      case: 'bare round trip (PING), interleaved',
-      metric: 'p50',
-      value: round(percentile(ping, 50)),
-      unit: 'ms',
-    },
-    {
-      bench: 'shared rate',
-      case: 'bare round trip (PING), interleaved',
-      metric: 'p99',
-      value: round(percentile(ping, 99)),
-      unit: 'ms',
-    },
-    {
-      bench: 'shared rate',
-      case: 'decision, Redis on loopback',
-      metric: 'p50',
-      value: round(percentile(shared, 50)),
-      unit: 'ms',
-    },
-    {
-      bench: 'shared rate',
-      case: 'decision, Redis on loopback',
-      metric: 'p99',
-      value: round(percentile(shared, 99)),
-      unit: 'ms',
-      target: '<= 1 ms',
-      met: percentile(shared, 99) <= 1,
-    },
+    ...latencyRows('shared rate', 'bare round trip (PING), interleaved', ping),
+    ...latencyRows('shared rate', c, shared, 1),
     {
       bench: 'shared rate',
       case: 'decision, local bucket',
