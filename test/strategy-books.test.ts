@@ -122,6 +122,46 @@ test('two runners in one ticker: one liquidates its own, the other keeps its pos
   }
 });
 
+test('two runners on one strategy id: the one that did not place the order says so', async () => {
+  const ex = await startAlpacaExchange({ tickers: ['AAPL'] });
+  closers.push(ex.close);
+  await quoted(ex.board);
+  const common = {
+    tickers: ['AAPL'],
+    frequency: '100ms',
+    broker: alpacaBrokerOf(ex),
+    tradeLogPath: logDir,
+    handleSignals: false,
+    strategyId: 'twin',
+  };
+  const lines: string[] = [];
+  const first = startTrading({
+    ...common,
+    tradeLogName: 'twin-1',
+    runSeconds: 120,
+    eosBehavior: 'hold',
+    logger: (_l, m) => lines.push(m),
+    strategy: () => undefined,
+  });
+  try {
+    await until(() => lines.some((l) => l.includes('trading for')), { what: 'the first twin trading' });
+    await runTrading({
+      ...common,
+      tradeLogName: 'twin-2',
+      runSeconds: 0.3,
+      logger: () => undefined,
+      strategy: (ctx) => (ctx.tick === 1 ? market('buy', 1) : undefined),
+    });
+    await until(() => lines.some((l) => /placed with this runner's strategy id 'twin', not by this session/.test(l)), {
+      what: 'the warning',
+      detail: () => lines.join('\n'),
+    });
+  } finally {
+    first.stop();
+    await first.done.catch(() => undefined);
+  }
+});
+
 test('client order ids: blockpaca’s shape, then the strategy id; old ids still recognised; strategyOf reads it back', () => {
   assert.match(clientOrderId('buy_long', 3), /^buy_long-3-[0-9a-f]{8}$/);
   assert.equal(strategyOf('sell_long-12-0a1b2c3d'), undefined, 'an id made before strategy ids');

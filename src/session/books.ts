@@ -14,12 +14,25 @@ export class RunnerBooks {
   /** other runners' net fills, by strategy id, then ticker */
   private readonly others = new Map<string, Map<string, number>>();
 
-  constructor(readonly strategyId: string) {}
+  private warnedSameId = false;
+
+  constructor(
+    readonly strategyId: string,
+    private readonly warn: (message: string) => void,
+  ) {}
 
   /** an update for an order this session does not know: a fill of another runner's is noted */
   noteForeign(update: TradeUpdate): void {
     const strategy = strategyOf(update.order.clientOrderId);
-    // our own strategy id on an unknown order is an orphan of ours: unexplained, not another runner's
+    const placed = update.event === 'new' || update.event === 'pending_new';
+    if (strategy === this.strategyId && placed && !this.warnedSameId) {
+      // placed now with our id, not by us (an orphan of an earlier run is placed already): another
+      // runner on the account shares the id, and neither book can tell the two apart
+      this.warnedSameId = true;
+      this.warn(
+        `order ${update.order.clientOrderId} was just placed with this runner's strategy id '${strategy}', not by this session: another runner on the account uses the same strategyId; give each its own`,
+      );
+    }
     if (!update.fill || !strategy || strategy === this.strategyId) return;
     const { qty } = update.fill;
     if (!Number.isFinite(qty) || qty <= 0) return;

@@ -92,7 +92,7 @@ export class Session {
     readonly log: SessionLog,
     readonly tradeLog: TradeLog,
   ) {
-    this.books = new RunnerBooks(options.strategyId);
+    this.books = new RunnerBooks(options.strategyId, (m) => log.warn(m));
   }
 
   static async start(options: SessionOptions): Promise<Session> {
