@@ -28,7 +28,8 @@ const market = (side: 'buy' | 'sell', quantity: number): OrderRequest => ({
   orderType: 'market',
 });
 
-test('two runners in one ticker: one liquidates its own, the other keeps its position at the exchange; both reconcile', async () => {
+/** a salvo exchange over Alpaca's API, and the options two sessions on it share */
+async function exchangeForTwo() {
   const ex = await startAlpacaExchange({ tickers: ['AAPL'] });
   closers.push(ex.close);
   await quoted(ex.board);
@@ -39,6 +40,11 @@ test('two runners in one ticker: one liquidates its own, the other keeps its pos
     tradeLogPath: logDir,
     handleSignals: false,
   };
+  return { ex, common };
+}
+
+test('two runners in one ticker: one liquidates its own, the other keeps its position at the exchange; both reconcile', async () => {
+  const { ex, common } = await exchangeForTwo();
   const keeperLines: string[] = [];
   // the keeper buys 4 and rests a far-below limit buy, then trades no more until it is stopped
   const keeper = startTrading({
@@ -123,17 +129,8 @@ test('two runners in one ticker: one liquidates its own, the other keeps its pos
 });
 
 test('two runners on one strategy id: the one that did not place the order says so', async () => {
-  const ex = await startAlpacaExchange({ tickers: ['AAPL'] });
-  closers.push(ex.close);
-  await quoted(ex.board);
-  const common = {
-    tickers: ['AAPL'],
-    frequency: '100ms',
-    broker: alpacaBrokerOf(ex),
-    tradeLogPath: logDir,
-    handleSignals: false,
-    strategyId: 'twin',
-  };
+  const { common: shared } = await exchangeForTwo();
+  const common = { ...shared, strategyId: 'twin' };
   const lines: string[] = [];
   const first = startTrading({
     ...common,
