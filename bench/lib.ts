@@ -28,6 +28,16 @@ export function percentile(values: readonly number[], p: number): number {
 
 export const median = (values: readonly number[]) => percentile(values, 50);
 
+/** p50 and p99 of `values` (ms) as two rows; the p99 row carries the target when there is one */
+export function latencyRows(bench: string, c: string, values: readonly number[], p99AtMost?: number): Row[] {
+  const at = (p: number) => Math.round(percentile(values, p) * 1000) / 1000;
+  const target = p99AtMost === undefined ? {} : { target: `<= ${p99AtMost} ms`, met: at(99) <= p99AtMost };
+  return [
+    { bench, case: c, metric: 'p50', value: at(50), unit: 'ms' },
+    { bench, case: c, metric: 'p99', value: at(99), unit: 'ms', ...target },
+  ];
+}
+
 export function machine() {
   const cpus = os.cpus();
   return {

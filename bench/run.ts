@@ -12,7 +12,9 @@ import { benchResources } from './resources.js';
 import { benchVenues } from './venues.js';
 
 type Bench = [name: string, run: () => Promise<Row[]>];
-const only = process.argv.slice(2);
+// `npm run bench -- render` runs nothing: it writes RESULTS.md again from results.json and NOTES.md
+const rendering = process.argv.slice(2).join(' ') === 'render';
+const only = rendering ? ['render'] : process.argv.slice(2);
 const optional = async (file: string, fn: string): Promise<Bench | undefined> => {
   if (!fs.existsSync(new URL(`./${file}.ts`, import.meta.url))) return undefined;
   const mod = (await import(`./${file}.js`)) as Record<string, () => Promise<Row[]>>;
@@ -72,6 +74,7 @@ const previous =
   only.length && fs.existsSync(resultsFile)
     ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as {
         rows: Row[];
+        machine?: ReturnType<typeof machine>;
         ranAt: string;
         seconds: number;
         rerun?: string[];
@@ -79,10 +82,10 @@ const previous =
     : undefined;
 const merged = previous ? [...previous.rows.filter((r) => !only.includes(r.suite ?? '')), ...rows] : rows;
 const rerun = previous
-  ? [...(previous.rerun ?? []), `${only.join(', ')} re-run ${new Date().toISOString()}`]
+  ? [...(previous.rerun ?? []), ...(rendering ? [] : [`${only.join(', ')} re-run ${new Date().toISOString()}`])]
   : undefined;
 const result = {
-  machine: machine(),
+  machine: rendering && previous?.machine ? previous.machine : machine(),
   ranAt: previous?.ranAt ?? new Date().toISOString(),
   seconds: previous?.seconds ?? Math.round((Date.now() - started) / 1000),
   rerun,

@@ -161,9 +161,20 @@ export interface BlockTiming {
 
 export interface SessionReport {
   orders: Record<TerminalStatus, number> & { submitted: number; total: number; open: number };
+  /** this runner's strategy id (option `strategyId`; default: the trade log name) */
+  strategyId: string;
+  /**
+   * this runner's own book: the positions its own fills opened (orders carrying its strategy id),
+   * valued at its last quotes. What the account held at start, and other runners' fills, are not in
+   * it: see `account`.
+   */
   positions: Position[];
+  /** P&L its own fills realized (average cost, own fills only) */
   realizedPnl: number;
+  /** P&L open in `positions` at its last quotes */
   unrealizedPnl: number;
+  /** the whole account at the end, every runner's and anything else on it */
+  account: AccountBook;
   tradeLogFile: string;
   startedAt: Date;
   endedAt: Date;
@@ -179,7 +190,10 @@ export interface SessionReport {
   /** orders still open at the end (should be empty), by client order id */
   stillOpen: string[];
   malformedQuotes: Record<string, number>;
-  /** whether salvo's positions (from the fills it saw) agree with what the broker holds at the end */
+  /**
+   * whether the broker's positions at the end are what this runner accounts for: held at start, plus
+   * its own fills, plus other runners' fills seen on the account's update stream (see `account`)
+   */
   reconciled: boolean;
   /** the trading state at the end, risk refusals by rule, loss-limit breaches, and who killed the session */
   risk: {
@@ -197,6 +211,8 @@ export interface SessionReport {
    * resumes started); they count toward position checks, and liquidation does not close them
    */
   heldAtStart: Array<{ ticker: string; quantity: number }>;
+  /** open orders of other runners on the account at start (another strategy id): left alone */
+  otherRunnersAtStart: StartCheck['otherRunners'];
   /** what a resumed session found (resume: true only) */
   resumed?: ResumeReport;
   /** the order journal beside the trade log */
@@ -247,6 +263,19 @@ export interface RefusedTransitions {
   first: RefusedTransition[];
 }
 
+/** The account a runner trades on, as its report shows it beside the runner's own book. */
+export interface AccountBook {
+  /** the broker's positions at the end, valued at this runner's last quotes (entry price without one); [] when the broker did not list them */
+  positions: Position[];
+  unrealizedPnl: number;
+  /**
+   * net quantity other runners filled during this session, by strategy id, then ticker (buys +,
+   * sells −): what the broker's update stream showed of orders carrying another strategy id. Alpaca
+   * streams every order on the account; a FIX session hears only its own, so this stays {} there.
+   */
+  otherRunners: Record<string, Record<string, number>>;
+}
+
 export interface ResumeReport {
   /** orders the journal holds */
   journaled: number;
@@ -267,6 +296,11 @@ export type OrphanPolicy = 'report' | 'adopt' | 'cancel';
 
 export interface StartCheck {
   orphans: { count: number; tickers: string[]; clientOrderIds: string[]; action: OrphanPolicy };
+  /**
+   * open orders at start that carry another runner's strategy id: that runner's, so never adopted
+   * or canceled (whatever onStartOrphans says), only counted here and in the log
+   */
+  otherRunners: { count: number; strategies: string[]; clientOrderIds: string[] };
 }
 
 /** where a session is: connecting, waiting for quotes, calling the strategy, closing out, over */

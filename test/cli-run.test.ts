@@ -68,6 +68,15 @@ ${BUY_EVERY_TICK}`,
   const { options, from, configFile, envFile } = JSON.parse(dry.stdout);
   assert.equal(options.tradeLogName, 'from-flag');
   assert.equal(from.tradeLogName, 'flags');
+  assert.equal(options.strategyId, 'strat', "the strategy file's name: one id across its runs");
+  const named = await salvo(['run', 'strat.ts', '--strategy-id', 'mean-rev.2', '--dry-run'], { cwd: dir });
+  assert.equal(JSON.parse(named.stdout).options.strategyId, 'mean-rev.2');
+  const bad = await salvo(['run', 'strat.ts', '--strategy-id', 'no spaces', '--dry-run'], { cwd: dir });
+  assert.equal(bad.code, 2);
+  assert.match(
+    bad.stderr,
+    /^salvo run: .*strategyId must be 1 to 32 letters, digits, _ \. - starting with a letter or digit/m,
+  );
   assert.equal(options.runSeconds, 1000);
   assert.equal(from.runSeconds, 'salvo.config.yaml');
   assert.equal(options.numWorkers, 2);

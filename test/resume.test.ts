@@ -388,6 +388,7 @@ test('a live account with orphans refuses to start until onStartOrphans says wha
       log,
       policy,
       live,
+      strategyId: 'resume',
       numWorkers: 1,
       adopted: () => undefined,
     });

@@ -35,6 +35,7 @@ export interface ConfigFlags {
   workers?: string;
   display?: boolean;
   logName?: string;
+  strategyId?: string;
   logPath?: string;
   rateRedis?: string;
   /** the trade log name of a crashed session to pick up */
@@ -53,6 +54,7 @@ export const FLAG_OF: Record<string, string> = {
   numWorkers: '--workers',
   liveDisplay: '--display / --no-display',
   tradeLogName: '--log-name',
+  strategyId: '--strategy-id',
   tradeLogPath: '--log-path',
   rateLimit: '--rate-redis',
   resume: '--resume',
@@ -247,6 +249,7 @@ export function flagOptions(flags: ConfigFlags): Record<string, unknown> {
     o.numWorkers = /^\s*\d+\s*$/.test(flags.workers) ? Number(flags.workers) : flags.workers;
   if (flags.display !== undefined) o.liveDisplay = flags.display;
   if (flags.logName !== undefined) o.tradeLogName = flags.logName;
+  if (flags.strategyId !== undefined) o.strategyId = flags.strategyId;
   if (flags.logPath !== undefined) o.tradeLogPath = flags.logPath;
   if (flags.rateRedis !== undefined) o.rateLimit = { redis: flags.rateRedis };
   if (flags.resume !== undefined) {

@@ -39,6 +39,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--log-name <name>', 'trade log name: <log-path>/<name>.csv (default: <strategy>-<time>)')
     .option('--log-path <dir>', 'trade log folder (default: logs)')
     .option(
+      '--strategy-id <id>',
+      "this runner's id on a shared account, in every client order id: its book, what it liquidates (default: the strategy file's name)",
+    )
+    .option(
       '--rate-redis <url>',
       "share the account's rate limit with every runner on it through this Redis (redis://[:password@]host:port)",
     )

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { runBeside } from '../display/beside.js';
 import { Session } from '../session/session.js';
+import { strategyIdFrom } from '../orders/order.js';
 import type { SessionOptions } from '../session/options.js';
 import type { StatusLineSource } from '../session/views.js';
 import type { SessionReport } from '../types.js';
@@ -70,6 +71,8 @@ async function resolveOrSay(strategyFile: string, flags: RunFlags): Promise<Reso
       // the display when there is a terminal to draw on; a status line otherwise
       liveDisplay: Boolean(process.stdout.isTTY),
       tradeLogName: `${base.replace(/[^\w.-]/g, '_')}-${stamp}`,
+      // one id across runs (and resumes) of a strategy file: its open orders from an earlier run are its own
+      strategyId: strategyIdFrom(base),
     });
   } catch (error) {
     if (error instanceof CliInputError) {

@@ -17,6 +17,7 @@ import {
   type Line,
 } from './format.js';
 import type { DisplaySnapshot } from './snapshot.js';
+import { withoutStrategy } from '../orders/order.js';
 
 const STATUS_COLOR: Record<string, Color> = {
   filled: 'green',
@@ -147,7 +148,7 @@ export function tradeLines(s: DisplaySnapshot, width: number): Line[] {
     const color = STATUS_COLOR[t.status];
     return [
       timeOfDay(t.at),
-      t.clientOrderId,
+      withoutStrategy(t.clientOrderId), // the runner's own strategy id on every row would crowd the column out
       t.ticker,
       t.side,
       t.action,

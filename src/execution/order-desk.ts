@@ -33,6 +33,8 @@ export class OrderDesk {
   private sessionTag = randomBytes(2).toString('hex');
   /** the journal's hook: makes the legs' intent durable, then sends them (or never, if it cannot) */
   beforeSend: (legs: Order[], send: () => void) => void = (_legs, send) => send();
+  /** the runner's strategy id: every client order id made here ends with it (none: blockpaca's shape) */
+  strategyId: string | undefined;
   private readonly cancelAskedAt = new Map<string, number>();
   /** blocks whose intents are being made durable: a stop before that ends cancels them unsent */
   private readonly awaitingJournal = new Set<Order[]>();
@@ -109,7 +111,7 @@ export class OrderDesk {
           ...terms,
           ...(parentId === undefined ? {} : { parentId }),
           legs: undefined,
-          clientOrderId: clientOrderId(terms.action, workerId),
+          clientOrderId: clientOrderId(terms.action, workerId, this.strategyId),
           blockId,
           leg,
           workerId,
@@ -174,7 +176,7 @@ export class OrderDesk {
     const { blockId, leg, decidedAt } = this.current;
     const action = p.action || DEFAULT_ACTION[p.side] || 'invalid';
     const order: Order = {
-      clientOrderId: clientOrderId(idTag ?? action, 0),
+      clientOrderId: clientOrderId(idTag ?? action, 0, this.strategyId),
       ticker: p.ticker,
       quantity: p.quantity,
       side: p.side === 'sell' ? 'sell' : 'buy',

@@ -6,7 +6,7 @@
 // honoured (unknown order, already final, not yet acknowledged) is a rejected row of its own in the
 // trade log with the reason; the rest of the block goes on.
 import type { OpenOrder } from '../types.js';
-import { clientOrderId, isTerminal, preciseNow, type Order } from '../orders/order.js';
+import { clientOrderId, isTerminal, preciseNow, strategyOf, type Order } from '../orders/order.js';
 import type { OrderRegistry } from './order-registry.js';
 import type { Throttle } from './throttle.js';
 import { checkOrder, closesSide, type PositionView } from './validate.js';
@@ -181,7 +181,8 @@ export class InstructionDesk {
     const order: Order = {
       ...verdict.order,
       legs: undefined,
-      clientOrderId: clientOrderId(verdict.order.action, target.workerId),
+      // the replacement carries the strategy id of the order it replaces
+      clientOrderId: clientOrderId(verdict.order.action, target.workerId, strategyOf(target.clientOrderId)),
       replaces: target.clientOrderId,
       blockId: block.blockId,
       leg: block.leg,

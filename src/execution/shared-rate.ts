@@ -52,26 +52,30 @@ local op, runner, n, limit, share, known, arg = ARGV[1], ARGV[2], tonumber(ARGV[
 local window = tonumber(ARGV[8])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local epoch = redis.call('HGET', meta, 'epoch')
+-- one read of the meta hash per call: the script's time in Redis is the decision's floor
+local m = redis.call('HMGET', meta, 'epoch', 'limit', 'recoverUntil', 'pausedUntil')
+local epoch, stored, recoverUntil, pausedUntil = m[1], tonumber(m[2]), tonumber(m[3]), tonumber(m[4])
 local fresh = false
 if not epoch then
   epoch = t[1] .. '.' .. t[2]
-  redis.call('HSET', meta, 'epoch', epoch, 'limit', limit, 'recoverUntil', (known ~= '' and (now + ${RECOVERY_MS}) or 0), 'pausedUntil', 0)
-  fresh = true
+  recoverUntil = (known ~= '' and (now + ${RECOVERY_MS}) or 0)
+  redis.call('HSET', meta, 'epoch', epoch, 'limit', limit, 'recoverUntil', recoverUntil, 'pausedUntil', 0)
+  stored, pausedUntil, fresh = limit, 0, true
 end
-local stored = tonumber(redis.call('HGET', meta, 'limit'))
 redis.call('ZADD', seen, now, runner)
 for _, gone in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - ${LIVE_MS})) do
   redis.call('ZREM', waiters, gone)
   redis.call('ZREM', seen, gone)
 end
 redis.call('ZREMRANGEBYSCORE', log, '-inf', now - window)
-local ttl = window * 2
-for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, ttl) end
 local runners = redis.call('ZCARD', seen)
+if op == 'beat' or fresh then
+  -- every live runner beats twice a second, and writes keep their TTL: the keys outlive the last runner by two windows
+  for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, window * 2) end
+end
 if op == 'beat' then
   -- after a restart: this runner's sends of the last minute, given as ages in ms, go back into the log
-  if fresh or (arg ~= '' and tonumber(redis.call('HGET', meta, 'recoverUntil')) > now) then
+  if fresh or (arg ~= '' and recoverUntil > now) then
     for age in string.gmatch(arg, '[^,]+') do
       redis.call('ZADD', log, now - tonumber(age), runner .. ':' .. redis.call('HINCRBY', meta, 'seq', 1))
     end
@@ -80,7 +84,7 @@ if op == 'beat' then
 end
 if op == 'pause' then
   local untilMs = now + n
-  if untilMs > tonumber(redis.call('HGET', meta, 'pausedUntil')) then redis.call('HSET', meta, 'pausedUntil', untilMs) end
+  if untilMs > pausedUntil then redis.call('HSET', meta, 'pausedUntil', untilMs) end
   return {0, epoch, stored, runners}
 end
 if op == 'cap' then
@@ -99,8 +103,6 @@ local turn = (share == 'fair') and (tonumber(redis.call('HGET', served, runner))
 redis.call('ZADD', waiters, 'NX', turn, runner)
 local head = redis.call('ZRANGE', waiters, 0, 0)[1]
 local wait = 0
-local recoverUntil = tonumber(redis.call('HGET', meta, 'recoverUntil'))
-local pausedUntil = tonumber(redis.call('HGET', meta, 'pausedUntil'))
 if recoverUntil > now then wait = recoverUntil - now end
 if pausedUntil > now and pausedUntil - now > wait then wait = pausedUntil - now end
 local used = redis.call('ZCARD', log)

@@ -113,18 +113,24 @@ export function lastBlockSeq(blockIds: Iterable<string>, tag: string): number {
   return last;
 }
 
-/** Rebuilds the orders (into `book`, without events) and the portfolio (from the first start's positions and the journaled fills). */
+/**
+ * Rebuilds the orders (into `book`, without events), the portfolio (from the first start's positions
+ * and the journaled fills) and, when given, the runner's own book (the journaled fills alone).
+ */
 export function replayJournal(
   contents: JournalContents,
   book: OrderRegistry,
   portfolio: Portfolio,
   csv: Pick<CsvSeen, 'csvBlocks' | 'closedInCsv'> = { csvBlocks: new Set(), closedInCsv: new Map() },
+  own?: Portfolio,
 ): Replayed {
   const header = contents.headers[0];
   portfolio.seed(header.positions);
   const scratch = new OrderRegistry();
   scratch.onEvent((e) => {
-    if (e.fill) portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
+    if (!e.fill) return;
+    portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
+    own?.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
   });
   for (const i of contents.intents) {
     if (scratch.get(i.order.clientOrderId)) continue;
@@ -278,7 +284,7 @@ async function inBatches<T, R>(items: readonly T[], width: number, fn: (item: T)
 
 /** Rebuilt positions against the broker's: one line per ticker that differs. */
 export function comparePositions(
-  portfolio: Portfolio,
+  portfolio: Pick<Portfolio, 'quantity'> & { held(): ReadonlyArray<{ ticker: string }> },
   held: ReadonlyArray<{ ticker: string; quantity: number }>,
 ): string[] {
   const tickers = new Set([...held.map((p) => p.ticker), ...portfolio.held().map((p) => p.ticker)]);

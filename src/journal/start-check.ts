@@ -1,20 +1,21 @@
 // Reconciliation at every start, resumed or not, before the first strategy call: the broker's open
-// orders with salvo-shaped client ids that this session does not know (orphans of a crashed or
-// concurrent session) are reported, adopted or canceled as `onStartOrphans` says. (Positions held
-// at start are the session's: it adopts them and says so once; a resume compares its rebuilt
-// positions with the broker's.)
+// orders with salvo-shaped client ids that this session does not know (orphans of a crashed session
+// of this strategy, or ids made before strategy ids) are reported, adopted or canceled as
+// `onStartOrphans` says; open orders carrying another strategy id belong to another runner on the
+// account and are only reported. (Positions held at start are the session's: it adopts them and
+// says so once; a resume compares its rebuilt positions with the broker's.)
 import type { StartCheck } from '../types.js';
 import type { Broker, BrokerOrderState } from '../brokers/broker.js';
 import type { OrderRegistry } from '../execution/order-registry.js';
-import type { Order } from '../orders/order.js';
+import { CLIENT_ID_SHAPE, strategyOf, type Order } from '../orders/order.js';
 import type { Action } from '../types.js';
 import type { Log } from '../util/log.js';
 
 export type { OrphanPolicy } from '../types.js';
 import type { OrphanPolicy } from '../types.js';
 
-/** `<action>-<workerId>-<8 hex>`: the shape of every client order id salvo makes */
-export const SALVO_ID = /^(buy_long|buy_to_cover|cover_short|sell_long|liquidate|short_sell)-(\d+)-[0-9a-f]{8}$/;
+/** `<action>-<workerId>-<8 hex>[-<strategyId>]`: the shape of every client order id salvo makes, old and new */
+export const SALVO_ID = CLIENT_ID_SHAPE;
 
 /** Alpaca's paper endpoint, and loopback (salvo's own exchange): anything else may be real money */
 const PAPER_HOSTS = /^(paper-api\.alpaca\.markets|localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -39,6 +40,8 @@ export async function checkAtStart(args: {
   /** unset: 'report', but a live account with orphans refuses to start (see isLiveAccount) */
   policy: OrphanPolicy | undefined;
   live: boolean;
+  /** this runner's: an open order carrying another strategy id is another runner's, never an orphan */
+  strategyId: string;
   numWorkers: number;
   /** journals adopted orders, so that a resume after another crash knows them */
   adopted: (orders: Order[]) => void;
@@ -53,7 +56,10 @@ export async function checkAtStart(args: {
       `could not list the broker's open orders at start, so orphans of another session are not checked: ${(error as Error).message}`,
     );
   }
-  const orphans = open.filter((o) => SALVO_ID.test(o.clientOrderId) && !book.get(o.clientOrderId));
+  const unknown = open.filter((o) => SALVO_ID.test(o.clientOrderId) && !book.get(o.clientOrderId));
+  const isOthers = (o: BrokerOrderState) => (strategyOf(o.clientOrderId) ?? args.strategyId) !== args.strategyId;
+  const orphans = unknown.filter((o) => !isOthers(o));
+  const otherRunners = othersOf(unknown.filter(isOthers), log);
   const tickers = [...new Set(orphans.map((o) => o.ticker))].sort();
   if (orphans.length) {
     const what = `${orphans.length} open order(s) with salvo client ids this session does not know, in ${tickers.join(', ')}`;
@@ -91,7 +97,18 @@ export async function checkAtStart(args: {
   }
   return {
     orphans: { count: orphans.length, tickers, clientOrderIds: orphans.map((o) => o.clientOrderId), action: policy },
+    otherRunners,
   };
+}
+
+/** other runners' open orders: said once, left alone whatever onStartOrphans says */
+function othersOf(orders: BrokerOrderState[], log: Log): StartCheck['otherRunners'] {
+  const strategies = [...new Set(orders.map((o) => strategyOf(o.clientOrderId) ?? ''))].sort();
+  if (orders.length)
+    log.info(
+      `${orders.length} open order(s) of other runners on this account (strategy ${strategies.join(', ')}): theirs, left alone`,
+    );
+  return { count: orders.length, strategies, clientOrderIds: orders.map((o) => o.clientOrderId) };
 }
 
 function adopt(book: OrderRegistry, o: BrokerOrderState, leg: number, numWorkers: number): Order {

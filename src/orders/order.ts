@@ -35,15 +35,42 @@ export interface Order extends WireOrder {
 let pool = '';
 let at = 0;
 
-/** blockpaca's id shape: `<action>-<workerId>-<8 hex>`; one id for every retry of the order */
-export function clientOrderId(action: string, workerId: number): string {
+/** a strategy id: what `strategyId` may be; it ends the client order ids of its runner */
+export const STRATEGY_ID = /^[A-Za-z0-9][\w.-]{0,31}$/;
+
+/** a strategy id made from a name (a trade log name, a strategy file): its first 32 safe characters */
+export const strategyIdFrom = (name: string): string =>
+  name
+    .replace(/[^\w.-]/g, '_')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 32) || 'salvo';
+
+/**
+ * Every client order id salvo makes: blockpaca's `<action>-<workerId>-<8 hex>`, then, since strategy
+ * ids, `-<strategyId>`. The hex is always 8 digits, so a strategy id with '-' in it parses back.
+ * Groups: 1 action, 2 worker, 3 strategy id (undefined in an id made before strategy ids).
+ */
+export const CLIENT_ID_SHAPE =
+  /^(buy_long|buy_to_cover|cover_short|sell_long|liquidate|short_sell)-(\d+)-[0-9a-f]{8}(?:-([A-Za-z0-9][\w.-]{0,31}))?$/;
+
+/** the strategy id a salvo client order id carries; undefined for another client's id or an old one */
+export const strategyOf = (id: string): string | undefined => CLIENT_ID_SHAPE.exec(id)?.[3];
+
+/** the id without its strategy id, for a runner's own display, where every id carries the same one */
+export function withoutStrategy(id: string): string {
+  const strategy = strategyOf(id);
+  return strategy ? id.slice(0, id.length - strategy.length - 1) : id;
+}
+
+/** `<action>-<workerId>-<8 hex>[-<strategyId>]`; one id for every retry of the order */
+export function clientOrderId(action: string, workerId: number, strategyId?: string): string {
   if (at >= pool.length) {
     pool = randomBytes(4096).toString('hex');
     at = 0;
   }
   const hex = pool.slice(at, at + 8);
   at += 8;
-  return `${action}-${workerId}-${hex}`;
+  return strategyId ? `${action}-${workerId}-${hex}-${strategyId}` : `${action}-${workerId}-${hex}`;
 }
 
 /** high-resolution epoch milliseconds, comparable across worker threads */

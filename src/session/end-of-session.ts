@@ -19,8 +19,8 @@ export interface EndOfSessionView extends SessionStatus {
   readonly book: Pick<OrderRegistry, 'whenTerminal'>;
   /** positions now (unmarked) */
   positions(): Position[];
-  /** positions the account held when the session started: not this session's to close */
-  readonly heldAtStart: ReadonlyMap<string, number>;
+  /** this runner's own book: what its fills added (held at start and other runners' fills are not in it) */
+  ownBook(): Position[];
   /** whether the ticker is on the session's quote board (only those can be traded) */
   trades(ticker: string): boolean;
   cancelOpen(withinMs: number, reason: string): Promise<unknown>;
@@ -44,7 +44,7 @@ export async function endOfSession(s: EndOfSessionView, deadline: number): Promi
     await s.cancelOpen((deadline - Date.now()) / 2, 'canceled to liquidate at end of session');
     const flatten = ownPositions(s);
     if (flatten.length) await sendAndWait(s, flatten, 'liquidation', deadline);
-    const left = s.positions().filter((p) => Math.abs(p.quantity - (s.heldAtStart.get(p.ticker) ?? 0)) > 1e-9);
+    const left = s.ownBook();
     if (left.length)
       s.log.warn(`liquidate left positions open: ${left.map((p) => `${p.ticker} ${p.quantity}`).join(', ')}`);
     return;
@@ -84,33 +84,28 @@ async function customShutdown(s: EndOfSessionView, call: CallState, deadline: nu
 }
 
 /**
- * The market orders that undo this session's own trading. A position the account already held at
- * start is not this session's to close: only what the session's fills added to it is
- * sold or bought back, never more than brings the position to zero, and the rest is said in the log.
+ * The market orders that undo this runner's own trading: its own book flattened. What the account
+ * held at start and what other runners filled are theirs, never closed here. The action follows
+ * the position the checks see (held at start + own fills): selling what is held long there is
+ * 'liquidate', buying back what is short there is 'cover_short'; where the own book's sign is not
+ * that position's (this runner sold from a position it did not open), the order opens instead.
  */
 function ownPositions(s: EndOfSessionView): OrderRequest[] {
   const out: OrderRequest[] = [];
-  for (const p of s.positions()) {
-    const held = s.heldAtStart.get(p.ticker) ?? 0;
-    const own = p.quantity - held;
-    // close only what moved the position away from zero, and never past zero
-    const close = Math.sign(own) === Math.sign(p.quantity) ? Math.min(Math.abs(own), Math.abs(p.quantity)) : 0;
-    if (held !== 0)
-      s.log.info(
-        `liquidate: ${p.ticker} holds ${p.quantity}, of which ${held} was held before this session: ${close ? `closing ${close}` : "nothing of it is this session's to close"}`,
-      );
-    if (close <= 1e-9) continue;
+  const known = new Map(s.positions().map((p) => [p.ticker, p.quantity]));
+  for (const p of s.ownBook()) {
     if (!s.trades(p.ticker)) {
       s.log.warn(`liquidate: ${p.ticker} ${p.quantity} is not one of this session's tickers; left open`);
       continue;
     }
-    out.push({
-      ticker: p.ticker,
-      quantity: close,
-      side: p.quantity > 0 ? 'sell' : 'buy',
-      orderType: 'market',
-      action: p.quantity > 0 ? 'liquidate' : 'cover_short',
-    });
+    const quantity = Math.abs(p.quantity);
+    const held = known.get(p.ticker) ?? 0;
+    const side = p.quantity > 0 ? 'sell' : 'buy';
+    const closes = side === 'sell' ? held >= quantity - 1e-9 : -held >= quantity - 1e-9;
+    const action = side === 'sell' ? (closes ? 'liquidate' : 'short_sell') : closes ? 'cover_short' : 'buy_long';
+    if (Math.abs(held - p.quantity) > 1e-9)
+      s.log.info(`liquidate: ${p.ticker} closing this runner's own ${p.quantity}; the rest is not its own`);
+    out.push({ ticker: p.ticker, quantity, side, orderType: 'market', action });
   }
   return out;
 }

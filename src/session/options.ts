@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import type { Strategy } from '../types.js';
+import { STRATEGY_ID, strategyIdFrom } from '../orders/order.js';
 import { oneLine } from '../util/one-line.js';
 import { secretsOf } from '../util/secrets.js';
 import { parseDurationMs } from './durations.js';
@@ -120,6 +121,16 @@ export const optionsSchema = z
       .max(200)
       .regex(/^[\w.\-]+$/, 'tradeLogName may use letters, digits, _ . - only')
       .optional(),
+    /**
+     * This runner's strategy id: every client order id it makes ends with `-<strategyId>`, and its
+     * book (positions, P&L, end of session, reconciliation) is the orders that carry it. Runners on
+     * one account need different ones. Default: tradeLogName (from its first letter or digit, at most 32).
+     */
+    strategyId: z
+      .string()
+      .trim()
+      .regex(STRATEGY_ID, 'strategyId must be 1 to 32 letters, digits, _ . - starting with a letter or digit')
+      .optional(),
     tradeLogPath: z
       .string()
       .min(1)
@@ -231,6 +242,7 @@ export type SessionOptions = Omit<Parsed, 'frequency' | 'warmUpPeriod' | 'eosTim
   eosTimeout: number;
   runSeconds: number | 'EOD';
   tradeLogName: string;
+  strategyId: string;
   burst: number;
   strategyTimeout: number;
 };
@@ -244,9 +256,11 @@ export function parseOptions(input: unknown): SessionOptions {
   const parsed = optionsSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) throw fail(parsed.error.issues.map((i) => describeIssue(i, '', KNOWN_KEYS)));
   const o = parsed.data;
+  const tradeLogName = o.tradeLogName ?? `session-${new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19)}`;
   return {
     ...(o as SessionOptions),
-    tradeLogName: o.tradeLogName ?? `session-${new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19)}`,
+    tradeLogName,
+    strategyId: o.strategyId ?? strategyIdFrom(tradeLogName),
     // one order of headroom: a venue counting the same allowance sees our sends a little later
     // and not always in the same spacing, and must never find itself a fraction of a token short
     burst: o.burst ?? Math.max(1, Math.floor(o.ordersPerMinute) - 1),

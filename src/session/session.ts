@@ -38,6 +38,7 @@ import type { Log } from '../util/log.js';
 import { secretsOf } from '../util/secrets.js';
 import { makeContext, ordersFrom } from './context.js';
 import { formatDuration } from './durations.js';
+import { RunnerBooks } from './books.js';
 import { endOfSession, type EndOfSessionView } from './end-of-session.js';
 import type { SessionOptions } from './options.js';
 import { SessionLog } from './session-log.js';
@@ -59,7 +60,10 @@ interface Records {
   readonly log: SessionLog;
   readonly tradeLog: TradeLog;
   readonly book: OrderRegistry;
+  /** the account as this runner knows it: held at start + its own fills (ctx positions, checks) */
   readonly portfolio: Portfolio;
+  /** its own book, and other runners' fills on the account */
+  readonly books: RunnerBooks;
   readonly status: Status;
   readonly startedAt: Date;
   /** how to stop what started, in the order it started (shutdown runs them in reverse) */
@@ -90,6 +94,7 @@ export class Session {
   private readonly tradeLog: TradeLog;
   private readonly book: OrderRegistry;
   private readonly portfolio: Portfolio;
+  private readonly books: RunnerBooks;
   private readonly status: Status;
   private readonly startedAt: Date;
   private readonly cleanups: Array<() => unknown>;
@@ -126,6 +131,7 @@ export class Session {
       tradeLog: this.tradeLog,
       book: this.book,
       portfolio: this.portfolio,
+      books: this.books,
       status: this.status,
       startedAt: this.startedAt,
       cleanups: this.cleanups,
@@ -164,14 +170,15 @@ export class Session {
       tradeLog,
       book: new OrderRegistry(log),
       portfolio: new Portfolio(),
+      books: new RunnerBooks(options.strategyId, (m) => log.warn(m)),
       status: new Status(),
       startedAt: new Date(),
       cleanups: [],
     };
     try {
-      const { book, portfolio } = records;
+      const { book, portfolio, books } = records;
       for (const warning of prior?.contents.warnings ?? []) log.warn(warning);
-      const replayed = prior && replayJournal(prior.contents, book, portfolio, prior);
+      const replayed = prior && replayJournal(prior.contents, book, portfolio, prior, books.own);
       const journal = OrderJournal.open(journalFileOf(options), options.journal.sync, prior?.contents.validBytes);
       records.cleanups.push(() => closeJournal(journal, log));
       journal.remember([...book.all()].map((o) => o.clientOrderId));
@@ -179,7 +186,10 @@ export class Session {
       tradeLog.onFailure = (error) => writeFailed(records, 'the trade log', error);
       book.onEvent((e) => {
         journal.status(e); // ahead of the CSV: a row in the CSV always has its record in the journal
-        if (e.fill) portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
+        if (e.fill) {
+          portfolio.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
+          books.own.applyFill(e.order.ticker, e.order.side, e.fill.qty, e.fill.price);
+        }
         tradeLog.record(e);
       });
       const connected = await connect(records, journal, prior && replayed && { prior, replayed });
@@ -313,21 +323,25 @@ export class Session {
     process.exit(130);
   }
 
-  /** salvo's positions against the broker's: a difference means a fill salvo never saw (or one too many) */
-  private async reconcile(): Promise<Pick<SessionReport, 'reconciled' | 'brokerPositions'>> {
+  /**
+   * The broker's positions against what this runner accounts for (held at start + its own fills +
+   * other runners' fills it saw): a difference means a fill salvo never saw, or a trade on the
+   * account by something other than a salvo runner.
+   */
+  private async reconcile(): Promise<Pick<SessionReport, 'reconciled' | 'brokerPositions' | 'account'>> {
+    const mark = (t: string) => markOf(this.feed.board, t);
     let held: BrokerPosition[];
     try {
       held = await withTimeout(this.broker.positions(), RECONCILE_TIMEOUT_MS, 'the broker did not list its positions');
     } catch (error) {
       this.log.warn(`could not reconcile positions with the broker: ${describeError(error)}`);
-      return { reconciled: false, brokerPositions: [] };
+      return { reconciled: false, brokerPositions: [], account: this.books.account([], mark) };
     }
-    const brokerPositions = held
-      .filter((p) => Math.abs(p.quantity) > 1e-9)
-      .map((p) => ({ ticker: p.ticker, quantity: p.quantity }));
-    const mismatches = comparePositions(this.portfolio, brokerPositions);
+    held = held.filter((p) => Math.abs(p.quantity) > 1e-9);
+    const brokerPositions = held.map((p) => ({ ticker: p.ticker, quantity: p.quantity }));
+    const mismatches = comparePositions(this.books.expected(this.portfolio), brokerPositions);
     for (const line of mismatches) this.log.warn(`position mismatch for ${line}`);
-    return { reconciled: !mismatches.length, brokerPositions };
+    return { reconciled: !mismatches.length, brokerPositions, account: this.books.account(held, mark) };
   }
 
   /**
@@ -388,13 +402,15 @@ export class Session {
     });
   }
 
-  private report(stillOpen: string[]): Omit<SessionReport, 'reconciled' | 'brokerPositions'> {
+  private report(stillOpen: string[]): Omit<SessionReport, 'reconciled' | 'brokerPositions' | 'account'> {
     const mark = (t: string) => markOf(this.feed.board, t);
+    const own = this.books.own;
     return {
       orders: this.book.counts(),
-      positions: this.portfolio.positions(mark),
-      realizedPnl: this.portfolio.realizedPnl,
-      unrealizedPnl: this.portfolio.unrealizedPnl(mark),
+      strategyId: this.options.strategyId,
+      positions: own.positions(mark),
+      realizedPnl: own.realizedPnl,
+      unrealizedPnl: own.unrealizedPnl(mark),
       tradeLogFile: this.tradeLog.file,
       startedAt: this.startedAt,
       endedAt: new Date(),
@@ -411,6 +427,7 @@ export class Session {
       orphans: this.startCheck.orphans,
       heldAtStart: [...this.heldAtStart].map(([ticker, quantity]) => ({ ticker, quantity })),
       ...(this.resumed ? { resumed: this.resumed } : {}),
+      otherRunnersAtStart: this.startCheck.otherRunners,
       journalFile: this.journal.file,
       refusedTransitions: this.book.refusedTransitions(),
       foreignUpdates: this.book.foreignUpdates,
@@ -483,7 +500,7 @@ export class Session {
       log: this.log,
       book: this.book,
       positions: () => this.portfolio.positions(() => undefined),
-      heldAtStart: this.heldAtStart,
+      ownBook: () => this.books.own.positions(() => undefined),
       trades: (ticker: string) => this.feed.board.has(ticker),
       cancelOpen: (withinMs: number, reason: string) => this.desk.cancelOpen(withinMs, reason),
       send: (requests: unknown[]) => this.desk.submitBlock(requests, preciseNow()),
@@ -533,6 +550,7 @@ async function connect(
   cleanups.push(() => risk.close());
   if (resuming) desk.continueBlocks(resuming.replayed.sessionTag, resuming.replayed.blockSeq);
   desk.beforeSend = (legs, send) => journalIntents(records, journal, legs, send);
+  desk.strategyId = o.strategyId;
   journal.header({
     broker: o.broker.type,
     account: accountIdentity(o.broker),
@@ -548,6 +566,7 @@ async function connect(
     log,
     policy: o.onStartOrphans,
     live: isLiveAccount(o.broker),
+    strategyId: o.strategyId,
     numWorkers: o.numWorkers,
     adopted: (orders) => journal.intents(orders),
   });
@@ -573,7 +592,11 @@ async function connectVenue(records: Records, resuming?: { prior: Prior; replaye
   if (hub) cleanups.push(() => hub.close());
   const own = hub?.link(0);
   const broker: Broker = driver.create(o.broker, own?.link ?? { workerId: 0 });
-  broker.onUpdate((u) => book.applyUpdate(u)); // before connect: no fill may slip past
+  // before connect: no fill may slip past
+  broker.onUpdate((u) => {
+    if (!book.get(u.order.clientOrderId)) records.books.noteForeign(u);
+    book.applyUpdate(u);
+  });
   await broker.connect();
   cleanups.push(() => broker.close());
   let held = await broker.positions();

@@ -57,3 +57,14 @@ export async function quoted(board: QuoteBoard, timeoutMs = 10_000): Promise<voi
     detail: () => `no quotes for ${board.missing().join(', ')}`,
   });
 }
+
+/** salvo's `broker` option for this exchange, with the test credentials */
+export function alpacaBrokerOf(ex: TestExchange) {
+  return {
+    type: 'alpaca',
+    baseUrl: ex.server.restUrl,
+    streamUrl: ex.server.streamUrl,
+    keyId: KEY_ID,
+    secretKey: SECRET,
+  };
+}

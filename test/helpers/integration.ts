@@ -83,8 +83,12 @@ export function checkCoreSession(report: SessionReport, { restingCanceled = true
     rows.some((r) => r.action === 'liquidate' && r.status === 'filled'),
     'liquidation filled',
   );
-  // client order ids: <action>-<workerId>-<8 hex>, workers 1..4 all used
-  for (const id of orders.keys()) assert.match(id, /^(buy_long|liquidate|sell_long)-[0-4]-[0-9a-f]{8}$/);
+  // client order ids: <action>-<workerId>-<8 hex>-<strategyId>, workers 1..4 all used
+  for (const id of orders.keys())
+    assert.ok(
+      /^(buy_long|liquidate|sell_long)-[0-4]-[0-9a-f]{8}-/.test(id) && id.endsWith(`-${report.strategyId}`),
+      `${id} is not <action>-<worker>-<8 hex>-${report.strategyId}`,
+    );
   assert.deepEqual(
     new Set(rows.filter((r) => r.worker_id !== '0').map((r) => r.worker_id)),
     new Set(['1', '2', '3', '4']),
