@@ -11,10 +11,10 @@ import {
   type TradeUpdate,
   type WireOrder,
 } from '../src/brokers/broker.js';
-import { newOrderSingle, readExecReport, TIF_FROM_FIX, TIF_TO_FIX, tradeUpdateOf } from '../src/brokers/fix/codec.js';
+import { newOrderSingle, readExecReport, TIF_FROM_FIX, TIF_TO_FIX, tradeUpdateOf } from '../src/fix/codec.js';
 import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
 import { fixDriver } from '../src/brokers/fix/driver.js';
-import { describeSession, dialTcp, engineConfig, SalvoFixSession } from '../src/brokers/fix/engine.js';
+import { describeSession, dialTcp, engineConfig, SalvoFixSession } from '../src/fix/engine.js';
 import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
 import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
 import { serveFix } from '../src/exchange/fix-acceptor.js';

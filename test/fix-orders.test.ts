@@ -10,7 +10,7 @@ import os from 'node:os';
 import { runTrading, type OrderInstruction } from '../src/index.js';
 import { BrokerRejection, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
 import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
-import { readExecReport } from '../src/brokers/fix/codec.js';
+import { readExecReport } from '../src/fix/codec.js';
 import { OrderCache } from '../src/brokers/fix/order-cache.js';
 import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
 import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
