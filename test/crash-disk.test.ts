@@ -109,7 +109,7 @@ test('the CSV fills up: one line says so, the journal keeps what was sent, a res
   const name = 'csv-full';
   const tickers = ['NVDA', 'AMZN'];
   // an earlier session's rows take the CSV close to the limit, so it fills before the journal
-  const old = `${TRADE_LOG_COLUMNS.join(',')}\n${'local,old-note,,0,0,ACTIVE,,risk_state,0,ACTIVE,0,,earlier session\n'.repeat(Math.floor(((LIMIT_KB - 6) * 1024) / 70))}`;
+  const old = `${TRADE_LOG_COLUMNS.join(',')}\n${'local,old-note,,0,0,ACTIVE,,risk_state,0,ACTIVE,0,,earlier session,\n'.repeat(Math.floor(((LIMIT_KB - 6) * 1024) / 70))}`;
   fs.writeFileSync(path.join(dir, `${name}.csv`), old);
   const { args, run } = await fullDisk(name, tickers);
   const lines = failureLines(run);
