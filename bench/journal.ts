@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseAlpacaBrokerConfig } from '../src/brokers/alpaca/config.js';
 import { brokerDriver } from '../src/brokers/index.js';
 import type { Order } from '../src/orders/order.js';
 import { accountIdentity, OrderJournal, readJournal } from '../src/journal/journal.js';
@@ -67,7 +68,7 @@ async function resume1000(): Promise<Row[]> {
     keyId: KEY_ID,
     secretKey: SECRET,
   };
-  const client = (await brokerDriver('alpaca')).create(broker, { workerId: 0 });
+  const client = (await brokerDriver('alpaca')).create(parseAlpacaBrokerConfig(broker), { workerId: 0 });
   await client.connect();
   const name = 'resume-1000';
   const journal = OrderJournal.open(path.join(dir, `${name}.journal`), 'block');

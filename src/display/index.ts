@@ -38,8 +38,7 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
   const tape = new TradeTape(o.maxTradeUpdates);
   session.book.onEvent((e) => tape.record(e));
   session.log.onLine((level) => tape.line(level));
-  const configured = (o.broker as { cash?: unknown }).cash;
-  if (typeof configured === 'number') tape.startCash = configured;
+  if (o.broker.type === 'paper') tape.startCash = o.broker.cash;
   session.broker.account().then(
     (a) => {
       tape.startCash = a.cash - tape.fillCash;

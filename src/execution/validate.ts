@@ -1,7 +1,7 @@
 // Order requests from a strategy are checked here; a bad one never reaches a broker.
 import { z } from 'zod';
 import type { Action, OrderRequest, Side } from '../types.js';
-import { suggest } from '../util/suggest.js';
+import { describeIssue, type IssueWording } from '../util/issues.js';
 import { describeError } from '../util/errors.js';
 import { priceTermsProblem, SALVO_NAMES } from '../orders/terms.js';
 import { exitLegs } from '../orders/groups.js';
@@ -44,6 +44,8 @@ const FIELDS = Object.keys(requestSchema.shape);
 const NOT_YET: Record<string, string> = {
   notional: 'notional orders are not supported yet: give a quantity',
 };
+/** an order's problems read like an option's, with its fields called fields and strings in single quotes */
+const ORDER_WORDING: IssueWording = { noun: 'field', refused: NOT_YET, show: (v) => describe(v) };
 
 export interface PositionView {
   hasTicker(ticker: string): boolean;
@@ -61,8 +63,9 @@ export type CheckedRequest = Required<
   Pick<
     OrderRequest,
     'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice' | 'orderClass'
-  > & /** a bracket / OTO entry's exits: they close what the entry opens, so no position check applies to them */
-  { legs?: CheckedRequest[] };
+  > /** a bracket / OTO entry's exits: they close what the entry opens, so no position check applies to them */ & {
+    legs?: CheckedRequest[];
+  };
 
 export type Verdict =
   | { ok: true; order: CheckedRequest }
@@ -105,7 +108,7 @@ function checkReadable(raw: unknown, view: PositionView): Verdict {
   }
   const parsed = requestSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(describeOrderIssue(issue));
+    for (const issue of parsed.error.issues) problems.push(describeIssue(issue, '', FIELDS, ORDER_WORDING));
     return { ok: false, reason: problems.join('; '), partial };
   }
   const o = parsed.data;
@@ -192,23 +195,6 @@ function checkReadable(raw: unknown, view: PositionView): Verdict {
 
 /** which position side an order's action closes, if any */
 export const closesSide = (action: Action): 'long' | 'short' | undefined => CLOSES[action];
-
-function describeOrderIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.join('.');
-  const got = 'input' in issue ? `; got ${describe(issue.input)}` : '';
-  if ((issue.code === 'invalid_value' || issue.code === 'invalid_type') && issue.input === undefined)
-    return `${field} is required`;
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((k) => NOT_YET[k] ?? `unknown field '${k}'${suggest(k, FIELDS)}`).join('; ');
-    case 'invalid_value':
-      return `${field} must be one of ${issue.values.map((v) => `'${String(v)}'`).join(' | ')}${got}`;
-    case 'invalid_type':
-      return `${field} must be a ${issue.expected}${got}`;
-    default:
-      return `${field}: ${issue.message}`;
-  }
-}
 
 const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 

@@ -11,6 +11,7 @@ import type { BrokerPosition, WireOrder } from '../brokers/broker.js';
 import type { OrderEvent } from '../execution/order-registry.js';
 import type { Order } from '../orders/order.js';
 import type { OrderStatus } from '../types.js';
+import { CREDENTIAL_KEY } from '../util/secrets.js';
 
 export const JOURNAL_VERSION = 1;
 export type JournalSync = 'block' | 'always' | 'off';
@@ -320,7 +321,7 @@ export function accountIdentity(broker: { type: string } & Record<string, unknow
       ([k, v]) =>
         (typeof v === 'string' || typeof v === 'number') &&
         /url|host|port|keyid|compid|account/i.test(k) &&
-        !/secret|password|token/i.test(k),
+        !CREDENTIAL_KEY.test(k),
     )
     .sort(([a], [b]) => a.localeCompare(b));
   return crypto

@@ -8,13 +8,14 @@ import { oneLine } from '../util/one-line.js';
 import { secretsOf } from '../util/secrets.js';
 import { parseDurationMs } from './durations.js';
 import { logFolderProblem } from './log-folder.js';
-import { describeIssue, gotText } from './option-problems.js';
+import { describeIssue, gotText } from '../util/issues.js';
+import { type MemberSchema, parseByType, type TypedConfigs } from '../util/typed-configs.js';
 import { readOptions } from '../util/option-values.js';
-import { brokerConfigSchemas } from '../brokers/config-schemas.js';
-import { quoteConfigSchemas } from '../market/sources/config-schemas.js';
+import { brokerConfigs } from '../brokers/index.js';
+import { quoteConfigs } from '../market/sources/index.js';
 import { riskOptionKeys, unknownTickers } from '../risk/options.js';
 
-export { describeIssue } from './option-problems.js';
+export { describeIssue } from '../util/issues.js';
 
 export class SalvoOptionsError extends Error {
   override readonly name = 'SalvoOptionsError';
@@ -24,7 +25,7 @@ export class SalvoOptionsError extends Error {
 }
 
 /** a ticker as exchanges and feeds write them: BRK.B, BTC/USD, ^GSPC, ES=F, 6E:CME */
-export const TICKER = /^[A-Za-z0-9.\/\-_^=:#+]{1,32}$/;
+export const TICKER = /^[A-Za-z0-9./\-_^=:#+]{1,32}$/;
 const TICKER_RULE = 'a symbol of 1 to 32 letters, digits or . / - _ ^ = : # +';
 
 const fn = (what: string) =>
@@ -59,39 +60,15 @@ const duration = (what: string, { min, max, eod = false }: { min: Bound; max: Bo
       return ms;
     });
 
-/** `'paper'` or `{ type: 'paper', … }`, checked against the schema registered for that type. */
-function venueConfig(what: string, schemas: Record<string, z.ZodType>) {
-  const types = Object.keys(schemas)
-    .map((k) => `'${k}'`)
-    .join(' | ');
+/** `'paper'` or `{ type: 'paper', … }`, checked against the registry's schema for that type. */
+function venueConfig<S extends MemberSchema>(what: string, configs: TypedConfigs<S>) {
   return z
-    .custom<string | ({ type: string } & Record<string, unknown>)>(() => true)
-    .transform((v, ctx) => {
-      const fail = (message: string) => {
-        ctx.addIssue({ code: 'custom', message });
-        return z.NEVER;
-      };
-      if (typeof v !== 'string' && (typeof v !== 'object' || v === null || Array.isArray(v))) {
-        return fail(`${what} must be ${types} or an object { type: ${types}, … }${gotText([what], v)}`);
-      }
-      const config = typeof v === 'string' ? { type: v } : v;
-      if (!('type' in config) || config.type === undefined) return fail(`${what} needs a type: ${types}`);
-      // own keys only: 'constructor' or 'toString' must not find Object.prototype's function
-      const schema =
-        typeof config.type === 'string' && Object.hasOwn(schemas, config.type) ? schemas[config.type] : undefined;
-      // a type name is quoted as the types are: got 'ibkr'
-      if (!schema)
-        return fail(
-          `${what} type must be one of ${types}${gotText([what, 'type'], config.type).replace(/^; got "(.*)"$/, "; got '$1'")}`,
-        );
-      const parsed = schema.safeParse(config, { reportInput: true });
-      if (!parsed.success) {
-        const known = Object.keys((schema as { shape?: object }).shape ?? {});
-        for (const issue of parsed.error.issues)
-          ctx.addIssue({ code: 'custom', message: describeIssue(issue, `${what}.`, known) });
-        return z.NEVER;
-      }
-      return parsed.data as { type: string } & Record<string, unknown>;
+    .custom<unknown>(() => true)
+    .transform((v, ctx): z.output<S> => {
+      const parsed = parseByType(what, v, configs);
+      if (parsed.ok) return parsed.value;
+      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
     });
 }
 
@@ -118,7 +95,7 @@ export const optionsSchema = z
       .trim()
       .min(1)
       .max(200)
-      .regex(/^[\w.\-]+$/, 'tradeLogName may use letters, digits, _ . - only')
+      .regex(/^[\w.-]+$/, 'tradeLogName may use letters, digits, _ . - only')
       .optional(),
     tradeLogPath: z
       .string()
@@ -167,8 +144,8 @@ export const optionsSchema = z
     liveDisplay: z.boolean().default(false),
     displayRefreshRate: z.number().min(0.05).max(60).default(0.5),
     maxTradeUpdates: z.number().int().min(1).max(1000).default(20),
-    broker: venueConfig('broker', brokerConfigSchemas).prefault('paper'),
-    quotes: venueConfig('quotes', quoteConfigSchemas).prefault('sim'),
+    broker: venueConfig('broker', brokerConfigs).prefault('paper'),
+    quotes: venueConfig('quotes', quoteConfigs).prefault('sim'),
     /** write every quote the feed delivers to this .csv / .ndjson file (replay it with quotes: { type: 'replay', file }) */
     recordQuotes: z
       .string()

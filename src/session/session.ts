@@ -2,8 +2,8 @@
 // workers → warm up → run the strategy clock → end of session → drain → report. Anything that
 // cannot start fails here, before the first strategy call, and what did start is stopped again.
 import path from 'node:path';
-import { brokerDriver } from '../brokers/index.js';
-import type { Broker, BrokerHub } from '../brokers/broker.js';
+import { openBroker } from '../brokers/open.js';
+import type { Broker } from '../brokers/broker.js';
 import { OrderRegistry } from '../execution/order-registry.js';
 import { OrderDesk } from '../execution/order-desk.js';
 import { preciseNow, type Order } from '../orders/order.js';
@@ -127,20 +127,15 @@ export class Session {
     this.log.info(
       `starting ${o.tradeLogName}: ${o.tickers.length} ticker(s), broker ${o.broker.type}, quotes ${o.quotes.type}, ${o.numWorkers} execution worker(s)`,
     );
-    const driver = await brokerDriver(o.broker.type);
     const source = o.recordQuotes ? { ...o.quotes, recordTo: path.resolve(o.recordQuotes) } : o.quotes;
     this.feed = await startQuoteFeed({ tickers: o.tickers, source, log: (level, m) => this.log.write(level, m) });
     this.cleanups.push(() => this.feed.close());
-    const hub: BrokerHub | undefined = await driver.prepare?.(o.broker, {
-      boardBuffer: this.feed.board.buffer,
-      tickers: o.tickers,
+    const { broker, hub, close } = await openBroker(o.broker, {
+      board: { buffer: this.feed.board.buffer, tickers: o.tickers },
+      onUpdate: (u) => this.book.applyUpdate(u),
     });
-    if (hub) this.cleanups.push(() => hub.close());
-    const own = hub?.link(0);
-    this.broker = driver.create(o.broker, own?.link ?? { workerId: 0 });
-    this.broker.onUpdate((u) => this.book.applyUpdate(u)); // before connect: no fill may slip past
-    await this.broker.connect();
-    this.cleanups.push(() => this.broker.close());
+    this.cleanups.push(close);
+    this.broker = broker;
     const held = await this.broker.positions();
     if (resuming) {
       await this.resume(resuming, held);

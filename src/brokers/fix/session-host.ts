@@ -6,16 +6,15 @@
 import { workerData } from 'node:worker_threads';
 import type { WireOrder } from '../broker.js';
 import { serveClients } from '../threaded/host.js';
-import { parseFixBrokerConfig, type FixBrokerConfig } from './config.js';
+import type { FixBrokerConfig } from './config.js';
 import { FixSessionOwner } from './session-owner.js';
 
 export interface FixHostData {
+  /** parsed once on the main thread; arrives here as a structured clone */
   config: FixBrokerConfig;
 }
 
-const owner = new FixSessionOwner(parseFixBrokerConfig((workerData as FixHostData).config), (m) =>
-  process.stderr.write(`salvo: ${m}\n`),
-);
+const owner = new FixSessionOwner((workerData as FixHostData).config, (m) => process.stderr.write(`salvo: ${m}\n`));
 const logon = owner.connect();
 logon.catch(() => undefined); // reported to every client's connect()
 

@@ -3,7 +3,7 @@
 // reconnects with backoff and subscribes again; the board keeps the last quotes meanwhile.
 import WebSocket from 'ws';
 import { MISSING_CREDENTIALS, resolveCredentials, type AlpacaCredentials } from '../../util/credentials.js';
-import { alpacaDataUrl, alpacaQuotesSchema, type AlpacaQuotesConfig } from './alpaca-config.js';
+import { alpacaDataUrl, alpacaQuotesSchema, type AlpacaQuotesConfig } from './feed-schemas.js';
 import type { QuoteSink, QuoteSource } from './source.js';
 
 const START_TIMEOUT_MS = 10_000;

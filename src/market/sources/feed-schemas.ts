@@ -1,5 +1,6 @@
-// Option schemas of the message-bus and file feeds, kept apart from the feeds themselves so
-// validating runTrading's options does not load ioredis or kafkajs on the main thread.
+// Option schemas of every quote source (sim, redis, kafka, replay, alpaca), kept apart from the
+// feeds themselves so validating runTrading's options loads no ioredis, kafkajs nor websocket code.
+// The registry (./index.ts) pairs each with its feed.
 import { z } from 'zod';
 import { describeValue } from '../../util/option-values.js';
 import { templateProblem } from './addressing.js';
@@ -102,3 +103,40 @@ export const replayQuotesSchema = z.strictObject({
 });
 
 export type ReplayQuotesConfig = z.infer<typeof replayQuotesSchema>;
+
+export const simQuotesSchema = z.strictObject({
+  type: z.literal('sim'),
+  seed: z.number().int().default(1),
+  /** annualized */
+  volatility: z.number().min(0).max(10).default(0.5),
+  /** annualized */
+  drift: z.number().min(-10).max(10).default(0),
+  spreadBps: z.number().min(0).max(10_000).default(2),
+  /** per ticker */
+  updatesPerSecond: z.number().positive().max(1000).default(10),
+  /** ticker → first mid; tickers without one start between 20 and 500, from a hash of the ticker */
+  startPrices: z.record(z.string(), z.number().positive()).optional(),
+  /** typical displayed size; each quote varies around it */
+  size: z.number().int().min(1).default(100),
+});
+
+export type SimQuotesConfig = z.output<typeof simQuotesSchema>;
+export type SimQuotesInput = z.input<typeof simQuotesSchema>;
+
+export const alpacaQuotesSchema = z.strictObject({
+  type: z.literal('alpaca'),
+  /** iex: free; sip: every US exchange (paid) */
+  feed: z.enum(['iex', 'sip']).default('iex'),
+  /** the whole stream URL; default wss://stream.data.alpaca.markets/v2/<feed> */
+  url: z.url({ protocol: /^wss?$/, message: 'url must be a ws(s) URL' }).optional(),
+  /** default: APCA_API_KEY_ID from the environment, else from ./.env */
+  keyId: z.string().min(1).optional(),
+  /** default: APCA_API_SECRET_KEY from the environment, else from ./.env */
+  secretKey: z.string().min(1).optional(),
+  /** also subscribe to trades, which set `last` */
+  trades: z.boolean().default(true),
+});
+
+export type AlpacaQuotesConfig = z.output<typeof alpacaQuotesSchema>;
+
+export const alpacaDataUrl = (feed: string): string => `wss://stream.data.alpaca.markets/v2/${feed}`;
