@@ -145,6 +145,29 @@ export interface BlockTiming {
   handoffSkewMs: number;
 }
 
+/**
+ * Why a session ended. Every one of them ran the end of session once:
+ * - `'completed'`: runSeconds ran out (for 'EOD', 30 s before the close)
+ * - `'stopped'`: stop() on startTrading's handle
+ * - `'signal'`: SIGINT or SIGTERM (with handleSignals)
+ * - `'display'`: q or Ctrl-C in the live display
+ * - `'halted'`: the strategy threw and haltOnError is on
+ * - `'killed'`: the kill switch (startTrading's kill(), killFile, `salvo kill`, the display's K)
+ * - `'risk'`: a loss limit breached with onBreach 'flatten'
+ * - `'failed'`: the session itself failed (an execution worker crashed, the tick loop threw)
+ * - `'journal failed'`: the order journal could not be written, so nothing more could be sent
+ */
+export type EndReason =
+  | 'completed'
+  | 'stopped'
+  | 'signal'
+  | 'display'
+  | 'halted'
+  | 'killed'
+  | 'risk'
+  | 'failed'
+  | 'journal failed';
+
 export interface SessionReport {
   orders: Record<TerminalStatus, number> & { submitted: number; total: number; open: number };
   positions: Position[];
@@ -160,8 +183,8 @@ export interface SessionReport {
   warmUpMs: number;
   strategyErrors: number;
   blocks: BlockTiming[];
-  /** why the session ended: 'completed' | 'signal' | 'halted' | 'display' | 'killed' (kill switch) | 'risk' (a loss limit with onBreach 'flatten') */
-  endReason: string;
+  /** why the session ended (see EndReason) */
+  endReason: EndReason;
   /** orders still open at the end (should be empty), by client order id */
   stillOpen: string[];
   malformedQuotes: Record<string, number>;

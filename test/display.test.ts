@@ -38,7 +38,7 @@ function fakeSession(overrides: Partial<DisplaySource> = {}): DisplaySource {
       broker: { type: 'paper' },
       quotes: { type: 'sim' },
       eosBehavior: 'liquidate',
-      frequency: 1000,
+      periodMs: 1000,
       numWorkers: 2,
     },
     portfolio,

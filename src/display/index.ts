@@ -88,7 +88,7 @@ export function startDisplay(session: DisplayedSession): DisplayHandle {
         frame();
         schedule();
       },
-      renderDelay(now, refreshMs, session.clockStartedAt, o.frequency),
+      renderDelay(now, refreshMs, session.clockStartedAt, o.periodMs),
     );
     timer.unref();
   };

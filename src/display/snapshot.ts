@@ -23,7 +23,7 @@ export interface DisplaySource {
     broker: { type: string };
     quotes: { type: string };
     eosBehavior: string;
-    frequency: number;
+    periodMs: number;
     numWorkers: number;
   };
   portfolio: { positions(mark: (ticker: string) => number | undefined): Position[]; realizedPnl: number };
@@ -232,7 +232,7 @@ export function takeSnapshot(
       remainingMs: started && !clockOver ? Math.max(0, s.runMs - elapsedMs) : started ? 0 : s.runMs,
       runMs: s.runMs,
       ticks: s.clock.ticks,
-      frequencyMs: s.options.frequency,
+      frequencyMs: s.options.periodMs,
       trading: s.risk && {
         state: s.risk.engine.state.current,
         reason: s.risk.engine.state.reason,

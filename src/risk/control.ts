@@ -150,7 +150,7 @@ export class RiskControl {
     }
     if (s.phase === 'running') {
       s.desk
-        .cancelOpen(s.options.eosTimeout, `canceled: trading HALTED (${b.reason})`)
+        .cancelOpen(s.options.eosTimeoutMs, `canceled: trading HALTED (${b.reason})`)
         .catch((error) => s.log.warn(`canceling after a halt: ${(error as Error).message}`));
     }
   }

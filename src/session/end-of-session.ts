@@ -54,7 +54,7 @@ async function customShutdown(s: Session, call: CallState, deadline: number): Pr
   if (outcome.kind === 'abandoned') {
     call.closed = 'its call was abandoned';
     return s.log.error(
-      `customShutdownAction abandoned: no answer by the end of eosTimeout (${o.eosTimeout} ms); its orders will not be sent`,
+      `customShutdownAction abandoned: no answer by the end of eosTimeout (${o.eosTimeoutMs} ms); its orders will not be sent`,
     );
   }
   const { orders, error } = ordersFrom(outcome.value);
@@ -99,6 +99,6 @@ async function sendAndWait(s: Session, requests: unknown[], what: string, deadli
   const open = await s.book.whenTerminal(orders, Math.max(0, deadline - Date.now()));
   if (open.length)
     s.log.warn(
-      `${what}: ${open.length} order(s) not final by the end of eosTimeout (${s.options.eosTimeout} ms): ${open.map((x) => x.clientOrderId).join(', ')}`,
+      `${what}: ${open.length} order(s) not final by the end of eosTimeout (${s.options.eosTimeoutMs} ms): ${open.map((x) => x.clientOrderId).join(', ')}`,
     );
 }

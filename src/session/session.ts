@@ -27,7 +27,7 @@ import { TradeLog } from '../journal/trade-log.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import { RiskControl } from '../risk/control.js';
-import type { SessionReport, Strategy } from '../types.js';
+import type { EndReason, SessionReport, Strategy } from '../types.js';
 import { secretsOf } from '../util/secrets.js';
 import { SessionLog } from './session-log.js';
 import { runTickLoop, type TickLoopResult } from './tick-loop.js';
@@ -60,7 +60,7 @@ export class Session {
   /** positions the account held when the session started, by ticker (signed) */
   readonly adopted = new Map<string, number>();
   strategyErrors = 0;
-  endReason = 'completed';
+  endReason: EndReason = 'completed';
   /** when the trading clock started and for how long it runs (ms since epoch / ms) */
   clockStartedAt = 0;
   runMs = 0;
@@ -267,10 +267,10 @@ export class Session {
     }
   }
 
-  /** runSeconds, or for 'EOD' the broker's next close less 30 s */
+  /** runMs (option runSeconds), or for 'EOD' the broker's next close less 30 s */
   private async sessionLength(): Promise<number> {
-    const { runSeconds } = this.options;
-    if (runSeconds !== 'EOD') return runSeconds;
+    const { runMs } = this.options;
+    if (runMs !== 'EOD') return runMs;
     const clock = await this.broker.clock();
     const ms = clock.nextClose.getTime() - 30_000 - clock.now.getTime();
     if (!clock.isOpen || ms <= 0) {
@@ -282,7 +282,7 @@ export class Session {
   }
 
   /** ends the trading clock early; the end of session still runs */
-  requestStop(reason: string): void {
+  requestStop(reason: EndReason): void {
     if (this.stop.signal.aborted) return;
     this.endReason = reason;
     this.stop.abort();
@@ -318,9 +318,9 @@ export class Session {
       await this.warmUp();
       this.phase = 'running';
       this.clockStartedAt = Date.now();
-      this.log.info(`trading for ${formatDuration(this.runMs)}, strategy every ${formatDuration(o.frequency)}`);
+      this.log.info(`trading for ${formatDuration(this.runMs)}, strategy every ${formatDuration(o.periodMs)}`);
       await runTickLoop({
-        periodMs: o.frequency,
+        periodMs: o.periodMs,
         durationMs: this.runMs,
         signal: this.stop.signal,
         progress: this.clock,
@@ -348,12 +348,10 @@ export class Session {
   private async warmUp(): Promise<void> {
     const o = this.options;
     const warmUpStart = Date.now();
-    const missing = await this.feed.waitForQuotes(this.stop.signal.aborted ? 0 : o.warmUpPeriod);
+    const missing = await this.feed.waitForQuotes(this.stop.signal.aborted ? 0 : o.warmUpMs);
     this.warmUpMs = Date.now() - warmUpStart;
     if (missing.length)
-      this.log.warn(
-        `warm-up ended after ${formatDuration(o.warmUpPeriod)} with no quote yet for: ${missing.join(', ')}`,
-      );
+      this.log.warn(`warm-up ended after ${formatDuration(o.warmUpMs)} with no quote yet for: ${missing.join(', ')}`);
   }
 
   /**
@@ -365,7 +363,7 @@ export class Session {
   private async finish(): Promise<SessionReport> {
     const o = this.options;
     this.phase = 'end of session';
-    const deadline = Date.now() + o.eosTimeout;
+    const deadline = Date.now() + o.eosTimeoutMs;
     await this.desk.stopSending('the session ended before it was sent', deadline);
     await endOfSession(this, deadline);
     let stillOpen = this.book.open();
@@ -423,7 +421,7 @@ export class Session {
     const call: CallState = {};
     const ctx = this.context(tick, call, 'running');
     const outcome = await boundedCall(() => strategy(ctx), {
-      timeoutMs: this.options.strategyTimeout,
+      timeoutMs: this.options.strategyTimeoutMs,
       stop: this.stop.signal,
       graceMs: STOP_GRACE_MS,
       late: (late) =>
