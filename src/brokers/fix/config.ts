@@ -71,7 +71,6 @@ export const fixBrokerSchema = z
   .strict();
 
 export type FixBrokerConfig = z.infer<typeof fixBrokerSchema>;
-export type FixBrokerInput = z.input<typeof fixBrokerSchema>;
 
 export function parseFixBrokerConfig(input: unknown): FixBrokerConfig {
   return fixBrokerSchema.parse(input);
