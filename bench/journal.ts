@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseAlpacaBrokerConfig } from '../src/brokers/alpaca/config.js';
 import { brokerDriver } from '../src/brokers/index.js';
 import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
 import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
@@ -75,7 +76,7 @@ async function resume1000(type: 'alpaca' | 'fix'): Promise<Row[]> {
   const client =
     type === 'fix'
       ? new FixSessionOwner(parseFixBrokerConfig(broker))
-      : (await brokerDriver('alpaca')).create(broker, { workerId: 0 });
+      : (await brokerDriver('alpaca')).create(parseAlpacaBrokerConfig(broker), { workerId: 0 });
   await client.connect();
   const name = `resume-1000-${type}`;
   const journal = OrderJournal.open(path.join(dir, `${name}.journal`), 'block');

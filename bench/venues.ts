@@ -8,6 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import { OrdersApi, trading } from '@alpacahq/alpaca-trade-api';
 import { alpacaDriver } from '../src/brokers/alpaca/driver.js';
 import { fixDriver } from '../src/brokers/fix/driver.js';
+import { parseBrokerConfig } from '../src/brokers/index.js';
 import type { Broker } from '../src/brokers/broker.js';
 import type { OrderRequest } from '../src/types.js';
 import { isEntryPoint } from '../src/util/entry-point.js';
@@ -152,7 +153,7 @@ async function salvoBlocks(ex: Remote, face: Face, n: number): Promise<SalvoFigu
 
 /** one order after another through salvo's own adapter: first send → last answer */
 async function sequential(ex: Remote, face: Face, n: number): Promise<number> {
-  const config = brokerFor(ex, face, `SEQ${n}`);
+  const config = parseBrokerConfig(brokerFor(ex, face, `SEQ${n}`));
   const hub =
     face === 'fix'
       ? await fixDriver.prepare!(config as never, { boardBuffer: new SharedArrayBuffer(8), tickers: [] })

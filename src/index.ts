@@ -8,6 +8,8 @@ import type { Exchange, ExchangeOptions } from './exchange/exchange.js';
 
 export type * from './types.js';
 export type { RunTradingOptions, SessionOptions } from './session/options.js';
+export type { BrokerConfig, BrokerConfigInput } from './brokers/index.js';
+export type { QuoteConfig, QuoteConfigInput } from './market/sources/index.js';
 export { SalvoOptionsError, parseOptions } from './session/options.js';
 export type { Broker, BrokerDriver, WireOrder, TradeUpdate } from './brokers/broker.js';
 export type { QuoteSource, QuoteSink } from './market/sources/source.js';

@@ -159,6 +159,30 @@ export interface BlockTiming {
   handoffSkewMs: number;
 }
 
+/**
+ * Why a session ended. Every one of them ran the end of session once:
+ * - `'completed'`: runSeconds ran out (for 'EOD', 30 s before the close)
+ * - `'stopped'`: stop() on startTrading's handle
+ * - `'signal'`: SIGINT or SIGTERM (with handleSignals)
+ * - `'display'`: q or Ctrl-C in the live display
+ * - `'halted'`: the strategy threw and haltOnError is on
+ * - `'killed'`: the kill switch (startTrading's kill(), killFile, `salvo kill`, the display's K)
+ * - `'risk'`: a loss limit breached with onBreach 'flatten'
+ * - `'failed'`: the session itself failed (an execution worker crashed, the tick loop threw)
+ * - `'write failed'`: the order journal or the CSV could not be written (a full disk, a file size
+ *   limit): nothing more is sent from the strategy
+ */
+export type EndReason =
+  | 'completed'
+  | 'stopped'
+  | 'signal'
+  | 'display'
+  | 'halted'
+  | 'killed'
+  | 'risk'
+  | 'failed'
+  | 'write failed';
+
 export interface SessionReport {
   orders: Record<TerminalStatus, number> & { submitted: number; total: number; open: number };
   /** this runner's strategy id (option `strategyId`; default: the trade log name) */
@@ -185,8 +209,8 @@ export interface SessionReport {
   warmUpMs: number;
   strategyErrors: number;
   blocks: BlockTiming[];
-  /** why the session ended: 'completed' | 'signal' | 'halted' | 'display' | 'killed' (kill switch) | 'risk' (a loss limit with onBreach 'flatten') | 'write failed' (the order journal or the CSV could not be written: a full disk) */
-  endReason: string;
+  /** why the session ended (see EndReason) */
+  endReason: EndReason;
   /** orders still open at the end (should be empty), by client order id */
   stillOpen: string[];
   malformedQuotes: Record<string, number>;

@@ -3,6 +3,7 @@
 // comes back as salvo's 'replaced' update for the old order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseAlpacaBrokerConfig } from '../src/brokers/alpaca/config.js';
 import { alpacaDriver } from '../src/brokers/alpaca/driver.js';
 import type { AlpacaBroker } from '../src/brokers/alpaca/alpaca-broker.js';
 import type { TradeUpdate, WireOrder } from '../src/brokers/broker.js';
@@ -16,13 +17,13 @@ const updates: TradeUpdate[] = [];
 before(async () => {
   ex = await scriptedExchange([{ ticker: 'AAPL', bid: 99.9, ask: 100.1 }]);
   broker = alpacaDriver.create(
-    {
+    parseAlpacaBrokerConfig({
       type: 'alpaca',
       baseUrl: ex.server.restUrl,
       streamUrl: ex.server.streamUrl,
       keyId: KEY_ID,
       secretKey: SECRET,
-    } as never,
+    }),
     { workerId: 0 },
   ) as AlpacaBroker;
   broker.onUpdate((u) => updates.push(u));

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { parseAlpacaBrokerConfig } from '../src/brokers/alpaca/config.js';
 import { alpacaDriver } from '../src/brokers/alpaca/driver.js';
 import type { AlpacaBroker } from '../src/brokers/alpaca/alpaca-broker.js';
 import { resolveCredentials } from '../src/util/credentials.js';
@@ -53,14 +54,14 @@ const farLimit = (e: TestExchange, ticker: string): WireOrder => {
 
 async function broker(e: TestExchange, workerId: number, extra: Record<string, unknown> = {}): Promise<AlpacaBroker> {
   const b = alpacaDriver.create(
-    {
+    parseAlpacaBrokerConfig({
       type: 'alpaca',
       baseUrl: e.server.restUrl,
       streamUrl: e.server.streamUrl,
       keyId: KEY_ID,
       secretKey: SECRET,
       ...extra,
-    } as never,
+    }),
     { workerId },
   ) as AlpacaBroker;
   brokers.push(b);

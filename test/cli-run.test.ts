@@ -77,13 +77,13 @@ ${BUY_EVERY_TICK}`,
     bad.stderr,
     /^salvo run: .*strategyId must be 1 to 32 letters, digits, _ \. - starting with a letter or digit/m,
   );
-  assert.equal(options.runSeconds, 1000);
+  assert.equal(options.runMs, 1000);
   assert.equal(from.runSeconds, 'salvo.config.yaml');
   assert.equal(options.numWorkers, 2);
   assert.deepEqual(options.tickers, ['AAPL', 'MSFT']);
   assert.equal(from.tickers, 'strat.ts (export config)');
   assert.equal(options.eosBehavior, 'hold');
-  assert.equal(options.frequency, 200);
+  assert.equal(options.periodMs, 200);
   assert.equal(options.ordersPerMinute, 200, 'a default');
   assert.equal(options.quotes.seed, 7);
   assert.equal(options.quotes.volatility, 0.5, 'quotes from the file merge over the sim defaults');

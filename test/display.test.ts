@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { until } from './helpers/until.js';
 import { PassThrough, Writable } from 'node:stream';
+import { parseBrokerConfig } from '../src/brokers/index.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { Portfolio } from '../src/portfolio/portfolio.js';
 import type { OrderEvent } from '../src/execution/order-registry.js';
@@ -36,10 +37,10 @@ function fakeSession(overrides: Partial<DisplaySource> = {}): DisplaySource {
     strategyErrors: 1,
     options: {
       tradeLogName: 'unit-strat',
-      broker: { type: 'paper' },
+      broker: parseBrokerConfig({ type: 'paper' }),
       quotes: { type: 'sim' },
       eosBehavior: 'liquidate',
-      frequency: 1000,
+      periodMs: 1000,
       numWorkers: 2,
     },
     portfolio,
@@ -335,7 +336,7 @@ test('a display that fails gives up quietly: a warning in the session log, the s
       liveDisplay: true,
       maxTradeUpdates: 5,
       displayRefreshRate: 0.05,
-      broker: { type: 'paper' },
+      broker: parseBrokerConfig({ type: 'paper' }),
     },
     onOrderEvent: () => undefined,
     log: {

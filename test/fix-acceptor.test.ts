@@ -20,6 +20,7 @@ import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
 import { serveFix } from '../src/exchange/fix-acceptor.js';
 import { PaperVenue } from '../src/exchange/venue.js';
 import { startQuoteFeed } from '../src/market/quote-feed.js';
+import { parseQuoteConfig } from '../src/market/sources/index.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { fixIntegrationSession, TICKERS } from './helpers/fix-integration.js';
 import { freePort } from './helpers/ports.js';
@@ -78,7 +79,7 @@ const order = (o: Partial<WireOrder>): WireOrder => ({
 });
 
 test("a wrong password is a BrokerConnectError carrying the acceptor's Logout Text (through the FIX session thread); so is an unreachable peer", async () => {
-  const config = { ...base, senderCompId: 'SALVO_PW', password: 'wrong' };
+  const config = parseFixBrokerConfig({ ...base, senderCompId: 'SALVO_PW', password: 'wrong' });
   const hub = await fixDriver.prepare!(config, { boardBuffer: board.buffer, tickers: board.tickers });
   const broker = fixDriver.create(config, hub.link(0).link);
   try {
@@ -293,7 +294,7 @@ test('getOrder asks OrderStatusRequest(H) for an order it has sent and not heard
 });
 
 test('integration over FIX: the core session (6 tickers, 4 workers, 12-leg blocks, one invalid leg each, liquidate) against serveFix', async () => {
-  const feed = await startQuoteFeed({ tickers: TICKERS, source: { type: 'sim' } });
+  const feed = await startQuoteFeed({ tickers: TICKERS, source: parseQuoteConfig('sim') });
   const paper = new PaperVenue(parsePaperBrokerConfig({ type: 'paper' }), feed.board);
   const fix = await serveFix(paper, {
     host: '127.0.0.1',

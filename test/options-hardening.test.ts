@@ -207,8 +207,8 @@ test('finding 9: absurd values are refused with their bound (the README lists ea
     displayRefreshRate: 60,
     maxTradeUpdates: 1000,
   });
-  assert.equal(edge.frequency, 1);
-  assert.equal(edge.eosTimeout, 600_000);
+  assert.equal(edge.periodMs, 1);
+  assert.equal(edge.eosTimeoutMs, 600_000);
 });
 
 test('finding 9: tradeLogPath under /proc, on a file or on a kernel file system is refused before anything starts, creating nothing', async () => {

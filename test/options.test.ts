@@ -19,8 +19,8 @@ test('durations: numbers are seconds, strings carry their unit', () => {
 
 test('defaults are what a blockpaca user expects', () => {
   const o = parseOptions(base);
-  assert.equal(o.frequency, 1000);
-  assert.equal(o.runSeconds, 60_000);
+  assert.equal(o.periodMs, 1000);
+  assert.equal(o.runMs, 60_000);
   assert.equal(o.eosBehavior, 'liquidate');
   assert.equal(o.ordersPerMinute, 200);
   assert.equal(o.maxRetries, 3);

@@ -176,9 +176,10 @@ test('after close() a process with a venue thread and open orders exits by itsel
     const terminate = Worker.prototype.terminate;
     Worker.prototype.terminate = function () { terminated = true; return terminate.call(this); };
     import { paperDriver } from ${url('../src/brokers/paper/driver.ts')};
+    import { parsePaperBrokerConfig } from ${url('../src/brokers/paper/config.ts')};
     const board = new QuoteBoard(['AAPL']);
     board.write(0, { bid: 99, ask: 101 });
-    const config = { type: 'paper' };
+    const config = parsePaperBrokerConfig({ type: 'paper' });
     const hub = await paperDriver.prepare(config, { boardBuffer: board.buffer, tickers: board.tickers });
     const broker = paperDriver.create(config, hub.link(0).link);
     broker.onUpdate(() => {});

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { BoardSink, REJECT } from '../src/market/quote-sink.js';
 import { startQuoteFeed, waitForBoard } from '../src/market/quote-feed.js';
-import { SimulatedMarket, hashPrice, simQuotesSchema } from '../src/market/sources/sim.js';
+import { simQuotesSchema } from '../src/market/sources/feed-schemas.js';
+import { parseQuoteConfig, type QuoteConfig } from '../src/market/sources/index.js';
+import { SimulatedMarket, hashPrice } from '../src/market/sources/sim.js';
 import type { QuoteSink, QuoteUpdate } from '../src/market/sources/source.js';
 import { until } from './helpers/until.js';
 
@@ -91,7 +93,7 @@ test('sim: config defaults, limits, start prices and sizes', async () => {
 test('quote feed: a sim feed fills every slot in the warm-up, prices move, bid < ask always', async () => {
   const feed = await startQuoteFeed({
     tickers: TICKERS,
-    source: { type: 'sim', seed: 3, updatesPerSecond: 100, volatility: 3 },
+    source: parseQuoteConfig({ type: 'sim', seed: 3, updatesPerSecond: 100, volatility: 3 }),
     log: () => undefined,
   });
   try {
@@ -125,7 +127,10 @@ test('quote feed: a sim feed fills every slot in the warm-up, prices move, bid <
 
 test('quote feed: the same seed gives the same first prices on the board', async () => {
   const firstPrices = async () => {
-    const feed = await startQuoteFeed({ tickers: TICKERS, source: { type: 'sim', seed: 11, updatesPerSecond: 0.5 } });
+    const feed = await startQuoteFeed({
+      tickers: TICKERS,
+      source: parseQuoteConfig({ type: 'sim', seed: 11, updatesPerSecond: 0.5 }),
+    });
     const snap = feed.board.snapshot();
     await feed.close();
     return Object.fromEntries(
@@ -138,7 +143,7 @@ test('quote feed: the same seed gives the same first prices on the board', async
 // how fast 10,000 tickers fill is bench/'s figure (bench/resources.ts); here: they all do, and keep updating
 test('quote feed: 10,000 tickers are all quoted, and the last slot keeps updating', async () => {
   const tickers = Array.from({ length: 10_000 }, (_, i) => `T${i}`);
-  const feed = await startQuoteFeed({ tickers, source: { type: 'sim' } });
+  const feed = await startQuoteFeed({ tickers, source: parseQuoteConfig('sim') });
   try {
     assert.deepEqual(await feed.waitForQuotes(60_000), []);
     const start = feed.board.updates(9_999);
@@ -148,14 +153,30 @@ test('quote feed: 10,000 tickers are all quoted, and the last slot keeps updatin
   }
 });
 
-test("quote feed: an unknown or invalid source rejects with the source's message", async () => {
+test('quote config: an unknown or invalid source is refused before any feed starts, naming the problem', () => {
+  assert.throws(
+    () => parseQuoteConfig({ type: 'carrier-pigeon' }),
+    /^Error: quotes type must be one of 'sim' \| .*; got 'carrier-pigeon'$/,
+  );
+  assert.throws(
+    () => parseQuoteConfig({ type: 'sim', volatility: 'high' }),
+    /^Error: quotes\.volatility must be a number; got "high"$/,
+  );
+});
+
+test("quote feed: a source that cannot start rejects with the source's message", async () => {
+  // only a caller that skips parseQuoteConfig can get here; the worker still says what is wrong
+  const unchecked = { type: 'carrier-pigeon' } as unknown as QuoteConfig;
   await assert.rejects(
-    startQuoteFeed({ tickers: ['A'], source: { type: 'carrier-pigeon' } }),
+    startQuoteFeed({ tickers: ['A'], source: unchecked }),
     /unknown quote source type 'carrier-pigeon'/,
   );
   await assert.rejects(
-    startQuoteFeed({ tickers: ['A'], source: { type: 'sim', volatility: 'high' } }),
-    /sim quotes: invalid config: volatility/,
+    startQuoteFeed({
+      tickers: ['A'],
+      source: { ...unchecked, type: 'sim', volatility: 'high' } as unknown as QuoteConfig,
+    }),
+    /sim quotes: invalid config: volatility must be a number; got "high"/,
   );
 });
 

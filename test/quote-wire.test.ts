@@ -164,6 +164,7 @@ test('runTrading options: the new quote types are validated before a session sta
     ...base,
     quotes: { type: 'kafka', brokers: 'a:9092,b:9092', envId: 'real', fromTimestamp: '2025-10-09T00:00:00Z' },
   }).quotes;
+  assert.ok(k.type === 'kafka');
   assert.deepEqual(
     [k.brokers, k.fromTimestamp, k.topic, k.format],
     [['a:9092', 'b:9092'], Date.parse('2025-10-09T00:00:00Z'), '{envId}.{exchange}.{symbol}', 'snapshot'],

@@ -10,7 +10,7 @@ import { quoteFileHeader, quoteFileLine } from '../src/market/quote-file.js';
 import { startQuoteFeed } from '../src/market/quote-feed.js';
 import { BoardSink } from '../src/market/quote-sink.js';
 import { replayQuotesSchema } from '../src/market/sources/feed-schemas.js';
-import { createQuoteSource } from '../src/market/sources/index.js';
+import { createQuoteSource, parseQuoteConfig } from '../src/market/sources/index.js';
 import { ReplayQuoteSource } from '../src/market/sources/replay.js';
 import type { QuoteSink, QuoteUpdate } from '../src/market/sources/source.js';
 import { encodeQuote } from '../src/market/sources/wire-format.js';
@@ -168,7 +168,7 @@ test('recording through the quote worker: what the feed delivered, replayed from
   // the session passes recordQuotes to the quote worker as the feed config's recordTo
   const feed = await startQuoteFeed({
     tickers: TICKERS,
-    source: { type: 'sim', updatesPerSecond: 100, recordTo: file },
+    source: { ...parseQuoteConfig({ type: 'sim', updatesPerSecond: 100 }), recordTo: file },
     log: () => undefined,
   });
   await until(() => feed.board.read(0).updates >= 10 && feed.board.read(1).updates >= 10, {
@@ -187,7 +187,7 @@ test('recording through the quote worker: what the feed delivered, replayed from
   await source.close();
   for (const slot of [0, 1]) assert.deepEqual(replayed.read(slot), live.read(slot));
   await assert.rejects(
-    createQuoteSource({ type: 'sim', recordTo: path.join(dir, 'no/such\0dir/x.csv') }).then((s) =>
+    createQuoteSource({ ...parseQuoteConfig('sim'), recordTo: path.join(dir, 'no/such\0dir/x.csv') }).then((s) =>
       s.start(TICKERS, new BoardSink(replayed)),
     ),
     /cannot record quotes to/,

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runTrading } from '../src/index.js';
+import { parseAlpacaBrokerConfig } from '../src/brokers/alpaca/config.js';
 import { brokerDriver } from '../src/brokers/index.js';
 import type { Broker, WireOrder } from '../src/brokers/broker.js';
 import { accountIdentity, OrderJournal, readJournal } from '../src/journal/journal.js';
@@ -41,7 +42,7 @@ const brokerOf = (ex: TestExchange) => ({
 
 /** another client on the same account (a session that is gone): orders placed straight at the venue */
 async function client(ex: TestExchange): Promise<Broker> {
-  const b = (await brokerDriver('alpaca')).create(brokerOf(ex), { workerId: 0 });
+  const b = (await brokerDriver('alpaca')).create(parseAlpacaBrokerConfig(brokerOf(ex)), { workerId: 0 });
   await b.connect();
   opened.push(b);
   return b;

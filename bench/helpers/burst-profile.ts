@@ -4,6 +4,7 @@
 import { startExchange } from '../../src/exchange/exchange.js';
 import { alpacaDriver } from '../../src/brokers/alpaca/driver.js';
 import { fixDriver } from '../../src/brokers/fix/driver.js';
+import { parseBrokerConfig } from '../../src/brokers/index.js';
 import type { Broker } from '../../src/brokers/broker.js';
 
 const face = process.argv[2] ?? 'alpaca';
@@ -19,10 +20,11 @@ const ex = await startExchange({
   fix: { targetCompId: '*' },
   quotes: { type: 'sim', seed: 1, updatesPerSecond: 5, size: 1e6 },
 });
-const config =
+const config = parseBrokerConfig(
   face === 'alpaca'
     ? { type: 'alpaca', baseUrl: ex.restUrl, streamUrl: ex.streamUrl, ...KEYS }
-    : { type: 'fix', host: '127.0.0.1', port: ex.fixPort, senderCompId: 'PROF', targetCompId: 'PAPER' };
+    : { type: 'fix', host: '127.0.0.1', port: ex.fixPort, senderCompId: 'PROF', targetCompId: 'PAPER' },
+);
 const hub =
   face === 'fix'
     ? await fixDriver.prepare!(config as never, { boardBuffer: new SharedArrayBuffer(8), tickers: [] })

@@ -13,10 +13,18 @@ const validTimeZone = (tz: string): boolean => {
 
 /** the schema fields of such a market, shared by every broker config that has one */
 export const sessionCloseFields = {
+  /**
+   * The market's daily close, 'HH:MM' local time in timeZone: 'EOD' sessions end 30 s before it.
+   * @default '16:00'
+   */
   closeAt: z
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "closeAt must be a time like '16:00'")
     .default('16:00'),
+  /**
+   * The IANA time zone of closeAt.
+   * @default 'America/New_York'
+   */
   timeZone: z
     .string()
     .refine(validTimeZone, { message: 'timeZone must be an IANA time zone like America/New_York' })

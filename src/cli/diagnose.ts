@@ -1,16 +1,18 @@
 // `salvo diagnose`: checks every configured dependency the way a session would use it (same config
-// loading, same brokerDriver and startQuoteFeed) and prints a pass / fail table with a fix for each
+// loading, same openBroker and startQuoteFeed), one function per check, and prints a pass / fail table with a fix for each
 // failure. Exit code 0 when every check passes, 1 otherwise.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { logFolderProblem } from '../session/log-folder.js';
-import { brokerDriver, brokerTypes } from '../brokers/index.js';
-import { BrokerConnectError, type Broker, type BrokerHub } from '../brokers/broker.js';
+import { BrokerConnectError, type Broker } from '../brokers/broker.js';
+import { brokerTypes } from '../brokers/index.js';
+import { openBroker } from '../brokers/open.js';
 import { SALVO_ID } from '../journal/start-check.js';
 import { QuoteBoard } from '../market/quote-board.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
-import { quoteSourceTypes } from '../market/sources/index.js';
+import { quoteSourceTypes, type QuoteConfig } from '../market/sources/index.js';
+import { withTimeout } from '../util/with-timeout.js';
 import { parseOptions, SalvoOptionsError, type SessionOptions } from '../session/options.js';
 import {
   CliInputError,
@@ -40,28 +42,6 @@ interface Check {
 }
 
 const CLOCK_TOLERANCE_MS = 1000;
-
-/**
- * The promise, or a timeout error after `ms`. What a given-up start still delivers later (a feed,
- * a venue thread) is handed to `discard`, so diagnose does not leave it running and can exit.
- */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string, discard?: (late: T) => unknown): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      reject(new Error(`${what}: no answer within ${ms / 1000} s`));
-    }, ms);
-  });
-  if (discard)
-    promise
-      .then((value) => {
-        if (timedOut) return discard(value);
-      })
-      .catch(() => undefined);
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 /** --timeout in seconds: a number above 0 and at most an hour, else a one-line error (exit 2) */
 export function parseTimeout(value: string | undefined): number | { problem: string } {
@@ -137,16 +117,15 @@ function fixFor(kind: 'broker' | 'quotes' | 'tcp', type: string, message: string
 }
 
 /** host:port pairs a redis or kafka source connects to */
-function endpoints(quotes: Record<string, unknown>): string[] {
+function endpoints(quotes: QuoteConfig): string[] {
   if (quotes.type === 'redis') {
-    if (typeof quotes.url === 'string') {
+    if (quotes.url) {
       const u = new URL(quotes.url);
       return [`${u.hostname}:${u.port || 6379}`];
     }
     return [`${quotes.host ?? '127.0.0.1'}:${quotes.port ?? 6379}`];
   }
-  if (quotes.type === 'kafka' && Array.isArray(quotes.brokers)) return quotes.brokers.map(String);
-  return [];
+  return quotes.type === 'kafka' ? quotes.brokers : [];
 }
 
 function tcpReach(endpoint: string, timeoutMs: number): Promise<void> {
@@ -173,28 +152,25 @@ function tcpReach(endpoint: string, timeoutMs: number): Promise<void> {
   });
 }
 
-export async function runChecks(flags: DiagnoseFlags): Promise<{ checks: Check[]; source: string }> {
-  const timeout = parseTimeout(flags.timeout);
-  if (typeof timeout === 'object') throw new CliInputError([timeout.problem]);
-  const timeoutMs = timeout * 1000;
-  const { options: o, source, problems } = await configure(flags);
-  const checks: Check[] = [];
-  const add = (c: Check) => checks.push(c);
-  if (problems.config.length || !o) {
-    add({
-      name: 'config',
-      ok: false,
-      detail: problems.config.join('; '),
-      fix: 'correct the config file / flags as the message says',
-    });
-    return { checks, source };
-  }
-  add({
-    name: 'config',
-    ok: true,
-    detail: `broker ${o.broker.type}, quotes ${o.quotes.type}, ${o.tickers.length} ticker(s): ${o.tickers.slice(0, 8).join(', ')}${o.tickers.length > 8 ? ', …' : ''}`,
-  });
+/** What the checks share as they run in order: a later check uses what an earlier one opened. */
+interface Run {
+  o: SessionOptions;
+  problems: Record<'broker' | 'quotes', string[]>;
+  timeoutMs: number;
+  /** the quote feed, once the quote source check started it */
+  feed?: QuoteFeed;
+  /** the connected broker, or why there is none (for the clock check) */
+  broker?: Broker;
+  noBroker: string;
+  cleanups: Array<() => Promise<unknown>>;
+}
 
+/** One diagnose check: the rows it adds (a quote source may have several endpoints to reach). */
+type CheckStep = (run: Run) => Promise<Check[]>;
+
+const failure = (error: unknown) => (error as Error).message;
+
+async function logFolderCheck({ o }: Run): Promise<Check[]> {
   const dir = path.resolve(o.tradeLogPath);
   try {
     // checked before mkdir: Node's recursive mkdir never returns under /proc
@@ -204,151 +180,156 @@ export async function runChecks(flags: DiagnoseFlags): Promise<{ checks: Check[]
     const probe = path.join(dir, `.salvo-diagnose-${process.pid}`);
     fs.writeFileSync(probe, 'ok');
     fs.unlinkSync(probe);
-    add({ name: 'log folder', ok: true, detail: `${dir} is writable` });
+    return [{ name: 'log folder', ok: true, detail: `${dir} is writable` }];
   } catch (error) {
-    add({
-      name: 'log folder',
-      ok: false,
-      detail: `${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      fix: 'create the folder or make it writable, or choose another with --log-path / tradeLogPath',
-    });
+    return [
+      {
+        name: 'log folder',
+        ok: false,
+        detail: `${dir}: ${(error as NodeJS.ErrnoException).code ?? failure(error)}`,
+        fix: 'create the folder or make it writable, or choose another with --log-path / tradeLogPath',
+      },
+    ];
   }
+}
 
-  const cleanups: Array<() => Promise<unknown>> = [];
-  let feed: QuoteFeed | undefined;
-  try {
-    const quotes = o.quotes as Record<string, unknown> & { type: string };
-    for (const endpoint of problems.quotes.length ? [] : endpoints(quotes)) {
-      try {
-        await tcpReach(endpoint, timeoutMs);
-        add({ name: quotes.type, ok: true, detail: `${endpoint} reachable` });
-      } catch (error) {
-        add({
-          name: quotes.type,
-          ok: false,
-          detail: (error as Error).message,
-          fix: fixFor('tcp', quotes.type, (error as Error).message),
-        });
-      }
+/** each host:port a redis or kafka source connects to, reached over TCP */
+async function endpointChecks({ o, problems, timeoutMs }: Run): Promise<Check[]> {
+  if (problems.quotes.length) return [];
+  const checks: Check[] = [];
+  for (const endpoint of endpoints(o.quotes)) {
+    try {
+      await tcpReach(endpoint, timeoutMs);
+      checks.push({ name: o.quotes.type, ok: true, detail: `${endpoint} reachable` });
+    } catch (error) {
+      const detail = failure(error);
+      checks.push({ name: o.quotes.type, ok: false, detail, fix: fixFor('tcp', o.quotes.type, detail) });
     }
-    if (problems.quotes.length) {
-      const unknown = problems.quotes.some((p) => /type must be one of/.test(p));
-      add({
+  }
+  return checks;
+}
+
+/** the feed started as a session starts it, and a first quote for every ticker */
+async function quoteSourceCheck(run: Run): Promise<Check[]> {
+  const { o, problems, timeoutMs } = run;
+  const type = o.quotes.type;
+  if (problems.quotes.length) return [configProblem('quote source', 'quotes', type, problems.quotes)];
+  const t0 = performance.now();
+  try {
+    const feed = await withTimeout(
+      startQuoteFeed({ tickers: o.tickers, source: o.quotes, log: () => undefined }),
+      timeoutMs,
+      `${type} quotes`,
+      (f) => f.close(),
+    );
+    run.feed = feed;
+    run.cleanups.push(() => feed.close());
+    const missing = await feed.waitForQuotes(timeoutMs);
+    const got = `${o.tickers.length - missing.length}/${o.tickers.length}`;
+    if (!missing.length) {
+      const after = Math.round(performance.now() - t0);
+      return [
+        { name: 'quote source', ok: true, detail: `${type}: first quote for ${got} ticker(s) after ${after} ms` },
+      ];
+    }
+    return [
+      {
         name: 'quote source',
         ok: false,
-        detail: unknown ? `unknown type: ${problems.quotes.join('; ')}` : problems.quotes.join('; '),
-        fix: fixFor('quotes', quotes.type, problems.quotes.join(' ')),
-      });
-    } else {
-      const t0 = performance.now();
-      try {
-        feed = await withTimeout(
-          startQuoteFeed({ tickers: o.tickers, source: quotes, log: () => undefined }),
-          timeoutMs,
-          `${quotes.type} quotes`,
-          (f) => f.close(),
-        );
-        cleanups.push(() => feed!.close());
-        const missing = await feed.waitForQuotes(timeoutMs);
-        const got = o.tickers.length - missing.length;
-        add(
-          missing.length
-            ? {
-                name: 'quote source',
-                ok: false,
-                detail: `${quotes.type}: no quote within ${timeoutMs / 1000} s for ${missing.join(', ')} (${got}/${o.tickers.length} quoted)`,
-                fix: 'check that the feed publishes these tickers under the configured channel / topic names',
-              }
-            : {
-                name: 'quote source',
-                ok: true,
-                detail: `${quotes.type}: first quote for ${got}/${o.tickers.length} ticker(s) after ${Math.round(performance.now() - t0)} ms`,
-              },
-        );
-      } catch (error) {
-        add({
-          name: 'quote source',
-          ok: false,
-          detail: (error as Error).message,
-          fix: fixFor('quotes', quotes.type, (error as Error).message),
-        });
-      }
-    }
+        detail: `${type}: no quote within ${timeoutMs / 1000} s for ${missing.join(', ')} (${got} quoted)`,
+        fix: 'check that the feed publishes these tickers under the configured channel / topic names',
+      },
+    ];
+  } catch (error) {
+    return [{ name: 'quote source', ok: false, detail: failure(error), fix: fixFor('quotes', type, failure(error)) }];
+  }
+}
 
-    const type = o.broker.type;
-    if (problems.broker.length) {
-      const unknown = problems.broker.some((p) => /type must be one of/.test(p));
-      add({
+/** the broker opened as a session opens it (openBroker), and its account read */
+async function brokerCheck(run: Run): Promise<Check[]> {
+  const { o, problems, timeoutMs } = run;
+  const type = o.broker.type;
+  if (problems.broker.length) {
+    run.noBroker = 'not checked: no usable broker';
+    return [configProblem('broker', 'broker', type, problems.broker)];
+  }
+  try {
+    const board = run.feed?.board ?? new QuoteBoard(o.tickers);
+    const opened = await openBroker(o.broker, { board: { buffer: board.buffer, tickers: o.tickers }, timeoutMs });
+    run.cleanups.push(opened.close);
+    const account = await withTimeout(opened.broker.account(), timeoutMs, `${type} account`);
+    run.broker = opened.broker;
+    const money = (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const detail = `${type}: connected; cash ${money(account.cash)} ${account.currency}, buying power ${money(account.buyingPower)}; ${await leftAtBroker(opened.broker, timeoutMs)}`;
+    return [{ name: 'broker', ok: true, detail }];
+  } catch (error) {
+    run.noBroker = 'not checked: no broker connection';
+    const refused = error instanceof BrokerConnectError ? 'refused: ' : '';
+    return [
+      {
         name: 'broker',
         ok: false,
-        detail: unknown ? `unknown type: ${problems.broker.join('; ')}` : problems.broker.join('; '),
-        fix: fixFor('broker', type, problems.broker.join(' ')),
-      });
-      add({ name: 'clock', ok: false, detail: 'not checked: no usable broker', fix: 'fix the broker first' });
-      return { checks, source };
-    }
-    let broker: Broker;
-    try {
-      const driver = await brokerDriver(type);
-      const board = feed?.board ?? new QuoteBoard(o.tickers);
-      const hub: BrokerHub | undefined = await withTimeout(
-        Promise.resolve(driver.prepare?.(o.broker, { boardBuffer: board.buffer, tickers: o.tickers })),
-        timeoutMs,
-        `${type} venue`,
-        (h) => h?.close(),
-      );
-      if (hub) cleanups.push(() => hub.close());
-      broker = driver.create(o.broker, hub?.link(0).link ?? { workerId: 0 });
-      cleanups.push(() => broker.close());
-      await withTimeout(broker.connect(), timeoutMs, `${type} broker`);
-      const account = await withTimeout(broker.account(), timeoutMs, `${type} account`);
-      const money = (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-      add({
-        name: 'broker',
-        ok: true,
-        detail: `${type}: connected; cash ${money(account.cash)} ${account.currency}, buying power ${money(account.buyingPower)}; ${await leftAtBroker(broker, timeoutMs)}`,
-      });
-    } catch (error) {
-      const message = (error as Error).message;
-      add({
-        name: 'broker',
-        ok: false,
-        detail: `${type}: ${error instanceof BrokerConnectError ? 'refused: ' : ''}${message}`,
-        fix: fixFor('broker', type, message),
-      });
-      add({ name: 'clock', ok: false, detail: 'not checked: no broker connection', fix: 'fix the broker first' });
-      return { checks, source };
-    }
-    try {
-      const before = Date.now();
-      const clock = await withTimeout(broker.clock(), timeoutMs, `${type} clock`);
-      const after = Date.now();
-      const skew = clock.now.getTime() - (before + after) / 2;
-      const market = clock.isOpen
-        ? `market open, closes ${clock.nextClose.toISOString().slice(0, 16).replace('T', ' ')} UTC`
-        : `market closed, opens ${clock.nextOpen.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-      const detail = `broker clock ${Math.abs(Math.round(skew))} ms ${skew >= 0 ? 'ahead of' : 'behind'} local (±${Math.ceil((after - before) / 2)} ms); ${market}`;
-      add(
-        Math.abs(skew) - (after - before) / 2 > CLOCK_TOLERANCE_MS
-          ? {
-              name: 'clock',
-              ok: false,
-              detail,
-              fix: 'synchronise the local clock (e.g. timedatectl set-ntp true, or chrony); EOD sessions and latencies depend on it',
-            }
-          : { name: 'clock', ok: true, detail },
-      );
-    } catch (error) {
-      add({
-        name: 'clock',
-        ok: false,
-        detail: (error as Error).message,
-        fix: 'the broker did not answer a clock request: check the connection',
-      });
-    }
+        detail: `${type}: ${refused}${failure(error)}`,
+        fix: fixFor('broker', type, failure(error)),
+      },
+    ];
+  }
+}
+
+/** the broker's clock against the local one, and whether the market is open */
+async function clockCheck({ broker, noBroker, o, timeoutMs }: Run): Promise<Check[]> {
+  if (!broker) return [{ name: 'clock', ok: false, detail: noBroker, fix: 'fix the broker first' }];
+  try {
+    const before = Date.now();
+    const clock = await withTimeout(broker.clock(), timeoutMs, `${o.broker.type} clock`);
+    const after = Date.now();
+    const skew = clock.now.getTime() - (before + after) / 2;
+    const at = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    const market = clock.isOpen
+      ? `market open, closes ${at(clock.nextClose)}`
+      : `market closed, opens ${at(clock.nextOpen)}`;
+    const detail = `broker clock ${Math.abs(Math.round(skew))} ms ${skew >= 0 ? 'ahead of' : 'behind'} local (±${Math.ceil((after - before) / 2)} ms); ${market}`;
+    if (Math.abs(skew) - (after - before) / 2 <= CLOCK_TOLERANCE_MS) return [{ name: 'clock', ok: true, detail }];
+    const fix =
+      'synchronise the local clock (e.g. timedatectl set-ntp true, or chrony); EOD sessions and latencies depend on it';
+    return [{ name: 'clock', ok: false, detail, fix }];
+  } catch (error) {
+    const fix = 'the broker did not answer a clock request: check the connection';
+    return [{ name: 'clock', ok: false, detail: failure(error), fix }];
+  }
+}
+
+/** a broker or quotes config that did not validate: its problems, and which types this build knows */
+function configProblem(name: string, kind: 'broker' | 'quotes', type: string, problems: string[]): Check {
+  const unknown = problems.some((p) => /type must be one of/.test(p));
+  const detail = `${unknown ? 'unknown type: ' : ''}${problems.join('; ')}`;
+  return { name, ok: false, detail, fix: fixFor(kind, type, problems.join(' ')) };
+}
+
+// in this order: the broker check uses the feed's board, the clock check the broker
+const CHECKS: CheckStep[] = [logFolderCheck, endpointChecks, quoteSourceCheck, brokerCheck, clockCheck];
+
+function configCheck(o: SessionOptions): Check {
+  const tickers = `${o.tickers.slice(0, 8).join(', ')}${o.tickers.length > 8 ? ', …' : ''}`;
+  const detail = `broker ${o.broker.type}, quotes ${o.quotes.type}, ${o.tickers.length} ticker(s): ${tickers}`;
+  return { name: 'config', ok: true, detail };
+}
+
+export async function runChecks(flags: DiagnoseFlags): Promise<{ checks: Check[]; source: string }> {
+  const timeout = parseTimeout(flags.timeout);
+  if (typeof timeout === 'object') throw new CliInputError([timeout.problem]);
+  const { options: o, source, problems } = await configure(flags);
+  if (problems.config.length || !o) {
+    const fix = 'correct the config file / flags as the message says';
+    return { checks: [{ name: 'config', ok: false, detail: problems.config.join('; '), fix }], source };
+  }
+  const run: Run = { o, problems, timeoutMs: timeout * 1000, noBroker: '', cleanups: [] };
+  const checks = [configCheck(o)];
+  try {
+    for (const step of CHECKS) checks.push(...(await step(run)));
     return { checks, source };
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    for (const cleanup of run.cleanups.reverse()) await cleanup().catch(() => undefined);
   }
 }
 

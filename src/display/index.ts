@@ -53,8 +53,7 @@ function tapeOf(view: DisplayView): TradeTape {
   const tape = new TradeTape(view.options.maxTradeUpdates);
   view.onOrderEvent((e) => tape.record(e));
   view.log.onLine((level) => tape.line(level));
-  const configured = (view.options.broker as { cash?: unknown }).cash;
-  if (typeof configured === 'number') tape.startCash = configured;
+  if (view.options.broker.type === 'paper') tape.startCash = view.options.broker.cash;
   view.account().then(
     (a) => {
       tape.startCash = a.cash - tape.fillCash;
@@ -201,7 +200,7 @@ class FrameLoop implements DisplayHandle {
 
   private schedule(): void {
     if (this.stopped) return;
-    const delay = renderDelay(Date.now(), this.refreshMs, this.view.clockStartedAt, this.view.options.frequency);
+    const delay = renderDelay(Date.now(), this.refreshMs, this.view.clockStartedAt, this.view.options.periodMs);
     this.timer = setTimeout(() => {
       this.frame();
       this.schedule();

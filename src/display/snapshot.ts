@@ -191,7 +191,7 @@ function header(s: DisplaySource, now: number): DisplaySnapshot['header'] {
     remainingMs: started && !clockOver ? Math.max(0, s.runMs - elapsedMs) : started ? 0 : s.runMs,
     runMs: s.runMs,
     ticks: s.clock.ticks,
-    frequencyMs: s.options.frequency,
+    frequencyMs: s.options.periodMs,
     trading: trading && { ...trading },
   };
 }

@@ -3,7 +3,7 @@
 // Several runner processes can trade against one exchange; each protocol checks its credentials.
 import { QuoteBoard } from '../market/quote-board.js';
 import { BoardSink } from '../market/quote-sink.js';
-import { createQuoteSource } from '../market/sources/index.js';
+import { createQuoteSource, parseQuoteConfig } from '../market/sources/index.js';
 import { serveAlpaca, type AlpacaServer, type AlpacaServerOptions } from './alpaca-server.js';
 import { parsePaperBrokerConfig, type PaperBrokerConfig } from '../brokers/paper/config.js';
 import type { ServeFixOptions } from './fix-acceptor.js';
@@ -18,8 +18,8 @@ export interface ExchangeOptions {
   /** a FIX acceptor is started when this or `fix` is given; 0: any free port */
   fixPort?: number;
   tickers: string[];
-  /** what prices the venue: any quote source config; default the simulated market */
-  quotes?: { type: string } & Record<string, unknown>;
+  /** what prices the venue: any quote source config, checked as runTrading's `quotes` is; default 'sim' */
+  quotes?: string | ({ type: string } & Record<string, unknown>);
   cash?: number;
   latencyMs?: number;
   /** order submissions per minute over the Alpaca API, answered with 429 and X-Ratelimit-* beyond */
@@ -59,7 +59,7 @@ export interface Exchange {
 export async function startExchange(options: ExchangeOptions): Promise<Exchange> {
   const host = options.host ?? '127.0.0.1';
   const board = new QuoteBoard(options.tickers);
-  const source = await createQuoteSource(options.quotes ?? { type: 'sim' });
+  const source = await createQuoteSource(parseQuoteConfig(options.quotes ?? 'sim'));
   await source.start(options.tickers, new BoardSink(board));
   const config = parsePaperBrokerConfig({
     type: 'paper',

@@ -1,10 +1,12 @@
 // What the session and its execution workers say to each other over postMessage.
+import type { BrokerConfig } from '../brokers/index.js';
 import type { BrokerLink, RateLimitInfo, WireOrder, SubmitAck } from '../brokers/broker.js';
 import type { RetryPolicy } from './submit-with-retry.js';
 
 export interface ExecutionWorkerData {
   workerId: number;
-  broker: { type: string } & Record<string, unknown>;
+  /** parsed once on the main thread; a structured clone here */
+  broker: BrokerConfig;
   link: BrokerLink;
   retry: RetryPolicy;
 }

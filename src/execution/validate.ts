@@ -1,7 +1,7 @@
 // Order requests from a strategy are checked here; a bad one never reaches a broker.
 import { z } from 'zod';
 import type { Action, OrderRequest, Side } from '../types.js';
-import { suggest } from '../util/suggest.js';
+import { describeIssue, type IssueWording } from '../util/issues.js';
 import { describeError } from '../util/errors.js';
 import { priceTermsProblem, SALVO_NAMES } from '../orders/terms.js';
 import { exitLegs } from '../orders/groups.js';
@@ -41,6 +41,8 @@ const requestSchema = z.strictObject({
   stopLoss: z.unknown().optional(),
 });
 const FIELDS = Object.keys(requestSchema.shape);
+/** an order's problems read like an option's, with its fields called fields and strings in single quotes */
+const ORDER_WORDING: IssueWording = { noun: 'field', refused: {}, show: (v) => describe(v) };
 
 export interface PositionView {
   hasTicker(ticker: string): boolean;
@@ -107,7 +109,7 @@ function checkReadable(raw: unknown, view: PositionView): Verdict {
   }
   const parsed = requestSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(describeOrderIssue(issue));
+    for (const issue of parsed.error.issues) problems.push(describeIssue(issue, '', FIELDS, ORDER_WORDING));
     return { ok: false, reason: problems.join('; '), partial };
   }
   const o = parsed.data;
@@ -242,23 +244,6 @@ function groupLegs(
 
 /** which position side an order's action closes, if any */
 export const closesSide = (action: Action): 'long' | 'short' | undefined => CLOSES[action];
-
-function describeOrderIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.join('.');
-  const got = 'input' in issue ? `; got ${describe(issue.input)}` : '';
-  if ((issue.code === 'invalid_value' || issue.code === 'invalid_type') && issue.input === undefined)
-    return `${field} is required`;
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((k) => `unknown field '${k}'${suggest(k, FIELDS)}`).join('; ');
-    case 'invalid_value':
-      return `${field} must be one of ${issue.values.map((v) => `'${String(v)}'`).join(' | ')}${got}`;
-    case 'invalid_type':
-      return `${field} must be a ${issue.expected}${got}`;
-    default:
-      return `${field}: ${issue.message}`;
-  }
-}
 
 const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 

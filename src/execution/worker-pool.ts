@@ -3,6 +3,7 @@
 // one message.
 import type { Worker } from 'node:worker_threads';
 import type { BrokerHub, WireOrder } from '../brokers/broker.js';
+import type { BrokerConfig } from '../brokers/index.js';
 import { spawnWorker } from '../util/worker-entry.js';
 import type { ExecutionWorkerData, FromWorker, ToWorker } from './messages.js';
 import type { Order } from '../orders/order.js';
@@ -25,7 +26,7 @@ export class WorkerPool {
 
   static async start(options: {
     size: number;
-    broker: { type: string } & Record<string, unknown>;
+    broker: BrokerConfig;
     hub?: BrokerHub;
     retry: RetryPolicy;
     /** legs one worker may be handed at once: its share of the burst */

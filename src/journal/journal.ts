@@ -12,6 +12,7 @@ import type { OrderEvent } from '../execution/order-registry.js';
 import type { Order } from '../orders/order.js';
 import type { OrderStatus } from '../types.js';
 import { appendWhole } from '../util/append-whole.js';
+import { CREDENTIAL_KEY } from '../util/secrets.js';
 
 export const JOURNAL_VERSION = 1;
 export type JournalSync = 'block' | 'always' | 'off';
@@ -328,7 +329,7 @@ export function accountIdentity(broker: { type: string } & Record<string, unknow
       ([k, v]) =>
         (typeof v === 'string' || typeof v === 'number') &&
         /url|host|port|keyid|compid|account/i.test(k) &&
-        !/secret|password|token/i.test(k),
+        !CREDENTIAL_KEY.test(k),
     )
     .sort(([a], [b]) => a.localeCompare(b));
   return crypto

@@ -4,6 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../util/worker-entry.js';
 import { QuoteBoard } from './quote-board.js';
 import type { LogLevel } from './quote-sink.js';
+import type { QuoteConfig } from './sources/index.js';
 import type { FromQuoteWorker, QuoteWorkerData, ToQuoteWorker } from './quote-worker.js';
 
 export interface QuoteFeed {
@@ -17,7 +18,8 @@ export interface QuoteFeed {
 
 export interface QuoteFeedOptions {
   tickers: readonly string[];
-  source: { type: string } & Record<string, unknown>;
+  /** a validated config; `recordTo` also writes every quote to that file */
+  source: QuoteConfig & { recordTo?: string };
   log?: (level: LogLevel, message: string) => void;
 }
 

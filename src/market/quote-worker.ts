@@ -4,13 +4,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { QuoteBoard } from './quote-board.js';
 import { BoardSink, type FeedState, type LogLevel } from './quote-sink.js';
-import { createQuoteSource } from './sources/index.js';
+import { createQuoteSource, type QuoteConfig } from './sources/index.js';
 import type { QuoteSource } from './sources/source.js';
 
 export interface QuoteWorkerData {
   boardBuffer: SharedArrayBuffer;
   tickers: readonly string[];
-  source: { type: string } & Record<string, unknown>;
+  /** parsed once on the main thread; a structured clone here */
+  source: QuoteConfig & { recordTo?: string };
 }
 
 export type FromQuoteWorker =
@@ -71,15 +72,13 @@ function close(): Promise<void> {
   closing ??= starting.then(async (started) => {
     clearInterval(reportTimer);
     if (started) {
-      await source!
-        .close()
-        .catch((e) =>
-          say({
-            type: 'log',
-            level: 'warn',
-            message: `quote source ${source!.name} did not close cleanly: ${errorText(e)}`,
-          }),
-        );
+      await source!.close().catch((e) =>
+        say({
+          type: 'log',
+          level: 'warn',
+          message: `quote source ${source!.name} did not close cleanly: ${errorText(e)}`,
+        }),
+      );
     }
     reportMalformed(); // final counts, so the session report has every reject
     say({ type: 'closed' });

@@ -9,7 +9,7 @@ import { markOf } from '../market/mark.js';
 import { emptyQuote, type QuoteBoard } from '../market/quote-board.js';
 import type { OrderRegistry } from '../execution/order-registry.js';
 import type { Portfolio } from '../portfolio/portfolio.js';
-import type { SessionPhase } from '../types.js';
+import type { EndReason, SessionPhase } from '../types.js';
 import type { Log } from '../util/log.js';
 import { RiskEngine, type MarketView } from './engine.js';
 import { listenForKill, pidFile, watchKillFile } from './kill.js';
@@ -30,7 +30,7 @@ export interface RiskSettings {
   readonly killFile?: string;
   readonly handleSignals: boolean;
   readonly kill?: { readonly flatten: boolean };
-  readonly eosTimeout: number;
+  readonly eosTimeoutMs: number;
 }
 
 /** The session as risk control sees it: what it reads, and the two things it may ask of it. */
@@ -43,12 +43,12 @@ export interface RiskHost {
   readonly board: QuoteBoard;
   readonly phase: SessionPhase;
   readonly stopping: boolean;
-  readonly endReason: string;
+  readonly endReason: EndReason;
   /**
    * ends trading through the end of session; `replace`: a stop already asked for that has not
    * begun its end of session ends for this reason instead
    */
-  requestStop(reason: string, replace?: boolean): void;
+  requestStop(reason: EndReason, replace?: boolean): void;
   /** cancels every open order, waiting at most `withinMs` */
   cancelOpen(withinMs: number, reason: string): Promise<unknown>;
   /** the tag of this session's blocks: the day's realized P&L is kept per session under it */
@@ -171,7 +171,7 @@ export class RiskControl {
       return;
     }
     if (s.phase === 'running') {
-      s.cancelOpen(s.options.eosTimeout, `canceled: trading HALTED (${b.reason})`).catch((error) =>
+      s.cancelOpen(s.options.eosTimeoutMs, `canceled: trading HALTED (${b.reason})`).catch((error) =>
         s.log.warn(`canceling after a halt: ${(error as Error).message}`),
       );
     }

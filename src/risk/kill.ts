@@ -3,12 +3,13 @@
 // does is the end of session's own machinery (see closeOutBehavior); this file only notices it.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { EndReason } from '../types.js';
 
 export const KILL_SIGNAL = 'SIGUSR2';
 
 /** what the end of session does after a kill or a flatten breach, in place of eosBehavior */
 export function closeOutBehavior(
-  endReason: string,
+  endReason: EndReason,
   eosBehavior: string,
   kill: { flatten: boolean } | undefined,
 ): string {

@@ -42,27 +42,96 @@ const perTicker = (name: string) =>
   });
 
 export const riskLimitsSchema = z.strictObject({
+  /**
+   * Largest quantity of one order.
+   * @default undefined (no limit)
+   */
   maxOrderQuantity: limit('maxOrderQuantity').optional(),
+  /**
+   * Largest quantity × limit price of one order (the mid, for a market order).
+   * @default undefined (no limit)
+   */
   maxOrderNotional: limit('maxOrderNotional').optional(),
-  /** a buy limit this many percent above the mid, or a sell limit this far below it, is refused */
+  /**
+   * A buy limit this many percent above the mid, or a sell limit this far below it, is refused
+   * (the aggressive side only); above 0, at most 100.
+   * @default 10
+   */
   priceBandPct: numberWhere(
     'risk.priceBandPct',
     'a percentage above 0 and at most 100',
     (v) => v > 0 && v <= 100,
   ).optional(),
+  /**
+   * A market order on a quote older than this (or on no quote) is refused, ms.
+   * @default 30000
+   */
   maxQuoteAgeMs: limit('maxQuoteAgeMs').optional(),
+  /**
+   * Held + open + this order, per ticker: one number, or { TICKER: number }.
+   * @default undefined (no limit)
+   */
   maxPositionQuantity: perTicker('maxPositionQuantity').optional(),
+  /**
+   * Held + open + this order at the mid, per ticker: one number, or { TICKER: number }.
+   * @default undefined (no limit)
+   */
   maxPositionNotional: perTicker('maxPositionNotional').optional(),
+  /**
+   * Σ |held| × mid + every open order + this order.
+   * @default undefined (no limit)
+   */
   maxGrossExposure: limit('maxGrossExposure').optional(),
+  /**
+   * Σ held × mid + open buys − open sells + this order.
+   * @default undefined (no limit)
+   */
   maxNetExposure: limit('maxNetExposure').optional(),
+  /**
+   * Orders open at once, this one included; whole, at least 1.
+   * @default undefined (no limit)
+   */
   maxOpenOrders: count('maxOpenOrders').optional(),
+  /**
+   * false: a sell that would leave a short position is refused.
+   * @default true
+   */
   allowShort: z.boolean().optional(),
+  /**
+   * A block with more legs is refused whole; whole, at least 1.
+   * @default undefined (no limit)
+   */
   maxLegsPerBlock: count('maxLegsPerBlock').optional(),
+  /**
+   * The strategy's own budget of orders in any minute, apart from the broker's rate limit.
+   * @default undefined (no limit)
+   */
   maxOrdersPerMinute: count('maxOrdersPerMinute').optional(),
+  /**
+   * The same ticker / side / quantity / price again within this many ms, while the first is open, is refused.
+   * @default undefined (no check)
+   */
   duplicateWindowMs: limit('duplicateWindowMs').optional(),
+  /**
+   * Loss of the day (realized, earlier sessions too, + unrealized at the mids) that fires onBreach.
+   * @default undefined (no limit)
+   */
   maxDailyLoss: limit('maxDailyLoss').optional(),
+  /**
+   * The day's P&L this far below its best of this session fires onBreach.
+   * @default undefined (no limit)
+   */
   maxDrawdown: limit('maxDrawdown').optional(),
+  /**
+   * What a loss limit does: 'halt' (cancel open orders, refuse everything after), 'reduce' (only
+   * reducing orders pass) or 'flatten' (end the session with liquidation, endReason 'risk').
+   * @default 'halt'
+   */
   onBreach: z.enum(['halt', 'reduce', 'flatten']).optional(),
+  /**
+   * 'legs': each leg is checked alone; 'all-or-none': one refused leg refuses the whole block.
+   * @default 'legs'
+   */
   blockPolicy: z.enum(['legs', 'all-or-none']).optional(),
 });
 
@@ -74,7 +143,10 @@ type Describe = (issue: z.core.$ZodIssue, prefix: string) => string;
  */
 export function riskOptionKeys(describe: Describe) {
   return {
-    /** pre-trade limits and loss limits; `false` turns every check off, explicitly */
+    /**
+     * Pre-trade limits and loss limits; `false` turns every check off, explicitly.
+     * @default { priceBandPct: 10, maxQuoteAgeMs: 30000 }
+     */
     risk: z
       .custom<RiskOption>(() => true)
       .transform((v, ctx): RiskInput | false | undefined => {
@@ -92,9 +164,15 @@ export function riskOptionKeys(describe: Describe) {
         return z.NEVER;
       })
       .optional(),
-    /** what the kill switch does: cancel open orders and (unless flatten: false) flatten every position */
+    /**
+     * What the kill switch does: cancel open orders and (unless flatten: false) flatten every position.
+     * @default { flatten: true }
+     */
     kill: z.strictObject({ flatten: z.boolean().default(true) }).optional(),
-    /** the session is killed when this file appears */
+    /**
+     * The session is killed when this file appears.
+     * @default undefined (no kill file)
+     */
     killFile: z.string().trim().min(1, 'killFile must be a file path').optional(),
   };
 }

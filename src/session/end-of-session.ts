@@ -14,7 +14,7 @@ import { boundedCall, threwText, type CallState } from './strategy-call.js';
 
 /** The session as its end of session sees it (the session builds this over its own state). */
 export interface EndOfSessionView extends SessionStatus {
-  readonly options: Pick<SessionOptions, 'eosBehavior' | 'eosTimeout' | 'kill' | 'customShutdownAction'>;
+  readonly options: Pick<SessionOptions, 'eosBehavior' | 'eosTimeoutMs' | 'kill' | 'customShutdownAction'>;
   readonly log: Log;
   readonly book: Pick<OrderRegistry, 'whenTerminal'>;
   /** positions now (unmarked) */
@@ -75,7 +75,7 @@ async function customShutdown(s: EndOfSessionView, call: CallState, deadline: nu
   if (outcome.kind === 'abandoned') {
     call.closed = 'its call was abandoned';
     return s.log.error(
-      `customShutdownAction abandoned: no answer by the end of eosTimeout (${o.eosTimeout} ms); its orders will not be sent`,
+      `customShutdownAction abandoned: no answer by the end of eosTimeout (${o.eosTimeoutMs} ms); its orders will not be sent`,
     );
   }
   const { orders, error } = ordersFrom(outcome.value);
@@ -115,6 +115,6 @@ async function sendAndWait(s: EndOfSessionView, requests: unknown[], what: strin
   const open = await s.book.whenTerminal(orders, Math.max(0, deadline - Date.now()));
   if (open.length)
     s.log.warn(
-      `${what}: ${open.length} order(s) not final by the end of eosTimeout (${s.options.eosTimeout} ms): ${open.map((x) => x.clientOrderId).join(', ')}`,
+      `${what}: ${open.length} order(s) not final by the end of eosTimeout (${s.options.eosTimeoutMs} ms): ${open.map((x) => x.clientOrderId).join(', ')}`,
     );
 }

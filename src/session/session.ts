@@ -5,7 +5,7 @@
 // each get a narrow read-only view of it (views.ts, EndOfSessionView, RiskHost), and the live
 // display runs beside the session (display/beside.ts), never from inside it.
 import path from 'node:path';
-import { brokerDriver } from '../brokers/index.js';
+import { openBroker } from '../brokers/open.js';
 import type { Broker, BrokerHub, BrokerPosition } from '../brokers/broker.js';
 import { OrderRegistry, type OrderEvent } from '../execution/order-registry.js';
 import { OrderDesk } from '../execution/order-desk.js';
@@ -32,7 +32,7 @@ import type { QuoteBoard } from '../market/quote-board.js';
 import { startQuoteFeed, type QuoteFeed } from '../market/quote-feed.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import { RiskControl, type RiskHost } from '../risk/control.js';
-import type { SessionPhase, SessionReport, Strategy, StrategyContext } from '../types.js';
+import type { EndReason, SessionPhase, SessionReport, Strategy, StrategyContext } from '../types.js';
 import { describeError } from '../util/errors.js';
 import type { Log } from '../util/log.js';
 import { secretsOf } from '../util/secrets.js';
@@ -201,7 +201,7 @@ export class Session {
   }
 
   /** ends the trading clock early; the end of session still runs */
-  requestStop(reason: string): void {
+  requestStop(reason: EndReason): void {
     this.status.requestStop(reason);
   }
 
@@ -244,9 +244,9 @@ export class Session {
       await this.warmUp();
       this.status.phase = 'running';
       this.clockStartedAt = Date.now();
-      this.log.info(`trading for ${formatDuration(this.runMs)}, strategy every ${formatDuration(o.frequency)}`);
+      this.log.info(`trading for ${formatDuration(this.runMs)}, strategy every ${formatDuration(o.periodMs)}`);
       await runTickLoop({
-        periodMs: o.frequency,
+        periodMs: o.periodMs,
         durationMs: this.runMs,
         signal: this.status.signal,
         progress: this.clock,
@@ -273,12 +273,10 @@ export class Session {
   private async warmUp(): Promise<void> {
     const o = this.options;
     const warmUpStart = Date.now();
-    const missing = await this.feed.waitForQuotes(this.status.stopping ? 0 : o.warmUpPeriod);
+    const missing = await this.feed.waitForQuotes(this.status.stopping ? 0 : o.warmUpMs);
     this.warmUpMs = Date.now() - warmUpStart;
     if (missing.length)
-      this.log.warn(
-        `warm-up ended after ${formatDuration(o.warmUpPeriod)} with no quote yet for: ${missing.join(', ')}`,
-      );
+      this.log.warn(`warm-up ended after ${formatDuration(o.warmUpMs)} with no quote yet for: ${missing.join(', ')}`);
   }
 
   /**
@@ -290,7 +288,7 @@ export class Session {
   private async finish(): Promise<SessionReport> {
     const o = this.options;
     this.status.phase = 'end of session';
-    const deadline = Date.now() + o.eosTimeout;
+    const deadline = Date.now() + o.eosTimeoutMs;
     await this.desk.stopSending('the session ended before it was sent', deadline);
     await endOfSession(this.endOfSessionView(), deadline);
     let stillOpen = this.book.open();
@@ -352,7 +350,7 @@ export class Session {
     const call: CallState = {};
     const ctx = this.context(tick, call, 'running');
     const outcome = await boundedCall(() => strategy(ctx), {
-      timeoutMs: this.options.strategyTimeout,
+      timeoutMs: this.options.strategyTimeoutMs,
       stop: this.status.signal,
       graceMs: STOP_GRACE_MS,
       late: (late) =>
@@ -473,7 +471,7 @@ export class Session {
       log: this.log,
       onOrderEvent: (listener: (e: OrderEvent) => void) => this.book.onEvent(listener),
       account: () => this.broker.account(),
-      requestStop: (reason: string) => this.requestStop(reason),
+      requestStop: (reason: EndReason) => this.requestStop(reason),
       kill: (source: string) => this.kill(source),
     });
   }
@@ -580,25 +578,19 @@ async function connectVenue(records: Records, resuming?: { prior: Prior; replaye
   log.info(
     `starting ${o.tradeLogName}: ${o.tickers.length} ticker(s), broker ${o.broker.type}, quotes ${o.quotes.type}, ${o.numWorkers} execution worker(s)`,
   );
-  const driver = await brokerDriver(o.broker.type);
   const source = o.recordQuotes ? { ...o.quotes, recordTo: path.resolve(o.recordQuotes) } : o.quotes;
   const feed = await startQuoteFeed({ tickers: o.tickers, source, log: (level, m) => log.write(level, m) });
   cleanups.push(() => feed.close());
-  const hub: BrokerHub | undefined = await driver.prepare?.(o.broker, {
-    boardBuffer: feed.board.buffer,
-    tickers: o.tickers,
+  const { broker, hub, close, takesNotional } = await openBroker(o.broker, {
+    board: { buffer: feed.board.buffer, tickers: o.tickers },
+    // listened to from before connect: no fill may slip past
+    onUpdate: (u) => {
+      if (!book.get(u.order.clientOrderId)) records.books.noteForeign(u);
+      book.applyUpdate(u);
+    },
     log, // the broker's thread speaks through the session's log: masked, in the .log file, off the dashboard
   });
-  if (hub) cleanups.push(() => hub.close());
-  const own = hub?.link(0);
-  const broker: Broker = driver.create(o.broker, own?.link ?? { workerId: 0 });
-  // before connect: no fill may slip past
-  broker.onUpdate((u) => {
-    if (!book.get(u.order.clientOrderId)) records.books.noteForeign(u);
-    book.applyUpdate(u);
-  });
-  await broker.connect();
-  cleanups.push(() => broker.close());
+  cleanups.push(close);
   let held = await broker.positions();
   let resumed: ResumeReport | undefined;
   let heldAtStart: Map<string, number>;
@@ -611,8 +603,8 @@ async function connectVenue(records: Records, resuming?: { prior: Prior; replaye
     records.portfolio.seed(held);
     heldAtStart = holdingsAtStart(log, records.portfolio.held());
   }
-  const runMs = await sessionLength(o.runSeconds, broker);
-  return { feed, hub, broker, held, heldAtStart, resumed, runMs, takesNotional: driver.takesNotional ?? false };
+  const runMs = await sessionLength(o.runMs, broker);
+  return { feed, hub, broker, held, heldAtStart, resumed, runMs, takesNotional };
 }
 
 /** What the account holds before the first order (said once, in the log). */
@@ -641,7 +633,7 @@ function riskHostOf(
     book: records.book,
     portfolio: records.portfolio,
     board,
-    requestStop: (reason: string, replace?: boolean) => status.requestStop(reason, replace),
+    requestStop: (reason: EndReason, replace?: boolean) => status.requestStop(reason, replace),
     cancelOpen: (withinMs: number, reason: string) => desk().cancelOpen(withinMs, reason),
     // the desk is made after risk control (it takes the engine); both are read only once trading runs
     sessionTag: () => desk().blockTag,
@@ -713,9 +705,9 @@ function writeFailed(records: Records, what: 'the order journal' | 'the trade lo
   status.requestStop('write failed', true);
 }
 
-/** runSeconds, or for 'EOD' the broker's next close less 30 s */
-async function sessionLength(runSeconds: SessionOptions['runSeconds'], broker: Broker): Promise<number> {
-  if (runSeconds !== 'EOD') return runSeconds;
+/** runMs (option runSeconds), or for 'EOD' the broker's next close less 30 s */
+async function sessionLength(runMs: SessionOptions['runMs'], broker: Broker): Promise<number> {
+  if (runMs !== 'EOD') return runMs;
   const clock = await broker.clock();
   const ms = clock.nextClose.getTime() - 30_000 - clock.now.getTime();
   if (!clock.isOpen || ms <= 0) {

@@ -1,7 +1,7 @@
 // Where a session is and whether (and why) it was asked to stop. It exists before anything is
 // connected, so what starts up (a worker's crash, a journal failure, risk control) can ask the
 // session to stop without holding the session itself; only the session moves its phase.
-import type { SessionPhase } from '../types.js';
+import type { EndReason, SessionPhase } from '../types.js';
 
 /** how far a session is and why it stops: every read-only view of a session carries this much */
 export interface SessionStatus {
@@ -9,19 +9,19 @@ export interface SessionStatus {
   /** a stop was asked for: the strategy clock ends, then the end of session runs */
   readonly stopping: boolean;
   /** why trading ended (SessionReport.endReason); 'completed' until a stop is asked for */
-  readonly endReason: string;
+  readonly endReason: EndReason;
 }
 
 export class Status implements SessionStatus {
   phase: SessionPhase = 'starting';
-  private reason = 'completed';
+  private reason: EndReason = 'completed';
   private readonly stop = new AbortController();
 
   get stopping(): boolean {
     return this.stop.signal.aborted;
   }
 
-  get endReason(): string {
+  get endReason(): EndReason {
     return this.reason;
   }
 
@@ -34,7 +34,7 @@ export class Status implements SessionStatus {
    * Ends the trading clock early; the end of session still runs. The first reason stands, unless
    * `replace` (the kill switch: a stop asked for earlier has not begun its end of session yet).
    */
-  requestStop(reason: string, replace = false): void {
+  requestStop(reason: EndReason, replace = false): void {
     if (this.stop.signal.aborted) {
       if (replace) this.reason = reason;
       return;

@@ -7,7 +7,8 @@ import type { DeskStats } from '../execution/order-desk.js';
 import type { OrderEvent, OrderRegistry } from '../execution/order-registry.js';
 import type { WorkerActivity } from '../execution/worker-pool.js';
 import type { QuoteBoard } from '../market/quote-board.js';
-import type { Position } from '../types.js';
+import type { BrokerConfig } from '../brokers/index.js';
+import type { EndReason, Position } from '../types.js';
 import type { LogLevel, LogSink } from '../util/log.js';
 import type { SessionStatus } from './status.js';
 
@@ -44,10 +45,10 @@ export interface DisplaySource extends SessionStatus {
   readonly strategyErrors: number;
   readonly options: {
     readonly tradeLogName: string;
-    readonly broker: { readonly type: string };
+    readonly broker: BrokerConfig;
     readonly quotes: { readonly type: string };
     readonly eosBehavior: string;
-    readonly frequency: number;
+    readonly periodMs: number;
     readonly numWorkers: number;
   };
   readonly board: QuoteBoard;
@@ -81,7 +82,7 @@ export interface DisplayView extends DisplaySource {
   /** the broker's account (cash at start) */
   account(): Promise<BrokerAccount>;
   /** the display's q: ends trading through the end of session */
-  requestStop(reason: string): void;
+  requestStop(reason: EndReason): void;
   /** the display's K: the kill switch (absent where there is none) */
   kill?(source: string): string;
 }

@@ -11,8 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 
-/** a key whose value is a credential */
-export const SECRET_KEY = /secret|passw|passphrase|token|sasl|credential|auth|private_?key|^(api_?)?key(_?id)?$/i;
+/** a key whose value is a credential proper: masked in every output, and kept out of an account's identity hash */
+export const CREDENTIAL_KEY = /secret|passw|passphrase|token|sasl|credential|auth|private_?key/i;
+
+/** a key whose value is masked in every output: a credential, or an API key id (keyId, apiKey, key) */
+export const SECRET_KEY = new RegExp(`${CREDENTIAL_KEY.source}|^(api_?)?key(_?id)?$`, 'i');
 
 /**
  * userinfo in a URL-like token: optional scheme, user, ':', password, '@'. The token starts at the

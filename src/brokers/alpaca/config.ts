@@ -10,21 +10,41 @@ export const DEFAULT_CONNECTIONS = 16;
 
 export const alpacaBrokerSchema = z.strictObject({
   type: z.literal('alpaca'),
-  /** default: APCA_API_KEY_ID from the environment, else from ./.env */
+  /**
+   * The API key id.
+   * @default APCA_API_KEY_ID from the environment, else from ./.env
+   */
   keyId: z.string().min(1).optional(),
-  /** default: APCA_API_SECRET_KEY from the environment, else from ./.env */
+  /**
+   * The API secret key.
+   * @default APCA_API_SECRET_KEY from the environment, else from ./.env
+   */
   secretKey: z.string().min(1).optional(),
+  /**
+   * Must be true: salvo trades Alpaca paper accounts only.
+   * @default true
+   */
   paper: z.literal(true, { message: 'paper must be true: salvo trades Alpaca paper accounts only' }).default(true),
-  /** Trading API root */
+  /**
+   * The Trading API root (http or https).
+   * @default 'https://paper-api.alpaca.markets'
+   */
   baseUrl: z.url({ protocol: /^https?$/, message: 'baseUrl must be an http(s) URL' }).default(ALPACA_PAPER_URL),
-  /** trade_updates websocket; default: baseUrl with ws(s):// and /stream */
+  /**
+   * The trade_updates websocket.
+   * @default baseUrl with ws(s):// and /stream
+   */
   streamUrl: z.url({ protocol: /^wss?$/, message: 'streamUrl must be a ws(s) URL' }).optional(),
-  /** how long one REST request may take before its outcome counts as unknown */
+  /**
+   * How long one REST request may take before its outcome counts as unknown, ms; up to 600,000.
+   * @default 10000
+   */
   requestTimeoutMs: z.number().int().positive().max(600_000).default(10_000),
   /**
-   * keep-alive connections per client (each execution worker has its own client), opened before
-   * the first tick. Default: in a session, the worker's share of the burst (every leg of a full
-   * block on the wire at once); a client outside a session, 16.
+   * Keep-alive connections per client (each execution worker has its own client), opened before
+   * the first tick; 1 to 256.
+   * @default in a session, the worker's share of the burst (every leg of a full block on the
+   * wire at once); a client outside a session, 16
    */
   connections: z.number().int().min(1).max(MAX_CONNECTIONS).optional(),
 });

@@ -3,11 +3,11 @@
 // trade_updates stream.
 import type { BrokerDriver, BrokerLink } from '../broker.js';
 import { AlpacaBroker } from './alpaca-broker.js';
-import { parseAlpacaBrokerConfig, type AlpacaBrokerConfig } from './config.js';
+import type { AlpacaBrokerConfig } from './config.js';
 
 export const alpacaDriver: BrokerDriver<AlpacaBrokerConfig> = {
   takesNotional: true,
-  create(input, link: BrokerLink): AlpacaBroker {
-    return new AlpacaBroker(parseAlpacaBrokerConfig(input), link);
+  create(config, link: BrokerLink): AlpacaBroker {
+    return new AlpacaBroker(config, link);
   },
 };

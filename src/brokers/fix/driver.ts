@@ -3,25 +3,25 @@
 // one per SenderCompID/TargetCompID pair, so there is no way to make a client without the hub.
 import type { BrokerDriver, BrokerLink } from '../broker.js';
 import { startThreadHub } from '../threaded/hub.js';
-import { parseFixBrokerConfig, type FixBrokerInput } from './config.js';
+import type { FixBrokerConfig } from './config.js';
 import { FixClient } from './fix-client.js';
 import type { FixHostData } from './session-host.js';
 
 /** a Logout and its answer, then the thread is terminated */
 const CLOSE_GRACE_MS = 3000;
 
-export const fixDriver: BrokerDriver<FixBrokerInput & { type: 'fix' }> = {
-  prepare(input, shared) {
-    const data: FixHostData = { config: parseFixBrokerConfig(input) };
+export const fixDriver: BrokerDriver<FixBrokerConfig> = {
+  prepare(config, shared) {
+    const data: FixHostData = { config };
     return startThreadHub('brokers/fix/session-host', data, 'FIX session thread', CLOSE_GRACE_MS, shared.log);
   },
 
-  create(input, link: BrokerLink): FixClient {
+  create(config, link: BrokerLink): FixClient {
     if (!link.port) {
       throw new Error(
         `fix broker for worker ${link.workerId} has no port to the FIX session: one session carries the whole pool, get its link from fixDriver.prepare(…).link(workerId)`,
       );
     }
-    return new FixClient(parseFixBrokerConfig(input), link.port);
+    return new FixClient(config, link.port);
   },
 };

@@ -6,15 +6,16 @@
 import { workerData } from 'node:worker_threads';
 import type { RecalledOrder, WireOrder } from '../broker.js';
 import { hubLog, serveClients } from '../threaded/host.js';
-import { parseFixBrokerConfig, type FixBrokerConfig } from './config.js';
+import type { FixBrokerConfig } from './config.js';
 import { FixSessionOwner } from './session-owner.js';
 
 export interface FixHostData {
+  /** parsed once on the main thread; arrives here as a structured clone */
   config: FixBrokerConfig;
 }
 
 // drops, the peer's Logout Text and reconnections go to the session's log through the hub
-const owner = new FixSessionOwner(parseFixBrokerConfig((workerData as FixHostData).config), hubLog());
+const owner = new FixSessionOwner((workerData as FixHostData).config, hubLog());
 const logon = owner.connect();
 logon.catch(() => undefined); // reported to every client's connect()
 

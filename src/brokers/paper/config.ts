@@ -5,19 +5,45 @@ import { sessionCloseFields } from '../market-hours.js';
 export const paperBrokerSchema = z
   .object({
     type: z.literal('paper'),
-    /** one-way venue latency, applied before answering a submit or cancel */
+    /**
+     * One-way venue latency, ms, applied before answering a submit or cancel; 0 to 60,000.
+     * @default 0
+     */
     latencyMs: z.number().min(0).max(60_000).default(0),
+    /**
+     * Starting cash of the paper account; up to 1e12.
+     * @default 100000
+     */
     cash: z.number().positive().max(1e12).default(100_000),
+    /**
+     * Sell short what the account does not hold.
+     * @default true
+     */
     allowShort: z.boolean().default(true),
-    /** share of submits answered with a 503, the order not created */
+    /**
+     * Share of submits answered with a 503, the order not created (0 to 1).
+     * @default 0
+     */
     failureRate: z.number().min(0).max(1).default(0),
-    /** share of submits whose answer is lost: the order exists, the client times out */
+    /**
+     * Share of submits whose answer is lost: the order exists, the client times out (0 to 1).
+     * @default 0
+     */
     timeoutRate: z.number().min(0).max(1).default(0),
-    /** the gateway's allowance: a bucket of this many submits, refilled smoothly over a minute; beyond it, 429 */
+    /**
+     * The gateway's allowance: a bucket of this many submits, refilled smoothly over a minute; beyond it, 429.
+     * @default undefined (no limit)
+     */
     rateLimitPerMinute: z.number().int().positive().max(1_000_000).optional(),
-    /** fill at most the displayed bid/ask size per quote update, giving partial fills */
+    /**
+     * Fill at most the displayed bid/ask size per quote update, giving partial fills.
+     * @default false
+     */
     fillAtDisplayedSize: z.boolean().default(false),
-    /** how long a client waits for the venue's answer */
+    /**
+     * How long a client waits for the venue's answer, ms; up to 600,000.
+     * @default 5000
+     */
     requestTimeoutMs: z.number().int().positive().max(600_000).default(5000),
     /** the paper market is open from midnight until closeAt (local time in timeZone), every day */
     ...sessionCloseFields,

@@ -2,7 +2,7 @@
 // quote board; each client (session, execution worker) gets its own port to it.
 import type { BrokerDriver, BrokerLink } from '../broker.js';
 import { startThreadHub } from '../threaded/hub.js';
-import { parsePaperBrokerConfig, type PaperBrokerConfig } from './config.js';
+import type { PaperBrokerConfig } from './config.js';
 import { PaperBroker } from './paper-broker.js';
 import type { VenueHostData } from './venue-host.js';
 
@@ -11,18 +11,18 @@ const CLOSE_GRACE_MS = 1000;
 
 export const paperDriver: BrokerDriver<PaperBrokerConfig> = {
   takesNotional: true,
-  prepare(input, shared) {
+  prepare(config, shared) {
     const { boardBuffer, tickers } = shared;
-    const workerData: VenueHostData = { config: parsePaperBrokerConfig(input), boardBuffer, tickers: [...tickers] };
+    const workerData: VenueHostData = { config, boardBuffer, tickers: [...tickers] };
     return startThreadHub('brokers/paper/venue-host', workerData, 'paper venue thread', CLOSE_GRACE_MS, shared.log);
   },
 
-  create(input, link: BrokerLink): PaperBroker {
+  create(config, link: BrokerLink): PaperBroker {
     if (!link.port) {
       throw new Error(
         `paper broker for worker ${link.workerId} has no port to the venue: get its link from paperDriver.prepare(…).link(workerId)`,
       );
     }
-    return new PaperBroker(parsePaperBrokerConfig(input), link.port);
+    return new PaperBroker(config, link.port);
   },
 };

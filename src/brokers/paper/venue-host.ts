@@ -5,18 +5,19 @@ import { workerData } from 'node:worker_threads';
 import { QuoteBoard } from '../../market/quote-board.js';
 import { preciseNow } from '../../orders/order.js';
 import { serveClients } from '../threaded/host.js';
-import { parsePaperBrokerConfig, type PaperBrokerConfig } from './config.js';
+import type { PaperBrokerConfig } from './config.js';
 import { PaperVenue } from '../../exchange/venue.js';
 import type { WireOrder } from '../broker.js';
 
 export interface VenueHostData {
+  /** parsed once on the main thread; arrives here as a structured clone */
   config: PaperBrokerConfig;
   boardBuffer: SharedArrayBuffer;
   tickers: string[];
 }
 
 const data = workerData as VenueHostData;
-const venue = new PaperVenue(parsePaperBrokerConfig(data.config), new QuoteBoard(data.tickers, data.boardBuffer));
+const venue = new PaperVenue(data.config, new QuoteBoard(data.tickers, data.boardBuffer));
 
 serveClients({
   what: 'paper venue',

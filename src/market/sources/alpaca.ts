@@ -3,7 +3,7 @@
 // reconnects with backoff and subscribes again (util/reconnecting-socket.ts); the board keeps the
 // last quotes meanwhile.
 import { MISSING_CREDENTIALS, resolveCredentials, type AlpacaCredentials } from '../../util/credentials.js';
-import { alpacaDataUrl, alpacaQuotesSchema, type AlpacaQuotesConfig } from './alpaca-config.js';
+import { alpacaDataUrl, alpacaQuotesSchema, type AlpacaQuotesConfig } from './feed-schemas.js';
 import type { QuoteSink, QuoteSource } from './source.js';
 import { ReconnectingSocket, type SocketLink } from '../../util/reconnecting-socket.js';
 

@@ -2,26 +2,9 @@
 // It needs no network, so it is the default feed and the one tests run against. Every ticker has
 // its own seeded generator: its path depends on the seed and the ticker only, never on which
 // other tickers are on the board or on how late the timer fires.
-import { z } from 'zod';
+import { describeIssue } from '../../util/issues.js';
+import { type SimQuotesConfig, type SimQuotesInput, simQuotesSchema } from './feed-schemas.js';
 import type { QuoteSink, QuoteSource, QuoteUpdate } from './source.js';
-
-export const simQuotesSchema = z.strictObject({
-  type: z.literal('sim'),
-  seed: z.number().int().default(1),
-  /** annualized */
-  volatility: z.number().min(0).max(10).default(0.5),
-  /** annualized */
-  drift: z.number().min(-10).max(10).default(0),
-  spreadBps: z.number().min(0).max(10_000).default(2),
-  /** per ticker */
-  updatesPerSecond: z.number().positive().max(1000).default(10),
-  /** ticker → first mid; tickers without one start between 20 and 500, from a hash of the ticker */
-  startPrices: z.record(z.string(), z.number().positive()).optional(),
-  /** typical displayed size; each quote varies around it */
-  size: z.number().int().min(1).default(100),
-});
-
-export type SimQuotesConfig = z.output<typeof simQuotesSchema>;
 
 // the time step is in trading years: 252 sessions of 6.5 hours
 const TRADING_YEAR_SECONDS = 252 * 6.5 * 3600;
@@ -42,10 +25,10 @@ export class SimulatedMarket implements QuoteSource {
   private startedAt = 0;
   private steps = 0;
 
-  constructor(config: z.input<typeof simQuotesSchema> = { type: 'sim' }) {
-    const parsed = simQuotesSchema.safeParse(config);
+  constructor(config: SimQuotesInput = { type: 'sim' }) {
+    const parsed = simQuotesSchema.safeParse(config, { reportInput: true });
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`);
+      const problems = parsed.error.issues.map((i) => describeIssue(i));
       throw new Error(`sim quotes: invalid config: ${problems.join('; ')}`);
     }
     this.config = parsed.data;

@@ -11,8 +11,15 @@ export type QuoteFormat = (typeof QUOTE_FORMATS)[number];
 
 /** options every message-based source shares */
 export const wireOptions = {
+  /**
+   * Message format: 'snapshot' (the QuoteSnapshot of desks' market-data feeds) or 'compact' (board field names).
+   * @default 'snapshot'
+   */
   format: z.enum(QUOTE_FORMATS).default('snapshot'),
-  /** true: a message carrying some fields updates just those. false: each message is the whole quote (missing fields become 0) */
+  /**
+   * true: a message carrying some fields updates just those. false: each message is the whole quote (missing fields become 0).
+   * @default true
+   */
   mergeUpdates: z.boolean().default(true),
 };
 

@@ -1,10 +1,12 @@
-// One line per invalid option: the option's name, what it accepts, what it got. What it got is
-// shown exactly for numbers (NaN, Infinity, 10n), shortened for strings, never for an object's
-// contents nor for anything under a credential key; the caller masks secrets by value as well.
+// One line per invalid option or order field, from a zod issue: the name, what it accepts, what it
+// got. What it got is shown exactly for numbers (NaN, Infinity, 10n), shortened for strings, never
+// for an object's contents nor for anything under a credential key; the caller masks secrets by
+// value as well. runTrading's options, broker and quote configs and a strategy's orders all read
+// their problems through describeIssue, so a problem reads the same wherever it is found.
 import type { z } from 'zod';
-import { SECRET_KEY } from '../util/secrets.js';
-import { describeValue, kindOf } from '../util/option-values.js';
-import { suggest } from '../util/suggest.js';
+import { SECRET_KEY } from './secrets.js';
+import { describeValue, kindOf } from './option-values.js';
+import { suggest } from './suggest.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -16,9 +18,19 @@ export function optionName(path: readonly PropertyKey[], prefix = ''): string {
 }
 
 /** `; got …`, or only the kind of value where it may be a credential */
-export function gotText(path: readonly PropertyKey[], input: unknown): string {
+export function gotText(path: readonly PropertyKey[], input: unknown, show = describeValue): string {
   const secret = path.some((p) => typeof p === 'string' && SECRET_KEY.test(p));
-  return `; got ${secret ? `${kindOf(input)} (not shown: a credential)` : describeValue(input)}`;
+  return `; got ${secret ? `${kindOf(input)} (not shown: a credential)` : show(input)}`;
+}
+
+/** How a family of inputs words its problems; runTrading's options need none of it. */
+export interface IssueWording {
+  /** what a key is called in `unknown … 'x'`. Default: 'option' */
+  noun?: string;
+  /** keys refused with their own reason rather than as unknown (an order's `notional`) */
+  refused?: Readonly<Record<string, string>>;
+  /** how a value it got is shown. Default: describeValue (strings in double quotes) */
+  show?: (value: unknown) => string;
 }
 
 const ARTICLE: Record<string, string> = {
@@ -31,20 +43,35 @@ const ARTICLE: Record<string, string> = {
   function: 'a function',
 };
 
-/** One line per problem, naming the option, what it accepts and what it got. */
-export function describeIssue(issue: Issue, prefix = '', known: readonly string[] = []): string {
+/**
+ * One line per problem, naming the option, what it accepts and what it got. `prefix` names where
+ * the checked object sits ('broker.'); `known` are its keys, for a did-you-mean.
+ */
+export function describeIssue(
+  issue: Issue,
+  prefix = '',
+  known: readonly string[] = [],
+  wording: IssueWording = {},
+): string {
   const path = issue.path as PropertyKey[];
   const name = optionName(path, prefix);
   const hasInput = 'input' in issue;
   const input = hasInput ? issue.input : undefined;
-  const got = hasInput && input !== undefined ? gotText(path, input) : '';
+  const got = hasInput && input !== undefined ? gotText(path, input, wording.show) : '';
+  const noun = wording.noun ?? 'option';
   if ((issue.code === 'invalid_value' || issue.code === 'invalid_type') && hasInput && input === undefined)
     return `${name} is required`;
   switch (issue.code) {
     case 'invalid_value':
       return `${name} must be one of ${issue.values.map((v) => `'${String(v)}'`).join(' | ')}${got}`;
     case 'unrecognized_keys':
-      return issue.keys.map((k) => `unknown option '${optionName([k], prefix)}'${suggest(k, known)}`).join('; ');
+      return issue.keys
+        .map(
+          (k) =>
+            (wording.refused && Object.hasOwn(wording.refused, k) ? wording.refused[k] : undefined) ??
+            `unknown ${noun} '${optionName([k], prefix)}'${suggest(k, known)}`,
+        )
+        .join('; ');
     case 'invalid_type':
       if (issue.expected === 'number' && typeof input === 'number') return `${name} must be a finite number${got}`;
       return `${name} must be ${ARTICLE[issue.expected] ?? issue.expected}${got}`;
