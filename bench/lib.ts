@@ -3,7 +3,7 @@ import os from 'node:os';
 import { parseOptions, type RunTradingOptions } from '../src/session/options.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { paperDriver } from '../src/brokers/paper/driver.js';
-import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
+import { parsePaperBrokerConfig } from '../src/exchange/config.js';
 import { Session } from '../src/session/session.js';
 
 export interface Row {

@@ -16,7 +16,7 @@ import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
 import { fixDriver } from '../src/brokers/fix/driver.js';
 import { describeSession, dialTcp, engineConfig, SalvoFixSession } from '../src/fix/engine.js';
 import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
-import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
+import { parsePaperBrokerConfig } from '../src/exchange/config.js';
 import { serveFix } from '../src/exchange/fix-acceptor.js';
 import { PaperVenue } from '../src/exchange/venue.js';
 import { startQuoteFeed } from '../src/market/quote-feed.js';

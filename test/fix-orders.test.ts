@@ -13,7 +13,7 @@ import { parseFixBrokerConfig } from '../src/brokers/fix/config.js';
 import { readExecReport } from '../src/fix/codec.js';
 import { OrderCache } from '../src/brokers/fix/order-cache.js';
 import { FixSessionOwner } from '../src/brokers/fix/session-owner.js';
-import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
+import { parsePaperBrokerConfig } from '../src/exchange/config.js';
 import { serveFix } from '../src/exchange/fix-acceptor.js';
 import { PaperVenue } from '../src/exchange/venue.js';
 import { QuoteBoard } from '../src/market/quote-board.js';

@@ -27,7 +27,7 @@ import {
   type QuickFixPeer,
   type QuickFixSession,
 } from './helpers/quickfix.js';
-import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
+import { parsePaperBrokerConfig } from '../src/exchange/config.js';
 import { serveFix } from '../src/exchange/fix-acceptor.js';
 import { PaperVenue } from '../src/exchange/venue.js';
 import { QuoteBoard } from '../src/market/quote-board.js';

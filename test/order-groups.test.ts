@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { BrokerRejection, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
-import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
+import { parsePaperBrokerConfig } from '../src/exchange/config.js';
 import { PaperVenue } from '../src/exchange/venue.js';
 
 let seq = 0;

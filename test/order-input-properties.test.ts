@@ -10,7 +10,7 @@ import { checkOrder, type PositionView } from '../src/execution/validate.js';
 import { instructionOf } from '../src/execution/order-instructions.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { BrokerRejection, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
-import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
+import { parsePaperBrokerConfig } from '../src/exchange/config.js';
 import { PaperVenue } from '../src/exchange/venue.js';
 
 const RUNS = { seed: 1313, numRuns: 400 };

@@ -11,7 +11,7 @@ import {
   type WireOrder,
 } from '../src/brokers/broker.js';
 import { paperDriver } from '../src/brokers/paper/driver.js';
-import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
+import { parsePaperBrokerConfig } from '../src/exchange/config.js';
 
 let seq = 0;
 const order = (o: Partial<WireOrder> = {}): WireOrder => ({
@@ -176,7 +176,7 @@ test('after close() a process with a venue thread and open orders exits by itsel
     const terminate = Worker.prototype.terminate;
     Worker.prototype.terminate = function () { terminated = true; return terminate.call(this); };
     import { paperDriver } from ${url('../src/brokers/paper/driver.ts')};
-    import { parsePaperBrokerConfig } from ${url('../src/brokers/paper/config.ts')};
+    import { parsePaperBrokerConfig } from ${url('../src/exchange/config.ts')};
     const board = new QuoteBoard(['AAPL']);
     board.write(0, { bid: 99, ask: 101 });
     const config = parsePaperBrokerConfig({ type: 'paper' });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { until as waitUntil } from './helpers/until.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { BrokerRejection, BrokerTransientError, type TradeUpdate, type WireOrder } from '../src/brokers/broker.js';
-import { parsePaperBrokerConfig } from '../src/brokers/paper/config.js';
+import { parsePaperBrokerConfig } from '../src/exchange/config.js';
 import { PaperVenue, type PaperVenueOptions } from '../src/exchange/venue.js';
 
 let seq = 0;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runTrading, type OrderRequest, type RunTradingOptions } from '../src/index.js';
-import { marketHours } from '../src/brokers/market-hours.js';
+import { marketHours } from '../src/market/market-hours.js';
 import { formatDuration } from '../src/session/durations.js';
 import { quoteFileHeader, quoteFileLine } from '../src/market/quote-file.js';
 import { byOrder, readLog, type OrderHistory } from './helpers/trade-log.js';

@@ -7,7 +7,7 @@ import { type MemberSchema, parseTypedConfig, typedConfigs } from '../util/typed
 import type { BrokerDriver } from './broker.js';
 import { alpacaBrokerSchema } from './alpaca/config.js';
 import { fixBrokerSchema } from './fix/config.js';
-import { paperBrokerSchema } from './paper/config.js';
+import { paperBrokerSchema } from '../exchange/config.js';
 
 /** a venue: the schema of its config and, loaded on first use, its driver */
 function venue<S extends MemberSchema>(schema: S, driver: () => Promise<BrokerDriver<z.output<S>>>) {

@@ -5,7 +5,7 @@ import { QuoteBoard } from '../market/quote-board.js';
 import { BoardSink } from '../market/quote-sink.js';
 import { createQuoteSource, parseQuoteConfig } from '../market/sources/index.js';
 import { serveAlpaca, type AlpacaServer, type AlpacaServerOptions } from './alpaca-server.js';
-import { parsePaperBrokerConfig, type PaperBrokerConfig } from '../brokers/paper/config.js';
+import { parsePaperBrokerConfig, type PaperBrokerConfig } from './config.js';
 import type { ServeFixOptions } from './fix-acceptor.js';
 import { PaperVenue } from './venue.js';
 import { defined } from '../util/defined.js';

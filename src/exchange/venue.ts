@@ -20,8 +20,8 @@ import {
   type WireOrder,
 } from '../brokers/broker.js';
 import { emptyQuote, type BoardQuote, type QuoteBoard } from '../market/quote-board.js';
-import type { PaperBrokerConfig } from '../brokers/paper/config.js';
-import { marketHours } from '../brokers/market-hours.js';
+import type { PaperBrokerConfig } from './config.js';
+import { marketHours } from '../market/market-hours.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { preciseNow } from '../orders/order.js';
 import { isFinalAtBroker } from '../orders/status.js';

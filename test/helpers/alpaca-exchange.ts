@@ -1,7 +1,7 @@
 // An Alpaca-compatible paper exchange for tests: salvo's own startExchange on 127.0.0.1, priced by
 // a seeded simulated market.
 import type { QuoteBoard } from '../../src/market/quote-board.js';
-import type { PaperBrokerConfig } from '../../src/brokers/paper/config.js';
+import type { PaperBrokerConfig } from '../../src/exchange/config.js';
 import type { PaperVenue } from '../../src/exchange/venue.js';
 import type { AlpacaServer, AlpacaServerOptions } from '../../src/exchange/alpaca-server.js';
 import { startExchange } from '../../src/exchange/exchange.js';

@@ -1,7 +1,7 @@
 // Options of the FIX 4.4 initiator, checked before a session starts. Kept free of jspurefix so
 // validating a session's options does not load the engine.
 import { z } from 'zod';
-import { sessionCloseFields } from '../market-hours.js';
+import { sessionCloseFields } from '../../market/market-hours.js';
 
 export const fixBrokerSchema = z
   .object({

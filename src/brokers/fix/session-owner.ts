@@ -35,7 +35,7 @@ import {
 } from '../broker.js';
 import { preciseNow } from '../../orders/order.js';
 import type { Log } from '../../util/log.js';
-import { marketHours } from '../market-hours.js';
+import { marketHours } from '../../market/market-hours.js';
 import {
   newOrderSingle,
   orderCancelReplaceRequest,

@@ -2,7 +2,7 @@
 // quote board; each client (session, execution worker) gets its own port to it.
 import type { BrokerDriver, BrokerLink } from '../broker.js';
 import { startThreadHub } from '../threaded/hub.js';
-import type { PaperBrokerConfig } from './config.js';
+import type { PaperBrokerConfig } from '../../exchange/config.js';
 import { PaperBroker } from './paper-broker.js';
 import type { VenueHostData } from './venue-host.js';
 

@@ -2,7 +2,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { BrokerConnectError } from '../broker.js';
 import { PortClient } from '../threaded/client.js';
-import type { PaperBrokerConfig } from './config.js';
+import type { PaperBrokerConfig } from '../../exchange/config.js';
 
 export class PaperBroker extends PortClient {
   readonly name = 'paper';

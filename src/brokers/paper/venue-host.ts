@@ -5,7 +5,7 @@ import { workerData } from 'node:worker_threads';
 import { QuoteBoard } from '../../market/quote-board.js';
 import { preciseNow } from '../../orders/order.js';
 import { serveClients } from '../threaded/host.js';
-import type { PaperBrokerConfig } from './config.js';
+import type { PaperBrokerConfig } from '../../exchange/config.js';
 import { PaperVenue } from '../../exchange/venue.js';
 import type { WireOrder } from '../broker.js';
 

@@ -1,6 +1,6 @@
 // Options of the embedded paper exchange.
 import { z } from 'zod';
-import { sessionCloseFields } from '../market-hours.js';
+import { sessionCloseFields } from '../market/market-hours.js';
 
 export const paperBrokerSchema = z
   .object({
