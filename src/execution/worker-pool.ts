@@ -2,11 +2,11 @@
 // (the worker id is part of the client order id), and a dispatch sends each worker its legs in
 // one message.
 import type { Worker } from 'node:worker_threads';
-import type { BrokerHub, WireOrder } from '../brokers/broker.js';
+import type { BrokerHub } from '../brokers/broker.js';
 import type { BrokerConfig } from '../brokers/index.js';
 import { spawnWorker } from '../util/worker-entry.js';
 import type { ExecutionWorkerData, FromWorker, ToWorker } from './messages.js';
-import type { Order } from '../orders/order.js';
+import { toWire, type Order } from '../orders/order.js';
 import type { RetryPolicy } from './submit-with-retry.js';
 
 export interface WorkerActivity {
@@ -155,42 +155,4 @@ export class WorkerPool {
   private post(workerId: number, message: ToWorker): void {
     this.workers[workerId - 1].postMessage(message);
   }
-}
-
-/** an order's terms as a broker takes them, without salvo's bookkeeping */
-export function toWire(o: WireOrder): WireOrder {
-  const {
-    clientOrderId,
-    ticker,
-    quantity,
-    side,
-    orderType,
-    limitPrice,
-    stopPrice,
-    trailPercent,
-    trailPrice,
-    timeInForce,
-    action,
-    replaces,
-    orderClass,
-    legs,
-    notional,
-  } = o;
-  return {
-    clientOrderId,
-    ticker,
-    quantity,
-    side,
-    orderType,
-    limitPrice,
-    stopPrice,
-    trailPercent,
-    trailPrice,
-    timeInForce,
-    action,
-    replaces,
-    orderClass,
-    legs: legs?.map(toWire),
-    ...(notional === undefined ? {} : { notional }),
-  };
 }

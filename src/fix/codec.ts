@@ -117,20 +117,7 @@ const quantity = (v: BeginString, qty: number) =>
   v === 'FIX.4.4' ? { OrderQtyData: { OrderQty: qty } } : { OrderQty: qty };
 
 export function newOrderSingle(order: WireOrder, v: BeginString, account?: string): Record<string, unknown> {
-  const msg: Record<string, unknown> = {
-    ClOrdID: order.clientOrderId,
-    // automated execution, no broker intervention; required in 4.2
-    HandlInst: '1',
-    ...instrument(v, order.ticker),
-    Side: fixSide(order),
-    TransactTime: new Date(),
-    ...quantity(v, order.quantity),
-    OrdType: fixOrdType(order.orderType),
-    TimeInForce: fixTimeInForce(order.timeInForce),
-    ...prices(order),
-  };
-  if (account) msg.Account = account;
-  return msg;
+  return orderTerms(order, v, account);
 }
 
 /** OrderCancelReplaceRequest(G): `order` is the replacement (its own ClOrdID), `original` the open order */
@@ -140,9 +127,14 @@ export function orderCancelReplaceRequest(
   v: BeginString,
   account?: string,
 ): Record<string, unknown> {
+  return { OrigClOrdID: original.clientOrderId, ...orderTerms(order, v, account) };
+}
+
+/** the terms a NewOrderSingle(D) and a replace (G) both carry, under `order`'s ClOrdID */
+function orderTerms(order: WireOrder, v: BeginString, account?: string): Record<string, unknown> {
   const msg: Record<string, unknown> = {
-    OrigClOrdID: original.clientOrderId,
     ClOrdID: order.clientOrderId,
+    // automated execution, no broker intervention; required in 4.2
     HandlInst: '1',
     ...instrument(v, order.ticker),
     Side: fixSide(order),

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { BrokerPosition, WireOrder } from '../brokers/broker.js';
 import type { OrderEvent } from '../execution/order-registry.js';
-import type { Order } from '../orders/order.js';
+import { wireTerms, type Order } from '../orders/order.js';
 import type { OrderStatus } from '../types.js';
 import { appendWhole } from '../util/append-whole.js';
 import { CREDENTIAL_KEY } from '../util/secrets.js';
@@ -130,42 +130,9 @@ export class OrderJournal {
       .flatMap((o) => [o, ...((o.legs ?? []) as Order[])])
       .map((o) => {
         this.known.add(o.clientOrderId);
-        const {
-          clientOrderId,
-          ticker,
-          quantity,
-          side,
-          orderType,
-          limitPrice,
-          timeInForce,
-          action,
-          stopPrice,
-          trailPercent,
-          trailPrice,
-          orderClass,
-          replaces,
-          notional,
-          parentId,
-        } = o;
         return line({
           t: 'intent',
-          order: {
-            clientOrderId,
-            ticker,
-            quantity,
-            side,
-            orderType,
-            limitPrice,
-            timeInForce,
-            action,
-            stopPrice,
-            trailPercent,
-            trailPrice,
-            orderClass,
-            replaces,
-            notional,
-            parentId,
-          },
+          order: { ...wireTerms(o), ...(o.parentId === undefined ? {} : { parentId: o.parentId }) },
           blockId: o.blockId,
           leg: o.leg,
           workerId: o.workerId,

@@ -8,8 +8,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Broker, BrokerOrderState } from '../brokers/broker.js';
 import { OrderRegistry } from '../execution/order-registry.js';
-import { toWire } from '../execution/worker-pool.js';
-import { isTerminal, type Order } from '../orders/order.js';
+import { isTerminal, toWire, type Order } from '../orders/order.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import type { Log } from '../util/log.js';
 import {

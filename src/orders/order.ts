@@ -75,3 +75,37 @@ export function clientOrderId(action: string, workerId: number, strategyId?: str
 
 /** high-resolution epoch milliseconds, comparable across worker threads */
 export const preciseNow = (): number => performance.timeOrigin + performance.now();
+
+/** every term of a WireOrder but its legs: what a broker takes of an order, and the journal keeps */
+const WIRE_TERMS = [
+  'clientOrderId',
+  'ticker',
+  'quantity',
+  'side',
+  'orderType',
+  'limitPrice',
+  'stopPrice',
+  'trailPercent',
+  'trailPrice',
+  'timeInForce',
+  'action',
+  'replaces',
+  'orderClass',
+  'notional',
+] as const satisfies ReadonlyArray<keyof WireOrder>;
+// a term added to WireOrder and not to WIRE_TERMS would silently never reach a broker: fail to compile
+type Unlisted = Exclude<keyof WireOrder, (typeof WIRE_TERMS)[number] | 'legs'>;
+const everyTermListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyTermListed;
+
+/** an order's terms without salvo's bookkeeping and without its legs (unset terms left out) */
+export function wireTerms(o: WireOrder): Omit<WireOrder, 'legs'> {
+  const out: Record<string, unknown> = {};
+  for (const key of WIRE_TERMS) if (o[key] !== undefined) out[key] = o[key];
+  return out as Omit<WireOrder, 'legs'>;
+}
+
+/** an order as a broker takes it: its terms, and its legs' */
+export function toWire(o: WireOrder): WireOrder {
+  return o.legs ? { ...wireTerms(o), legs: o.legs.map(toWire) } : wireTerms(o);
+}
