@@ -3,26 +3,22 @@
 // session (main thread) holds one for the trade-update stream, positions, account and clock.
 import type { Log } from '../util/log.js';
 import type { MessagePort } from 'node:worker_threads';
-import type { Action, OrderType, Side, TimeInForce } from '../types.js';
+import type { Action, OrderRequest, OrderType, Side, TimeInForce } from '../types.js';
 import type { BrokerOrderStatus } from '../orders/status.js';
 
-/** An order as handed to a broker: validated, with its client order id. */
-export interface WireOrder {
+/** An order as handed to a broker: validated, with its client order id, action and time in force. */
+export interface WireOrder
+  extends Pick<
+    OrderRequest,
+    'ticker' | 'quantity' | 'side' | 'orderType' | 'limitPrice' | 'stopPrice' | 'trailPercent' | 'trailPrice'
+  > {
   clientOrderId: string;
-  ticker: string;
-  quantity: number;
-  side: Side;
-  orderType: OrderType;
-  limitPrice?: number;
-  stopPrice?: number;
-  trailPercent?: number;
-  trailPrice?: number;
   timeInForce: TimeInForce;
   action: Action;
   /** set on a replacement: the client order id of the open order it replaces */
   replaces?: string;
   /** set on a bracket / OTO entry (its exits) or an OCO's take-profit (its stop-loss): sent with it in one request */
-  orderClass?: 'bracket' | 'oto' | 'oco';
+  orderClass?: OrderRequest['orderClass'];
   legs?: WireOrder[];
   /**
    * a notional order: the money to trade instead of a quantity (which is then 0 until the venue
