@@ -144,7 +144,9 @@ export type Strategy = (ctx: StrategyContext) => StrategyResult | Promise<Strate
 export type { OrderStatus, TerminalStatus };
 
 export interface BlockTiming {
+  /** the block's id, as in the CSV's block_id column */
   blockId: string;
+  /** legs sent in it */
   legs: number;
   /** strategy return → last leg acknowledged by the broker, ms */
   ackMs: number;
@@ -184,6 +186,7 @@ export type EndReason =
   | 'write failed';
 
 export interface SessionReport {
+  /** orders by terminal status, plus those submitted (sent to a broker), the total and those still open */
   orders: Record<TerminalStatus, number> & { submitted: number; total: number; open: number };
   /** this runner's strategy id (option `strategyId`; default: the trade log name) */
   strategyId: string;
@@ -199,20 +202,26 @@ export interface SessionReport {
   unrealizedPnl: number;
   /** the whole account at the end, every runner's and anything else on it */
   account: AccountBook;
+  /** the CSV trade log: `<tradeLogPath>/<tradeLogName>.csv` */
   tradeLogFile: string;
+  /** when runTrading() began, and when the report was made */
   startedAt: Date;
   endedAt: Date;
+  /** strategy calls made; due times skipped because a call ran past them */
   ticks: number;
   overruns: number;
   /** runTrading() → workers and venue ready, ms; then how long warm-up waited for quotes */
   startupMs: number;
   warmUpMs: number;
+  /** strategy calls that threw, returned something unreadable or were abandoned (strategyTimeout) */
   strategyErrors: number;
+  /** one entry per block (strategy call) that sent orders: its legs and their timings */
   blocks: BlockTiming[];
   /** why the session ended (see EndReason) */
   endReason: EndReason;
   /** orders still open at the end (should be empty), by client order id */
   stillOpen: string[];
+  /** quotes the board refused, by reason (unknown symbol, not finite, crossed, out of order…) */
   malformedQuotes: Record<string, number>;
   /**
    * whether the broker's positions at the end are what this runner accounts for: held at start, plus
@@ -291,6 +300,7 @@ export interface RefusedTransitions {
 export interface AccountBook {
   /** the broker's positions at the end, valued at this runner's last quotes (entry price without one); [] when the broker did not list them */
   positions: Position[];
+  /** P&L open in those positions at the same marks */
   unrealizedPnl: number;
   /**
    * net quantity other runners filled during this session, by strategy id, then ticker (buys +,
