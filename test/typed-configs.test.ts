@@ -119,7 +119,8 @@ test("an order's problems read through the same formatter; a key named like Obje
   };
   const mkt = { ticker: 'AAPL', quantity: 1, side: 'buy', orderType: 'market' };
   assert.equal(reason({ ...mkt, toString: 1 }), "unknown field 'toString'");
-  assert.equal(reason({ ...mkt, notional: 100 }), 'notional orders are not supported yet: give a quantity');
+  // notional orders exist now (on brokers that take them): both sizes at once is the problem named
+  assert.equal(reason({ ...mkt, notional: 100 }), 'give quantity or notional, not both');
   assert.equal(reason({ ...mkt, side: 'long' }), "side must be one of 'buy' | 'sell'; got 'long'");
 });
 
