@@ -78,16 +78,24 @@ export class OrderDesk {
     requests.forEach((raw, leg) => {
       this.current = { blockId, leg, decidedAt };
       const instruction = instructionOf(raw);
-      if (!instruction) return void fresh.push({ raw, leg });
-      if ('problem' in instruction)
-        return void orders.push(
+      if (!instruction) {
+        fresh.push({ raw, leg });
+        return;
+      }
+      if ('problem' in instruction) {
+        orders.push(
           this.reject({ ticker: '', quantity: 0, side: '', action: '' }, instruction.problem, { idTag: 'instruction' }),
         );
+        return;
+      }
       const replacement = this.instructions.handle(instruction, this.current);
       if (!replacement) return;
       // a replace is a new order at the venue: the same limits apply to what it asks for
       const refusal = this.risk?.check([replacement as unknown as CheckedRequest])[0];
-      if (refusal) return void orders.push(this.reject(replacement, refusal.reason, { idTag: 'replace', risk: true }));
+      if (refusal) {
+        orders.push(this.reject(replacement, refusal.reason, { idTag: 'replace', risk: true }));
+        return;
+      }
       this.book.add(replacement);
       this.book.move(replacement, 'queued', { source: 'local' });
       orders.push(replacement);
@@ -99,10 +107,14 @@ export class OrderDesk {
       const leg = fresh[i].leg;
       this.current = { blockId, leg, decidedAt };
       const refusal = refusals?.[i];
-      if (!verdict.ok) return void orders.push(this.reject(verdict.partial, verdict.reason));
+      if (!verdict.ok) {
+        orders.push(this.reject(verdict.partial, verdict.reason));
+        return;
+      }
       if (refusal) {
         refused.push(refusal.reason);
-        return void orders.push(this.reject(verdict.order, refusal.reason, { risk: true }));
+        orders.push(this.reject(verdict.order, refusal.reason, { risk: true }));
+        return;
       }
       const workerId = this.pool.assign();
       // a bracket's exits are orders of their own in the book and the log; they travel with their entry
@@ -271,7 +283,9 @@ export class OrderDesk {
       reason: message.reason,
     });
     for (const exit of order.legs ?? []) {
-      this.book.move(this.book.get(exit.clientOrderId)!, status, {
+      const leg = this.book.get(exit.clientOrderId);
+      if (!leg) throw new Error(`exit ${exit.clientOrderId} of ${order.clientOrderId} is not in the order registry`);
+      this.book.move(leg, status, {
         source: 'local',
         rawStatus,
         reason: `its ${order.orderClass} entry ${order.clientOrderId} was ${status}: ${message.reason}`,

@@ -75,6 +75,9 @@ interface Track {
   fillMs?: number;
 }
 
+/** an order once its first fill is seen: what the slowest list ranks by */
+type FilledTrack = Track & { fillMs: number };
+
 export interface Lifecycle {
   id: string;
   ticker: string;
@@ -148,7 +151,7 @@ export class Review {
   private readonly fillsPerMinute = new Map<number, number>();
   private readonly examples: Track[] = [];
   private readonly exampleStatuses = new Set<string>();
-  private slowest: Track[] = [];
+  private slowest: FilledTrack[] = [];
   private filledExamples = 0;
   private realized = 0;
   private exposure = 0;
@@ -244,7 +247,7 @@ export class Review {
       t.terminals++;
       t.terminal = row.status;
       t.terminalTs = row.ts;
-      if (t.terminals === 1) this.ended(t);
+      if (t.terminals === 1) this.ended(t, row.status);
     }
   }
 
@@ -262,9 +265,9 @@ export class Review {
       t.fillStatus = row.status;
       t.fillQty = row.qty;
       t.fillPrice = row.price;
-      t.fillMs = (row.ts - (t.sentTs ?? t.firstTs)) * 1000;
-      this.fillMs.push(t.fillMs);
-      this.considerSlowest(t);
+      const filled = Object.assign(t, { fillMs: (row.ts - (t.sentTs ?? t.firstTs)) * 1000 });
+      this.fillMs.push(filled.fillMs);
+      this.considerSlowest(filled);
     }
     const side = t.side === 'buy' || t.side === 'sell' ? t.side : undefined;
     if (!side) {
@@ -282,18 +285,17 @@ export class Review {
     this.gross.add(row.ts, this.exposure);
   }
 
-  private considerSlowest(t: Track): void {
-    const ms = t.fillMs!;
-    if (this.slowest.length >= SLOWEST && ms <= this.slowest[this.slowest.length - 1].fillMs!) return;
+  private considerSlowest(t: FilledTrack): void {
+    if (this.slowest.length >= SLOWEST && t.fillMs <= this.slowest[this.slowest.length - 1].fillMs) return;
     this.slowest.push(t);
-    this.slowest.sort((a, b) => b.fillMs! - a.fillMs!);
+    this.slowest.sort((a, b) => b.fillMs - a.fillMs);
     if (this.slowest.length > SLOWEST) this.slowest.pop();
   }
 
   /** first terminal row of an order: the first three filled orders and the first of each other ending are examples */
-  private ended(t: Track): void {
-    if (t.terminal === 'filled' ? this.filledExamples++ < 3 : !this.exampleStatuses.has(t.terminal!)) {
-      this.exampleStatuses.add(t.terminal!);
+  private ended(t: Track, terminal: string): void {
+    if (terminal === 'filled' ? this.filledExamples++ < 3 : !this.exampleStatuses.has(terminal)) {
+      this.exampleStatuses.add(terminal);
       this.examples.push(t);
     }
   }
@@ -389,7 +391,7 @@ export class Review {
         examples:
           total <= SHOW_ALL
             ? [...this.tracks.values()].map(lifecycle)
-            : this.examples.filter((t) => !this.slowest.includes(t)).map(lifecycle),
+            : this.examples.filter((t) => !this.slowest.some((s) => s === t)).map(lifecycle),
         slowest: this.slowest.map(lifecycle),
       },
       blocks: this.blockSummary(),

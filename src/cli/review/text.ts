@@ -44,8 +44,8 @@ export function formatReview(s: ReviewSummary): string {
   const out: string[] = [];
   const names = s.files.map((f) => `${path.basename(f.file)} (${f.format}, ${int(f.rows)} rows)`).join(', ');
   const when =
-    s.period.start !== null
-      ? `, ${formatTime(s.period.start, true)} → ${formatTime(s.period.end!)} UTC (${num(s.period.seconds, 1)} s)`
+    s.period.start !== null && s.period.end !== null
+      ? `, ${formatTime(s.period.start, true)} → ${formatTime(s.period.end)} UTC (${num(s.period.seconds, 1)} s)`
       : '';
   out.push(`salvo review: ${names}; ${int(s.orders.total)} orders${when}`);
 
