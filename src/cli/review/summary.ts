@@ -306,35 +306,9 @@ export class Review {
   }
 
   finish(files: FileReport[]): ReviewSummary {
-    const byStatus: Record<string, number> = { filled: 0, canceled: 0, rejected: 0, expired: 0, failed: 0 };
-    const rejections = new Map<string, { count: number; statuses: Record<string, number>; example: string }>();
-    const open: Track[] = [];
-    let openCount = 0,
-      multipleTerminal = 0,
-      withFills = 0,
-      partialThenEnded = 0;
-    for (const t of this.tracks.values()) {
-      if (t.fills) withFills++;
-      if (t.terminals > 1) multipleTerminal++;
-      if (!t.terminal) {
-        openCount++;
-        if (open.length < 20) open.push(t);
-        continue;
-      }
-      byStatus[t.terminal] = (byStatus[t.terminal] ?? 0) + 1;
-      if (t.terminal !== 'filled' && t.qty > 0) partialThenEnded++;
-      if (t.terminal === 'rejected' || t.terminal === 'failed') {
-        const reason = t.reason || '(no reason recorded)';
-        const key = reasonKey(reason);
-        let g = rejections.get(key);
-        if (!g) rejections.set(key, (g = { count: 0, statuses: {}, example: reason }));
-        g.count++;
-        g.statuses[t.terminal] = (g.statuses[t.terminal] ?? 0) + 1;
-      }
-    }
+    const { byStatus, rejections, open, openCount, multipleTerminal, withFills, partialThenEnded } = this.tally();
     const total = this.tracks.size;
     const fillSorted = this.fillMs.sorted();
-    const lifecycle = (t: Track) => this.lifecycle(t);
     return {
       files: files.map((f) => ({ ...f })),
       rows: this.rows,
@@ -364,36 +338,13 @@ export class Review {
         partialThenEnded,
       },
       rejections: [...rejections.entries()].map(([reason, g]) => ({ reason, ...g })).sort((a, b) => b.count - a.count),
-      pnl: {
-        method: 'average-cost',
-        realized: round(this.realized, 4),
-        tickers: [...this.books.entries()]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([ticker, b]) => ({
-            ticker,
-            fills: b.fills,
-            boughtQty: round(b.boughtQty, 6),
-            avgBuyPrice: b.boughtQty ? round(b.boughtValue / b.boughtQty, 4) : null,
-            soldQty: round(b.soldQty, 6),
-            avgSellPrice: b.soldQty ? round(b.soldValue / b.soldQty, 4) : null,
-            position: round(b.qty, 6),
-            avgCost: b.qty ? round(b.avg, 4) : null,
-            realized: round(b.realized, 4),
-          })),
-      },
+      pnl: this.pnlSummary(),
       latencyMs: {
         submitToAck: distribution(this.ackMs.sorted()),
         submitToFill: distribution(fillSorted),
         fillHistogram: histogram(fillSorted),
       },
-      lifecycles: {
-        all: total <= SHOW_ALL,
-        examples:
-          total <= SHOW_ALL
-            ? [...this.tracks.values()].map(lifecycle)
-            : this.examples.filter((t) => !this.slowest.some((s) => s === t)).map(lifecycle),
-        slowest: this.slowest.map(lifecycle),
-      },
+      lifecycles: this.lifecycleSummary(total),
       blocks: this.blockSummary(),
       timeline: {
         pnl: this.pnl.points(),
@@ -402,6 +353,70 @@ export class Review {
       },
       anomalies: { ...this.anomalies },
       ...(this.tradingStates.length ? { tradingStates: [...this.tradingStates] } : {}),
+    };
+  }
+
+  /** one pass over every order: counts by final status, rejections grouped by reason, the first open orders */
+  private tally() {
+    const byStatus: Record<string, number> = { filled: 0, canceled: 0, rejected: 0, expired: 0, failed: 0 };
+    const rejections = new Map<string, { count: number; statuses: Record<string, number>; example: string }>();
+    const open: Track[] = [];
+    let openCount = 0,
+      multipleTerminal = 0,
+      withFills = 0,
+      partialThenEnded = 0;
+    for (const t of this.tracks.values()) {
+      if (t.fills) withFills++;
+      if (t.terminals > 1) multipleTerminal++;
+      if (!t.terminal) {
+        openCount++;
+        if (open.length < 20) open.push(t);
+        continue;
+      }
+      byStatus[t.terminal] = (byStatus[t.terminal] ?? 0) + 1;
+      if (t.terminal !== 'filled' && t.qty > 0) partialThenEnded++;
+      if (t.terminal === 'rejected' || t.terminal === 'failed') {
+        const reason = t.reason || '(no reason recorded)';
+        const key = reasonKey(reason);
+        let g = rejections.get(key);
+        if (!g) rejections.set(key, (g = { count: 0, statuses: {}, example: reason }));
+        g.count++;
+        g.statuses[t.terminal] = (g.statuses[t.terminal] ?? 0) + 1;
+      }
+    }
+    return { byStatus, rejections, open, openCount, multipleTerminal, withFills, partialThenEnded };
+  }
+
+  private pnlSummary(): ReviewSummary['pnl'] {
+    return {
+      method: 'average-cost',
+      realized: round(this.realized, 4),
+      tickers: [...this.books.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([ticker, b]) => ({
+          ticker,
+          fills: b.fills,
+          boughtQty: round(b.boughtQty, 6),
+          avgBuyPrice: b.boughtQty ? round(b.boughtValue / b.boughtQty, 4) : null,
+          soldQty: round(b.soldQty, 6),
+          avgSellPrice: b.soldQty ? round(b.soldValue / b.soldQty, 4) : null,
+          position: round(b.qty, 6),
+          avgCost: b.qty ? round(b.avg, 4) : null,
+          realized: round(b.realized, 4),
+        })),
+    };
+  }
+
+  /** every order's lifecycle when there are few; else the slowest to fill and the examples */
+  private lifecycleSummary(total: number): ReviewSummary['lifecycles'] {
+    const lifecycle = (t: Track) => this.lifecycle(t);
+    return {
+      all: total <= SHOW_ALL,
+      examples:
+        total <= SHOW_ALL
+          ? [...this.tracks.values()].map(lifecycle)
+          : this.examples.filter((t) => !this.slowest.some((s) => s === t)).map(lifecycle),
+      slowest: this.slowest.map(lifecycle),
     };
   }
 
