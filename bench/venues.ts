@@ -47,7 +47,7 @@ async function remoteExchange(): Promise<Remote> {
     },
   });
   const next = (type: string) =>
-    new Promise<any>((resolve, reject) => {
+    new Promise<unknown>((resolve, reject) => {
       const on = (m: { type: string }) => {
         if (m.type === type) {
           worker.off('message', on).off('error', fail);
@@ -60,11 +60,11 @@ async function remoteExchange(): Promise<Remote> {
       };
       worker.on('message', on).once('error', fail);
     });
-  const ready = await next('ready');
+  const ready = (await next('ready')) as Pick<Remote, 'restUrl' | 'streamUrl' | 'fixPort'>;
   const ask = async <T>(type: string, answer: string): Promise<T> => {
     const a = next(answer);
     worker.postMessage({ type });
-    return a;
+    return (await a) as T;
   };
   return {
     restUrl: ready.restUrl,

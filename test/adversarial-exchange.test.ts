@@ -538,10 +538,10 @@ test('property: garbage bytes and spoiled or random FIX messages before a logon:
 async function afterLogon(list: Array<{ type: string; fields: Array<[number | string, string]>; seqOffset: number }>) {
   let seq = 1;
   const stamp = () => new Date().toISOString().replace(/-/g, '').replace('T', '-').slice(0, 21);
-  const then = list.map((m) =>
+  const thenSend = list.map((m) =>
     fixMessage([[35, m.type], [49, 'SALVO'], [56, 'PAPER'], [34, ++seq + m.seqOffset], [52, stamp()], ...m.fields]),
   );
-  then.push(
+  thenSend.push(
     fixMessage([
       [35, '5'],
       [49, 'SALVO'],
@@ -552,7 +552,7 @@ async function afterLogon(list: Array<{ type: string; fields: Array<[number | st
   );
   const r = await exchange(ex.fixPort!, logon({ sender: 'SALVO', target: 'PAPER', seq: 1, ...FIX_AUTH }), {
     until: /\x0135=A\x01/,
-    then,
+    thenSend,
     deadlineMs: CASE_DEADLINE_MS,
   });
   assert.ok(
@@ -777,7 +777,7 @@ test('regression (issue 10, finding 8): a FIX order for 0.0000001 shares is an E
   ]);
   const r = await exchange(ex.fixPort!, logon({ sender: 'SALVO', target: 'PAPER', ...FIX_AUTH }), {
     until: /\x0135=A\x01/,
-    then: [order],
+    thenSend: [order],
     deadlineMs: 3000,
   });
   const report = fixMessagesIn(r.received).messages.find((m) => /\x0135=8\x01/.test(m));

@@ -141,8 +141,8 @@ function expandEnv<T>(value: T, at: string, missing: (key: string, variable: str
   if (typeof value === 'string') {
     // a value that is exactly one variable takes the variable's type: `seed: ${SEED}` with SEED=42 is the number 42
     const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value);
-    if (whole && process.env[whole[1]] !== undefined) {
-      const v = process.env[whole[1]]!;
+    const v = whole ? process.env[whole[1]] : undefined;
+    if (v !== undefined) {
       const typed = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
       processSecrets.add(v);
       processSecrets.add(typed); // '0012345678' is shown as 12345678
@@ -314,7 +314,7 @@ export function validate(merged: Record<string, unknown>, origin: Record<string,
     if (merged.tickers === undefined) {
       const i = problems.findIndex((p) => p.startsWith('tickers '));
       problems.splice(
-        i < 0 ? 0 : i,
+        Math.max(0, i),
         i < 0 ? 0 : 1,
         'no tickers: pass --tickers A,B, set tickers in the config file, or export const config = { tickers: [...] } from the strategy file',
       );
@@ -326,9 +326,10 @@ export function validate(merged: Record<string, unknown>, origin: Record<string,
 function locate(problem: string, origin: Record<string, string>): string {
   const unknown = /^unknown option '([^']+)'/.exec(problem);
   const key = unknown ? unknown[1].split('.')[0] : /^([A-Za-z_][\w]*)/.exec(problem)?.[1];
-  const from = key ? origin[key] : undefined;
+  if (!key) return problem;
+  const from = origin[key];
   if (!from || from === 'defaults') return problem;
-  if (from === 'flags') return `${problem} (from ${Object.hasOwn(FLAG_OF, key!) ? FLAG_OF[key!] : 'the command line'})`;
+  if (from === 'flags') return `${problem} (from ${Object.hasOwn(FLAG_OF, key) ? FLAG_OF[key] : 'the command line'})`;
   return `${from}: ${unknown ? problem.replace(/^unknown option/, 'unknown key') : problem}`;
 }
 

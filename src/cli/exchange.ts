@@ -97,9 +97,7 @@ const fixLine = (fix: FixFlags): string =>
   `${fix.username ? `, username ${fix.username}` : ''}${fix.password ? ', password *** (as given)' : ', no password'}`;
 
 /** the flags (and the config file's tickers / quotes) as exchange options, or every problem, one line each */
-function readFlags(
-  flags: ExchangeFlags,
-):
+function readFlags(flags: ExchangeFlags):
   | {
       options: ExchangeOptions & {
         host: string;

@@ -21,7 +21,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version(version(), '-v, --version')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
+  addRunCommand(program, setExit);
+  addReviewCommand(program, setExit);
+  addExchangeCommand(program, setExit);
+  addKillCommand(program, setExit);
+  addRiskCommand(program, setExit);
+  addDiagnoseCommand(program, setExit);
+  return program;
+}
 
+/** `salvo run <strategy>`: one trading session */
+function addRunCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('run')
     .description('run a strategy file for one session (its default export is the strategy function)')
@@ -59,7 +69,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--status-every <seconds>', 'seconds between status lines without the display', '5')
     .option('--dry-run', 'print the resolved options and where each came from, then exit without trading')
     .action(async (strategy: string, flags) => setExit(await (await import('./run.js')).runCommand(strategy, flags)));
+}
 
+/** `salvo review <logs...>`: the report on trade logs */
+function addReviewCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('review')
     .description('review trade logs (salvo or blockpaca CSV): statuses, lifecycles, latency, P&L, leg skew')
@@ -69,7 +82,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (logs: string[], flags) =>
       setExit(await (await import('./review/command.js')).reviewCommand(logs, flags)),
     );
+}
 
+/** `salvo exchange`: the paper exchange as a server */
+function addExchangeCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('exchange')
     .description(
@@ -95,7 +111,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--fix-password <secret>', 'Password(554) a FIX Logon must carry (default: SALVO_FIX_PASSWORD, else none)')
     .option('--fix-logon-timeout <seconds>', 'a FIX connection not logged on by then is dropped', '10')
     .action(async (flags) => setExit(await (await import('./exchange.js')).exchangeCommand(flags)));
+}
 
+/** `salvo kill <session>`: stop a running session from another terminal */
+function addKillCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('kill')
     .description(
@@ -105,7 +124,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--log-path <dir>', 'trade log folder of the session (default: logs)')
     .option('--timeout <seconds>', 'how long to wait for the session to end', '60')
     .action(async (target: string, flags) => setExit(await (await import('./risk.js')).killCommand(target, flags)));
+}
 
+/** `salvo risk reset`: clear a HALTED day on purpose */
+function addRiskCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('risk')
     .description("the day's risk state beside the trade logs")
@@ -114,7 +136,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--log-path <dir>', 'trade log folder (default: logs)')
     .option('--account <name>', 'the account to clear, when several are HALTED (as the state file names it)')
     .action(async (flags) => setExit((await import('./risk.js')).riskResetCommand(flags)));
+}
 
+/** `salvo diagnose`: check what a session would connect to */
+function addDiagnoseCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('diagnose')
     .description('check the configured broker, quote source, Redis / Kafka, log folder and clock')
@@ -126,8 +151,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--log-path <dir>', 'trade log folder')
     .option('--timeout <seconds>', 'how long each check may take', '10')
     .action(async (flags) => setExit(await (await import('./diagnose.js')).diagnoseCommand(flags)));
-
-  return program;
 }
 
 /** Runs the command line and resolves with the exit code. */

@@ -50,9 +50,15 @@ function fitColumns(columns: readonly Column[], width: number): number[] {
   const keep = columns.map((_, i) => i);
   const used = () => keep.reduce((n, i) => n + columns[i].width, 0) + Math.max(0, keep.length - 1);
   const droppable = keep
-    .filter((i) => columns[i].drop !== undefined)
-    .sort((a, b) => columns[a].drop! - columns[b].drop!);
-  while (used() > width && droppable.length) keep.splice(keep.indexOf(droppable.shift()!), 1);
+    .flatMap((i) => {
+      const drop = columns[i].drop;
+      return drop === undefined ? [] : [{ i, drop }];
+    })
+    .sort((a, b) => a.drop - b.drop);
+  for (const { i } of droppable) {
+    if (used() <= width) break;
+    keep.splice(keep.indexOf(i), 1);
+  }
   return keep;
 }
 

@@ -101,22 +101,7 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
       }
     },
   };
-  const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const method = req.method ?? 'GET';
-    const answer =
-      (await routeTrading(context, req, method, url)) ??
-      (await extras.route(req, method, url)) ??
-      marketData(options.board, method, url);
-    if (!answer) throw notFound('endpoint not found');
-    if (answer === 'held') {
-      // the order exists but its answer is lost: hold the request until the client gives up
-      stats.swallowed++;
-      held.add(res);
-      res.on('close', () => held.delete(res));
-      return;
-    }
-    sendJson(res, answer.status, answer.status === 204 ? undefined : answer.body, gate?.headers());
-  };
+  const route = router(context, extras, gate, stats, held);
 
   const server = httpServer(credentials, gate, route);
   server.on('upgrade', upgrader(trades, data));
@@ -151,6 +136,35 @@ export async function serveAlpaca(venue: PaperVenue, options: AlpacaServerOption
         server.closeAllConnections();
       });
     },
+  };
+}
+
+/**
+ * Each request to the trading API, then the account extras, then market data; an order whose answer
+ * the venue swallows keeps its request open (in `held`) until the client gives up.
+ */
+function router(
+  context: RouteContext,
+  extras: AccountExtras,
+  gate: RateGate | undefined,
+  stats: { swallowed: number },
+  held: Set<ServerResponse>,
+): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+  return async (req, res, url) => {
+    const method = req.method ?? 'GET';
+    const answer =
+      (await routeTrading(context, req, method, url)) ??
+      (await extras.route(req, method, url)) ??
+      marketData(context.board, method, url);
+    if (!answer) throw notFound('endpoint not found');
+    if (answer === 'held') {
+      // the order exists but its answer is lost: hold the request until the client gives up
+      stats.swallowed++;
+      held.add(res);
+      res.on('close', () => held.delete(res));
+      return;
+    }
+    sendJson(res, answer.status, answer.status === 204 ? undefined : answer.body, gate?.headers());
   };
 }
 

@@ -18,13 +18,7 @@
 // the replaced order keeps its fills, where FIX venues usually carry CumQty across the chain.
 import net from 'node:net';
 import { BrokerRejection, type TradeUpdate, type WireOrder } from '../brokers/broker.js';
-import {
-  execTypeFor,
-  ORD_TYPE_FROM_FIX,
-  ordStatusFor,
-  Tag,
-  TIF_FROM_FIX,
-} from '../fix/codec.js';
+import { execTypeFor, ORD_TYPE_FROM_FIX, ordStatusFor, Tag, TIF_FROM_FIX } from '../fix/codec.js';
 import { isFinalAtBroker } from '../orders/status.js';
 import {
   acceptedTransport,

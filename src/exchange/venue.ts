@@ -29,6 +29,7 @@ import { Portfolio } from '../portfolio/portfolio.js';
 import { STOP_TYPES } from '../types.js';
 import { cleanPrice, priceTermsProblem, trailStop } from '../orders/terms.js';
 import { groupProblem, type Group, type OrderClass } from '../orders/groups.js';
+import { required } from '../util/defined.js';
 
 interface VenueOrder {
   wire: WireOrder;
@@ -476,7 +477,8 @@ export class PaperVenue {
   /** a buy stop triggers when the ask reaches it, a sell stop when the bid does; trailing stops first follow the market */
   private trigger(o: VenueOrder, q: BoardQuote): boolean {
     if (o.wire.orderType === 'trailing_stop') this.trail(o, q);
-    const stop = o.state.stopPrice!;
+    const stop = o.state.stopPrice;
+    if (stop === undefined) return false;
     o.triggered = o.wire.side === 'buy' ? q.ask > 0 && q.ask >= stop - EPS : q.bid > 0 && q.bid <= stop + EPS;
     return o.triggered;
   }
@@ -590,9 +592,9 @@ function reservePrice(order: WireOrder, touch: number): number {
   switch (order.orderType) {
     case 'limit':
     case 'stop_limit':
-      return order.limitPrice!;
+      return required(order.limitPrice, `the limit price of ${order.clientOrderId}`);
     case 'stop':
-      return order.stopPrice!;
+      return required(order.stopPrice, `the stop price of ${order.clientOrderId}`);
     case 'trailing_stop':
       return trailStop(order, touch);
     default:

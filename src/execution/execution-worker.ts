@@ -8,9 +8,10 @@ import type { ExecutionWorkerData, FromWorker, ToWorker } from './messages.js';
 import { preciseNow } from '../orders/order.js';
 import { RetryCutoff, submitWithRetry } from './submit-with-retry.js';
 import { describeError } from '../util/errors.js';
+import { required } from '../util/defined.js';
 
 const { broker: brokerConfig, link, retry } = workerData as ExecutionWorkerData;
-const port = parentPort!;
+const port = required(parentPort, 'the parent port (this file runs as a worker thread)');
 const say = (message: FromWorker) => port.postMessage(message);
 const errorText = (e: unknown) => describeError(e);
 // replaced at each cut: orders handed over after it (the liquidation) still get their retries

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Log } from '../util/log.js';
 import type { FromWorker } from './messages.js';
 import { clientOrderId, isTerminal, preciseNow, type Order } from '../orders/order.js';
-import { InstructionDesk, instructionOf, openOrderView } from './order-instructions.js';
+import { InstructionDesk, instructionOf, openOrderView, type Instruction } from './order-instructions.js';
 import type { OrderRegistry } from './order-registry.js';
 import type { Throttle } from './throttle.js';
 import { checkOrder, type CheckedRequest, type PositionView } from './validate.js';
@@ -78,20 +78,13 @@ export class OrderDesk {
     requests.forEach((raw, leg) => {
       this.current = { blockId, leg, decidedAt };
       const instruction = instructionOf(raw);
-      if (!instruction) return void fresh.push({ raw, leg });
-      if ('problem' in instruction)
-        return void orders.push(
-          this.reject({ ticker: '', quantity: 0, side: '', action: '' }, instruction.problem, { idTag: 'instruction' }),
-        );
-      const replacement = this.instructions.handle(instruction, this.current);
-      if (!replacement) return;
-      // a replace is a new order at the venue: the same limits apply to what it asks for
-      const refusal = this.risk?.check([replacement as unknown as CheckedRequest])[0];
-      if (refusal) return void orders.push(this.reject(replacement, refusal.reason, { idTag: 'replace', risk: true }));
-      this.book.add(replacement);
-      this.book.move(replacement, 'queued', { source: 'local' });
-      orders.push(replacement);
-      valid.push(replacement);
+      if (!instruction) {
+        fresh.push({ raw, leg });
+        return;
+      }
+      const done = this.carryOut(instruction);
+      if (done) orders.push(done.order);
+      if (done?.queued) valid.push(done.order);
     });
     const verdicts = fresh.map(({ raw }) => checkOrder(raw, this.view));
     const refusals = this.risk?.check(verdicts.map((v) => (v.ok ? v.order : undefined)));
@@ -99,10 +92,14 @@ export class OrderDesk {
       const leg = fresh[i].leg;
       this.current = { blockId, leg, decidedAt };
       const refusal = refusals?.[i];
-      if (!verdict.ok) return void orders.push(this.reject(verdict.partial, verdict.reason));
+      if (!verdict.ok) {
+        orders.push(this.reject(verdict.partial, verdict.reason));
+        return;
+      }
       if (refusal) {
         refused.push(refusal.reason);
-        return void orders.push(this.reject(verdict.order, refusal.reason, { risk: true }));
+        orders.push(this.reject(verdict.order, refusal.reason, { risk: true }));
+        return;
       }
       const workerId = this.pool.assign();
       // a bracket's exits are orders of their own in the book and the log; they travel with their entry
@@ -143,6 +140,28 @@ export class OrderDesk {
       });
     }
     return orders.sort((x, y) => x.leg - y.leg);
+  }
+
+  /**
+   * A cancel or replace of the current leg. A cancel leaves no order of its own; a replace is a new
+   * order (queued: true), or its rejection row when the instruction is malformed or risk refuses it.
+   */
+  private carryOut(instruction: Instruction | { problem: string }): { order: Order; queued: boolean } | undefined {
+    if ('problem' in instruction) {
+      const order = this.reject({ ticker: '', quantity: 0, side: '', action: '' }, instruction.problem, {
+        idTag: 'instruction',
+      });
+      return { order, queued: false };
+    }
+    const replacement = this.instructions.handle(instruction, this.current);
+    if (!replacement) return undefined;
+    // a replace is a new order at the venue: the same limits apply to what it asks for
+    const refusal = this.risk?.check([replacement as unknown as CheckedRequest])[0];
+    if (refusal)
+      return { order: this.reject(replacement, refusal.reason, { idTag: 'replace', risk: true }), queued: false };
+    this.book.add(replacement);
+    this.book.move(replacement, 'queued', { source: 'local' });
+    return { order: replacement, queued: true };
   }
 
   /**
@@ -271,7 +290,9 @@ export class OrderDesk {
       reason: message.reason,
     });
     for (const exit of order.legs ?? []) {
-      this.book.move(this.book.get(exit.clientOrderId)!, status, {
+      const leg = this.book.get(exit.clientOrderId);
+      if (!leg) throw new Error(`exit ${exit.clientOrderId} of ${order.clientOrderId} is not in the order registry`);
+      this.book.move(leg, status, {
         source: 'local',
         rawStatus,
         reason: `its ${order.orderClass} entry ${order.clientOrderId} was ${status}: ${message.reason}`,

@@ -235,17 +235,20 @@ export class OrderRegistry {
   blockTimings(): BlockTiming[] {
     const out: BlockTiming[] = [];
     for (const [blockId, legs] of this.blocks) {
-      const sent = legs.filter((o) => o.wiredAt !== undefined && o.handedAt !== undefined && o.ackAt !== undefined);
+      const sent = legs.filter(
+        (o): o is Order & Required<Pick<Order, 'wiredAt' | 'handedAt' | 'ackAt'>> =>
+          o.wiredAt !== undefined && o.handedAt !== undefined && o.ackAt !== undefined,
+      );
       if (!sent.length) continue;
       const spread = (times: number[]) => Math.max(...times) - Math.min(...times);
-      const wired = sent.map((o) => o.wiredAt!);
+      const wired = sent.map((o) => o.wiredAt);
       out.push({
         blockId,
         legs: sent.length,
-        ackMs: Math.max(...sent.map((o) => o.ackAt!)) - sent[0].decidedAt,
+        ackMs: Math.max(...sent.map((o) => o.ackAt)) - sent[0].decidedAt,
         wireMs: Math.max(...wired) - sent[0].decidedAt,
         skewMs: spread(wired),
-        handoffSkewMs: spread(sent.map((o) => o.handedAt!)),
+        handoffSkewMs: spread(sent.map((o) => o.handedAt)),
       });
     }
     return out;

@@ -13,6 +13,7 @@ import type { Log } from '../util/log.js';
 
 export type { OrphanPolicy } from '../types.js';
 import type { OrphanPolicy } from '../types.js';
+import { required } from '../util/defined.js';
 
 /** `<action>-<workerId>-<8 hex>[-<strategyId>]`: the shape of every client order id salvo makes, old and new */
 export const SALVO_ID = CLIENT_ID_SHAPE;
@@ -112,7 +113,7 @@ function othersOf(orders: BrokerOrderState[], log: Log): StartCheck['otherRunner
 }
 
 function adopt(book: OrderRegistry, o: BrokerOrderState, leg: number, numWorkers: number): Order {
-  const [, action, worker] = SALVO_ID.exec(o.clientOrderId)!;
+  const [, action, worker] = required(SALVO_ID.exec(o.clientOrderId), `a salvo id in ${o.clientOrderId}`);
   const order: Order = {
     clientOrderId: o.clientOrderId,
     ticker: o.ticker,

@@ -81,12 +81,13 @@ async function runPublisher(
   opts: { tickers: string[]; rate: number; seed: number; volatility: number; startPrice?: number; duration?: number },
 ): Promise<void> {
   const publisher = await createPublisher(options, opts.tickers);
+  const startPrice = opts.startPrice;
   const market = new SimulatedMarket({
     type: 'sim',
     seed: opts.seed,
     volatility: opts.volatility,
     updatesPerSecond: Math.min(1000, opts.rate),
-    ...(opts.startPrice && { startPrices: Object.fromEntries(opts.tickers.map((t) => [t, opts.startPrice!])) }),
+    ...(startPrice && { startPrices: Object.fromEntries(opts.tickers.map((t) => [t, startPrice])) }),
   });
   let errors = 0;
   const say = (m: string) => process.stderr.write(`publish: ${m}\n`);

@@ -3,6 +3,7 @@
 // writes the fields, makes it even; a reader retries while it is odd or changed underneath it,
 // so a reader never mixes the bid of one update with the ask of another.
 import type { Quote } from '../types.js';
+import { required } from '../util/defined.js';
 
 /** Field order inside a slot. Add new fields at the end; readers and writer follow this list. */
 export const QUOTE_FIELDS = [
@@ -130,9 +131,12 @@ export class QuoteBoard {
    */
   view(): Record<string, BoardQuote> {
     const read: Record<string, BoardQuote> = Object.create(null);
-    const quoted = (key: string | symbol): key is string =>
-      typeof key === 'string' && this.index.has(key) && this.updates(this.index.get(key)!) > 0;
-    const get = (key: string) => (read[key] ??= this.read(this.index.get(key)!));
+    const quoted = (key: string | symbol): key is string => {
+      const slot = typeof key === 'string' ? this.index.get(key) : undefined;
+      return slot !== undefined && this.updates(slot) > 0;
+    };
+    // only for a key `quoted` accepted, so its slot exists
+    const get = (key: string) => (read[key] ??= this.read(required(this.index.get(key), `the slot of ${key}`)));
     return new Proxy(read, {
       get: (_, key) => (quoted(key) ? get(key) : undefined),
       has: (_, key) => quoted(key),

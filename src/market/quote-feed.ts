@@ -35,22 +35,57 @@ export async function startQuoteFeed(options: QuoteFeedOptions): Promise<QuoteFe
   const board = new QuoteBoard(options.tickers);
   const data: QuoteWorkerData = { boardBuffer: board.buffer, tickers: [...options.tickers], source: options.source };
   const worker = spawnWorker('market/quote-worker', { workerData: data });
-  let counts: Record<string, number> = {};
-  let started = false;
-  let stopping = false;
-  let exited = false;
+  const state: FeedState = { counts: {}, started: false, stopping: false, exited: false };
   const exit = new Promise<number>((resolve) =>
     worker.once('exit', (code) => {
-      exited = true;
+      state.exited = true;
       resolve(code);
     }),
   );
 
-  const ready = new Promise<void>((resolve, reject) => {
+  try {
+    await started(worker, exit, state, log, options.source.type);
+  } catch (error) {
+    state.stopping = true;
+    await worker.terminate();
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    board,
+    waitForQuotes: (timeoutMs) => waitForBoard(board, timeoutMs, () => state.exited),
+    malformedCounts: () => ({ ...state.counts }),
+    close: () =>
+      (closing ??= (async () => {
+        state.stopping = true;
+        if (state.exited) return;
+        await closeWorker(worker, exit, log);
+      })()),
+  };
+}
+
+/** what the worker's messages and exit tell the main thread */
+interface FeedState {
+  counts: Record<string, number>;
+  started: boolean;
+  stopping: boolean;
+  exited: boolean;
+}
+
+/** listens to the worker for good; resolves once its source started, rejects if it fails or exits first */
+function started(
+  worker: Worker,
+  exit: Promise<number>,
+  state: FeedState,
+  log: (level: LogLevel, message: string) => void,
+  sourceType: string,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     worker.on('message', (m: FromQuoteWorker) => {
       switch (m.type) {
         case 'started':
-          started = true;
+          state.started = true;
           resolve();
           break;
         case 'start-failed':
@@ -62,58 +97,45 @@ export async function startQuoteFeed(options: QuoteFeedOptions): Promise<QuoteFe
         // a disconnect is news while trading, not while closing
         case 'status':
           log(
-            m.state === 'connected' || stopping ? 'info' : 'warn',
+            m.state === 'connected' || state.stopping ? 'info' : 'warn',
             `quotes ${m.state}${m.detail ? `: ${m.detail}` : ''}`,
           );
           break;
         case 'malformed':
-          counts = m.counts;
+          state.counts = m.counts;
           break;
       }
     });
     // an uncaught error inside the worker: before the start it is the start's failure, after it the feed is gone
     worker.on('error', (error) => {
-      if (!started)
-        reject(new Error(`quote worker failed while starting ${options.source.type} quotes: ${error.message}`));
+      if (!state.started)
+        reject(new Error(`quote worker failed while starting ${sourceType} quotes: ${error.message}`));
       else log('error', `quote worker failed, quotes stopped updating: ${error.message}`);
     });
     void exit.then((code) => {
-      if (!started)
-        reject(new Error(`quote worker exited (code ${code}) before ${options.source.type} quotes started`));
-      else if (!stopping) log('error', `quote worker exited (code ${code}); quotes stopped updating`);
+      if (!state.started) reject(new Error(`quote worker exited (code ${code}) before ${sourceType} quotes started`));
+      else if (!state.stopping) log('error', `quote worker exited (code ${code}); quotes stopped updating`);
     });
   });
+}
 
-  try {
-    await ready;
-  } catch (error) {
-    stopping = true;
+/** asks the worker to close its source; terminates it if it has not exited within the grace */
+async function closeWorker(
+  worker: Worker,
+  exit: Promise<number>,
+  log: (level: LogLevel, message: string) => void,
+): Promise<void> {
+  post(worker, { type: 'close' });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS);
+  });
+  const outcome = await Promise.race([exit, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    log('warn', `quote worker did not exit within ${CLOSE_GRACE_MS} ms of close; terminated`);
     await worker.terminate();
-    throw error;
   }
-
-  let closing: Promise<void> | undefined;
-  return {
-    board,
-    waitForQuotes: (timeoutMs) => waitForBoard(board, timeoutMs, () => exited),
-    malformedCounts: () => ({ ...counts }),
-    close: () =>
-      (closing ??= (async () => {
-        stopping = true;
-        if (exited) return;
-        post(worker, { type: 'close' });
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<'late'>((resolve) => {
-          timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS);
-        });
-        const outcome = await Promise.race([exit, late]);
-        clearTimeout(timer);
-        if (outcome === 'late') {
-          log('warn', `quote worker did not exit within ${CLOSE_GRACE_MS} ms of close; terminated`);
-          await worker.terminate();
-        }
-      })()),
-  };
 }
 
 /** polls until every ticker on `board` has a quote, the timeout passes, or `gone()` (no writer left); returns the missing */

@@ -4,6 +4,7 @@
 import { QUOTE_FIELDS, type QuoteField } from './quote-board.js';
 import type { QuoteUpdate } from './sources/source.js';
 import { decodeObject, toEpochMs, type QuoteFormat } from './sources/wire-format.js';
+import { required } from '../util/defined.js';
 
 export type QuoteFileKind = 'csv' | 'ndjson';
 
@@ -69,11 +70,11 @@ export class QuoteRowParser {
     const names = splitCsv(line).map((n) => n.trim());
     if (!names.some((n) => SYMBOL_COLUMNS.includes(n)))
       return `the header names no ticker column (${SYMBOL_COLUMNS.join(' / ')}): ${line.slice(0, 120)}`;
-    this.format ??= names.some((n) => SNAPSHOT_HINTS.includes(n)) ? 'snapshot' : 'compact';
+    const format = (this.format ??= names.some((n) => SNAPSHOT_HINTS.includes(n)) ? 'snapshot' : 'compact');
     this.columns = names.map((n) => {
       if (SYMBOL_COLUMNS.includes(n)) return 'ticker';
       if (TIME_COLUMNS.includes(n)) return 'timestamp';
-      const d = decodeObject({ [n]: 1 }, this.format!);
+      const d = decodeObject({ [n]: 1 }, format);
       return typeof d === 'string' ? undefined : (Object.keys(d.update)[0] as QuoteField);
     });
     return undefined;
@@ -86,7 +87,7 @@ export class QuoteRowParser {
   private csvRow(line: string): QuoteRow | RowProblem {
     if (line.includes('"')) return this.cells(splitCsv(line));
     // the common case, scanned in place without splitting the line
-    const cols = this.columns!;
+    const cols = required(this.columns, 'the CSV header, before any row');
     const update: QuoteUpdate = {};
     let ticker = '';
     let start = 0;
@@ -105,7 +106,7 @@ export class QuoteRowParser {
   }
 
   private cells(cells: string[]): QuoteRow | RowProblem {
-    const cols = this.columns!;
+    const cols = required(this.columns, 'the CSV header, before any row');
     const update: QuoteUpdate = {};
     let ticker = '';
     for (let i = 0; i < cols.length && i < cells.length; i++) {

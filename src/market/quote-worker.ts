@@ -6,6 +6,7 @@ import { QuoteBoard } from './quote-board.js';
 import { BoardSink, type FeedState, type LogLevel } from './quote-sink.js';
 import { createQuoteSource, type QuoteConfig } from './sources/index.js';
 import type { QuoteSource } from './sources/source.js';
+import { required } from '../util/defined.js';
 
 export interface QuoteWorkerData {
   boardBuffer: SharedArrayBuffer;
@@ -27,7 +28,7 @@ export type ToQuoteWorker = { type: 'close' };
 const REPORT_EVERY_MS = 1000;
 
 const { boardBuffer, tickers, source: config } = workerData as QuoteWorkerData;
-const port = parentPort!;
+const port = required(parentPort, 'the parent port (this file runs as a worker thread)');
 const say = (message: FromQuoteWorker) => port.postMessage(message);
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -71,12 +72,14 @@ function close(): Promise<void> {
   // a close that arrives mid-start waits for the start, so the source is never left connected
   closing ??= starting.then(async (started) => {
     clearInterval(reportTimer);
-    if (started) {
-      await source!.close().catch((e) =>
+    // started: the source was created
+    if (started && source) {
+      const open = source;
+      await open.close().catch((e) =>
         say({
           type: 'log',
           level: 'warn',
-          message: `quote source ${source!.name} did not close cleanly: ${errorText(e)}`,
+          message: `quote source ${open.name} did not close cleanly: ${errorText(e)}`,
         }),
       );
     }

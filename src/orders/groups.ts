@@ -72,21 +72,24 @@ export function groupProblem(
   if (orderClass !== 'oto' && (!tp || !sl)) return `${an(orderClass)} order needs both ${n.both}`;
   // selling exits: take profit above, stop loss below (buying exits the other way round)
   const up = exitSide === 'sell' ? 1 : -1;
-  if (tp && sl && (tp.limitPrice! - sl.stopPrice!) * up <= 0) {
-    return `${n.tp} ${tp.limitPrice} must be ${up > 0 ? 'above' : 'below'} ${n.sl} ${sl.stopPrice}`;
+  // each order's own terms are checked after this: a missing price fails those checks, not these
+  const tpPrice = tp?.limitPrice;
+  const slPrice = sl?.stopPrice;
+  if (tpPrice !== undefined && slPrice !== undefined && (tpPrice - slPrice) * up <= 0) {
+    return `${n.tp} ${tpPrice} must be ${up > 0 ? 'above' : 'below'} ${n.sl} ${slPrice}`;
   }
   const base = entry
     ? entry.orderType === 'limit'
-      ? entry.limitPrice!
+      ? (entry.limitPrice ?? 0)
       : entry.side === 'buy'
         ? touch.ask
         : touch.bid
     : 0;
-  if (entry && tp && base > 0 && (tp.limitPrice! - base) * up <= 0) {
-    return `${n.tp} ${tp.limitPrice} must be ${up > 0 ? 'above' : 'below'} the entry's price ${base} for a ${entry.side}`;
+  if (entry && tpPrice !== undefined && base > 0 && (tpPrice - base) * up <= 0) {
+    return `${n.tp} ${tpPrice} must be ${up > 0 ? 'above' : 'below'} the entry's price ${base} for a ${entry.side}`;
   }
-  if (entry && sl && base > 0 && (base - sl.stopPrice!) * up <= 0) {
-    return `${n.sl} ${sl.stopPrice} must be ${up > 0 ? 'below' : 'above'} the entry's price ${base} for a ${entry.side}`;
+  if (entry && slPrice !== undefined && base > 0 && (base - slPrice) * up <= 0) {
+    return `${n.sl} ${slPrice} must be ${up > 0 ? 'below' : 'above'} the entry's price ${base} for a ${entry.side}`;
   }
   return undefined;
 }

@@ -2,6 +2,7 @@
 // place for both: salvo's validation (in the strategy's field names) and the paper venue (in
 // Alpaca's) refuse the same orders for the same reasons.
 import type { WireOrder } from '../brokers/broker.js';
+import { required } from '../util/defined.js';
 
 export interface TermNames {
   limitPrice: string;
@@ -32,7 +33,9 @@ export const cleanPrice = (n: number): number => Math.round(n * 1e9) / 1e9;
 
 /** where a trailing stop stands when the best price is `best`: below it for a sell, above it for a buy */
 export function trailStop(order: Pick<WireOrder, 'side' | 'trailPercent' | 'trailPrice'>, best: number): number {
-  const distance = order.trailPrice ?? (best * order.trailPercent!) / 100;
+  const distance =
+    order.trailPrice ??
+    (best * required(order.trailPercent, 'the trail percent or trail price of a trailing stop')) / 100;
   return cleanPrice(order.side === 'buy' ? best + distance : best - distance);
 }
 
@@ -80,7 +83,7 @@ export function priceTermsProblem(
       'invalid_time_in_force',
       `a ${type} order rests until triggered: time in force must be day or gtc, not ${order.timeInForce}`,
     ];
-  if (needsStop) return wrongSide(side, ticker, stopPrice!, q, n);
+  if (needsStop && positive(stopPrice)) return wrongSide(side, ticker, stopPrice, q, n);
   return undefined;
 }
 

@@ -6,7 +6,7 @@
 // display runs beside the session (display/beside.ts), never from inside it.
 import path from 'node:path';
 import { openBroker } from '../brokers/open.js';
-import type { Broker, BrokerHub, BrokerPosition } from '../brokers/broker.js';
+import type { Broker, BrokerPosition } from '../brokers/broker.js';
 import { OrderRegistry, type OrderEvent } from '../execution/order-registry.js';
 import { OrderDesk } from '../execution/order-desk.js';
 import { preciseNow, type Order } from '../orders/order.js';

@@ -47,13 +47,13 @@ export interface Exchanged {
 
 /**
  * Writes `bytes`, then collects what comes back until the peer closes the socket, `until` matches
- * what was received, or `deadlineMs` passes (then closed is false). With `then`, a match of
+ * what was received, or `deadlineMs` passes (then closed is false). With `thenSend`, a match of
  * `until` writes those bytes instead and goes on collecting until the close or the deadline.
  */
 export function exchange(
   port: number,
   bytes: Buffer | Buffer[],
-  options: { until?: RegExp; then?: Buffer[]; deadlineMs?: number } = {},
+  options: { until?: RegExp; thenSend?: Buffer[]; deadlineMs?: number } = {},
 ): Promise<Exchanged> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -69,8 +69,8 @@ export function exchange(
       received += d.toString('latin1');
       if (!until?.test(received)) return;
       until = undefined;
-      if (!options.then) return finish(false);
-      for (const b of options.then) socket.write(b);
+      if (!options.thenSend) return finish(false);
+      for (const b of options.thenSend) socket.write(b);
     });
     socket.on('error', () => undefined);
     socket.on('close', () => finish(true));

@@ -20,7 +20,7 @@ const [
   margin = '1000',
 ] = process.argv.slice(2);
 const report = await runTrading({
-  strategy: (ctx) => ({ ticker: 'AAPL', quantity: 1, side: 'buy', orderType: 'limit', limitPrice: 1 }),
+  strategy: () => ({ ticker: 'AAPL', quantity: 1, side: 'buy', orderType: 'limit', limitPrice: 1 }),
   tickers: ['AAPL'],
   frequency,
   runSeconds: Number(runSeconds),

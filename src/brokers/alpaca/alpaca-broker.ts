@@ -33,6 +33,7 @@ import {
 import { OrderTracker } from './order-tracker.js';
 import { AlpacaRest } from './rest-client.js';
 import { TradeStream } from './trade-stream.js';
+import { required } from '../../util/defined.js';
 
 /** how far before the drop (and the oldest open order) a resync looks, for clock skew */
 const RESYNC_SLACK_MS = 10_000;
@@ -128,7 +129,7 @@ export class AlpacaBroker implements Broker {
 
   /** PATCH /v2/orders/{id}: Alpaca swaps the order for a new one (its own id, `replaces` the old) */
   async replace(order: WireOrder): Promise<SubmitAck> {
-    const id = await this.brokerId(order.replaces!);
+    const id = await this.brokerId(required(order.replaces, `replaces on the replace order ${order.clientOrderId}`));
     const o = await this.api().request<AlpacaOrderJson>(
       'PATCH',
       `/v2/orders/${encodeURIComponent(id)}`,
@@ -264,8 +265,10 @@ export class AlpacaBroker implements Broker {
 
   private openStream(): Promise<void> {
     if (this.streamStart) return this.streamStart;
+    const credentials = this.credentials;
+    if (!credentials) return Promise.reject(new BrokerConnectError(MISSING_CREDENTIALS));
     const url = this.config.streamUrl ?? defaultStreamUrl(this.config.baseUrl);
-    this.stream = new TradeStream(url, this.credentials!, {
+    this.stream = new TradeStream(url, credentials, {
       onData: (data) => this.onStreamData(data),
       onResumed: (downSince) => {
         void this.resync(downSince);

@@ -45,8 +45,8 @@ function figure(id: string, title: string, chart: string, empty: string): string
 export function renderHtml(s: ReviewSummary): string {
   const files = s.files.map((f) => `${path.basename(f.file)} (${f.format}, ${int(f.rows)} rows)`).join(', ');
   const period =
-    s.period.start !== null
-      ? `${formatTime(s.period.start, true)} → ${formatTime(s.period.end!)} UTC · ${n(s.period.seconds, 1)} s`
+    s.period.start !== null && s.period.end !== null
+      ? `${formatTime(s.period.start, true)} → ${formatTime(s.period.end)} UTC · ${n(s.period.seconds, 1)} s`
       : 'no rows';
   const parts = [
     alarms(s),

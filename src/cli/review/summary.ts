@@ -75,6 +75,9 @@ interface Track {
   fillMs?: number;
 }
 
+/** an order once its first fill is seen: what the slowest list ranks by */
+type FilledTrack = Track & { fillMs: number };
+
 export interface Lifecycle {
   id: string;
   ticker: string;
@@ -148,7 +151,7 @@ export class Review {
   private readonly fillsPerMinute = new Map<number, number>();
   private readonly examples: Track[] = [];
   private readonly exampleStatuses = new Set<string>();
-  private slowest: Track[] = [];
+  private slowest: FilledTrack[] = [];
   private filledExamples = 0;
   private realized = 0;
   private exposure = 0;
@@ -244,7 +247,7 @@ export class Review {
       t.terminals++;
       t.terminal = row.status;
       t.terminalTs = row.ts;
-      if (t.terminals === 1) this.ended(t);
+      if (t.terminals === 1) this.ended(t, row.status);
     }
   }
 
@@ -262,9 +265,9 @@ export class Review {
       t.fillStatus = row.status;
       t.fillQty = row.qty;
       t.fillPrice = row.price;
-      t.fillMs = (row.ts - (t.sentTs ?? t.firstTs)) * 1000;
-      this.fillMs.push(t.fillMs);
-      this.considerSlowest(t);
+      const filled = Object.assign(t, { fillMs: (row.ts - (t.sentTs ?? t.firstTs)) * 1000 });
+      this.fillMs.push(filled.fillMs);
+      this.considerSlowest(filled);
     }
     const side = t.side === 'buy' || t.side === 'sell' ? t.side : undefined;
     if (!side) {
@@ -282,18 +285,17 @@ export class Review {
     this.gross.add(row.ts, this.exposure);
   }
 
-  private considerSlowest(t: Track): void {
-    const ms = t.fillMs!;
-    if (this.slowest.length >= SLOWEST && ms <= this.slowest[this.slowest.length - 1].fillMs!) return;
+  private considerSlowest(t: FilledTrack): void {
+    if (this.slowest.length >= SLOWEST && t.fillMs <= this.slowest[this.slowest.length - 1].fillMs) return;
     this.slowest.push(t);
-    this.slowest.sort((a, b) => b.fillMs! - a.fillMs!);
+    this.slowest.sort((a, b) => b.fillMs - a.fillMs);
     if (this.slowest.length > SLOWEST) this.slowest.pop();
   }
 
   /** first terminal row of an order: the first three filled orders and the first of each other ending are examples */
-  private ended(t: Track): void {
-    if (t.terminal === 'filled' ? this.filledExamples++ < 3 : !this.exampleStatuses.has(t.terminal!)) {
-      this.exampleStatuses.add(t.terminal!);
+  private ended(t: Track, terminal: string): void {
+    if (terminal === 'filled' ? this.filledExamples++ < 3 : !this.exampleStatuses.has(terminal)) {
+      this.exampleStatuses.add(terminal);
       this.examples.push(t);
     }
   }
@@ -304,35 +306,9 @@ export class Review {
   }
 
   finish(files: FileReport[]): ReviewSummary {
-    const byStatus: Record<string, number> = { filled: 0, canceled: 0, rejected: 0, expired: 0, failed: 0 };
-    const rejections = new Map<string, { count: number; statuses: Record<string, number>; example: string }>();
-    const open: Track[] = [];
-    let openCount = 0,
-      multipleTerminal = 0,
-      withFills = 0,
-      partialThenEnded = 0;
-    for (const t of this.tracks.values()) {
-      if (t.fills) withFills++;
-      if (t.terminals > 1) multipleTerminal++;
-      if (!t.terminal) {
-        openCount++;
-        if (open.length < 20) open.push(t);
-        continue;
-      }
-      byStatus[t.terminal] = (byStatus[t.terminal] ?? 0) + 1;
-      if (t.terminal !== 'filled' && t.qty > 0) partialThenEnded++;
-      if (t.terminal === 'rejected' || t.terminal === 'failed') {
-        const reason = t.reason || '(no reason recorded)';
-        const key = reasonKey(reason);
-        let g = rejections.get(key);
-        if (!g) rejections.set(key, (g = { count: 0, statuses: {}, example: reason }));
-        g.count++;
-        g.statuses[t.terminal] = (g.statuses[t.terminal] ?? 0) + 1;
-      }
-    }
+    const { byStatus, rejections, open, openCount, multipleTerminal, withFills, partialThenEnded } = this.tally();
     const total = this.tracks.size;
     const fillSorted = this.fillMs.sorted();
-    const lifecycle = (t: Track) => this.lifecycle(t);
     return {
       files: files.map((f) => ({ ...f })),
       rows: this.rows,
@@ -362,36 +338,13 @@ export class Review {
         partialThenEnded,
       },
       rejections: [...rejections.entries()].map(([reason, g]) => ({ reason, ...g })).sort((a, b) => b.count - a.count),
-      pnl: {
-        method: 'average-cost',
-        realized: round(this.realized, 4),
-        tickers: [...this.books.entries()]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([ticker, b]) => ({
-            ticker,
-            fills: b.fills,
-            boughtQty: round(b.boughtQty, 6),
-            avgBuyPrice: b.boughtQty ? round(b.boughtValue / b.boughtQty, 4) : null,
-            soldQty: round(b.soldQty, 6),
-            avgSellPrice: b.soldQty ? round(b.soldValue / b.soldQty, 4) : null,
-            position: round(b.qty, 6),
-            avgCost: b.qty ? round(b.avg, 4) : null,
-            realized: round(b.realized, 4),
-          })),
-      },
+      pnl: this.pnlSummary(),
       latencyMs: {
         submitToAck: distribution(this.ackMs.sorted()),
         submitToFill: distribution(fillSorted),
         fillHistogram: histogram(fillSorted),
       },
-      lifecycles: {
-        all: total <= SHOW_ALL,
-        examples:
-          total <= SHOW_ALL
-            ? [...this.tracks.values()].map(lifecycle)
-            : this.examples.filter((t) => !this.slowest.includes(t)).map(lifecycle),
-        slowest: this.slowest.map(lifecycle),
-      },
+      lifecycles: this.lifecycleSummary(total),
       blocks: this.blockSummary(),
       timeline: {
         pnl: this.pnl.points(),
@@ -400,6 +353,70 @@ export class Review {
       },
       anomalies: { ...this.anomalies },
       ...(this.tradingStates.length ? { tradingStates: [...this.tradingStates] } : {}),
+    };
+  }
+
+  /** one pass over every order: counts by final status, rejections grouped by reason, the first open orders */
+  private tally() {
+    const byStatus: Record<string, number> = { filled: 0, canceled: 0, rejected: 0, expired: 0, failed: 0 };
+    const rejections = new Map<string, { count: number; statuses: Record<string, number>; example: string }>();
+    const open: Track[] = [];
+    let openCount = 0,
+      multipleTerminal = 0,
+      withFills = 0,
+      partialThenEnded = 0;
+    for (const t of this.tracks.values()) {
+      if (t.fills) withFills++;
+      if (t.terminals > 1) multipleTerminal++;
+      if (!t.terminal) {
+        openCount++;
+        if (open.length < 20) open.push(t);
+        continue;
+      }
+      byStatus[t.terminal] = (byStatus[t.terminal] ?? 0) + 1;
+      if (t.terminal !== 'filled' && t.qty > 0) partialThenEnded++;
+      if (t.terminal === 'rejected' || t.terminal === 'failed') {
+        const reason = t.reason || '(no reason recorded)';
+        const key = reasonKey(reason);
+        let g = rejections.get(key);
+        if (!g) rejections.set(key, (g = { count: 0, statuses: {}, example: reason }));
+        g.count++;
+        g.statuses[t.terminal] = (g.statuses[t.terminal] ?? 0) + 1;
+      }
+    }
+    return { byStatus, rejections, open, openCount, multipleTerminal, withFills, partialThenEnded };
+  }
+
+  private pnlSummary(): ReviewSummary['pnl'] {
+    return {
+      method: 'average-cost',
+      realized: round(this.realized, 4),
+      tickers: [...this.books.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([ticker, b]) => ({
+          ticker,
+          fills: b.fills,
+          boughtQty: round(b.boughtQty, 6),
+          avgBuyPrice: b.boughtQty ? round(b.boughtValue / b.boughtQty, 4) : null,
+          soldQty: round(b.soldQty, 6),
+          avgSellPrice: b.soldQty ? round(b.soldValue / b.soldQty, 4) : null,
+          position: round(b.qty, 6),
+          avgCost: b.qty ? round(b.avg, 4) : null,
+          realized: round(b.realized, 4),
+        })),
+    };
+  }
+
+  /** every order's lifecycle when there are few; else the slowest to fill and the examples */
+  private lifecycleSummary(total: number): ReviewSummary['lifecycles'] {
+    const lifecycle = (t: Track) => this.lifecycle(t);
+    return {
+      all: total <= SHOW_ALL,
+      examples:
+        total <= SHOW_ALL
+          ? [...this.tracks.values()].map(lifecycle)
+          : this.examples.filter((t) => !this.slowest.some((s) => s === t)).map(lifecycle),
+      slowest: this.slowest.map(lifecycle),
     };
   }
 

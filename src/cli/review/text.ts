@@ -41,39 +41,59 @@ function table(rows: string[][], right: number[] = []): string[] {
 }
 
 export function formatReview(s: ReviewSummary): string {
+  const damaged = s.files.filter((f) => f.warnings.length);
+  const out = [
+    ...headLines(s, damaged),
+    ...neverTerminalLines(s),
+    ...formatJournals(s),
+    ...(s.tradingStates ?? []).map((c) => `trading state ${c.state} at ${formatTime(c.at)}: ${c.reason}`),
+    ...statusLines(s),
+    ...latencyLines(s),
+    ...rejectionLines(s),
+    ...tickerLines(s),
+    ...blockLines(s),
+    ...lifecycleSection(s),
+    ...warningLines(s, damaged),
+  ];
+  return `${out.join('\n')}\n`;
+}
+
+type FileSummary = ReviewSummary['files'][number];
+
+/** the files, the period, and a pointer to the warnings when a file is damaged */
+function headLines(s: ReviewSummary, damaged: FileSummary[]): string[] {
   const out: string[] = [];
   const names = s.files.map((f) => `${path.basename(f.file)} (${f.format}, ${int(f.rows)} rows)`).join(', ');
   const when =
-    s.period.start !== null
-      ? `, ${formatTime(s.period.start, true)} → ${formatTime(s.period.end!)} UTC (${num(s.period.seconds, 1)} s)`
+    s.period.start !== null && s.period.end !== null
+      ? `, ${formatTime(s.period.start, true)} → ${formatTime(s.period.end)} UTC (${num(s.period.seconds, 1)} s)`
       : '';
   out.push(`salvo review: ${names}; ${int(s.orders.total)} orders${when}`);
-
-  const damaged = s.files.filter((f) => f.warnings.length);
   if (damaged.length)
     out.push(
       `warning: ${damaged.map((f) => `${path.basename(f.file)} has ${f.warnings.length + f.moreWarnings} problem(s)`).join('; ')} — see Warnings below`,
     );
+  return out;
+}
 
-  if (s.neverTerminal.count) {
+function neverTerminalLines(s: ReviewSummary): string[] {
+  if (!s.neverTerminal.count) return [];
+  const out = [
+    '',
+    `!!! ${int(s.neverTerminal.count)} order(s) NEVER REACHED A TERMINAL STATUS (filled, canceled, rejected, expired or failed):`,
+  ];
+  for (const o of s.neverTerminal.orders) {
     out.push(
-      '',
-      `!!! ${int(s.neverTerminal.count)} order(s) NEVER REACHED A TERMINAL STATUS (filled, canceled, rejected, expired or failed):`,
+      `!!!   ${o.id}  ${o.ticker} ${o.side}  last: ${o.lastStatus} at ${formatTime(o.lastAt)}  (${path.basename(o.file)} line ${o.line})`,
     );
-    for (const o of s.neverTerminal.orders) {
-      out.push(
-        `!!!   ${o.id}  ${o.ticker} ${o.side}  last: ${o.lastStatus} at ${formatTime(o.lastAt)}  (${path.basename(o.file)} line ${o.line})`,
-      );
-    }
-    if (s.neverTerminal.count > s.neverTerminal.orders.length)
-      out.push(`!!!   … and ${int(s.neverTerminal.count - s.neverTerminal.orders.length)} more`);
   }
+  if (s.neverTerminal.count > s.neverTerminal.orders.length)
+    out.push(`!!!   … and ${int(s.neverTerminal.count - s.neverTerminal.orders.length)} more`);
+  return out;
+}
 
-  out.push(...formatJournals(s));
-
-  for (const c of s.tradingStates ?? []) out.push(`trading state ${c.state} at ${formatTime(c.at)}: ${c.reason}`);
-
-  out.push('', 'Orders by final status');
+function statusLines(s: ReviewSummary): string[] {
+  const out = ['', 'Orders by final status'];
   const statuses = [...STATUS_ORDER, ...Object.keys(s.orders.byStatus).filter((k) => !STATUS_ORDER.includes(k))];
   const rows = statuses.map((k) => [k, int(s.orders.byStatus[k] ?? 0), pct(s.orders.byStatus[k] ?? 0, s.orders.total)]);
   rows.push(['open', int(s.orders.open), s.orders.open ? 'never terminal' : ''], ['total', int(s.orders.total), '']);
@@ -84,11 +104,15 @@ export function formatReview(s: ReviewSummary): string {
   );
   if (s.orders.multipleTerminal)
     out.push(`  warning: ${int(s.orders.multipleTerminal)} order(s) have more than one terminal row`);
+  return out;
+}
 
-  out.push('', 'Latency (ms)');
+function latencyLines(s: ReviewSummary): string[] {
   const lat = (label: string, d: Distribution | null) =>
     d ? [label, int(d.count), ms(d.p50), ms(d.p90), ms(d.p99), ms(d.max)] : [label, '0', '-', '-', '-', '-'];
-  out.push(
+  return [
+    '',
+    'Latency (ms)',
     ...table(
       [
         ['', 'n', 'p50', 'p90', 'p99', 'max'],
@@ -97,9 +121,11 @@ export function formatReview(s: ReviewSummary): string {
       ],
       [1, 2, 3, 4, 5],
     ),
-  );
+  ];
+}
 
-  out.push('', 'Rejections and failures by reason');
+function rejectionLines(s: ReviewSummary): string[] {
+  const out = ['', 'Rejections and failures by reason'];
   if (!s.rejections.length) out.push('  none');
   for (const r of s.rejections.slice(0, 15)) {
     const kinds = Object.entries(r.statuses)
@@ -108,8 +134,11 @@ export function formatReview(s: ReviewSummary): string {
     out.push(`  ${int(r.count).padStart(7)}  ${r.example}  (${kinds})`);
   }
   if (s.rejections.length > 15) out.push(`  … and ${s.rejections.length - 15} more reasons`);
+  return out;
+}
 
-  out.push('', `Per ticker (fills = increases of executed_qty; P&L at ${s.pnl.method})`);
+function tickerLines(s: ReviewSummary): string[] {
+  const head = ['', `Per ticker (fills = increases of executed_qty; P&L at ${s.pnl.method})`];
   const tick = s.pnl.tickers.map((t) => [
     t.ticker,
     int(t.fills),
@@ -120,57 +149,65 @@ export function formatReview(s: ReviewSummary): string {
     num(t.position, 0),
     signed(t.realized),
   ]);
-  if (tick.length) {
-    out.push(
-      ...table(
-        [
-          ['ticker', 'fills', 'bought', 'avg buy', 'sold', 'avg sell', 'position', 'realized P&L'],
-          ...tick,
-          ['total', '', '', '', '', '', '', signed(s.pnl.realized)],
-        ],
-        [1, 2, 3, 4, 5, 6, 7],
-      ),
-    );
-  } else out.push('  no fills');
+  if (!tick.length) return [...head, '  no fills'];
+  return [
+    ...head,
+    ...table(
+      [
+        ['ticker', 'fills', 'bought', 'avg buy', 'sold', 'avg sell', 'position', 'realized P&L'],
+        ...tick,
+        ['total', '', '', '', '', '', '', signed(s.pnl.realized)],
+      ],
+      [1, 2, 3, 4, 5, 6, 7],
+    ),
+  ];
+}
 
-  if (s.blocks) {
-    const b = s.blocks;
-    const skew = b.skewMs
-      ? `leg skew (first → last leg submitted) p50 ${ms(b.skewMs.p50)} ms, p90 ${ms(b.skewMs.p90)} ms, p99 ${ms(b.skewMs.p99)} ms, max ${ms(b.skewMs.max)} ms`
-      : 'no block had two legs sent';
-    out.push('', `Blocks: ${int(b.count)}, ${int(b.multiLeg)} with two or more legs sent; ${skew}`);
-    for (const w of b.worst.slice(0, 3)) out.push(`  block ${w.block}: ${w.legs} legs, skew ${ms(w.skewMs)} ms`);
-  }
+function blockLines(s: ReviewSummary): string[] {
+  const b = s.blocks;
+  if (!b) return [];
+  const skew = b.skewMs
+    ? `leg skew (first → last leg submitted) p50 ${ms(b.skewMs.p50)} ms, p90 ${ms(b.skewMs.p90)} ms, p99 ${ms(b.skewMs.p99)} ms, max ${ms(b.skewMs.max)} ms`
+    : 'no block had two legs sent';
+  return [
+    '',
+    `Blocks: ${int(b.count)}, ${int(b.multiLeg)} with two or more legs sent; ${skew}`,
+    ...b.worst.slice(0, 3).map((w) => `  block ${w.block}: ${w.legs} legs, skew ${ms(w.skewMs)} ms`),
+  ];
+}
 
+function lifecycleSection(s: ReviewSummary): string[] {
   const l = s.lifecycles;
-  out.push(
+  const out = [
     '',
     l.all
       ? 'Order lifecycles'
       : `Order lifecycles (the ${l.slowest.length} slowest to fill, then ${l.examples.length} more examples of ${int(s.orders.total)} orders)`,
-  );
+  ];
   if (!l.all && l.slowest.length) {
     out.push('  slowest sent → first fill:');
     for (const c of l.slowest) out.push(...lifecycleLines(c));
     if (l.examples.length) out.push('  examples:');
   }
   for (const c of l.examples) out.push(...lifecycleLines(c));
+  return out;
+}
 
+function warningLines(s: ReviewSummary, damaged: FileSummary[]): string[] {
   const a = s.anomalies;
   const notes = [
     a.rowsAfterTerminal && `${int(a.rowsAfterTerminal)} row(s) after an order's terminal status`,
     a.qtyDecreased && `${int(a.qtyDecreased)} row(s) where executed_qty went down`,
     a.unknownSide && `${int(a.unknownSide)} fill(s) with a side that is neither buy nor sell (left out of P&L)`,
   ].filter(Boolean);
-  if (damaged.length || notes.length) {
-    out.push('', 'Warnings');
-    for (const n of notes) out.push(`  ${n}`);
-    for (const file of damaged) {
-      for (const w of file.warnings) out.push(`  ${path.basename(file.file)}: ${w.message}`);
-      if (file.moreWarnings) out.push(`  ${path.basename(file.file)}: … and ${int(file.moreWarnings)} more`);
-    }
+  if (!damaged.length && !notes.length) return [];
+  const out = ['', 'Warnings'];
+  for (const n of notes) out.push(`  ${n}`);
+  for (const file of damaged) {
+    for (const w of file.warnings) out.push(`  ${path.basename(file.file)}: ${w.message}`);
+    if (file.moreWarnings) out.push(`  ${path.basename(file.file)}: … and ${int(file.moreWarnings)} more`);
   }
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 function lifecycleLines(c: Lifecycle): string[] {

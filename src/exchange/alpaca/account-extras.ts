@@ -16,6 +16,7 @@ const ACCOUNT_ID = '5a1f5e1e-0000-4000-8000-5a1f0a1ca5a0';
 interface Fill {
   at: number;
   update: TradeUpdate;
+  fill: NonNullable<TradeUpdate['fill']>;
 }
 interface Watchlist {
   id: string;
@@ -41,7 +42,7 @@ export class AccountExtras {
     this.equity = [[Date.now(), venue.account().equity]];
     this.unsubscribe = venue.onUpdate((update) => {
       if (!update.fill) return;
-      this.fills.push({ at: update.timestamp, update });
+      this.fills.push({ at: update.timestamp, update, fill: update.fill });
       this.equity.push([update.timestamp, venue.account().equity]);
     });
   }
@@ -122,13 +123,13 @@ export class AccountExtras {
       (f) => (after === undefined || f.at > after) && (until === undefined || f.at < until),
     );
     if ((q.get('direction') ?? 'desc') === 'desc') picked.reverse();
-    return picked.slice(0, size).map(({ at, update: { event, order: o, fill } }) => ({
+    return picked.slice(0, size).map(({ at, fill, update: { event, order: o } }) => ({
       id: `${new Date(at).toISOString().replace(/\D/g, '').slice(0, 17)}::${assetId(`${o.brokerOrderId}:${o.filledQty}`)}`,
       activity_type: 'FILL',
       transaction_time: new Date(at).toISOString(),
       type: event,
-      price: decimal(fill!.price),
-      qty: decimal(fill!.qty),
+      price: decimal(fill.price),
+      qty: decimal(fill.qty),
       side: o.side,
       symbol: o.ticker,
       leaves_qty: decimal(o.quantity - o.filledQty),

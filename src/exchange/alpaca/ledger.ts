@@ -38,6 +38,8 @@ export class OrderLedger {
   /** `live`: the venue's current state of an order, for what moves without an update (a trailing stop's stop and hwm, an OCO sibling's qty) */
   constructor(private readonly live?: (clientOrderId: string) => BrokerOrderState | undefined) {}
 
+  private fresh(o: LedgerOrder): LedgerOrder;
+  private fresh(o: LedgerOrder | undefined): LedgerOrder | undefined;
   private fresh(o: LedgerOrder | undefined): LedgerOrder | undefined {
     if (!o || !this.live || isFinalAtBroker(o.state.status)) return o;
     const now = this.live(o.state.clientOrderId);
@@ -98,7 +100,7 @@ export class OrderLedger {
 
   /** every order in arrival order */
   all(): LedgerOrder[] {
-    return [...this.byClientId.values()].map((o) => this.fresh(o)!);
+    return [...this.byClientId.values()].map((o) => this.fresh(o));
   }
 
   get size(): number {

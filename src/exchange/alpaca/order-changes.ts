@@ -60,7 +60,7 @@ export async function replaceOrder(
     trailPrice: s.trailPrice === undefined ? undefined : (trail ?? s.trailPrice),
   };
   if (trail !== undefined && old.orderType !== 'trailing_stop') throw invalid('trail is only for trailing_stop orders');
-  return placed(venue, ledger, order, () => venue.replace(order));
+  return placed(ledger, order, () => venue.replace(order));
 }
 
 /**
@@ -96,7 +96,7 @@ export async function closePosition(
     timeInForce: 'day',
     action: side === 'sell' ? 'sell_long' : 'buy_to_cover',
   };
-  return placed(venue, ledger, order, async () => {
+  return placed(ledger, order, async () => {
     const ack = await venue.submit(order);
     if (ack === 'swallowed') return; // the order exists; the gateway answers with it anyway
   });

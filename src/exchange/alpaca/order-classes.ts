@@ -22,7 +22,7 @@ export function parseOrderGroup(
   if (orderClass === 'oto' && !tp === !sl) throw invalid('an oto order needs exactly one of take_profit and stop_loss');
   // an OCO is its take-profit limit order, with the stop-loss as its leg
   const first = parseOrderRequest(
-    orderClass === 'oco' ? { ...rest, limit_price: rest.limit_price ?? tp!.limit_price } : rest,
+    orderClass === 'oco' && tp ? { ...rest, limit_price: rest.limit_price ?? tp.limit_price } : rest,
   );
   const exitSide = orderClass === 'oco' ? first.side : first.side === 'buy' ? 'sell' : 'buy';
   const exit = (terms: Partial<WireOrder>): WireOrder => ({
@@ -42,7 +42,7 @@ export function parseOrderGroup(
         ? { orderType: 'stop', stopPrice: sl.stop_price }
         : { orderType: 'stop_limit', stopPrice: sl.stop_price, limitPrice: sl.limit_price },
     );
-  if (orderClass === 'oco') return { orderClass, orders: [first, stop!] };
+  if (orderClass === 'oco' && stop) return { orderClass, orders: [first, stop] };
   const profit = tp && exit({ orderType: 'limit', limitPrice: tp.limit_price });
   return { orderClass, orders: [first, ...(profit ? [profit] : []), ...(stop ? [stop] : [])] };
 }

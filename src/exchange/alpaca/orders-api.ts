@@ -42,11 +42,11 @@ export async function createOrder(
   const group = parseOrderGroup(body);
   if (group) {
     const [head, ...legs] = group.orders;
-    return { order: await placed(venue, ledger, head, () => venue.submitGroup(group.orderClass, group.orders), legs) };
+    return { order: await placed(ledger, head, () => venue.submitGroup(group.orderClass, group.orders), legs) };
   }
   const wire = parseOrderRequest(body);
   let swallowed = false;
-  const order = await placed(venue, ledger, wire, async () => {
+  const order = await placed(ledger, wire, async () => {
     swallowed = (await venue.submit(wire)) === 'swallowed';
   });
   return swallowed ? 'swallowed' : { order };
@@ -143,7 +143,6 @@ export async function cancelAll(
 
 /** hands `order` to the venue through `send`, recording its terms, and answers with the order the venue created */
 export async function placed(
-  venue: PaperVenue,
   ledger: OrderLedger,
   order: WireOrder,
   send: () => Promise<unknown>,

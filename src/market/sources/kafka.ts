@@ -6,6 +6,7 @@ import { Kafka, logLevel, type Admin, type Batch, type Consumer, type KafkaConfi
 import { addressOf, QuoteInbox } from './addressing.js';
 import type { KafkaQuotesConfig } from './feed-schemas.js';
 import type { QuoteSink, QuoteSource } from './source.js';
+import { required } from '../../util/defined.js';
 
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 
@@ -108,8 +109,8 @@ export class KafkaQuoteSource implements QuoteSource {
 
     const caughtUp = new Promise<void>((resolve) => {
       this.backlogDone = resolve;
+      if (!this.backlog.size) resolve();
     });
-    if (!this.backlog.size) this.backlogDone!();
     try {
       await this.runConsumer();
     } catch (error) {
@@ -139,7 +140,7 @@ export class KafkaQuoteSource implements QuoteSource {
    */
   private async runConsumer(): Promise<void> {
     const c = this.config;
-    const consumer = (this.consumer = this.kafka!.consumer({
+    const consumer = (this.consumer = required(this.kafka, 'the kafka client (made in start)').consumer({
       groupId: `${c.groupId ?? `salvo-${process.pid}-${randomBytes(4).toString('hex')}`}-${this.generation++}`,
       // a fetch waits for 32 KB or 20 ms: at high rates batches per partition grow (kafkajs pays per
       // batch), at low rates a quote waits at most 20 ms
@@ -175,7 +176,8 @@ export class KafkaQuoteSource implements QuoteSource {
 
   private onBatch(batch: Batch): void {
     const now = Date.now();
-    for (const m of batch.messages) if (m.value) this.inbox!.deliver(batch.topic, m.value, now);
+    const inbox = required(this.inbox, 'the quote inbox (made in start)');
+    for (const m of batch.messages) if (m.value) inbox.deliver(batch.topic, m.value, now);
     const key = `${batch.topic}:${batch.partition}`;
     const next = BigInt(batch.lastOffset()) + 1n;
     this.next.set(key, next.toString());

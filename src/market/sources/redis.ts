@@ -5,6 +5,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { addressOf, globFor, QuoteInbox } from './addressing.js';
 import type { RedisQuotesConfig } from './feed-schemas.js';
 import type { QuoteSink, QuoteSource } from './source.js';
+import { required } from '../../util/defined.js';
 
 const BACKOFF_MS = [100, 250, 500, 1000, 2000];
 
@@ -79,10 +80,11 @@ export class RedisQuoteSource implements QuoteSource {
     const channelOf = (t: string) => addressOf(c.channel, t);
     for (let i = 0; i < tickers.length; i += 500) {
       const batch = tickers.slice(i, i + 500);
-      const values = await this.store!.mget(...batch.map(keyOf));
+      const values = await required(this.store, 'the redis store connection (made in start)').mget(...batch.map(keyOf));
       const now = Date.now();
+      const inbox = required(this.inbox, 'the quote inbox (made in start)');
       values.forEach((v, j) => {
-        if (v !== null) this.inbox!.deliver(channelOf(batch[j]), v, now, true);
+        if (v !== null) inbox.deliver(channelOf(batch[j]), v, now, true);
       });
     }
   }

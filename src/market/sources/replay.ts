@@ -97,7 +97,7 @@ export class ReplayQuoteSource implements QuoteSource {
       this.stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
       for await (const chunk of this.stream as AsyncIterable<string>) {
         const lines = (rest + chunk).split('\n');
-        rest = lines.pop()!;
+        rest = lines.pop() ?? ''; // split always gives at least one piece: the unfinished line
         if (!(await play(lines))) return;
       }
       if (rest && !(await play([rest]))) return;

@@ -5,6 +5,7 @@
 import { describeIssue } from '../../util/issues.js';
 import { type SimQuotesConfig, type SimQuotesInput, simQuotesSchema } from './feed-schemas.js';
 import type { QuoteSink, QuoteSource, QuoteUpdate } from './source.js';
+import { required } from '../../util/defined.js';
 
 // the time step is in trading years: 252 sessions of 6.5 hours
 const TRADING_YEAR_SECONDS = 252 * 6.5 * 3600;
@@ -97,7 +98,7 @@ export class SimulatedMarket implements QuoteSource {
   /** a quote for every ticker at its current mid */
   private publish(now: number): void {
     const { spreadBps, size } = this.config;
-    const sink = this.sink!;
+    const sink = required(this.sink, 'the sink (given in start)');
     for (let i = 0; i < this.mids.length; i++) {
       const mid = this.mids[i];
       const tick = mid >= 1 ? 0.01 : 0.0001;
