@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import { runTrading, type OrderRequest } from '../src/index.js';
+import { BRK_BRACKET } from './helpers/orders.js';
 import { replayFile } from './helpers/scripted-exchange.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 
@@ -25,24 +26,9 @@ test('bracket: entry fills, take-profit fills at the crossing bid, stop-loss can
       if (placed || q.bid !== 99.9) return undefined;
       placed = true;
       return [
-        {
-          ticker: 'BRK',
-          quantity: 5,
-          side: 'buy',
-          orderType: 'market',
-          orderClass: 'bracket',
-          takeProfit: { limitPrice: 102 },
-          stopLoss: { stopPrice: 98 },
-        },
-        {
-          ticker: 'BRK',
-          quantity: 1,
-          side: 'buy',
-          orderType: 'market',
-          orderClass: 'bracket',
-          takeProfit: { limitPrice: 99 },
-          stopLoss: { stopPrice: 98 },
-        },
+        BRK_BRACKET,
+        // take-profit under the entry: contradictory
+        { ...BRK_BRACKET, quantity: 1, takeProfit: { limitPrice: 99 } },
       ];
     },
     tickers: ['BRK'],
