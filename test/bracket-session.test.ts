@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { runTrading, type OrderRequest } from '../src/index.js';
 import { BRK_BRACKET } from './helpers/orders.js';
-import { replayFile } from './helpers/scripted-exchange.js';
+import { loopedReplayRun, replayFile } from './helpers/scripted-exchange.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 
 test('bracket: entry fills, take-profit fills at the crossing bid, stop-loss canceled; a contradictory bracket is rejected whole', async () => {
@@ -31,16 +31,11 @@ test('bracket: entry fills, take-profit fills at the crossing bid, stop-loss can
         { ...BRK_BRACKET, quantity: 1, takeProfit: { limitPrice: 99 } },
       ];
     },
-    tickers: ['BRK'],
-    quotes: { type: 'replay', file, speed: 1, loop: true },
-    broker: { type: 'paper' },
-    frequency: '100ms',
+    ...loopedReplayRun(['BRK'], file),
     runSeconds: 3,
     warmUpPeriod: '5s',
-    eosBehavior: 'hold',
     tradeLogPath: fs.mkdtempSync(`${os.tmpdir()}/salvo-bracket-`),
     tradeLogName: 'bracket',
-    handleSignals: false,
     logger: (_l, m) => logs.push(m),
   });
   assert.ok(placed, `never saw the opening quote; log:\n${logs.join('\n')}`);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { runTrading, type OrderInstruction, type StrategyContext } from '../src/index.js';
 import { KEY_ID, SECRET, alpacaVenue } from './helpers/alpaca-exchange.js';
 import { BRK_BRACKET, ocoExit } from './helpers/orders.js';
-import { replayFile, scriptedExchange } from './helpers/scripted-exchange.js';
+import { loopedReplayRun, replayFile, scriptedExchange } from './helpers/scripted-exchange.js';
 import { byOrder, readLog, type OrderHistory } from './helpers/trade-log.js';
 
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-order-classes-'));
@@ -145,15 +145,10 @@ test('on the paper venue over ports: an OCO from a strategy and a notional buy f
       }
       return undefined;
     },
-    tickers: ['OCO'],
-    quotes: { type: 'replay', file, speed: 1, loop: true },
-    broker: { type: 'paper' },
-    frequency: '100ms',
+    ...loopedReplayRun(['OCO'], file),
     runSeconds: 3,
-    eosBehavior: 'hold',
     tradeLogPath: logDir,
     tradeLogName: 'paper-classes',
-    handleSignals: false,
     logger: () => undefined,
   });
   const orders = [...byOrder(readLog(report.tradeLogFile)).values()];
