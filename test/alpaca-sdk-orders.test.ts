@@ -8,6 +8,7 @@ import { OrdersApi, trading } from '@alpacahq/alpaca-trade-api';
 import { KEY_ID, SECRET } from './helpers/alpaca-exchange.js';
 import { listeningTradeStream, type SdkTradeStream } from './helpers/alpaca-sdk-stream.js';
 import { scriptedExchange } from './helpers/scripted-exchange.js';
+import { until as waitUntil } from './helpers/until.js';
 
 let ex: Awaited<ReturnType<typeof scriptedExchange>>;
 let orders: OrdersApi;
@@ -41,13 +42,9 @@ after(async () => {
   await ex.close();
 });
 
-async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** the shared wait (helpers/until.ts) in this file's argument order */
+const until = (check: () => boolean, what: string, ms = 3000) =>
+  waitUntil(check, { what, timeoutMs: ms, intervalMs: 5 });
 
 const refused422 = (pattern: RegExp) => (e: Error & { status?: number }) => {
   assert.equal(e.status, 422, `expected 422, got ${e.status}: ${e.message}`);
