@@ -3,13 +3,14 @@
 // activities, portfolio history, account configurations and watchlists.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { OrdersApi, streaming, trading } from '@alpacahq/alpaca-trade-api';
+import { OrdersApi, trading } from '@alpacahq/alpaca-trade-api';
 import { KEY_ID, SECRET } from './helpers/alpaca-exchange.js';
+import { listeningTradeStream, type SdkTradeStream } from './helpers/alpaca-sdk-stream.js';
 import { scriptedExchange } from './helpers/scripted-exchange.js';
 
 let ex: Awaited<ReturnType<typeof scriptedExchange>>;
 let config: InstanceType<typeof trading.Configuration>;
-let stream: InstanceType<typeof streaming.TradingStream>;
+let stream: SdkTradeStream;
 const events: Array<{ event: string; id?: string }> = [];
 
 before(async () => {
@@ -21,23 +22,7 @@ before(async () => {
     { allowShort: false },
   );
   config = new trading.Configuration({ keyId: KEY_ID, secret: SECRET, basePath: ex.server.restUrl, timeoutMs: 0 });
-  stream = new streaming.TradingStream({
-    url: ex.server.streamUrl,
-    credentials: { keyId: KEY_ID, secret: SECRET },
-    reconnect: false,
-  });
-  let listening = false;
-  stream.on('subscription', (s: string[]) => {
-    listening = s.includes('trade_updates');
-  });
-  stream.onTradeUpdate((u) => events.push({ event: u.event, id: u.order.id }));
-  stream.onConnect(() => stream.subscribeTradeUpdates());
-  stream.connect();
-  const deadline = Date.now() + 3000;
-  while (!listening) {
-    if (Date.now() > deadline) throw new Error('trade stream never listened');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  stream = await listeningTradeStream(ex.server.streamUrl, (u) => events.push({ event: u.event, id: u.order.id }));
 });
 after(async () => {
   stream.disconnect();

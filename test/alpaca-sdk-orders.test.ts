@@ -4,13 +4,15 @@
 // shape and trigger on the board at the exact quote.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { OrdersApi, streaming, trading } from '@alpacahq/alpaca-trade-api';
+import { OrdersApi, trading } from '@alpacahq/alpaca-trade-api';
 import { KEY_ID, SECRET } from './helpers/alpaca-exchange.js';
+import { listeningTradeStream, type SdkTradeStream } from './helpers/alpaca-sdk-stream.js';
 import { scriptedExchange } from './helpers/scripted-exchange.js';
+import { until as waitUntil } from './helpers/until.js';
 
 let ex: Awaited<ReturnType<typeof scriptedExchange>>;
 let orders: OrdersApi;
-let stream: InstanceType<typeof streaming.TradingStream>;
+let stream: SdkTradeStream;
 const updates: Array<{
   event: string;
   id?: string;
@@ -26,16 +28,7 @@ before(async () => {
   orders = new OrdersApi(
     new trading.Configuration({ keyId: KEY_ID, secret: SECRET, basePath: ex.server.restUrl, timeoutMs: 0 }),
   );
-  stream = new streaming.TradingStream({
-    url: ex.server.streamUrl,
-    credentials: { keyId: KEY_ID, secret: SECRET },
-    reconnect: false,
-  });
-  let listening = false;
-  stream.on('subscription', (s: string[]) => {
-    listening = s.includes('trade_updates');
-  });
-  stream.onTradeUpdate((u) =>
+  stream = await listeningTradeStream(ex.server.streamUrl, (u) =>
     updates.push({
       event: u.event,
       id: u.order.clientOrderId,
@@ -43,22 +36,15 @@ before(async () => {
       order: u.order as Record<string, unknown>,
     }),
   );
-  stream.onConnect(() => stream.subscribeTradeUpdates());
-  stream.connect();
-  await until(() => listening, 'the trade stream');
 });
 after(async () => {
   stream.disconnect();
   await ex.close();
 });
 
-async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** the shared wait (helpers/until.ts) in this file's argument order */
+const until = (check: () => boolean, what: string, ms = 3000) =>
+  waitUntil(check, { what, timeoutMs: ms, intervalMs: 5 });
 
 const refused422 = (pattern: RegExp) => (e: Error & { status?: number }) => {
   assert.equal(e.status, 422, `expected 422, got ${e.status}: ${e.message}`);

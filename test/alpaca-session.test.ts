@@ -10,12 +10,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTrading, type StrategyContext } from '../src/index.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
-import { TICKERS, checkCoreSession, coreStrategy } from './helpers/integration.js';
-import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
+import { TICKERS, checkCoreSession, coreRun, coreStrategy } from './helpers/integration.js';
+import { alpacaVenue, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
 
 const strategy = coreStrategy();
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-alpaca-session-'));
-const quiet = () => undefined;
 const opened: TestExchange[] = [];
 
 async function exchange(options: Parameters<typeof startAlpacaExchange>[0]): Promise<TestExchange> {
@@ -26,11 +25,6 @@ async function exchange(options: Parameters<typeof startAlpacaExchange>[0]): Pro
 }
 after(async () => {
   await Promise.all(opened.map((e) => e.close()));
-});
-
-const venueOf = (ex: TestExchange, keys = { keyId: KEY_ID, secretKey: SECRET }) => ({
-  broker: { type: 'alpaca', baseUrl: ex.server.restUrl, streamUrl: ex.server.streamUrl, ...keys },
-  quotes: { type: 'alpaca', url: ex.server.dataStreamUrl, ...keys },
 });
 
 /** the core session's checks, and the exchange's side of them */
@@ -56,17 +50,12 @@ function checkSession(ex: TestExchange, report: Awaited<ReturnType<typeof runTra
 test("the core integration session over Alpaca's API: blocks of 12 legs, one invalid each, 4 workers, liquidate", async () => {
   const ex = await exchange({ tickers: TICKERS });
   const report = await runTrading({
+    ...coreRun,
     strategy,
-    tickers: TICKERS,
-    frequency: '200ms',
-    runSeconds: 2.5,
-    numWorkers: 4,
     eosBehavior: 'liquidate',
-    ordersPerMinute: 100_000,
     tradeLogPath: logDir,
     tradeLogName: 'alpaca-integration',
-    logger: quiet,
-    ...venueOf(ex),
+    ...alpacaVenue(ex),
   });
   const { rows } = checkSession(ex, report);
   assert.ok(
@@ -79,7 +68,7 @@ test("the core integration session over Alpaca's API: blocks of 12 legs, one inv
 test('with 10 % 5xx, 5 % lost answers and one dropped trade stream: every order final, no duplicate at the venue', async () => {
   const ex = await exchange({ tickers: TICKERS, venue: { failureRate: 0.1, timeoutRate: 0.05 } });
   const lines: string[] = [];
-  const { broker, quotes } = venueOf(ex);
+  const { broker, quotes } = alpacaVenue(ex);
   let dropped = 0;
   // the server lives in this thread: cut the trade stream just before block 6 goes out, so the
   // updates of its orders are sent while salvo is away and only a resync can bring them back
@@ -88,13 +77,9 @@ test('with 10 % 5xx, 5 % lost answers and one dropped trade stream: every order 
     return strategy(ctx);
   };
   const report = await runTrading({
+    ...coreRun,
     strategy: dropping,
-    tickers: TICKERS,
-    frequency: '200ms',
-    runSeconds: 2.5,
-    numWorkers: 4,
     eosBehavior: 'liquidate',
-    ordersPerMinute: 100_000,
     maxRetries: 8,
     retryBaseMs: 5,
     tradeLogPath: logDir,
@@ -141,14 +126,14 @@ test('credentials never appear in the CSV, the log, logger lines or error messag
       ...extra,
     });
   // keys in the options, then keys from the environment only (which the session cannot mask)
-  const report = await run('leak-options', venueOf(ex, { keyId, secretKey }));
+  const report = await run('leak-options', alpacaVenue(ex, { keyId, secretKey }));
   assert.ok(report.orders.filled > 0 && report.orders.rejected > 0, JSON.stringify(report.orders));
   process.env.APCA_API_KEY_ID = keyId;
   process.env.APCA_API_SECRET_KEY = secretKey;
   try {
-    await run('leak-env', venueOf(ex, {} as never));
+    await run('leak-env', alpacaVenue(ex, {} as never));
     const wrong = secretKey.replace('never', 'NEVER');
-    await assert.rejects(run('leak-wrong', venueOf(ex, { keyId, secretKey: wrong })), (e: Error) => {
+    await assert.rejects(run('leak-wrong', alpacaVenue(ex, { keyId, secretKey: wrong })), (e: Error) => {
       outputs.push(e.message, String(e.stack));
       return /40[12]/.test(e.message) && e.message.includes(new URL(ex.server.restUrl).host);
     });
@@ -175,7 +160,7 @@ test('several runner processes trade against one server at once', async () => {
   const { spawn } = await import('node:child_process');
   const runner = (tickers: string[], name: string) =>
     new Promise<{ orders: Record<string, number>; positions: unknown[]; file: string }>((resolve, reject) => {
-      const args = JSON.stringify({ tickers, ...venueOf(ex), tradeLogPath: logDir, tradeLogName: name });
+      const args = JSON.stringify({ tickers, ...alpacaVenue(ex), tradeLogPath: logDir, tradeLogName: name });
       const child = spawn(
         process.execPath,
         ['--import', 'tsx', fileURLToPath(new URL('./helpers/alpaca-runner.ts', import.meta.url)), args],

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import { runTrading, type OrderRequest } from '../src/index.js';
-import { replayFile } from './helpers/scripted-exchange.js';
+import { BRK_BRACKET } from './helpers/orders.js';
+import { loopedReplayRun, replayFile } from './helpers/scripted-exchange.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 
 test('bracket: entry fills, take-profit fills at the crossing bid, stop-loss canceled; a contradictory bracket is rejected whole', async () => {
@@ -25,36 +26,16 @@ test('bracket: entry fills, take-profit fills at the crossing bid, stop-loss can
       if (placed || q.bid !== 99.9) return undefined;
       placed = true;
       return [
-        {
-          ticker: 'BRK',
-          quantity: 5,
-          side: 'buy',
-          orderType: 'market',
-          orderClass: 'bracket',
-          takeProfit: { limitPrice: 102 },
-          stopLoss: { stopPrice: 98 },
-        },
-        {
-          ticker: 'BRK',
-          quantity: 1,
-          side: 'buy',
-          orderType: 'market',
-          orderClass: 'bracket',
-          takeProfit: { limitPrice: 99 },
-          stopLoss: { stopPrice: 98 },
-        },
+        BRK_BRACKET,
+        // take-profit under the entry: contradictory
+        { ...BRK_BRACKET, quantity: 1, takeProfit: { limitPrice: 99 } },
       ];
     },
-    tickers: ['BRK'],
-    quotes: { type: 'replay', file, speed: 1, loop: true },
-    broker: { type: 'paper' },
-    frequency: '100ms',
+    ...loopedReplayRun(['BRK'], file),
     runSeconds: 3,
     warmUpPeriod: '5s',
-    eosBehavior: 'hold',
     tradeLogPath: fs.mkdtempSync(`${os.tmpdir()}/salvo-bracket-`),
     tradeLogName: 'bracket',
-    handleSignals: false,
     logger: (_l, m) => logs.push(m),
   });
   assert.ok(placed, `never saw the opening quote; log:\n${logs.join('\n')}`);

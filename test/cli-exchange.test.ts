@@ -2,37 +2,33 @@
 // by `salvo run` with the alpaca broker, from two other processes; Ctrl-C stops it (exit 0).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ROOT, SALVO, salvo, tmpDir } from './helpers/cli.js';
+import { ROOT, salvo, startSalvo, tmpDir } from './helpers/cli.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 import { untilText, within } from './helpers/until.js';
 
 test('salvo exchange serves the paper venue until SIGINT; diagnose and run reach it as an Alpaca broker', async () => {
-  const child = spawn(
-    process.execPath,
-    [SALVO, 'exchange', '--http-port', '0', '--tickers', 'AAPL,MSFT', '--key-id', 'k1', '--secret-key', 's1'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '',
-    stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const exchange = startSalvo([
+    'exchange',
+    '--http-port',
+    '0',
+    '--tickers',
+    'AAPL,MSFT',
+    '--key-id',
+    'k1',
+    '--secret-key',
+    's1',
+  ]);
   try {
-    await untilText(() => stdout + stderr, /Ctrl-C stops it/, {
+    await untilText(() => exchange.stdout + exchange.stderr, /Ctrl-C stops it/, {
       timeoutMs: 30_000,
       what: 'salvo exchange to say it is serving',
     });
-    const url = /Alpaca REST +(\S+)/.exec(stdout)?.[1];
-    assert.ok(url, `exchange started: ${stdout}${stderr}`);
-    assert.match(stdout, /credentials +keyId k1, secretKey \*\*\* \(as given\)/);
+    const url = /Alpaca REST +(\S+)/.exec(exchange.stdout)?.[1];
+    assert.ok(url, `exchange started: ${exchange.stdout}${exchange.stderr}`);
+    assert.match(exchange.stdout, /credentials +keyId k1, secretKey \*\*\* \(as given\)/);
 
     const dir = tmpDir('exchange-client');
     fs.writeFileSync(
@@ -78,14 +74,18 @@ test('salvo exchange serves the paper venue until SIGINT; diagnose and run reach
     assert.equal(refused.code, 1);
     assert.match(refused.stdout, /broker +FAIL +alpaca: /);
   } finally {
-    child.kill('SIGINT');
+    exchange.child.kill('SIGINT');
   }
   assert.equal(
-    await within(exited, { timeoutMs: 30_000, what: 'salvo exchange to exit after SIGINT', detail: () => stderr }),
+    await within(exchange.closed, {
+      timeoutMs: 30_000,
+      what: 'salvo exchange to exit after SIGINT',
+      detail: () => exchange.stderr,
+    }),
     0,
-    stderr,
+    exchange.stderr,
   );
-  assert.match(stderr, /SIGINT, closing/);
+  assert.match(exchange.stderr, /SIGINT, closing/);
 });
 
 test('salvo exchange: bad flags exit 2, a port in use exits 1', async () => {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runTrading, type OrderRequest, type StrategyContext } from '../src/index.js';
 import { ROOT, salvo, tmpDir } from './helpers/cli.js';
+import { simLogRun } from './helpers/review-session.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const INSTALL = 'apt-get update && apt-get install -y chromium';
@@ -35,12 +36,7 @@ test('the HTML report renders every chart, offline', async () => {
     frequency: '100ms',
     runSeconds: 1.5,
     eosBehavior: 'liquidate',
-    ordersPerMinute: 100_000,
-    tradeLogPath: dir,
-    tradeLogName: 'html',
-    logger: () => undefined,
-    handleSignals: false,
-    quotes: { type: 'sim', volatility: 8, seed: 3 },
+    ...simLogRun(dir, 'html', { volatility: 8, seed: 3 }),
   });
   const html = path.join(dir, 'report.html');
   const r = await salvo(['review', report.tradeLogFile, '--html', html]);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { runTrading, type OrderRequest, type SessionReport, type StrategyContext } from '../src/index.js';
 import { reviewLogs } from '../src/cli/review/command.js';
 import { salvo, tmpDir } from './helpers/cli.js';
+import { simLogRun } from './helpers/review-session.js';
 import { byOrder, countTerminal, readLog } from './helpers/trade-log.js';
 
 const dir = tmpDir('review');
@@ -43,12 +44,7 @@ before(async () => {
     numWorkers: 3,
     eosBehavior: 'liquidate',
     eosTimeout: 5,
-    ordersPerMinute: 100_000,
-    tradeLogPath: dir,
-    tradeLogName: 'session',
-    logger: () => undefined,
-    handleSignals: false,
-    quotes: { type: 'sim', volatility: 3, seed: 11 },
+    ...simLogRun(dir, 'session', { volatility: 3, seed: 11 }),
   });
   log = report.tradeLogFile;
 });

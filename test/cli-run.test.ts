@@ -1,11 +1,10 @@
 // `salvo run`, driven as a user would: spawned processes, exit codes, stdout / stderr, files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TRADE_LOG_COLUMNS } from '../src/journal/trade-log.js';
-import { BASKET, ROOT, SALVO, salvo, strategyDir, tmpDir } from './helpers/cli.js';
+import { BASKET, ROOT, salvo, startSalvo, strategyDir, tmpDir } from './helpers/cli.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 import { until, within } from './helpers/until.js';
 
@@ -15,24 +14,25 @@ export default function strategy(ctx) {
 }
 `;
 
+/** `salvo run strategies/basket.ts` for `run`, its trade log in `logs` under `name` */
+const basketRun = (run: string, logs: string, name: string, tickers = BASKET) => [
+  'run',
+  'strategies/basket.ts',
+  '--tickers',
+  tickers,
+  '--frequency',
+  '100ms',
+  '--run',
+  run,
+  '--log-path',
+  logs,
+  '--log-name',
+  name,
+];
+
 test('salvo run strategies/basket.ts --run 1s: exit 0, a trade log, status lines without a terminal', async () => {
   const logs = tmpDir('run-logs');
-  const r = await salvo([
-    'run',
-    'strategies/basket.ts',
-    '--tickers',
-    BASKET,
-    '--frequency',
-    '100ms',
-    '--run',
-    '1s',
-    '--log-path',
-    logs,
-    '--log-name',
-    'basket',
-    '--status-every',
-    '0.5',
-  ]);
+  const r = await salvo([...basketRun('1s', logs, 'basket'), '--status-every', '0.5']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /basket\.ts ended \(completed\) after \d+ strategy call/);
   assert.match(r.stdout, /trade log\s+.*basket\.csv/);
@@ -226,23 +226,7 @@ test('the built CLI runs as well (SALVO_FROM_DIST=1 → dist/cli/main.js)', asyn
     'dist/ is not built: npm run build (npm test builds it first)',
   );
   const logs = tmpDir('dist-logs');
-  const r = await salvo(
-    [
-      'run',
-      'strategies/basket.ts',
-      '--tickers',
-      'AAPL,MSFT',
-      '--frequency',
-      '100ms',
-      '--run',
-      '1s',
-      '--log-path',
-      logs,
-      '--log-name',
-      'dist',
-    ],
-    { env: { SALVO_FROM_DIST: '1' } },
-  );
+  const r = await salvo(basketRun('1s', logs, 'dist', 'AAPL,MSFT'), { env: { SALVO_FROM_DIST: '1' } });
   assert.equal(r.code, 0, r.stderr);
   const review = await salvo(['review', path.join(logs, 'dist.csv'), '--json'], { env: { SALVO_FROM_DIST: '1' } });
   assert.equal(review.code, 0, review.stderr);
@@ -251,49 +235,22 @@ test('the built CLI runs as well (SALVO_FROM_DIST=1 → dist/cli/main.js)', asyn
 
 test('Ctrl-C (SIGINT) ends the session through its end of session: report, trade log, exit 130', async () => {
   const logs = tmpDir('sigint-logs');
-  const child = spawn(
-    process.execPath,
-    [
-      SALVO,
-      'run',
-      'strategies/basket.ts',
-      '--tickers',
-      BASKET,
-      '--frequency',
-      '100ms',
-      '--run',
-      '60s',
-      '--log-path',
-      logs,
-      '--log-name',
-      'sigint',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '',
-    stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const run = startSalvo(basketRun('60s', logs, 'sigint'));
   const csv = path.join(logs, 'sigint.csv');
   // interrupted while trading, once the first block's fills are in the log
   await until(
-    () => /trading for/.test(stderr) && fs.existsSync(csv) && readLog(csv).some((r) => r.status === 'filled'),
-    { timeoutMs: 60_000, what: 'a filled row in sigint.csv', detail: () => stderr },
+    () => /trading for/.test(run.stderr) && fs.existsSync(csv) && readLog(csv).some((r) => r.status === 'filled'),
+    { timeoutMs: 60_000, what: 'a filled row in sigint.csv', detail: () => run.stderr },
   );
-  child.kill('SIGINT'); // once: a second SIGINT exits at once, without the end of session
-  const code = await within(closed, {
+  run.child.kill('SIGINT'); // once: a second SIGINT exits at once, without the end of session
+  const code = await within(run.closed, {
     timeoutMs: 60_000,
     what: 'salvo run to exit after SIGINT',
-    detail: () => stderr,
+    detail: () => run.stderr,
   });
-  assert.equal(code, 130, stderr);
-  assert.match(stdout, /basket\.ts ended \(signal\)/);
-  assert.match(stderr, /SIGINT: ending the session/);
+  assert.equal(code, 130, run.stderr);
+  assert.match(run.stdout, /basket\.ts ended \(signal\)/);
+  assert.match(run.stderr, /SIGINT: ending the session/);
   const orders = byOrder(readLog(csv));
   assert.ok(orders.size > 0, 'the session traded before the interrupt');
   for (const h of orders.values()) assert.equal(h.terminal.length, 1, `${h.id} ended`);

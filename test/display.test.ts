@@ -15,6 +15,7 @@ import type { DisplaySource, DisplayView } from '../src/session/views.js';
 import { renderText } from '../src/display/text.js';
 import { layout, Dashboard } from '../src/display/dashboard.js';
 import { displayTarget, renderDelay, startDisplay } from '../src/display/index.js';
+import { anOrder } from './helpers/orders.js';
 
 const NOW = Date.UTC(2025, 0, 2, 15, 0, 0);
 
@@ -72,24 +73,8 @@ function fakeSession(overrides: Partial<DisplaySource> = {}): DisplaySource {
 }
 
 function order(id: string, ticker: string, side: 'buy' | 'sell', quantity: number, extra: Partial<Order> = {}): Order {
-  return {
-    clientOrderId: id,
-    ticker,
-    side,
-    quantity,
-    orderType: 'market',
-    timeInForce: 'day',
-    action: side === 'buy' ? 'buy_long' : 'sell_long',
-    blockId: 'b-1',
-    leg: 0,
-    workerId: 1,
-    status: 'created',
-    filledQty: 0,
-    filledAvgPrice: 0,
-    decidedAt: NOW,
-    attempts: 0,
-    ...extra,
-  };
+  const action = side === 'buy' ? 'buy_long' : 'sell_long';
+  return anOrder({ clientOrderId: id, ticker, side, quantity, action, decidedAt: NOW, ...extra });
 }
 
 function event(

@@ -17,6 +17,7 @@ import { parsePaperBrokerConfig } from '../src/exchange/config.js';
 import { serveFix } from '../src/exchange/fix-acceptor.js';
 import { PaperVenue } from '../src/exchange/venue.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
+import { BRK_BRACKET } from './helpers/orders.js';
 import { until } from './helpers/until.js';
 import { KEY_ID, SECRET } from './helpers/alpaca-exchange.js';
 import { scriptedExchange } from './helpers/scripted-exchange.js';
@@ -323,15 +324,7 @@ test('a strategy over FIX end to end: stops fill at the crossing quote, a traili
             action: 'short_sell',
           },
           { ticker: 'RPL', quantity: 10, side: 'buy', orderType: 'limit', limitPrice: 95, timeInForce: 'gtc' },
-          {
-            ticker: 'BRK',
-            quantity: 5,
-            side: 'buy',
-            orderType: 'market',
-            orderClass: 'bracket',
-            takeProfit: { limitPrice: 102 },
-            stopLoss: { stopPrice: 98 },
-          },
+          BRK_BRACKET,
         ];
       }
       const rpl = orders.find((o) => o.ticker === 'RPL' && o.status === 'new');

@@ -12,6 +12,7 @@ import { createPublisher, type QuotePublisher } from '../src/market/publisher.js
 import { kafkaQuotesSchema } from '../src/market/sources/feed-schemas.js';
 import { KafkaQuoteSource } from '../src/market/sources/kafka.js';
 import type { QuoteSink, QuoteUpdate } from '../src/market/sources/source.js';
+import { assertBadMessagesRefused, badMessagesSession } from './helpers/bad-feed-session.js';
 import { assertFilledAtMarker, assertSurvivedOutage, markerSession, outageSession } from './helpers/feed-session.js';
 import { startKafka, type KafkaService } from './helpers/services.js';
 import { freePort } from './helpers/ports.js';
@@ -115,60 +116,15 @@ test('the latest message of each topic fills the board at start; fromTimestamp r
 
 test('bad messages are counted per reason, never reach the board, and the session goes on', async () => {
   const topic = 'real.hnx-all'; // one topic for both instruments: the message names its symbol
-  await producer.send({
-    topic,
-    messages: [{ value: JSON.stringify({ symbol: 'VN30F2606', bid: 99, ask: 100, ts: Date.now() }) }],
-  });
-  const seenBids = new Set<number>();
-  let tick = 0;
-  let sentBad = false;
-  let i = 0;
-  const bad = [
-    '{"symbol":"VN30F2606","bid":',
-    JSON.stringify({ symbol: 'VN30F9999', bid: 5, ask: 6 }),
-    JSON.stringify({ symbol: 'VN30F2606', bid: 'n/a', ask: 7 }),
-    JSON.stringify({ symbol: 'VN30F2606', bid: -3, ask: 8 }),
-    JSON.stringify({ symbol: 'VN30F2606', bid: 9, ask: 4 }),
-    JSON.stringify({ symbol: 'VN30F2606', bid: 11, ask: 12, ts: Date.now() - 60_000 }),
-    JSON.stringify({ bid: 13, ask: 14 }),
-  ];
-  const drive = setInterval(() => {
-    const messages = [{ value: JSON.stringify({ symbol: 'VN30F2606', bid: 100 + i, ask: 101 + i, ts: Date.now() }) }];
-    i++;
-    if (tick >= 10 && !sentBad) {
-      sentBad = true;
-      messages.push(...bad.map((value) => ({ value })));
-    }
-    void producer.send({ topic, messages }).catch(() => undefined);
-  }, 40);
-  const report = await runTrading({
-    strategy: (ctx) => {
-      tick = ctx.tick;
-      const q = ctx.getCurrentData().quotes[TICKERS[0]];
-      if (q) seenBids.add(q.bid);
-    },
-    tickers: [TICKERS[0]],
+  const r = await badMessagesSession({
+    ticker: TICKERS[0],
     quotes: { type: 'kafka', brokers: kafka.brokers, envId: 'real', topic: '{envId}.hnx-all', format: 'compact' },
-    frequency: '20ms',
-    runSeconds: 1.5,
-    warmUpPeriod: '5s',
-    tradeLogPath: logDir,
-    tradeLogName: 'kafka-bad',
-    handleSignals: false,
-    logger: () => undefined,
-  }).finally(() => clearInterval(drive));
-  assert.ok(sentBad);
-  assert.deepEqual(report.malformedQuotes, {
-    'malformed JSON': 1,
-    'unknown symbol': 1,
-    'non-finite value': 1,
-    'negative price or size': 1,
-    'crossed quote': 1,
-    'out-of-order timestamp': 1,
-    'no symbol': 1,
+    logDir,
+    name: 'kafka-bad',
+    send: (messages) => producer.send({ topic, messages: messages.map((value) => ({ value })) }),
   });
-  for (const b of [5, -3, 9, 11, 13]) assert.ok(!seenBids.has(b), `bad bid ${b} never on the board`);
-  assert.ok(Math.max(...seenBids) > 110, 'good quotes kept flowing after the bad ones');
+  assertBadMessagesRefused(r);
+  assert.ok(Math.max(...r.seenBids) > 110, 'good quotes kept flowing after the bad ones');
 });
 
 test('wrong credentials, no broker, no topic: runTrading fails before the session with one clear error', async () => {

@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runTrading, type OrderInstruction, type StrategyContext } from '../src/index.js';
-import { KEY_ID, SECRET } from './helpers/alpaca-exchange.js';
-import { replayFile, scriptedExchange } from './helpers/scripted-exchange.js';
+import { KEY_ID, SECRET, alpacaVenue } from './helpers/alpaca-exchange.js';
+import { BRK_BRACKET, ocoExit } from './helpers/orders.js';
+import { loopedReplayRun, replayFile, scriptedExchange } from './helpers/scripted-exchange.js';
 import { byOrder, readLog, type OrderHistory } from './helpers/trade-log.js';
 
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-order-classes-'));
@@ -18,24 +19,7 @@ after(async () => {
   await Promise.all(closers.map((c) => c()));
 });
 
-const bracket: OrderInstruction = {
-  ticker: 'BRK',
-  quantity: 5,
-  side: 'buy',
-  orderType: 'market',
-  orderClass: 'bracket',
-  takeProfit: { limitPrice: 102 },
-  stopLoss: { stopPrice: 98 },
-};
-const oco: OrderInstruction = {
-  ticker: 'BRK',
-  quantity: 3,
-  side: 'sell',
-  orderType: 'limit',
-  orderClass: 'oco',
-  takeProfit: { limitPrice: 104 },
-  stopLoss: { stopPrice: 97 },
-};
+const oco: OrderInstruction = ocoExit('BRK', 3);
 
 /** each order's first action, final status, price and quantity, and its parent's position in the list */
 function finals(orders: OrderHistory[]) {
@@ -59,7 +43,7 @@ test("over Alpaca: a bracket as one order_class request, an OCO and a notional b
     const held = positions.find((p) => p.ticker === 'BRK')?.quantity ?? 0;
     if (phase === 0 && quotes.BRK?.ask === 100.1) {
       phase = 1;
-      return [bracket, { ticker: 'BRK', quantity: 3, side: 'buy', orderType: 'market' }];
+      return [BRK_BRACKET, { ticker: 'BRK', quantity: 3, side: 'buy', orderType: 'market' }];
     }
     // the bracket's exits work once its entry filled: 8 held, 5 of them being closed by them
     if (phase === 1 && held === 8 && orders.length === 2 && orders.every((o) => o.status === 'new')) {
@@ -80,14 +64,7 @@ test("over Alpaca: a bracket as one order_class request, an OCO and a notional b
   const report = await runTrading({
     strategy,
     tickers: ['BRK'],
-    broker: {
-      type: 'alpaca',
-      baseUrl: ex.server.restUrl,
-      streamUrl: ex.server.streamUrl,
-      keyId: KEY_ID,
-      secretKey: SECRET,
-    },
-    quotes: { type: 'alpaca', url: ex.server.dataStreamUrl, keyId: KEY_ID, secretKey: SECRET },
+    ...alpacaVenue(ex),
     frequency: '100ms',
     runSeconds: 8,
     eosBehavior: 'hold',
@@ -168,15 +145,10 @@ test('on the paper venue over ports: an OCO from a strategy and a notional buy f
       }
       return undefined;
     },
-    tickers: ['OCO'],
-    quotes: { type: 'replay', file, speed: 1, loop: true },
-    broker: { type: 'paper' },
-    frequency: '100ms',
+    ...loopedReplayRun(['OCO'], file),
     runSeconds: 3,
-    eosBehavior: 'hold',
     tradeLogPath: logDir,
     tradeLogName: 'paper-classes',
-    handleSignals: false,
     logger: () => undefined,
   });
   const orders = [...byOrder(readLog(report.tradeLogFile)).values()];

@@ -6,26 +6,15 @@ import assert from 'node:assert/strict';
 import { OrderRegistry, type OrderEvent } from '../src/execution/order-registry.js';
 import type { TradeUpdate } from '../src/brokers/broker.js';
 import type { Order } from '../src/orders/order.js';
+import { anOrder, SELL_LIMIT_102 } from './helpers/orders.js';
 
-const leg: Order = {
+const leg: Order = anOrder({
   clientOrderId: 'sell_long-1-0000aaaa',
   parentId: 'buy_long-1-0000bbbb',
-  ticker: 'AAPL',
   quantity: 2,
-  side: 'sell',
-  orderType: 'limit',
-  limitPrice: 102,
-  timeInForce: 'day',
-  action: 'sell_long',
-  blockId: 'b-1',
-  leg: 0,
-  workerId: 1,
+  ...SELL_LIMIT_102,
   status: 'queued',
-  filledQty: 0,
-  filledAvgPrice: 0,
-  decidedAt: 0,
-  attempts: 0,
-};
+});
 const update = (venueId: string, status: 'held' | 'new' | 'filled', filledQty = 0): TradeUpdate => ({
   event: status === 'held' ? 'pending_new' : status === 'filled' ? 'fill' : 'new',
   timestamp: 1,

@@ -23,24 +23,9 @@ import { OrderTracker } from '../src/brokers/alpaca/order-tracker.js';
 import { orderStatus } from '../src/brokers/alpaca/mapping.js';
 import type { BrokerOrderState, TradeUpdate } from '../src/brokers/broker.js';
 import type { OrderStatus } from '../src/types.js';
+import { anOrder } from './helpers/orders.js';
 
-const ORDER: Order = {
-  clientOrderId: 'buy_long-1-0000000a',
-  ticker: 'AAPL',
-  quantity: 10,
-  side: 'buy',
-  orderType: 'market',
-  timeInForce: 'day',
-  action: 'buy_long',
-  blockId: 'b-1',
-  leg: 0,
-  workerId: 1,
-  status: 'created',
-  filledQty: 0,
-  filledAvgPrice: 0,
-  decidedAt: 0,
-  attempts: 0,
-};
+const ORDER: Order = anOrder();
 const at = (status: OrderStatus, filledQty = 0): Order => ({ ...ORDER, status, filledQty });
 const TERMINAL: OrderStatus[] = ['filled', 'canceled', 'rejected', 'expired', 'failed'];
 const ALL: OrderStatus[] = ['created', 'queued', 'submitted', 'new', 'partially_filled', ...TERMINAL];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import { runTrading, type OrderRequest } from '../src/index.js';
-import { replayFile, type ScriptedQuote } from './helpers/scripted-exchange.js';
+import { loopedReplayRun, replayFile, type ScriptedQuote } from './helpers/scripted-exchange.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
 
 const q = (ticker: string, bid: number, ask: number, at: number): ScriptedQuote => ({ ticker, bid, ask, at });
@@ -61,16 +61,11 @@ test('stop, stop-limit and trailing stop trigger at the exact quote of a replaye
         { ticker: 'TRS', quantity: 6, side: 'sell', orderType: 'trailing_stop', trailPercent: 5, action: 'short_sell' },
       ];
     },
-    tickers: TICKERS,
-    quotes: { type: 'replay', file, speed: 1, loop: true },
-    broker: { type: 'paper' },
-    frequency: '100ms',
+    ...loopedReplayRun(TICKERS, file),
     runSeconds: 4,
     warmUpPeriod: '5s',
-    eosBehavior: 'hold',
     tradeLogPath: fs.mkdtempSync(`${os.tmpdir()}/salvo-stops-`),
     tradeLogName: 'stops',
-    handleSignals: false,
     logger: (_l, m) => logs.push(m),
   });
   const orders = byOrder(readLog(report.tradeLogFile));

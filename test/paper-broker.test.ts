@@ -12,18 +12,10 @@ import {
 } from '../src/brokers/broker.js';
 import { paperDriver } from '../src/brokers/paper/driver.js';
 import { parsePaperBrokerConfig } from '../src/exchange/config.js';
+import { aWireOrder } from './helpers/orders.js';
 
 let seq = 0;
-const order = (o: Partial<WireOrder> = {}): WireOrder => ({
-  clientOrderId: `pb-${++seq}`,
-  ticker: 'AAPL',
-  quantity: 10,
-  side: 'buy',
-  orderType: 'market',
-  timeInForce: 'day',
-  action: 'buy_long',
-  ...o,
-});
+const order = (o: Partial<WireOrder> = {}): WireOrder => aWireOrder({ clientOrderId: `pb-${++seq}`, ...o });
 
 /** a venue thread over a board this thread writes, with the session's client (0) and one worker's (1) */
 async function venueThread(options: Record<string, unknown> = {}) {

@@ -13,6 +13,7 @@ import { QuoteBoard } from '../src/market/quote-board.js';
 import { BoardSink } from '../src/market/quote-sink.js';
 import { redisQuotesSchema } from '../src/market/sources/feed-schemas.js';
 import { RedisQuoteSource } from '../src/market/sources/redis.js';
+import { assertBadMessagesRefused, badMessagesSession } from './helpers/bad-feed-session.js';
 import { assertFilledAtMarker, assertSurvivedOutage, markerSession, outageSession } from './helpers/feed-session.js';
 import { startRedis, type RedisService } from './helpers/services.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
@@ -136,60 +137,16 @@ test('npm run publish-quotes feeds a session from the simulated market; fills ar
 
 test('bad messages are counted per reason, never reach the board, and the session goes on', async () => {
   const raw = new Redis(redis.url);
-  const seenBids = new Set<number>();
   const channel = 'md.hnx'; // one channel for both instruments: the message names its symbol
-  const good = (i: number) => JSON.stringify({ symbol: 'VN30F2606', bid: 100 + i, ask: 101 + i, ts: Date.now() });
-  const bad = [
-    '{"symbol":"VN30F2606","bid":', // malformed JSON
-    JSON.stringify({ symbol: 'VN30F9999', bid: 5, ask: 6 }), // unknown symbol
-    JSON.stringify({ symbol: 'VN30F2606', bid: 'n/a', ask: 7 }), // NaN
-    JSON.stringify({ symbol: 'VN30F2606', bid: -3, ask: 8 }), // negative
-    JSON.stringify({ symbol: 'VN30F2606', bid: 9, ask: 4 }), // crossed
-    JSON.stringify({ symbol: 'VN30F2606', bid: 11, ask: 12, ts: Date.now() - 60_000 }), // out of order
-    JSON.stringify({ bid: 13, ask: 14 }), // no symbol on a shared channel
-  ];
-  let i = 0;
-  let tick = 0;
-  let sentBad = false;
-  const drive = setInterval(() => {
-    void raw.publish(channel, good(i++));
-    if (tick >= 10 && !sentBad) {
-      sentBad = true;
-      for (const m of bad) void raw.publish(channel, m);
-    }
-  }, 40);
-  await raw.publish(channel, good(i++));
-  const report = await runTrading({
-    strategy: (ctx) => {
-      tick = ctx.tick;
-      const q = ctx.getCurrentData().quotes[TICKERS[0]];
-      if (q) seenBids.add(q.bid);
-    },
-    tickers: [TICKERS[0]],
-    quotes: { type: 'redis', url: redis.url, format: 'compact', channel: 'md.hnx' },
-    frequency: '20ms',
-    runSeconds: 1.5,
-    warmUpPeriod: '5s',
-    tradeLogPath: logDir,
-    tradeLogName: 'redis-bad',
-    handleSignals: false,
-    logger: () => undefined,
-  }).finally(() => {
-    clearInterval(drive);
-    raw.disconnect();
-  });
-  assert.deepEqual(report.malformedQuotes, {
-    'malformed JSON': 1,
-    'unknown symbol': 1,
-    'non-finite value': 1,
-    'negative price or size': 1,
-    'crossed quote': 1,
-    'out-of-order timestamp': 1,
-    'no symbol': 1,
-  });
-  for (const b of [5, -3, 9, 11, 13]) assert.ok(!seenBids.has(b), `bad bid ${b} never on the board`);
-  assert.ok(sentBad);
-  assert.ok(Math.max(...seenBids) > 100 + i - 10, 'good quotes kept flowing after the bad ones');
+  const r = await badMessagesSession({
+    ticker: TICKERS[0],
+    quotes: { type: 'redis', url: redis.url, format: 'compact', channel },
+    logDir,
+    name: 'redis-bad',
+    send: (messages) => Promise.all(messages.map((m) => raw.publish(channel, m))),
+  }).finally(() => raw.disconnect());
+  assertBadMessagesRefused(r);
+  assert.ok(Math.max(...r.seenBids) > 100 + r.goodSent - 10, 'good quotes kept flowing after the bad ones');
 });
 
 test('redis-server stopped and restarted mid-session: the ticker goes stale, quotes resume, every order ends', async () => {

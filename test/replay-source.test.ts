@@ -37,28 +37,20 @@ function writeFile(name: string, line: (ticker: string, u: QuoteUpdate) => strin
 const replay = (config: Record<string, unknown>) =>
   new ReplayQuoteSource(replayQuotesSchema.parse({ type: 'replay', ...config }));
 
+/** the marker session over a replay of `file` at `speed`, and what every marker test checks of it */
+const replayFillsAtMarker = async (name: string, file: string, speed: number) =>
+  assertFilledAtMarker(
+    await markerSession({ tickers: TICKERS, logDir: dir, name, quotes: { type: 'replay', file, speed } }),
+  );
+
 test('end to end from a CSV file at real time: the strategy sees the recorded quote and a paper buy fills at its ask', async () => {
   const file = writeFile('marker.csv', (t, u) => quoteFileLine('csv', t, u), quoteFileHeader('csv'));
-  assertFilledAtMarker(
-    await markerSession({
-      tickers: TICKERS,
-      logDir: dir,
-      name: 'replay-csv',
-      quotes: { type: 'replay', file, speed: 1 },
-    }),
-  );
+  await replayFillsAtMarker('replay-csv', file, 1);
 });
 
 test('end to end from NDJSON QuoteSnapshots at 2x', async () => {
   const file = writeFile('marker.ndjson', (t, u) => `${encodeQuote(t, u, 'snapshot')}\n`, '', 6);
-  assertFilledAtMarker(
-    await markerSession({
-      tickers: TICKERS,
-      logDir: dir,
-      name: 'replay-ndjson',
-      quotes: { type: 'replay', file, speed: 2 },
-    }),
-  );
+  await replayFillsAtMarker('replay-ndjson', file, 2);
 });
 
 test('speed: no quote comes before its time at 1 or 4, 4 ends first, 0 replays an hour-long file at once', async () => {

@@ -17,7 +17,7 @@ import { boardView } from '../src/risk/control.js';
 import { RiskEngine } from '../src/risk/engine.js';
 import { resolveLimits, type RiskOption } from '../src/risk/options.js';
 import { byOrder, readLog } from './helpers/trade-log.js';
-import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
+import { alpacaVenue, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
 
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-risk-'));
 const quiet = () => undefined;
@@ -309,13 +309,7 @@ test('a runaway strategy against the exchange: 1,000 legs of 1e6 shares and the 
     eosBehavior: 'liquidate',
     ordersPerMinute: 100_000,
     risk: { maxOrderQuantity: 1000, maxPositionQuantity: 50, duplicateWindowMs: 60_000 },
-    broker: {
-      type: 'alpaca',
-      baseUrl: ex.server.restUrl,
-      streamUrl: ex.server.streamUrl,
-      keyId: KEY_ID,
-      secretKey: SECRET,
-    },
+    broker: alpacaVenue(ex).broker,
     tradeLogPath: logDir,
     tradeLogName: 'runaway',
     logger: quiet,

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { parseOptions, SalvoOptionsError } from '../src/index.js';
 import { OrderRegistry } from '../src/execution/order-registry.js';
 import type { Order } from '../src/orders/order.js';
+import { anOrder } from './helpers/orders.js';
 import type { CheckedRequest } from '../src/execution/validate.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
 import { Portfolio } from '../src/portfolio/portfolio.js';
@@ -99,19 +100,7 @@ test('whatever blocks arrive, nothing that passes takes an order or a position p
           assert.ok(leg.quantity <= limits.maxOrderQuantity, `order ${leg.quantity} > ${limits.maxOrderQuantity}`);
           const signed = (open.get(leg.ticker) ?? 0) + (leg.side === 'buy' ? leg.quantity : -leg.quantity);
           open.set(leg.ticker, signed);
-          const o: Order = {
-            ...leg,
-            legs: undefined,
-            clientOrderId: `p-${++seq}`,
-            blockId: 'b',
-            leg: i,
-            workerId: 1,
-            status: 'created',
-            filledQty: 0,
-            filledAvgPrice: 0,
-            decidedAt: 0,
-            attempts: 0,
-          };
+          const o: Order = anOrder({ ...leg, legs: undefined, clientOrderId: `p-${++seq}`, blockId: 'b', leg: i });
           book.add(o);
           book.move(o, 'queued', { source: 'local' });
         });

@@ -11,29 +11,13 @@ import { parse } from 'csv-parse/sync';
 import { TRADE_LOG_COLUMNS, TradeLog } from '../src/journal/trade-log.js';
 import { readTradeLog, type LogRow } from '../src/cli/review/reader.js';
 import type { Order } from '../src/orders/order.js';
+import { anOrder, SELL_LIMIT_102 } from './helpers/orders.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-columns-'));
 const OLD_HEADER = TRADE_LOG_COLUMNS.slice(0, 13).join(',');
 
-const order = (id: string, parentId?: string): Order => ({
-  clientOrderId: id,
-  ticker: 'AAPL',
-  quantity: 1,
-  side: 'sell',
-  orderType: 'limit',
-  limitPrice: 102,
-  timeInForce: 'day',
-  action: 'sell_long',
-  blockId: 'b-1',
-  leg: 0,
-  workerId: 1,
-  status: 'new',
-  filledQty: 0,
-  filledAvgPrice: 0,
-  decidedAt: 0,
-  attempts: 0,
-  ...(parentId ? { parentId } : {}),
-});
+const order = (id: string, parentId?: string): Order =>
+  anOrder({ clientOrderId: id, quantity: 1, ...SELL_LIMIT_102, status: 'new', ...(parentId ? { parentId } : {}) });
 const event = (o: Order) => ({
   order: o,
   status: 'new' as const,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkOrder, type PositionView } from '../src/execution/validate.js';
+import { ocoExit } from './helpers/orders.js';
 
 const view = (positions: Record<string, number> = {}, closing = 0): PositionView => ({
   hasTicker: (t) => ['AAPL', 'MSFT'].includes(t),
@@ -198,15 +199,7 @@ test('notional orders: sized at the touch where the broker takes them, refused w
 });
 
 test('an OCO closes a position: its take-profit limit with the stop-loss as its leg, same side', () => {
-  const oco = {
-    ticker: 'AAPL',
-    quantity: 5,
-    side: 'sell',
-    orderType: 'limit',
-    orderClass: 'oco',
-    takeProfit: { limitPrice: 104 },
-    stopLoss: { stopPrice: 97 },
-  };
+  const oco = ocoExit('AAPL', 5);
   const verdict = checkOrder(oco, view({ AAPL: 5 }));
   assert.ok(verdict.ok);
   assert.deepEqual(

@@ -19,6 +19,12 @@ export interface TestExchange {
   close(): Promise<void>;
 }
 
+/** salvo's `broker` and `quotes` options for a test exchange's Alpaca face, with the test keys unless `keys` */
+export const alpacaVenue = (ex: TestExchange, keys = { keyId: KEY_ID, secretKey: SECRET }) => ({
+  broker: { type: 'alpaca', baseUrl: ex.server.restUrl, streamUrl: ex.server.streamUrl, ...keys } as const,
+  quotes: { type: 'alpaca', url: ex.server.dataStreamUrl, ...keys } as const,
+});
+
 export async function startAlpacaExchange(options: {
   tickers: string[];
   venue?: Partial<PaperBrokerConfig>;

@@ -30,12 +30,15 @@ def dump(value):
 def run(c):
     cmd = c["cmd"]
     side = OrderSide(c.get("side", "buy"))
+
+    def terms():
+        # what every order request names: its symbol, quantity and side
+        return dict(symbol=c["symbol"], qty=c["qty"], side=side)
+
     if cmd == "bracket":
         return client.submit_order(
             MarketOrderRequest(
-                symbol=c["symbol"],
-                qty=c["qty"],
-                side=side,
+                **terms(),
                 time_in_force=TimeInForce.DAY,
                 order_class=OrderClass.BRACKET,
                 take_profit=TakeProfitRequest(limit_price=c["take_profit"]),
@@ -43,24 +46,12 @@ def run(c):
             )
         )
     if cmd == "market":
-        return client.submit_order(
-            MarketOrderRequest(symbol=c["symbol"], qty=c["qty"], side=side, time_in_force=TimeInForce.DAY)
-        )
+        return client.submit_order(MarketOrderRequest(**terms(), time_in_force=TimeInForce.DAY))
     if cmd == "stop":
-        return client.submit_order(
-            StopOrderRequest(
-                symbol=c["symbol"], qty=c["qty"], side=side, time_in_force=TimeInForce.GTC, stop_price=c["stop"]
-            )
-        )
+        return client.submit_order(StopOrderRequest(**terms(), time_in_force=TimeInForce.GTC, stop_price=c["stop"]))
     if cmd == "trailing_stop":
         return client.submit_order(
-            TrailingStopOrderRequest(
-                symbol=c["symbol"],
-                qty=c["qty"],
-                side=side,
-                time_in_force=TimeInForce.GTC,
-                trail_percent=c["trail_percent"],
-            )
+            TrailingStopOrderRequest(**terms(), time_in_force=TimeInForce.GTC, trail_percent=c["trail_percent"])
         )
     if cmd == "replace":
         return client.replace_order_by_id(c["id"], ReplaceOrderRequest(qty=c["qty"], stop_price=c["stop"]))

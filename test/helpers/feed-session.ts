@@ -43,6 +43,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Publish = (ticker: string, update: QuoteUpdate) => Promise<void>;
 
+/** the run options both feed sessions share: the feed, a strategy every 100 ms, hold at the end, the log into `logs` */
+const feedRun = (
+  o: { tickers: string[]; quotes: RunTradingOptions['quotes']; logDir: string; name: string },
+  logs: string[],
+) =>
+  ({
+    tickers: o.tickers,
+    quotes: o.quotes,
+    frequency: '100ms',
+    warmUpPeriod: '5s',
+    eosBehavior: 'hold',
+    tradeLogPath: o.logDir,
+    tradeLogName: o.name,
+    handleSignals: false,
+    logger: (_l: unknown, m: string) => logs.push(m),
+  }) as const;
+
 /**
  * Ordinary quotes on every ticker, then MARKER on the first one. The strategy buys when it sees
  * MARKER; the paper venue fills at the board's ask. With `publish` omitted the feed plays itself
@@ -77,16 +94,8 @@ export async function markerSession(o: {
         seen = { ...q };
         return [{ ticker: target, quantity: 2, side: 'buy', orderType: 'market' }];
       },
-      tickers: o.tickers,
-      quotes: o.quotes,
-      frequency: '100ms',
+      ...feedRun(o, logs),
       runSeconds: 2,
-      warmUpPeriod: '5s',
-      eosBehavior: 'hold',
-      tradeLogPath: o.logDir,
-      tradeLogName: o.name,
-      handleSignals: false,
-      logger: (_l, m) => logs.push(m),
     });
   } finally {
     running = false;
@@ -169,18 +178,10 @@ export async function outageSession(o: {
         if (ctx.tick * 100 >= o.runSeconds * 1000 && recovered()) throw new Error(RIDDEN_OUT);
         return [{ ticker: target, quantity: 1, side: 'buy', orderType: 'market' }];
       },
-      tickers: o.tickers,
-      quotes: o.quotes,
-      frequency: '100ms',
+      ...feedRun(o, logs),
       runSeconds: o.runSeconds + 60,
-      warmUpPeriod: '5s',
-      eosBehavior: 'hold',
       haltOnError: true,
       ordersPerMinute: 100_000,
-      tradeLogPath: o.logDir,
-      tradeLogName: o.name,
-      handleSignals: false,
-      logger: (_l, m) => logs.push(m),
     });
   } finally {
     running = false;

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runTrading, type OrderRequest, type SessionReport, type StrategyContext } from '../../src/index.js';
-import { TICKERS, checkCoreSession, coreStrategy } from './integration.js';
+import { TICKERS, checkCoreSession, coreRun, coreStrategy } from './integration.js';
 
 export { TICKERS };
 const cents = (x: number) => Math.round(x * 100) / 100;
@@ -40,19 +40,14 @@ export async function fixIntegrationSession(
   };
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-fix-session-'));
   const report = await runTrading({
+    ...coreRun,
     strategy,
-    tickers: TICKERS,
-    frequency: '200ms',
-    runSeconds: 2.5,
-    numWorkers: 4,
-    ordersPerMinute: 100_000,
     eosBehavior: limitOnly ? 'custom' : 'liquidate',
     ...(limitOnly ? { customShutdownAction: flattenWithLimits } : {}),
     eosTimeout: 10,
     broker: broker as never,
     tradeLogPath: logDir,
     tradeLogName: name,
-    logger: () => undefined,
   });
   const { rows, orders, invalid } = checkCoreSession(report, { restingCanceled: !limitOnly });
   if (limitOnly)

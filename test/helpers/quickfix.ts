@@ -108,6 +108,31 @@ export interface QuickFixPeer {
   setStoredSeqNums(s: QuickFixSession, next: { sender: number; target: number }): void;
 }
 
+/**
+ * Writes QuickFIX's settings file `file` in `dir`: `settings` under [DEFAULT] with a store in
+ * `dir`, sessions open all day and no data dictionary, then a [SESSION] per session.
+ */
+function writeSettings(dir: string, file: string, settings: string[], sessions: QuickFixSession[]): string {
+  const config = path.join(dir, file);
+  const defaults = [
+    '[DEFAULT]',
+    ...settings,
+    `FileStorePath=${path.join(dir, 'store')}`,
+    'StartTime=00:00:00',
+    'EndTime=00:00:00',
+    'UseDataDictionary=N',
+  ];
+  const perSession = sessions.flatMap((s) => [
+    '',
+    '[SESSION]',
+    `BeginString=${s.beginString}`,
+    `SenderCompID=${s.senderCompId}`,
+    `TargetCompID=${s.targetCompId}`,
+  ]);
+  fs.writeFileSync(config, `${[...defaults, ...perSession].join('\n')}\n`);
+  return config;
+}
+
 /** `showIncoming`: the peer prints every message it receives, for output() (the raw FIX, SOH-separated) */
 export async function startQuickFix(
   kind: 'executor' | 'ordermatch',
@@ -118,30 +143,19 @@ export async function startQuickFix(
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `salvo-quickfix-${kind}-`));
   dirs.push(dir);
-  const config = path.join(dir, 'acceptor.cfg');
-  fs.writeFileSync(
-    config,
-    `${[
-      '[DEFAULT]',
+  const config = writeSettings(
+    dir,
+    'acceptor.cfg',
+    [
       'ConnectionType=acceptor',
       `SocketAcceptPort=${port}`,
       'SocketAcceptHost=127.0.0.1',
       'SocketReuseAddress=Y',
-      `FileStorePath=${path.join(dir, 'store')}`,
-      'StartTime=00:00:00',
-      'EndTime=00:00:00',
-      'UseDataDictionary=N',
       `ScreenLogShowIncoming=${options.showIncoming ? 'Y' : 'N'}`,
       'ScreenLogShowOutgoing=N',
       'ScreenLogShowEvents=Y',
-      ...sessions.flatMap((s) => [
-        '',
-        '[SESSION]',
-        `BeginString=${s.beginString}`,
-        `SenderCompID=${s.senderCompId}`,
-        `TargetCompID=${s.targetCompId}`,
-      ]),
-    ].join('\n')}\n`,
+    ],
+    sessions,
   );
   let child: ChildProcess | undefined;
   let log = '';
@@ -221,30 +235,21 @@ export async function startTradeClient(s: QuickFixSession, port: number): Promis
   requireQuickFix();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-quickfix-tradeclient-'));
   dirs.push(dir);
-  const config = path.join(dir, 'initiator.cfg');
-  fs.writeFileSync(
-    config,
-    `${[
-      '[DEFAULT]',
+  const config = writeSettings(
+    dir,
+    'initiator.cfg',
+    [
       'ConnectionType=initiator',
       'SocketConnectHost=127.0.0.1',
       `SocketConnectPort=${port}`,
       'HeartBtInt=30',
       'ReconnectInterval=1',
-      `FileStorePath=${path.join(dir, 'store')}`,
-      'StartTime=00:00:00',
-      'EndTime=00:00:00',
-      'UseDataDictionary=N',
       'ResetOnLogon=Y',
       'ScreenLogShowIncoming=N',
       'ScreenLogShowOutgoing=N',
       'ScreenLogShowEvents=N',
-      '',
-      '[SESSION]',
-      `BeginString=${s.beginString}`,
-      `SenderCompID=${s.senderCompId}`,
-      `TargetCompID=${s.targetCompId}`,
-    ].join('\n')}\n`,
+    ],
+    [s],
   );
   const child = spawn(binaries.tradeclient.bin, [config], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);

@@ -33,6 +33,21 @@ export function replayFile(quotes: ScriptedQuote[], gapMs = 0): string {
   return file;
 }
 
+/**
+ * Run options for a session on the paper venue over the replay `file`, looped: whenever start-up
+ * ends, the strategy can act on the opening quote and the same pass then moves the market. Held at
+ * the end; add the strategy, runSeconds and the trade log.
+ */
+export const loopedReplayRun = (tickers: string[], file: string) =>
+  ({
+    tickers,
+    quotes: { type: 'replay', file, speed: 1, loop: true },
+    broker: { type: 'paper' },
+    frequency: '100ms',
+    eosBehavior: 'hold',
+    handleSignals: false,
+  }) as const;
+
 export async function scriptedExchange(
   first: ScriptedQuote[],
   venue: Record<string, unknown> = {},
