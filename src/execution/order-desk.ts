@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Log } from '../util/log.js';
 import type { FromWorker } from './messages.js';
-import { clientOrderId, isTerminal, preciseNow, type Order } from '../orders/order.js';
+import { clientOrderId, freshOrderState, isTerminal, preciseNow, type Order } from '../orders/order.js';
 import { InstructionDesk, instructionOf, openOrderView, type Instruction } from './order-instructions.js';
 import type { OrderRegistry } from './order-registry.js';
 import type { Throttle } from './throttle.js';
@@ -112,11 +112,7 @@ export class OrderDesk {
           blockId,
           leg,
           workerId,
-          status: 'created',
-          filledQty: 0,
-          filledAvgPrice: 0,
-          decidedAt,
-          attempts: 0,
+          ...freshOrderState(decidedAt),
         };
         this.book.add(order);
         this.book.move(order, 'queued', { source: 'local' });
@@ -206,11 +202,7 @@ export class OrderDesk {
       blockId,
       leg,
       workerId: 0,
-      status: 'created',
-      filledQty: 0,
-      filledAvgPrice: 0,
-      decidedAt,
-      attempts: 0,
+      ...freshOrderState(decidedAt),
     };
     this.book.add(order);
     this.book.move(order, 'rejected', { source: 'local', rawStatus: risk ? 'risk' : 'invalid', reason });

@@ -6,7 +6,7 @@
 // honoured (unknown order, already final, not yet acknowledged) is a rejected row of its own in the
 // trade log with the reason; the rest of the block goes on.
 import type { OpenOrder } from '../types.js';
-import { clientOrderId, isTerminal, preciseNow, strategyOf, type Order } from '../orders/order.js';
+import { clientOrderId, freshOrderState, isTerminal, preciseNow, strategyOf, type Order } from '../orders/order.js';
 import type { OrderRegistry } from './order-registry.js';
 import type { Throttle } from './throttle.js';
 import { checkOrder, closesSide, type PositionView } from './validate.js';
@@ -187,11 +187,7 @@ export class InstructionDesk {
       blockId: block.blockId,
       leg: block.leg,
       workerId: target.workerId,
-      status: 'created',
-      filledQty: 0,
-      filledAvgPrice: 0,
-      decidedAt: block.decidedAt,
-      attempts: 0,
+      ...freshOrderState(block.decidedAt),
     };
     return order;
   }

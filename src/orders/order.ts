@@ -109,3 +109,7 @@ export function wireTerms(o: WireOrder): Omit<WireOrder, 'legs'> {
 export function toWire(o: WireOrder): WireOrder {
   return o.legs ? { ...wireTerms(o), legs: o.legs.map(toWire) } : wireTerms(o);
 }
+
+/** what every new order of the session starts with: created, nothing filled, no attempt yet */
+export const freshOrderState = (decidedAt: number) =>
+  ({ status: 'created', filledQty: 0, filledAvgPrice: 0, decidedAt, attempts: 0 }) as const;
