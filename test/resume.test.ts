@@ -19,6 +19,8 @@ import { accountKey, dayFile, readDay, today, writeDay } from '../src/risk/persi
 import { checkAtStart, isLiveAccount } from '../src/journal/start-check.js';
 import { OrderRegistry } from '../src/execution/order-registry.js';
 import { KEY_ID, SECRET, quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
+import { spawn } from 'node:child_process';
+import { until } from './helpers/until.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-resume-'));
 const opened: Array<{ close(): Promise<unknown> }> = [];
@@ -403,4 +405,62 @@ test('a live account with orphans refuses to start until onStartOrphans says wha
   const paper = await check(false);
   assert.deepEqual([paper.orphans.count, paper.orphans.action], [1, 'report']);
   assert.match(lines.at(-1) ?? '', /left as they are \(onStartOrphans 'report'/);
+});
+
+test("resume after kill -9: a bracket's exits, named by Alpaca, are asked for by the venue's ids, adopted and closed; the account ends flat", async () => {
+  const ex = await exchange();
+  const name = 'bracket-killed';
+  const journalFile = path.join(dir, `${name}.journal`);
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(import.meta.dirname, 'helpers', 'bracket-runner.ts'),
+      JSON.stringify({ broker: brokerOf(ex), ticker: 'AAPL', tradeLogPath: dir, tradeLogName: name }),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((r) => child.once('exit', r));
+  // the exits' aliases journaled and the entry filled at the venue: the exits rest there
+  const aliases = await until(
+    () => {
+      if (child.exitCode !== null) throw new Error(`the session ended before it was killed:\n${stderr}`);
+      // no header yet: the session has not reached its first order
+      if (!fs.existsSync(journalFile) || !fs.readFileSync(journalFile, 'utf8').includes('"t":"header"'))
+        return undefined;
+      const j = readJournal(journalFile);
+      const entry = j.intents.find((i) => i.order.orderClass === 'bracket');
+      return j.aliases.length === 2 && entry && ex.venue.getOrder(entry.order.clientOrderId)?.status === 'filled'
+        ? j.aliases
+        : undefined;
+    },
+    { what: "the bracket's entry filled and its exits' aliases journaled", timeoutMs: 60_000, detail: () => stderr },
+  );
+  child.kill('SIGKILL');
+  await exited;
+  for (const a of aliases) {
+    assert.notEqual(a.venueClientOrderId, a.clientOrderId, 'Alpaca names the exits itself');
+    assert.ok(
+      !['filled', 'canceled'].includes(String(ex.venue.getOrder(a.venueClientOrderId)?.status)),
+      `exit ${a.clientOrderId} still live at the venue after the kill`,
+    );
+  }
+
+  const report = await runTrading({ ...session(ex, name), resume: true, eosBehavior: 'liquidate' });
+  assert.equal(report.resumed?.notSent, 0, 'no exit marked not sent');
+  assert.equal(report.resumed?.adopted, 2, 'both exits adopted');
+  const rows = byOrder(readLog(report.tradeLogFile));
+  for (const a of aliases) {
+    const terminal = rows.get(a.clientOrderId)?.terminal ?? [];
+    assert.equal(terminal.length, 1, `exit ${a.clientOrderId}: one terminal row`);
+    assert.equal(terminal[0].status, 'canceled', `exit ${a.clientOrderId} canceled at the end of session`);
+    assert.equal(ex.venue.getOrder(a.venueClientOrderId)?.status, 'canceled', 'canceled at the venue too');
+  }
+  for (const [id, h] of rows) assert.equal(h.terminal.length, 1, `${id}: one terminal row`);
+  assert.deepEqual(report.positions, [], 'flat in the session report');
+  assert.deepEqual(await (await client(ex)).positions(), [], 'flat at the exchange');
+  assert.deepEqual(await (await client(ex)).openOrders(), [], 'nothing left open at the exchange');
 });

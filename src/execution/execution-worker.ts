@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       case 'cancel':
         track(
           broker
-            .cancel(message.clientOrderId)
+            .cancel(message.venueClientOrderId ?? message.clientOrderId)
             .catch((e) => say({ type: 'cancel-failed', clientOrderId: message.clientOrderId, reason: errorText(e) })),
         );
         break;

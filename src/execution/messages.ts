@@ -13,7 +13,8 @@ export interface ExecutionWorkerData {
 
 export type ToWorker =
   | { type: 'submit'; orders: WireOrder[] }
-  | { type: 'cancel'; clientOrderId: string }
+  /** `venueClientOrderId`: the id the venue knows the order by, when it named it itself (a bracket's leg at Alpaca) */
+  | { type: 'cancel'; clientOrderId: string; venueClientOrderId?: string }
   /** end of session: no retry starts after `by` (epoch ms); an order cut off answers `not-sent` */
   | { type: 'stop-retries'; by: number }
   | { type: 'close' };

@@ -23,6 +23,13 @@ export interface OrderEvent {
   fill?: { qty: number; price: number };
 }
 
+/** salvo's order `clientOrderId` is `venueClientOrderId` / `brokerOrderId` at the venue */
+export interface OrderAlias {
+  clientOrderId: string;
+  venueClientOrderId: string;
+  brokerOrderId: string;
+}
+
 /** refused updates kept one by one in the report; the rest are only counted */
 const REFUSALS_KEPT = 20;
 const EPS = 1e-12;
@@ -44,12 +51,18 @@ export class OrderRegistry {
    * it (the stream and the worker's answer race), and are applied when the alias arrives
    */
   private readonly unclaimed = new Map<string, TradeUpdate[]>();
+  private readonly aliasListeners: Array<(alias: OrderAlias) => void> = [];
 
   /** `log` hears a warning for each refused update that carries a fill */
   constructor(private readonly log?: Pick<Log, 'warn'>) {}
 
   onEvent(listener: (event: OrderEvent) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** hears each alias learned (the journal keeps them: a resumed session asks the venue by its ids) */
+  onAlias(listener: (alias: OrderAlias) => void): void {
+    this.aliasListeners.push(listener);
   }
 
   add(order: Order): void {
@@ -106,7 +119,9 @@ export class OrderRegistry {
     const order = this.orders.get(clientOrderId);
     if (!order) return;
     order.brokerOrderId ??= brokerOrderId;
+    order.venueClientOrderId = venueClientOrderId;
     this.aliases.set(venueClientOrderId, order);
+    for (const listener of this.aliasListeners) listener({ clientOrderId, venueClientOrderId, brokerOrderId });
     const early = this.unclaimed.get(venueClientOrderId) ?? [];
     this.unclaimed.delete(venueClientOrderId);
     this.foreignUpdates -= early.length;

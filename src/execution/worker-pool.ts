@@ -101,6 +101,7 @@ export class WorkerPool {
     this.post((((order.workerId || 1) - 1) % this.workers.length) + 1, {
       type: 'cancel',
       clientOrderId: order.clientOrderId,
+      venueClientOrderId: order.venueClientOrderId,
     });
   }
 

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { BrokerPosition, WireOrder } from '../brokers/broker.js';
-import type { OrderEvent } from '../execution/order-registry.js';
+import type { OrderAlias, OrderEvent } from '../execution/order-registry.js';
 import { wireTerms, type Order } from '../orders/order.js';
 import type { OrderStatus } from '../types.js';
 import { appendWhole } from '../util/append-whole.js';
@@ -56,7 +56,16 @@ export interface StatusRecord {
   reason?: string;
 }
 
-export type JournalRecord = HeaderRecord | IntentRecord | StatusRecord;
+/**
+ * A venue's own ids for one of salvo's orders (Alpaca names a bracket's legs), written when the ack
+ * brings them: a resumed session asks the venue for the leg by them. A salvo older than this record
+ * skips it with a warning; a journal without any is read as before.
+ */
+export interface AliasRecord extends OrderAlias {
+  t: 'alias';
+}
+
+export type JournalRecord = HeaderRecord | IntentRecord | StatusRecord | AliasRecord;
 
 /** A journal that cannot be used (newer format, another account, missing): one line, the file named. */
 export class JournalError extends Error {
@@ -179,6 +188,16 @@ export class OrderJournal {
     }
   }
 
+  /** The venue's ids for a journaled order; written like a status record, and never throws either. */
+  alias(alias: OrderAlias): void {
+    if (!this.known.has(alias.clientOrderId)) return;
+    try {
+      this.write(line({ t: 'alias', ...alias }), this.sync === 'always');
+    } catch (error) {
+      if (!this.lostStatusRecords++) this.onLostStatus?.(error as Error);
+    }
+  }
+
   private writeStatus(event: OrderEvent): void {
     const o = event.order;
     this.write(
@@ -224,6 +243,8 @@ export interface JournalContents {
   headers: HeaderRecord[];
   intents: IntentRecord[];
   statuses: StatusRecord[];
+  /** the venue's own ids for salvo's orders (absent from journals written before them: empty) */
+  aliases: AliasRecord[];
   /** bytes up to the end of the last whole line (a torn tail is cut there before appending) */
   validBytes: number;
   /** one line each: what was skipped and why */
@@ -240,7 +261,7 @@ export function readJournal(file: string): JournalContents {
       `no order journal to resume from: ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
     );
   }
-  const out: JournalContents = { headers: [], intents: [], statuses: [], validBytes: 0, warnings: [] };
+  const out: JournalContents = { headers: [], intents: [], statuses: [], aliases: [], validBytes: 0, warnings: [] };
   const end = buffer.lastIndexOf(0x0a) + 1;
   out.validBytes = end;
   if (end < buffer.length)
@@ -264,6 +285,7 @@ export function readJournal(file: string): JournalContents {
       out.headers.push(record);
     } else if (record.t === 'intent') out.intents.push(record);
     else if (record.t === 'status') out.statuses.push(record);
+    else if (record.t === 'alias') out.aliases.push(record);
     else out.warnings.push(`${file}: skipped a record of unknown type on line ${i + 1}`);
   });
   if (!out.headers.length)

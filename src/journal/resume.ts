@@ -180,6 +180,8 @@ export function replayJournal(
       });
   }
   for (const order of scratch.all()) book.add(order);
+  // before any update reaches `book`: a leg's updates carry the venue's id for it
+  for (const a of contents.aliases ?? []) book.alias(a.clientOrderId, a.venueClientOrderId, a.brokerOrderId);
   return { sessionTag: header.sessionTag, blockSeq, last };
 }
 
@@ -246,7 +248,8 @@ export async function settleWithBroker(args: {
     all.map((o) => ({ wire: toWire(o), filledQty: o.filledQty, filledAvgPrice: o.filledAvgPrice })),
   );
   const open = all.filter((o) => !isTerminal(o.status));
-  const states = await inBatches(open, 16, (o) => askBroker(broker, o.clientOrderId));
+  // a leg the venue named itself (a bracket's exit at Alpaca) is asked for by the venue's id
+  const states = await inBatches(open, 16, (o) => askBroker(broker, o.venueClientOrderId ?? o.clientOrderId));
   open.forEach((order, i) => {
     const state = states[i];
     if (!state) {

@@ -18,6 +18,11 @@ export interface Order extends WireOrder {
   filledAvgPrice: number;
   reason?: string;
   brokerOrderId?: string;
+  /**
+   * the client order id the venue itself gave this order (Alpaca names a bracket's legs): asked and
+   * canceled by this id, since the venue does not know salvo's; unset when the venue uses salvo's
+   */
+  venueClientOrderId?: string;
   /** a leg of a bracket / OTO / OCO: the client order id of the order it belongs to (the entry, or an OCO's take-profit) */
   parentId?: string;
   /** epoch ms (sub-ms precision) the strategy returned the order */

@@ -182,6 +182,7 @@ export class Session {
       const journal = OrderJournal.open(journalFileOf(options), options.journal.sync, prior?.contents.validBytes);
       records.cleanups.push(() => closeJournal(journal, log));
       journal.remember([...book.all()].map((o) => o.clientOrderId));
+      book.onAlias((a) => journal.alias(a));
       journal.onLostStatus = (error) => writeFailed(records, 'the order journal', error);
       tradeLog.onFailure = (error) => writeFailed(records, 'the trade log', error);
       book.onEvent((e) => {
