@@ -12,6 +12,9 @@ import { runTrading } from '../src/index.js';
 import type { Order } from '../src/orders/order.js';
 import { JournalError, OrderJournal, readJournal, type JournalSync } from '../src/journal/journal.js';
 import { readLog } from './helpers/trade-log.js';
+import { OrderRegistry } from '../src/execution/order-registry.js';
+import { replayJournal } from '../src/journal/resume.js';
+import { Portfolio } from '../src/portfolio/portfolio.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salvo-journal-'));
 let n = 0;
@@ -217,4 +220,43 @@ test('a session journals the intent of every order it sends before any status ch
   }
   const terminal = c.statuses.filter((s) => ['filled', 'canceled', 'rejected', 'expired', 'failed'].includes(s.status));
   assert.deepEqual(new Set(terminal.map((s) => s.id)), sent, 'every order sent has its terminal status journaled');
+});
+
+test("a leg's venue ids are journaled and restored by the replay, so its updates find it; a journal without them reads as before", () => {
+  const file = fresh();
+  writeSample(file);
+  const old = readJournal(file);
+  assert.deepEqual([old.aliases, old.warnings], [[], []], 'a journal written before alias records');
+  const j = OrderJournal.open(file, 'block');
+  j.remember(old.intents.map((i) => i.order.clientOrderId)); // as a resumed session does
+  j.alias({ clientOrderId: 'buy_long-2-00000002', venueClientOrderId: 'alpaca-leg-1', brokerOrderId: 'b-1' });
+  j.alias({ clientOrderId: 'never-journaled', venueClientOrderId: 'alpaca-leg-2', brokerOrderId: 'b-2' });
+  j.close();
+  const c = readJournal(file);
+  assert.deepEqual(
+    c.aliases.map((a) => [a.clientOrderId, a.venueClientOrderId, a.brokerOrderId]),
+    [['buy_long-2-00000002', 'alpaca-leg-1', 'b-1']],
+    'only journaled orders',
+  );
+  const book = new OrderRegistry();
+  replayJournal(c, book, new Portfolio());
+  const leg = book.get('buy_long-2-00000002')!;
+  assert.equal(leg.venueClientOrderId, 'alpaca-leg-1');
+  book.applyUpdate({
+    event: 'new',
+    order: {
+      clientOrderId: 'alpaca-leg-1',
+      brokerOrderId: 'b-1',
+      ticker: 'AAPL',
+      side: 'buy',
+      quantity: 1,
+      status: 'new',
+      rawStatus: 'new',
+      filledQty: 0,
+      filledAvgPrice: 0,
+    },
+    timestamp: 6,
+  });
+  assert.equal(leg.status, 'new', "an update by the venue's id reaches salvo's leg");
+  assert.equal(book.foreignUpdates, 0);
 });
