@@ -24,7 +24,7 @@ import { KEY_ID, SECRET } from './helpers/alpaca-exchange.js';
 import { scriptedExchange } from './helpers/scripted-exchange.js';
 import { byOrder, readLog, type OrderHistory } from './helpers/trade-log.js';
 
-const TICKERS = ['STP', 'SLM', 'RPL', 'BRK', 'BRP', 'OCB'];
+const TICKERS = ['STP', 'SLM', 'RPL', 'BRK', 'BRP', 'OCB', 'NTL'];
 const board = new QuoteBoard(TICKERS);
 const quote = (ticker: string, bid: number, ask: number, bidSize = 1000) =>
   board.write(board.slotOf(ticker), {
@@ -300,6 +300,31 @@ test('OCO over FIX, emulated: both legs work at once; canceling one cancels the 
   assert.deepEqual(await broker.openOrders(), []);
 });
 
+test('a notional order goes as CashOrderQty(152): the venue sizes it at its touch and fills fractional shares; a notional limit is refused with its reason', async () => {
+  const buy = order({ ticker: 'NTL', side: 'buy', orderType: 'market', quantity: 0, notional: 250.25 });
+  await broker.submit(buy);
+  await until(() => last(buy.clientOrderId)?.status === 'filled', { what: 'the notional buy filled' });
+  assert.deepEqual(fills(buy.clientOrderId), [{ qty: 2.5, price: 100.1 }], '250.25 at the ask 100.1');
+  assert.equal(
+    venue.getOrder(buy.clientOrderId)?.quantity,
+    2.5,
+    'sized by the venue from the money (salvo sent no OrderQty)',
+  );
+  assert.deepEqual(
+    (await broker.positions()).filter((p) => p.ticker === 'NTL').map((p) => p.quantity),
+    [2.5],
+  );
+  const limit = order({ ticker: 'NTL', side: 'buy', orderType: 'limit', limitPrice: 99, quantity: 0, notional: 100 });
+  assert.equal(
+    await refusal(broker.submit(limit)),
+    'notional orders are simple market orders, time in force day; this one is limit, day: use qty',
+  );
+  for (const notional of [-5, 0]) {
+    const bad = order({ ticker: 'NTL', side: 'buy', orderType: 'market', quantity: 0, notional });
+    assert.equal(await refusal(broker.submit(bad)), `invalid notional ${notional}: must be a positive amount`);
+  }
+});
+
 test('a venue that carries CumQty across a replace: the replacement counts only its own fills, positions once', () => {
   const cache = new OrderCache();
   const wire = order({ ticker: 'XYZ', side: 'buy', orderType: 'limit', limitPrice: 10, quantity: 10 });
@@ -468,8 +493,8 @@ test('a strategy over FIX end to end: stops fill at the crossing quote, a traili
   assert.equal(report.reconciled, true);
 });
 
-test('a strategy over FIX end to end: an OCO closing a held position; the take-profit fills at its price and cancels the stop-loss, or the stop triggers and cancels the take-profit', async () => {
-  const first = ['OTP', 'OSL'].map((ticker) => ({ ticker, bid: 99.9, ask: 100.1 }));
+test('a strategy over FIX end to end: an OCO closing a held position; the take-profit fills at its price and cancels the stop-loss, or the stop triggers and cancels the take-profit; a notional buy', async () => {
+  const first = ['OTP', 'OSL', 'NTF'].map((ticker) => ({ ticker, bid: 99.9, ask: 100.1 }));
   const ex = await scriptedExchange(first, {}, { fix: true });
   const phase: Record<string, number> = { OTP: 0, OSL: 0 };
   const logs: string[] = [];
@@ -477,6 +502,10 @@ test('a strategy over FIX end to end: an OCO closing a held position; the take-p
     strategy: (ctx): OrderInstruction[] | undefined => {
       const { quotes, positions, orders } = ctx.getCurrentData();
       const out: OrderInstruction[] = [];
+      if (phase.NTF === undefined && quotes.NTF?.bid === 99.9) {
+        phase.NTF = 1;
+        out.push({ ticker: 'NTF', notional: 250.25, side: 'buy', orderType: 'market' });
+      }
       for (const ticker of ['OTP', 'OSL']) {
         const held = positions.find((p) => p.ticker === ticker)?.quantity ?? 0;
         if (phase[ticker] === 0 && quotes[ticker]?.bid === 99.9) {
@@ -538,6 +567,11 @@ test('a strategy over FIX end to end: an OCO closing a held position; the take-p
   assert.equal(oslSl.rows[0].parent_id, oslTp.id);
   assert.equal(ex.venue.getOrder(otpTp.id)?.limitPrice, 102, 'the take-profit at the venue as the strategy priced it');
   assert.equal(ex.venue.getOrder(oslSl.id)?.stopPrice, 98, 'the stop-loss at the venue as the strategy priced it');
-  assert.deepEqual(report.positions, [], 'both positions closed');
+  assert.deepEqual(byTicker('NTF').map(outcome), [['buy_long', 'head', 'filled', 100.1, 2.5]], 'the money at the ask');
+  assert.deepEqual(
+    report.positions.map((p) => [p.ticker, p.quantity]),
+    [['NTF', 2.5]],
+    'both OCO positions closed; the notional buy held',
+  );
   assert.equal(report.reconciled, true);
 });
