@@ -268,7 +268,7 @@ test('bracket over FIX, partial fill rule: the first partial fill of an exit can
   );
 });
 
-test('OCO over FIX, emulated: both legs work at once; canceling one cancels the group; a refused take-profit sends nothing', async () => {
+test('OCO over FIX, emulated: both legs work at once; canceling or refusing one ends the other; a refused take-profit sends nothing; a partial fill cancels the sibling', async () => {
   const tp = order({ ticker: 'OCB', side: 'sell', orderType: 'limit', limitPrice: 102, quantity: 4 });
   const sl = order({ ticker: 'OCB', side: 'sell', orderType: 'stop', stopPrice: 98, quantity: 4 });
   await broker.submitGroup({ ...tp, orderClass: 'oco', legs: [sl] });
@@ -297,6 +297,22 @@ test('OCO over FIX, emulated: both legs work at once; canceling one cancels the 
   await until(() => last(tp3.clientOrderId)?.status === 'canceled', { what: 'the take-profit canceled' });
   assert.equal(last(sl3.clientOrderId)?.status, 'rejected');
   assert.equal(last(tp3.clientOrderId)?.reason, `oco: sibling ${sl3.clientOrderId} rejected`);
+  // the partial fill rule: the first partial fill of either cancels the other; the one filling works on
+  const tp4 = order({ ticker: 'OCB', side: 'sell', orderType: 'limit', limitPrice: 102, quantity: 5 });
+  const sl4 = order({ ticker: 'OCB', side: 'sell', orderType: 'stop', stopPrice: 98, quantity: 5 });
+  await broker.submitGroup({ ...tp4, orderClass: 'oco', legs: [sl4] });
+  await until(() => last(sl4.clientOrderId)?.status === 'new', { what: 'the stop-loss working' });
+  quote('OCB', 102, 102.2, 2); // two shares shown at the bid, exactly the take-profit's price
+  await until(() => last(sl4.clientOrderId)?.status === 'canceled', {
+    what: 'the stop-loss canceled on the partial fill',
+  });
+  assert.equal(last(sl4.clientOrderId)?.reason, `oco: sibling ${tp4.clientOrderId} partially filled`);
+  quote('OCB', 102, 102.2);
+  await until(() => last(tp4.clientOrderId)?.status === 'filled', { what: 'the take-profit filled for the rest' });
+  assert.deepEqual(fills(tp4.clientOrderId), [
+    { qty: 2, price: 102 },
+    { qty: 3, price: 102 },
+  ]);
   assert.deepEqual(await broker.openOrders(), []);
 });
 
