@@ -2,7 +2,8 @@
 // exchange served as a FIX acceptor (serveFix) on 127.0.0.1, the test moving the venue's quote board:
 // stop (OrdType 3) and stop limit (4) with StopPx, a trailing stop refused with its reason,
 // OrderCancelReplaceRequest (ExecType 5, and OrderCancelReject for an unknown or final order), and a
-// bracket emulated by salvo (the exits held until the entry fills, then an OCO kept by salvo).
+// bracket emulated by salvo (the exits held until the entry fills, then an OCO kept by salvo), and an
+// OCO emulated the same way (both legs working at once, the first fill cancels the other).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -17,13 +18,13 @@ import { parsePaperBrokerConfig } from '../src/exchange/config.js';
 import { serveFix } from '../src/exchange/fix-acceptor.js';
 import { PaperVenue } from '../src/exchange/venue.js';
 import { QuoteBoard } from '../src/market/quote-board.js';
-import { BRK_BRACKET } from './helpers/orders.js';
+import { BRK_BRACKET, ocoExit } from './helpers/orders.js';
 import { until } from './helpers/until.js';
 import { KEY_ID, SECRET } from './helpers/alpaca-exchange.js';
 import { scriptedExchange } from './helpers/scripted-exchange.js';
-import { byOrder, readLog } from './helpers/trade-log.js';
+import { byOrder, readLog, type OrderHistory } from './helpers/trade-log.js';
 
-const TICKERS = ['STP', 'SLM', 'RPL', 'BRK', 'BRP'];
+const TICKERS = ['STP', 'SLM', 'RPL', 'BRK', 'BRP', 'OCB', 'NTL'];
 const board = new QuoteBoard(TICKERS);
 const quote = (ticker: string, bid: number, ask: number, bidSize = 1000) =>
   board.write(board.slotOf(ticker), {
@@ -267,6 +268,79 @@ test('bracket over FIX, partial fill rule: the first partial fill of an exit can
   );
 });
 
+test('OCO over FIX, emulated: both legs work at once; canceling or refusing one ends the other; a refused take-profit sends nothing; a partial fill cancels the sibling', async () => {
+  const tp = order({ ticker: 'OCB', side: 'sell', orderType: 'limit', limitPrice: 102, quantity: 4 });
+  const sl = order({ ticker: 'OCB', side: 'sell', orderType: 'stop', stopPrice: 98, quantity: 4 });
+  await broker.submitGroup({ ...tp, orderClass: 'oco', legs: [sl] });
+  await until(() => last(tp.clientOrderId)?.status === 'new' && last(sl.clientOrderId)?.status === 'new', {
+    what: 'both legs working at the venue',
+  });
+  assert.equal(venue.getOrder(sl.clientOrderId)?.stopPrice, 98);
+  await broker.cancel(sl.clientOrderId);
+  await until(() => last(tp.clientOrderId)?.status === 'canceled', { what: 'the take-profit canceled with its group' });
+  assert.equal(last(tp.clientOrderId)?.reason, `oco: sibling ${sl.clientOrderId} canceled`);
+  assert.equal(venue.getOrder(tp.clientOrderId)?.status, 'canceled');
+  for (const id of [tp.clientOrderId, sl.clientOrderId])
+    assert.equal(updates.filter((u) => u.order.clientOrderId === id && u.order.status === 'canceled').length, 1, id);
+  // a take-profit the venue refuses refuses the group whole: the stop-loss is never sent
+  const tp2 = order({ ticker: 'OCB', side: 'sell', orderType: 'limit', limitPrice: 0, quantity: 4 });
+  const sl2 = order({ ticker: 'OCB', side: 'sell', orderType: 'stop', stopPrice: 98, quantity: 4 });
+  assert.equal(
+    await refusal(broker.submitGroup({ ...tp2, orderClass: 'oco', legs: [sl2] })),
+    'a limit order needs a positive limit_price; got 0',
+  );
+  assert.equal(venue.getOrder(sl2.clientOrderId), undefined, 'the stop-loss of a refused take-profit is never sent');
+  // a stop-loss the venue refuses (a sell stop at or above the bid would trigger at once) ends its take-profit
+  const tp3 = order({ ticker: 'OCB', side: 'sell', orderType: 'limit', limitPrice: 102, quantity: 4 });
+  const sl3 = order({ ticker: 'OCB', side: 'sell', orderType: 'stop', stopPrice: 100, quantity: 4 });
+  await broker.submitGroup({ ...tp3, orderClass: 'oco', legs: [sl3] });
+  await until(() => last(tp3.clientOrderId)?.status === 'canceled', { what: 'the take-profit canceled' });
+  assert.equal(last(sl3.clientOrderId)?.status, 'rejected');
+  assert.equal(last(tp3.clientOrderId)?.reason, `oco: sibling ${sl3.clientOrderId} rejected`);
+  // the partial fill rule: the first partial fill of either cancels the other; the one filling works on
+  const tp4 = order({ ticker: 'OCB', side: 'sell', orderType: 'limit', limitPrice: 102, quantity: 5 });
+  const sl4 = order({ ticker: 'OCB', side: 'sell', orderType: 'stop', stopPrice: 98, quantity: 5 });
+  await broker.submitGroup({ ...tp4, orderClass: 'oco', legs: [sl4] });
+  await until(() => last(sl4.clientOrderId)?.status === 'new', { what: 'the stop-loss working' });
+  quote('OCB', 102, 102.2, 2); // two shares shown at the bid, exactly the take-profit's price
+  await until(() => last(sl4.clientOrderId)?.status === 'canceled', {
+    what: 'the stop-loss canceled on the partial fill',
+  });
+  assert.equal(last(sl4.clientOrderId)?.reason, `oco: sibling ${tp4.clientOrderId} partially filled`);
+  quote('OCB', 102, 102.2);
+  await until(() => last(tp4.clientOrderId)?.status === 'filled', { what: 'the take-profit filled for the rest' });
+  assert.deepEqual(fills(tp4.clientOrderId), [
+    { qty: 2, price: 102 },
+    { qty: 3, price: 102 },
+  ]);
+  assert.deepEqual(await broker.openOrders(), []);
+});
+
+test('a notional order goes as CashOrderQty(152): the venue sizes it at its touch and fills fractional shares; a notional limit is refused with its reason', async () => {
+  const buy = order({ ticker: 'NTL', side: 'buy', orderType: 'market', quantity: 0, notional: 250.25 });
+  await broker.submit(buy);
+  await until(() => last(buy.clientOrderId)?.status === 'filled', { what: 'the notional buy filled' });
+  assert.deepEqual(fills(buy.clientOrderId), [{ qty: 2.5, price: 100.1 }], '250.25 at the ask 100.1');
+  assert.equal(
+    venue.getOrder(buy.clientOrderId)?.quantity,
+    2.5,
+    'sized by the venue from the money (salvo sent no OrderQty)',
+  );
+  assert.deepEqual(
+    (await broker.positions()).filter((p) => p.ticker === 'NTL').map((p) => p.quantity),
+    [2.5],
+  );
+  const limit = order({ ticker: 'NTL', side: 'buy', orderType: 'limit', limitPrice: 99, quantity: 0, notional: 100 });
+  assert.equal(
+    await refusal(broker.submit(limit)),
+    'notional orders are simple market orders, time in force day; this one is limit, day: use qty',
+  );
+  for (const notional of [-5, 0]) {
+    const bad = order({ ticker: 'NTL', side: 'buy', orderType: 'market', quantity: 0, notional });
+    assert.equal(await refusal(broker.submit(bad)), `invalid notional ${notional}: must be a positive amount`);
+  }
+});
+
 test('a venue that carries CumQty across a replace: the replacement counts only its own fills, positions once', () => {
   const cache = new OrderCache();
   const wire = order({ ticker: 'XYZ', side: 'buy', orderType: 'limit', limitPrice: 10, quantity: 10 });
@@ -298,6 +372,33 @@ test('a venue that carries CumQty across a replace: the replacement counts only 
     [['XYZ', 5, 10.8]],
   );
 });
+
+/** a session's report and its orders from the CSV, each with exactly one terminal row */
+async function csvOf(session: ReturnType<typeof runTrading>) {
+  const report = await session;
+  const orders = [...byOrder(readLog(report.tradeLogFile)).values()];
+  for (const h of orders) assert.equal(h.terminal.length, 1, `${h.id}: exactly one terminal row`);
+  return { report, orders };
+}
+
+/** a session's options for a strategy trading over FIX with salvo's exchange (its quotes over the Alpaca stream), held at the end */
+const overFix = (
+  ex: Awaited<ReturnType<typeof scriptedExchange>>,
+  first: Array<{ ticker: string }>,
+  name: string,
+  logs: string[],
+) =>
+  ({
+    tickers: first.map((q) => q.ticker),
+    quotes: { type: 'alpaca', url: ex.server.dataStreamUrl, keyId: KEY_ID, secretKey: SECRET },
+    broker: { type: 'fix', host: '127.0.0.1', port: ex.fixPort!, senderCompId: 'SALVO', targetCompId: 'PAPER' },
+    frequency: '100ms',
+    eosBehavior: 'hold',
+    tradeLogPath: fs.mkdtempSync(`${os.tmpdir()}/salvo-${name}-`),
+    tradeLogName: name,
+    handleSignals: false,
+    logger: (_l: unknown, m: string) => logs.push(m),
+  }) as const;
 
 test('a strategy over FIX end to end: stops fill at the crossing quote, a trailing stop is refused in the CSV, a limit is moved then canceled, a bracket ends with one terminal row per leg', async () => {
   const first = ['STB', 'SLB', 'TRS', 'RPL', 'BRK'].map((ticker) => ({ ticker, bid: 99.9, ask: 100.1 }));
@@ -338,16 +439,8 @@ test('a strategy over FIX end to end: stops fill at the crossing quote, a traili
       }
       return undefined;
     },
-    tickers: first.map((q) => q.ticker),
-    quotes: { type: 'alpaca', url: ex.server.dataStreamUrl, keyId: KEY_ID, secretKey: SECRET },
-    broker: { type: 'fix', host: '127.0.0.1', port: ex.fixPort!, senderCompId: 'SALVO', targetCompId: 'PAPER' },
-    frequency: '100ms',
+    ...overFix(ex, first, 'fix-orders', logs),
     runSeconds: 8,
-    eosBehavior: 'hold',
-    tradeLogPath: fs.mkdtempSync(`${os.tmpdir()}/salvo-fix-orders-`),
-    tradeLogName: 'fix-orders',
-    handleSignals: false,
-    logger: (_l, m) => logs.push(m),
   });
   const open = (ticker: string) => ex.venue.openOrders().filter((o) => o.ticker === ticker);
   try {
@@ -376,10 +469,8 @@ test('a strategy over FIX end to end: stops fill at the crossing quote, a traili
     // the session ends on its own clock; the exchange outlives it
     await session.finally(() => ex.close());
   }
-  const report = await session;
-  const orders = [...byOrder(readLog(report.tradeLogFile)).values()];
-  for (const h of orders) assert.equal(h.terminal.length, 1, `${h.id}: exactly one terminal row`);
-  const outcome = (h: (typeof orders)[number]) => [
+  const { report, orders } = await csvOf(session);
+  const outcome = (h: OrderHistory) => [
     h.rows[0].ticker,
     h.terminal[0].status,
     Number(h.terminal[0].executed_price),
@@ -415,5 +506,88 @@ test('a strategy over FIX end to end: stops fill at the crossing quote, a traili
     ['BRK', 'canceled', 0, 0],
   ]);
   assert.equal(brk[2].terminal[0].reason, `bracket: sibling ${brk[1].id} filled`);
+  assert.equal(report.reconciled, true);
+});
+
+test('a strategy over FIX end to end: an OCO closing a held position; the take-profit fills at its price and cancels the stop-loss, or the stop triggers and cancels the take-profit; a notional buy', async () => {
+  const first = ['OTP', 'OSL', 'NTF'].map((ticker) => ({ ticker, bid: 99.9, ask: 100.1 }));
+  const ex = await scriptedExchange(first, {}, { fix: true });
+  const phase: Record<string, number> = { OTP: 0, OSL: 0 };
+  const logs: string[] = [];
+  const session = runTrading({
+    strategy: (ctx): OrderInstruction[] | undefined => {
+      const { quotes, positions, orders } = ctx.getCurrentData();
+      const out: OrderInstruction[] = [];
+      if (phase.NTF === undefined && quotes.NTF?.bid === 99.9) {
+        phase.NTF = 1;
+        out.push({ ticker: 'NTF', notional: 250.25, side: 'buy', orderType: 'market' });
+      }
+      for (const ticker of ['OTP', 'OSL']) {
+        const held = positions.find((p) => p.ticker === ticker)?.quantity ?? 0;
+        if (phase[ticker] === 0 && quotes[ticker]?.bid === 99.9) {
+          phase[ticker] = 1;
+          out.push({ ticker, quantity: 5, side: 'buy', orderType: 'market' });
+        } else if (phase[ticker] === 1 && held === 5 && !orders.some((o) => o.ticker === ticker)) {
+          phase[ticker] = 2;
+          out.push({ ...ocoExit(ticker, 5), takeProfit: { limitPrice: 102 }, stopLoss: { stopPrice: 98 } });
+        }
+      }
+      return out.length ? out : undefined;
+    },
+    ...overFix(ex, first, 'fix-oco', logs),
+    runSeconds: 6,
+  });
+  const open = (ticker: string) => ex.venue.openOrders().filter((o) => o.ticker === ticker && o.status === 'new');
+  try {
+    await until(() => open('OTP').length === 2 && open('OSL').length === 2, {
+      what: 'both OCOs working at the venue, each over a held position',
+      timeoutMs: 30_000,
+      detail: () =>
+        `${logs.join('\n')}\nvenue: ${JSON.stringify(ex.venue.openOrders().map((o) => [o.ticker, o.status]))}`,
+    });
+    const at = { venue: ex.venue, board: ex.board };
+    // a cent short of each price, then on it
+    await lookedAt(at, 'OTP', 101.99, 102.2);
+    await lookedAt(at, 'OSL', 98.01, 98.2);
+    assert.equal(open('OTP').length + open('OSL').length, 4, 'nothing filled a cent short');
+    await lookedAt(at, 'OTP', 102, 102.2);
+    await lookedAt(at, 'OSL', 98, 98.2);
+    await until(() => !open('OTP').length && !open('OSL').length, { what: 'one leg filled, its sibling canceled' });
+  } finally {
+    await session.finally(() => ex.close());
+  }
+  const { report, orders } = await csvOf(session);
+  const outcome = (h: OrderHistory) => [
+    h.rows[0].action,
+    h.rows[0].parent_id ? 'leg' : 'head',
+    h.terminal[0].status,
+    Number(h.terminal[0].executed_price),
+    Number(h.terminal[0].executed_qty),
+  ];
+  const byTicker = (t: string) => orders.filter((h) => h.rows[0].ticker === t);
+  const [, otpTp, otpSl] = byTicker('OTP');
+  assert.deepEqual(byTicker('OTP').map(outcome), [
+    ['buy_long', 'head', 'filled', 100.1, 5],
+    ['sell_long', 'head', 'filled', 102, 5],
+    ['sell_long', 'leg', 'canceled', 0, 0],
+  ]);
+  assert.equal(otpSl.terminal[0].reason, `oco: sibling ${otpTp.id} filled`);
+  assert.equal(otpSl.rows[0].parent_id, otpTp.id, "the stop-loss's parent is its take-profit");
+  const [, oslTp, oslSl] = byTicker('OSL');
+  assert.deepEqual(byTicker('OSL').map(outcome), [
+    ['buy_long', 'head', 'filled', 100.1, 5],
+    ['sell_long', 'head', 'canceled', 0, 0],
+    ['sell_long', 'leg', 'filled', 98, 5],
+  ]);
+  assert.equal(oslTp.terminal[0].reason, `oco: sibling ${oslSl.id} filled`);
+  assert.equal(oslSl.rows[0].parent_id, oslTp.id);
+  assert.equal(ex.venue.getOrder(otpTp.id)?.limitPrice, 102, 'the take-profit at the venue as the strategy priced it');
+  assert.equal(ex.venue.getOrder(oslSl.id)?.stopPrice, 98, 'the stop-loss at the venue as the strategy priced it');
+  assert.deepEqual(byTicker('NTF').map(outcome), [['buy_long', 'head', 'filled', 100.1, 2.5]], 'the money at the ask');
+  assert.deepEqual(
+    report.positions.map((p) => [p.ticker, p.quantity]),
+    [['NTF', 2.5]],
+    'both OCO positions closed; the notional buy held',
+  );
   assert.equal(report.reconciled, true);
 });

@@ -6,7 +6,8 @@
 //
 //   NewOrderSingle(D)      → venue.submit; ExecutionReports from the venue's updates; a venue
 //                            refusal is an ExecutionReport Rejected with Text(58). OrdType 1 market,
-//                            2 limit (Price), 3 stop (StopPx), 4 stop limit (both); no trailing stop
+//                            2 limit (Price), 3 stop (StopPx), 4 stop limit (both); no trailing stop;
+//                            CashOrderQty(152) without OrderQty is a notional order the venue sizes
 //   OrderCancelRequest(F)  → venue.cancel; refused: OrderCancelReject(9) with Text(58)
 //   OrderCancelReplaceRequest(G) → venue.replace: one ExecutionReport ExecType 5 (ClOrdID the
 //                            replacement, OrigClOrdID the replaced order, OrdStatus of the
@@ -131,8 +132,11 @@ function reportUpdate(desk: Desk, live: Map<string, SalvoFixSession>, u: TradeUp
 function readOrder(get: Get): { order: WireOrder; side: string } | { tag: number; reason: number; text: string } {
   const id = get(Tag.ClOrdID);
   const ticker = get(Tag.Symbol);
-  const quantity = Number(get(Tag.OrderQty));
-  if (id === undefined || ticker === undefined || !(quantity > 0)) {
+  // a notional order (CashOrderQty, no OrderQty) is sized by the venue at its touch
+  const cash = get(Tag.OrderQty) === undefined && get(Tag.CashOrderQty) !== undefined;
+  const notional = cash ? Number(get(Tag.CashOrderQty)) : undefined;
+  const quantity = cash ? 0 : Number(get(Tag.OrderQty));
+  if (id === undefined || ticker === undefined || !(cash || quantity > 0)) {
     const tag = id === undefined ? Tag.ClOrdID : ticker === undefined ? Tag.Symbol : Tag.OrderQty;
     return { tag, reason: 1, text: `required tag missing or invalid: ${tag}` };
   }
@@ -160,6 +164,7 @@ function readOrder(get: Get): { order: WireOrder; side: string } | { tag: number
     timeInForce: TIF_FROM_FIX[tif],
     action: side === '1' ? 'buy_long' : side === '5' ? 'short_sell' : 'sell_long',
   };
+  if (notional !== undefined) order.notional = notional;
   // a missing price stays undefined, so the venue's reason says "got undefined", not NaN
   const price = (tag: number) => (get(tag) === undefined ? undefined : Number(get(tag)));
   if (order.orderType === 'limit' || order.orderType === 'stop_limit') order.limitPrice = price(Tag.Price);

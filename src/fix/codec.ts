@@ -38,6 +38,7 @@ export const Tag = {
   CxlRejReason: 102,
   OrdRejReason: 103,
   ExecType: 150,
+  CashOrderQty: 152,
   LeavesQty: 151,
   RefTagID: 371,
   RefMsgType: 372,
@@ -113,8 +114,11 @@ export function sideFromFix(side: unknown): Side | undefined {
 
 const instrument = (v: BeginString, symbol: string) =>
   v === 'FIX.4.4' ? { Instrument: { Symbol: symbol } } : { Symbol: symbol };
-const quantity = (v: BeginString, qty: number) =>
-  v === 'FIX.4.4' ? { OrderQtyData: { OrderQty: qty } } : { OrderQty: qty };
+/** OrderQty(38), or CashOrderQty(152) for a notional order: the money, the venue sizing the shares */
+const quantity = (v: BeginString, o: Pick<WireOrder, 'quantity' | 'notional'>) => {
+  const size = o.notional === undefined ? { OrderQty: o.quantity } : { CashOrderQty: o.notional };
+  return v === 'FIX.4.4' ? { OrderQtyData: size } : size;
+};
 
 export function newOrderSingle(order: WireOrder, v: BeginString, account?: string): Record<string, unknown> {
   return orderTerms(order, v, account);
@@ -139,7 +143,7 @@ function orderTerms(order: WireOrder, v: BeginString, account?: string): Record<
     ...instrument(v, order.ticker),
     Side: fixSide(order),
     TransactTime: new Date(),
-    ...quantity(v, order.quantity),
+    ...quantity(v, order),
     OrdType: fixOrdType(order.orderType),
     TimeInForce: fixTimeInForce(order.timeInForce),
     ...prices(order),
@@ -160,7 +164,7 @@ export function orderCancelRequest(
     ...instrument(v, order.ticker),
     Side: fixSide(order),
     TransactTime: new Date(),
-    ...quantity(v, order.quantity),
+    ...quantity(v, order),
   };
   if (account) msg.Account = account;
   return msg;

@@ -11,6 +11,8 @@ import type { FixHostData } from './session-host.js';
 const CLOSE_GRACE_MS = 3000;
 
 export const fixDriver: BrokerDriver<FixBrokerConfig> = {
+  // CashOrderQty(152) instead of OrderQty(38); salvo's acceptor sizes it like the paper venue
+  takesNotional: true,
   prepare(config, shared) {
     const data: FixHostData = { config };
     return startThreadHub('brokers/fix/session-host', data, 'FIX session thread', CLOSE_GRACE_MS, shared.log);

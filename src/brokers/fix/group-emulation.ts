@@ -1,4 +1,4 @@
-// Brackets and OTO orders over FIX, emulated by salvo: FIX 4.4 order entry has no order classes,
+// Brackets, OTO and OCO orders over FIX, emulated by salvo: FIX 4.4 order entry has no order classes,
 // so the FIX session owner sends the entry alone and holds the exits itself ('held', as the paper
 // venue shows them), then sends them as plain orders once the entry is done filling:
 //   - the exits are placed when the entry is completely filled, or, if it ends early (canceled,
@@ -9,6 +9,10 @@
 //     that fill and the venue's answer to the cancel both exits are live, so a market that jumps
 //     through both prices in one round trip can fill both: the venue never knew they were linked;
 //   - canceling a held exit cancels the rest of its group (the entry too), as the paper venue does.
+// An OCO (a take-profit limit and its stop-loss, closing a position) has no entry to wait for: the
+// take-profit goes first and its stop-loss as soon as the venue has taken it (one round trip
+// later), so a take-profit the venue refuses refuses the group whole with nothing left working;
+// from then on the sibling rule above holds (a stop-loss the venue refuses cancels the take-profit).
 // What salvo holds lives in this process only: if the runner dies after the entry filled and
 // before the exits were sent, nothing protects the position. The journal has the exits (they are
 // journaled with their entry), but a resume does not place them: resume over FIX is refused today,
@@ -33,8 +37,11 @@ export interface GroupVenue {
   log(message: string): void;
 }
 
+type Emulated = 'bracket' | 'oto' | 'oco';
+
 interface Group {
-  orderClass: 'bracket' | 'oto';
+  orderClass: Emulated;
+  /** an OCO's take-profit stands here as the parent of its stop-loss (and is also an exit) */
   entry: WireOrder;
   exits: WireOrder[];
   /** exits salvo holds until the entry is done, with the state salvo reports for them */
@@ -61,8 +68,9 @@ export class GroupEmulation {
   async submit(order: WireOrder): Promise<SubmitAck> {
     const { legs = [], orderClass = 'bracket', ...entry } = order;
     for (const exit of legs) fixOrdType(exit.orderType);
-    if (orderClass !== 'bracket' && orderClass !== 'oto')
+    if (orderClass !== 'bracket' && orderClass !== 'oto' && orderClass !== 'oco')
       throw new BrokerRejection(`FIX: no emulation for order class '${orderClass}'`, 'invalid_order_class');
+    if (orderClass === 'oco') return this.submitOco(entry, legs);
     const g: Group = { orderClass, entry, exits: legs, held: new Map(), entryDone: false };
     for (const exit of legs) g.held.set(exit.clientOrderId, heldState(exit, entry.clientOrderId, orderClass));
     for (const id of [entry.clientOrderId, ...legs.map((e) => e.clientOrderId)]) this.groups.set(id, g);
@@ -76,6 +84,23 @@ export class GroupEmulation {
       if (!(error instanceof BrokerTimeoutError)) g.held.clear();
       throw error;
     }
+  }
+
+  /** an OCO: the take-profit now, its stop-loss once the venue took it (nothing held, no entry to wait for) */
+  private async submitOco(takeProfit: WireOrder, legs: WireOrder[]): Promise<SubmitAck> {
+    // the take-profit stands in for the entry (the group's parent); the stop-loss joins once it is sent,
+    // so a refused take-profit has no sibling to cancel
+    const g: Group = { orderClass: 'oco', entry: takeProfit, exits: [takeProfit], held: new Map(), entryDone: true };
+    this.groups.set(takeProfit.clientOrderId, g);
+    const ack = await this.venue.submit(takeProfit);
+    for (const leg of legs) {
+      g.exits.push(leg);
+      this.groups.set(leg.clientOrderId, g);
+      // a take-profit that filled (or ended) before its ack was handled: the stop-loss is never sent
+      if (g.closing) this.venue.emit(ended(heldState(leg, takeProfit.clientOrderId, 'oco'), 'canceled', g.closing));
+      else void this.send(g, leg, 1);
+    }
+    return ack;
   }
 
   /** a held exit's state, for getOrder */
@@ -112,7 +137,8 @@ export class GroupEmulation {
     const s = update.order;
     const g = this.groups.get(s.clientOrderId);
     if (!g) return;
-    if (s.clientOrderId === g.entry.clientOrderId) this.afterEntry(g, s);
+    // an OCO's take-profit is its parent, not an entry: it is one of the two exits
+    if (s.clientOrderId === g.entry.clientOrderId && g.orderClass !== 'oco') this.afterEntry(g, s);
     else this.afterExit(g, s);
   }
 
@@ -182,7 +208,7 @@ export class GroupEmulation {
   }
 }
 
-function heldState(exit: WireOrder, parentId: string, orderClass: 'bracket' | 'oto'): BrokerOrderState {
+function heldState(exit: WireOrder, parentId: string, orderClass: Emulated): BrokerOrderState {
   return {
     clientOrderId: exit.clientOrderId,
     brokerOrderId: '',

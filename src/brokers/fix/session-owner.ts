@@ -12,7 +12,7 @@
 // A replace is an OrderCancelReplaceRequest(G) under the replacement's own ClOrdID, answered by an
 // ExecutionReport ExecType 5 (the old order ends 'replaced', the new one is working) or by an
 // OrderCancelReject(9) with CxlRejResponseTo 2 (the replacement is rejected, the old one stays).
-// Brackets and OTO orders are emulated here (group-emulation.ts): FIX has no order classes.
+// Brackets, OTO and OCO orders are emulated here (group-emulation.ts): FIX has no order classes.
 //
 // getOrder answers from this owner's cache of ExecutionReports; for an order it has sent but not
 // heard about, or one a resumed session recalled from its journal, it asks the peer with
@@ -177,7 +177,7 @@ export class FixSessionOwner implements Broker {
     );
   }
 
-  /** a bracket or OTO: the entry now, its exits once it fills (see group-emulation.ts) */
+  /** a bracket or OTO: the entry now, its exits once it fills; an OCO: both legs now (see group-emulation.ts) */
   submitGroup(order: WireOrder): Promise<SubmitAck> {
     return this.groups.submit(order);
   }
