@@ -62,7 +62,7 @@ export interface Running {
 }
 
 /** collects a child's stdout and stderr as they come */
-function captured(child: ChildProcessByStdio<null, Readable, Readable>): Running {
+export function captured(child: ChildProcessByStdio<null, Readable, Readable>): Running {
   let stdout = '',
     stderr = '';
   child.stdout.on('data', (d) => {

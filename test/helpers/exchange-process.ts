@@ -6,6 +6,8 @@ import { ROOT, SALVO } from './cli.js';
 export interface ExchangeProcess {
   child: ChildProcess;
   restUrl: string;
+  /** the market data websocket (Alpaca's v2/iex), for a runner's `quotes: { type: 'alpaca', url }` */
+  dataUrl: string;
   httpPort: number;
   fixPort?: number;
   stdout(): string;
@@ -41,7 +43,8 @@ export async function startExchangeProcess(args: string[], env: Record<string, s
   while (!/Ctrl-C stops it/.test(stdout) && code === undefined && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 50));
   const restUrl = /Alpaca REST +(\S+)/.exec(stdout)?.[1];
-  if (!restUrl) {
+  const dataUrl = /market data +(\S+)/.exec(stdout)?.[1];
+  if (!restUrl || !dataUrl) {
     child.kill('SIGKILL');
     throw new Error(`salvo exchange did not start: ${stdout}${stderr}`);
   }
@@ -49,6 +52,7 @@ export async function startExchangeProcess(args: string[], env: Record<string, s
   return {
     child,
     restUrl,
+    dataUrl,
     httpPort: Number(new URL(restUrl).port),
     fixPort: fix ? Number(fix) : undefined,
     stdout: () => stdout,
