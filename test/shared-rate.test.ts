@@ -11,6 +11,9 @@ import path from 'node:path';
 import { startRedis, type RedisService } from './helpers/services.js';
 import { quoted, startAlpacaExchange, type TestExchange } from './helpers/alpaca-exchange.js';
 import { runTrading } from '../src/index.js';
+import { Redis } from 'ioredis';
+import { SharedRate } from '../src/execution/shared-rate.js';
+import { until } from './helpers/until.js';
 
 const WINDOW_S = 4;
 const PER_MINUTE = 900; // 60 in any 4 s window
@@ -67,6 +70,20 @@ function runner(name: string, ex: TestExchange, redis: RedisService, share: stri
   return { name, child, trading, exited, err: () => err };
 }
 
+/** the busiest window, where it began and whose sends filled it: what a failure needs to be read */
+function whereBusiest(arrivals: Array<{ at: number; id: string }>, marks: Record<string, number>): string {
+  const sorted = [...arrivals].sort((x, y) => x.at - y.at);
+  const inWindow = (from: number) => sorted.filter((y) => y.at >= from && y.at < from + WINDOW_S * 1000);
+  const start = sorted.reduce((best, x) => (inWindow(x.at).length > inWindow(best).length ? x.at : best), 0);
+  const by = new Map<string, number>();
+  for (const y of inWindow(start)) {
+    const runner = y.id.split('-').slice(-2).join('-');
+    by.set(runner, (by.get(runner) ?? 0) + 1);
+  }
+  const when = Object.entries(marks).map(([k, t]) => `${start - t} ms after the ${k}`);
+  return `busiest ${WINDOW_S} s window ${inWindow(start).length} > ${LIMIT}, from ${when.join(', ')}: ${[...by].map(([k, n]) => `${k} ${n}`).join(', ')}`;
+}
+
 /** the most arrivals in any window of WINDOW_S seconds */
 const busiestWindow = (times: number[]) => busiestOver(times, WINDOW_S * 1000);
 
@@ -120,11 +137,12 @@ test('a runner killed mid-run: the others absorb its share; a Redis restart mid-
   runners[0].child.kill('SIGKILL');
   const killedAt = Date.now();
   await new Promise((r) => setTimeout(r, 10_000)); // a schedule, not a wait: the two left share the limit for 10 s, then Redis restarts
+  const restartAt = Date.now();
   await redis.restart();
   const codes = await Promise.all(runners.slice(1).map((r) => r.exited));
   assert.deepEqual(codes, [0, 0], runners.map((r) => r.err()).join('\n'));
   const times = arrivals.map((a) => a.at);
-  assert.ok(busiestWindow(times) <= LIMIT, `busiest window ${busiestWindow(times)} > ${LIMIT}`);
+  assert.ok(busiestWindow(times) <= LIMIT, whereBusiest(arrivals, { kill: killedAt, restart: restartAt }));
   assert.equal(ex.server.stats().rateLimited, 0);
   // from the kill's LIVE_MS on, the two left send the whole limit between them
   const after = times.filter((t) => t >= killedAt + 3500 && t < killedAt + 3500 + (WINDOW_S + 1) * 1000).length;
@@ -157,4 +175,98 @@ test('bad rateLimit input: a wrong url is a one-line options error; an unreachab
     /session did not start: rateLimit\.redis: cannot use the shared rate limit at redis:\/\/:\*\*\*@127\.0\.0\.1:1/,
   );
   assert.ok(!error.message.includes('hunter2-secret') && !lines.join('\n').includes('hunter2-secret'));
+});
+
+test('a runner stalled across a Redis restart: its sends of the last window still count when it comes back late', async () => {
+  // the runner is stopped (SIGSTOP) while Redis restarts and for longer than a fixed recovery period
+  // would wait; the other runner must not spend the stalled one's sends of the window again
+  const redis = await startRedis();
+  opened.push(redis);
+  const windowMs = 4_000;
+  const marginMs = 250;
+  const common = { url: redis.url, key: 'stall-test', share: 'fair' as const, limit: LIMIT, windowMs, marginMs };
+  const lines: string[] = [];
+  const a = await SharedRate.connect({ ...common, runner: 'a', log: (_l, m) => lines.push(m) });
+  const b = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/helpers/rate-taker.ts',
+      redis.url,
+      'stall-test',
+      'b',
+      String(LIMIT),
+      String(windowMs),
+      String(marginMs),
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const grants: number[] = [];
+  let out = '';
+  let err = '';
+  b.stdout!.on('data', (d) => {
+    out += d;
+    for (const m of String(d).matchAll(/grant (\d+)/g)) grants.push(Number(m[1]));
+  });
+  b.stderr!.on('data', (d) => (err += d));
+  try {
+    await until(() => out.includes('ready'), { timeoutMs: 20_000, what: 'runner b started', detail: () => err });
+    // b alone fills most of the window, then holds (its heartbeat goes on)
+    await until(() => grants.length >= LIMIT - 10, { what: `b granted ${LIMIT - 10}`, detail: () => err });
+    b.stdin!.write('hold\n');
+    await until(() => out.includes('held'), { what: 'b holding' });
+    b.kill('SIGSTOP');
+    await redis.restart();
+    let running = true;
+    const taking = (async () => {
+      while (running) {
+        const wait = await a.take(1);
+        if (wait === 0) grants.push(Date.now());
+        else await new Promise((r) => setTimeout(r, Math.min(wait, 20)));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 2_500)); // a schedule: b stays stopped past a fixed 1.5 s recovery
+    b.kill('SIGCONT');
+    await until(() => err.includes('was reset'), { what: 'b noticing the restart', detail: () => err });
+    await new Promise((r) => setTimeout(r, windowMs + 1_000)); // a schedule: a runs on for more than a window
+    running = false;
+    await taking;
+    assert.ok(
+      lines.some((l) => l.includes('was reset')),
+      'a noticed the restart',
+    );
+    assert.ok(busiestWindow(grants) <= LIMIT, `busiest ${WINDOW_S} s window: ${busiestWindow(grants)} > ${LIMIT}`);
+    assert.ok(grants.length > LIMIT, `${grants.length} grants: the window after the restart was used`);
+  } finally {
+    a.close();
+    b.kill('SIGKILL');
+  }
+});
+
+test('after a Redis restart, the sends a runner puts back and the ones it takes next are all counted', async () => {
+  const redis = await startRedis();
+  opened.push(redis);
+  const rate = await SharedRate.connect({
+    url: redis.url,
+    key: 'count-test',
+    runner: 'solo',
+    share: 'fair',
+    limit: LIMIT,
+    windowMs: 60_000,
+    log: () => undefined,
+  });
+  const inRedis = new Redis(redis.url, { lazyConnect: true });
+  try {
+    for (let i = 0; i < 5; i++) assert.equal(await rate.take(1), 0);
+    await redis.restart();
+    await until(async () => (await rate.take(1)) === 0, { what: 'a send granted after the restart' });
+    for (let i = 0; i < 3; i++) assert.equal(await rate.take(1), 0);
+    await inRedis.connect();
+    // 5 put back + 4 taken: a send named like a restored one would replace it instead (8)
+    assert.equal(await inRedis.zcard('salvo:rate:{count-test}:log'), 9);
+  } finally {
+    rate.close();
+    inRedis.disconnect();
+  }
 });

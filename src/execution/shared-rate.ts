@@ -31,8 +31,13 @@ export interface SharedRateOptions {
 
 /** a runner not heard from for this long is no longer counted as waiting */
 const LIVE_MS = 3_000;
-/** after Redis lost the log, nobody sends until every live runner has had time to put its last minute back */
-const RECOVERY_MS = 1_500;
+/**
+ * After Redis lost the log (a restart), nobody sends until every runner that was live has put its
+ * last minute back — or for at most this long, since a runner that died with Redis never will. A
+ * fixed recovery period was not enough: a runner whose event loop was busy came back after it, and
+ * its sends of the last minute were never counted (61 in a 60 window, on a loaded machine).
+ */
+const RECOVERY_MAX_MS = 5_000;
 /** how long a lost Redis pauses sending before each runner falls back to its share of the limit */
 const FALLBACK_AFTER_MS = 5_000;
 const HEARTBEAT_MS = 500;
@@ -44,8 +49,9 @@ const HEARTBEAT_MS = 500;
 const marginOf = (windowMs: number) => Math.max(250, windowMs * 0.02);
 
 // KEYS: log (zset of sends: score = Redis ms), waiters (zset: runner → turn), seen (zset: runner → last heard),
-//       meta (hash: epoch, limit, recoverUntil, pausedUntil), served (hash: runner → last served ms)
-// ARGV: op ('take' | 'beat' | 'pause' | 'cap'), runner, n, limit, share, knownEpoch, arg, window ms
+//       meta (hash: epoch, limit, pausedUntil, and the recovery after a restart: recoverUntil, expect,
+//       restored, floor, settled), served (hash: runner → last served ms)
+// ARGV: op ('take' | 'beat' | 'restore' | 'pause' | 'cap' | 'leave'), runner, n, limit, share, knownEpoch, arg, window ms
 const SCRIPT = `
 local log, waiters, seen, meta, served = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local op, runner, n, limit, share, known, arg = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
@@ -53,13 +59,18 @@ local window = tonumber(ARGV[8])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 -- one read of the meta hash per call: the script's time in Redis is the decision's floor
-local m = redis.call('HMGET', meta, 'epoch', 'limit', 'recoverUntil', 'pausedUntil')
-local epoch, stored, recoverUntil, pausedUntil = m[1], tonumber(m[2]), tonumber(m[3]), tonumber(m[4])
+local m = redis.call('HMGET', meta, 'epoch', 'limit', 'pausedUntil', 'recoverUntil', 'expect', 'restored', 'settled')
+local epoch, stored, pausedUntil = m[1], tonumber(m[2]), tonumber(m[3]) or 0
+local recoverUntil, expect, restored, settled = tonumber(m[4]) or 0, tonumber(m[5]) or 0, tonumber(m[6]) or 0, m[7]
 local fresh = false
 if not epoch then
+  -- a new key, or a Redis that lost it: runners that knew the old epoch put their last minute back
+  -- ('restore'); until all of them have (expect is raised by each restore), or RECOVERY_MAX_MS, nobody sends
   epoch = t[1] .. '.' .. t[2]
-  recoverUntil = (known ~= '' and (now + ${RECOVERY_MS}) or 0)
-  redis.call('HSET', meta, 'epoch', epoch, 'limit', limit, 'recoverUntil', recoverUntil, 'pausedUntil', 0)
+  -- (the caller knew the old one: it restores next, so at least one is expected)
+  recoverUntil, expect, restored, settled = now + ${RECOVERY_MAX_MS}, (known ~= '' and 1 or 0), 0, '0'
+  redis.call('HSET', meta, 'epoch', epoch, 'limit', limit, 'pausedUntil', 0, 'recoverUntil', recoverUntil,
+    'expect', expect, 'restored', 0, 'floor', 0, 'settled', 0)
   stored, pausedUntil, fresh = limit, 0, true
 end
 redis.call('ZADD', seen, now, runner)
@@ -69,58 +80,72 @@ for _, gone in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - ${LIVE_MS}
 end
 redis.call('ZREMRANGEBYSCORE', log, '-inf', now - window)
 local runners = redis.call('ZCARD', seen)
-if op == 'beat' or fresh then
+if op == 'beat' or op == 'restore' or fresh then
   -- every live runner beats twice a second, and writes keep their TTL: the keys outlive the last runner by two windows
   for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, window * 2) end
 end
-if op == 'beat' then
-  -- after a restart: this runner's sends of the last minute, given as ages in ms, go back into the log
-  if fresh or (arg ~= '' and recoverUntil > now) then
-    for age in string.gmatch(arg, '[^,]+') do
-      redis.call('ZADD', log, now - tonumber(age), runner .. ':' .. redis.call('HINCRBY', meta, 'seq', 1))
-    end
+if op == 'restore' then
+  -- arg = '<sends in the log when this runner last looked>;<its own sends of the last minute, as ages in ms>'
+  local floor, ages = string.match(arg, '^(%d*);(.*)$')
+  for age in string.gmatch(ages or '', '[^,]+') do
+    redis.call('ZADD', log, now - tonumber(age), runner .. ':' .. redis.call('HINCRBY', meta, 'seq', 1))
   end
-  return {0, epoch, stored, runners}
+  -- a restore repeated (its answer lost) counts once
+  if redis.call('HSETNX', meta, 'restored:' .. runner, 1) == 1 then restored = redis.call('HINCRBY', meta, 'restored', 1) end
+  if n > expect then expect = n; redis.call('HSET', meta, 'expect', n) end
+  local f = tonumber(floor) or 0
+  if f > (tonumber(redis.call('HGET', meta, 'floor')) or 0) then redis.call('HSET', meta, 'floor', f) end
 end
+local recovering = recoverUntil > now and restored < expect
+if not recovering and settled ~= '1' then
+  -- recovery over: sends the log held before the restart that no runner put back (a runner that died,
+  -- or a dead runner's last minute) are counted as made now; never fewer than the log held
+  local missing = (tonumber(redis.call('HGET', meta, 'floor')) or 0) - redis.call('ZCARD', log)
+  for i = 1, missing do redis.call('ZADD', log, now, 'lost:' .. redis.call('HINCRBY', meta, 'seq', 1)) end
+  redis.call('HSET', meta, 'settled', 1)
+end
+local used = redis.call('ZCARD', log)
+if op == 'beat' or op == 'restore' then return {0, epoch, stored, runners, used} end
 if op == 'pause' then
   local untilMs = now + n
   if untilMs > pausedUntil then redis.call('HSET', meta, 'pausedUntil', untilMs) end
-  return {0, epoch, stored, runners}
+  return {0, epoch, stored, runners, used}
 end
 if op == 'cap' then
   -- the venue says only n are left: fill the log so that no more than n go before the oldest send ages out
-  local free = stored - redis.call('ZCARD', log)
-  for i = 1, free - n do redis.call('ZADD', log, now, 'venue:' .. redis.call('HINCRBY', meta, 'seq', 1)) end
-  return {0, epoch, stored, runners}
+  for i = 1, stored - used - n do redis.call('ZADD', log, now, 'venue:' .. redis.call('HINCRBY', meta, 'seq', 1)) end
+  return {0, epoch, stored, runners, used}
 end
 if op == 'leave' then
   redis.call('ZREM', waiters, runner)
-  return {0, epoch, stored, runners}
+  return {0, epoch, stored, runners, used}
 end
 -- take: this runner asks for n sends now; more than the limit is never granted in part
-if n > stored then return {1, epoch, stored, runners} end
+if n > stored then return {1, epoch, stored, runners, used} end
 local turn = (share == 'fair') and (tonumber(redis.call('HGET', served, runner)) or 0) or now
 redis.call('ZADD', waiters, 'NX', turn, runner)
 local head = redis.call('ZRANGE', waiters, 0, 0)[1]
 local wait = 0
-if recoverUntil > now then wait = recoverUntil - now end
+if recovering then wait = math.min(recoverUntil - now, 250) end
 if pausedUntil > now and pausedUntil - now > wait then wait = pausedUntil - now end
-local used = redis.call('ZCARD', log)
 if used + n > stored then
   local oldest = redis.call('ZRANGE', log, used + n - stored - 1, used + n - stored - 1, 'WITHSCORES')
   local free = tonumber(oldest[2]) + window - now + 1
   if free > wait then wait = free end
 end
 if wait == 0 and head ~= runner then wait = 5 end
-if wait > 0 then return {wait, epoch, stored, runners} end
+if wait > 0 then return {wait, epoch, stored, runners, used} end
+-- every log entry is named by its own sequence number (HINCRBY's result and the n - 1 before it):
+-- a name used twice would move an entry instead of adding one (a restored send, then a take, once did)
 local seq = redis.call('HINCRBY', meta, 'seq', n)
-for i = 1, n do redis.call('ZADD', log, now, runner .. ':' .. (seq - i)) end
+for i = 1, n do redis.call('ZADD', log, now, runner .. ':' .. (seq - n + i)) end
 redis.call('ZREM', waiters, runner)
 redis.call('HSET', served, runner, now)
-return {0, epoch, stored, runners}
+return {0, epoch, stored, runners, used + n}
 `;
 
-type Reply = [number, string, number, number];
+/** wait ms (0: granted), epoch, the limit Redis holds, live runners, sends in the log */
+type Reply = [number, string, number, number, number];
 
 /**
  * The shared decision, as the throttle asks for it: `take(n)` resolves 0 when n sends are granted,
@@ -143,6 +168,9 @@ export class SharedRate implements RateDecision {
   private readonly beat: NodeJS.Timeout;
   private pausedUntil = 0;
   private warnedLimit = false;
+  /** the log's size in the last answer: after a restart, no fewer than this are counted */
+  private usedSeen = 0;
+  private warnedEpoch = '';
 
   private constructor(private readonly o: SharedRateOptions) {
     this.windowMs = (o.windowMs ?? 60_000) + (o.marginMs ?? marginOf(o.windowMs ?? 60_000));
@@ -218,7 +246,18 @@ export class SharedRate implements RateDecision {
     this.redis.disconnect();
   }
 
+  /** one run of the script; a new epoch (Redis lost the log) is restored into before anything else */
   private async call(op: string, n: number, arg: string): Promise<Reply> {
+    const reply = await this.send(op, n, arg);
+    // runners and sends seen are kept from the old epoch until the restore has told Redis of them
+    const last = this.epoch && reply[1] !== this.epoch ? await this.restore(reply[1]) : reply;
+    this.epoch = last[1];
+    this.runners = Math.max(1, last[3]);
+    this.usedSeen = last[4];
+    return reply;
+  }
+
+  private async send(op: string, n: number, arg: string): Promise<Reply> {
     const reply = (await (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown[]>>).salvoRate(
       ...this.keys,
       op,
@@ -230,10 +269,7 @@ export class SharedRate implements RateDecision {
       arg,
       this.windowMs,
     )) as unknown[];
-    const [wait, epoch, stored, runners] = [Number(reply[0]), String(reply[1]), Number(reply[2]), Number(reply[3])];
-    if (this.epoch && epoch !== this.epoch) await this.refill(epoch);
-    this.epoch = epoch;
-    this.runners = Math.max(1, runners);
+    const stored = Number(reply[2]);
     this.storedLimit = stored;
     if (stored !== this.o.limit && !this.warnedLimit) {
       this.warnedLimit = true;
@@ -242,17 +278,23 @@ export class SharedRate implements RateDecision {
         `rate limit key ${this.o.key} is shared by runners configured with different ordersPerMinute: it holds ${stored}, this runner says ${this.o.limit}; ${stored} applies to all`,
       );
     }
-    return [wait, epoch, stored, runners];
+    return [Number(reply[0]), String(reply[1]), stored, Number(reply[3]), Number(reply[4])];
   }
 
-  /** Redis lost the log (a restart): put this runner's last minute back before anyone sends */
-  private async refill(epoch: string): Promise<void> {
-    this.o.log(
-      'warn',
-      `the shared rate limit in Redis was reset (key ${this.o.key}); restoring this runner's sends of the last minute`,
-    );
-    this.epoch = epoch;
-    await this.call('beat', 0, this.ages());
+  /**
+   * Redis lost the log (a restart): put this runner's last minute back, say how many runners and
+   * sends it saw before, and only then take the new epoch as known — a restore that fails is tried
+   * again by the next call. Nobody sends until the runners seen have all restored (or RECOVERY_MAX_MS).
+   */
+  private async restore(epoch: string): Promise<Reply> {
+    if (this.warnedEpoch !== epoch) {
+      this.warnedEpoch = epoch;
+      this.o.log(
+        'warn',
+        `the shared rate limit in Redis was reset (key ${this.o.key}); restoring this runner's sends of the last minute`,
+      );
+    }
+    return this.send('restore', this.runners, `${this.usedSeen};${this.ages()}`);
   }
 
   private async heartbeat(): Promise<void> {
