@@ -91,10 +91,15 @@ export class SalvoFixSession extends jsf.AsciiSession {
 
   /**
    * jspurefix writes each encoded message on its own, one system call per message (a 100-leg
-   * block: 100 writes; the venue's reports: three per order): batched here per event-loop turn
+   * block: 100 writes; the venue's reports: three per order): batched here per event-loop turn,
+   * and sent at once (TCP_NODELAY; jspurefix sets it only on the sockets it accepts)
    */
   override run(transport: Jsf.MsgTransport): Promise<number> {
-    const socket = transport.duplex.writable as unknown as Corkable | undefined;
+    const socket = transport.duplex.writable as unknown as (Corkable & { setNoDelay?(on: boolean): void }) | undefined;
+    // Nagle's algorithm held a block's second write until the peer acknowledged the first, and the
+    // peer delays that ACK up to 40 ms: a 100-leg block reached the venue over 35–45 ms although it
+    // left in 9 (bench/helpers/fix-block-trace.ts). Writes are already one per turn (below).
+    socket?.setNoDelay?.(true);
     if (socket) writePerTurn(socket);
     return super.run(transport);
   }
