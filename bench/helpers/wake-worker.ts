@@ -3,15 +3,22 @@
 // (a timer keeps the event loop alive: waitAsync alone does not). Each wake-up writes its delay
 // (receipt − send, epoch ms) into the shared results.
 // 'spin' is a candidate for the hand-off, measured here only: the worker knows when ticks are due
-// (every periodMs from startAt) and busy-polls the doorbell from 1 ms before each until 3 ms after,
+// (every periodMs from startAt) and busy-polls the doorbell from leadMs before each until 3 ms after,
 // sleeping in a blocking Atomics.wait otherwise (a notify still wakes it). Its CPU cost is the
 // polling window's share of the period; the bench reports what it measured.
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { mode, shared, periodMs } = workerData as {
+const {
+  mode,
+  shared,
+  periodMs,
+  leadMs = 1,
+} = workerData as {
   mode: 'post' | 'doorbell' | 'spin';
   shared: SharedArrayBuffer;
   periodMs: number;
+  /** how long before each due tick the polling starts (the sleep before it can itself wake late) */
+  leadMs?: number;
 };
 const bell = new Int32Array(shared, 0, 2); // [ring count, samples written]
 const sentAt = new Float64Array(shared, 8, 1);
@@ -32,14 +39,14 @@ if (mode === 'spin') {
   for (let k = 1; seen >= 0; k++) {
     const due = startAt[0] + k * periodMs;
     // asleep until just before the tick (a ring meanwhile wakes it)
-    while (seen >= 0 && now() < due - 1 && Atomics.load(bell, 0) === seen)
-      Atomics.wait(bell, 0, seen, Math.max(0, due - 1 - now()));
+    while (seen >= 0 && now() < due - leadMs && Atomics.load(bell, 0) === seen)
+      Atomics.wait(bell, 0, seen, Math.max(0, due - leadMs - now()));
     const from = now();
     while (Atomics.load(bell, 0) === seen && now() < due + 3) {
       /* polling the doorbell */
     }
     spun += now() - from;
-    if (Atomics.load(bell, 0) === seen) Atomics.wait(bell, 0, seen, periodMs - 4);
+    if (Atomics.load(bell, 0) === seen) Atomics.wait(bell, 0, seen, periodMs - 3 - leadMs);
     const rung = Atomics.load(bell, 0);
     if (rung < 0) break;
     if (rung !== seen) {
