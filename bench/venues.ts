@@ -286,7 +286,7 @@ export async function benchVenues(): Promise<Row[]> {
       rows.push({
         bench,
         case: 'default width',
-        metric: 'session start-up with it (runTrading → ready to trade, under tsx; loaded machine)',
+        metric: 'session start-up with it (runTrading → ready to trade, under tsx)',
         value: salvo.get(100)!.startupMs,
         unit: 'ms',
       });
