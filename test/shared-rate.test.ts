@@ -214,6 +214,8 @@ test('a runner stalled across a Redis restart: its sends of the last window stil
     await until(() => out.includes('ready'), { timeoutMs: 20_000, what: 'runner b started', detail: () => err });
     // b alone fills most of the window, then holds (its heartbeat goes on)
     await until(() => grants.length >= LIMIT - 10, { what: `b granted ${LIMIT - 10}`, detail: () => err });
+    // runners that trade together have heard of each other (heartbeats every 500 ms)
+    await until(() => a.runnersOnKey === 2, { what: 'runner a hearing of b' });
     b.stdin!.write('hold\n');
     await until(() => out.includes('held'), { what: 'b holding' });
     b.kill('SIGSTOP');

@@ -35,9 +35,14 @@ const LIVE_MS = 3_000;
  * After Redis lost the log (a restart), nobody sends until every runner that was live has put its
  * last minute back — or for at most this long, since a runner that died with Redis never will. A
  * fixed recovery period was not enough: a runner whose event loop was busy came back after it, and
- * its sends of the last minute were never counted (61 in a 60 window, on a loaded machine).
+ * its sends of the last minute were never counted (120 in a 60 window, test/shared-rate.test.ts).
  */
 const RECOVERY_MAX_MS = 5_000;
+/**
+ * ...and for at least this long, whatever the restores say: a runner that joined less than a
+ * heartbeat before the restart is unknown to the others, and a live runner beats twice in it.
+ */
+const RECOVERY_MIN_MS = 1_000;
 /** how long a lost Redis pauses sending before each runner falls back to its share of the limit */
 const FALLBACK_AFTER_MS = 5_000;
 const HEARTBEAT_MS = 500;
@@ -86,17 +91,20 @@ if op == 'beat' or op == 'restore' or fresh then
 end
 if op == 'restore' then
   -- arg = '<sends in the log when this runner last looked>;<its own sends of the last minute, as ages in ms>'
+  -- a restore repeated (its answer lost) counts once: its sends are already back in the log
   local floor, ages = string.match(arg, '^(%d*);(.*)$')
-  for age in string.gmatch(ages or '', '[^,]+') do
-    redis.call('ZADD', log, now - tonumber(age), runner .. ':' .. redis.call('HINCRBY', meta, 'seq', 1))
+  if redis.call('HSETNX', meta, 'restored:' .. runner, 1) == 1 then
+    for age in string.gmatch(ages or '', '[^,]+') do
+      redis.call('ZADD', log, now - tonumber(age), runner .. ':' .. redis.call('HINCRBY', meta, 'seq', 1))
+    end
+    restored = redis.call('HINCRBY', meta, 'restored', 1)
   end
-  -- a restore repeated (its answer lost) counts once
-  if redis.call('HSETNX', meta, 'restored:' .. runner, 1) == 1 then restored = redis.call('HINCRBY', meta, 'restored', 1) end
   if n > expect then expect = n; redis.call('HSET', meta, 'expect', n) end
   local f = tonumber(floor) or 0
   if f > (tonumber(redis.call('HGET', meta, 'floor')) or 0) then redis.call('HSET', meta, 'floor', f) end
 end
-local recovering = recoverUntil > now and restored < expect
+local since = recoverUntil - ${RECOVERY_MAX_MS}
+local recovering = recoverUntil > now and (restored < expect or (expect > 0 and now < since + ${RECOVERY_MIN_MS}))
 if not recovering and settled ~= '1' then
   -- recovery over: sends the log held before the restart that no runner put back (a runner that died,
   -- or a dead runner's last minute) are counted as made now; never fewer than the log held
@@ -171,6 +179,7 @@ export class SharedRate implements RateDecision {
   /** the log's size in the last answer: after a restart, no fewer than this are counted */
   private usedSeen = 0;
   private warnedEpoch = '';
+  private restoring: Promise<Reply> | undefined;
 
   private constructor(private readonly o: SharedRateOptions) {
     this.windowMs = (o.windowMs ?? 60_000) + (o.marginMs ?? marginOf(o.windowMs ?? 60_000));
@@ -236,6 +245,11 @@ export class SharedRate implements RateDecision {
     void this.call('cap', Math.max(0, Math.floor(remaining)), '').catch(() => undefined);
   }
 
+  /** the runners on the key (this one included) at Redis's last answer: live within LIVE_MS */
+  get runnersOnKey(): number {
+    return this.runners;
+  }
+
   /** what this runner could still send in the current minute: the budget a display shows */
   available(): number {
     return Math.max(0, Math.floor(this.share ?? this.capacity) - this.sentInLastMinute());
@@ -249,8 +263,12 @@ export class SharedRate implements RateDecision {
   /** one run of the script; a new epoch (Redis lost the log) is restored into before anything else */
   private async call(op: string, n: number, arg: string): Promise<Reply> {
     const reply = await this.send(op, n, arg);
-    // runners and sends seen are kept from the old epoch until the restore has told Redis of them
-    const last = this.epoch && reply[1] !== this.epoch ? await this.restore(reply[1]) : reply;
+    // runners and sends seen are kept from the old epoch until the restore has told Redis of them;
+    // a heartbeat and a take that both meet the new epoch share one restore
+    const last =
+      this.epoch && reply[1] !== this.epoch
+        ? await (this.restoring ??= this.restore(reply[1]).finally(() => (this.restoring = undefined)))
+        : reply;
     this.epoch = last[1];
     this.runners = Math.max(1, last[3]);
     this.usedSeen = last[4];
