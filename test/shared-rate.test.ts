@@ -70,6 +70,9 @@ function runner(name: string, ex: TestExchange, redis: RedisService, share: stri
   return { name, child, trading, exited, err: () => err };
 }
 
+/** one send granted: a new key (like a restarted Redis) holds every runner for its first second */
+const granted = (rate: SharedRate) => until(async () => (await rate.take(1)) === 0, { what: 'a send granted' });
+
 /** the busiest window, where it began and whose sends filled it: what a failure needs to be read */
 function whereBusiest(arrivals: Array<{ at: number; id: string }>, marks: Record<string, number>): string {
   const sorted = [...arrivals].sort((x, y) => x.at - y.at);
@@ -260,7 +263,7 @@ test('after a Redis restart, the sends a runner puts back and the ones it takes 
   });
   const inRedis = new Redis(redis.url, { lazyConnect: true });
   try {
-    for (let i = 0; i < 5; i++) assert.equal(await rate.take(1), 0);
+    for (let i = 0; i < 5; i++) await granted(rate);
     await redis.restart();
     await until(async () => (await rate.take(1)) === 0, { what: 'a send granted after the restart' });
     for (let i = 0; i < 3; i++) assert.equal(await rate.take(1), 0);
@@ -270,5 +273,29 @@ test('after a Redis restart, the sends a runner puts back and the ones it takes 
   } finally {
     rate.close();
     inRedis.disconnect();
+  }
+});
+
+test('a runner started just after a Redis restart waits for the others to put their sends back', async () => {
+  // the new runner meets an empty Redis first and cannot tell a restart from a new key
+  const redis = await startRedis();
+  opened.push(redis);
+  const common = { url: redis.url, key: 'late-joiner', share: 'fair' as const, limit: LIMIT, windowMs: 60_000 };
+  const a = await SharedRate.connect({ ...common, runner: 'a', log: () => undefined });
+  let d: SharedRate | undefined;
+  try {
+    for (let i = 0; i < 40; i++) await granted(a);
+    await redis.restart();
+    d = await SharedRate.connect({ ...common, runner: 'd', log: () => undefined });
+    let sent = 0;
+    for (const end = Date.now() + 2_500; Date.now() < end; ) {
+      const wait = await d.take(1);
+      if (wait === 0) sent++;
+      else await new Promise((r) => setTimeout(r, Math.min(wait, 20)));
+    }
+    assert.equal(sent, LIMIT - 40, `the new runner was granted ${sent}; ${LIMIT - 40} were left`);
+  } finally {
+    a.close();
+    d?.close();
   }
 });

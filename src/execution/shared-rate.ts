@@ -55,7 +55,7 @@ const marginOf = (windowMs: number) => Math.max(250, windowMs * 0.02);
 
 // KEYS: log (zset of sends: score = Redis ms), waiters (zset: runner → turn), seen (zset: runner → last heard),
 //       meta (hash: epoch, limit, pausedUntil, and the recovery after a restart: recoverUntil, expect,
-//       restored, floor, settled), served (hash: runner → last served ms)
+//       restored, floor, floorAt, settled), served (hash: runner → last served ms)
 // ARGV: op ('take' | 'beat' | 'restore' | 'pause' | 'cap' | 'leave'), runner, n, limit, share, knownEpoch, arg, window ms
 const SCRIPT = `
 local log, waiters, seen, meta, served = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -69,13 +69,15 @@ local epoch, stored, pausedUntil = m[1], tonumber(m[2]), tonumber(m[3]) or 0
 local recoverUntil, expect, restored, settled = tonumber(m[4]) or 0, tonumber(m[5]) or 0, tonumber(m[6]) or 0, m[7]
 local fresh = false
 if not epoch then
-  -- a new key, or a Redis that lost it: runners that knew the old epoch put their last minute back
-  -- ('restore'); until all of them have (expect is raised by each restore), or RECOVERY_MAX_MS, nobody sends
+  -- a new key, or a Redis that lost it (the two look alike: a runner started meanwhile knows no
+  -- epoch): runners that knew the old epoch put their last minute back ('restore'); nobody sends
+  -- until all of them have (expect is raised by each restore), for RECOVERY_MIN_MS at least and
+  -- RECOVERY_MAX_MS at most
   epoch = t[1] .. '.' .. t[2]
   -- (the caller knew the old one: it restores next, so at least one is expected)
   recoverUntil, expect, restored, settled = now + ${RECOVERY_MAX_MS}, (known ~= '' and 1 or 0), 0, '0'
   redis.call('HSET', meta, 'epoch', epoch, 'limit', limit, 'pausedUntil', 0, 'recoverUntil', recoverUntil,
-    'expect', expect, 'restored', 0, 'floor', 0, 'settled', 0)
+    'expect', expect, 'restored', 0, 'floor', 0, 'floorAt', 0, 'settled', 0)
   stored, pausedUntil, fresh = limit, 0, true
 end
 redis.call('ZADD', seen, now, runner)
@@ -85,14 +87,15 @@ for _, gone in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - ${LIVE_MS}
 end
 redis.call('ZREMRANGEBYSCORE', log, '-inf', now - window)
 local runners = redis.call('ZCARD', seen)
-if op == 'beat' or op == 'restore' or fresh then
-  -- every live runner beats twice a second, and writes keep their TTL: the keys outlive the last runner by two windows
+-- every answer goes through here, after the last write: the keys outlive the last runner by two windows
+local function done(wait, used)
   for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, window * 2) end
+  return {wait, epoch, stored, runners, used}
 end
 if op == 'restore' then
-  -- arg = '<sends in the log when this runner last looked>;<its own sends of the last minute, as ages in ms>'
-  -- a restore repeated (its answer lost) counts once: its sends are already back in the log
-  local floor, ages = string.match(arg, '^(%d*);(.*)$')
+  -- arg = '<sends in the log when this runner last looked>@<how long ago, ms>;<its own sends of the
+  -- last minute, as ages in ms>'; a restore repeated (its answer lost) adds its sends once
+  local floor, lookAge, ages = string.match(arg, '^(%d*)@(%d*);(.*)$')
   if redis.call('HSETNX', meta, 'restored:' .. runner, 1) == 1 then
     for age in string.gmatch(ages or '', '[^,]+') do
       redis.call('ZADD', log, now - tonumber(age), runner .. ':' .. redis.call('HINCRBY', meta, 'seq', 1))
@@ -100,36 +103,44 @@ if op == 'restore' then
     restored = redis.call('HINCRBY', meta, 'restored', 1)
   end
   if n > expect then expect = n; redis.call('HSET', meta, 'expect', n) end
-  local f = tonumber(floor) or 0
-  if f > (tonumber(redis.call('HGET', meta, 'floor')) or 0) then redis.call('HSET', meta, 'floor', f) end
+  -- the largest log any runner saw, and the latest time any looked: both err on the safe side
+  local f, at = tonumber(floor) or 0, now - (tonumber(lookAge) or 0)
+  local fm = redis.call('HMGET', meta, 'floor', 'floorAt')
+  if f > (tonumber(fm[1]) or 0) then redis.call('HSET', meta, 'floor', f) end
+  if at > (tonumber(fm[2]) or 0) then redis.call('HSET', meta, 'floorAt', at) end
 end
 local since = recoverUntil - ${RECOVERY_MAX_MS}
-local recovering = recoverUntil > now and (restored < expect or (expect > 0 and now < since + ${RECOVERY_MIN_MS}))
+local recovering = recoverUntil > now and (restored < expect or now < since + ${RECOVERY_MIN_MS})
 if not recovering and settled ~= '1' then
-  -- recovery over: sends the log held before the restart that no runner put back (a runner that died,
-  -- or a dead runner's last minute) are counted as made now; never fewer than the log held
-  local missing = (tonumber(redis.call('HGET', meta, 'floor')) or 0) - redis.call('ZCARD', log)
-  for i = 1, missing do redis.call('ZADD', log, now, 'lost:' .. redis.call('HINCRBY', meta, 'seq', 1)) end
+  -- recovery over: what the log held when a runner last looked and nobody put back (a runner that
+  -- died, or a dead runner's last minute) is counted as sent at that look — each was sent no later,
+  -- so it ages out no later; restored sends from before the look count against it
+  local fm = redis.call('HMGET', meta, 'floor', 'floorAt')
+  local floorAt = tonumber(fm[2]) or 0
+  if floorAt > now - window then
+    local missing = (tonumber(fm[1]) or 0) - redis.call('ZCOUNT', log, '(' .. (now - window), floorAt)
+    for i = 1, missing do redis.call('ZADD', log, floorAt, 'lost:' .. redis.call('HINCRBY', meta, 'seq', 1)) end
+  end
   redis.call('HSET', meta, 'settled', 1)
 end
 local used = redis.call('ZCARD', log)
-if op == 'beat' or op == 'restore' then return {0, epoch, stored, runners, used} end
+if op == 'beat' or op == 'restore' then return done(0, used) end
 if op == 'pause' then
   local untilMs = now + n
   if untilMs > pausedUntil then redis.call('HSET', meta, 'pausedUntil', untilMs) end
-  return {0, epoch, stored, runners, used}
+  return done(0, used)
 end
 if op == 'cap' then
   -- the venue says only n are left: fill the log so that no more than n go before the oldest send ages out
   for i = 1, stored - used - n do redis.call('ZADD', log, now, 'venue:' .. redis.call('HINCRBY', meta, 'seq', 1)) end
-  return {0, epoch, stored, runners, used}
+  return done(0, used)
 end
 if op == 'leave' then
   redis.call('ZREM', waiters, runner)
-  return {0, epoch, stored, runners, used}
+  return done(0, used)
 end
 -- take: this runner asks for n sends now; more than the limit is never granted in part
-if n > stored then return {1, epoch, stored, runners, used} end
+if n > stored then return done(1, used) end
 local turn = (share == 'fair') and (tonumber(redis.call('HGET', served, runner)) or 0) or now
 redis.call('ZADD', waiters, 'NX', turn, runner)
 local head = redis.call('ZRANGE', waiters, 0, 0)[1]
@@ -142,14 +153,14 @@ if used + n > stored then
   if free > wait then wait = free end
 end
 if wait == 0 and head ~= runner then wait = 5 end
-if wait > 0 then return {wait, epoch, stored, runners, used} end
+if wait > 0 then return done(wait, used) end
 -- every log entry is named by its own sequence number (HINCRBY's result and the n - 1 before it):
 -- a name used twice would move an entry instead of adding one (a restored send, then a take, once did)
 local seq = redis.call('HINCRBY', meta, 'seq', n)
 for i = 1, n do redis.call('ZADD', log, now, runner .. ':' .. (seq - n + i)) end
 redis.call('ZREM', waiters, runner)
 redis.call('HSET', served, runner, now)
-return {0, epoch, stored, runners, used + n}
+return done(0, used + n)
 `;
 
 /** wait ms (0: granted), epoch, the limit Redis holds, live runners, sends in the log */
@@ -176,8 +187,14 @@ export class SharedRate implements RateDecision {
   private readonly beat: NodeJS.Timeout;
   private pausedUntil = 0;
   private warnedLimit = false;
-  /** the log's size in the last answer: after a restart, no fewer than this are counted */
+  /** the log's size in the last answer, and when it came: after a restart, no fewer are counted */
   private usedSeen = 0;
+  private lookedAt = 0;
+  /**
+   * what the last restore told Redis: a second restart before the first recovery is over must not
+   * shrink it to what this runner saw of the short epoch between
+   */
+  private restoredWith = { runners: 0, floor: 0, lookedAt: 0, until: 0 };
   private warnedEpoch = '';
   private restoring: Promise<Reply> | undefined;
 
@@ -272,6 +289,7 @@ export class SharedRate implements RateDecision {
     this.epoch = last[1];
     this.runners = Math.max(1, last[3]);
     this.usedSeen = last[4];
+    this.lookedAt = Date.now();
     return reply;
   }
 
@@ -312,7 +330,13 @@ export class SharedRate implements RateDecision {
         `the shared rate limit in Redis was reset (key ${this.o.key}); restoring this runner's sends of the last minute`,
       );
     }
-    return this.send('restore', this.runners, `${this.usedSeen};${this.ages()}`);
+    const now = Date.now();
+    const before = this.restoredWith.until > now ? this.restoredWith : { runners: 0, floor: 0, lookedAt: 0 };
+    const runners = Math.max(this.runners, before.runners);
+    // the larger count, and the later look: both err on the safe side
+    const [floor, lookedAt] = [Math.max(this.usedSeen, before.floor), Math.max(this.lookedAt, before.lookedAt)];
+    this.restoredWith = { runners, floor, lookedAt, until: now + RECOVERY_MAX_MS };
+    return this.send('restore', runners, `${floor}@${Math.max(0, now - lookedAt)};${this.ages()}`);
   }
 
   private async heartbeat(): Promise<void> {
