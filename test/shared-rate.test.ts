@@ -299,3 +299,32 @@ test('a runner started just after a Redis restart waits for the others to put th
     d?.close();
   }
 });
+
+test('a second Redis restart before the first recovery is over: a dead runner’s sends still count', async () => {
+  const redis = await startRedis();
+  opened.push(redis);
+  const common = { url: redis.url, key: 'twice', share: 'fair' as const, limit: LIMIT, windowMs: 60_000 };
+  const said: string[] = [];
+  const a = await SharedRate.connect({ ...common, runner: 'a', log: (_l, m) => said.push(m) });
+  const b = await SharedRate.connect({ ...common, runner: 'b', log: () => undefined });
+  try {
+    for (let i = 0; i < 40; i++) await granted(b);
+    // a schedule, not a wait: a's next heartbeat (every 500 ms) sees b and its 40 sends in the log
+    await new Promise((r) => setTimeout(r, 700));
+    b.close(); // b dies with Redis: nobody will put its 40 back
+    await redis.restart();
+    const resets = () => said.filter((m) => m.includes('was reset')).length;
+    await until(async () => (await a.take(1)) > 0 && resets() === 1, { what: 'a meeting the restarted Redis' });
+    await redis.restart(); // again, while the first recovery still waits for b
+    let sent = 0;
+    for (const end = Date.now() + 8_000; Date.now() < end; ) {
+      const wait = await a.take(1);
+      if (wait === 0) sent++;
+      else await new Promise((r) => setTimeout(r, Math.min(wait, 50)));
+    }
+    assert.equal(sent, LIMIT - 40, `a was granted ${sent} after two restarts; ${LIMIT - 40} were left`);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
